@@ -1,0 +1,685 @@
+//! The spec's JSON Schema: generated from the spec model, and checked against a parsed spec.
+//!
+//! Generation uses schemars (draft-07, which yaml-language-server handles best) plus a few
+//! transforms that keep the schema plain for editors and for error reporting: optional fields
+//! are not nullable, and documented enum variants become an `enum` with per-value descriptions.
+//! Validation maps every jsonschema error back to the YAML node it is about and words it for
+//! a person. This module must not hold rules of its own: the rules live in `spec.rs`.
+
+use std::sync::OnceLock;
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{ValidationError, Validator};
+use schemars::generate::SchemaSettings;
+use schemars::transform::{Transform, transform_subschemas};
+use serde_json::{Map, Value};
+
+use crate::diagnostic::{Diagnostic, Span, did_you_mean};
+use crate::spec::Spec;
+use crate::yaml::{self, Node};
+
+/// The spec's JSON Schema as a value.
+pub fn schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let mut settings = SchemaSettings::draft07();
+        settings.transforms.push(Box::new(Plain));
+        let schema = settings.into_generator().into_root_schema_for::<Spec>();
+        schema.to_value()
+    })
+}
+
+/// The schema as the text committed at `schema/hybrid.schema.json`.
+pub fn schema_text() -> String {
+    let mut text = serde_json::to_string_pretty(schema()).expect("a JSON value always serialises");
+    text.push('\n');
+    text
+}
+
+fn validator() -> &'static Validator {
+    static VALIDATOR: OnceLock<Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        jsonschema::draft7::new(schema()).expect("the generated schema is a valid draft-07 schema")
+    })
+}
+
+/// Removes the `null` alternative schemars adds to `Option` fields, and turns documented unit
+/// enums (`oneOf` of `const`) into a plain `enum` with `markdownEnumDescriptions`.
+#[derive(Clone)]
+struct Plain;
+
+impl Transform for Plain {
+    fn transform(&mut self, schema: &mut schemars::Schema) {
+        transform_subschemas(self, schema);
+        let Some(object) = schema.as_object_mut() else {
+            return;
+        };
+        if let Some(Value::Array(types)) = object.get_mut("type") {
+            types.retain(|t| t != "null");
+            if types.len() == 1 {
+                let only = types.remove(0);
+                object.insert("type".into(), only);
+            }
+        }
+        for keyword in ["anyOf", "oneOf"] {
+            if let Some(Value::Array(variants)) = object.get(keyword) {
+                let non_null: Vec<Value> = variants
+                    .iter()
+                    .filter(|v| v.get("type").and_then(Value::as_str) != Some("null"))
+                    .cloned()
+                    .collect();
+                if non_null.len() == 1 && variants.len() == 2 {
+                    object.remove(keyword);
+                    if let Value::Object(inner) = &non_null[0] {
+                        for (k, v) in inner {
+                            object.entry(k.clone()).or_insert_with(|| v.clone());
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(Value::Array(variants)) = object.get("oneOf") {
+            let consts: Option<Vec<(Value, Option<Value>)>> = variants
+                .iter()
+                .map(|v| {
+                    v.get("const")
+                        .map(|c| (c.clone(), v.get("description").cloned()))
+                })
+                .collect();
+            if let Some(consts) = consts {
+                object.remove("oneOf");
+                let values: Vec<Value> = consts.iter().map(|(c, _)| c.clone()).collect();
+                let descriptions: Vec<Value> = consts
+                    .iter()
+                    .map(|(_, d)| d.clone().unwrap_or_else(|| Value::String(String::new())))
+                    .collect();
+                if let Some(kind) = values.first().and_then(json_type) {
+                    object.insert("type".into(), Value::String(kind.into()));
+                }
+                object.insert("enum".into(), Value::Array(values));
+                object.insert(
+                    "markdownEnumDescriptions".into(),
+                    Value::Array(descriptions),
+                );
+            }
+        }
+    }
+}
+
+fn json_type(value: &Value) -> Option<&'static str> {
+    match value {
+        Value::String(_) => Some("string"),
+        Value::Number(_) => Some("number"),
+        Value::Bool(_) => Some("boolean"),
+        _ => None,
+    }
+}
+
+/// Checks the parsed spec against the schema.
+///
+/// # Errors
+/// One diagnostic per leaf problem, at the key or value it is about, sorted by position.
+pub fn check(tree: &Node, json: &Value) -> Result<(), Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    for error in validator().iter_errors(json) {
+        report(tree, &error, &mut diagnostics);
+    }
+    if diagnostics.is_empty() {
+        return Ok(());
+    }
+    crate::diagnostic::sort(&mut diagnostics);
+    diagnostics.dedup();
+    Err(diagnostics)
+}
+
+fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
+    let pointer = error.instance_path().as_str().to_owned();
+    let Some(mut at) = tree.locate(&pointer) else {
+        // Every instance path comes from the same document; this only guards the invariant.
+        out.push(Diagnostic::error(
+            "hybridc::spec::invalid",
+            error.to_string(),
+            tree.span,
+            "in this document",
+        ));
+        return;
+    };
+    let path = display_path(tree, &pointer);
+    // An empty value (`key:` and nothing) has no text of its own: point at its key.
+    if error.instance().is_null()
+        && let Some(key) = at.key
+    {
+        at.value = key;
+    }
+    let schema_at = resolve_schema(error.schema_path().as_str());
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let allowed = schema_at
+                .node
+                .and_then(|s| s.get("properties"))
+                .and_then(Value::as_object)
+                .map(|p| p.keys().map(String::as_str).collect::<Vec<_>>())
+                .unwrap_or_default();
+            for key in unexpected {
+                let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                let span = tree
+                    .locate(&child)
+                    .map_or(at.key_or_value(), |l| l.key_or_value());
+                let help = did_you_mean(key, allowed.iter().copied()).or_else(|| {
+                    if key == "<<" {
+                        Some(
+                            "YAML merge keys are not supported; put shared values under `defaults`"
+                                .into(),
+                        )
+                    } else if allowed.is_empty() {
+                        None
+                    } else {
+                        Some(format!(
+                            "allowed keys: {}",
+                            backticked(allowed.iter().copied())
+                        ))
+                    }
+                });
+                let within = if path.is_empty() {
+                    "the spec".to_owned()
+                } else {
+                    format!("`{path}`")
+                };
+                out.push(
+                    Diagnostic::error(
+                        "hybridc::spec::unknown-key",
+                        format!("unknown key `{key}` in {within}"),
+                        span,
+                        "unknown key",
+                    )
+                    .with_optional_help(help),
+                );
+            }
+        }
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            let description = schema_at
+                .node
+                .and_then(|s| s.get("properties"))
+                .and_then(|p| p.get(name))
+                .and_then(|p| p.get("description"))
+                .and_then(Value::as_str);
+            let within = if path.is_empty() {
+                "the spec".to_owned()
+            } else {
+                format!("`{path}`")
+            };
+            let span = if pointer.is_empty() {
+                first_line(tree)
+            } else {
+                at.key_or_value()
+            };
+            out.push(
+                Diagnostic::error(
+                    "hybridc::spec::missing-key",
+                    format!("missing key `{name}` in {within}"),
+                    span,
+                    format!("`{name}` is required here"),
+                )
+                .with_optional_help(
+                    description.map(|d| format!("add `{name}`: {}", first_sentence(d))),
+                ),
+            );
+        }
+        ValidationErrorKind::Type { kind } => {
+            let expected = match kind {
+                TypeKind::Single(t) => article(&t.to_string()),
+                TypeKind::Multiple(set) => set
+                    .iter()
+                    .map(|t| article(&t.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            };
+            let found = describe_value(error.instance());
+            if schema_at.definition == Some("Credential") {
+                out.push(
+                    Diagnostic::error(
+                        "hybridc::spec::literal-credential",
+                        format!("`{path}` is a credential and cannot be written in the spec"),
+                        at.value,
+                        "a literal where a credential belongs",
+                    )
+                    .with_help(
+                        "read it from an environment variable instead: `{ env: VARIABLE_NAME }`",
+                    ),
+                );
+            } else {
+                out.push(Diagnostic::error(
+                    "hybridc::spec::wrong-type",
+                    format!("`{path}` must be {expected}, found {found}"),
+                    at.value,
+                    format!("expected {expected}"),
+                ));
+            }
+        }
+        ValidationErrorKind::Enum { options } => {
+            let values: Vec<String> = options
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let given = error
+                .instance()
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| error.instance().to_string());
+            let help = did_you_mean(&given, values.iter().map(String::as_str));
+            out.push(
+                Diagnostic::error(
+                    "hybridc::spec::unknown-value",
+                    format!(
+                        "`{path}` must be one of {}, found `{given}`",
+                        backticked(values.iter().map(String::as_str))
+                    ),
+                    at.value,
+                    "not an allowed value",
+                )
+                .with_optional_help(help),
+            );
+        }
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            out.push(Diagnostic::error(
+                "hybridc::spec::out-of-range",
+                format!(
+                    "`{path}` must be at least {limit}, found {}",
+                    error.instance()
+                ),
+                at.value,
+                "too small",
+            ));
+        }
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            out.push(Diagnostic::error(
+                "hybridc::spec::out-of-range",
+                format!(
+                    "`{path}` must be at most {limit}, found {}",
+                    error.instance()
+                ),
+                at.value,
+                "too large",
+            ));
+        }
+        ValidationErrorKind::Pattern { pattern } => {
+            let example = schema_at
+                .node
+                .and_then(|s| s.get("examples"))
+                .and_then(|e| e.get(0))
+                .and_then(Value::as_str);
+            out.push(
+                Diagnostic::error(
+                    "hybridc::spec::bad-format",
+                    format!(
+                        "`{path}` has the wrong format, found {}",
+                        describe_value(error.instance())
+                    ),
+                    at.value,
+                    format!("must match `{pattern}`"),
+                )
+                .with_optional_help(example.map(|e| format!("for example `{e}`"))),
+            );
+        }
+        ValidationErrorKind::MinItems { limit } => {
+            out.push(Diagnostic::error(
+                "hybridc::spec::too-few",
+                format!(
+                    "`{path}` needs at least {limit} item{}",
+                    if *limit == 1 { "" } else { "s" }
+                ),
+                at.value,
+                "too few items",
+            ));
+        }
+        ValidationErrorKind::MinProperties { limit } => {
+            out.push(Diagnostic::error(
+                "hybridc::spec::too-few",
+                format!(
+                    "`{path}` needs at least {limit} entr{}",
+                    if *limit == 1 { "y" } else { "ies" }
+                ),
+                at.value,
+                "too few entries",
+            ));
+        }
+        ValidationErrorKind::UniqueItems => {
+            out.push(Diagnostic::error(
+                "hybridc::spec::duplicate-item",
+                format!("`{path}` lists the same item more than once"),
+                at.value,
+                "items must be unique",
+            ));
+        }
+        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
+            report_alternatives(tree, error, context, &path, at, schema_at.node, out);
+        }
+        _ => {
+            out.push(Diagnostic::error(
+                "hybridc::spec::invalid",
+                format!("`{path}`: {error}"),
+                at.value,
+                "invalid here",
+            ));
+        }
+    }
+}
+
+/// Reports the leaf problem of a `oneOf`/`anyOf`: the branch that got furthest, or, when no
+/// branch gets past the first level, which alternatives exist.
+fn report_alternatives(
+    tree: &Node,
+    error: &ValidationError<'_>,
+    context: &[Vec<ValidationError<'static>>],
+    path: &str,
+    at: yaml::Located,
+    schema: Option<&Value>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let own_depth = depth(error.instance_path().as_str());
+    let names: Vec<&str> = schema
+        .and_then(|s| s.get("oneOf").or_else(|| s.get("anyOf")))
+        .and_then(Value::as_array)
+        .map(|branches| {
+            branches
+                .iter()
+                .filter_map(|b| {
+                    b.get("required")
+                        .and_then(|r| r.get(0))
+                        .and_then(Value::as_str)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let best = context
+        .iter()
+        .filter(|errors| !errors.is_empty())
+        .max_by_key(|errors| {
+            let deepest = errors
+                .iter()
+                .map(|e| depth(e.instance_path().as_str()))
+                .min()
+                .unwrap_or(0);
+            (deepest, std::cmp::Reverse(errors.len()))
+        });
+    let deeper = best.is_some_and(|errors| {
+        errors
+            .iter()
+            .all(|e| depth(e.instance_path().as_str()) > own_depth)
+    });
+    if let (Some(errors), true) = (best, deeper) {
+        for e in errors {
+            report(tree, e, out);
+        }
+        return;
+    }
+    // No branch matched even its kind: say which kinds exist.
+    let keys: Vec<&str> = error
+        .instance()
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    if !names.is_empty() {
+        let known: Vec<&str> = keys.iter().copied().filter(|k| names.contains(k)).collect();
+        let (message, span, help) = match (known.len(), keys.first()) {
+            (n, _) if n > 1 => (
+                format!(
+                    "`{path}` has more than one kind: {}",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                tree.locate(&format!("{}/{}", error.instance_path().as_str(), known[1]))
+                    .map_or(at.value, |l| l.key_or_value()),
+                "give each kind its own list item".to_owned(),
+            ),
+            (_, Some(first)) if known.is_empty() => {
+                let child = format!("{}/{}", error.instance_path().as_str(), first);
+                (
+                    format!("unknown kind `{first}` in `{path}`"),
+                    tree.locate(&child).map_or(at.value, |l| l.key_or_value()),
+                    did_you_mean(first, names.iter().copied()).unwrap_or_else(|| {
+                        format!("expected one of {}", backticked(names.iter().copied()))
+                    }),
+                )
+            }
+            _ => (
+                format!(
+                    "`{path}` must have exactly one of {}",
+                    backticked(names.iter().copied())
+                ),
+                at.value,
+                format!("for example `{}: {{ ... }}`", names[0]),
+            ),
+        };
+        // A known kind with problems inside was handled above; here only the kind itself is wrong.
+        if known.len() == 1 && keys.len() > 1 {
+            for extra in keys.iter().filter(|k| !names.contains(k)) {
+                let child = format!("{}/{}", error.instance_path().as_str(), extra);
+                out.push(
+                    Diagnostic::error(
+                        "hybridc::spec::unknown-key",
+                        format!("unknown key `{extra}` in `{path}`"),
+                        tree.locate(&child).map_or(at.value, |l| l.key_or_value()),
+                        "unknown key",
+                    )
+                    .with_help(format!(
+                        "a `{}` step takes its settings inside `{}:`",
+                        known[0], known[0]
+                    )),
+                );
+            }
+            return;
+        }
+        let label = if known.len() > 1 {
+            "a second kind"
+        } else {
+            "not a known kind"
+        };
+        out.push(
+            Diagnostic::error("hybridc::spec::unknown-kind", message, span, label).with_help(help),
+        );
+        return;
+    }
+    match best {
+        Some(errors) => {
+            for e in errors {
+                report(tree, e, out);
+            }
+        }
+        None => out.push(Diagnostic::error(
+            "hybridc::spec::invalid",
+            format!("`{path}` does not match any allowed form"),
+            at.value,
+            "invalid here",
+        )),
+    }
+}
+
+fn depth(pointer: &str) -> usize {
+    pointer.matches('/').count()
+}
+
+/// The schema object that holds the failing keyword of a `schema_path`, and the name of the
+/// last definition the path went through.
+struct SchemaAt<'a> {
+    node: Option<&'a Value>,
+    definition: Option<&'a str>,
+}
+
+fn resolve_schema(schema_path: &str) -> SchemaAt<'static> {
+    let root = schema();
+    let mut node = Some(root);
+    let mut definition = None;
+    let segments: Vec<&str> = schema_path.split('/').filter(|s| !s.is_empty()).collect();
+    // The last segment is the failing keyword itself; its parent is the schema we want.
+    let parents = segments.len().saturating_sub(1);
+    let mut previous = "";
+    for raw in &segments[..parents] {
+        let token = raw.replace("~1", "/").replace("~0", "~");
+        if previous == "definitions" && parents > 0 {
+            definition = root
+                .get("definitions")
+                .and_then(|d| d.as_object())
+                .and_then(|d| d.get_key_value(&token))
+                .map(|(k, _)| k.as_str());
+        }
+        previous = raw;
+        node = node.and_then(|n| match n {
+            Value::Object(map) => map.get(&token),
+            Value::Array(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        });
+        if token == "$ref" {
+            let target = node.and_then(Value::as_str);
+            definition = target.and_then(|t| t.strip_prefix("#/definitions/"));
+            node = definition.and_then(|name| root.get("definitions").and_then(|d| d.get(name)));
+        }
+    }
+    // A keyword directly after a `$ref` hop: the `$ref` sibling is resolved already.
+    if let Some(Value::Object(map)) = node
+        && let Some(target) = map.get("$ref").and_then(Value::as_str)
+        && let Some(name) = target.strip_prefix("#/definitions/")
+    {
+        definition = Some(name);
+        node = root.get("definitions").and_then(|d| d.get(name));
+    }
+    SchemaAt { node, definition }
+}
+
+/// `oses.ubuntu-2404.hardware.cpus`, with `[0]` for sequence items.
+pub fn display_path(tree: &Node, pointer: &str) -> String {
+    let mut out = String::new();
+    let mut node = Some(tree);
+    for raw in pointer.split('/').skip(1) {
+        let token = raw.replace("~1", "/").replace("~0", "~");
+        match node.map(|n| &n.value) {
+            Some(yaml::Value::Seq(items)) => {
+                out.push_str(&format!("[{token}]"));
+                node = token.parse::<usize>().ok().and_then(|i| items.get(i));
+            }
+            Some(yaml::Value::Map(_)) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&token);
+                node = node.and_then(|n| n.get(&token)).map(|e| &e.value);
+            }
+            _ => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&token);
+                node = None;
+            }
+        }
+    }
+    out
+}
+
+fn first_line(tree: &Node) -> Span {
+    tree.entries().first().map_or(tree.span, |e| e.key_span)
+}
+
+fn first_sentence(text: &str) -> String {
+    let sentence = text
+        .split(". ")
+        .next()
+        .unwrap_or(text)
+        .trim_end_matches('.');
+    let mut chars = sentence.chars();
+    match (chars.next(), chars.clone().next()) {
+        // Lowercase a leading capital, but not an acronym ("OS family").
+        (Some(c), Some(next)) if !next.is_uppercase() => c.to_lowercase().chain(chars).collect(),
+        _ => sentence.to_owned(),
+    }
+}
+
+fn article(kind: &str) -> String {
+    match kind {
+        "integer" => "an integer".into(),
+        "object" => "a mapping".into(),
+        "array" => "a list".into(),
+        "boolean" => "`true` or `false`".into(),
+        "null" => "empty".into(),
+        other => format!("a {other}"),
+    }
+}
+
+fn describe_value(value: &Value) -> String {
+    match value {
+        Value::Null => "nothing".into(),
+        Value::Bool(b) => format!("`{b}`"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!(
+            "the string {}",
+            serde_json::to_string(s).unwrap_or_default()
+        ),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a mapping".into(),
+    }
+}
+
+fn backticked<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    let items: Vec<String> = items.into_iter().map(|i| format!("`{i}`")).collect();
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} or {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+/// The JSON object of a schema's `definitions`, for tests and tools.
+pub fn definitions() -> Option<&'static Map<String, Value>> {
+    schema().get("definitions").and_then(Value::as_object)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_is_draft07_and_plain() {
+        let schema = schema();
+        assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+        let text = schema_text();
+        assert!(
+            !text.contains("\"null\""),
+            "optional fields must not be nullable"
+        );
+        let firmware = &definitions().expect("definitions")["Firmware"];
+        assert_eq!(firmware["enum"], serde_json::json!(["bios", "uefi"]));
+    }
+
+    #[test]
+    fn every_property_has_a_description() {
+        fn walk(path: &str, value: &Value, missing: &mut Vec<String>) {
+            if let Some(props) = value.get("properties").and_then(Value::as_object) {
+                for (name, prop) in props {
+                    if prop.get("description").is_none() {
+                        missing.push(format!("{path}.{name}"));
+                    }
+                    walk(&format!("{path}.{name}"), prop, missing);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        walk("", schema(), &mut missing);
+        for (name, def) in definitions().expect("definitions") {
+            walk(name, def, &mut missing);
+        }
+        assert!(
+            missing.is_empty(),
+            "properties without description: {missing:?}"
+        );
+    }
+}

@@ -1,0 +1,1318 @@
+//! Semantic checks: what the schema cannot say about a spec that has the right shape.
+//!
+//! References between sections, names that become Packer labels or file names, files the spec
+//! points at, contradictions between settings, and the `options:` passthrough checked against
+//! the plugin catalogue. Every finding points at the spec node that causes it. This stage reads
+//! the typed spec and the YAML tree (for positions) and may look at files under the repository
+//! root; it never writes anything.
+
+use std::path::{Component as PathComponent, Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::catalogue::{self, BlockSchema, Component};
+use crate::diagnostic::{self, Diagnostic, Span, did_you_mean};
+use crate::spec::{BuilderKind, Family, Installer, Options, Os, PlatformName, Spec, Step};
+use crate::yaml::{Located, Node};
+
+/// Everything the semantic stage looks at.
+pub struct Context<'a> {
+    /// The typed spec.
+    pub spec: &'a Spec,
+    /// The YAML tree, for positions.
+    pub tree: &'a Node,
+    /// The repository root, which relative paths in the spec start from.
+    pub root: &'a Path,
+}
+
+/// Runs every check and returns all findings (errors and warnings), sorted by position.
+pub fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
+    let mut checker = Checker {
+        cx,
+        out: Vec::new(),
+    };
+    checker.names();
+    checker.platforms();
+    checker.oses();
+    checker.provisioning();
+    checker.environments();
+    checker.build_user();
+    let mut out = checker.out;
+    diagnostic::sort(&mut out);
+    out
+}
+
+struct Checker<'a, 'b> {
+    cx: &'a Context<'b>,
+    out: Vec<Diagnostic>,
+}
+
+/// Builds a JSON pointer from unescaped tokens.
+fn ptr(tokens: &[&str]) -> String {
+    tokens
+        .iter()
+        .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+fn is_label(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.ends_with('-')
+}
+
+/// The Packer component an OS uses on a platform.
+pub fn component(platform: PlatformName, builder: BuilderKind) -> Component {
+    match (platform, builder) {
+        (PlatformName::Proxmox, BuilderKind::Iso) => Component::ProxmoxIso,
+        (PlatformName::Proxmox, BuilderKind::Clone) => Component::ProxmoxClone,
+        (PlatformName::Vsphere, BuilderKind::Iso) => Component::VsphereIso,
+        (PlatformName::Vsphere, BuilderKind::Clone) => Component::VsphereClone,
+        (PlatformName::Azure, _) => Component::AzureArm,
+    }
+}
+
+/// The builder kind an OS uses on a platform: the OS's choice, else the platform's.
+pub fn builder_of(spec: &Spec, os: &Os, platform: PlatformName) -> BuilderKind {
+    match platform {
+        PlatformName::Proxmox => os
+            .proxmox
+            .as_ref()
+            .and_then(|p| p.builder)
+            .or(spec.platforms.proxmox.as_ref().map(|p| p.builder))
+            .unwrap_or_default(),
+        PlatformName::Vsphere => os
+            .vsphere
+            .as_ref()
+            .and_then(|p| p.builder)
+            .or(spec.platforms.vsphere.as_ref().map(|p| p.builder))
+            .unwrap_or_default(),
+        PlatformName::Azure => BuilderKind::Clone,
+    }
+}
+
+/// Arguments that carry secrets: never accepted through `options`.
+const SECRET_ARGUMENTS: &[&str] = &[
+    "password",
+    "token",
+    "client_secret",
+    "client_cert_token_timeout",
+    "client_jwt",
+    "ssh_password",
+    "winrm_password",
+    "ssh_bastion_password",
+    "ssh_proxy_password",
+    "ssh_private_key_file",
+    "ssh_bastion_private_key_file",
+    "vcenter_password",
+    "cloud_init_password",
+];
+
+impl Checker<'_, '_> {
+    fn at(&self, tokens: &[&str]) -> Located {
+        self.cx.tree.locate(&ptr(tokens)).unwrap_or(Located {
+            key: None,
+            value: self.cx.tree.span,
+        })
+    }
+
+    fn key_span(&self, tokens: &[&str]) -> Span {
+        self.at(tokens).key_or_value()
+    }
+
+    fn push(&mut self, diagnostic: Diagnostic) {
+        self.out.push(diagnostic);
+    }
+
+    fn configured(&self, platform: PlatformName) -> bool {
+        let p = &self.cx.spec.platforms;
+        match platform {
+            PlatformName::Proxmox => p.proxmox.is_some(),
+            PlatformName::Vsphere => p.vsphere.is_some(),
+            PlatformName::Azure => p.azure.is_some(),
+        }
+    }
+
+    fn configured_names(&self) -> Vec<&'static str> {
+        PlatformName::ALL
+            .into_iter()
+            .filter(|p| self.configured(*p))
+            .map(PlatformName::as_str)
+            .collect()
+    }
+
+    fn names(&mut self) {
+        let spec = self.cx.spec;
+        for name in spec.oses.keys() {
+            if !is_label(name) {
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::bad-name",
+                        format!("OS name `{name}` is not a valid build name"),
+                        self.key_span(&["oses", name]),
+                        "becomes a Packer label",
+                    )
+                    .with_help(format!(
+                        "use lowercase letters, digits and `-`, starting with a letter and without dots, for example `{}`",
+                        suggest_label(name)
+                    )),
+                );
+            }
+        }
+        for name in spec.environments.keys() {
+            if !is_label(name) {
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::bad-name",
+                        format!("environment name `{name}` is not a valid file name"),
+                        self.key_span(&["environments", name]),
+                        "becomes env/<name>.pkrvars.hcl",
+                    )
+                    .with_help(format!(
+                        "use lowercase letters, digits and `-`, starting with a letter, for example `{}`",
+                        suggest_label(name)
+                    )),
+                );
+            }
+        }
+        for (name, set) in &spec.provisioning {
+            if set.is_empty() {
+                self.push(Diagnostic::warning(
+                    "hybridc::spec::empty-set",
+                    format!("provisioning set `{name}` has no steps"),
+                    self.key_span(&["provisioning", name]),
+                    "empty",
+                ));
+            }
+        }
+    }
+
+    fn platforms(&mut self) {
+        let spec = self.cx.spec;
+        if let Some(vsphere) = &spec.platforms.vsphere
+            && vsphere.cluster.is_none()
+            && vsphere.host.is_none()
+        {
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::missing-placement",
+                    "vSphere needs a `cluster` or a `host` to run the build VM on",
+                    self.key_span(&["platforms", "vsphere"]),
+                    "neither `cluster` nor `host` is set",
+                )
+                .with_help("add `cluster: <name>` (or `host: <esxi host>`)"),
+            );
+        }
+        if let Some(azure) = &spec.platforms.azure {
+            if azure.output.managed_image.is_none() && azure.output.gallery.is_none() {
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::no-output",
+                        "the Azure output has neither a managed image nor a gallery",
+                        self.key_span(&["platforms", "azure", "output"]),
+                        "produces nothing",
+                    )
+                    .with_help(
+                        "add `managed_image: { resource_group: ... }` and/or `gallery: { ... }`",
+                    ),
+                );
+            }
+            match (&azure.location, &azure.build_resource_group) {
+                (Some(_), Some(_)) => self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::conflict",
+                        "Azure takes `location` or `build_resource_group`, not both",
+                        self.key_span(&["platforms", "azure", "build_resource_group"]),
+                        "builds in this existing group",
+                    )
+                    .with_secondary(self.key_span(&["platforms", "azure", "location"]), "and also creates one here")
+                    .with_help("remove one of them: `location` creates a temporary resource group, `build_resource_group` reuses one"),
+                ),
+                (None, None) => self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::missing-placement",
+                        "Azure needs a `location` or a `build_resource_group`",
+                        self.key_span(&["platforms", "azure"]),
+                        "neither is set",
+                    )
+                    .with_help("add `location: westeurope` (or the name of an existing resource group)"),
+                ),
+                _ => {}
+            }
+        }
+        // Platform-wide options are checked against every builder the platform's OSes use.
+        let options: [(PlatformName, Option<&Options>); 3] = [
+            (
+                PlatformName::Proxmox,
+                spec.platforms.proxmox.as_ref().map(|p| &p.options),
+            ),
+            (
+                PlatformName::Vsphere,
+                spec.platforms.vsphere.as_ref().map(|p| &p.options),
+            ),
+            (
+                PlatformName::Azure,
+                spec.platforms.azure.as_ref().map(|p| &p.options),
+            ),
+        ];
+        for (platform, options) in options {
+            let Some(options) = options else { continue };
+            let mut components: Vec<Component> = spec
+                .oses
+                .values()
+                .filter(|os| os.platforms.contains(&platform))
+                .map(|os| component(platform, builder_of(spec, os, platform)))
+                .collect();
+            components.sort();
+            components.dedup();
+            if components.is_empty() {
+                components.push(component(platform, builder_of_platform(spec, platform)));
+            }
+            for c in components {
+                self.options(options, &["platforms", platform.as_str(), "options"], c);
+            }
+        }
+    }
+
+    fn oses(&mut self) {
+        let spec = self.cx.spec;
+        for (name, os) in &spec.oses {
+            let here = ["oses", name.as_str()];
+            let mut seen = Vec::new();
+            for (i, platform) in os.platforms.iter().enumerate() {
+                let index = i.to_string();
+                let span = self.at(&["oses", name, "platforms", &index]).value;
+                if seen.contains(platform) {
+                    self.push(Diagnostic::error(
+                        "hybridc::spec::duplicate-item",
+                        format!("OS `{name}` lists platform `{}` twice", platform.as_str()),
+                        span,
+                        "listed again here",
+                    ));
+                }
+                seen.push(*platform);
+                if !self.configured(*platform) {
+                    let configured = self.configured_names();
+                    self.push(
+                        Diagnostic::error(
+                            "hybridc::spec::unknown-reference",
+                            format!(
+                                "OS `{name}` targets platform `{}`, which is not configured",
+                                platform.as_str()
+                            ),
+                            span,
+                            "no such entry under `platforms`",
+                        )
+                        .with_help(if configured.is_empty() {
+                            format!("add `{}:` under `platforms`", platform.as_str())
+                        } else {
+                            format!(
+                                "add `{}:` under `platforms`, or use one of {}",
+                                platform.as_str(),
+                                configured
+                                    .iter()
+                                    .map(|c| format!("`{c}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }),
+                    );
+                }
+            }
+            for (i, set) in os.provisioning.iter().enumerate() {
+                let index = i.to_string();
+                if !spec.provisioning.contains_key(set) {
+                    let help = did_you_mean(set, spec.provisioning.keys().map(String::as_str))
+                        .or_else(|| {
+                            (!spec.provisioning.is_empty()).then(|| {
+                                format!(
+                                    "defined sets: {}",
+                                    spec.provisioning
+                                        .keys()
+                                        .map(|k| format!("`{k}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                )
+                            })
+                        });
+                    self.push(
+                        Diagnostic::error(
+                            "hybridc::spec::unknown-reference",
+                            format!(
+                                "OS `{name}` uses provisioning set `{set}`, which is not defined"
+                            ),
+                            self.at(&["oses", name, "provisioning", &index]).value,
+                            "no such set under `provisioning`",
+                        )
+                        .with_optional_help(help),
+                    );
+                    continue;
+                }
+                for (j, step) in spec.provisioning[set].iter().enumerate() {
+                    let fits = match step {
+                        Step::Shell(_) => os.family == Family::Linux,
+                        Step::Powershell(_) | Step::WindowsRestart(_) => {
+                            os.family == Family::Windows
+                        }
+                        Step::File(_) | Step::Ansible(_) => true,
+                    };
+                    if !fits {
+                        let step_index = j.to_string();
+                        self.push(
+                            Diagnostic::error(
+                                "hybridc::spec::wrong-family",
+                                format!(
+                                    "provisioning set `{set}` has a `{}` step, which cannot run on {} OS `{name}`",
+                                    step.kind(),
+                                    os.family.as_str()
+                                ),
+                                self.at(&["oses", name, "provisioning", &index]).value,
+                                format!("used by a {} OS here", os.family.as_str()),
+                            )
+                            .with_secondary(self.key_span(&["provisioning", set, &step_index, step.kind()]), "the step")
+                            .with_help(format!(
+                                "give {} OSes their own provisioning set",
+                                os.family.as_str()
+                            )),
+                        );
+                    }
+                }
+            }
+            self.installer(name, os);
+            self.editions(name, os);
+            self.builders(name, os);
+            let _ = here;
+        }
+    }
+
+    fn installer(&mut self, name: &str, os: &Os) {
+        let spec = self.cx.spec;
+        let iso_platforms: Vec<PlatformName> = os
+            .platforms
+            .iter()
+            .copied()
+            .filter(|p| {
+                *p != PlatformName::Azure
+                    && self.configured(*p)
+                    && builder_of(spec, os, *p) == BuilderKind::Iso
+            })
+            .collect();
+        match os.installer {
+            Some(installer) if installer.family() != os.family => {
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::wrong-family",
+                        format!(
+                            "installer `{}` does not install {} OSes",
+                            installer.as_str(),
+                            os.family.as_str()
+                        ),
+                        self.at(&["oses", name, "installer"]).value,
+                        format!("a {} installer", installer.family().as_str()),
+                    )
+                    .with_secondary(self.at(&["oses", name, "family"]).value, "the OS family")
+                    .with_help(match os.family {
+                        Family::Linux => {
+                            "Linux installers are `autoinstall`, `kickstart` and `preseed`"
+                        }
+                        Family::Windows => "Windows is installed with `autounattend`",
+                    }),
+                );
+            }
+            Some(installer) if !iso_platforms.is_empty() => self.templates(name, installer),
+            None if !iso_platforms.is_empty() => {
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::missing-key",
+                        format!("OS `{name}` is installed from an ISO but has no `installer`"),
+                        self.key_span(&["oses", name]),
+                        format!("iso builds on {}", names(&iso_platforms)),
+                    )
+                    .with_help(match os.family {
+                        Family::Linux => "add `installer: autoinstall`, `kickstart` or `preseed`",
+                        Family::Windows => "add `installer: autounattend`",
+                    }),
+                );
+            }
+            _ => {}
+        }
+        if iso_platforms.is_empty() {
+            return;
+        }
+        let iso = os.iso.clone().unwrap_or_default();
+        if iso.url.is_some() && iso.checksum.is_none() {
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::missing-key",
+                    format!("the ISO of OS `{name}` has a `url` but no `checksum`"),
+                    self.key_span(&["oses", name, "iso", "url"]),
+                    "downloaded without verification",
+                )
+                .with_help("add `checksum: sha256:<hex>` (or `file:<url of a checksum file>`)"),
+            );
+        }
+        for platform in &iso_platforms {
+            let local = match platform {
+                PlatformName::Proxmox => iso.proxmox_file.is_some(),
+                PlatformName::Vsphere => iso.vsphere_path.is_some(),
+                PlatformName::Azure => true,
+            };
+            if iso.url.is_none() && !local {
+                let key = match platform {
+                    PlatformName::Proxmox => "proxmox_file",
+                    _ => "vsphere_path",
+                };
+                let span = if os.iso.is_some() {
+                    self.key_span(&["oses", name, "iso"])
+                } else {
+                    self.key_span(&["oses", name])
+                };
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::missing-iso",
+                        format!("OS `{name}` has no ISO for its {} build", platform.as_str()),
+                        span,
+                        "no ISO source",
+                    )
+                    .with_help(format!(
+                        "add `iso: {{ url: ..., checksum: ... }}` or `iso: {{ {key}: ... }}`"
+                    )),
+                );
+            }
+        }
+    }
+
+    fn templates(&mut self, name: &str, installer: Installer) {
+        let folder = Path::new("builds").join(name);
+        for file in installer.templates() {
+            let relative = folder.join(file);
+            if !self.cx.root.join(&relative).is_file() {
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::missing-file",
+                        format!(
+                            "installer `{}` of OS `{name}` needs the template `{}`",
+                            installer.as_str(),
+                            relative.display()
+                        ),
+                        self.at(&["oses", name, "installer"]).value,
+                        "template not found",
+                    )
+                    .with_help(format!("create `{}` in the repository", relative.display())),
+                );
+            }
+        }
+    }
+
+    fn editions(&mut self, name: &str, os: &Os) {
+        match os.family {
+            Family::Linux => {
+                if !os.editions.is_empty() {
+                    self.push(
+                        Diagnostic::error(
+                            "hybridc::spec::wrong-family",
+                            format!("OS `{name}` is linux and cannot have `editions`"),
+                            self.key_span(&["oses", name, "editions"]),
+                            "editions are for Windows",
+                        )
+                        .with_help("remove `editions`, or define one OS per Linux variant"),
+                    );
+                }
+            }
+            Family::Windows => {
+                if os.editions.is_empty() {
+                    self.push(
+                        Diagnostic::error(
+                            "hybridc::spec::missing-key",
+                            format!("Windows OS `{name}` needs at least one edition"),
+                            self.key_span(&["oses", name]),
+                            "no `editions`",
+                        )
+                        .with_help("add `editions: [{ name: standard, image_name: \"Windows Server 2022 SERVERSTANDARD\" }]`"),
+                    );
+                }
+                let mut seen: Vec<&str> = Vec::new();
+                for (i, edition) in os.editions.iter().enumerate() {
+                    let index = i.to_string();
+                    let span = self.at(&["oses", name, "editions", &index, "name"]).value;
+                    if !is_label(&edition.name) {
+                        self.push(
+                            Diagnostic::error(
+                                "hybridc::spec::bad-name",
+                                format!("edition name `{}` is not valid", edition.name),
+                                span,
+                                "becomes part of a Packer label",
+                            )
+                            .with_help(format!(
+                                "use lowercase letters, digits and `-`, for example `{}`",
+                                suggest_label(&edition.name)
+                            )),
+                        );
+                    }
+                    if let Some(first) = seen.iter().position(|n| *n == edition.name) {
+                        let first_index = first.to_string();
+                        self.push(
+                            Diagnostic::error(
+                                "hybridc::spec::duplicate-item",
+                                format!("OS `{name}` has two editions named `{}`", edition.name),
+                                span,
+                                "defined again here",
+                            )
+                            .with_secondary(
+                                self.at(&["oses", name, "editions", &first_index, "name"])
+                                    .value,
+                                "first defined here",
+                            ),
+                        );
+                    }
+                    seen.push(&edition.name);
+                    for (j, platform) in edition.platforms.iter().enumerate() {
+                        if !os.platforms.contains(platform) {
+                            let j = j.to_string();
+                            self.push(
+                                Diagnostic::error(
+                                    "hybridc::spec::unknown-reference",
+                                    format!(
+                                        "edition `{}` targets `{}`, which OS `{name}` is not built on",
+                                        edition.name,
+                                        platform.as_str()
+                                    ),
+                                    self.at(&["oses", name, "editions", &index, "platforms", &j]).value,
+                                    "not in the OS's `platforms`",
+                                )
+                                .with_help(format!("add `{}` to the OS's `platforms`, or remove it here", platform.as_str())),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn builders(&mut self, name: &str, os: &Os) {
+        let spec = self.cx.spec;
+        let configured = PlatformName::ALL.map(|p| os.platforms.contains(&p) && self.configured(p));
+        let targets = |p: PlatformName| configured[p as usize];
+        if let Some(proxmox) = &os.proxmox {
+            let builder = builder_of(spec, os, PlatformName::Proxmox);
+            match (builder, &proxmox.clone_vm) {
+                (BuilderKind::Clone, None) if targets(PlatformName::Proxmox) => self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::missing-key",
+                        format!("OS `{name}` clones on Proxmox but names no VM to clone"),
+                        self.key_span(&["oses", name, "proxmox"]),
+                        "clone builder without `clone_vm`",
+                    )
+                    .with_help("add `clone_vm: <name of the VM or template>`"),
+                ),
+                (BuilderKind::Iso, Some(_)) => self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::conflict",
+                        format!(
+                            "OS `{name}` names a VM to clone but builds from an ISO on Proxmox"
+                        ),
+                        self.key_span(&["oses", name, "proxmox", "clone_vm"]),
+                        "only used by the clone builder",
+                    )
+                    .with_help("add `builder: clone`, or remove `clone_vm`"),
+                ),
+                _ => {}
+            }
+            let c = component(PlatformName::Proxmox, builder);
+            self.options(&proxmox.options, &["oses", name, "proxmox", "options"], c);
+        } else if targets(PlatformName::Proxmox)
+            && builder_of(spec, os, PlatformName::Proxmox) == BuilderKind::Clone
+        {
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::missing-key",
+                    format!("OS `{name}` clones on Proxmox but names no VM to clone"),
+                    self.key_span(&["oses", name]),
+                    "the Proxmox platform uses the clone builder",
+                )
+                .with_help("add `proxmox: { clone_vm: <name of the VM or template> }`"),
+            );
+        }
+        if targets(PlatformName::Vsphere)
+            && os
+                .vsphere
+                .as_ref()
+                .and_then(|v| v.guest_os_type.as_ref())
+                .is_none()
+        {
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::missing-key",
+                    format!("OS `{name}` is built on vSphere but has no `guest_os_type`"),
+                    if os.vsphere.is_some() {
+                        self.key_span(&["oses", name, "vsphere"])
+                    } else {
+                        self.key_span(&["oses", name])
+                    },
+                    "vSphere needs the guest OS identifier",
+                )
+                .with_help("add `vsphere: { guest_os_type: ubuntu64Guest }` (the identifier vSphere uses for this OS)"),
+            );
+        }
+        if let Some(vsphere) = &os.vsphere {
+            let builder = builder_of(spec, os, PlatformName::Vsphere);
+            match (builder, &vsphere.template) {
+                (BuilderKind::Clone, None) if targets(PlatformName::Vsphere) => self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::missing-key",
+                        format!("OS `{name}` clones on vSphere but names no template"),
+                        self.key_span(&["oses", name, "vsphere"]),
+                        "clone builder without `template`",
+                    )
+                    .with_help("add `template: <path of the template to clone>`"),
+                ),
+                (BuilderKind::Iso, Some(_)) => self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::conflict",
+                        format!("OS `{name}` names a template to clone but builds from an ISO on vSphere"),
+                        self.key_span(&["oses", name, "vsphere", "template"]),
+                        "only used by the clone builder",
+                    )
+                    .with_help("add `builder: clone`, or remove `template`"),
+                ),
+                _ => {}
+            }
+            let c = component(PlatformName::Vsphere, builder);
+            self.options(&vsphere.options, &["oses", name, "vsphere", "options"], c);
+        }
+        if targets(PlatformName::Azure) && os.azure_image.is_none() {
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::missing-key",
+                    format!("OS `{name}` is built on Azure but has no `azure_image`"),
+                    self.key_span(&["oses", name]),
+                    "Azure builds start from a Marketplace image",
+                )
+                .with_help("add `azure_image: { publisher: ..., offer: ..., sku: ... }`"),
+            );
+        }
+        if let Some(azure) = &os.azure {
+            self.options(
+                &azure.options,
+                &["oses", name, "azure", "options"],
+                Component::AzureArm,
+            );
+        }
+        for (platform, settings_given) in [
+            (PlatformName::Proxmox, os.proxmox.is_some()),
+            (PlatformName::Vsphere, os.vsphere.is_some()),
+            (PlatformName::Azure, os.azure.is_some()),
+        ] {
+            if settings_given && !targets(platform) {
+                self.push(
+                    Diagnostic::warning(
+                        "hybridc::spec::unused",
+                        format!(
+                            "OS `{name}` has `{}` settings but does not target {}",
+                            platform.as_str(),
+                            platform.as_str()
+                        ),
+                        self.key_span(&["oses", name, platform.as_str()]),
+                        "never used",
+                    )
+                    .with_help(format!(
+                        "add `{}` to `platforms`, or remove these settings",
+                        platform.as_str()
+                    )),
+                );
+            }
+        }
+    }
+
+    fn provisioning(&mut self) {
+        let spec = self.cx.spec;
+        for (set, steps) in &spec.provisioning {
+            for (i, step) in steps.iter().enumerate() {
+                let index = i.to_string();
+                let base = ["provisioning", set.as_str(), index.as_str(), step.kind()];
+                match step {
+                    Step::Shell(s) => {
+                        if s.scripts.is_empty() && s.inline.is_empty() {
+                            self.empty_step(&base, "scripts", "inline");
+                        }
+                        self.files(&base, "scripts", &s.scripts, false);
+                    }
+                    Step::Powershell(s) => {
+                        if s.scripts.is_empty() && s.inline.is_empty() {
+                            self.empty_step(&base, "scripts", "inline");
+                        }
+                        self.files(&base, "scripts", &s.scripts, false);
+                    }
+                    Step::File(f) => {
+                        let source = std::slice::from_ref(&f.source);
+                        self.files(&base, "source", source, true);
+                    }
+                    Step::Ansible(a) => {
+                        self.files(&base, "playbook", std::slice::from_ref(&a.playbook), false);
+                        if let Some(galaxy) = &a.galaxy_file {
+                            self.files(&base, "galaxy_file", std::slice::from_ref(galaxy), false);
+                        }
+                    }
+                    Step::WindowsRestart(_) => {}
+                }
+                for (j, platform) in step.only().iter().enumerate() {
+                    if !self.configured(*platform) {
+                        let j = j.to_string();
+                        let mut tokens = base.to_vec();
+                        tokens.extend(["only", j.as_str()]);
+                        self.push(
+                            Diagnostic::error(
+                                "hybridc::spec::unknown-reference",
+                                format!(
+                                    "step is limited to platform `{}`, which is not configured",
+                                    platform.as_str()
+                                ),
+                                self.at(&tokens).value,
+                                "no such entry under `platforms`",
+                            )
+                            .with_help(format!(
+                                "add `{}:` under `platforms`, or remove it here",
+                                platform.as_str()
+                            )),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn empty_step(&mut self, base: &[&str], a: &str, b: &str) {
+        self.push(
+            Diagnostic::error(
+                "hybridc::spec::empty-step",
+                format!("a `{}` step needs `{a}` or `{b}`", base[3]),
+                self.key_span(base),
+                "runs nothing",
+            )
+            .with_help(format!("add `{a}: [path/to/script]` or `{b}: [command]`")),
+        );
+    }
+
+    /// Checks that each path is relative, stays inside the repository and exists.
+    fn files(&mut self, base: &[&str], key: &str, paths: &[String], folders_allowed: bool) {
+        let single = paths.len() == 1 && !matches!(key, "scripts");
+        for (i, path) in paths.iter().enumerate() {
+            let index = i.to_string();
+            let mut tokens = base.to_vec();
+            tokens.push(key);
+            if !single {
+                tokens.push(&index);
+            }
+            let span = self.at(&tokens).value;
+            if let Some(problem) = self.outside(path) {
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::outside-repository",
+                        format!("`{path}` is outside the repository"),
+                        span,
+                        problem,
+                    )
+                    .with_help("paths are relative to the repository root; keep shared files under scripts/, ansible/ or builds/"),
+                );
+                continue;
+            }
+            let full = self.cx.root.join(path);
+            let ok = if folders_allowed {
+                full.exists()
+            } else {
+                full.is_file()
+            };
+            if !ok {
+                let what = if full.is_dir() {
+                    "is a folder, not a file"
+                } else {
+                    "does not exist"
+                };
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::missing-file",
+                        format!("`{path}` {what}"),
+                        span,
+                        "not found in the repository",
+                    )
+                    .with_help(format!(
+                        "paths are relative to the repository root `{}`",
+                        display_root(self.cx.root)
+                    )),
+                );
+            }
+        }
+    }
+
+    fn outside(&self, path: &str) -> Option<&'static str> {
+        let p = Path::new(path);
+        if p.is_absolute() || path.starts_with('/') || path.starts_with('\\') {
+            return Some("an absolute path");
+        }
+        let mut depth: i64 = 0;
+        for component in p.components() {
+            match component {
+                PathComponent::ParentDir => depth -= 1,
+                PathComponent::Normal(_) => depth += 1,
+                PathComponent::CurDir => {}
+                PathComponent::RootDir | PathComponent::Prefix(_) => {
+                    return Some("an absolute path");
+                }
+            }
+            if depth < 0 {
+                return Some("leaves the repository with `..`");
+            }
+        }
+        // A link inside the repository may still point elsewhere.
+        let root = self.cx.root.canonicalize().ok()?;
+        let target = self.cx.root.join(p).canonicalize().ok()?;
+        (!target.starts_with(&root)).then_some("a link that leads out of the repository")
+    }
+
+    fn environments(&mut self) {
+        let spec = self.cx.spec;
+        for (name, env) in &spec.environments {
+            let overrides = [
+                (PlatformName::Proxmox, env.platforms.proxmox.is_some()),
+                (PlatformName::Vsphere, env.platforms.vsphere.is_some()),
+                (PlatformName::Azure, env.platforms.azure.is_some()),
+            ];
+            for (platform, given) in overrides {
+                if given && !self.configured(platform) {
+                    self.push(
+                        Diagnostic::error(
+                            "hybridc::spec::unknown-reference",
+                            format!(
+                                "environment `{name}` overrides platform `{}`, which is not configured",
+                                platform.as_str()
+                            ),
+                            self.key_span(&["environments", name, "platforms", platform.as_str()]),
+                            "no such entry under `platforms`",
+                        )
+                        .with_help(format!("add `{}:` under `platforms`, or remove this override", platform.as_str())),
+                    );
+                }
+            }
+            if let (Some(azure), Some(base)) = (&env.platforms.azure, &spec.platforms.azure) {
+                let pairs = [
+                    (
+                        "managed_image_resource_group",
+                        azure.managed_image_resource_group.is_some(),
+                        base.output.managed_image.is_some(),
+                        "managed_image",
+                    ),
+                    (
+                        "gallery_resource_group",
+                        azure.gallery_resource_group.is_some(),
+                        base.output.gallery.is_some(),
+                        "gallery",
+                    ),
+                    (
+                        "gallery_name",
+                        azure.gallery_name.is_some(),
+                        base.output.gallery.is_some(),
+                        "gallery",
+                    ),
+                    (
+                        "gallery_version",
+                        azure.gallery_version.is_some(),
+                        base.output.gallery.is_some(),
+                        "gallery",
+                    ),
+                    (
+                        "replication_regions",
+                        azure.replication_regions.is_some(),
+                        base.output.gallery.is_some(),
+                        "gallery",
+                    ),
+                ];
+                for (key, given, configured, output) in pairs {
+                    if given && !configured {
+                        self.push(
+                            Diagnostic::error(
+                                "hybridc::spec::unknown-reference",
+                                format!("environment `{name}` overrides `{key}`, but Azure has no `{output}` output"),
+                                self.key_span(&["environments", name, "platforms", "azure", key]),
+                                "nothing to override",
+                            )
+                            .with_help(format!("add `output.{output}` under `platforms.azure`, or remove this override")),
+                        );
+                    }
+                }
+                let location = azure.location.is_some()
+                    || (base.location.is_some() && azure.build_resource_group.is_none());
+                let group = azure.build_resource_group.is_some()
+                    || (base.build_resource_group.is_some() && azure.location.is_none());
+                if azure.location.is_some() && azure.build_resource_group.is_some()
+                    || (location
+                        && group
+                        && (azure.location.is_some() || azure.build_resource_group.is_some()))
+                {
+                    self.push(
+                        Diagnostic::error(
+                            "hybridc::spec::conflict",
+                            format!("environment `{name}` ends up with both `location` and `build_resource_group` for Azure"),
+                            self.key_span(&["environments", name, "platforms", "azure"]),
+                            "Azure takes one of them",
+                        )
+                        .with_help("override the one the platform uses"),
+                    );
+                }
+            }
+            if let (Some(vsphere), Some(base)) = (&env.platforms.vsphere, &spec.platforms.vsphere)
+                && vsphere.content_library.is_some()
+                && base.output.content_library.is_none()
+            {
+                self.push(
+                        Diagnostic::error(
+                            "hybridc::spec::unknown-reference",
+                            format!("environment `{name}` overrides `content_library`, but vSphere has no content library output"),
+                            self.key_span(&["environments", name, "platforms", "vsphere", "content_library"]),
+                            "nothing to override",
+                        )
+                        .with_help("add `output.content_library` under `platforms.vsphere`, or remove this override"),
+                    );
+            }
+        }
+    }
+
+    fn build_user(&mut self) {
+        let spec = self.cx.spec;
+        let iso_oses: Vec<(&String, &Os)> = spec
+            .oses
+            .iter()
+            .filter(|(_, os)| {
+                os.platforms.iter().any(|p| {
+                    *p != PlatformName::Azure
+                        && self.configured(*p)
+                        && builder_of(spec, os, *p) == BuilderKind::Iso
+                })
+            })
+            .collect();
+        let Some((first, _)) = iso_oses.first() else {
+            return;
+        };
+        match &spec.defaults.build_user {
+            None => self.push(
+                Diagnostic::error(
+                    "hybridc::spec::missing-key",
+                    "ISO builds need a build user, and `defaults.build_user` is not set",
+                    if spec.defaults == Default::default() {
+                        self.key_span(&["oses", first])
+                    } else {
+                        self.key_span(&["defaults"])
+                    },
+                    format!("OS `{first}` is installed from an ISO"),
+                )
+                .with_help("add `defaults: { build_user: { username: packer, password: { env: BUILD_PASSWORD }, password_hash: { env: BUILD_PASSWORD_HASH } } }`"),
+            ),
+            Some(user) => {
+                let linux = iso_oses.iter().find(|(_, os)| os.family == Family::Linux);
+                if let (None, Some((name, _))) = (&user.password_hash, linux) {
+                    self.push(
+                        Diagnostic::error(
+                            "hybridc::spec::missing-key",
+                            "Linux installers need `password_hash` of the build user",
+                            self.key_span(&["defaults", "build_user"]),
+                            format!("OS `{name}` is installed from an ISO"),
+                        )
+                        .with_help("add `password_hash: { env: BUILD_PASSWORD_HASH }` (a SHA-512 crypt hash, `mkpasswd -m sha-512`)"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Checks passthrough `options` against a component's catalogue.
+    fn options(&mut self, options: &Options, at: &[&str], component: Component) {
+        let schema = component.schema();
+        let version = schema.plugin_version.as_deref().unwrap_or("pinned");
+        for (name, value) in options {
+            let mut tokens = at.to_vec();
+            tokens.push(name);
+            let key = self.key_span(&tokens);
+            let value_span = self.at(&tokens).value;
+            if SECRET_ARGUMENTS.contains(&name.as_str()) {
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::literal-credential",
+                        format!("`{name}` carries a secret and cannot be passed through `options`"),
+                        key,
+                        "secrets never go into generated files",
+                    )
+                    .with_help("set credentials in the platform's connection settings as `{ env: VARIABLE_NAME }`"),
+                );
+                continue;
+            }
+            if let Some(argument) = schema.arguments.get(name) {
+                if argument.internal {
+                    self.push(Diagnostic::error(
+                        "hybridc::spec::unknown-option",
+                        format!("`{name}` is set by Packer itself and cannot be passed through `options`"),
+                        key,
+                        "internal argument",
+                    ));
+                    continue;
+                }
+                if argument.deprecated {
+                    self.push(
+                        Diagnostic::warning(
+                            "hybridc::spec::deprecated-option",
+                            format!("`{name}` is deprecated in {} {version}", component.name()),
+                            key,
+                            "deprecated",
+                        )
+                        .with_optional_help(
+                            argument
+                                .replaced_by
+                                .as_ref()
+                                .map(|r| format!("use `{r}` instead")),
+                        ),
+                    );
+                }
+                if !catalogue::fits(&argument.kind, value) {
+                    self.push(Diagnostic::error(
+                        "hybridc::spec::wrong-type",
+                        format!(
+                            "`{name}` of {} must be {}, found {}",
+                            component.name(),
+                            catalogue::describe(&argument.kind),
+                            describe(value)
+                        ),
+                        value_span,
+                        format!("expected {}", catalogue::describe(&argument.kind)),
+                    ));
+                }
+                continue;
+            }
+            if let Some(block) = schema.blocks.get(name) {
+                self.block(name, block, value, &tokens, component);
+                continue;
+            }
+            let candidates = schema
+                .arguments
+                .iter()
+                .filter(|(_, a)| !a.internal)
+                .map(|(n, _)| n.as_str())
+                .chain(schema.blocks.keys().map(String::as_str));
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::unknown-option",
+                    format!("{} {version} has no argument `{name}`", component.name()),
+                    key,
+                    "unknown argument",
+                )
+                .with_optional_help(did_you_mean(name, candidates)),
+            );
+        }
+    }
+
+    fn block(
+        &mut self,
+        name: &str,
+        block: &BlockSchema,
+        value: &Value,
+        at: &[&str],
+        component: Component,
+    ) {
+        let items: Vec<(Option<usize>, &Value)> = match value {
+            Value::Array(items) if block.repeatable => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Some(i), v))
+                .collect(),
+            Value::Object(_) => vec![(None, value)],
+            _ => {
+                let expected = if block.repeatable {
+                    "a mapping or a list of mappings"
+                } else {
+                    "a mapping"
+                };
+                self.push(Diagnostic::error(
+                    "hybridc::spec::wrong-type",
+                    format!(
+                        "block `{name}` of {} must be {expected}, found {}",
+                        component.name(),
+                        describe(value)
+                    ),
+                    self.at(at).value,
+                    format!("expected {expected}"),
+                ));
+                return;
+            }
+        };
+        if block.deprecated {
+            self.push(
+                Diagnostic::warning(
+                    "hybridc::spec::deprecated-option",
+                    format!("block `{name}` is deprecated in {}", component.name()),
+                    self.key_span(at),
+                    "deprecated",
+                )
+                .with_optional_help(
+                    block
+                        .replaced_by
+                        .as_ref()
+                        .map(|r| format!("use `{r}` instead")),
+                ),
+            );
+        }
+        for (index, item) in items {
+            let index_text = index.map(|i| i.to_string());
+            let mut base = at.to_vec();
+            if let Some(i) = &index_text {
+                base.push(i);
+            }
+            let Value::Object(entries) = item else {
+                self.push(Diagnostic::error(
+                    "hybridc::spec::wrong-type",
+                    format!(
+                        "each `{name}` block must be a mapping, found {}",
+                        describe(item)
+                    ),
+                    self.at(&base).value,
+                    "expected a mapping",
+                ));
+                continue;
+            };
+            for (arg, v) in entries {
+                let mut tokens = base.clone();
+                tokens.push(arg);
+                if let Some(argument) = block.arguments.get(arg) {
+                    if argument.deprecated {
+                        self.push(
+                            Diagnostic::warning(
+                                "hybridc::spec::deprecated-option",
+                                format!("`{name}.{arg}` is deprecated in {}", component.name()),
+                                self.key_span(&tokens),
+                                "deprecated",
+                            )
+                            .with_optional_help(
+                                argument
+                                    .replaced_by
+                                    .as_ref()
+                                    .map(|r| format!("use `{r}` instead")),
+                            ),
+                        );
+                    }
+                    if !catalogue::fits(&argument.kind, v) {
+                        self.push(Diagnostic::error(
+                            "hybridc::spec::wrong-type",
+                            format!(
+                                "`{name}.{arg}` of {} must be {}, found {}",
+                                component.name(),
+                                catalogue::describe(&argument.kind),
+                                describe(v)
+                            ),
+                            self.at(&tokens).value,
+                            format!("expected {}", catalogue::describe(&argument.kind)),
+                        ));
+                    }
+                } else if let Some(inner) = block.blocks.get(arg) {
+                    self.block(arg, inner, v, &tokens, component);
+                } else {
+                    let candidates = block
+                        .arguments
+                        .keys()
+                        .chain(block.blocks.keys())
+                        .map(String::as_str);
+                    self.push(
+                        Diagnostic::error(
+                            "hybridc::spec::unknown-option",
+                            format!(
+                                "block `{name}` of {} has no argument `{arg}`",
+                                component.name()
+                            ),
+                            self.key_span(&tokens),
+                            "unknown argument",
+                        )
+                        .with_optional_help(did_you_mean(arg, candidates)),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn builder_of_platform(spec: &Spec, platform: PlatformName) -> BuilderKind {
+    match platform {
+        PlatformName::Proxmox => spec
+            .platforms
+            .proxmox
+            .as_ref()
+            .map(|p| p.builder)
+            .unwrap_or_default(),
+        PlatformName::Vsphere => spec
+            .platforms
+            .vsphere
+            .as_ref()
+            .map(|p| p.builder)
+            .unwrap_or_default(),
+        PlatformName::Azure => BuilderKind::Clone,
+    }
+}
+
+fn names(platforms: &[PlatformName]) -> String {
+    platforms
+        .iter()
+        .map(|p| p.as_str())
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "nothing".into(),
+        Value::Bool(_) => "a boolean".into(),
+        Value::Number(_) => "a number".into(),
+        Value::String(_) => "a string".into(),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a mapping".into(),
+    }
+}
+
+/// A valid label close to `name`, for help lines.
+fn suggest_label(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let trimmed = out
+        .trim_matches('-')
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .to_owned();
+    if trimmed.is_empty() {
+        "name".into()
+    } else {
+        trimmed
+    }
+}
+
+fn display_root(root: &Path) -> String {
+    let shown: PathBuf = if root.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        root.to_path_buf()
+    };
+    shown.display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        assert!(is_label("ubuntu-2404"));
+        assert!(!is_label("ubuntu-24.04"));
+        assert!(!is_label("2404"));
+        assert!(!is_label("Ubuntu"));
+        assert_eq!(suggest_label("Ubuntu_24.04"), "ubuntu-24-04");
+    }
+}

@@ -1,0 +1,611 @@
+//! The spec's YAML, parsed into a tree that remembers where every node stands.
+//!
+//! Built on saphyr-parser's event stream, because the later stages need the byte span of every
+//! key and value (to point diagnostics at the exact line and column), every duplicate key with
+//! both places, and a bound on alias expansion. Scalars are resolved with the YAML 1.2 core
+//! schema, so `no` stays a string and `0755` is a decimal integer. This module only turns text
+//! into a tree (and the tree into JSON); it knows nothing about what a spec must contain.
+
+use std::borrow::Cow;
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
+
+use crate::diagnostic::{Diagnostic, Span};
+
+/// How many nodes aliases may add to the tree before the document is refused.
+pub const ALIAS_EXPANSION_LIMIT: usize = 10_000;
+
+/// How deeply collections may nest.
+pub const MAX_DEPTH: usize = 64;
+
+/// A YAML node and where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// The bytes the node's text covers.
+    pub span: Span,
+    /// What the node holds.
+    pub value: Value,
+}
+
+/// The content of a node, after YAML 1.2 core-schema resolution.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `~`, `null` or nothing.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// A number with a fraction or exponent.
+    Float(f64),
+    /// Any other scalar.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in document order.
+    Map(Vec<Entry>),
+}
+
+/// One key and value of a mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The key's text.
+    pub key: String,
+    /// Where the key is.
+    pub key_span: Span,
+    /// The value.
+    pub value: Node,
+}
+
+/// Where a JSON pointer leads in the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Located {
+    /// The key that holds the value, when the value sits in a mapping.
+    pub key: Option<Span>,
+    /// The value itself.
+    pub value: Span,
+}
+
+impl Located {
+    /// The key when there is one, else the value: where "this key is wrong" should point.
+    pub fn key_or_value(&self) -> Span {
+        self.key.unwrap_or(self.value)
+    }
+}
+
+impl Node {
+    /// The entries of a mapping node.
+    pub fn entries(&self) -> &[Entry] {
+        match &self.value {
+            Value::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    /// The value under `key` in a mapping node.
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.entries().iter().find(|e| e.key == key)
+    }
+
+    /// Follows an RFC 6901 JSON pointer (`/oses/ubuntu/hardware/cpus`) through the tree.
+    pub fn locate(&self, pointer: &str) -> Option<Located> {
+        let mut here = Located {
+            key: None,
+            value: self.span,
+        };
+        let mut node = self;
+        if pointer.is_empty() {
+            return Some(here);
+        }
+        for raw in pointer.strip_prefix('/')?.split('/') {
+            let token = raw.replace("~1", "/").replace("~0", "~");
+            match &node.value {
+                Value::Map(entries) => {
+                    let entry = entries.iter().find(|e| e.key == token)?;
+                    here = Located {
+                        key: Some(entry.key_span),
+                        value: entry.value.span,
+                    };
+                    node = &entry.value;
+                }
+                Value::Seq(items) => {
+                    let item = items.get(token.parse::<usize>().ok()?)?;
+                    here = Located {
+                        key: None,
+                        value: item.span,
+                    };
+                    node = item;
+                }
+                _ => return None,
+            }
+        }
+        Some(here)
+    }
+
+    /// The same data as JSON, for schema validation and typed decoding.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn size(&self) -> usize {
+        1 + match &self.value {
+            Value::Seq(items) => items.iter().map(Node::size).sum(),
+            Value::Map(entries) => entries.iter().map(|e| 1 + e.value.size()).sum(),
+            _ => 0,
+        }
+    }
+}
+
+/// Converts the parser's character positions into byte offsets.
+struct Offsets<'a> {
+    text: &'a str,
+    /// Byte offset of every character, present only when the text is not pure ASCII.
+    table: Option<Vec<usize>>,
+}
+
+impl<'a> Offsets<'a> {
+    fn new(text: &'a str) -> Self {
+        let table = (!text.is_ascii()).then(|| text.char_indices().map(|(i, _)| i).collect());
+        Offsets { text, table }
+    }
+
+    fn byte(&self, marker: &Marker) -> usize {
+        let index = marker.index();
+        match &self.table {
+            None => index.min(self.text.len()),
+            Some(table) => table.get(index).copied().unwrap_or(self.text.len()),
+        }
+    }
+
+    fn span(&self, span: &saphyr_parser::Span) -> Span {
+        Span::new(self.byte(&span.start), self.byte(&span.end))
+    }
+}
+
+enum Frame {
+    Seq {
+        start: usize,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<(String, Span)>,
+    },
+}
+
+/// Parses one YAML document into a spanned tree.
+///
+/// # Errors
+/// Every problem found before the tree is complete: a syntax error (parsing stops there),
+/// duplicate keys (all of them, each with both places), non-scalar keys, alias bombs, nesting
+/// deeper than [`MAX_DEPTH`], a second document.
+pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
+    let offsets = Offsets::new(text);
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: Vec<Option<(Node, usize)>> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut documents = 0usize;
+    let mut expanded = 0usize;
+    let mut problems = Vec::new();
+
+    while let Some(next) = parser.next_event() {
+        let (event, raw_span) = match next {
+            Ok(ok) => ok,
+            Err(error) => {
+                let mut at = offsets.byte(error.marker());
+                // Point at the offending tab itself, not at what follows it.
+                if error.info().contains("tab") {
+                    while at > 0 && text.as_bytes()[at - 1] == b'\t' {
+                        at -= 1;
+                    }
+                }
+                let end = next_char_end(text, at);
+                problems.push(
+                    Diagnostic::error(
+                        "hybridc::yaml::syntax",
+                        format!("invalid YAML: {}", error.info()),
+                        Span::new(at, end),
+                        "here",
+                    )
+                    .with_help(
+                        "fix the YAML syntax; indentation must use spaces and be consistent",
+                    ),
+                );
+                return Err(problems);
+            }
+        };
+        let span = offsets.span(&raw_span);
+        let complete = match event {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => None,
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    problems.push(
+                        Diagnostic::error(
+                            "hybridc::yaml::multiple-documents",
+                            "the spec must be a single YAML document",
+                            Span::new(span.start, next_char_end(text, span.start)),
+                            "a second document starts here",
+                        )
+                        .with_help("remove the `---` separator and merge the documents into one"),
+                    );
+                    return Err(problems);
+                }
+                None
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let span = scalar_span(text, span, style);
+                let node = Node {
+                    span,
+                    value: resolve(value, style, tag.as_deref()),
+                };
+                remember(&mut anchors, anchor, &node);
+                Some(node)
+            }
+            Event::Alias(id) => match anchors.get(id).and_then(Option::as_ref) {
+                Some((node, size)) => {
+                    expanded += size;
+                    if expanded > ALIAS_EXPANSION_LIMIT {
+                        problems.push(
+                            Diagnostic::error(
+                                "hybridc::yaml::alias-limit",
+                                format!("aliases expand to more than {ALIAS_EXPANSION_LIMIT} nodes"),
+                                span,
+                                "this alias goes over the limit",
+                            )
+                            .with_help("aliases that refer to aliases grow exponentially; write the values out or use `defaults`"),
+                        );
+                        return Err(problems);
+                    }
+                    let mut copy = node.clone();
+                    // The copy is reported where the alias is written.
+                    copy.span = span;
+                    Some(copy)
+                }
+                None => {
+                    problems.push(Diagnostic::error(
+                        "hybridc::yaml::syntax",
+                        "invalid YAML: alias to an unknown anchor",
+                        span,
+                        "no anchor of this name before here",
+                    ));
+                    return Err(problems);
+                }
+            },
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if stack.len() >= MAX_DEPTH {
+                    problems.push(Diagnostic::error(
+                        "hybridc::yaml::too-deep",
+                        format!("collections nest deeper than {MAX_DEPTH} levels"),
+                        Span::new(span.start, next_char_end(text, span.start)),
+                        "too deep here",
+                    ));
+                    return Err(problems);
+                }
+                let frame = if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq {
+                        start: span.start,
+                        anchor,
+                        items: Vec::new(),
+                    }
+                } else {
+                    Frame::Map {
+                        start: span.start,
+                        anchor,
+                        entries: Vec::new(),
+                        key: None,
+                    }
+                };
+                stack.push(frame);
+                None
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let node = match stack.pop() {
+                    Some(Frame::Seq {
+                        start,
+                        anchor,
+                        items,
+                    }) => {
+                        let end = items.last().map_or(span.end, |n| n.span.end).max(start);
+                        let node = Node {
+                            span: Span::new(start, end),
+                            value: Value::Seq(items),
+                        };
+                        remember(&mut anchors, anchor, &node);
+                        node
+                    }
+                    Some(Frame::Map {
+                        start,
+                        anchor,
+                        entries,
+                        ..
+                    }) => {
+                        let end = entries
+                            .last()
+                            .map_or(span.end, |e| e.value.span.end)
+                            .max(start);
+                        let node = Node {
+                            span: Span::new(start, end),
+                            value: Value::Map(entries),
+                        };
+                        remember(&mut anchors, anchor, &node);
+                        node
+                    }
+                    None => continue,
+                };
+                Some(node)
+            }
+        };
+        if let Some(node) = complete {
+            match stack.last_mut() {
+                None => root = Some(node),
+                Some(Frame::Seq { items, .. }) => items.push(node),
+                Some(Frame::Map { entries, key, .. }) => match key.take() {
+                    Some((key, key_span)) => entries.push(Entry {
+                        key,
+                        key_span,
+                        value: node,
+                    }),
+                    None => {
+                        let name = match &node.value {
+                            Value::Str(s) => s.clone(),
+                            Value::Int(i) => i.to_string(),
+                            Value::Bool(b) => b.to_string(),
+                            Value::Float(f) => f.to_string(),
+                            Value::Null => String::new(),
+                            Value::Seq(_) | Value::Map(_) => {
+                                problems.push(Diagnostic::error(
+                                    "hybridc::yaml::complex-key",
+                                    "mapping keys must be plain strings",
+                                    node.span,
+                                    "a collection used as a key",
+                                ));
+                                String::new()
+                            }
+                        };
+                        if let Some(first) = entries.iter().find(|e| e.key == name) {
+                            problems.push(
+                                Diagnostic::error(
+                                    "hybridc::yaml::duplicate-key",
+                                    format!("duplicate key `{name}`"),
+                                    node.span,
+                                    "defined again here",
+                                )
+                                .with_secondary(first.key_span, "first defined here")
+                                .with_help("a key may appear once per mapping; remove one of them"),
+                            );
+                        }
+                        *key = Some((name, node.span));
+                    }
+                },
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(root.unwrap_or(Node {
+        span: Span::new(0, 0),
+        value: Value::Null,
+    }))
+}
+
+fn remember(anchors: &mut Vec<Option<(Node, usize)>>, anchor: usize, node: &Node) {
+    if anchor == 0 {
+        return;
+    }
+    if anchors.len() <= anchor {
+        anchors.resize(anchor + 1, None);
+    }
+    anchors[anchor] = Some((node.clone(), node.size()));
+}
+
+fn next_char_end(text: &str, at: usize) -> usize {
+    text.get(at..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(at, |c| if c == '\n' { at } else { at + c.len_utf8() })
+}
+
+/// Trims a scalar's span to its own text: the parser's end marker of a quoted scalar can run
+/// over trailing blanks and a comment.
+fn scalar_span(text: &str, span: Span, style: ScalarStyle) -> Span {
+    let Some(slice) = text.get(span.start..span.end) else {
+        return span;
+    };
+    let len = match style {
+        ScalarStyle::DoubleQuoted => closing_quote(slice, '"', true),
+        ScalarStyle::SingleQuoted => closing_quote(slice, '\'', false),
+        _ => Some(slice.trim_end().len()),
+    };
+    Span::new(span.start, span.start + len.unwrap_or(slice.len()))
+}
+
+fn closing_quote(slice: &str, quote: char, backslash_escapes: bool) -> Option<usize> {
+    let mut chars = slice.char_indices();
+    if chars.next()?.1 != quote {
+        return None;
+    }
+    let mut escaped = false;
+    let mut pending_quote: Option<usize> = None;
+    for (i, c) in chars {
+        if let Some(q) = pending_quote {
+            // In single quotes, '' is an escaped quote.
+            if c == quote {
+                pending_quote = None;
+                continue;
+            }
+            return Some(q + 1);
+        }
+        if escaped {
+            escaped = false;
+        } else if backslash_escapes && c == '\\' {
+            escaped = true;
+        } else if c == quote {
+            if backslash_escapes {
+                return Some(i + 1);
+            }
+            pending_quote = Some(i);
+        }
+    }
+    pending_quote.map(|q| q + 1)
+}
+
+/// YAML 1.2 core schema: only plain scalars are typed; quoted and block scalars are strings.
+fn resolve(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+    if let Some(tag) = tag
+        && (tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!")
+        && tag.suffix == "str"
+    {
+        return Value::Str(value.into_owned());
+    }
+    if style != ScalarStyle::Plain {
+        return Value::Str(value.into_owned());
+    }
+    let v = value.as_ref();
+    match v {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    if let Some(int) = parse_int(v) {
+        return int;
+    }
+    if is_float(v)
+        && let Ok(f) = v.parse::<f64>()
+    {
+        return Value::Float(f);
+    }
+    Value::Str(value.into_owned())
+}
+
+fn parse_int(v: &str) -> Option<Value> {
+    let (digits, radix) = if let Some(hex) = v.strip_prefix("0x") {
+        (hex, 16)
+    } else if let Some(oct) = v.strip_prefix("0o") {
+        (oct, 8)
+    } else {
+        let unsigned = v.strip_prefix(['-', '+']).unwrap_or(v);
+        if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        return Some(match v.parse::<i64>() {
+            Ok(i) => Value::Int(i),
+            // Too large for i64: keep the number, as JSON would.
+            Err(_) => v
+                .parse::<f64>()
+                .map_or_else(|_| Value::Str(v.to_owned()), Value::Float),
+        });
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    i64::from_str_radix(digits, radix).ok().map(Value::Int)
+}
+
+fn is_float(v: &str) -> bool {
+    let unsigned = v.strip_prefix(['-', '+']).unwrap_or(v);
+    if matches!(unsigned, ".inf" | ".Inf" | ".INF") || matches!(v, ".nan" | ".NaN" | ".NAN") {
+        // Not representable in JSON; such values stay strings.
+        return false;
+    }
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, frac)) => {
+            (!whole.is_empty() || !frac.is_empty())
+                && whole.bytes().all(|b| b.is_ascii_digit())
+                && frac.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => !mantissa.is_empty() && mantissa.bytes().all(|b| b.is_ascii_digit()),
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
+    });
+    mantissa_ok && exponent_ok && (mantissa.contains('.') || exponent.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> Node {
+        parse(text).expect("valid yaml")
+    }
+
+    #[test]
+    fn resolves_core_schema_scalars() {
+        let node = parse_ok("a: no\nb: 0755\nc: 1.5\nd: ~\ne: true\nf: '12'\ng: 0x1F\nh: 1e3\n");
+        let json = node.to_json();
+        assert_eq!(json["a"], "no");
+        assert_eq!(json["b"], 755);
+        assert_eq!(json["c"], 1.5);
+        assert!(json["d"].is_null());
+        assert_eq!(json["e"], true);
+        assert_eq!(json["f"], "12");
+        assert_eq!(json["g"], 31);
+        assert_eq!(json["h"], 1000.0);
+    }
+
+    #[test]
+    fn locates_keys_and_values_in_bytes() {
+        let text = "oses:\n  \"ü\": {cpus: 4}\n  b:\n    - x\n    - \"y\"   # comment\n";
+        let node = parse_ok(text);
+        let at = node.locate("/oses/ü/cpus").expect("found");
+        assert_eq!(&text[at.key.expect("key").start..at.value.end], "cpus: 4");
+        let y = node.locate("/oses/b/1").expect("found");
+        assert_eq!(&text[y.value.start..y.value.end], "\"y\"");
+        assert!(node.locate("/oses/c").is_none());
+    }
+
+    #[test]
+    fn reports_every_duplicate_key_with_both_places() {
+        let errors = parse("a: 1\nb: 2\na: 3\nc:\n  x: 1\n  x: 2\n").expect_err("duplicates");
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].code, "hybridc::yaml::duplicate-key");
+        assert_eq!(errors[0].primary.span.start, 10);
+        assert_eq!(errors[0].secondary[0].span.start, 0);
+    }
+
+    #[test]
+    fn refuses_alias_bombs_quickly() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let errors = parse(&text).expect_err("bomb");
+        assert_eq!(errors[0].code, "hybridc::yaml::alias-limit");
+    }
+
+    #[test]
+    fn refuses_deep_nesting_without_overflowing() {
+        let errors = parse(&"[".repeat(MAX_DEPTH + 5)).expect_err("too deep");
+        assert_eq!(errors[0].code, "hybridc::yaml::too-deep");
+        // Far deeper input is refused too (by the parser's own limit), never by a stack overflow.
+        assert!(parse(&"[".repeat(100_000)).is_err());
+    }
+}
