@@ -10,6 +10,7 @@
 
 pub mod catalogue;
 pub mod diagnostic;
+pub mod hcl;
 pub mod schema;
 pub mod semantic;
 pub mod source;

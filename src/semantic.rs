@@ -12,7 +12,10 @@ use serde_json::Value;
 
 use crate::catalogue::{self, BlockSchema, Component};
 use crate::diagnostic::{self, Diagnostic, Span, did_you_mean};
-use crate::spec::{BuilderKind, Family, Installer, Options, Os, PlatformName, Spec, Step};
+use crate::spec::{
+    BuilderKind, Family, Installer, Options, Os, PlatformName, SeedChannel, Spec, Step,
+    VsphereTemplate,
+};
 use crate::yaml::{Located, Node};
 
 /// Everything the semantic stage looks at.
@@ -204,6 +207,21 @@ impl Checker<'_, '_> {
                 .with_help("add `cluster: <name>` (or `host: <esxi host>`)"),
             );
         }
+        if let Some(vsphere) = &spec.platforms.vsphere
+            && vsphere.output.template == VsphereTemplate::Convert
+            && vsphere.output.content_library.is_some()
+        {
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::conflict",
+                    "vSphere cannot convert the VM to a template and also import it into a content library",
+                    self.key_span(&["platforms", "vsphere", "output", "content_library"]),
+                    "the builder imports the VM here",
+                )
+                .with_secondary(self.key_span(&["platforms", "vsphere", "output", "template"]), "and converts it here")
+                .with_help("use `template: post-processor` (marks the VM as a template after the import) or `template: none`"),
+            );
+        }
         if let Some(azure) = &spec.platforms.azure {
             if azure.output.managed_image.is_none() && azure.output.gallery.is_none() {
                 self.push(
@@ -278,7 +296,8 @@ impl Checker<'_, '_> {
     fn oses(&mut self) {
         let spec = self.cx.spec;
         for (name, os) in &spec.oses {
-            let here = ["oses", name.as_str()];
+            let configured =
+                PlatformName::ALL.map(|p| os.platforms.contains(&p) && self.configured(p));
             let mut seen = Vec::new();
             for (i, platform) in os.platforms.iter().enumerate() {
                 let index = i.to_string();
@@ -379,10 +398,40 @@ impl Checker<'_, '_> {
                     }
                 }
             }
+            if os.family == Family::Windows && os.seed == Some(SeedChannel::Http) {
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::wrong-family",
+                        format!("Windows OS `{name}` cannot read its answer file over HTTP"),
+                        self.at(&["oses", name, "seed"]).value,
+                        "Windows Setup reads `autounattend.xml` from a drive",
+                    )
+                    .with_help("use `seed: cd` (Windows always uses a CD; an inherited `defaults.seed: http` is ignored for Windows)"),
+                );
+            }
+            if os.family == Family::Windows
+                && configured[PlatformName::Proxmox as usize]
+                && builder_of(spec, os, PlatformName::Proxmox) == BuilderKind::Iso
+                && spec
+                    .platforms
+                    .proxmox
+                    .as_ref()
+                    .is_some_and(|p| p.virtio_iso.is_none())
+            {
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::missing-key",
+                        format!("Windows OS `{name}` is installed on Proxmox, which needs `virtio_iso`"),
+                        self.key_span(&["platforms", "proxmox"]),
+                        "no VirtIO driver ISO",
+                    )
+                    .with_secondary(self.key_span(&["oses", name]), "Windows installed from an ISO")
+                    .with_help("add `virtio_iso: { url: <virtio-win ISO>, checksum: ... }` (or `proxmox_file: local:iso/virtio-win.iso`)"),
+                );
+            }
             self.installer(name, os);
             self.editions(name, os);
             self.builders(name, os);
-            let _ = here;
         }
     }
 
@@ -940,24 +989,32 @@ impl Checker<'_, '_> {
                         );
                     }
                 }
-                let location = azure.location.is_some()
-                    || (base.location.is_some() && azure.build_resource_group.is_none());
-                let group = azure.build_resource_group.is_some()
-                    || (base.build_resource_group.is_some() && azure.location.is_none());
-                if azure.location.is_some() && azure.build_resource_group.is_some()
-                    || (location
-                        && group
-                        && (azure.location.is_some() || azure.build_resource_group.is_some()))
-                {
-                    self.push(
-                        Diagnostic::error(
-                            "hybridc::spec::conflict",
-                            format!("environment `{name}` ends up with both `location` and `build_resource_group` for Azure"),
-                            self.key_span(&["environments", name, "platforms", "azure"]),
-                            "Azure takes one of them",
-                        )
-                        .with_help("override the one the platform uses"),
-                    );
+                let switches = [
+                    (
+                        "location",
+                        azure.location.is_some(),
+                        base.location.is_some(),
+                        "build_resource_group",
+                    ),
+                    (
+                        "build_resource_group",
+                        azure.build_resource_group.is_some(),
+                        base.build_resource_group.is_some(),
+                        "location",
+                    ),
+                ];
+                for (key, given, used, other) in switches {
+                    if given && !used {
+                        self.push(
+                            Diagnostic::error(
+                                "hybridc::spec::conflict",
+                                format!("environment `{name}` sets Azure `{key}`, but the platform places builds with `{other}`"),
+                                self.key_span(&["environments", name, "platforms", "azure", key]),
+                                "an environment can change the value, not the kind of placement",
+                            )
+                            .with_help(format!("override `{other}` instead")),
+                        );
+                    }
                 }
             }
             if let (Some(vsphere), Some(base)) = (&env.platforms.vsphere, &spec.platforms.vsphere)

@@ -282,6 +282,9 @@ pub struct Proxmox {
     /// Attach a cloud-init drive to the template.
     #[serde(default)]
     pub cloud_init: bool,
+    /// VirtIO driver ISO for Windows guests (storage and network drivers during Setup, guest
+    /// tools afterwards). Needed when a Windows OS is installed on Proxmox.
+    pub virtio_iso: Option<Iso>,
     /// Other proxmox builder arguments, checked against the plugin catalogue.
     #[serde(default)]
     pub options: Options,

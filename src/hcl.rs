@@ -1,0 +1,1251 @@
+//! HCL document model for generated Packer files and its canonical printer.
+//!
+//! This module owns a small intermediate representation of HCL2 ([`Body`],
+//! [`Item`], [`Block`], [`Expr`]) and [`print`], which renders it to text that
+//! is byte-identical to what `packer fmt` (hclwrite as vendored in Packer
+//! 1.6.6) writes, so every generated file passes `packer fmt -check`. It must
+//! not parse HCL and must not do any I/O: callers build the model, this module
+//! only turns it into a `String`.
+//!
+//! Layout policy (deterministic; every rule verified with `packer fmt`):
+//!
+//! * Blocks print as `kind "label" {`, the body indented by 2 spaces, `}`; an
+//!   empty body prints as `kind "label" {` + newline + `}` (fmt keeps both that
+//!   and `kind {}`).
+//! * A list prints on one line (`[a, b]`) when every element is simple (not a
+//!   non-empty list/object, calls only with simple arguments) and the
+//!   bracketed text is at most [`MAX_INLINE_LIST_WIDTH`] characters; otherwise
+//!   one element per line, each followed by a comma.
+//! * A non-empty object always prints multi-line, one `key = value` per line
+//!   without commas; `{}` when empty. Keys are bare identifiers when possible.
+//! * A call prints on one line when all arguments fit on one line; if only its
+//!   last argument is a multi-line list/object it is "hugged"
+//!   (`f("a", {` ... `})`), otherwise one argument per line with commas.
+//! * Alignment: consecutive single-line `name = value` lines of one body or
+//!   object form a run whose `=` are aligned one space after the longest
+//!   name (width in chars). A run is broken by a blank line, a comment, a
+//!   block, or an attribute whose value spans several lines (opens a bracket);
+//!   that attribute itself keeps a single space before `=`. A heredoc value
+//!   counts as single-line: it is aligned and does not break the run.
+//!
+//! Why (hclwrite internals): fmt aligns `=` over a flat chain of consecutive
+//! lines holding an `=` whose right side has balanced brackets (a heredoc is
+//! one "line" and is counted only up to `<<`), so every opener/closer line
+//! ends a run; and it indents one level per line with net open brackets, no
+//! matter how many, so `f(x, {` ... `})` is one level while `[{` is avoided.
+//! Note: Packer 1.6.6 formats but does not evaluate `templatefile` or
+//! `required_plugins` (both arrived in 1.7.0).
+
+use std::fmt::Write as _;
+
+/// Longest `[a, b, ...]` text (in chars, brackets included) printed on one line.
+pub const MAX_INLINE_LIST_WIDTH: usize = 80;
+
+/// A sequence of attributes, blocks, blank lines and comments: a whole file or
+/// the inside of a block.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Body {
+    /// The items in output order.
+    pub items: Vec<Item>,
+}
+
+/// One entry of a [`Body`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// `name = value`; the name is written as is (caller passes an identifier).
+    Attribute(String, Expr),
+    /// A nested block.
+    Block(Block),
+    /// An empty line (trailing ones at the end of the file are dropped).
+    BlankLine,
+    /// A full-line `# ...` comment; each line of the text becomes one comment
+    /// line, trailing whitespace is removed.
+    Comment(String),
+}
+
+/// `kind "label" ... { body }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    /// Block type, written as is (`source`, `provisioner`, ...).
+    pub kind: String,
+    /// Labels, always written as quoted strings (escaped like [`Expr::String`]).
+    pub labels: Vec<String>,
+    /// Block contents.
+    pub body: Body,
+}
+
+/// An HCL expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer literal.
+    Number(i64),
+    /// A decimal literal written as is, e.g. `"1.5"`; the caller guarantees it
+    /// is a valid HCL number.
+    Decimal(String),
+    /// A literal string: escaped (`\\ \" \n \r \t \uXXXX`, `${`→`$${`,
+    /// `%{`→`%%{`) so that it evaluates to exactly this text.
+    String(String),
+    /// An already-valid quoted-template body written between quotes as is,
+    /// e.g. `${path.root}/http` (the caller is responsible for escaping).
+    Template(String),
+    /// A raw traversal or other expression text written as is, e.g. `var.x`,
+    /// `source.proxmox-iso.ubuntu`.
+    Traversal(String),
+    /// A function call `name(args...)`.
+    Call(String, Vec<Expr>),
+    /// A tuple constructor `[...]`.
+    List(Vec<Expr>),
+    /// An object constructor; keys are literal strings (bare when they are
+    /// identifiers, quoted and escaped otherwise), order is kept.
+    Object(Vec<(String, Expr)>),
+    /// A `<<-TAG` heredoc whose lines are template text (like
+    /// [`Expr::Template`]). Its value is every line followed by `\n`, with
+    /// HCL's `<<-` rule applied: leading whitespace common to all non-blank
+    /// lines is removed. `tag` is replaced by `EOT` if it is not a plain
+    /// identifier and extended with `_` while a line could close it early.
+    /// Only an attribute or object value is printed as a heredoc; anywhere
+    /// else the same value is printed as an equivalent quoted template.
+    Heredoc {
+        /// Delimiter word, usually `EOT`.
+        tag: String,
+        /// Content lines without newline characters.
+        lines: Vec<String>,
+    },
+}
+
+impl Body {
+    /// An empty body.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `name = value`.
+    pub fn attr(mut self, name: impl Into<String>, value: impl Into<Expr>) -> Self {
+        self.items.push(Item::Attribute(name.into(), value.into()));
+        self
+    }
+
+    /// Appends a nested block.
+    pub fn block(mut self, block: Block) -> Self {
+        self.items.push(Item::Block(block));
+        self
+    }
+
+    /// Appends an empty line.
+    pub fn blank(mut self) -> Self {
+        self.items.push(Item::BlankLine);
+        self
+    }
+
+    /// Appends a `# text` comment.
+    pub fn comment(mut self, text: impl Into<String>) -> Self {
+        self.items.push(Item::Comment(text.into()));
+        self
+    }
+}
+
+impl Block {
+    /// A block with the given kind, labels and body.
+    pub fn new<L: Into<String>>(
+        kind: impl Into<String>,
+        labels: impl IntoIterator<Item = L>,
+        body: Body,
+    ) -> Self {
+        Self {
+            kind: kind.into(),
+            labels: labels.into_iter().map(Into::into).collect(),
+            body,
+        }
+    }
+}
+
+impl Expr {
+    /// A literal string ([`Expr::String`]).
+    pub fn string(s: impl Into<String>) -> Self {
+        Self::String(s.into())
+    }
+
+    /// A raw template body ([`Expr::Template`]).
+    pub fn template(s: impl Into<String>) -> Self {
+        Self::Template(s.into())
+    }
+
+    /// A raw traversal ([`Expr::Traversal`]).
+    pub fn traversal(s: impl Into<String>) -> Self {
+        Self::Traversal(s.into())
+    }
+
+    /// A function call ([`Expr::Call`]).
+    pub fn call(name: impl Into<String>, args: Vec<Expr>) -> Self {
+        Self::Call(name.into(), args)
+    }
+
+    /// An object from `(key, value)` pairs ([`Expr::Object`]).
+    pub fn object<K: Into<String>>(entries: impl IntoIterator<Item = (K, Expr)>) -> Self {
+        Self::Object(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+
+    /// A heredoc with tag `EOT` ([`Expr::Heredoc`]).
+    pub fn heredoc<L: Into<String>>(lines: impl IntoIterator<Item = L>) -> Self {
+        Self::Heredoc {
+            tag: "EOT".to_string(),
+            lines: lines.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<&str> for Expr {
+    /// A literal string.
+    fn from(s: &str) -> Self {
+        Self::String(s.to_string())
+    }
+}
+
+impl From<String> for Expr {
+    /// A literal string.
+    fn from(s: String) -> Self {
+        Self::String(s)
+    }
+}
+
+impl From<bool> for Expr {
+    fn from(b: bool) -> Self {
+        Self::Bool(b)
+    }
+}
+
+impl From<i64> for Expr {
+    fn from(n: i64) -> Self {
+        Self::Number(n)
+    }
+}
+
+impl From<Vec<Expr>> for Expr {
+    /// A list.
+    fn from(items: Vec<Expr>) -> Self {
+        Self::List(items)
+    }
+}
+
+/// Renders a whole file: canonical `packer fmt` layout, ending with exactly
+/// one newline (trailing blank lines are dropped; an empty body gives `""`).
+pub fn print(body: &Body) -> String {
+    let mut items = body.items.as_slice();
+    while let [rest @ .., Item::BlankLine] = items {
+        items = rest;
+    }
+    let mut lines = Vec::new();
+    write_items(&mut lines, items, 0);
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+/// Escapes a literal for use between double quotes (without the quotes):
+/// `\\`, `\"`, `\n`, `\r`, `\t`, other control characters as `\uXXXX`,
+/// every `${` as `$${` and every `%{` as `%%{`.
+pub fn escape_string(s: &str) -> String {
+    escape(s, true)
+}
+
+/// [`escape_string`] wrapped in double quotes.
+pub fn quote_string(s: &str) -> String {
+    format!("\"{}\"", escape_string(s))
+}
+
+/// Whether `s` can be written as a bare identifier: an ASCII letter or `_`,
+/// then ASCII letters, digits, `_` or `-`.
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// An object key as printed: bare if [`is_identifier`] (except `for`, which
+/// would start a `for` expression), otherwise quoted and escaped.
+pub fn object_key(key: &str) -> String {
+    if is_identifier(key) && key != "for" {
+        key.to_string()
+    } else {
+        quote_string(key)
+    }
+}
+
+/// Shared escaper; `markers` doubles `${`/`%{` (literals) or keeps them
+/// (template text).
+fn escape(s: &str, markers: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if markers && chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn spaces(n: usize) -> String {
+    " ".repeat(n)
+}
+
+/// One output row of a body or object: an alignable-or-not assignment, or
+/// opaque lines (blocks, comments, blank lines) that break a run.
+enum Row {
+    Assign {
+        key: String,
+        /// First line follows `key = `; later lines carry their own indent.
+        value: Vec<String>,
+        aligned: bool,
+    },
+    Lines(Vec<String>),
+}
+
+fn write_items(out: &mut Vec<String>, items: &[Item], indent: usize) {
+    let pad = spaces(indent);
+    let rows: Vec<Row> = items
+        .iter()
+        .map(|item| match item {
+            Item::Attribute(name, value) => assign(name.clone(), value, indent),
+            Item::Block(block) => Row::Lines(render_block(block, indent)),
+            Item::BlankLine => Row::Lines(vec![String::new()]),
+            Item::Comment(text) => Row::Lines(
+                text.split('\n')
+                    .map(|line| match line.trim_end() {
+                        "" => format!("{pad}#"),
+                        line => format!("{pad}# {line}"),
+                    })
+                    .collect(),
+            ),
+        })
+        .collect();
+    emit_rows(out, &rows, indent);
+}
+
+fn render_block(block: &Block, indent: usize) -> Vec<String> {
+    let pad = spaces(indent);
+    let mut header = format!("{pad}{}", block.kind);
+    for label in &block.labels {
+        header.push(' ');
+        header.push_str(&quote_string(label));
+    }
+    header.push_str(" {");
+    let mut lines = vec![header];
+    write_items(&mut lines, &block.body.items, indent + 2);
+    lines.push(format!("{pad}}}"));
+    lines
+}
+
+fn assign(key: String, value: &Expr, indent: usize) -> Row {
+    let (value, aligned) = match value {
+        Expr::Heredoc { tag, lines } => (render_heredoc(tag, lines, indent), true),
+        other => {
+            let lines = render(other, indent);
+            let single = lines.len() == 1;
+            (lines, single)
+        }
+    };
+    Row::Assign {
+        key,
+        value,
+        aligned,
+    }
+}
+
+fn emit_rows(out: &mut Vec<String>, rows: &[Row], indent: usize) {
+    let pad = spaces(indent);
+    let key_width = |row: &Row| match row {
+        Row::Assign {
+            key, aligned: true, ..
+        } => Some(key.chars().count()),
+        _ => None,
+    };
+    // Width of the run each row belongs to (0 for rows outside any run).
+    let mut widths = vec![0; rows.len()];
+    let mut start = 0;
+    while start < rows.len() {
+        let len = rows[start..]
+            .iter()
+            .take_while(|r| key_width(r).is_some())
+            .count();
+        let width = rows[start..start + len]
+            .iter()
+            .filter_map(key_width)
+            .max()
+            .unwrap_or(0);
+        widths[start..start + len].fill(width);
+        start += len.max(1);
+    }
+    for (row, width) in rows.iter().zip(widths) {
+        match row {
+            Row::Assign {
+                key,
+                value,
+                aligned,
+            } => {
+                let gap = if *aligned {
+                    width.saturating_sub(key.chars().count()) + 1
+                } else {
+                    1
+                };
+                let (first, rest) = value.split_first().map_or(("", &[][..]), |(f, r)| (f, r));
+                out.push(format!("{pad}{key}{}= {first}", spaces(gap)));
+                out.extend(rest.iter().cloned());
+            }
+            Row::Lines(lines) => out.extend(lines.iter().cloned()),
+        }
+    }
+}
+
+/// Whether an expression may appear in a one-line list.
+fn is_simple(e: &Expr) -> bool {
+    match e {
+        Expr::List(items) => items.is_empty(),
+        Expr::Object(entries) => entries.is_empty(),
+        Expr::Call(_, args) => args.iter().all(is_simple),
+        _ => true,
+    }
+}
+
+/// The one-line form of an expression, if the layout policy allows one.
+fn inline(e: &Expr) -> Option<String> {
+    Some(match e {
+        Expr::Null => "null".to_string(),
+        Expr::Bool(b) => b.to_string(),
+        Expr::Number(n) => n.to_string(),
+        Expr::Decimal(d) => d.clone(),
+        Expr::String(s) => quote_string(s),
+        Expr::Template(t) => format!("\"{t}\""),
+        Expr::Traversal(t) => t.clone(),
+        Expr::Heredoc { lines, .. } => format!("\"{}\"", escape(&heredoc_value(lines), false)),
+        Expr::List(items) => {
+            if !items.iter().all(is_simple) {
+                return None;
+            }
+            let parts = items.iter().map(inline).collect::<Option<Vec<_>>>()?;
+            let text = format!("[{}]", parts.join(", "));
+            if text.chars().count() > MAX_INLINE_LIST_WIDTH {
+                return None;
+            }
+            text
+        }
+        Expr::Object(entries) if entries.is_empty() => "{}".to_string(),
+        Expr::Object(_) => return None,
+        Expr::Call(name, args) => {
+            let parts = args.iter().map(inline).collect::<Option<Vec<_>>>()?;
+            format!("{name}({})", parts.join(", "))
+        }
+    })
+}
+
+/// Renders an expression that starts on a line indented by `indent`. The
+/// first returned line has no indentation (it follows `key = ` or similar);
+/// later lines carry their full indentation.
+fn render(e: &Expr, indent: usize) -> Vec<String> {
+    if let Some(text) = inline(e) {
+        return vec![text];
+    }
+    let pad = spaces(indent);
+    match e {
+        Expr::List(items) => {
+            let mut out = vec!["[".to_string()];
+            for item in items {
+                push_element(&mut out, render(item, indent + 2), indent + 2);
+            }
+            out.push(format!("{pad}]"));
+            out
+        }
+        Expr::Object(entries) => {
+            let rows: Vec<Row> = entries
+                .iter()
+                .map(|(k, v)| assign(object_key(k), v, indent + 2))
+                .collect();
+            let mut out = vec!["{".to_string()];
+            emit_rows(&mut out, &rows, indent + 2);
+            out.push(format!("{pad}}}"));
+            out
+        }
+        Expr::Call(name, args) => render_call(name, args, indent),
+        // Every other variant always has an inline form.
+        other => vec![inline(other).unwrap_or_default()],
+    }
+}
+
+fn render_call(name: &str, args: &[Expr], indent: usize) -> Vec<String> {
+    if let Some((last, init)) = args.split_last()
+        && matches!(last, Expr::List(_) | Expr::Object(_))
+        && let Some(init) = init.iter().map(inline).collect::<Option<Vec<_>>>()
+    {
+        let mut out = render(last, indent);
+        let mut head = format!("{name}(");
+        for arg in init {
+            head.push_str(&arg);
+            head.push_str(", ");
+        }
+        if let Some(first) = out.first_mut() {
+            first.insert_str(0, &head);
+        }
+        if let Some(end) = out.last_mut() {
+            end.push(')');
+        }
+        return out;
+    }
+    let mut out = vec![format!("{name}(")];
+    for arg in args {
+        push_element(&mut out, render(arg, indent + 2), indent + 2);
+    }
+    out.push(format!("{})", spaces(indent)));
+    out
+}
+
+/// Appends a list element / call argument on its own line(s), plus a comma.
+fn push_element(out: &mut Vec<String>, mut lines: Vec<String>, indent: usize) {
+    if let Some(first) = lines.first_mut() {
+        first.insert_str(0, &spaces(indent));
+    }
+    if let Some(end) = lines.last_mut() {
+        end.push(',');
+    }
+    out.extend(lines);
+}
+
+fn heredoc_lines(lines: &[String]) -> Vec<&str> {
+    lines.iter().flat_map(|l| l.split('\n')).collect()
+}
+
+fn render_heredoc(tag: &str, lines: &[String], indent: usize) -> Vec<String> {
+    let content = heredoc_lines(lines);
+    let mut tag =
+        if tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && is_identifier(tag) {
+            tag.to_string()
+        } else {
+            "EOT".to_string()
+        };
+    while content.iter().any(|l| l.trim_start().starts_with(&tag)) {
+        tag.push('_');
+    }
+    let inner = spaces(indent + 2);
+    let mut out = vec![format!("<<-{tag}")];
+    for line in content {
+        // Whitespace-only lines are kept verbatim by HCL's `<<-` rule.
+        if line.trim().is_empty() {
+            out.push(line.to_string());
+        } else {
+            out.push(format!("{inner}{line}"));
+        }
+    }
+    out.push(format!("{}{tag}", spaces(indent)));
+    out
+}
+
+/// The template text a heredoc evaluates to (before interpolation).
+fn heredoc_value(lines: &[String]) -> String {
+    let content = heredoc_lines(lines);
+    let leading = |l: &str| l.chars().take_while(|c| c.is_whitespace()).count();
+    let strip = content
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| leading(l))
+        .min()
+        .unwrap_or(0);
+    let mut value = String::new();
+    for line in content {
+        if line.trim().is_empty() {
+            value.push_str(line);
+        } else {
+            value.extend(line.chars().skip(strip));
+        }
+        value.push('\n');
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    fn s(v: &str) -> Expr {
+        Expr::string(v)
+    }
+
+    fn t(v: &str) -> Expr {
+        Expr::traversal(v)
+    }
+
+    #[test]
+    fn escapes_literals() {
+        assert_eq!(escape_string("${a} $${y}"), "$${a} $$${y}");
+        assert_eq!(escape_string("%{a} %%{b}"), "%%{a} %%%{b}");
+        assert_eq!(escape_string("$ % $$ {} ${"), "$ % $$ {} $${");
+        assert_eq!(escape_string("%{if x}"), "%%{if x}");
+        assert_eq!(escape_string(r#"say "hi""#), r#"say \"hi\""#);
+        assert_eq!(escape_string(r"C:\dir\"), r"C:\\dir\\");
+        assert_eq!(escape_string("a\nb\r\tc"), r"a\nb\r\tc");
+        assert_eq!(escape_string("é 日本 😀"), "é 日本 😀");
+        assert_eq!(
+            escape_string("\u{7}\u{1b}\u{7f}\u{85}"),
+            r"\u0007\u001B\u007F\u0085"
+        );
+        assert_eq!(quote_string(""), "\"\"");
+    }
+
+    #[test]
+    fn object_keys() {
+        assert_eq!(object_key("os"), "os");
+        assert_eq!(object_key("meta-data"), "meta-data");
+        assert_eq!(object_key("_x1"), "_x1");
+        assert_eq!(object_key("autounattend.xml"), "\"autounattend.xml\"");
+        assert_eq!(object_key("1a"), "\"1a\"");
+        assert_eq!(object_key("-a"), "\"-a\"");
+        assert_eq!(object_key("for"), "\"for\"");
+        assert_eq!(object_key("é"), "\"é\"");
+        assert_eq!(object_key("${x}"), "\"$${x}\"");
+        assert_eq!(object_key(""), "\"\"");
+    }
+
+    #[test]
+    fn scalars_and_inline_forms() {
+        let body = Body::new()
+            .attr("a", Expr::Null)
+            .attr("b", true)
+            .attr("c", -3)
+            .attr("d", Expr::Decimal("1.5".into()))
+            .attr("e", Expr::template("${path.root}/http"))
+            .attr("f", t("var.x"))
+            .attr("g", Expr::call("env", vec![s("X")]))
+            .attr("h", Expr::List(vec![]))
+            .attr("i", Expr::Object(vec![]))
+            .attr("j", Expr::List(vec![s("<enter>"), s("<wait>"), 1.into()]));
+        let expected = "a = null\nb = true\nc = -3\nd = 1.5\ne = \"${path.root}/http\"\n\
+             f = var.x\ng = env(\"X\")\nh = []\ni = {}\nj = [\"<enter>\", \"<wait>\", 1]\n";
+        assert_eq!(print(&body), expected);
+    }
+
+    #[test]
+    fn alignment_runs() {
+        let body = Body::new()
+            .attr("a", 1)
+            .comment("comment")
+            .attr("bbbb", 2)
+            .attr("c", 3)
+            .attr("e", Expr::List(vec![Expr::object([("x", Expr::from(1))])]))
+            .attr("ff", 5)
+            .blank()
+            .attr("g", 1)
+            .attr("hhh", Expr::heredoc(["raw", "", "  indented"]))
+            .attr("i", 2)
+            .block(Block::new("x", ["l"], Body::new()))
+            .attr("jj", 1)
+            .attr("k", 2)
+            .blank()
+            .blank();
+        let expected = r#"a = 1
+# comment
+bbbb = 2
+c    = 3
+e = [
+  {
+    x = 1
+  },
+]
+ff = 5
+
+g   = 1
+hhh = <<-EOT
+  raw
+
+    indented
+EOT
+i   = 2
+x "l" {
+}
+jj = 1
+k  = 2
+"#;
+        assert_eq!(print(&body), expected);
+    }
+
+    #[test]
+    fn width_counts_chars() {
+        let obj = Expr::object([("é", Expr::from(1)), ("日本", 2.into()), ("abcd", 3.into())]);
+        assert_eq!(
+            print(&Body::new().attr("o", obj)),
+            "o = {\n  \"é\"  = 1\n  \"日本\" = 2\n  abcd = 3\n}\n"
+        );
+    }
+
+    #[test]
+    fn nested_objects_and_lists() {
+        let obj = Expr::object([
+            ("a", Expr::from(1)),
+            (
+                "bbb",
+                Expr::object([("c", Expr::from(1)), ("dd", 2.into())]),
+            ),
+            ("e", 2.into()),
+            (
+                "list",
+                Expr::List(vec![
+                    Expr::object([("k", s("v"))]),
+                    Expr::object(Vec::<(String, Expr)>::new()),
+                ]),
+            ),
+        ]);
+        let expected = r#"o = {
+  a = 1
+  bbb = {
+    c  = 1
+    dd = 2
+  }
+  e = 2
+  list = [
+    {
+      k = "v"
+    },
+    {},
+  ]
+}
+"#;
+        assert_eq!(print(&Body::new().attr("o", obj)), expected);
+    }
+
+    #[test]
+    fn long_lists_break() {
+        let items: Vec<Expr> = (0..12).map(|i| s(&format!("item-{i}"))).collect();
+        let text = print(&Body::new().attr("l", Expr::List(items)));
+        assert!(text.starts_with("l = [\n  \"item-0\",\n"), "{text}");
+        assert!(text.ends_with("  \"item-11\",\n]\n"), "{text}");
+        let nested = Expr::List(vec![Expr::List(vec![1.into()])]);
+        assert_eq!(print(&Body::new().attr("n", nested)), "n = [\n  [1],\n]\n");
+    }
+
+    #[test]
+    fn calls() {
+        let hug = Expr::call(
+            "templatefile",
+            vec![
+                Expr::template("${path.root}/a.tpl"),
+                Expr::object([("x", Expr::from(1)), ("yy", t("var.y"))]),
+            ],
+        );
+        let split = Expr::call(
+            "merge",
+            vec![Expr::object([("a", Expr::from(1))]), t("local.b")],
+        );
+        let body = Body::new()
+            .attr("a", 1)
+            .attr("user_data", hug)
+            .attr("m", split);
+        let expected = r#"a = 1
+user_data = templatefile("${path.root}/a.tpl", {
+  x  = 1
+  yy = var.y
+})
+m = merge(
+  {
+    a = 1
+  },
+  local.b,
+)
+"#;
+        assert_eq!(print(&body), expected);
+    }
+
+    #[test]
+    fn blocks_labels_comments() {
+        let body = Body::new()
+            .comment("Generated.\n\nDo not edit.  ")
+            .block(Block::new(
+                "source",
+                ["proxmox-iso", "a\"b"],
+                Body::new().attr("x", 1).block(Block::new(
+                    "disks",
+                    Vec::<String>::new(),
+                    Body::new().attr("size", "10G").attr("type", "scsi"),
+                )),
+            ))
+            .blank()
+            .blank()
+            .block(Block::new("build", Vec::<String>::new(), Body::new()));
+        let expected = r#"# Generated.
+#
+# Do not edit.
+source "proxmox-iso" "a\"b" {
+  x = 1
+  disks {
+    size = "10G"
+    type = "scsi"
+  }
+}
+
+
+build {
+}
+"#;
+        assert_eq!(print(&body), expected);
+    }
+
+    #[test]
+    fn heredoc_tags_and_fallback() {
+        let h = Expr::Heredoc {
+            tag: "not valid".into(),
+            lines: vec!["EOT".into(), "x\ty \"q\" \\ ${v}".into()],
+        };
+        assert_eq!(
+            print(&Body::new().attr("h", h.clone())),
+            "h = <<-EOT_\n  EOT\n  x\ty \"q\" \\ ${v}\nEOT_\n"
+        );
+        assert_eq!(
+            print(&Body::new().attr("l", Expr::List(vec![h]))),
+            "l = [\"EOT\\nx\\ty \\\"q\\\" \\\\ ${v}\\n\"]\n"
+        );
+        let indented = Expr::heredoc(["  a", "    b"]);
+        assert_eq!(inline(&indented).as_deref(), Some("\"a\\n  b\\n\""));
+    }
+
+    #[test]
+    fn empty_document() {
+        assert_eq!(print(&Body::new()), "");
+        assert_eq!(print(&Body::new().blank().blank()), "");
+    }
+
+    // ---- oracle tests against the real `packer` binary ----
+
+    /// True if `packer` runs. Without it the oracle tests are skipped loudly,
+    /// except under CI (env `CI` set), where they fail.
+    fn packer_available(test: &str) -> bool {
+        let ok = Command::new("packer")
+            .arg("version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        if !ok {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{test}: `packer` is not on PATH but CI is set"
+            );
+            eprintln!(
+                "\n!!!!! {test}: SKIPPED — `packer` not on PATH (install packer 1.6.6) !!!!!\n"
+            );
+        }
+        ok
+    }
+
+    fn packer(args: &[&str], dir: &Path, stdin: Option<&str>) -> std::process::Output {
+        use std::io::Write;
+        let mut child = Command::new("packer")
+            .args(args)
+            .arg(dir)
+            .env("CHECKPOINT_DISABLE", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn packer");
+        let mut input = child.stdin.take().expect("stdin");
+        input
+            .write_all(stdin.unwrap_or("").as_bytes())
+            .expect("write stdin");
+        drop(input);
+        child.wait_with_output().expect("packer output")
+    }
+
+    fn scratch_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("hclprinter-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        dir
+    }
+
+    fn sample_document() -> Body {
+        let boot: Vec<Expr> = [
+            "<esc><wait>",
+            "<esc><wait>",
+            "<enter><wait>",
+            "/casper/vmlinuz initrd=/casper/initrd autoinstall ",
+            "ds=nocloud-net;s=http://{{ .HTTPIP }}:{{ .HTTPPort }}/",
+            "<enter>",
+        ]
+        .into_iter()
+        .map(s)
+        .collect();
+        let variables = |name: &str, sensitive: bool, default: Expr| {
+            let mut body = Body::new().attr("type", t("string"));
+            if sensitive {
+                body = body.attr("sensitive", true);
+            }
+            Block::new("variable", [name], body.attr("default", default))
+        };
+        Body::new()
+            .comment("Generated by hybridc. Do not edit.")
+            .blank()
+            .block(Block::new(
+                "packer",
+                Vec::<String>::new(),
+                Body::new()
+                    .attr("required_version", ">= 1.6.6")
+                    .block(Block::new(
+                        "required_plugins",
+                        Vec::<String>::new(),
+                        Body::new()
+                            .attr(
+                                "proxmox",
+                                Expr::object([
+                                    ("version", s(">= 1.0.1")),
+                                    ("source", s("github.com/hashicorp/proxmox")),
+                                ]),
+                            )
+                            .attr(
+                                "windows-update",
+                                Expr::object([
+                                    ("version", s("0.14.0")),
+                                    ("source", s("github.com/rgl/windows-update")),
+                                ]),
+                            ),
+                    )),
+            ))
+            .blank()
+            .block(variables(
+                "proxmox_password",
+                true,
+                Expr::call("env", vec![s("PROXMOX_PASSWORD")]),
+            ))
+            .blank()
+            .block(variables(
+                "proxmox_url",
+                false,
+                s("https://pve:8006/api2/json"),
+            ))
+            .blank()
+            .block(Block::new(
+                "locals",
+                Vec::<String>::new(),
+                Body::new()
+                    .attr(
+                        "timestamp",
+                        Expr::call(
+                            "formatdate",
+                            vec![s("YYYYMMDD"), Expr::call("timestamp", vec![])],
+                        ),
+                    )
+                    .attr("output", Expr::template("${path.root}/output"))
+                    .attr("weird", s("${HOME} $${y} %{if} \"q\" C:\\x\n\té"))
+                    .attr(
+                        "tags",
+                        Expr::object([
+                            ("os", s("ubuntu")),
+                            ("team name", s("infra")),
+                            ("日本", s("x")),
+                        ]),
+                    )
+                    .attr(
+                        "user_data",
+                        Expr::call(
+                            "templatefile",
+                            vec![
+                                Expr::template("${path.root}/http/user-data.pkrtpl"),
+                                Expr::object([
+                                    ("hostname", s("ubuntu")),
+                                    ("ssh_keys", Expr::List(vec![t("var.ssh_key")])),
+                                    (
+                                        "packages",
+                                        Expr::List(
+                                            (0..20).map(|i| s(&format!("package-{i}"))).collect(),
+                                        ),
+                                    ),
+                                ]),
+                            ],
+                        ),
+                    )
+                    .attr(
+                        "script",
+                        Expr::heredoc(["#!/bin/sh", "echo \"${HOME}\"", "", "  exit 0"]),
+                    )
+                    .attr("after_heredoc", 1)
+                    .attr(
+                        "merged",
+                        Expr::call(
+                            "merge",
+                            vec![Expr::object([("a", Expr::from(-1))]), t("local.tags")],
+                        ),
+                    )
+                    .attr(
+                        "matrix",
+                        Expr::List(vec![
+                            Expr::List(vec![1.into(), Expr::Decimal("2.5".into())]),
+                            Expr::List(vec![]),
+                            Expr::object(Vec::<(String, Expr)>::new()),
+                        ]),
+                    )
+                    .attr(
+                        "disks",
+                        Expr::List(vec![
+                            Expr::object([("size", s("10G")), ("type", s("scsi"))]),
+                            Expr::object([
+                                ("size", s("1T")),
+                                ("format", s("raw")),
+                                ("cache", Expr::Null),
+                            ]),
+                        ]),
+                    )
+                    .attr(
+                        "scripts",
+                        Expr::List(vec![Expr::heredoc(["a = 1", "b"]), s("x")]),
+                    )
+                    .attr(
+                        "cfg",
+                        Expr::object([("k", Expr::heredoc(["key = value"])), ("after", 2.into())]),
+                    ),
+            ))
+            .blank()
+            .block(Block::new(
+                "source",
+                ["proxmox-iso", "ubuntu"],
+                Body::new()
+                    .attr("proxmox_url", t("var.proxmox_url"))
+                    .attr("username", "root@pam")
+                    .attr("password", t("var.proxmox_password"))
+                    .attr("insecure_skip_tls_verify", true)
+                    .attr("node", "pve")
+                    .attr("vm_id", 9000)
+                    .attr("cores", 2)
+                    .attr("memory", 4096)
+                    .attr("iso_file", "local:iso/ubuntu-22.04.iso")
+                    .attr("boot_wait", "5s")
+                    .attr("boot_command", Expr::List(boot))
+                    .attr("short_boot", Expr::List(vec![s("<enter>"), s("<wait>")]))
+                    .attr("http_directory", Expr::template("${path.root}/http"))
+                    .attr(
+                        "cd_content",
+                        Expr::object([
+                            (
+                                "autounattend.xml",
+                                Expr::call("file", vec![Expr::template("${path.root}/a.xml")]),
+                            ),
+                            ("meta-data", s("")),
+                            ("user-data", t("local.user_data")),
+                        ]),
+                    )
+                    .attr("ssh_username", "ubuntu")
+                    .attr("ssh_timeout", "30m")
+                    .blank()
+                    .block(Block::new(
+                        "network_adapters",
+                        Vec::<String>::new(),
+                        Body::new().attr("model", "virtio").attr("bridge", "vmbr0"),
+                    ))
+                    .block(Block::new(
+                        "disks",
+                        Vec::<String>::new(),
+                        Body::new()
+                            .attr("disk_size", "20G")
+                            .attr("storage_pool", "local-lvm")
+                            .attr("type", "scsi"),
+                    ))
+                    .block(Block::new("empty", Vec::<String>::new(), Body::new())),
+            ))
+            .blank()
+            .block(Block::new(
+                "build",
+                Vec::<String>::new(),
+                Body::new()
+                    .attr("name", "ubuntu")
+                    .attr(
+                        "sources",
+                        Expr::List(vec![
+                            t("source.proxmox-iso.ubuntu"),
+                            t("source.vsphere-iso.ubuntu"),
+                        ]),
+                    )
+                    .blank()
+                    .block(Block::new(
+                        "provisioner",
+                        ["shell"],
+                        Body::new()
+                            .attr("only", Expr::List(vec![s("proxmox-iso.ubuntu")]))
+                            .attr(
+                                "environment_vars",
+                                Expr::List(vec![s("A=1"), s("HOME_DIR=/home/ubuntu")]),
+                            )
+                            .attr(
+                                "inline",
+                                Expr::List(vec![
+                                    s("sudo apt-get update"),
+                                    s("sudo apt-get install -y qemu-guest-agent cloud-init"),
+                                    s("echo ${HOME} > /tmp/home"),
+                                ]),
+                            )
+                            .attr("expect_disconnect", true),
+                    ))
+                    .blank()
+                    .block(Block::new(
+                        "post-processor",
+                        ["manifest"],
+                        Body::new()
+                            .attr("output", Expr::template("${local.output}/manifest.json"))
+                            .attr("strip_path", true)
+                            .attr(
+                                "custom_data",
+                                Expr::object([
+                                    ("build_time", t("local.timestamp")),
+                                    ("os", s("ubuntu")),
+                                    (
+                                        "nested",
+                                        Expr::object([
+                                            ("a", Expr::from(1)),
+                                            ("bb", Expr::List(vec![])),
+                                        ]),
+                                    ),
+                                    ("x", Expr::Null),
+                                ]),
+                            ),
+                    )),
+            ))
+    }
+
+    #[test]
+    fn oracle_packer_fmt_check() {
+        if !packer_available("oracle_packer_fmt_check") {
+            return;
+        }
+        let dir = scratch_dir("fmt");
+        let text = print(&sample_document());
+        std::fs::write(dir.join("sample.pkr.hcl"), &text).expect("write sample");
+        let check = packer(&["fmt", "-check"], &dir, None);
+        if !check.status.success() {
+            // `-check -diff` shows the diff without rewriting the file.
+            let diff = packer(&["fmt", "-check", "-diff"], &dir, None);
+            panic!(
+                "packer fmt -check failed ({:?}):\n{text}\n--- diff ---\n{}{}",
+                check.status.code(),
+                String::from_utf8_lossy(&diff.stdout),
+                String::from_utf8_lossy(&diff.stderr)
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Round trip through `packer console` (Packer 1.6.6, HCL2 directory):
+    /// `echo 'var.s' | packer console <dir>` evaluates ONE expression read
+    /// from stdin (with several stdin lines only the last result is printed)
+    /// and prints a string value raw — no quotes, no escaping, control
+    /// characters as is — followed by a single `\n`; exit code 0, or 1 with
+    /// the error on stderr. Lists/maps print in an HCL-like multi-line form,
+    /// so `join`/`jsonencode` is used for non-strings.
+    #[test]
+    fn oracle_packer_console_round_trip() {
+        if !packer_available("oracle_packer_console_round_trip") {
+            return;
+        }
+        let cases = [
+            "${a} $${y}",
+            "%{a} %%{b}",
+            "${",
+            "%{",
+            "$${",
+            "$",
+            "%",
+            "trailing $",
+            "{}",
+            "say \"hi\"",
+            r"C:\Windows\ \\server\",
+            "line1\nline2\r\n",
+            "tab\there",
+            "é 日本 😀 \u{2028}",
+            "bell\u{7} esc\u{1b} del\u{7f} nel\u{85}",
+            "",
+        ];
+        let keys = [
+            "autounattend.xml",
+            "meta-data",
+            "team name",
+            "${x}",
+            "a\"b",
+            "é",
+            "for",
+        ];
+        let heredoc = Expr::heredoc(["#!/bin/sh", "", "   ", "  echo \"$${HOME}\" \\"]);
+        let mut body = Body::new();
+        for (i, case) in cases.iter().enumerate() {
+            body = body.block(Block::new(
+                "variable",
+                [format!("s{i}")],
+                Body::new().attr("default", *case),
+            ));
+        }
+        let obj = Expr::object(keys.iter().map(|k| (*k, Expr::from(*k))));
+        body = body
+            .block(Block::new(
+                "variable",
+                ["o"],
+                Body::new().attr("default", obj),
+            ))
+            .block(Block::new(
+                "variable",
+                ["h"],
+                Body::new().attr("default", heredoc.clone()),
+            ))
+            .block(Block::new(
+                "variable",
+                ["hl"],
+                Body::new().attr("default", Expr::List(vec![heredoc])),
+            ));
+        let dir = scratch_dir("console");
+        std::fs::write(dir.join("vars.pkr.hcl"), print(&body)).expect("write vars");
+        assert!(
+            packer(&["fmt", "-check"], &dir, None).status.success(),
+            "console fixture is not packer-fmt canonical"
+        );
+
+        let eval = |expr: &str| {
+            let out = packer(&["console"], &dir, Some(&format!("{expr}\n")));
+            assert!(
+                out.status.success(),
+                "{expr}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).expect("utf-8 output")
+        };
+        for (i, case) in cases.iter().enumerate() {
+            assert_eq!(
+                eval(&format!("var.s{i}")),
+                format!("{case}\n"),
+                "case {i}: {case:?}"
+            );
+        }
+        let mut sorted: Vec<&str> = keys.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(
+            eval("join(\"|\", keys(var.o))"),
+            format!("{}\n", sorted.join("|"))
+        );
+        assert_eq!(
+            eval("join(\"|\", values(var.o))"),
+            format!("{}\n", sorted.join("|"))
+        );
+        let expected = "#!/bin/sh\n\n   \n  echo \"${HOME}\" \\\n";
+        assert_eq!(eval("var.h"), format!("{expected}\n"));
+        assert_eq!(eval("var.hl[0]"), format!("{expected}\n"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

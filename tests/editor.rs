@@ -1,0 +1,179 @@
+//! Editor support, checked with the real yaml-language-server (tests/editor/lsp.mjs drives it
+//! over LSP): completion of top-level and nested keys and of enum values, hover text, and no
+//! diagnostics on the example spec. The server is installed on first use with
+//! `npm ci --prefix tests/editor` (pinned by its lock file); without node and npm the tests say
+//! so and skip, except under CI, where they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn server_available() -> bool {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    let folder = repo().join("tests/editor");
+    INSTALL.call_once(|| {
+        if !folder.join("node_modules/yaml-language-server").is_dir() {
+            let status = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&folder)
+                .status();
+            eprintln!("npm ci --prefix tests/editor: {status:?}");
+        }
+    });
+    let installed = folder.join("node_modules/yaml-language-server").is_dir();
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if installed && node {
+        return true;
+    }
+    let why = "yaml-language-server could not be installed: `npm ci --prefix tests/editor` needs node and npm";
+    assert!(std::env::var_os("CI").is_none(), "{why}");
+    eprintln!("SKIPPED editor tests: {why}");
+    false
+}
+
+fn ask(file: &Path, queries: Value) -> Vec<Value> {
+    let query = json!({ "file": file, "queries": queries });
+    let mut child = Command::new("node")
+        .arg(repo().join("tests/editor/lsp.mjs"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("piped");
+        stdin
+            .write_all(query.to_string().as_bytes())
+            .expect("write query");
+    }
+    let out = child.wait_with_output().expect("harness finishes");
+    assert!(
+        out.status.success(),
+        "lsp.mjs failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&out.stdout).expect("JSON answer");
+    answer["results"].as_array().expect("results").clone()
+}
+
+fn labels(result: &Value) -> Vec<String> {
+    result["labels"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|l| l.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A scratch repository with the committed schema and one spec document.
+fn scratch(name: &str, spec: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hybridc-editor-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("spec")).expect("spec dir");
+    std::fs::create_dir_all(dir.join("schema")).expect("schema dir");
+    std::fs::copy(
+        repo().join("schema/hybrid.schema.json"),
+        dir.join("schema/hybrid.schema.json"),
+    )
+    .expect("copy schema");
+    let file = dir.join("spec/hybrid.yaml");
+    std::fs::write(&file, spec).expect("write spec");
+    file
+}
+
+const MODELINE: &str = "# yaml-language-server: $schema=../schema/hybrid.schema.json\n";
+
+#[test]
+fn the_example_spec_has_no_editor_diagnostics() {
+    if !server_available() {
+        return;
+    }
+    let results = ask(
+        &repo().join("spec/hybrid.yaml"),
+        json!([{ "kind": "diagnostics" }]),
+    );
+    assert_eq!(
+        results[0]["diagnostics"],
+        json!([]),
+        "diagnostics on the example spec"
+    );
+}
+
+#[test]
+fn keys_complete_at_every_level_and_fields_explain_themselves() {
+    if !server_available() {
+        return;
+    }
+    // Line numbers count the modeline as line 0.
+    let file = scratch(
+        "keys",
+        &format!("{MODELINE}version: 1\ndefaults:\n  hardware:\n    cpus: 2\n  \n"),
+    );
+    let results = ask(
+        &file,
+        json!([
+            { "kind": "completion", "line": 5, "character": 2 },
+            { "kind": "completion", "line": 6, "character": 0 },
+            { "kind": "hover", "line": 4, "character": 5 },
+        ]),
+    );
+    assert_eq!(
+        labels(&results[0]),
+        vec!["build_user", "locale", "network", "seed", "tags"]
+    );
+    let top = labels(&results[1]);
+    // Keys already in the mapping (`version`, `defaults`) are not offered again.
+    for key in [
+        "packer",
+        "platforms",
+        "oses",
+        "provisioning",
+        "environments",
+    ] {
+        assert!(
+            top.contains(&key.to_owned()),
+            "top-level completion {top:?} lacks {key}"
+        );
+    }
+    let hover = results[2]["contents"].as_str().unwrap_or_default();
+    assert!(hover.contains("Number of virtual CPUs"), "hover: {hover}");
+}
+
+#[test]
+fn enum_values_complete() {
+    if !server_available() {
+        return;
+    }
+    let file = scratch(
+        "firmware",
+        &format!("{MODELINE}version: 1\ndefaults:\n  hardware:\n    firmware: \n"),
+    );
+    let results = ask(
+        &file,
+        json!([{ "kind": "completion", "line": 4, "character": 14 }]),
+    );
+    assert_eq!(labels(&results[0]), vec!["bios", "uefi"]);
+    let file = scratch(
+        "installer",
+        &format!("{MODELINE}version: 1\noses:\n  ubuntu-2404:\n    installer: \n"),
+    );
+    let results = ask(
+        &file,
+        json!([{ "kind": "completion", "line": 4, "character": 15 }]),
+    );
+    assert_eq!(
+        labels(&results[0]),
+        vec!["autoinstall", "autounattend", "kickstart", "preseed"]
+    );
+}
