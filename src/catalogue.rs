@@ -23,6 +23,20 @@ pub enum Component {
     VsphereClone,
     /// `azure-arm` builder.
     AzureArm,
+    /// `shell` provisioner.
+    Shell,
+    /// `powershell` provisioner.
+    Powershell,
+    /// `windows-restart` provisioner.
+    WindowsRestart,
+    /// `file` provisioner.
+    File,
+    /// `ansible` provisioner.
+    Ansible,
+    /// `manifest` post-processor.
+    Manifest,
+    /// `vsphere-template` post-processor.
+    VsphereTemplate,
 }
 
 impl Component {
@@ -34,6 +48,33 @@ impl Component {
             Component::VsphereIso => "vsphere-iso",
             Component::VsphereClone => "vsphere-clone",
             Component::AzureArm => "azure-arm",
+            Component::Shell => "shell",
+            Component::Powershell => "powershell",
+            Component::WindowsRestart => "windows-restart",
+            Component::File => "file",
+            Component::Ansible => "ansible",
+            Component::Manifest => "manifest",
+            Component::VsphereTemplate => "vsphere-template",
+        }
+    }
+
+    /// The `required_plugins` entry the component needs: `(name, source)`; `None` for the
+    /// components built into Packer.
+    pub fn plugin(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Component::ProxmoxIso | Component::ProxmoxClone => {
+                Some(("proxmox", "github.com/hashicorp/proxmox"))
+            }
+            Component::VsphereIso | Component::VsphereClone | Component::VsphereTemplate => {
+                Some(("vsphere", "github.com/hashicorp/vsphere"))
+            }
+            Component::AzureArm => Some(("azure", "github.com/hashicorp/azure")),
+            Component::Ansible => Some(("ansible", "github.com/hashicorp/ansible")),
+            Component::Shell
+            | Component::Powershell
+            | Component::WindowsRestart
+            | Component::File
+            | Component::Manifest => None,
         }
     }
 
@@ -44,6 +85,13 @@ impl Component {
             Component::VsphereIso => include_str!("../data/plugins/vsphere-iso.json"),
             Component::VsphereClone => include_str!("../data/plugins/vsphere-clone.json"),
             Component::AzureArm => include_str!("../data/plugins/azure-arm.json"),
+            Component::Shell => include_str!("../data/plugins/shell.json"),
+            Component::Powershell => include_str!("../data/plugins/powershell.json"),
+            Component::WindowsRestart => include_str!("../data/plugins/windows-restart.json"),
+            Component::File => include_str!("../data/plugins/file.json"),
+            Component::Ansible => include_str!("../data/plugins/ansible.json"),
+            Component::Manifest => include_str!("../data/plugins/manifest.json"),
+            Component::VsphereTemplate => include_str!("../data/plugins/vsphere-template.json"),
         }
     }
 
@@ -53,7 +101,7 @@ impl Component {
 
     /// The component's catalogue entry.
     pub fn schema(self) -> &'static ComponentSchema {
-        static LOADED: [OnceLock<ComponentSchema>; 5] = [const { OnceLock::new() }; 5];
+        static LOADED: [OnceLock<ComponentSchema>; 12] = [const { OnceLock::new() }; 12];
         LOADED[self.index()].get_or_init(|| {
             serde_json::from_str(self.data())
                 .expect("the embedded plugin catalogue is valid JSON of the documented shape")
@@ -73,6 +121,39 @@ pub struct ComponentSchema {
     /// Nested blocks by name.
     #[serde(default)]
     pub blocks: BTreeMap<String, BlockSchema>,
+    /// Arguments Packer core decodes on every provisioner or post-processor block (`only`, ...).
+    #[serde(default)]
+    pub core_block_arguments: BTreeMap<String, CoreArgument>,
+    /// Either/or and other rules between arguments.
+    #[serde(default)]
+    pub conditional_requirements: Vec<Rule>,
+}
+
+/// An argument Packer core decodes itself.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CoreArgument {
+    /// HCL type.
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+}
+
+/// A rule between arguments (`exactly_one_of`, `at_least_one_of`, ...).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Rule {
+    /// The rule kind.
+    pub rule: String,
+    /// The block the rule applies inside; the component's body when absent.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Alternatives: `a|b` is either spelling of one choice, `a+b` a group set together.
+    #[serde(default)]
+    pub arguments: Vec<String>,
+    /// A condition in words, when the rule is conditional.
+    #[serde(default)]
+    pub when: Option<String>,
+    /// The bound of `min_items` / `max_items`.
+    #[serde(default)]
+    pub value: Option<serde_json::Value>,
 }
 
 /// A nested block.
@@ -80,6 +161,9 @@ pub struct ComponentSchema {
 pub struct BlockSchema {
     /// May appear more than once.
     pub repeatable: bool,
+    /// Must appear whenever its scope is present.
+    #[serde(default)]
+    pub required: bool,
     /// Deprecated.
     #[serde(default)]
     pub deprecated: bool,

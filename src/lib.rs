@@ -3,14 +3,21 @@
 //!
 //! The stages run one way: [`source`] reads the spec file, [`yaml`] parses it with positions,
 //! [`schema`] checks its shape, [`spec`] types it and [`semantic`] checks what the schema cannot
-//! say. Each stage reports every problem it finds as [`diagnostic::Diagnostic`] values, and the
-//! pipeline stops between stages. Nothing in the library prints or exits: the binary does.
+//! say; [`lower`] turns it into the Packer [`model`], [`conformance`] checks that model against
+//! the plugin [`catalogue`], [`emit`] prints it as files in memory (with [`hcl`]) and [`output`]
+//! writes them. Each stage reports every problem it finds as [`diagnostic::Diagnostic`] values,
+//! and the pipeline stops between stages. Nothing in the library prints or exits: the binary does.
 
 #![warn(missing_docs)]
 
 pub mod catalogue;
+pub mod conformance;
 pub mod diagnostic;
+pub mod emit;
 pub mod hcl;
+pub mod lower;
+pub mod model;
+pub mod output;
 pub mod schema;
 pub mod semantic;
 pub mod source;
@@ -30,6 +37,12 @@ pub enum Error {
         /// The path as given.
         path: PathBuf,
         /// What the operating system said.
+        message: String,
+    },
+    /// The output folder cannot be used or written.
+    #[error("{message}")]
+    Output {
+        /// What went wrong.
         message: String,
     },
     /// The spec was read, and has problems: every one found in the first failing stage.
@@ -123,5 +136,58 @@ pub fn check(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
         tree,
         root,
         warnings: findings,
+    })
+}
+
+/// The files a spec compiles to, with findings that do not stop it.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The checked spec.
+    pub loaded: Loaded,
+    /// The output folder, absolute.
+    pub out_dir: PathBuf,
+    /// The files, in memory.
+    pub files: Vec<emit::File>,
+    /// Warnings of every stage.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Reads, checks and compiles the spec at `spec_path` for the output folder `out`, in memory.
+///
+/// # Errors
+/// [`Error::Read`] or [`Error::Invalid`] for the spec, [`Error::Output`] when `out` is not an
+/// acceptable output folder.
+pub fn compile(spec_path: &Path, out: &Path) -> Result<Compiled, Error> {
+    let file = source::resolve(spec_path);
+    let loaded = load(spec_path)?;
+    let (out_dir, to_root) = output::resolve(out, &loaded.root, &file)?;
+    let root_abs = loaded
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| loaded.root.clone());
+    let spec_abs = file.canonicalize().unwrap_or_else(|_| file.clone());
+    let spec_rel = spec_abs
+        .strip_prefix(&root_abs)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_else(|_| loaded.source.name.clone());
+    let layout = lower::Layout {
+        spec_path: spec_rel,
+        to_root,
+    };
+    let invalid = |loaded: &Loaded, diagnostics| Error::Invalid {
+        file: loaded.source.clone(),
+        diagnostics,
+    };
+    let (model, lower_warnings) =
+        lower::lower(&loaded, &layout).map_err(|d| invalid(&loaded, d))?;
+    conformance::check(&model, &loaded).map_err(|d| invalid(&loaded, d))?;
+    let files = emit::emit(&model);
+    let mut warnings = loaded.warnings.clone();
+    warnings.extend(lower_warnings);
+    Ok(Compiled {
+        loaded,
+        out_dir,
+        files,
+        warnings,
     })
 }

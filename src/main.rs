@@ -25,6 +25,15 @@ enum Command {
         #[arg(default_value = "spec/")]
         spec: PathBuf,
     },
+    /// Compile the spec into Packer HCL2 in the output folder.
+    Compile {
+        /// Spec file, or a folder holding `hybrid.yaml`.
+        #[arg(default_value = "spec/")]
+        spec: PathBuf,
+        /// Output folder, inside the repository.
+        #[arg(long, default_value = "generated/")]
+        out: PathBuf,
+    },
     /// Print the spec's JSON Schema (draft-07), or write it to a file.
     Schema {
         /// Write the schema to this file instead of standard output.
@@ -37,6 +46,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { spec } => validate(&spec),
+        Command::Compile { spec, out } => compile(&spec, &out),
         Command::Schema { out } => schema(out),
     }
 }
@@ -80,6 +90,33 @@ fn validate(spec: &std::path::Path) -> ExitCode {
                 ));
             }
             println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => report(error),
+    }
+}
+
+fn compile(spec: &std::path::Path, out: &std::path::Path) -> ExitCode {
+    let compiled = match hybridc::compile(spec, out) {
+        Ok(compiled) => compiled,
+        Err(error) => return report(error),
+    };
+    print_diagnostics(&compiled.warnings, &compiled.loaded.source);
+    match hybridc::output::write(&compiled.out_dir, &compiled.files) {
+        Ok(summary) => {
+            for path in &summary.written {
+                println!("wrote {}", out.join(path).display());
+            }
+            for path in &summary.removed {
+                println!("removed {}", out.join(path).display());
+            }
+            println!(
+                "{}: {} written, {} unchanged, {} removed",
+                out.display(),
+                summary.written.len(),
+                summary.unchanged.len(),
+                summary.removed.len()
+            );
             ExitCode::SUCCESS
         }
         Err(error) => report(error),

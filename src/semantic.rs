@@ -429,10 +429,36 @@ impl Checker<'_, '_> {
                     .with_help("add `virtio_iso: { url: <virtio-win ISO>, checksum: ... }` (or `proxmox_file: local:iso/virtio-win.iso`)"),
                 );
             }
+            if os.installer == Some(Installer::Preseed)
+                && os.seed.unwrap_or(spec.defaults.seed) == SeedChannel::Cd
+                && self.installs_from_iso(os)
+            {
+                let span = match os.seed {
+                    Some(_) => self.at(&["oses", name, "seed"]).value,
+                    None => self.at(&["defaults", "seed"]).value,
+                };
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::unsupported",
+                        format!("OS `{name}` uses preseed, which hybridc serves over HTTP only"),
+                        span,
+                        "a seed CD is asked for here",
+                    )
+                    .with_help(format!("set `seed: http` on OS `{name}`")),
+                );
+            }
             self.installer(name, os);
             self.editions(name, os);
             self.builders(name, os);
         }
+    }
+
+    fn installs_from_iso(&self, os: &Os) -> bool {
+        os.platforms.iter().any(|p| {
+            *p != PlatformName::Azure
+                && self.configured(*p)
+                && builder_of(self.cx.spec, os, *p) == BuilderKind::Iso
+        })
     }
 
     fn installer(&mut self, name: &str, os: &Os) {

@@ -1,0 +1,390 @@
+//! Plugin conformance: every argument and block the model would emit into a source,
+//! provisioner or post-processor exists in the pinned component's catalogue with a compatible
+//! type, is not deprecated, and the required and either/or rules hold.
+//!
+//! A violation is reported at the spec node that caused it (each argument carries its origin),
+//! so a bad passthrough option points at the option. This stage reads the model and the
+//! catalogue; it changes nothing.
+
+use std::collections::BTreeMap;
+
+use crate::Loaded;
+use crate::catalogue::{self, Argument, BlockSchema, Component, Rule};
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::hcl::Expr;
+use crate::model::{Arg, Args, Model, VarType};
+
+/// Checks every source, provisioner and post-processor of the model.
+///
+/// # Errors
+/// Every violation, at its spec location, sorted by position.
+pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
+    let vars: BTreeMap<&str, VarType> = model
+        .variables
+        .iter()
+        .map(|v| (v.name.as_str(), v.kind))
+        .collect();
+    let mut c = Checker {
+        loaded,
+        vars,
+        out: Vec::new(),
+    };
+    for source in &model.sources {
+        let what = format!("source `{}`", source.selector());
+        c.body(
+            source.component,
+            &what,
+            &source.body,
+            Scope::Component,
+            &source.origin,
+        );
+    }
+    for build in &model.builds {
+        for (kind, steps) in [
+            ("provisioner", &build.provisioners),
+            ("post-processor", &build.post_processors),
+        ] {
+            for step in steps.iter() {
+                let what = format!(
+                    "{kind} `{}` of build `{}`",
+                    step.component.name(),
+                    build.name
+                );
+                c.body(
+                    step.component,
+                    &what,
+                    &step.body,
+                    Scope::Component,
+                    &step.origin,
+                );
+            }
+        }
+    }
+    if c.out.is_empty() {
+        return Ok(());
+    }
+    crate::diagnostic::sort(&mut c.out);
+    c.out.dedup();
+    Err(c.out)
+}
+
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    Component,
+    Block(&'a str, &'a BlockSchema),
+}
+
+struct Checker<'a> {
+    loaded: &'a Loaded,
+    vars: BTreeMap<&'a str, VarType>,
+    out: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn span(&self, origin: &str) -> crate::diagnostic::Span {
+        self.loaded
+            .tree
+            .locate(origin)
+            .map_or(self.loaded.tree.span, |l| l.key_or_value())
+    }
+
+    fn error(&mut self, origin: &str, message: String, label: &str, help: Option<String>) {
+        let span = self.span(origin);
+        self.out.push(
+            Diagnostic::error("hybridc::compile::plugin-conformance", message, span, label)
+                .with_optional_help(help),
+        );
+    }
+
+    fn body(
+        &mut self,
+        component: Component,
+        what: &str,
+        body: &Args,
+        scope: Scope<'_>,
+        origin: &str,
+    ) {
+        let schema = component.schema();
+        let (arguments, blocks): (&BTreeMap<String, Argument>, &BTreeMap<String, BlockSchema>) =
+            match scope {
+                Scope::Component => (&schema.arguments, &schema.blocks),
+                Scope::Block(_, block) => (&block.arguments, &block.blocks),
+            };
+        let version = schema.plugin_version.as_deref().unwrap_or("pinned");
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for arg in &body.0 {
+            match arg {
+                Arg::Attr {
+                    name,
+                    value,
+                    origin,
+                } => {
+                    *counts.entry(name.as_str()).or_default() += 1;
+                    if let Some(argument) = arguments.get(name) {
+                        if argument.internal || argument.deprecated {
+                            let why = if argument.internal {
+                                "set by Packer itself"
+                            } else {
+                                "deprecated"
+                            };
+                            self.error(
+                                origin,
+                                format!(
+                                    "{what} would set `{name}`, which is {why} in {} {version}",
+                                    component.name()
+                                ),
+                                "leads to this argument",
+                                argument
+                                    .replaced_by
+                                    .as_ref()
+                                    .map(|r| format!("use `{r}` instead")),
+                            );
+                        }
+                        if let Some(found) = self.type_of(value)
+                            && !compatible(&argument.kind, found)
+                        {
+                            self.error(
+                                origin,
+                                format!(
+                                    "{what}: `{name}` must be {}, but would be {}",
+                                    catalogue::describe(&argument.kind),
+                                    catalogue::describe(found)
+                                ),
+                                "leads to this value",
+                                None,
+                            );
+                        }
+                    } else if matches!(scope, Scope::Component)
+                        && schema.core_block_arguments.contains_key(name)
+                    {
+                        // `only`, `name`, ... are decoded by Packer core on every block.
+                    } else {
+                        let candidates = arguments.keys().chain(blocks.keys()).map(String::as_str);
+                        self.error(
+                            origin,
+                            format!(
+                                "{what}: {} {version} has no argument `{name}`",
+                                component.name()
+                            ),
+                            "leads to this argument",
+                            did_you_mean(name, candidates),
+                        );
+                    }
+                }
+                Arg::Block {
+                    name,
+                    body: inner,
+                    origin,
+                    ..
+                } => {
+                    *counts.entry(name.as_str()).or_default() += 1;
+                    match blocks.get(name) {
+                        Some(block) => {
+                            if block.deprecated {
+                                self.error(
+                                    origin,
+                                    format!("{what} would use block `{name}`, which is deprecated"),
+                                    "leads to this block",
+                                    block
+                                        .replaced_by
+                                        .as_ref()
+                                        .map(|r| format!("use `{r}` instead")),
+                                );
+                            }
+                            self.body(component, what, inner, Scope::Block(name, block), origin);
+                        }
+                        None => {
+                            let candidates = blocks.keys().map(String::as_str);
+                            self.error(
+                                origin,
+                                format!(
+                                    "{what}: {} {version} has no block `{name}`",
+                                    component.name()
+                                ),
+                                "leads to this block",
+                                did_you_mean(name, candidates),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for (name, count) in &counts {
+            if *count > 1 && blocks.get(*name).is_none_or(|b| !b.repeatable) {
+                let at = body.0.iter().rev().find_map(|a| match a {
+                    Arg::Attr {
+                        name: n, origin, ..
+                    }
+                    | Arg::Block {
+                        name: n, origin, ..
+                    } if n == name => Some(origin.clone()),
+                    _ => None,
+                });
+                self.error(
+                    at.as_deref().unwrap_or(origin),
+                    format!("{what} would set `{name}` more than once"),
+                    "set again here",
+                    None,
+                );
+            }
+        }
+        for (name, argument) in arguments {
+            if argument.required && !body.has(name) {
+                self.error(
+                    origin,
+                    format!("{what} lacks `{name}`, which {} requires", component.name()),
+                    "required argument missing",
+                    Some(format!("add `{name}` through the spec or `options`")),
+                );
+            }
+        }
+        for (name, block) in blocks {
+            if block.required && !body.has(name) {
+                self.error(
+                    origin,
+                    format!(
+                        "{what} lacks block `{name}`, which {} requires",
+                        component.name()
+                    ),
+                    "required block missing",
+                    None,
+                );
+            }
+        }
+        let scope_name = match scope {
+            Scope::Component => None,
+            Scope::Block(name, _) => Some(name),
+        };
+        for rule in schema
+            .conditional_requirements
+            .iter()
+            .filter(|r| r.scope.as_deref() == scope_name)
+        {
+            self.rule(component, what, body, rule, origin);
+        }
+    }
+
+    fn rule(&mut self, component: Component, what: &str, body: &Args, rule: &Rule, origin: &str) {
+        let satisfied = |alternative: &str| -> bool {
+            if alternative.contains('+') {
+                alternative.split('+').all(|a| body.has(a))
+            } else {
+                alternative.split('|').any(|a| body.has(a))
+            }
+        };
+        let present = rule.arguments.iter().filter(|a| satisfied(a)).count();
+        let choices = rule
+            .arguments
+            .iter()
+            .map(|a| format!("`{}`", a.replace('|', "`/`").replace('+', "` + `")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match rule.rule.as_str() {
+            "exactly_one_of" if present != 1 => self.error(
+                origin,
+                format!(
+                    "{what} must set exactly one of {choices} ({} requires it), but sets {present}",
+                    component.name()
+                ),
+                "leads to this block",
+                None,
+            ),
+            "at_least_one_of" if present == 0 => self.error(
+                origin,
+                format!(
+                    "{what} must set at least one of {choices} ({} requires it)",
+                    component.name()
+                ),
+                "leads to this block",
+                None,
+            ),
+            "mutually_exclusive" if present > 1 => self.error(
+                origin,
+                format!(
+                    "{what} sets {choices} together, which {} does not allow",
+                    component.name()
+                ),
+                "leads to this block",
+                None,
+            ),
+            "all_or_none" if present != 0 && present != rule.arguments.len() => self.error(
+                origin,
+                format!("{what} must set all of {choices} or none"),
+                "leads to this block",
+                None,
+            ),
+            "min_items" => {
+                let minimum = rule
+                    .value
+                    .as_ref()
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(1) as usize;
+                for name in &rule.arguments {
+                    let count = body.names().filter(|n| n == name).count();
+                    if count < minimum {
+                        self.error(
+                            origin,
+                            format!(
+                                "{what} needs at least {minimum} `{name}` block(s), {} requires it",
+                                component.name()
+                            ),
+                            "leads to this block",
+                            None,
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The HCL type a value will have, when it can be known without evaluating it.
+    fn type_of(&self, value: &Expr) -> Option<&'static str> {
+        match value {
+            Expr::String(_) | Expr::Template(_) | Expr::Heredoc { .. } => Some("string"),
+            Expr::Number(_) | Expr::Decimal(_) => Some("number"),
+            Expr::Bool(_) => Some("bool"),
+            Expr::List(items) => {
+                let inner: Vec<Option<&str>> = items.iter().map(|i| self.type_of(i)).collect();
+                match inner.first() {
+                    None => Some("list(any)"),
+                    Some(Some("string")) if inner.iter().all(|t| *t == Some("string")) => {
+                        Some("list(string)")
+                    }
+                    Some(Some("number")) if inner.iter().all(|t| *t == Some("number")) => {
+                        Some("list(number)")
+                    }
+                    _ => None,
+                }
+            }
+            Expr::Object(entries) => {
+                // Values whose type is only known at build time (`source.name`) are not held
+                // against the map.
+                if entries
+                    .iter()
+                    .all(|(_, v)| matches!(self.type_of(v), Some("string") | None))
+                {
+                    Some("map(string)")
+                } else {
+                    Some("object")
+                }
+            }
+            Expr::Traversal(path) => {
+                let name = path.strip_prefix("var.")?;
+                self.vars.get(name).map(|k| k.catalogue_name())
+            }
+            Expr::Call(name, _) => match name.as_str() {
+                "templatefile" | "env" => Some("string"),
+                _ => None,
+            },
+            Expr::Null => None,
+        }
+    }
+}
+
+fn compatible(expected: &str, found: &str) -> bool {
+    expected == found
+        || (expected == "string" && matches!(found, "number" | "bool"))
+        || (expected.starts_with("list(") && found == "list(any)")
+        || (expected.starts_with("map(") && found == "map(string)" && expected == "map(string)")
+}

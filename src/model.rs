@@ -1,0 +1,236 @@
+//! The compiled form of a spec in Packer's vocabulary: variables, sources, builds,
+//! provisioners, post-processors and per-environment values.
+//!
+//! Lowering fills it in, conformance checks it against the plugin catalogue, and the emitter
+//! prints it. Every argument remembers the spec node that caused it (a JSON pointer), so a
+//! problem found later can still point at the spec. This module holds data only.
+
+use crate::catalogue::Component;
+use crate::hcl::Expr;
+use crate::spec::PlatformName;
+
+/// A JSON pointer into the spec: the node an argument came from.
+pub type Origin = String;
+
+/// The body of a source, provisioner, post-processor or nested block.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Args(pub Vec<Arg>);
+
+/// One argument or nested block.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    /// `name = value`.
+    Attr {
+        /// Argument name.
+        name: String,
+        /// Its value.
+        value: Expr,
+        /// The spec node it comes from.
+        origin: Origin,
+    },
+    /// `name { ... }`, or `dynamic "name" { for_each = ... content { ... } }`.
+    Block {
+        /// Block type.
+        name: String,
+        /// Its arguments.
+        body: Args,
+        /// The spec node it comes from.
+        origin: Origin,
+        /// For a dynamic block: the collection it iterates over.
+        for_each: Option<Expr>,
+    },
+}
+
+impl Args {
+    /// Appends `name = value`.
+    pub fn attr(&mut self, name: &str, value: Expr, origin: &str) {
+        self.0.push(Arg::Attr {
+            name: name.to_owned(),
+            value,
+            origin: origin.to_owned(),
+        });
+    }
+
+    /// Appends a nested block.
+    pub fn block(&mut self, name: &str, body: Args, origin: &str) {
+        self.0.push(Arg::Block {
+            name: name.to_owned(),
+            body,
+            origin: origin.to_owned(),
+            for_each: None,
+        });
+    }
+
+    /// Appends a dynamic block iterating over `for_each`.
+    pub fn dynamic(&mut self, name: &str, for_each: Expr, body: Args, origin: &str) {
+        self.0.push(Arg::Block {
+            name: name.to_owned(),
+            body,
+            origin: origin.to_owned(),
+            for_each: Some(for_each),
+        });
+    }
+
+    /// The names of the attributes and blocks, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|a| match a {
+            Arg::Attr { name, .. } | Arg::Block { name, .. } => name.as_str(),
+        })
+    }
+
+    /// Whether an attribute or block of that name is present.
+    pub fn has(&self, name: &str) -> bool {
+        self.names().any(|n| n == name)
+    }
+}
+
+/// HCL type of a variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarType {
+    /// `string`.
+    String,
+    /// `number`.
+    Number,
+    /// `bool`.
+    Bool,
+    /// `list(string)`.
+    ListString,
+}
+
+impl VarType {
+    /// The type as written in a catalogue (`list(string)`).
+    pub fn catalogue_name(self) -> &'static str {
+        match self {
+            VarType::String => "string",
+            VarType::Number => "number",
+            VarType::Bool => "bool",
+            VarType::ListString => "list(string)",
+        }
+    }
+}
+
+/// Which generated file a declaration goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileKey {
+    /// `common.pkr.hcl`.
+    Common,
+    /// `<platform>.pkr.hcl`.
+    Platform(PlatformName),
+}
+
+/// A `variable` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variable {
+    /// Its name (`proxmox_node`).
+    pub name: String,
+    /// Its type.
+    pub kind: VarType,
+    /// What it is, for people reading the generated file.
+    pub description: String,
+    /// Its default value (`env("X")` for credentials).
+    pub default: Expr,
+    /// Marked `sensitive = true`.
+    pub sensitive: bool,
+    /// The file that declares it.
+    pub file: FileKey,
+    /// The spec node it comes from.
+    pub origin: Origin,
+}
+
+/// A `source` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// The platform it builds on.
+    pub platform: PlatformName,
+    /// The builder.
+    pub component: Component,
+    /// Source name (`ubuntu-2404`, `windows-2022-standard`).
+    pub name: String,
+    /// Its arguments.
+    pub body: Args,
+    /// The spec node it comes from (the OS).
+    pub origin: Origin,
+}
+
+impl Source {
+    /// `proxmox-iso.ubuntu-2404`, as `only` and `-only` name it.
+    pub fn selector(&self) -> String {
+        format!("{}.{}", self.component.name(), self.name)
+    }
+}
+
+/// A provisioner or post-processor in a build.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The component.
+    pub component: Component,
+    /// Its arguments.
+    pub body: Args,
+    /// Sources it is limited to (`proxmox-iso.ubuntu-2404`); empty for all.
+    pub only: Vec<String>,
+    /// The spec node it comes from.
+    pub origin: Origin,
+}
+
+/// A `build` block: one per OS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Build {
+    /// The build name: the OS key.
+    pub name: String,
+    /// Its sources, as `source.<type>.<name>` references.
+    pub sources: Vec<String>,
+    /// Provisioners, in order.
+    pub provisioners: Vec<Step>,
+    /// Post-processors, in order.
+    pub post_processors: Vec<Step>,
+}
+
+/// A local value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Local {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: Expr,
+}
+
+/// A `required_plugins` entry.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Plugin {
+    /// Local name (`proxmox`).
+    pub name: String,
+    /// Source address.
+    pub source: String,
+    /// Pinned version.
+    pub version: String,
+}
+
+/// The values of one environment's `.pkrvars.hcl`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvFile {
+    /// Environment name.
+    pub name: String,
+    /// Variable assignments, in output order.
+    pub values: Vec<(String, Expr)>,
+}
+
+/// Everything the emitter prints.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Model {
+    /// The spec file, relative to the repository root, named in every header.
+    pub spec_path: String,
+    /// `required_version`.
+    pub required_version: String,
+    /// Plugins in use.
+    pub plugins: Vec<Plugin>,
+    /// Declared variables (only those used).
+    pub variables: Vec<Variable>,
+    /// Local values.
+    pub locals: Vec<Local>,
+    /// Sources.
+    pub sources: Vec<Source>,
+    /// Builds.
+    pub builds: Vec<Build>,
+    /// Environments.
+    pub environments: Vec<EnvFile>,
+}
