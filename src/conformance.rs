@@ -82,10 +82,7 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn span(&self, origin: &str) -> crate::diagnostic::Span {
-        self.loaded
-            .tree
-            .locate(origin)
-            .map_or(self.loaded.tree.span, |l| l.key_or_value())
+        self.loaded.tree.locate_nearest(origin).key_or_value()
     }
 
     fn error(&mut self, origin: &str, message: String, label: &str, help: Option<String>) {
@@ -272,70 +269,84 @@ impl Checker<'_> {
                 alternative.split('|').any(|a| body.has(a))
             }
         };
-        let present = rule.arguments.iter().filter(|a| satisfied(a)).count();
+        let present: Vec<&String> = rule.arguments.iter().filter(|a| satisfied(a)).collect();
         let choices = rule
             .arguments
             .iter()
             .map(|a| format!("`{}`", a.replace('|', "`/`").replace('+', "` + `")))
             .collect::<Vec<_>>()
             .join(", ");
-        match rule.rule.as_str() {
-            "exactly_one_of" if present != 1 => self.error(
-                origin,
+        let name = component.name();
+        let message = match rule.rule.as_str() {
+            "exactly_one_of" if present.len() != 1 => {
                 format!(
-                    "{what} must set exactly one of {choices} ({} requires it), but sets {present}",
-                    component.name()
-                ),
-                "leads to this block",
-                None,
-            ),
-            "at_least_one_of" if present == 0 => self.error(
-                origin,
-                format!(
-                    "{what} must set at least one of {choices} ({} requires it)",
-                    component.name()
-                ),
-                "leads to this block",
-                None,
-            ),
-            "mutually_exclusive" if present > 1 => self.error(
-                origin,
-                format!(
-                    "{what} sets {choices} together, which {} does not allow",
-                    component.name()
-                ),
-                "leads to this block",
-                None,
-            ),
-            "all_or_none" if present != 0 && present != rule.arguments.len() => self.error(
-                origin,
-                format!("{what} must set all of {choices} or none"),
-                "leads to this block",
-                None,
-            ),
+                    "{what} must set exactly one of {choices} ({name} requires it), but sets {}",
+                    present.len()
+                )
+            }
+            "at_least_one_of" if present.is_empty() => {
+                format!("{what} must set at least one of {choices} ({name} requires it)")
+            }
+            "mutually_exclusive" if present.len() > 1 => {
+                format!("{what} sets {choices} together, which {name} does not allow")
+            }
+            "all_or_none" if !present.is_empty() && present.len() != rule.arguments.len() => {
+                format!("{what} must set all of {choices} or none")
+            }
             "min_items" => {
                 let minimum = rule
                     .value
                     .as_ref()
                     .and_then(serde_json::Value::as_u64)
                     .unwrap_or(1) as usize;
-                for name in &rule.arguments {
-                    let count = body.names().filter(|n| n == name).count();
-                    if count < minimum {
-                        self.error(
-                            origin,
-                            format!(
-                                "{what} needs at least {minimum} `{name}` block(s), {} requires it",
-                                component.name()
-                            ),
-                            "leads to this block",
-                            None,
-                        );
-                    }
+                match rule
+                    .arguments
+                    .iter()
+                    .find(|a| body.names().filter(|n| n == a).count() < minimum)
+                {
+                    Some(block) => format!(
+                        "{what} needs at least {minimum} `{block}` block(s), {name} requires it"
+                    ),
+                    None => return,
                 }
             }
-            _ => {}
+            _ => return,
+        };
+        // Point at what the user wrote when a passthrough option is involved, else at the
+        // spec node behind the whole block.
+        let origins: Vec<String> = present
+            .iter()
+            .flat_map(|alternative| alternative.split(['|', '+']))
+            .filter_map(|arg| {
+                body.0.iter().find_map(|a| match a {
+                    Arg::Attr { name, origin, .. } | Arg::Block { name, origin, .. }
+                        if name == arg =>
+                    {
+                        Some(origin.clone())
+                    }
+                    _ => None,
+                })
+            })
+            .collect();
+        let primary = origins
+            .iter()
+            .find(|o| o.contains("/options/"))
+            .cloned()
+            .unwrap_or_else(|| origin.to_owned());
+        let span = self.span(&primary);
+        let mut diagnostic = Diagnostic::error(
+            "hybridc::compile::plugin-conformance",
+            message,
+            span,
+            "leads to this argument",
+        );
+        for other in origins.iter().filter(|o| **o != primary) {
+            let other_span = self.span(other);
+            if other_span != span && !diagnostic.secondary.iter().any(|l| l.span == other_span) {
+                diagnostic = diagnostic.with_secondary(other_span, "and this one");
+            }
         }
+        self.out.push(diagnostic);
     }
 
     /// The HCL type a value will have, when it can be known without evaluating it.

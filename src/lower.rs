@@ -146,10 +146,7 @@ fn ptr(tokens: &[&str]) -> String {
 
 impl Lowerer<'_> {
     fn span(&self, origin: &str) -> Span {
-        self.loaded
-            .tree
-            .locate(origin)
-            .map_or(self.loaded.tree.span, |l| l.key_or_value())
+        self.loaded.tree.locate_nearest(origin).key_or_value()
     }
 
     /// Registers a variable that may be used.

@@ -122,6 +122,26 @@ impl Node {
         Some(here)
     }
 
+    /// Like [`Node::locate`], but a pointer to a key the spec leaves out (a default) leads to
+    /// the nearest node the spec does write.
+    pub fn locate_nearest(&self, pointer: &str) -> Located {
+        let mut pointer = pointer;
+        loop {
+            if let Some(found) = self.locate(pointer) {
+                return found;
+            }
+            match pointer.rfind('/') {
+                Some(i) => pointer = &pointer[..i],
+                None => {
+                    return Located {
+                        key: None,
+                        value: self.span,
+                    };
+                }
+            }
+        }
+    }
+
     /// The same data as JSON, for schema validation and typed decoding.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;

@@ -1,14 +1,18 @@
 //! Golden diagnostics: every folder under `tests/fixtures/invalid/` is a small repository with a
 //! `spec/hybrid.yaml` that is wrong in one way (or several). The real binary validates it; its
-//! exit code and stderr must equal `expected.code` and `expected.stderr`. Each spec also states,
+//! exit code and stderr must equal `expected.code` and `expected.stderr`. Folders under
+//! `tests/fixtures/compile-invalid/` hold specs that validate but cannot compile (plugin
+//! conformance, option conflicts): the binary compiles them and must write nothing. Each spec also states,
 //! in `# expect: LINE:COL CODE` comments, where its diagnostics must point, so positions are
 //! checked independently of the snapshot. `HYBRIDC_BLESS=1 cargo test` rewrites the snapshots.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn fixtures() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid");
+fn fixtures(folder: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(folder);
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
         .expect("tests/fixtures/invalid exists")
         .map(|e| e.expect("readable entry").path())
@@ -31,18 +35,36 @@ fn expectations(spec: &[u8]) -> Vec<(String, String)> {
 
 #[test]
 fn invalid_specs_render_expected_diagnostics() {
-    let bless = std::env::var_os("HYBRIDC_BLESS").is_some();
-    let cases = fixtures();
+    let cases = fixtures("invalid");
     assert!(cases.len() >= 30, "the corpus has {} cases", cases.len());
-    let mut failures = Vec::new();
+    run(&cases, &["validate", "spec/"]);
+}
+
+#[test]
+fn uncompilable_specs_render_expected_diagnostics_and_write_nothing() {
+    let cases = fixtures("compile-invalid");
+    assert!(cases.len() >= 4, "the corpus has {} cases", cases.len());
+    run(&cases, &["compile", "spec/"]);
     for case in &cases {
+        assert!(
+            !case.join("generated").exists(),
+            "{} wrote output",
+            case.display()
+        );
+    }
+}
+
+fn run(cases: &[PathBuf], args: &[&str]) {
+    let bless = std::env::var_os("HYBRIDC_BLESS").is_some();
+    let mut failures = Vec::new();
+    for case in cases {
         let name = case
             .file_name()
             .expect("named")
             .to_string_lossy()
             .into_owned();
         let output = Command::new(env!("CARGO_BIN_EXE_hybridc"))
-            .args(["validate", "spec/"])
+            .args(args)
             .current_dir(case)
             .env("NO_COLOR", "1")
             .output()
