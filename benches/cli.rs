@@ -3,7 +3,8 @@
 //! Runs each command many times and prints the median and 90th percentile wall time, and the
 //! peak memory of the child processes. Targets: `validate` of the example spec under 20 ms;
 //! `compile` of a synthetic spec of 200 OSes x 3 platforms x 10 environments under 150 ms, with
-//! the doubled spec costing at most 2.2 times as much.
+//! the doubled spec costing at most 2.2 times as much; `check` of that spec under 200 ms, both
+//! up to date and with one file changed.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -122,6 +123,21 @@ fn main() {
         &["compile", "spec/"],
         31,
     );
+    let up_to_date = measure(
+        "check, up to date (200 OSes)",
+        &large,
+        &["check", "spec/"],
+        31,
+    );
+    let file = large.join("generated/proxmox.pkr.hcl");
+    let text = std::fs::read_to_string(&file).expect("compiled");
+    std::fs::write(&file, text.replacen("cores", "sockets_", 1)).expect("edit");
+    let drifted = measure(
+        "check, one file changed (200 OSes)",
+        &large,
+        &["check", "spec/"],
+        31,
+    );
     let double = synthetic("double", 400, 10);
     let doubled = measure(
         "compile (400 OSes x 3 platforms x 10 envs)",
@@ -138,6 +154,8 @@ fn main() {
     for (what, took, limit) in [
         ("validate", validate, Duration::from_millis(20)),
         ("compile", compile, Duration::from_millis(150)),
+        ("check (up to date)", up_to_date, Duration::from_millis(200)),
+        ("check (drift)", drifted, Duration::from_millis(200)),
     ] {
         if took > limit {
             println!("  {what} is over its {} ms target", limit.as_millis());

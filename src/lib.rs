@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod catalogue;
+pub mod check;
 pub mod conformance;
 pub mod diagnostic;
 pub mod emit;

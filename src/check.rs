@@ -1,0 +1,195 @@
+//! The drift check: the compiled files compared with what is on disk, without writing.
+//!
+//! Each produced file is unchanged, changed (with a unified diff, three lines of context) or
+//! missing; a file on disk that carries hybridc's header but is no longer produced is stale;
+//! files without the header are not looked at. The committed JSON Schema is compared with this
+//! binary's too, since editors complete from it. This module reads files and returns a report;
+//! presenting it (text, colour, JSON) is the caller's job.
+
+use std::path::Path;
+
+use serde::Serialize;
+use similar::TextDiff;
+
+use crate::emit::File;
+use crate::output;
+
+/// How a file differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// On disk with other contents.
+    Changed,
+    /// Produced by the spec, not on disk.
+    Missing,
+    /// On disk with hybridc's header, no longer produced.
+    Stale,
+}
+
+impl Status {
+    /// The status as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Changed => "changed",
+            Status::Missing => "missing",
+            Status::Stale => "stale",
+        }
+    }
+}
+
+/// One file that differs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Drift {
+    /// Path as the user sees it (`generated/proxmox.pkr.hcl`).
+    pub path: String,
+    /// How it differs.
+    pub status: Status,
+    /// Unified diff from the file on disk to what it should be.
+    pub diff: String,
+}
+
+/// The result of a check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Files that differ, in path order.
+    pub drift: Vec<Drift>,
+    /// How many produced files are up to date.
+    pub unchanged: usize,
+}
+
+impl Report {
+    /// No drift at all.
+    pub fn is_clean(&self) -> bool {
+        self.drift.is_empty()
+    }
+
+    /// How many entries have `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.drift.iter().filter(|d| d.status == status).count()
+    }
+}
+
+fn unified(old: &str, new: &str, path: &str) -> String {
+    TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
+
+/// Joins a display prefix and a relative path with `/`.
+fn shown(prefix: &str, path: &str) -> String {
+    let prefix = prefix.trim_end_matches('/');
+    if prefix.is_empty() || prefix == "." {
+        path.to_owned()
+    } else {
+        format!("{prefix}/{path}")
+    }
+}
+
+/// Compares `files` with the folder `dir` (shown to the user as `shown_dir`).
+pub fn compare(files: &[File], dir: &Path, shown_dir: &str) -> Report {
+    let mut report = Report::default();
+    for file in files {
+        let path = shown(shown_dir, &file.path);
+        match std::fs::read(dir.join(&file.path)) {
+            Ok(bytes) if bytes == file.contents.as_bytes() => report.unchanged += 1,
+            Ok(bytes) => {
+                let old = String::from_utf8_lossy(&bytes);
+                report.drift.push(Drift {
+                    diff: unified(&old, &file.contents, &path),
+                    path,
+                    status: Status::Changed,
+                });
+            }
+            Err(_) => report.drift.push(Drift {
+                diff: unified("", &file.contents, &path),
+                path,
+                status: Status::Missing,
+            }),
+        }
+    }
+    for stale in output::stale(dir, files) {
+        let old = std::fs::read(dir.join(&stale))
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let path = shown(shown_dir, &stale);
+        report.drift.push(Drift {
+            diff: unified(&old, "", &path),
+            path,
+            status: Status::Stale,
+        });
+    }
+    report.drift.sort_by(|a, b| a.path.cmp(&b.path));
+    report
+}
+
+/// Compares a committed schema file with this binary's schema; `None` when it is up to date
+/// or there is no such file.
+pub fn schema(file: &Path, shown_path: &str) -> Option<Drift> {
+    let on_disk = std::fs::read_to_string(file).ok()?;
+    let current = crate::schema::schema_text();
+    (on_disk != current).then(|| Drift {
+        diff: unified(&on_disk, &current, shown_path),
+        path: shown_path.to_owned(),
+        status: Status::Changed,
+    })
+}
+
+/// The `--format json` report: a stable shape for bots and merge-request comments.
+///
+/// `{"format": 1, "status": "up-to-date" | "drift" | "error", "spec": ..., "output": ...,
+/// "counts": {"changed", "missing", "stale", "unchanged"}, "files": [{"path", "status", "diff"}],
+/// "fix": string or null, "diagnostics": [{"severity", "code", "message", "file", "line",
+/// "column", "help"}]}`.
+pub fn json(
+    spec: &str,
+    output: &str,
+    report: Option<&Report>,
+    fix: Option<&str>,
+    diagnostics: &[(
+        crate::diagnostic::Diagnostic,
+        Option<&crate::diagnostic::SourceFile>,
+    )],
+) -> serde_json::Value {
+    use serde_json::json;
+    let status = match report {
+        None => "error",
+        Some(r) if r.is_clean() => "up-to-date",
+        Some(_) => "drift",
+    };
+    let counts = report.map_or(json!(null), |r| {
+        json!({
+            "changed": r.count(Status::Changed),
+            "missing": r.count(Status::Missing),
+            "stale": r.count(Status::Stale),
+            "unchanged": r.unchanged,
+        })
+    });
+    let files = report.map_or(json!([]), |r| json!(r.drift));
+    let diagnostics: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|(d, source)| {
+            let (line, column) = source.map_or((0, 0), |s| s.line_col(d.primary.span.start));
+            json!({
+                "severity": if d.is_error() { "error" } else { "warning" },
+                "code": d.code,
+                "message": d.message,
+                "file": source.map(|s| s.name.clone()),
+                "line": line,
+                "column": column,
+                "help": d.help,
+            })
+        })
+        .collect();
+    json!({
+        "format": 1,
+        "status": status,
+        "spec": spec,
+        "output": output,
+        "counts": counts,
+        "files": files,
+        "fix": fix,
+        "diagnostics": diagnostics,
+    })
+}
