@@ -1,0 +1,69 @@
+# Rocky Linux 9 kickstart, rendered by Packer templatefile().
+# Installs from the Rocky Linux 9 boot ISO: the packages come from the network repositories below.
+# Template variables: build_username, build_password_hash, hostname, language, keyboard, timezone,
+# network = { dhcp, address, gateway, dns }.
+
+text
+eula --agreed
+firstboot --disabled
+skipx
+
+# Installation sources (the boot ISO carries no packages).
+url --url=https://download.rockylinux.org/pub/rocky/9/BaseOS/x86_64/os/
+repo --name=AppStream --baseurl=https://download.rockylinux.org/pub/rocky/9/AppStream/x86_64/os/
+
+lang ${language}.UTF-8
+keyboard --vckeymap=${keyboard} --xlayouts=${keyboard}
+timezone ${timezone} --utc
+
+# Network of the installer and of the installed system: the first interface with a link.
+%{ if network.dhcp }
+network --bootproto=dhcp --device=link --onboot=on --noipv6 --activate --hostname=${hostname}
+%{ else }
+network --bootproto=static --device=link --onboot=on --noipv6 --activate --ip=${split("/", network.address)[0]} --netmask=${cidrnetmask(network.address)}%{ if network.gateway != "" } --gateway=${network.gateway}%{ endif }%{ if length(network.dns) > 0 } --nameserver=${join(",", network.dns)}%{ endif } --hostname=${hostname}
+%{ endif }
+
+firewall --enabled --service=ssh
+selinux --enforcing
+services --enabled=sshd,chronyd
+
+# No root login: root is locked; the build user administers the system through sudo.
+rootpw --lock
+user --name=${build_username} --groups=wheel --iscrypted --password=${build_password_hash}
+
+# Storage: wipe every disk, create what the firmware needs (biosboot or an EFI system partition)
+# plus /boot, and put the rest into LVM.
+zerombr
+clearpart --all --initlabel
+reqpart --add-boot
+part pv.01 --size=1 --grow
+volgroup vg_system pv.01
+logvol swap --vgname=vg_system --name=lv_swap --fstype=swap --size=1024
+logvol / --vgname=vg_system --name=lv_root --fstype=xfs --size=1 --grow
+bootloader --timeout=3
+
+%packages
+@^minimal-environment
+openssh-server
+sudo
+chrony
+%{ if platform == "proxmox" ~}
+qemu-guest-agent
+%{ endif ~}
+%{ if platform == "vsphere" ~}
+open-vm-tools
+%{ endif ~}
+%end
+
+%post --erroronfail --log=/root/ks-post.log
+set -eu
+# Passwordless sudo for the build user (Packer runs its provisioners with sudo).
+printf '%s ALL=(ALL) NOPASSWD:ALL\n' '${build_username}' > /etc/sudoers.d/${build_username}
+chmod 0440 /etc/sudoers.d/${build_username}
+visudo -cf /etc/sudoers.d/${build_username}
+if command -v restorecon >/dev/null 2>&1; then
+  restorecon -F /etc/sudoers.d/${build_username}
+fi
+%end
+
+reboot --eject

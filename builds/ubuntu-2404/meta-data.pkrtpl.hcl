@@ -1,0 +1,2 @@
+instance-id: ${hostname}
+local-hostname: ${hostname}

@@ -1,0 +1,79 @@
+#cloud-config
+# Ubuntu Server 24.04 LTS - subiquity autoinstall.
+# Rendered by Packer templatefile() and served as NoCloud user-data (HTTP or a CD labelled "cidata").
+# Template variables: build_username, build_password_hash, hostname, language, keyboard, timezone,
+# network = { dhcp, address, gateway, dns }.
+autoinstall:
+  version: 1
+  # The live installer starts its own SSH server with a random password. Stop it so that Packer does
+  # not use up its SSH handshake attempts on the installer instead of the installed system.
+  early-commands:
+    - systemctl stop ssh.socket ssh.service || true
+  refresh-installer:
+    update: false
+  locale: ${language}.UTF-8
+  keyboard:
+    layout: ${keyboard}
+  timezone: ${timezone}
+  network:
+    version: 2
+    ethernets:
+      primary:
+        match:
+          name: "e*"
+%{ if network.dhcp }
+        dhcp4: true
+        dhcp6: false
+%{ else }
+        dhcp4: false
+        dhcp6: false
+        addresses:
+          - ${network.address}
+%{ if network.gateway != "" }
+        routes:
+          - to: default
+            via: ${network.gateway}
+%{ endif }
+%{ if length(network.dns) > 0 }
+        nameservers:
+          addresses: ${jsonencode(network.dns)}
+%{ endif }
+%{ endif }
+  storage:
+    layout:
+      name: lvm
+      sizing-policy: all
+  identity:
+    realname: ${build_username}
+    hostname: ${hostname}
+    username: ${build_username}
+    password: "${build_password_hash}"
+  ssh:
+    install-server: true
+    allow-pw: true
+  packages:
+    - openssh-server
+    - sudo
+    # The platform's guest agent reports the VM's address, which Packer needs to connect.
+%{ if platform == "proxmox" ~}
+    - qemu-guest-agent
+%{ endif ~}
+%{ if platform == "vsphere" ~}
+    - open-vm-tools
+%{ endif ~}
+  updates: security
+  late-commands:
+    # Passwordless sudo for the build user (Packer runs its provisioners with sudo).
+    - echo '${build_username} ALL=(ALL) NOPASSWD:ALL' > /target/etc/sudoers.d/${build_username}
+    - chmod 0440 /target/etc/sudoers.d/${build_username}
+    - curtin in-target --target=/target -- visudo -cf /etc/sudoers.d/${build_username}
+    # Subiquity copies the kernel arguments given after "---" into the installed system. Drop the
+    # installer's "autoinstall" and "ds=..." arguments so that the installed system's cloud-init does
+    # not go back to the installer seed (which would reapply it or hang once the seed is gone).
+    - |
+      sed -i -E \
+        -e '/^GRUB_CMDLINE_LINUX_DEFAULT=/ s/(^|[ "'"'"'])ds=("[^"]*"|[^"'"'"' ]*)/\1/g' \
+        -e '/^GRUB_CMDLINE_LINUX_DEFAULT=/ s/(^|[ "'"'"'])autoinstall([ "'"'"']|$)/\1\2/g' \
+        /target/etc/default/grub
+    - curtin in-target --target=/target -- update-grub
+  shutdown: reboot
