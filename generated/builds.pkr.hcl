@@ -19,10 +19,13 @@ build {
   }
 
   provisioner "ansible" {
-    playbook_file    = "${path.root}/../ansible/linux.yml"
-    user             = build.User
-    use_proxy        = false
-    ansible_env_vars = ["HYBRIDC_PLATFORM=${split("-", source.type)[0]}"]
+    playbook_file = "${path.root}/../ansible/linux.yml"
+    user          = build.User
+    use_proxy     = false
+    ansible_env_vars = [
+      "HYBRIDC_PLATFORM=${split("-", source.type)[0]}",
+      "ANSIBLE_CONFIG=${path.root}/../ansible/ansible.cfg",
+    ]
   }
 
   provisioner "shell" {
@@ -75,10 +78,13 @@ build {
   }
 
   provisioner "ansible" {
-    playbook_file    = "${path.root}/../ansible/linux.yml"
-    user             = build.User
-    use_proxy        = false
-    ansible_env_vars = ["HYBRIDC_PLATFORM=${split("-", source.type)[0]}"]
+    playbook_file = "${path.root}/../ansible/linux.yml"
+    user          = build.User
+    use_proxy     = false
+    ansible_env_vars = [
+      "HYBRIDC_PLATFORM=${split("-", source.type)[0]}",
+      "ANSIBLE_CONFIG=${path.root}/../ansible/ansible.cfg",
+    ]
   }
 
   provisioner "shell" {
@@ -128,10 +134,13 @@ build {
   }
 
   provisioner "ansible" {
-    playbook_file    = "${path.root}/../ansible/linux.yml"
-    user             = build.User
-    use_proxy        = false
-    ansible_env_vars = ["HYBRIDC_PLATFORM=${split("-", source.type)[0]}"]
+    playbook_file = "${path.root}/../ansible/linux.yml"
+    user          = build.User
+    use_proxy     = false
+    ansible_env_vars = [
+      "HYBRIDC_PLATFORM=${split("-", source.type)[0]}",
+      "ANSIBLE_CONFIG=${path.root}/../ansible/ansible.cfg",
+    ]
   }
 
   provisioner "shell" {
@@ -205,7 +214,10 @@ build {
       "--extra-vars",
       "ansible_password=${build.Password}",
     ]
-    ansible_env_vars = ["HYBRIDC_PLATFORM=${split("-", source.type)[0]}"]
+    ansible_env_vars = [
+      "HYBRIDC_PLATFORM=${split("-", source.type)[0]}",
+      "ANSIBLE_CONFIG=${path.root}/../ansible/ansible.cfg",
+    ]
   }
 
   provisioner "powershell" {

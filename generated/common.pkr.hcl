@@ -64,9 +64,6 @@ locals {
       dns     = []
     }
   }
-  debian_12_seed = {
-    "/preseed.cfg" = templatefile("${path.root}/../builds/debian-12/preseed.pkrtpl.hcl", local.debian_12_installer_vars)
-  }
   rocky_9_installer_vars = {
     build_username      = var.build_username
     build_password_hash = var.build_password_hash
@@ -81,9 +78,6 @@ locals {
       dns     = []
     }
   }
-  rocky_9_seed = {
-    "ks.cfg" = templatefile("${path.root}/../builds/rocky-9/ks.pkrtpl.hcl", local.rocky_9_installer_vars)
-  }
   ubuntu_2404_installer_vars = {
     build_username      = var.build_username
     build_password_hash = var.build_password_hash
@@ -97,9 +91,5 @@ locals {
       gateway = ""
       dns     = []
     }
-  }
-  ubuntu_2404_seed = {
-    "/user-data" = templatefile("${path.root}/../builds/ubuntu-2404/user-data.pkrtpl.hcl", local.ubuntu_2404_installer_vars)
-    "/meta-data" = templatefile("${path.root}/../builds/ubuntu-2404/meta-data.pkrtpl.hcl", local.ubuntu_2404_installer_vars)
   }
 }

@@ -80,7 +80,14 @@ source "proxmox-iso" "debian-12" {
     "initrd /install.amd/initrd.gz<enter><wait3s>",
     "boot<enter>",
   ]
-  http_content = local.debian_12_seed
+  http_content = {
+    "/preseed.cfg" = templatefile(
+      "${path.root}/../builds/debian-12/preseed.pkrtpl.hcl",
+      merge(local.debian_12_installer_vars, {
+        platform = "proxmox"
+      }),
+    )
+  }
   communicator = "ssh"
   ssh_username = var.build_username
   ssh_password = var.build_password
@@ -143,7 +150,14 @@ source "proxmox-iso" "rocky-9" {
     unmount          = true
   }
   additional_iso_files {
-    cd_content       = local.rocky_9_seed
+    cd_content = {
+      "ks.cfg" = templatefile(
+        "${path.root}/../builds/rocky-9/ks.pkrtpl.hcl",
+        merge(local.rocky_9_installer_vars, {
+          platform = "proxmox"
+        }),
+      )
+    }
     cd_label         = "cidata"
     iso_storage_pool = var.proxmox_iso_storage_pool
     unmount          = true
@@ -188,11 +202,24 @@ source "proxmox-iso" "ubuntu-2404" {
   boot_wait                = "5s"
   boot_command = [
     "<wait3s>c<wait3s>",
-    "linux /casper/vmlinuz --- autoinstall ds=\"nocloud;s=http://{{ .HTTPIP }}:{{ .HTTPPort }}/\"<enter><wait3s>",
+    "linux /casper/vmlinuz autoinstall ds=\"nocloud;s=http://{{ .HTTPIP }}:{{ .HTTPPort }}/\" ---<enter><wait3s>",
     "initrd /casper/initrd<enter><wait3s>",
     "boot<enter>",
   ]
-  http_content = local.ubuntu_2404_seed
+  http_content = {
+    "/user-data" = templatefile(
+      "${path.root}/../builds/ubuntu-2404/user-data.pkrtpl.hcl",
+      merge(local.ubuntu_2404_installer_vars, {
+        platform = "proxmox"
+      }),
+    )
+    "/meta-data" = templatefile(
+      "${path.root}/../builds/ubuntu-2404/meta-data.pkrtpl.hcl",
+      merge(local.ubuntu_2404_installer_vars, {
+        platform = "proxmox"
+      }),
+    )
+  }
   communicator = "ssh"
   ssh_username = var.build_username
   ssh_password = var.build_password

@@ -79,8 +79,15 @@ source "vsphere-iso" "debian-12" {
   notes               = "Debian 12 (bookworm), built by hybridc"
   iso_url             = "https://cdimage.debian.org/cdimage/archive/12.13.0/amd64/iso-cd/debian-12.13.0-amd64-netinst.iso"
   iso_checksum        = "sha256:2b880ffabe36dbe04a662a3125e5ecae4db69d0acce257dd74615bbf165ad76e"
-  http_content        = local.debian_12_seed
-  boot_wait           = "5s"
+  http_content = {
+    "/preseed.cfg" = templatefile(
+      "${path.root}/../builds/debian-12/preseed.pkrtpl.hcl",
+      merge(local.debian_12_installer_vars, {
+        platform = "vsphere"
+      }),
+    )
+  }
+  boot_wait = "5s"
   boot_command = [
     "<wait3s>c<wait3s>",
     "linux /install.amd/vmlinuz auto=true priority=critical preseed/url=http://{{ .HTTPIP }}:{{ .HTTPPort }}/preseed.cfg --- quiet<enter><wait3s>",
@@ -129,9 +136,16 @@ source "vsphere-iso" "rocky-9" {
   notes               = "Rocky Linux 9, built by hybridc"
   iso_url             = "https://download.rockylinux.org/pub/rocky/9.8/isos/x86_64/Rocky-9.8-x86_64-boot.iso"
   iso_checksum        = "sha256:d6eeefdc8437c593d41a3150fcca4a734c55642ed472eecdda99720bb1370881"
-  cd_content          = local.rocky_9_seed
-  cd_label            = "cidata"
-  boot_wait           = "5s"
+  cd_content = {
+    "ks.cfg" = templatefile(
+      "${path.root}/../builds/rocky-9/ks.pkrtpl.hcl",
+      merge(local.rocky_9_installer_vars, {
+        platform = "vsphere"
+      }),
+    )
+  }
+  cd_label  = "cidata"
+  boot_wait = "5s"
   boot_command = [
     "<up>e<wait><down><down><end> inst.text inst.ks=hd:LABEL=cidata:/ks.cfg<leftCtrlOn>x<leftCtrlOff>",
   ]
@@ -177,11 +191,24 @@ source "vsphere-iso" "ubuntu-2404" {
   notes               = "Ubuntu Server 24.04 LTS, built by hybridc"
   iso_url             = "https://releases.ubuntu.com/24.04.5/ubuntu-24.04.5-live-server-amd64.iso"
   iso_checksum        = "sha256:97f3d7ffb032c3eb3b23d2c8be9cc76e60c2c1f2c0146ba5ba9fe01cafae0fd8"
-  http_content        = local.ubuntu_2404_seed
-  boot_wait           = "5s"
+  http_content = {
+    "/user-data" = templatefile(
+      "${path.root}/../builds/ubuntu-2404/user-data.pkrtpl.hcl",
+      merge(local.ubuntu_2404_installer_vars, {
+        platform = "vsphere"
+      }),
+    )
+    "/meta-data" = templatefile(
+      "${path.root}/../builds/ubuntu-2404/meta-data.pkrtpl.hcl",
+      merge(local.ubuntu_2404_installer_vars, {
+        platform = "vsphere"
+      }),
+    )
+  }
+  boot_wait = "5s"
   boot_command = [
     "<wait3s>c<wait3s>",
-    "linux /casper/vmlinuz --- autoinstall ds=\"nocloud;s=http://{{ .HTTPIP }}:{{ .HTTPPort }}/\"<enter><wait3s>",
+    "linux /casper/vmlinuz autoinstall ds=\"nocloud;s=http://{{ .HTTPIP }}:{{ .HTTPPort }}/\" ---<enter><wait3s>",
     "initrd /casper/initrd<enter><wait3s>",
     "boot<enter>",
   ]

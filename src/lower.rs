@@ -734,14 +734,12 @@ impl Lowerer<'_> {
         model.builds.push(build);
     }
 
-    /// The installer's files as a local value shared by every source of a Linux OS:
-    /// `{ "/user-data" = templatefile(...) }` (HTTP paths) or `{ "user-data" = ... }` (CD).
+    /// The installer inputs shared by every source of a Linux OS, as a local value.
     fn seed_local(&mut self, name: &str, os: &Os, model: &mut Model) -> Option<String> {
-        let installer = os.installer?;
+        os.installer?;
         if os.family != Family::Linux || !self.needs_installer(os) {
             return None;
         }
-        let channel = self.channel(os);
         let locale = self.locale(os);
         let network = self.spec.defaults.network.clone();
         let vars = Expr::Object(vec![
@@ -792,31 +790,42 @@ impl Lowerer<'_> {
             name: vars_name.clone(),
             value: vars,
         });
-        let files: Vec<(String, Expr)> = installer
+        Some(vars_name)
+    }
+
+    /// The installer's files for one source: `{ "/user-data" = templatefile(...) }` (HTTP
+    /// paths) or `{ "user-data" = ... }` (CD), rendered with the OS's shared inputs plus the
+    /// platform, which decides the guest agent the installer adds.
+    fn seed_files(
+        &self,
+        name: &str,
+        os: &Os,
+        vars_local: &str,
+        platform: PlatformName,
+    ) -> Option<Expr> {
+        let installer = os.installer?;
+        let channel = self.channel(os);
+        let vars = Expr::call(
+            "merge",
+            vec![
+                Expr::Traversal(format!("local.{vars_local}")),
+                Expr::Object(vec![("platform".into(), s(platform.as_str()))]),
+            ],
+        );
+        let files = installer
             .templates()
             .iter()
             .map(|template| {
                 let served = served_name(installer, template);
                 let key = match channel {
                     SeedChannel::Http => format!("/{served}"),
-                    SeedChannel::Cd => served.to_owned(),
+                    SeedChannel::Cd => served.clone(),
                 };
                 let path = self.path(&format!("builds/{name}/{template}"));
-                (
-                    key,
-                    Expr::call(
-                        "templatefile",
-                        vec![path, Expr::Traversal(format!("local.{vars_name}"))],
-                    ),
-                )
+                (key, Expr::call("templatefile", vec![path, vars.clone()]))
             })
             .collect();
-        let local = format!("{}_seed", snake(name));
-        model.locals.push(Local {
-            name: local.clone(),
-            value: Expr::Object(files),
-        });
-        Some(local)
+        Some(Expr::Object(files))
     }
 
     fn needs_installer(&self, os: &Os) -> bool {
@@ -1008,7 +1017,9 @@ impl Lowerer<'_> {
                 };
                 vec![
                     "<wait3s>c<wait3s>".into(),
-                    format!("linux /casper/vmlinuz --- autoinstall {ds}<enter><wait3s>"),
+                    // Arguments before `---` are for the installer only; after it they would be
+                    // copied into the installed system's boot line.
+                    format!("linux /casper/vmlinuz autoinstall {ds} ---<enter><wait3s>"),
                     "initrd /casper/initrd<enter><wait3s>".into(),
                     "boot<enter>".into(),
                 ]
@@ -1141,12 +1152,10 @@ impl Lowerer<'_> {
             let (wait, command) = self.boot(os, firmware);
             body.attr("boot_wait", wait, &os_origin);
             body.attr("boot_command", command, &os_origin);
-            if let (Some(local), SeedChannel::Http) = (seed_local, self.channel(os)) {
-                body.attr(
-                    "http_content",
-                    Expr::Traversal(format!("local.{local}")),
-                    &os_origin,
-                );
+            if let (Some(local), SeedChannel::Http) = (seed_local, self.channel(os))
+                && let Some(files) = self.seed_files(name, os, local, PlatformName::Proxmox)
+            {
+                body.attr("http_content", files, &os_origin);
             }
         }
         self.communicator(body, os, &os_origin);
@@ -1185,12 +1194,10 @@ impl Lowerer<'_> {
                         cd.attr("cd_content", content, &os_origin);
                     }
                     _ => {
-                        if let Some(local) = seed_local {
-                            cd.attr(
-                                "cd_content",
-                                Expr::Traversal(format!("local.{local}")),
-                                &os_origin,
-                            );
+                        if let Some(files) = seed_local.and_then(|local| {
+                            self.seed_files(name, os, local, PlatformName::Proxmox)
+                        }) {
+                            cd.attr("cd_content", files, &os_origin);
                         }
                     }
                 }
@@ -1336,12 +1343,10 @@ impl Lowerer<'_> {
             }
             match (self.channel(os), os.family, edition) {
                 (SeedChannel::Http, _, _) => {
-                    if let Some(local) = seed_local {
-                        body.attr(
-                            "http_content",
-                            Expr::Traversal(format!("local.{local}")),
-                            &os_origin,
-                        );
+                    if let Some(files) = seed_local
+                        .and_then(|local| self.seed_files(name, os, local, PlatformName::Vsphere))
+                    {
+                        body.attr("http_content", files, &os_origin);
                     }
                 }
                 (SeedChannel::Cd, Family::Windows, Some(e)) => {
@@ -1355,12 +1360,10 @@ impl Lowerer<'_> {
                     body.attr("cd_label", s("cidata"), &os_origin);
                 }
                 (SeedChannel::Cd, _, _) => {
-                    if let Some(local) = seed_local {
-                        body.attr(
-                            "cd_content",
-                            Expr::Traversal(format!("local.{local}")),
-                            &os_origin,
-                        );
+                    if let Some(files) = seed_local
+                        .and_then(|local| self.seed_files(name, os, local, PlatformName::Vsphere))
+                    {
+                        body.attr("cd_content", files, &os_origin);
                         body.attr("cd_label", s("cidata"), &os_origin);
                     }
                 }
@@ -1757,13 +1760,21 @@ impl Lowerer<'_> {
                         if !args.is_empty() {
                             body.attr("extra_arguments", Expr::List(args), &origin);
                         }
-                        body.attr(
-                            "ansible_env_vars",
-                            Expr::List(vec![Expr::Template(
-                                "HYBRIDC_PLATFORM=${split(\"-\", source.type)[0]}".into(),
-                            )]),
-                            &origin,
-                        );
+                        let mut env = vec![Expr::Template(
+                            "HYBRIDC_PLATFORM=${split(\"-\", source.type)[0]}".into(),
+                        )];
+                        // An `ansible.cfg` beside the playbook is only read when named.
+                        let config =
+                            std::path::Path::new(&ansible.playbook).with_file_name("ansible.cfg");
+                        if self.loaded.root.join(&config).is_file() {
+                            let path = config.to_string_lossy().replace('\\', "/");
+                            env.push(Expr::Template(format!(
+                                "ANSIBLE_CONFIG=${{path.root}}/{}/{}",
+                                self.layout.to_root,
+                                escape_string(&path)
+                            )));
+                        }
+                        body.attr("ansible_env_vars", Expr::List(env), &origin);
                         Component::Ansible
                     }
                 };

@@ -276,10 +276,10 @@ fn compile_refuses_output_folders_that_are_not_its_own() {
     );
     let out = hybridc(&dir, &["compile", "spec/", "--out", "packer/images"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let common =
-        std::fs::read_to_string(dir.join("packer/images/common.pkr.hcl")).expect("written");
+    let proxmox =
+        std::fs::read_to_string(dir.join("packer/images/proxmox.pkr.hcl")).expect("written");
     assert!(
-        common.contains("${path.root}/../../builds/ubuntu-2404/user-data.pkrtpl.hcl"),
+        proxmox.contains("\"${path.root}/../../builds/ubuntu-2404/user-data.pkrtpl.hcl\""),
         "paths follow the output depth"
     );
 }
