@@ -1,0 +1,763 @@
+//! Installer templates, rendered as Packer renders them: every `builds/<os>/*.pkrtpl.hcl` goes
+//! through HashiCorp's own HCL template engine (the Go helper in `tests/render/main.go`, built
+//! against Debian's `golang-github-hashicorp-hcl-v2-dev`), exactly like Packer's
+//! `templatefile()`, with fixed inputs that follow the variable contract of `src/lower.rs`
+//! (`seed_local` merged with the `platform` of `seed_files` for Linux, `autounattend` for
+//! Windows).
+//!
+//! What it checks:
+//! - every template renders (syntax, undefined variables, unknown functions are errors, as in
+//!   Packer), for each case: Linux templates for the network cases `dhcp` (on Proxmox) and
+//!   `static` (on vSphere), the Windows answer file for the edition/platform cases
+//!   `standard-proxmox` and `datacenter-vsphere`;
+//! - the result equals the golden file `tests/fixtures/installers/<os>/<case>/<template>` (the
+//!   template's name without `.pkrtpl.hcl`); a missing and an extra golden file both fail;
+//! - secrets land only where they belong: the password hash only on the installer's password
+//!   line, the Windows password only XML-escaped inside `<Value>` elements, neither anywhere else;
+//! - the helper itself renders a few hand-checked templates as HCL does (`$${`, `%{ if }`,
+//!   `%{ for }`, `~` strip markers, undefined variables).
+//!
+//! Review changes and bless them with `HYBRIDC_BLESS=1 cargo test --test installers`, which
+//! rewrites the golden files (and removes stale ones).
+//!
+//! Needs `go` and the HCL sources from Debian: `apt-get install golang-go
+//! golang-github-hashicorp-hcl-v2-dev`. Without them the tests print SKIPPED and pass, except
+//! when `CI` is set, where they fail. The helper is built once per test run into
+//! `target/hybridc-render/render`; the inputs of each case are kept next to it in `vars/`, so a
+//! case can be rerun by hand: `target/hybridc-render/render render <template> <vars.json>`.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------------------------------------
+// Fixed inputs
+// ---------------------------------------------------------------------------------------------
+
+const BUILD_USERNAME: &str = "testbuilder";
+
+/// A SHA-512 crypt string (`$6$salt$` + 86 characters of the crypt alphabet) that is plainly a
+/// test value.
+const BUILD_PASSWORD_HASH: &str = "$6$testsalt$NotARealHash.OnlyForHybridcInstallerGoldens/NotARealHash.OnlyForHybridcInstallerGolden";
+
+/// Holds `&`, `<` and `>` so that the answer file's XML escaping is exercised.
+const BUILD_PASSWORD: &str = "Test&Only<Pass>word1";
+
+/// Product key for the edition that has one: five groups of five characters from the product
+/// key alphabet, not a real key.
+const PRODUCT_KEY: &str = "BCDFG-HJKMP-QRTVW-XY234-6789B";
+
+/// One set of inputs for one template.
+struct Case {
+    /// Folder name under `tests/fixtures/installers/<os>/`.
+    name: &'static str,
+    vars: Value,
+}
+
+/// What `seed_local` passes, plus the `platform` that `seed_files` merges in per source:
+/// hostname is the OS key, which is the folder name under `builds/`. `dhcp` uses the
+/// compiler's default locale, no network settings and Proxmox; `static` uses another locale, a
+/// full static network and vSphere, so that hard-coded values in a template show up and both
+/// platforms' branches are covered.
+fn linux_cases(os: &str) -> Vec<Case> {
+    vec![
+        Case {
+            name: "dhcp",
+            vars: json!({
+                "build_username": BUILD_USERNAME,
+                "build_password_hash": BUILD_PASSWORD_HASH,
+                "hostname": os,
+                "language": "en_US",
+                "keyboard": "us",
+                "timezone": "UTC",
+                "network": { "dhcp": true, "address": "", "gateway": "", "dns": [] },
+                "platform": "proxmox",
+            }),
+        },
+        Case {
+            name: "static",
+            vars: json!({
+                "build_username": BUILD_USERNAME,
+                "build_password_hash": BUILD_PASSWORD_HASH,
+                "hostname": os,
+                "language": "de_DE",
+                "keyboard": "de",
+                "timezone": "Europe/Berlin",
+                "network": {
+                    "dhcp": false,
+                    "address": "192.0.2.10/24",
+                    "gateway": "192.0.2.1",
+                    "dns": ["192.0.2.53", "198.51.100.53"],
+                },
+                "platform": "vsphere",
+            }),
+        },
+    ]
+}
+
+/// What `autounattend` passes for one edition on one platform. The compiler turns the locale
+/// into a Windows tag (`en_US` -> `en-US`, used for both language and keyboard) and keeps the
+/// time zone as written (`UTC` stays `UTC`).
+fn windows_cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "standard-proxmox",
+            vars: json!({
+                "build_username": BUILD_USERNAME,
+                "build_password": BUILD_PASSWORD,
+                "image_name": "Windows Server 2022 SERVERSTANDARD",
+                "product_key": "",
+                "language": "en-US",
+                "keyboard": "en-US",
+                "timezone": "UTC",
+                "platform": "proxmox",
+            }),
+        },
+        Case {
+            name: "datacenter-vsphere",
+            vars: json!({
+                "build_username": BUILD_USERNAME,
+                "build_password": BUILD_PASSWORD,
+                "image_name": "Windows Server 2022 SERVERDATACENTER",
+                "product_key": PRODUCT_KEY,
+                "language": "de-DE",
+                "keyboard": "de-DE",
+                "timezone": "W. Europe Standard Time",
+                "platform": "vsphere",
+            }),
+        },
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths and templates
+// ---------------------------------------------------------------------------------------------
+
+const SUFFIX: &str = ".pkrtpl.hcl";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => repo().join(dir),
+        None => repo().join("target"),
+    }
+}
+
+/// Where the helper, its Go build cache and the per-case inputs live.
+fn work_dir() -> PathBuf {
+    target_dir().join("hybridc-render")
+}
+
+fn golden_root() -> PathBuf {
+    repo().join("tests/fixtures/installers")
+}
+
+fn blessing() -> bool {
+    std::env::var("HYBRIDC_BLESS").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// One installer template: `builds/<os>/<stem>.pkrtpl.hcl`.
+struct Template {
+    os: String,
+    stem: String,
+    path: PathBuf,
+}
+
+impl Template {
+    fn is_windows(&self) -> bool {
+        self.stem == "autounattend"
+    }
+
+    fn cases(&self) -> Vec<Case> {
+        if self.is_windows() {
+            windows_cases()
+        } else {
+            linux_cases(&self.os)
+        }
+    }
+
+    fn golden(&self, case: &Case) -> PathBuf {
+        golden_root()
+            .join(&self.os)
+            .join(case.name)
+            .join(&self.stem)
+    }
+
+    fn label(&self, case: &Case) -> String {
+        format!("builds/{}/{}{SUFFIX} [{}]", self.os, self.stem, case.name)
+    }
+}
+
+/// Every `builds/<os>/*.pkrtpl.hcl`, sorted.
+fn templates() -> Vec<Template> {
+    let builds = repo().join("builds");
+    let mut found = Vec::new();
+    for os_dir in sorted_entries(&builds) {
+        if !os_dir.is_dir() {
+            continue;
+        }
+        let os = file_name(&os_dir);
+        for path in sorted_entries(&os_dir) {
+            let name = file_name(&path);
+            if let Some(stem) = name.strip_suffix(SUFFIX) {
+                if path.is_file() {
+                    found.push(Template {
+                        os: os.clone(),
+                        stem: stem.to_owned(),
+                        path,
+                    });
+                }
+            }
+        }
+    }
+    assert!(!found.is_empty(), "no builds/<os>/*{SUFFIX} found");
+    found
+}
+
+fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    entries
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .expect("file name")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return out;
+    }
+    for entry in sorted_entries(dir) {
+        if entry.is_dir() {
+            out.extend(files_under(&entry));
+        } else {
+            out.push(entry);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Go helper
+// ---------------------------------------------------------------------------------------------
+
+const INSTALL_HINT: &str = "apt-get install golang-go golang-github-hashicorp-hcl-v2-dev";
+
+/// Where Debian's golang-*-dev packages put their sources.
+const DEBIAN_GOPATH: &str = "/usr/share/gocode";
+
+enum Helper {
+    Ready(PathBuf),
+    /// A prerequisite is missing (not an error outside CI).
+    Missing(String),
+    /// The prerequisites are there but the build failed: always an error.
+    Broken(String),
+}
+
+/// Builds `tests/render/main.go` once per test process (cheap after the first time: Go caches).
+fn build_helper() -> Helper {
+    match Command::new("go").arg("version").output() {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => {
+            return Helper::Missing(format!(
+                "`go version` failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Err(e) => return Helper::Missing(format!("`go` cannot be run ({e})")),
+    }
+    let hcl = Path::new(DEBIAN_GOPATH).join("src/github.com/hashicorp/hcl/v2/hclsyntax");
+    if !hcl.is_dir() {
+        return Helper::Missing(format!("the HCL sources are not in {}", hcl.display()));
+    }
+
+    let work = work_dir();
+    let gopath = work.join("gopath");
+    let gocache = work.join("gocache");
+    for dir in [&gopath, &gocache] {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            return Helper::Broken(format!("{}: {e}", dir.display()));
+        }
+    }
+    let exe = work.join("render");
+    // GOPATH mode against Debian's sources: no go.mod, no module download. The writable first
+    // GOPATH entry and GOCACHE keep the build inside the target directory.
+    let out = Command::new("go")
+        .current_dir(repo())
+        .env("GO111MODULE", "off")
+        .env(
+            "GOPATH",
+            format!("{}:{DEBIAN_GOPATH}", gopath.to_string_lossy()),
+        )
+        .env("GOCACHE", &gocache)
+        .env("GOFLAGS", "")
+        .env("GOTOOLCHAIN", "local")
+        .env("CGO_ENABLED", "0")
+        .args(["build", "-o"])
+        .arg(&exe)
+        .arg("tests/render/main.go")
+        .output();
+    match out {
+        Ok(out) if out.status.success() => Helper::Ready(exe),
+        Ok(out) => Helper::Broken(format!(
+            "go build of tests/render/main.go failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )),
+        Err(e) => Helper::Broken(format!("go build could not start: {e}")),
+    }
+}
+
+/// The helper, or `None` after printing why the test is skipped. Fails instead of skipping
+/// when `CI` is set.
+fn helper(test: &str) -> Option<&'static Path> {
+    static HELPER: OnceLock<Helper> = OnceLock::new();
+    match HELPER.get_or_init(build_helper) {
+        Helper::Ready(exe) => Some(exe),
+        Helper::Broken(why) => panic!("{why}"),
+        Helper::Missing(why) => {
+            if std::env::var_os("CI").is_some() {
+                panic!(
+                    "{test}: cannot render installer templates: {why}. \
+                     Install the renderer's prerequisites: {INSTALL_HINT}"
+                );
+            }
+            // Straight to stderr: the test harness would swallow eprintln! of a passing test.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: {why}; to run it: {INSTALL_HINT}"
+            );
+            None
+        }
+    }
+}
+
+/// What the helper said.
+enum Rendered {
+    Text(String),
+    /// HCL diagnostics (exit status 1).
+    Error(String),
+}
+
+/// Renders `template` with `vars` written to `target/hybridc-render/vars/<tag>.json`.
+fn render(exe: &Path, template: &Path, vars: &Value, tag: &str) -> Rendered {
+    let dir = work_dir().join("vars");
+    std::fs::create_dir_all(&dir).expect("create vars dir");
+    let vars_path = dir.join(format!("{tag}.json"));
+    let text = serde_json::to_string_pretty(vars).expect("vars serialise");
+    std::fs::write(&vars_path, text).expect("write vars");
+    let out = Command::new(exe)
+        .current_dir(repo())
+        .arg("render")
+        .arg(template)
+        .arg(&vars_path)
+        .output()
+        .expect("run render helper");
+    match out.status.code() {
+        Some(0) => Rendered::Text(String::from_utf8(out.stdout).expect("rendered text is UTF-8")),
+        Some(1) => Rendered::Error(String::from_utf8_lossy(&out.stderr).into_owned()),
+        _ => panic!(
+            "render helper failed on {} with {:?}:\n{}",
+            template.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
+/// Renders a template of the repository for one case, failing with the diagnostics on error.
+fn render_case(exe: &Path, template: &Template, case: &Case) -> Result<String, String> {
+    let tag = format!("{}-{}-{}", template.os, template.stem, case.name);
+    // Relative to the repository (the helper runs there), so that diagnostics name the file
+    // as a person would.
+    let rel = template.path.strip_prefix(repo()).unwrap_or(&template.path);
+    match render(exe, rel, &case.vars, &tag) {
+        Rendered::Text(text) => Ok(text),
+        Rendered::Error(diags) => Err(format!(
+            "{} does not render:\n{diags}\n(inputs: {})",
+            template.label(case),
+            work_dir()
+                .join("vars")
+                .join(format!("{tag}.json"))
+                .display()
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+// ---------------------------------------------------------------------------------------------
+
+/// A line diff good enough to see what changed.
+fn diff(expected: &str, actual: &str) -> String {
+    let e: Vec<&str> = expected.split('\n').collect();
+    let a: Vec<&str> = actual.split('\n').collect();
+    let mut out = String::new();
+    for i in 0..e.len().max(a.len()) {
+        match (e.get(i), a.get(i)) {
+            (Some(x), Some(y)) if x == y => {}
+            (x, y) => {
+                if let Some(x) = x {
+                    out.push_str(&format!("{:>4} - {x:?}\n", i + 1));
+                }
+                if let Some(y) = y {
+                    out.push_str(&format!("{:>4} + {y:?}\n", i + 1));
+                }
+            }
+        }
+        if out.len() > 4000 {
+            out.push_str("...\n");
+            break;
+        }
+    }
+    out
+}
+
+fn fail_with(problems: Vec<String>) {
+    if !problems.is_empty() {
+        panic!(
+            "{} problem(s):\n\n{}\n\nIf the change is intended: HYBRIDC_BLESS=1 cargo test --test installers",
+            problems.len(),
+            problems.join("\n\n")
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------------
+
+/// Every template renders for every case and matches its golden file; no golden file is stale.
+#[test]
+fn installer_templates_match_golden_files() {
+    let Some(exe) = helper("installer_templates_match_golden_files") else {
+        return;
+    };
+    let bless = blessing();
+    let mut problems = Vec::new();
+    let mut expected = BTreeSet::new();
+
+    for template in templates() {
+        for case in template.cases() {
+            let golden = template.golden(&case);
+            expected.insert(golden.clone());
+            let rendered = match render_case(exe, &template, &case) {
+                Ok(text) => text,
+                Err(e) => {
+                    problems.push(e);
+                    continue;
+                }
+            };
+            let rel = golden.strip_prefix(repo()).unwrap_or(&golden).display();
+            if bless {
+                std::fs::create_dir_all(golden.parent().expect("parent")).expect("mkdir");
+                std::fs::write(&golden, &rendered).expect("write golden file");
+                continue;
+            }
+            match std::fs::read_to_string(&golden) {
+                Ok(text) if text == rendered => {}
+                Ok(text) => problems.push(format!(
+                    "{} differs from {rel}\n{}",
+                    template.label(&case),
+                    diff(&text, &rendered)
+                )),
+                Err(_) => problems.push(format!(
+                    "{}: golden file {rel} is missing",
+                    template.label(&case)
+                )),
+            }
+        }
+    }
+
+    for file in files_under(&golden_root()) {
+        if expected.contains(&file) {
+            continue;
+        }
+        let rel = file.strip_prefix(repo()).unwrap_or(&file).display();
+        if bless {
+            std::fs::remove_file(&file).expect("remove stale golden file");
+            let _ = writeln!(std::io::stderr(), "removed stale golden file {rel}");
+        } else {
+            problems.push(format!(
+                "{rel} is not produced by any template and case (stale golden file)"
+            ));
+        }
+    }
+    if bless {
+        remove_empty_dirs(&golden_root());
+    }
+    fail_with(problems);
+}
+
+fn remove_empty_dirs(dir: &Path) {
+    if !dir.is_dir() {
+        return;
+    }
+    for entry in sorted_entries(dir) {
+        if entry.is_dir() {
+            remove_empty_dirs(&entry);
+            if sorted_entries(&entry).is_empty() {
+                std::fs::remove_dir(&entry).expect("remove empty golden dir");
+            }
+        }
+    }
+}
+
+/// The secret a template receives (the Windows password as the answer file must hold it:
+/// XML-escaped) and the lines on which it may appear.
+fn secret_lines(template: &Template) -> (&'static str, fn(&str) -> bool) {
+    match template.stem.as_str() {
+        "autounattend" => (XML_ESCAPED_PASSWORD, |line: &str| {
+            let t = line.trim();
+            t.starts_with("<Value>") && t.ends_with("</Value>")
+        }),
+        "user-data" => (BUILD_PASSWORD_HASH, |line: &str| {
+            line.trim_start().starts_with("password: ")
+        }),
+        "ks" => (BUILD_PASSWORD_HASH, |line: &str| {
+            line.starts_with("user ") && line.contains(" --iscrypted ")
+        }),
+        "preseed" => (BUILD_PASSWORD_HASH, |line: &str| {
+            line.starts_with("d-i passwd/user-password-crypted password ")
+        }),
+        _ => (BUILD_PASSWORD_HASH, |_: &str| false),
+    }
+}
+
+/// `BUILD_PASSWORD` with `&`, `<` and `>` escaped, as the answer file must hold it.
+const XML_ESCAPED_PASSWORD: &str = "Test&amp;Only&lt;Pass&gt;word1";
+
+/// Values that must never appear in what `template` renders: the other family's secrets and,
+/// for Windows, the password unescaped (it holds XML metacharacters).
+fn foreign_secrets(template: &Template) -> Vec<String> {
+    if template.is_windows() {
+        vec![BUILD_PASSWORD_HASH.into(), BUILD_PASSWORD.into()]
+    } else {
+        vec![
+            BUILD_PASSWORD.into(),
+            XML_ESCAPED_PASSWORD.into(),
+            PRODUCT_KEY.into(),
+        ]
+    }
+}
+
+/// The password hash and the Windows password appear only where the installer reads them, at
+/// most once per line, and the Windows password only XML-escaped; the product key only in
+/// `<Key>`. None leaks into comments, host names, commands or files that do not need it (such
+/// as `meta-data`).
+#[test]
+fn secrets_appear_only_where_the_installer_reads_them() {
+    let Some(exe) = helper("secrets_appear_only_where_the_installer_reads_them") else {
+        return;
+    };
+    let mut problems = Vec::new();
+    for template in templates() {
+        let (secret, allowed) = secret_lines(&template);
+        for case in template.cases() {
+            let text = match render_case(exe, &template, &case) {
+                Ok(text) => text,
+                Err(e) => {
+                    problems.push(e);
+                    continue;
+                }
+            };
+            let label = template.label(&case);
+            for (n, line) in text.split('\n').enumerate() {
+                let n = n + 1;
+                let count = line.matches(secret).count();
+                if count > 1 || (count == 1 && !allowed(line)) {
+                    problems.push(format!("{label}:{n}: secret outside its field: {line}"));
+                }
+                for other in foreign_secrets(&template) {
+                    if line.contains(other.as_str()) {
+                        problems.push(format!(
+                            "{label}:{n}: {other:?} does not belong here: {line}"
+                        ));
+                    }
+                }
+                if template.is_windows()
+                    && line.contains(PRODUCT_KEY)
+                    && line.trim() != format!("<Key>{PRODUCT_KEY}</Key>")
+                {
+                    problems.push(format!("{label}:{n}: product key outside <Key>: {line}"));
+                }
+            }
+        }
+    }
+    fail_with(problems);
+}
+
+/// The fixed inputs are what the comments say: a SHA-512 crypt string of the right shape, the
+/// escaped password is the password escaped, a product key of the right shape.
+#[test]
+fn fixed_inputs_are_well_formed_test_values() {
+    let rest = BUILD_PASSWORD_HASH
+        .strip_prefix("$6$testsalt$")
+        .expect("$6$testsalt$ prefix");
+    assert_eq!(rest.len(), 86, "SHA-512 crypt hashes have 86 characters");
+    assert!(
+        rest.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '/'),
+        "crypt alphabet is [./0-9A-Za-z]"
+    );
+    assert_eq!(
+        BUILD_PASSWORD
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;"),
+        XML_ESCAPED_PASSWORD
+    );
+    let groups: Vec<&str> = PRODUCT_KEY.split('-').collect();
+    assert_eq!(groups.len(), 5);
+    assert!(
+        groups
+            .iter()
+            .all(|g| g.len() == 5 && g.chars().all(|c| "BCDFGHJKMPQRTVWXY2346789".contains(c)))
+    );
+}
+
+/// The helper renders hand-checked templates exactly as HCL (and so Packer) does.
+#[test]
+fn helper_renders_like_hcl_templatefile() {
+    let Some(exe) = helper("helper_renders_like_hcl_templatefile") else {
+        return;
+    };
+    let vars = json!({
+        "name": "web",
+        "n": 3,
+        "network": {
+            "dhcp": false,
+            "address": "192.0.2.10/24",
+            "gateway": "",
+            "dns": ["192.0.2.53", "198.51.100.53"],
+        },
+        "empty": [],
+    });
+    let cases: &[(&str, &str)] = &[
+        ("Hello ${name}!", "Hello web!"),
+        // Escapes; `$` and `%` not followed by `{` are literal.
+        (
+            "$${name} %%{ if } $HOME %SystemRoot% $(cmd)",
+            "${name} %{ if } $HOME %SystemRoot% $(cmd)",
+        ),
+        (
+            "%{ if network.dhcp }dhcp%{ else }static ${network.address}%{ endif }",
+            "static 192.0.2.10/24",
+        ),
+        // No strip markers: the directive lines leave their newlines behind.
+        (
+            "a\n%{ if !network.dhcp }\nstatic\n%{ endif }\nb",
+            "a\n\nstatic\n\nb",
+        ),
+        // `~}` eats the newline after the directive, `%{~` the whitespace before it.
+        (
+            "a\n%{ if !network.dhcp ~}\nstatic\n%{ endif ~}\nb",
+            "a\nstatic\nb",
+        ),
+        (
+            "a\n%{~ if !network.dhcp ~}\nstatic\n%{~ endif ~}\nb",
+            "astaticb",
+        ),
+        (
+            "%{ for d in network.dns ~}\nnameserver ${d}\n%{ endfor ~}\nend",
+            "nameserver 192.0.2.53\nnameserver 198.51.100.53\nend",
+        ),
+        (
+            "%{ for i, d in network.dns }[${i}=${d}]%{ endfor }",
+            "[0=192.0.2.53][1=198.51.100.53]",
+        ),
+        ("%{ for d in empty }x%{ endfor }", ""),
+        // Functions on the object/tuple values an HCL object literal gives.
+        (
+            "${length(network.dns)} ${length(empty)} ${length(name)} ${length(network)}",
+            "2 0 3 4",
+        ),
+        (
+            r#"${join(",", network.dns)} ${jsonencode(network.dns)} ${jsonencode(empty)}"#,
+            r#"192.0.2.53,198.51.100.53 ["192.0.2.53","198.51.100.53"] []"#,
+        ),
+        (
+            r#"${split("/", network.address)[0]} ${cidrnetmask(network.address)}"#,
+            "192.0.2.10 255.255.255.0",
+        ),
+        (
+            r#"${upper(name)} ${lower("AB")} ${replace("a&b", "&", "&amp;")} ${format("%03d", n)} ${trimspace("  x ")}"#,
+            "WEB ab a&amp;b 003 x",
+        ),
+        (
+            r#"${contains(network.dns, "192.0.2.53")} ${jsonencode(concat(network.dns, ["x"]))}"#,
+            r#"true ["192.0.2.53","198.51.100.53","x"]"#,
+        ),
+        ("%{ if network.gateway != \"\" }gw%{ endif }.", "."),
+        // A lone interpolation may yield a number; Packer converts it to a string.
+        ("${n}", "3"),
+        ("", ""),
+        ("no newline at end", "no newline at end"),
+        ("two newlines\n\n", "two newlines\n\n"),
+    ];
+    let dir = work_dir().join("selftest");
+    std::fs::create_dir_all(&dir).expect("create selftest dir");
+    let mut problems = Vec::new();
+    for (i, (template, want)) in cases.iter().enumerate() {
+        let path = dir.join(format!("case-{i}.pkrtpl.hcl"));
+        std::fs::write(&path, template).expect("write template");
+        match render(exe, &path, &vars, &format!("selftest-{i}")) {
+            Rendered::Text(got) if got == *want => {}
+            Rendered::Text(got) => {
+                problems.push(format!("{template:?}\n  want {want:?}\n  got  {got:?}"))
+            }
+            Rendered::Error(e) => problems.push(format!("{template:?} failed:\n{e}")),
+        }
+    }
+
+    // Errors, as in Packer: undefined variables (even in a branch not taken), syntax errors,
+    // a result that is not a string, an unknown function.
+    let errors: &[(&str, &str)] = &[
+        ("x ${nope} y", "vars map does not contain key \"nope\""),
+        (
+            "%{ if false }${nope}%{ endif }",
+            "vars map does not contain key \"nope\"",
+        ),
+        ("${name", "Unclosed template interpolation sequence"),
+        (
+            "%{ for d in network.dns }${d}",
+            "missing its corresponding endfor",
+        ),
+        ("${network}", "Template result is not a string"),
+        (
+            "${no_such_function(1)}",
+            "There is no function named \"no_such_function\"",
+        ),
+    ];
+    for (i, (template, want)) in errors.iter().enumerate() {
+        let path = dir.join(format!("error-{i}.pkrtpl.hcl"));
+        std::fs::write(&path, template).expect("write template");
+        match render(exe, &path, &vars, &format!("selftest-error-{i}")) {
+            Rendered::Error(e) if e.contains(want) => {}
+            Rendered::Error(e) => problems.push(format!(
+                "{template:?}: want an error with {want:?}, got:\n{e}"
+            )),
+            Rendered::Text(got) => {
+                problems.push(format!("{template:?}: want an error, rendered {got:?}"))
+            }
+        }
+    }
+    if !problems.is_empty() {
+        panic!("the render helper is off:\n\n{}", problems.join("\n\n"));
+    }
+}
