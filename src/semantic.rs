@@ -59,6 +59,10 @@ fn ptr(tokens: &[&str]) -> String {
 }
 
 fn is_label(name: &str) -> bool {
+    // Also a valid host name: at most 63 characters.
+    if name.len() > 63 {
+        return false;
+    }
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
@@ -157,7 +161,7 @@ impl Checker<'_, '_> {
                         "becomes a Packer label",
                     )
                     .with_help(format!(
-                        "use lowercase letters, digits and `-`, starting with a letter and without dots, for example `{}`",
+                        "use up to 63 lowercase letters, digits and `-`, starting with a letter and without dots, for example `{}`",
                         suggest_label(name)
                     )),
                 );
@@ -193,6 +197,20 @@ impl Checker<'_, '_> {
 
     fn platforms(&mut self) {
         let spec = self.cx.spec;
+        if let Some(network) = &spec.defaults.network
+            && network.address.is_none()
+            && (network.gateway.is_some() || !network.dns.is_empty())
+        {
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::conflict",
+                    "`defaults.network` sets a gateway or DNS servers but no static address",
+                    self.key_span(&["defaults", "network"]),
+                    "DHCP provides these",
+                )
+                .with_help("add `address: <ip>/<prefix>` for a static address, or remove `gateway` and `dns`"),
+            );
+        }
         if let Some(vsphere) = &spec.platforms.vsphere
             && vsphere.cluster.is_none()
             && vsphere.host.is_none()

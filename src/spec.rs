@@ -177,13 +177,14 @@ pub enum SeedChannel {
 #[serde(deny_unknown_fields)]
 pub struct GuestNetwork {
     /// Static IPv4 address with prefix length. Leave out for DHCP.
-    #[schemars(example = &"192.0.2.50/24")]
+    #[schemars(regex(pattern = r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$"), example = &"192.0.2.50/24")]
     pub address: Option<String>,
     /// Default gateway, with a static address.
-    #[schemars(example = &"192.0.2.1")]
+    #[schemars(regex(pattern = r"^(\d{1,3}\.){3}\d{1,3}$"), example = &"192.0.2.1")]
     pub gateway: Option<String>,
     /// DNS servers, with a static address.
     #[serde(default)]
+    #[schemars(inner(regex(pattern = r"^(\d{1,3}\.){3}\d{1,3}$")))]
     pub dns: Vec<String>,
 }
 
