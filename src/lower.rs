@@ -741,7 +741,7 @@ impl Lowerer<'_> {
             return None;
         }
         let locale = self.locale(os);
-        let network = self.spec.defaults.network.clone();
+        let network = self.network();
         let vars = Expr::Object(vec![
             ("build_username".into(), self.var("build_username")),
             (
@@ -752,38 +752,7 @@ impl Lowerer<'_> {
             ("language".into(), s(&locale.0)),
             ("keyboard".into(), s(&locale.1)),
             ("timezone".into(), s(&locale.2)),
-            (
-                "network".into(),
-                Expr::Object(vec![
-                    (
-                        "dhcp".into(),
-                        Expr::Bool(network.as_ref().and_then(|n| n.address.as_ref()).is_none()),
-                    ),
-                    (
-                        "address".into(),
-                        s(network
-                            .as_ref()
-                            .and_then(|n| n.address.as_deref())
-                            .unwrap_or("")),
-                    ),
-                    (
-                        "gateway".into(),
-                        s(network
-                            .as_ref()
-                            .and_then(|n| n.gateway.as_deref())
-                            .unwrap_or("")),
-                    ),
-                    (
-                        "dns".into(),
-                        Expr::List(
-                            network
-                                .as_ref()
-                                .map(|n| n.dns.iter().map(|d| s(d)).collect())
-                                .unwrap_or_default(),
-                        ),
-                    ),
-                ]),
-            ),
+            ("network".into(), network),
         ]);
         let vars_name = format!("{}_installer_vars", snake(name));
         model.locals.push(Local {
@@ -826,6 +795,105 @@ impl Lowerer<'_> {
             })
             .collect();
         Some(Expr::Object(files))
+    }
+
+    /// The installers' network: a literal when no environment changes it, else variables that
+    /// each environment's var file sets.
+    fn network(&mut self) -> Expr {
+        let base = self.spec.defaults.network.clone();
+        let address = |n: &Option<crate::spec::GuestNetwork>| {
+            n.as_ref()
+                .and_then(|n| n.address.clone())
+                .unwrap_or_default()
+        };
+        let gateway = |n: &Option<crate::spec::GuestNetwork>| {
+            n.as_ref()
+                .and_then(|n| n.gateway.clone())
+                .unwrap_or_default()
+        };
+        let dns = |n: &Option<crate::spec::GuestNetwork>| {
+            Expr::List(
+                n.as_ref()
+                    .map(|n| n.dns.iter().map(|d| s(d)).collect())
+                    .unwrap_or_default(),
+            )
+        };
+        let varies = self.spec.environments.values().any(|e| e.network.is_some());
+        if !varies {
+            return Expr::Object(vec![
+                ("dhcp".into(), Expr::Bool(address(&base).is_empty())),
+                ("address".into(), s(&address(&base))),
+                ("gateway".into(), s(&gateway(&base))),
+                ("dns".into(), dns(&base)),
+            ]);
+        }
+        if !self.has_var("network_address") {
+            let overrides = |f: &dyn Fn(&Option<crate::spec::GuestNetwork>) -> Expr,
+                             key: &str|
+             -> Vec<(String, Expr, String)> {
+                self.spec
+                    .environments
+                    .iter()
+                    .filter(|(_, e)| e.network.is_some())
+                    .map(|(name, e)| {
+                        (
+                            name.clone(),
+                            f(&e.network),
+                            ptr(&["environments", name, "network", key]),
+                        )
+                    })
+                    .collect()
+            };
+            let specs: [(&str, VarType, &str, Expr, Vec<(String, Expr, String)>); 3] = [
+                (
+                    "network_address",
+                    VarType::String,
+                    "Static IPv4 address/prefix of the Linux installers; empty for DHCP",
+                    s(&address(&base)),
+                    overrides(&|n| s(&address(n)), "address"),
+                ),
+                (
+                    "network_gateway",
+                    VarType::String,
+                    "Default gateway of the Linux installers with a static address",
+                    s(&gateway(&base)),
+                    overrides(&|n| s(&gateway(n)), "gateway"),
+                ),
+                (
+                    "network_dns",
+                    VarType::ListString,
+                    "DNS servers of the Linux installers with a static address",
+                    dns(&base),
+                    overrides(&dns, "dns"),
+                ),
+            ];
+            for (name, kind, description, default, overrides) in specs {
+                self.candidate(
+                    Variable {
+                        name: name.into(),
+                        kind,
+                        description: description.into(),
+                        default,
+                        sensitive: false,
+                        file: FileKey::Common,
+                        origin: "/defaults/network".into(),
+                    },
+                    overrides,
+                );
+            }
+        }
+        let address = self.var("network_address");
+        let gateway = self.var("network_gateway");
+        let dns = self.var("network_dns");
+        Expr::Object(vec![
+            (
+                "dhcp".into(),
+                Expr::Traversal("var.network_address == \"\"".into()),
+            ),
+            ("address".into(), address),
+            ("gateway".into(), gateway),
+            ("dns".into(), dns),
+        ])
     }
 
     fn needs_installer(&self, os: &Os) -> bool {

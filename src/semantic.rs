@@ -197,19 +197,36 @@ impl Checker<'_, '_> {
 
     fn platforms(&mut self) {
         let spec = self.cx.spec;
-        if let Some(network) = &spec.defaults.network
-            && network.address.is_none()
-            && (network.gateway.is_some() || !network.dns.is_empty())
-        {
-            self.push(
-                Diagnostic::error(
-                    "hybridc::spec::conflict",
-                    "`defaults.network` sets a gateway or DNS servers but no static address",
-                    self.key_span(&["defaults", "network"]),
-                    "DHCP provides these",
-                )
-                .with_help("add `address: <ip>/<prefix>` for a static address, or remove `gateway` and `dns`"),
-            );
+        let networks = std::iter::once((
+            vec!["defaults".to_owned(), "network".to_owned()],
+            &spec.defaults.network,
+        ))
+        .chain(spec.environments.iter().map(|(name, env)| {
+            (
+                vec![
+                    "environments".to_owned(),
+                    name.clone(),
+                    "network".to_owned(),
+                ],
+                &env.network,
+            )
+        }));
+        for (at, network) in networks {
+            if let Some(network) = network
+                && network.address.is_none()
+                && (network.gateway.is_some() || !network.dns.is_empty())
+            {
+                let tokens: Vec<&str> = at.iter().map(String::as_str).collect();
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::conflict",
+                        format!("`{}` sets a gateway or DNS servers but no static address", at.join(".")),
+                        self.key_span(&tokens),
+                        "DHCP provides these",
+                    )
+                    .with_help("add `address: <ip>/<prefix>` for a static address, or remove `gateway` and `dns`"),
+                );
+            }
         }
         if let Some(vsphere) = &spec.platforms.vsphere
             && vsphere.cluster.is_none()

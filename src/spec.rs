@@ -813,6 +813,9 @@ pub struct Environment {
     /// read from environment variables.
     #[serde(default)]
     pub platforms: EnvironmentPlatforms,
+    /// Guest network of the Linux installers in this environment (replaces `defaults.network`;
+    /// without `address`, DHCP).
+    pub network: Option<GuestNetwork>,
 }
 
 /// Per-platform overrides of one environment.
