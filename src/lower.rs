@@ -85,6 +85,9 @@ pub fn lower(
     Ok((model, l.warnings))
 }
 
+/// One environment's value of a variable: `(environment, value, origin)`.
+type Override = (String, Expr, String);
+
 /// A variable that exists if something uses it, with the values environments give it.
 struct Candidate {
     variable: Variable,
@@ -844,7 +847,7 @@ impl Lowerer<'_> {
                     })
                     .collect()
             };
-            let specs: [(&str, VarType, &str, Expr, Vec<(String, Expr, String)>); 3] = [
+            let specs: [(&str, VarType, &str, Expr, Vec<Override>); 3] = [
                 (
                     "network_address",
                     VarType::String,
