@@ -143,8 +143,8 @@ pub struct Locale {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BuildUser {
-    /// User name.
-    #[schemars(example = &"packer")]
+    /// User name (lowercase letters, digits, `_` and `-`, starting with a letter or `_`).
+    #[schemars(regex(pattern = r"^[a-z_][a-z0-9_-]{0,31}$"), example = &"packer")]
     pub username: String,
     /// Password Packer connects with (SSH or WinRM).
     pub password: Credential,

@@ -391,8 +391,8 @@ fn spec_strings_survive_escaping_exactly() {
     std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
     let yaml = |s: &str| serde_json::to_string(s).expect("JSON strings are YAML strings");
     let spec = format!(
-        "version: 1\nplatforms:\n  vsphere:\n    endpoint: {}\n    username: {}\n    password: {{ env: VSPHERE_PASSWORD }}\n    datacenter: {}\n    cluster: {}\n    datastore: {}\n    network: {}\n    builder: clone\noses:\n  ubuntu-2404:\n    family: linux\n    platforms: [vsphere]\n    vsphere: {{ template: base, guest_os_type: ubuntu64Guest }}\n\
-         defaults:\n  build_user: {{ username: {}, password: {{ env: BUILD_PASSWORD }} }}\nenvironments:\n  dev:\n    platforms:\n      vsphere: {{ datacenter: {}, network: {} }}\n",
+        "version: 1\nplatforms:\n  vsphere:\n    endpoint: {}\n    username: {}\n    password: {{ env: VSPHERE_PASSWORD }}\n    datacenter: {}\n    cluster: {}\n    datastore: {}\n    network: {}\n    folder: {}\n    builder: clone\noses:\n  ubuntu-2404:\n    family: linux\n    platforms: [vsphere]\n    vsphere: {{ template: base, guest_os_type: ubuntu64Guest }}\n\
+         defaults:\n  build_user: {{ username: packer, password: {{ env: BUILD_PASSWORD }} }}\nenvironments:\n  dev:\n    platforms:\n      vsphere: {{ datacenter: {}, network: {} }}\n",
         yaml(tricky[0]),
         yaml(tricky[1]),
         yaml(tricky[2]),
@@ -460,7 +460,7 @@ fn spec_strings_survive_escaping_exactly() {
         ("var.vsphere_cluster", tricky[3]),
         ("var.vsphere_datastore", tricky[4]),
         ("var.vsphere_network", tricky[0]),
-        ("var.build_username", tricky[1]),
+        ("var.vsphere_folder", tricky[1]),
     ];
     for (expr, want) in defaults {
         assert_eq!(eval(expr, false), want, "default of {expr}");

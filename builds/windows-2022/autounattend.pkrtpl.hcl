@@ -127,7 +127,7 @@
           <InstallFrom>
             <MetaData wcm:action="add">
               <Key>/IMAGE/NAME</Key>
-              <Value>${image_name}</Value>
+              <Value>${replace(replace(replace(image_name, "&", "&amp;"), "<", "&lt;"), ">", "&gt;")}</Value>
             </MetaData>
           </InstallFrom>
           <InstallTo>
@@ -143,7 +143,7 @@
         <Organization>${build_username}</Organization>
 %{ if product_key != "" }
         <ProductKey>
-          <Key>${product_key}</Key>
+          <Key>${replace(replace(replace(product_key, "&", "&amp;"), "<", "&lt;"), ">", "&gt;")}</Key>
           <WillShowUI>OnError</WillShowUI>
         </ProductKey>
 %{ endif }
