@@ -477,3 +477,67 @@ fn spec_strings_survive_escaping_exactly() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Is there a crypt(3) password hash (`$1$`, `$5$`, `$6$`, `$y$`, `$2b$`... salt `$` hash) in
+/// the text?
+fn has_crypt_hash(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let alphabet = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'/';
+    for (i, _) in text.match_indices('$') {
+        let rest = &bytes[i + 1..];
+        let id_len = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        if !(1..=2).contains(&id_len) || rest.get(id_len) != Some(&b'$') {
+            continue;
+        }
+        let after_id = &rest[id_len + 1..];
+        let salt = after_id.iter().take_while(|b| alphabet(**b)).count();
+        if salt == 0 || after_id.get(salt) != Some(&b'$') {
+            continue;
+        }
+        let hash = after_id[salt + 1..]
+            .iter()
+            .take_while(|b| alphabet(**b))
+            .count();
+        if hash >= 20 {
+            return true;
+        }
+    }
+    false
+}
+
+#[test]
+fn no_committed_file_holds_a_password_hash() {
+    // Built at run time, so that this file does not hold a hash-shaped string itself.
+    let sample = format!("x ${}$saltsalt${} y", 6, "abcdefghij".repeat(3));
+    assert!(has_crypt_hash(&sample));
+    assert!(!has_crypt_hash("echo $HOME ${x} $$ $1 $6$"));
+    let listed = Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(repo())
+        .output();
+    let files: Vec<PathBuf> = match listed {
+        Ok(out) if out.status.success() => out
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| repo().join(String::from_utf8_lossy(p).as_ref()))
+            .collect(),
+        _ => {
+            eprintln!("SKIPPED committed-file scan: not a git checkout");
+            return;
+        }
+    };
+    assert!(files.len() > 50, "git lists the repository's files");
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|text| has_crypt_hash(&text)))
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "password hashes committed in {offenders:?}"
+    );
+}

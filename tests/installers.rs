@@ -40,12 +40,13 @@ use serde_json::{Value, json};
 
 const BUILD_USERNAME: &str = "testbuilder";
 
-/// A SHA-512 crypt string (`$6$salt$` + 86 characters of the crypt alphabet) that is plainly a
-/// test value.
-const BUILD_PASSWORD_HASH: &str = "$6$testsalt$NotARealHash.OnlyForHybridcInstallerGoldens/NotARealHash.OnlyForHybridcInstallerGolden";
+/// Stands where the installer reads the password hash. Deliberately not a crypt string, so that
+/// no committed file holds anything shaped like a password hash.
+const BUILD_PASSWORD_HASH: &str = "PLACEHOLDER-FOR-THE-BUILD-PASSWORD-HASH";
 
-/// Holds `&`, `<` and `>` so that the answer file's XML escaping is exercised.
-const BUILD_PASSWORD: &str = "Test&Only<Pass>word1";
+/// Stands where Windows Setup reads the password; holds `&`, `<` and `>` so that the answer
+/// file's XML escaping is exercised.
+const BUILD_PASSWORD: &str = "PLACEHOLDER&<build-password>";
 
 /// Product key for the edition that has one: five groups of five characters from the product
 /// key alphabet, not a real key.
@@ -540,7 +541,7 @@ fn secret_lines(template: &Template) -> (&'static str, fn(&str) -> bool) {
 }
 
 /// `BUILD_PASSWORD` with `&`, `<` and `>` escaped, as the answer file must hold it.
-const XML_ESCAPED_PASSWORD: &str = "Test&amp;Only&lt;Pass&gt;word1";
+const XML_ESCAPED_PASSWORD: &str = "PLACEHOLDER&amp;&lt;build-password&gt;";
 
 /// Values that must never appear in what `template` renders: the other family's secrets and,
 /// for Windows, the password unescaped (it holds XML metacharacters).
@@ -602,19 +603,17 @@ fn secrets_appear_only_where_the_installer_reads_them() {
     fail_with(problems);
 }
 
-/// The fixed inputs are what the comments say: a SHA-512 crypt string of the right shape, the
-/// escaped password is the password escaped, a product key of the right shape.
+/// The fixed inputs are what the comments say: placeholders that are no password and no
+/// crypt hash, the escaped password is the password escaped, a product key of the right shape.
 #[test]
 fn fixed_inputs_are_well_formed_test_values() {
-    let rest = BUILD_PASSWORD_HASH
-        .strip_prefix("$6$testsalt$")
-        .expect("$6$testsalt$ prefix");
-    assert_eq!(rest.len(), 86, "SHA-512 crypt hashes have 86 characters");
-    assert!(
-        rest.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '/'),
-        "crypt alphabet is [./0-9A-Za-z]"
-    );
+    for placeholder in [BUILD_PASSWORD_HASH, BUILD_PASSWORD] {
+        assert!(placeholder.starts_with("PLACEHOLDER"), "{placeholder}");
+        assert!(
+            !placeholder.starts_with('$'),
+            "not shaped like a crypt hash"
+        );
+    }
     assert_eq!(
         BUILD_PASSWORD
             .replace('&', "&amp;")
