@@ -147,6 +147,8 @@ pub struct Compiled {
     pub loaded: Loaded,
     /// The output folder, absolute.
     pub out_dir: PathBuf,
+    /// The Packer model the files were printed from.
+    pub model: model::Model,
     /// The files, in memory.
     pub files: Vec<emit::File>,
     /// Warnings of every stage.
@@ -188,6 +190,7 @@ pub fn compile(spec_path: &Path, out: &Path) -> Result<Compiled, Error> {
     Ok(Compiled {
         loaded,
         out_dir,
+        model,
         files,
         warnings,
     })

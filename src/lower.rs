@@ -1006,6 +1006,8 @@ impl Lowerer<'_> {
             platform,
             component,
             name: source_name.to_owned(),
+            os: name.to_owned(),
+            edition: edition.map(|e| e.name.clone()),
             body,
             origin,
         }

@@ -5,6 +5,8 @@
 //! prints it. Every argument remembers the spec node that caused it (a JSON pointer), so a
 //! problem found later can still point at the spec. This module holds data only.
 
+use std::collections::BTreeSet;
+
 use crate::catalogue::Component;
 use crate::hcl::Expr;
 use crate::spec::PlatformName;
@@ -82,6 +84,49 @@ impl Args {
     pub fn has(&self, name: &str) -> bool {
         self.names().any(|n| n == name)
     }
+
+    /// The variables (`var.<name>`) the arguments refer to, nested blocks included.
+    pub fn variables(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for arg in &self.0 {
+            match arg {
+                Arg::Attr { value, .. } => expr_variables(value, &mut out),
+                Arg::Block { body, for_each, .. } => {
+                    out.extend(body.variables());
+                    if let Some(e) = for_each {
+                        expr_variables(e, &mut out);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Collects `var.<name>` references of an expression, inside templates too.
+fn expr_variables(expr: &Expr, out: &mut BTreeSet<String>) {
+    let mut scan = |text: &str| {
+        for (i, _) in text.match_indices("var.") {
+            let before = text[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                continue;
+            }
+            let name: String = text[i + 4..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                .collect();
+            if !name.is_empty() {
+                out.insert(name);
+            }
+        }
+    };
+    match expr {
+        Expr::Traversal(text) | Expr::Template(text) => scan(text),
+        Expr::Heredoc { lines, .. } => lines.iter().for_each(|l| scan(l)),
+        Expr::Call(_, args) | Expr::List(args) => args.iter().for_each(|a| expr_variables(a, out)),
+        Expr::Object(entries) => entries.iter().for_each(|(_, v)| expr_variables(v, out)),
+        Expr::Null | Expr::Bool(_) | Expr::Number(_) | Expr::Decimal(_) | Expr::String(_) => {}
+    }
 }
 
 /// HCL type of a variable.
@@ -146,6 +191,10 @@ pub struct Source {
     pub component: Component,
     /// Source name (`ubuntu-2404`, `windows-2022-standard`).
     pub name: String,
+    /// The OS key (the build's name).
+    pub os: String,
+    /// The Windows edition, for Windows sources.
+    pub edition: Option<String>,
     /// Its arguments.
     pub body: Args,
     /// The spec node it comes from (the OS).
