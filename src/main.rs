@@ -5,9 +5,18 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use hybridc::diagnostic::{self, SourceFile};
+
+/// `println!` that ignores a closed pipe (`hybridc ... | head`) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let mut line = format!($($arg)*);
+        line.push('\n');
+        let _ = std::io::stdout().write_all(line.as_bytes());
+    }};
+}
 
 /// Compile one YAML spec of golden VM images into Packer HCL2 for Proxmox, vSphere and Azure.
 #[derive(Parser)]
@@ -25,6 +34,43 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum MatrixFormat {
+    /// A complete GitLab child pipeline using `parallel:matrix`.
+    Gitlab,
+    /// The JSON for GitHub Actions' `strategy.matrix`.
+    Github,
+    /// The jobs as JSON.
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ManifestFormat {
+    /// Aligned columns.
+    Table,
+    /// A stable JSON document.
+    Json,
+    /// A Markdown table, for merge-request comments and wikis.
+    Markdown,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Platform {
+    Proxmox,
+    Vsphere,
+    Azure,
+}
+
+impl From<Platform> for hybridc::spec::PlatformName {
+    fn from(p: Platform) -> Self {
+        match p {
+            Platform::Proxmox => hybridc::spec::PlatformName::Proxmox,
+            Platform::Vsphere => hybridc::spec::PlatformName::Vsphere,
+            Platform::Azure => hybridc::spec::PlatformName::Azure,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check the spec and report every problem with its file:line:col.
@@ -32,6 +78,20 @@ enum Command {
         /// Spec file, or a folder holding `hybrid.yaml`.
         #[arg(default_value = "spec/")]
         spec: PathBuf,
+    },
+    /// Scaffold a new image repository (spec, schema, installer templates, scripts, playbooks,
+    /// CI file) and compile it.
+    Init {
+        /// The folder of the new repository.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The OSes to start with, comma-separated (known: ubuntu-2404, rocky-9, debian-12,
+        /// windows-2022).
+        #[arg(long, value_delimiter = ',', default_values_t = hybridc::init::DEFAULT_OSES.iter().map(|s| s.to_string()))]
+        os: Vec<String>,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
     },
     /// Compile the spec into Packer HCL2 in the output folder.
     Compile {
@@ -55,6 +115,83 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Show the effective settings of one OS's build, each with the layer it comes from
+    /// (defaults, OS, platform, environment) and where the spec sets it.
+    Explain {
+        /// The OS (its key under `oses`).
+        os: String,
+        /// Only this platform.
+        #[arg(long, value_enum)]
+        platform: Option<Platform>,
+        /// With this environment's values.
+        #[arg(long)]
+        env: Option<String>,
+        /// Spec file, or a folder holding `hybrid.yaml`.
+        #[arg(long, default_value = "spec/")]
+        spec: PathBuf,
+    },
+    /// Build images with Packer from the output folder, non-interactively: `packer init`, then
+    /// `packer build` with exactly the right `-only` selectors and the environment's var file.
+    Build {
+        /// The environment whose var file is used.
+        #[arg(long)]
+        env: String,
+        /// Only this OS.
+        #[arg(long)]
+        os: Option<String>,
+        /// Only this platform.
+        #[arg(long, value_enum)]
+        platform: Option<Platform>,
+        /// Only this Windows edition.
+        #[arg(long)]
+        edition: Option<String>,
+        /// Print the packer commands and run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Builds to run at the same time (each its own `packer build`, output prefixed).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        jobs: u16,
+        /// Spec file, or a folder holding `hybrid.yaml`.
+        #[arg(long, default_value = "spec/")]
+        spec: PathBuf,
+        /// Output folder the images are built from.
+        #[arg(long, default_value = "generated/")]
+        out: PathBuf,
+    },
+    /// Print the CI jobs, one per OS x platform (x edition), each with its `-only` selector:
+    /// a GitLab child pipeline, GitHub's `strategy.matrix`, or JSON.
+    Matrix {
+        /// Spec file, or a folder holding `hybrid.yaml`.
+        #[arg(default_value = "spec/")]
+        spec: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: MatrixFormat,
+        /// The environment the jobs build for (default: the first one).
+        #[arg(long)]
+        env: Option<String>,
+        /// Output folder the jobs build from.
+        #[arg(long, default_value = "generated/")]
+        out: PathBuf,
+    },
+    /// List the latest artifact per OS x platform x edition from the files Packer's manifest
+    /// post-processor wrote. Unreadable or foreign files are reported, not fatal.
+    Manifests {
+        /// The folder of the manifest files.
+        #[arg(default_value = "manifests/")]
+        dir: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ManifestFormat::Table)]
+        format: ManifestFormat,
+    },
+    /// Print a shell completion script (for example `hybridc completions bash > /etc/bash_completion.d/hybridc`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), for `man -l -` or a `man1` folder.
+    Man,
     /// Print the spec's JSON Schema (draft-07), or write it to a file.
     Schema {
         /// Write the schema to this file instead of standard output.
@@ -68,8 +205,75 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate { spec } => validate(&spec),
         Command::Compile { spec, out } => compile(&spec, &out),
+        Command::Init { dir, os, force } => init(&dir, &os, force),
         Command::Check { spec, out, format } => check(&spec, &out, format),
+        Command::Explain {
+            os,
+            platform,
+            env,
+            spec,
+        } => explain(&spec, &os, platform.map(Into::into), env.as_deref()),
         Command::Schema { out } => schema(out),
+        Command::Build {
+            env,
+            os,
+            platform,
+            edition,
+            dry_run,
+            jobs,
+            spec,
+            out,
+        } => {
+            let selection = hybridc::runner::Selection {
+                env,
+                os,
+                platform: platform.map(Into::into),
+                edition,
+            };
+            build(&spec, &out, &selection, dry_run, usize::from(jobs))
+        }
+        Command::Matrix {
+            spec,
+            format,
+            env,
+            out,
+        } => matrix(&spec, &out, format, env.as_deref()),
+        Command::Manifests { dir, format } => {
+            let inventory = hybridc::manifests::read(&dir);
+            let format = match format {
+                ManifestFormat::Table => hybridc::manifests::Format::Table,
+                ManifestFormat::Json => hybridc::manifests::Format::Json,
+                ManifestFormat::Markdown => hybridc::manifests::Format::Markdown,
+            };
+            let _ = std::io::stdout()
+                .write_all(hybridc::manifests::render(&inventory, format).as_bytes());
+            // Problems with single files are part of the report; only an unreadable folder fails.
+            if inventory.listed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            }
+        }
+        Command::Completions { shell } => {
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "hybridc", &mut text);
+            // A closed pipe (`hybridc completions bash | head`) is not an error worth a panic.
+            let _ = std::io::stdout().write_all(&text);
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let mut text = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut text) {
+                Ok(()) => {
+                    let _ = std::io::stdout().write_all(&text);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: cannot render the manual page: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
     }
 }
 
@@ -111,7 +315,7 @@ fn validate(spec: &std::path::Path) -> ExitCode {
                     hybridc::count(&loaded.warnings).replacen("0 errors, ", "", 1)
                 ));
             }
-            println!("{line}");
+            say!("{line}");
             ExitCode::SUCCESS
         }
         Err(error) => report(error),
@@ -127,12 +331,12 @@ fn compile(spec: &std::path::Path, out: &std::path::Path) -> ExitCode {
     match hybridc::output::write(&compiled.out_dir, &compiled.files) {
         Ok(summary) => {
             for path in &summary.written {
-                println!("wrote {}", out.join(path).display());
+                say!("wrote {}", out.join(path).display());
             }
             for path in &summary.removed {
-                println!("removed {}", out.join(path).display());
+                say!("removed {}", out.join(path).display());
             }
-            println!(
+            say!(
                 "{}: {} written, {} unchanged, {} removed",
                 out.display(),
                 summary.written.len(),
@@ -195,7 +399,7 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
                 )],
             };
             let json = hybridc::check::json(&spec_shown, &out_shown, None, None, &diagnostics);
-            println!(
+            say!(
                 "{}",
                 serde_json::to_string_pretty(&json).expect("a JSON value always serialises")
             );
@@ -244,7 +448,7 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
                 fix.as_deref(),
                 &warnings,
             );
-            println!(
+            say!(
                 "{}",
                 serde_json::to_string_pretty(&json).expect("a JSON value always serialises")
             );
@@ -288,6 +492,179 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+fn explain(
+    spec: &std::path::Path,
+    os: &str,
+    platform: Option<hybridc::spec::PlatformName>,
+    env: Option<&str>,
+) -> ExitCode {
+    let loaded = match hybridc::load(spec) {
+        Ok(loaded) => loaded,
+        Err(error) => return report(error),
+    };
+    match hybridc::explain::explain(&loaded, os, platform, env) {
+        Ok(explanation) => {
+            let _ = std::io::stdout().write_all(hybridc::explain::render(&explanation).as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init(dir: &std::path::Path, oses: &[String], force: bool) -> ExitCode {
+    let names: Vec<&str> = oses.iter().map(String::as_str).collect();
+    let written =
+        hybridc::init::plan(&names).and_then(|files| hybridc::init::write(dir, &files, force));
+    let written = match written {
+        Ok(written) => written,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    say!("created {} files in {}", written.len(), dir.display());
+    compile(&dir.join("spec"), &dir.join("generated"))
+}
+
+fn matrix(
+    spec: &std::path::Path,
+    out: &std::path::Path,
+    format: MatrixFormat,
+    env: Option<&str>,
+) -> ExitCode {
+    let compiled = match hybridc::compile(spec, out) {
+        Ok(compiled) => compiled,
+        Err(error) => return report(error),
+    };
+    print_diagnostics(&compiled.warnings, &compiled.loaded.source);
+    let environments: Vec<String> = compiled
+        .model
+        .environments
+        .iter()
+        .map(|e| e.name.clone())
+        .collect();
+    if let Some(env) = env
+        && let Err(message) = hybridc::matrix::check_env(env, &environments)
+    {
+        eprintln!("error: {message}");
+        return ExitCode::from(2);
+    }
+    let jobs = hybridc::matrix::jobs(&compiled.model);
+    let spec_shown = spec.display().to_string();
+    let out_shown = out.display().to_string();
+    let text = match format {
+        MatrixFormat::Gitlab => {
+            hybridc::matrix::gitlab(&jobs, env, &environments, &spec_shown, &out_shown)
+        }
+        MatrixFormat::Github => {
+            if jobs.len() > hybridc::matrix::GITHUB_MATRIX_LIMIT {
+                eprintln!(
+                    "warning: {} jobs; GitHub runs at most {} per matrix",
+                    jobs.len(),
+                    hybridc::matrix::GITHUB_MATRIX_LIMIT
+                );
+            }
+            hybridc::matrix::github(&jobs)
+        }
+        MatrixFormat::Json => hybridc::matrix::json(&jobs, env),
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    ExitCode::SUCCESS
+}
+
+/// While Packer runs, Ctrl-C must reach Packer (same process group) and let it clean up, not
+/// end hybridc and with it the pipes Packer writes to.
+fn keep_running_on_interrupt() {
+    extern "C" fn ignore(_: libc::c_int) {}
+    // SAFETY: installs a handler that does nothing; unlike SIG_IGN it is not inherited by the
+    // packer processes, which keep their own handling of the signal.
+    unsafe {
+        libc::signal(libc::SIGINT, ignore as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGTERM, ignore as *const () as libc::sighandler_t);
+    }
+}
+
+fn build(
+    spec: &std::path::Path,
+    out: &std::path::Path,
+    selection: &hybridc::runner::Selection,
+    dry_run: bool,
+    jobs: usize,
+) -> ExitCode {
+    let compiled = match hybridc::compile(spec, out) {
+        Ok(compiled) => compiled,
+        Err(error) => return report(error),
+    };
+    print_diagnostics(&compiled.warnings, &compiled.loaded.source);
+    // Packer builds from the files on disk: they must be what the spec says.
+    let out_shown = out.display().to_string().trim_end_matches('/').to_owned();
+    let drift = hybridc::check::compare(&compiled.files, &compiled.out_dir, &out_shown);
+    if !drift.is_clean() {
+        eprintln!(
+            "error: `{out_shown}/` is out of date with {}; run `hybridc compile {}` first",
+            compiled.loaded.source.name,
+            spec.display()
+        );
+        return ExitCode::from(2);
+    }
+    let plan = match hybridc::runner::select(&compiled.model, out, selection) {
+        Ok(plan) => plan,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let commands = hybridc::runner::commands(&plan, jobs);
+    if dry_run {
+        if !plan.credentials.is_empty() {
+            say!("# needs: {}", plan.credentials.join(" "));
+        }
+        for command in &commands {
+            say!("{}", hybridc::runner::shell_quote(command));
+        }
+        return ExitCode::SUCCESS;
+    }
+    let missing = hybridc::runner::missing_credentials(&plan, |name| std::env::var(name).ok());
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+        eprintln!(
+            "error: missing credentials for this selection: {} (set these environment variables); nothing was run",
+            names.join(", ")
+        );
+        return ExitCode::from(2);
+    }
+    keep_running_on_interrupt();
+    let mut stdout = std::io::stdout();
+    let mut stderr = std::io::stderr();
+    match hybridc::runner::run(
+        &plan,
+        jobs,
+        std::path::Path::new("packer"),
+        &mut stdout,
+        &mut stderr,
+    ) {
+        Ok(report) => {
+            for outcome in &report.builds {
+                eprintln!("{}: {}", outcome.selector, outcome.status);
+            }
+            let failed = report.failed().count();
+            eprintln!("{} built, {failed} failed", report.builds.len() - failed);
+            if report.succeeded() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -1,0 +1,532 @@
+//! `hybridc explain`: the effective settings of one OS's build, each with the layer it came
+//! from (defaults, OS, platform, environment) and where the spec sets it.
+//!
+//! The layering rules are the compiler's (see `lower.rs`); this module restates them as lists
+//! of spec locations in precedence order, reads which of them the spec actually writes, and
+//! renders the result. It reads the checked spec only and changes nothing.
+
+use std::fmt::Write as _;
+
+use serde_json::Value as Json;
+
+use crate::Loaded;
+use crate::spec::{Family, Os, PlatformName};
+
+/// Where an effective value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// hybridc's own default: the spec does not say.
+    Default,
+    /// `defaults:`.
+    Defaults,
+    /// The OS entry.
+    Os,
+    /// The platform entry (`platforms.<name>`).
+    Platform,
+    /// The selected environment.
+    Environment,
+}
+
+impl Layer {
+    /// The layer as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Default => "default",
+            Layer::Defaults => "defaults",
+            Layer::Os => "OS",
+            Layer::Platform => "platform",
+            Layer::Environment => "environment",
+        }
+    }
+}
+
+/// One effective setting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The setting, as the spec names it (`hardware.cpus`).
+    pub setting: String,
+    /// The effective value, as YAML would show it.
+    pub value: String,
+    /// The layer it comes from.
+    pub layer: Layer,
+    /// `line:col` in the spec, when the spec writes it.
+    pub at: Option<(usize, usize)>,
+}
+
+/// The settings of the OS on one platform.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    /// The platform.
+    pub platform: PlatformName,
+    /// The settings, in a fixed order.
+    pub rows: Vec<Row>,
+}
+
+/// Everything `explain` shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    /// The OS key.
+    pub os: String,
+    /// The environment, when one was selected.
+    pub environment: Option<String>,
+    /// The spec file's name, for locations.
+    pub spec: String,
+    /// Settings that do not depend on the platform.
+    pub common: Vec<Row>,
+    /// One section per platform shown.
+    pub sections: Vec<Section>,
+}
+
+/// Why `explain` cannot answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ExplainError(pub String);
+
+fn suggest<'a>(
+    what: &str,
+    given: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> ExplainError {
+    let known: Vec<String> = candidates
+        .clone()
+        .into_iter()
+        .map(|c| format!("`{c}`"))
+        .collect();
+    let hint = crate::diagnostic::closest(given, candidates)
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_else(|| {
+            format!(
+                "; the spec has {}",
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
+            )
+        });
+    ExplainError(format!("no {what} `{given}` in the spec{hint}"))
+}
+
+/// A candidate location of a setting, with its layer, in increasing precedence.
+type Candidate = (Layer, Vec<String>);
+
+struct Explainer<'a> {
+    loaded: &'a Loaded,
+    /// The typed spec as JSON: holds serde's defaults where the YAML says nothing.
+    typed: Json,
+}
+
+fn tokens(path: &[&str]) -> Vec<String> {
+    path.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn pointer(tokens: &[String]) -> String {
+    tokens
+        .iter()
+        .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+/// The node at a path of mapping keys.
+fn walk<'t>(tree: &'t crate::yaml::Node, path: &[String]) -> Option<&'t crate::yaml::Node> {
+    let mut node = tree;
+    for t in path {
+        node = &node.get(t)?.value;
+    }
+    Some(node)
+}
+
+fn show(value: &Json) -> String {
+    match value {
+        Json::Null => "(not set)".into(),
+        Json::String(s) => s.clone(),
+        Json::Object(map) if map.len() == 1 && map.contains_key("env") => {
+            format!("from ${}", map["env"].as_str().unwrap_or_default())
+        }
+        other => other.to_string(),
+    }
+}
+
+impl Explainer<'_> {
+    /// The effective row: the last candidate the spec writes, else serde's default at the first
+    /// candidate, else `fallback`.
+    fn row(&self, setting: &str, candidates: &[Candidate], fallback: Option<Json>) -> Row {
+        for (layer, path) in candidates.iter().rev() {
+            let at = pointer(path);
+            if let Some(found) = self.loaded.tree.locate(&at) {
+                // Values outside the typed model (passthrough options) come from the YAML.
+                let value = self
+                    .typed
+                    .pointer(&at)
+                    .cloned()
+                    .or_else(|| walk(&self.loaded.tree, path).map(crate::yaml::Node::to_json))
+                    .unwrap_or(Json::Null);
+                let span = found.key.unwrap_or(found.value);
+                return Row {
+                    setting: setting.to_owned(),
+                    value: show(&value),
+                    layer: *layer,
+                    at: Some(self.loaded.source.line_col(span.start)),
+                };
+            }
+        }
+        let typed = candidates
+            .first()
+            .and_then(|(_, path)| self.typed.pointer(&pointer(path)))
+            .filter(|v| !v.is_null())
+            .cloned();
+        Row {
+            setting: setting.to_owned(),
+            value: show(&typed.or(fallback).unwrap_or(Json::Null)),
+            layer: Layer::Default,
+            at: None,
+        }
+    }
+}
+
+/// Explains the build of OS `os`, on `platform` (or every platform it builds on), with the
+/// values of environment `env` (or the base values).
+///
+/// # Errors
+/// An unknown OS, platform or environment, with a did-you-mean.
+pub fn explain(
+    loaded: &Loaded,
+    os_name: &str,
+    platform: Option<PlatformName>,
+    env: Option<&str>,
+) -> Result<Explanation, ExplainError> {
+    let spec = &loaded.spec;
+    let os: &Os = spec
+        .oses
+        .get(os_name)
+        .ok_or_else(|| suggest("OS", os_name, spec.oses.keys().map(String::as_str)))?;
+    if let Some(env) = env
+        && !spec.environments.contains_key(env)
+    {
+        return Err(suggest(
+            "environment",
+            env,
+            spec.environments.keys().map(String::as_str),
+        ));
+    }
+    if let Some(p) = platform
+        && !os.platforms.contains(&p)
+    {
+        let on: Vec<&str> = os.platforms.iter().map(|p| p.as_str()).collect();
+        return Err(ExplainError(format!(
+            "OS `{os_name}` is not built on `{}`; it is built on {}",
+            p.as_str(),
+            on.iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let x = Explainer {
+        loaded,
+        typed: serde_json::to_value(spec).unwrap_or(Json::Null),
+    };
+    let o = |path: &[&str]| -> Vec<String> {
+        let mut t = tokens(&["oses", os_name]);
+        t.extend(tokens(path));
+        t
+    };
+    let e = |path: &[&str]| -> Option<Vec<String>> {
+        env.map(|env| {
+            let mut t = tokens(&["environments", env]);
+            t.extend(tokens(path));
+            t
+        })
+    };
+    let mut common = vec![
+        x.row("family", &[(Layer::Os, o(&["family"]))], None),
+        x.row("installer", &[(Layer::Os, o(&["installer"]))], None),
+    ];
+    let seed = if os.family == Family::Windows {
+        Row {
+            setting: "seed".into(),
+            value: "cd".into(),
+            layer: Layer::Default,
+            at: None,
+        }
+    } else {
+        x.row(
+            "seed",
+            &[
+                (Layer::Defaults, tokens(&["defaults", "seed"])),
+                (Layer::Os, o(&["seed"])),
+            ],
+            None,
+        )
+    };
+    common.push(seed);
+    for field in ["language", "keyboard", "timezone"] {
+        let fallback = match field {
+            "language" => "en_US",
+            "keyboard" => "us",
+            _ => "UTC",
+        };
+        common.push(x.row(
+            &format!("locale.{field}"),
+            &[
+                (Layer::Defaults, tokens(&["defaults", "locale", field])),
+                (Layer::Os, o(&["locale", field])),
+            ],
+            Some(Json::String(fallback.into())),
+        ));
+    }
+    // An environment's network replaces the whole `defaults.network`.
+    let env_network = env.is_some_and(|env| {
+        spec.environments
+            .get(env)
+            .is_some_and(|e| e.network.is_some())
+    });
+    for field in ["address", "gateway", "dns"] {
+        let mut candidates = vec![(Layer::Defaults, tokens(&["defaults", "network", field]))];
+        if env_network && let Some(path) = e(&["network", field]) {
+            candidates = vec![(Layer::Environment, path.clone())];
+            let row = x.row(&format!("network.{field}"), &candidates, None);
+            common.push(if row.layer == Layer::Default {
+                Row {
+                    layer: Layer::Environment,
+                    at: None,
+                    value: if field == "address" {
+                        "(DHCP)".into()
+                    } else {
+                        "(not set)".into()
+                    },
+                    ..row
+                }
+            } else {
+                row
+            });
+            continue;
+        }
+        let fallback = (field == "address").then(|| Json::String("(DHCP)".into()));
+        common.push(x.row(&format!("network.{field}"), &candidates, fallback));
+    }
+    let platforms: Vec<PlatformName> = match platform {
+        Some(p) => vec![p],
+        None => os.platforms.clone(),
+    };
+    let mut sections = Vec::new();
+    for p in platforms {
+        let name = p.as_str();
+        let mut rows = Vec::new();
+        let base =
+            |field: &str| -> Candidate { (Layer::Platform, tokens(&["platforms", name, field])) };
+        let over = |field: &str| -> Option<Candidate> {
+            e(&["platforms", name, field]).map(|path| (Layer::Environment, path))
+        };
+        if p != PlatformName::Azure {
+            rows.push(x.row(
+                "builder",
+                &[base("builder"), (Layer::Os, o(&[name, "builder"]))],
+                Some(Json::String("iso".into())),
+            ));
+            for field in ["cpus", "memory_mb", "disk_gb", "firmware"] {
+                let fallback = match field {
+                    "cpus" => Json::from(2),
+                    "memory_mb" => Json::from(4096),
+                    "disk_gb" => Json::from(40),
+                    _ => Json::String("uefi".into()),
+                };
+                rows.push(x.row(
+                    &format!("hardware.{field}"),
+                    &[
+                        (Layer::Defaults, tokens(&["defaults", "hardware", field])),
+                        (Layer::Os, o(&["hardware", field])),
+                        (Layer::Os, o(&[name, "hardware", field])),
+                    ],
+                    Some(fallback),
+                ));
+            }
+        } else {
+            rows.push(x.row(
+                "hardware.disk_gb",
+                &[
+                    (
+                        Layer::Defaults,
+                        tokens(&["defaults", "hardware", "disk_gb"]),
+                    ),
+                    (Layer::Os, o(&["hardware", "disk_gb"])),
+                ],
+                Some(Json::from(40)),
+            ));
+        }
+        let fields: &[&str] = match p {
+            PlatformName::Proxmox => &[
+                "endpoint",
+                "username",
+                "token",
+                "insecure_skip_tls_verify",
+                "node",
+                "vm_storage_pool",
+                "iso_storage_pool",
+                "bridge",
+                "vlan_tag",
+            ],
+            PlatformName::Vsphere => &[
+                "endpoint",
+                "username",
+                "password",
+                "insecure_connection",
+                "datacenter",
+                "cluster",
+                "host",
+                "datastore",
+                "folder",
+                "resource_pool",
+                "network",
+            ],
+            PlatformName::Azure => &[
+                "client_id",
+                "client_secret",
+                "tenant_id",
+                "subscription_id",
+                "location",
+                "build_resource_group",
+            ],
+        };
+        for field in fields {
+            let mut candidates = vec![base(field)];
+            candidates.extend(over(field));
+            rows.push(x.row(field, &candidates, None));
+        }
+        if p == PlatformName::Vsphere {
+            let mut candidates = vec![(
+                Layer::Platform,
+                tokens(&["platforms", name, "output", "content_library", "library"]),
+            )];
+            candidates.extend(over("content_library"));
+            rows.push(x.row("output.content_library", &candidates, None));
+        }
+        if p == PlatformName::Azure {
+            // The OS's own size is a literal in its source: environments cannot change it.
+            let mut candidates = vec![base("vm_size")];
+            candidates.extend(over("vm_size"));
+            candidates.push((Layer::Os, o(&["azure", "vm_size"])));
+            rows.push(x.row("vm_size", &candidates, None));
+            let outputs = [
+                (
+                    "output.managed_image.resource_group",
+                    &["output", "managed_image", "resource_group"][..],
+                    "managed_image_resource_group",
+                ),
+                (
+                    "output.gallery.resource_group",
+                    &["output", "gallery", "resource_group"][..],
+                    "gallery_resource_group",
+                ),
+                (
+                    "output.gallery.name",
+                    &["output", "gallery", "name"][..],
+                    "gallery_name",
+                ),
+                (
+                    "output.gallery.version",
+                    &["output", "gallery", "version"][..],
+                    "gallery_version",
+                ),
+                (
+                    "output.gallery.replication_regions",
+                    &["output", "gallery", "replication_regions"][..],
+                    "replication_regions",
+                ),
+            ];
+            for (setting, path, env_field) in outputs {
+                let mut full = tokens(&["platforms", name]);
+                full.extend(tokens(path));
+                let mut candidates = vec![(Layer::Platform, full)];
+                candidates.extend(over(env_field));
+                rows.push(x.row(setting, &candidates, None));
+            }
+        }
+        // Passthrough options: the OS's own win over the platform's.
+        let mut keys: Vec<String> = Vec::new();
+        for path in [
+            tokens(&["platforms", name, "options"]),
+            o(&[name, "options"]),
+        ] {
+            if let Some(node) = walk(&loaded.tree, &path) {
+                keys.extend(node.entries().iter().map(|e| e.key.clone()));
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            let mut platform_path = tokens(&["platforms", name, "options"]);
+            platform_path.push(key.clone());
+            let mut os_path = o(&[name, "options"]);
+            os_path.push(key.clone());
+            rows.push(x.row(
+                &format!("options.{key}"),
+                &[(Layer::Platform, platform_path), (Layer::Os, os_path)],
+                None,
+            ));
+        }
+        sections.push(Section { platform: p, rows });
+    }
+    Ok(Explanation {
+        os: os_name.to_owned(),
+        environment: env.map(str::to_owned),
+        spec: loaded.source.name.clone(),
+        common,
+        sections,
+    })
+}
+
+/// The explanation as aligned text.
+pub fn render(explanation: &Explanation) -> String {
+    let mut out = String::new();
+    let env = match &explanation.environment {
+        Some(e) => format!("environment `{e}`"),
+        None => "base values, no environment".into(),
+    };
+    let _ = writeln!(out, "{} ({env})", explanation.os);
+    let table = |out: &mut String, rows: &[Row]| {
+        let w0 = rows
+            .iter()
+            .map(|r| r.setting.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(7);
+        let w1 = rows
+            .iter()
+            .map(|r| r.value.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        let w2 = rows
+            .iter()
+            .map(|r| r.layer.as_str().len())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        let _ = writeln!(
+            out,
+            "  {:<w0$}  {:<w1$}  {:<w2$}  from",
+            "setting", "value", "layer"
+        );
+        for r in rows {
+            let from = match r.at {
+                Some((line, col)) => format!("{}:{line}:{col}", explanation.spec),
+                None => "-".into(),
+            };
+            let line = format!(
+                "  {:<w0$}  {:<w1$}  {:<w2$}  {from}",
+                r.setting,
+                r.value,
+                r.layer.as_str()
+            );
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+    };
+    out.push('\n');
+    table(&mut out, &explanation.common);
+    for section in &explanation.sections {
+        let _ = writeln!(out, "\non {}:", section.platform.as_str());
+        table(&mut out, &section.rows);
+    }
+    out
+}

@@ -1,0 +1,165 @@
+//! `hybridc explain`: each value is shown with the layer it comes from and its spec line.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const SPEC: &str = "version: 1
+defaults:
+  hardware: { memory_mb: 2048 }
+  build_user: { username: packer, password: { env: BUILD_PASSWORD } }
+platforms:
+  proxmox:
+    builder: clone
+    endpoint: https://pve.example.com:8006/api2/json
+    username: packer@pve!packer
+    token: { env: PROXMOX_TOKEN }
+    node: pve1
+    vm_storage_pool: local-lvm
+    options: { cpu_type: host }
+oses:
+  ubuntu-2404:
+    family: linux
+    platforms: [proxmox]
+    hardware: { cpus: 6 }
+    proxmox: { clone_vm: base, hardware: { disk_gb: 64 }, options: { cpu_type: x86-64-v2-AES } }
+environments:
+  dev: { platforms: { proxmox: { node: lab1 } } }
+";
+
+fn repo_with_spec(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hybridc-explain-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
+    std::fs::write(dir.join("spec/hybrid.yaml"), SPEC).expect("spec");
+    dir
+}
+
+fn row(text: &str, setting: &str) -> Vec<String> {
+    text.lines()
+        .find(|l| l.split_whitespace().next() == Some(setting))
+        .unwrap_or_else(|| panic!("no row `{setting}` in\n{text}"))
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn each_layer_is_named_with_its_line() {
+    let dir = repo_with_spec("layers");
+    let out = Command::new(env!("CARGO_BIN_EXE_hybridc"))
+        .args(["explain", "ubuntu-2404", "--env", "dev"])
+        .current_dir(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        text.starts_with("ubuntu-2404 (environment `dev`)\n"),
+        "{text}"
+    );
+    assert_eq!(
+        row(&text, "hardware.memory_mb"),
+        [
+            "hardware.memory_mb",
+            "2048",
+            "defaults",
+            "spec/hybrid.yaml:3:15"
+        ]
+    );
+    assert_eq!(
+        row(&text, "hardware.cpus"),
+        ["hardware.cpus", "6", "OS", "spec/hybrid.yaml:18:17"]
+    );
+    assert_eq!(
+        row(&text, "hardware.disk_gb"),
+        ["hardware.disk_gb", "64", "OS", "spec/hybrid.yaml:19:44"]
+    );
+    assert_eq!(
+        row(&text, "hardware.firmware"),
+        ["hardware.firmware", "uefi", "default", "-"]
+    );
+    assert_eq!(
+        row(&text, "vm_storage_pool"),
+        [
+            "vm_storage_pool",
+            "local-lvm",
+            "platform",
+            "spec/hybrid.yaml:12:5"
+        ]
+    );
+    assert_eq!(
+        row(&text, "node"),
+        ["node", "lab1", "environment", "spec/hybrid.yaml:21:34"]
+    );
+    assert_eq!(
+        row(&text, "token"),
+        [
+            "token",
+            "from",
+            "$PROXMOX_TOKEN",
+            "platform",
+            "spec/hybrid.yaml:10:5"
+        ]
+    );
+    assert_eq!(
+        row(&text, "options.cpu_type"),
+        [
+            "options.cpu_type",
+            "x86-64-v2-AES",
+            "OS",
+            "spec/hybrid.yaml:19:70"
+        ]
+    );
+    assert_eq!(
+        row(&text, "builder"),
+        ["builder", "clone", "platform", "spec/hybrid.yaml:7:5"]
+    );
+
+    // Without an environment, the base value and its line.
+    let base = Command::new(env!("CARGO_BIN_EXE_hybridc"))
+        .args(["explain", "ubuntu-2404", "--platform", "proxmox"])
+        .current_dir(&dir)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(base.stdout).expect("UTF-8");
+    assert!(
+        text.starts_with("ubuntu-2404 (base values, no environment)\n"),
+        "{text}"
+    );
+    assert_eq!(
+        row(&text, "node"),
+        ["node", "pve1", "platform", "spec/hybrid.yaml:11:5"]
+    );
+}
+
+#[test]
+fn unknown_names_get_a_did_you_mean_and_exit_2() {
+    let dir = repo_with_spec("errors");
+    for (args, message) in [
+        (
+            &["explain", "ubuntu-2044"][..],
+            "error: no OS `ubuntu-2044` in the spec; did you mean `ubuntu-2404`?\n",
+        ),
+        (
+            &["explain", "ubuntu-2404", "--env", "dve"][..],
+            "error: no environment `dve` in the spec; the spec has `dev`\n",
+        ),
+        (
+            &["explain", "ubuntu-2404", "--platform", "azure"][..],
+            "error: OS `ubuntu-2404` is not built on `azure`; it is built on `proxmox`\n",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_hybridc"))
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), message, "{args:?}");
+    }
+}

@@ -1,0 +1,367 @@
+//! The workflow commands around the compiler: `init`, `completions` and `man`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn hybridc(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hybridc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hybridc-workflow-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn init_scaffolds_a_repository_that_passes_check_at_once() {
+    let dir = temp("init");
+    let out = hybridc(
+        &dir,
+        &["init", "repo", "--os", "ubuntu-2404,debian-12,windows-2022"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let repo = dir.join("repo");
+    for file in [
+        "spec/hybrid.yaml",
+        "schema/hybrid.schema.json",
+        ".vscode/settings.json",
+        ".gitignore",
+        ".gitlab-ci.yml",
+        "builds/debian-12/preseed.pkrtpl.hcl",
+        "builds/windows-2022/autounattend.pkrtpl.hcl",
+        "scripts/linux/update.sh",
+        "scripts/windows/guest-tools.ps1",
+        "ansible/linux.yml",
+        "ansible/windows.yml",
+        "generated/builds.pkr.hcl",
+    ] {
+        assert!(repo.join(file).is_file(), "{file} is missing");
+    }
+    assert!(
+        !repo.join("builds/rocky-9").exists(),
+        "only the chosen OSes"
+    );
+    let spec = std::fs::read_to_string(repo.join("spec/hybrid.yaml")).expect("spec");
+    assert!(spec.starts_with("# yaml-language-server: $schema=../schema/hybrid.schema.json\n"));
+    assert!(
+        std::fs::read_to_string(repo.join(".gitignore"))
+            .expect("gitignore")
+            .contains("manifests/*.json")
+    );
+    let check = hybridc(&repo, &["check", "spec/"]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+    let validate = hybridc(&repo, &["validate", "spec/"]);
+    assert_eq!(
+        text(&validate.stdout),
+        "spec/hybrid.yaml is valid: 3 OSes, 3 platforms, 2 environments\n"
+    );
+}
+
+#[test]
+fn a_second_init_refuses_to_overwrite_unless_forced() {
+    let dir = temp("again");
+    assert_eq!(hybridc(&dir, &["init", "."]).status.code(), Some(0));
+    let spec = dir.join("spec/hybrid.yaml");
+    std::fs::write(&spec, "# my edits\n").expect("edit");
+    let out = hybridc(&dir, &["init", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(
+        stderr.contains("spec/hybrid.yaml")
+            && stderr.contains("nothing was written (use --force to overwrite)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&spec).expect("spec"),
+        "# my edits\n",
+        "an existing file is kept"
+    );
+    let forced = hybridc(&dir, &["init", ".", "--force"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    assert_ne!(
+        std::fs::read_to_string(&spec).expect("spec"),
+        "# my edits\n"
+    );
+}
+
+#[test]
+fn init_names_an_unknown_os() {
+    let dir = temp("unknown");
+    let out = hybridc(&dir, &["init", ".", "--os", "ubuntu-2204"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: no OS `ubuntu-2204` to scaffold; did you mean `ubuntu-2404`?; known: `ubuntu-2404`, `rocky-9`, `debian-12`, `windows-2022`\n"
+    );
+    assert!(
+        std::fs::read_dir(&dir).expect("dir").next().is_none(),
+        "nothing written"
+    );
+}
+
+#[test]
+fn completions_and_the_manual_are_printed() {
+    let dir = temp("completions");
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = hybridc(&dir, &["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(
+            text(&out.stdout).contains("compile"),
+            "{shell} completes subcommands"
+        );
+    }
+    let man = hybridc(&dir, &["man"]);
+    assert_eq!(man.status.code(), Some(0));
+    assert!(
+        text(&man.stdout).starts_with(".ie \\n(.g .ds Aq \\(aq"),
+        "roff output"
+    );
+    assert!(
+        text(&man.stdout).contains("hybridc\\-check"),
+        "subcommands are listed"
+    );
+}
+
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for args in [
+        &["completions", "bash"][..],
+        &["man"][..],
+        &["schema"][..],
+        &["validate", "spec/"][..],
+        &["check", "spec/"][..],
+    ] {
+        // The reading end is gone before the command writes, like `| head` that has finished.
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_hybridc"))
+            .args(args)
+            .current_dir(&repo)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(!text(&out.stderr).contains("panicked"), "{args:?}");
+    }
+}
+
+/// A copy of the example repository and a folder holding a fake `packer`.
+fn build_repo(name: &str) -> (PathBuf, PathBuf) {
+    let dir = temp(name);
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for folder in ["spec", "builds", "scripts", "ansible", "generated"] {
+        let status = Command::new("cp")
+            .arg("-r")
+            .arg(repo.join(folder))
+            .arg(&dir)
+            .status()
+            .expect("cp");
+        assert!(status.success());
+    }
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    std::fs::copy(
+        repo.join("tests/fixtures/runner/fake-packer.sh"),
+        bin.join("packer"),
+    )
+    .expect("fake packer");
+    let status = Command::new("chmod")
+        .arg("+x")
+        .arg(bin.join("packer"))
+        .status()
+        .expect("chmod");
+    assert!(status.success());
+    (dir, bin)
+}
+
+fn build(dir: &Path, bin: &Path, args: &[&str], credentials: &[&str]) -> Output {
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hybridc"));
+    cmd.arg("build")
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("NO_COLOR", "1");
+    for name in [
+        "BUILD_PASSWORD",
+        "BUILD_PASSWORD_HASH",
+        "PROXMOX_TOKEN",
+        "VSPHERE_PASSWORD",
+    ] {
+        cmd.env_remove(name);
+    }
+    for name in credentials {
+        cmd.env(name, "test-value");
+    }
+    cmd.output().expect("runs")
+}
+
+const PROXMOX_CREDENTIALS: &[&str] = &["BUILD_PASSWORD", "BUILD_PASSWORD_HASH", "PROXMOX_TOKEN"];
+
+#[test]
+fn build_runs_packer_init_then_the_selected_builds() {
+    let (dir, bin) = build_repo("build-ok");
+    let out = build(
+        &dir,
+        &bin,
+        &[
+            "--env",
+            "dev",
+            "--os",
+            "ubuntu-2404",
+            "--platform",
+            "proxmox",
+        ],
+        PROXMOX_CREDENTIALS,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let log = std::fs::read_to_string(dir.join("generated/packer.log")).expect("packer ran");
+    assert_eq!(
+        log,
+        "init generated/\nbuild -color=false -timestamp-ui -on-error=cleanup -parallel-builds=1 \
+         -only=ubuntu-2404.proxmox-iso.ubuntu-2404 -var-file=generated/env/dev.pkrvars.hcl generated/\n"
+    );
+    assert!(
+        text(&out.stdout).contains("Build 'ubuntu-2404.proxmox-iso.ubuntu-2404' finished"),
+        "packer's output is streamed"
+    );
+    assert!(
+        text(&out.stderr)
+            .ends_with("ubuntu-2404.proxmox-iso.ubuntu-2404: built\n1 built, 0 failed\n"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_failing_build_fails_the_run_and_the_others_still_run() {
+    let (dir, bin) = build_repo("build-fail");
+    std::fs::write(
+        dir.join("generated/fail-only"),
+        "windows-2022.proxmox-iso.windows-2022-standard",
+    )
+    .expect("write");
+    let out = build(
+        &dir,
+        &bin,
+        &[
+            "--env",
+            "prod",
+            "--os",
+            "windows-2022",
+            "--platform",
+            "proxmox",
+            "--jobs",
+            "2",
+        ],
+        &["BUILD_PASSWORD", "PROXMOX_TOKEN"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("[windows-2022.proxmox-iso.windows-2022-datacenter] Build 'windows-2022.proxmox-iso.windows-2022-datacenter' finished"), "{stdout}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("windows-2022.proxmox-iso.windows-2022-standard: failed (exit code 1)\n"),
+        "{stderr}"
+    );
+    assert!(stderr.ends_with("1 built, 1 failed\n"), "{stderr}");
+}
+
+#[test]
+fn a_missing_credential_is_named_and_nothing_runs() {
+    let (dir, bin) = build_repo("build-creds");
+    let out = build(
+        &dir,
+        &bin,
+        &[
+            "--env",
+            "dev",
+            "--os",
+            "ubuntu-2404",
+            "--platform",
+            "proxmox",
+        ],
+        &["BUILD_PASSWORD", "BUILD_PASSWORD_HASH"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: missing credentials for this selection: `PROXMOX_TOKEN` (set these environment variables); nothing was run\n"
+    );
+    assert!(
+        !dir.join("generated/packer.log").exists(),
+        "packer must not run"
+    );
+}
+
+#[test]
+fn build_refuses_an_out_of_date_tree_and_dry_run_prints_the_commands() {
+    let (dir, bin) = build_repo("build-dry");
+    let out = build(
+        &dir,
+        &bin,
+        &[
+            "--env",
+            "prod",
+            "--os",
+            "rocky-9",
+            "--platform",
+            "vsphere",
+            "--dry-run",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "# needs: BUILD_PASSWORD BUILD_PASSWORD_HASH VSPHERE_PASSWORD\npacker init generated/\n\
+         packer build -color=false -timestamp-ui -on-error=cleanup -parallel-builds=1 \
+         -only=rocky-9.vsphere-iso.rocky-9 -var-file=generated/env/prod.pkrvars.hcl generated/\n"
+    );
+    assert!(
+        !dir.join("generated/packer.log").exists(),
+        "a dry run runs nothing"
+    );
+    let file = dir.join("generated/vsphere.pkr.hcl");
+    let edited = std::fs::read_to_string(&file)
+        .expect("read")
+        .replacen("CPUs", "CPUs_", 1);
+    std::fs::write(&file, edited).expect("write");
+    let out = build(&dir, &bin, &["--env", "prod", "--dry-run"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("is out of date with spec/hybrid.yaml; run `hybridc compile spec/` first"),
+        "{}",
+        text(&out.stderr)
+    );
+}
