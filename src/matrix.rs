@@ -8,13 +8,12 @@
 //! [`check_env`] before asking for output. Credential values never appear in any output, only
 //! the names of the environment variables that hold them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 use serde_json::json;
 
-use crate::hcl::Expr;
-use crate::model::{Arg, Args, Model, Source, Variable};
+use crate::model::{Model, Source};
 use crate::spec::PlatformName;
 
 /// The most jobs one GitLab `parallel:matrix` may create; larger matrices are split.
@@ -47,48 +46,23 @@ pub struct Job {
 /// One job per source of the model, sorted by OS, edition (none first), then platform in the
 /// order proxmox, vsphere, azure.
 pub fn jobs(model: &Model) -> Vec<Job> {
-    let credentials: BTreeMap<&str, &str> = model
-        .variables
-        .iter()
-        .filter_map(|v| credential(v).map(|env| (v.name.as_str(), env)))
-        .collect();
     let mut jobs: Vec<Job> = model
         .sources
         .iter()
-        .map(|source| {
-            let needed: BTreeSet<String> = variables_used(model, source)
-                .iter()
-                .filter_map(|v| credentials.get(v.as_str()).map(|env| (*env).to_owned()))
-                .collect();
-            Job {
-                id: format!("{}-{}", source.name, source.platform.as_str()),
-                os: source.os.clone(),
-                platform: source.platform,
-                edition: source.edition.clone(),
-                builder: source.component.name().to_owned(),
-                only: format!("{}.{}", build_name(model, source), source.selector()),
-                credentials: needed.into_iter().collect(),
-            }
+        .map(|source| Job {
+            id: format!("{}-{}", source.name, source.platform.as_str()),
+            os: source.os.clone(),
+            platform: source.platform,
+            edition: source.edition.clone(),
+            builder: source.component.name().to_owned(),
+            only: format!("{}.{}", build_name(model, source), source.selector()),
+            credentials: model.credentials(&[source]),
         })
         .collect();
     jobs.sort_by(|a, b| {
         (&a.os, &a.edition, a.platform, &a.id).cmp(&(&b.os, &b.edition, b.platform, &b.id))
     });
     jobs
-}
-
-/// The environment variable a credential variable reads (`env("NAME")` as its default).
-fn credential(variable: &Variable) -> Option<&str> {
-    if !variable.sensitive {
-        return None;
-    }
-    match &variable.default {
-        Expr::Call(function, args) if function == "env" => match args.as_slice() {
-            [Expr::String(name)] => Some(name),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// The name of the build that holds `source`: the one listing it, else the OS key.
@@ -99,88 +73,6 @@ fn build_name<'a>(model: &'a Model, source: &'a Source) -> &'a str {
         .iter()
         .find(|b| b.sources.contains(&reference))
         .map_or(source.os.as_str(), |b| b.name.as_str())
-}
-
-/// Every variable a build of `source` evaluates: in the source, in the provisioners and
-/// post-processors that run for it, and in the locals those refer to, transitively.
-fn variables_used(model: &Model, source: &Source) -> BTreeSet<String> {
-    let mut variables = BTreeSet::new();
-    let mut locals = BTreeSet::new();
-    args_references(&source.body, "var.", &mut variables);
-    args_references(&source.body, "local.", &mut locals);
-    let selector = source.selector();
-    let reference = format!("source.{selector}");
-    for build in model
-        .builds
-        .iter()
-        .filter(|b| b.sources.contains(&reference))
-    {
-        for step in build.provisioners.iter().chain(&build.post_processors) {
-            if step.only.is_empty() || step.only.contains(&selector) {
-                args_references(&step.body, "var.", &mut variables);
-                args_references(&step.body, "local.", &mut locals);
-            }
-        }
-    }
-    let mut pending: Vec<String> = locals.iter().cloned().collect();
-    while let Some(name) = pending.pop() {
-        let Some(local) = model.locals.iter().find(|l| l.name == name) else {
-            continue;
-        };
-        references(&local.value, "var.", &mut variables);
-        let mut found = BTreeSet::new();
-        references(&local.value, "local.", &mut found);
-        for name in found {
-            if locals.insert(name.clone()) {
-                pending.push(name);
-            }
-        }
-    }
-    variables
-}
-
-/// Collects the names after `prefix` (`var.` or `local.`) in every argument, nested blocks too.
-fn args_references(args: &Args, prefix: &str, out: &mut BTreeSet<String>) {
-    for arg in &args.0 {
-        match arg {
-            Arg::Attr { value, .. } => references(value, prefix, out),
-            Arg::Block { body, for_each, .. } => {
-                args_references(body, prefix, out);
-                if let Some(e) = for_each {
-                    references(e, prefix, out);
-                }
-            }
-        }
-    }
-}
-
-/// Collects the names after `prefix` in an expression, inside templates too; the same rule as
-/// [`Args::variables`], for any prefix.
-fn references(expr: &Expr, prefix: &str, out: &mut BTreeSet<String>) {
-    let mut scan = |text: &str| {
-        for (i, _) in text.match_indices(prefix) {
-            let before = text[..i].chars().next_back();
-            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
-                continue;
-            }
-            let name: String = text[i + prefix.len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-                .collect();
-            if !name.is_empty() {
-                out.insert(name);
-            }
-        }
-    };
-    match expr {
-        Expr::Traversal(text) | Expr::Template(text) => scan(text),
-        Expr::Heredoc { lines, .. } => lines.iter().for_each(|l| scan(l)),
-        Expr::Call(_, args) | Expr::List(args) => {
-            args.iter().for_each(|a| references(a, prefix, out));
-        }
-        Expr::Object(entries) => entries.iter().for_each(|(_, v)| references(v, prefix, out)),
-        Expr::Null | Expr::Bool(_) | Expr::Number(_) | Expr::Decimal(_) | Expr::String(_) => {}
-    }
 }
 
 /// Checks that `env` is one of the spec's environments.

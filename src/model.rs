@@ -87,14 +87,20 @@ impl Args {
 
     /// The variables (`var.<name>`) the arguments refer to, nested blocks included.
     pub fn variables(&self) -> BTreeSet<String> {
+        self.references("var.")
+    }
+
+    /// The names after `prefix` (`var.`, `local.`) the arguments refer to, nested blocks and
+    /// templates included.
+    pub fn references(&self, prefix: &str) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         for arg in &self.0 {
             match arg {
-                Arg::Attr { value, .. } => expr_variables(value, &mut out),
+                Arg::Attr { value, .. } => references(value, prefix, &mut out),
                 Arg::Block { body, for_each, .. } => {
-                    out.extend(body.variables());
+                    out.extend(body.references(prefix));
                     if let Some(e) = for_each {
-                        expr_variables(e, &mut out);
+                        references(e, prefix, &mut out);
                     }
                 }
             }
@@ -103,15 +109,15 @@ impl Args {
     }
 }
 
-/// Collects `var.<name>` references of an expression, inside templates too.
-fn expr_variables(expr: &Expr, out: &mut BTreeSet<String>) {
+/// Collects the names after `prefix` (`var.`, `local.`) in an expression, inside templates too.
+pub fn references(expr: &Expr, prefix: &str, out: &mut BTreeSet<String>) {
     let mut scan = |text: &str| {
-        for (i, _) in text.match_indices("var.") {
+        for (i, _) in text.match_indices(prefix) {
             let before = text[..i].chars().next_back();
             if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
                 continue;
             }
-            let name: String = text[i + 4..]
+            let name: String = text[i + prefix.len()..]
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
                 .collect();
@@ -123,8 +129,10 @@ fn expr_variables(expr: &Expr, out: &mut BTreeSet<String>) {
     match expr {
         Expr::Traversal(text) | Expr::Template(text) => scan(text),
         Expr::Heredoc { lines, .. } => lines.iter().for_each(|l| scan(l)),
-        Expr::Call(_, args) | Expr::List(args) => args.iter().for_each(|a| expr_variables(a, out)),
-        Expr::Object(entries) => entries.iter().for_each(|(_, v)| expr_variables(v, out)),
+        Expr::Call(_, args) | Expr::List(args) => {
+            args.iter().for_each(|a| references(a, prefix, out))
+        }
+        Expr::Object(entries) => entries.iter().for_each(|(_, v)| references(v, prefix, out)),
         Expr::Null | Expr::Bool(_) | Expr::Number(_) | Expr::Decimal(_) | Expr::String(_) => {}
     }
 }
@@ -180,6 +188,22 @@ pub struct Variable {
     pub file: FileKey,
     /// The spec node it comes from.
     pub origin: Origin,
+}
+
+impl Variable {
+    /// The environment variable a credential reads (its default is `env("NAME")`).
+    pub fn credential(&self) -> Option<&str> {
+        if !self.sensitive {
+            return None;
+        }
+        match &self.default {
+            Expr::Call(function, args) if function == "env" => match args.as_slice() {
+                [Expr::String(name)] => Some(name),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 /// A `source` block.
@@ -263,6 +287,54 @@ pub struct EnvFile {
     pub values: Vec<(String, Expr)>,
 }
 
+impl Model {
+    /// The environment variables behind the credentials a build of `sources` needs: in their
+    /// arguments, in the provisioners and post-processors of their builds that run for them,
+    /// and in the locals those refer to, transitively. Sorted, without duplicates.
+    pub fn credentials(&self, sources: &[&Source]) -> Vec<String> {
+        let mut variables = BTreeSet::new();
+        let mut locals = BTreeSet::new();
+        for source in sources {
+            variables.extend(source.body.references("var."));
+            locals.extend(source.body.references("local."));
+            let selector = source.selector();
+            let reference = format!("source.{selector}");
+            for build in self
+                .builds
+                .iter()
+                .filter(|b| b.sources.contains(&reference))
+            {
+                for step in build.provisioners.iter().chain(&build.post_processors) {
+                    if step.only.is_empty() || step.only.contains(&selector) {
+                        variables.extend(step.body.references("var."));
+                        locals.extend(step.body.references("local."));
+                    }
+                }
+            }
+        }
+        let mut pending: Vec<String> = locals.iter().cloned().collect();
+        while let Some(name) = pending.pop() {
+            for local in self.locals.iter().filter(|l| l.name == name) {
+                references(&local.value, "var.", &mut variables);
+                let mut found = BTreeSet::new();
+                references(&local.value, "local.", &mut found);
+                for next in found {
+                    if locals.insert(next.clone()) {
+                        pending.push(next);
+                    }
+                }
+            }
+        }
+        let names: BTreeSet<&str> = self
+            .variables
+            .iter()
+            .filter(|v| variables.contains(&v.name))
+            .filter_map(Variable::credential)
+            .collect();
+        names.into_iter().map(str::to_owned).collect()
+    }
+}
+
 /// Everything the emitter prints.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Model {
@@ -282,4 +354,26 @@ pub struct Model {
     pub builds: Vec<Build>,
     /// Environments.
     pub environments: Vec<EnvFile>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_references_in_templates_and_calls() {
+        let mut out = BTreeSet::new();
+        references(
+            &Expr::Call(
+                "merge".to_owned(),
+                vec![
+                    Expr::Traversal("local.a_vars".to_owned()),
+                    Expr::Template("${local.b}-${x.local.c}-${var.d}".to_owned()),
+                ],
+            ),
+            "local.",
+            &mut out,
+        );
+        assert_eq!(out.into_iter().collect::<Vec<_>>(), ["a_vars", "b"]);
+    }
 }

@@ -38,8 +38,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Sender};
 
 use crate::diagnostic::closest;
-use crate::hcl::Expr;
-use crate::model::{Arg, Args, Model, Source};
+use crate::model::{Model, Source};
 use crate::spec::PlatformName;
 
 /// Environment variables set for every `packer` process (see the module documentation).
@@ -346,7 +345,7 @@ pub fn select(model: &Model, out_dir: &Path, selection: &Selection) -> Result<Pl
         return Err(SelectError::NothingSelected);
     }
 
-    let credentials = credentials(model, &scope);
+    let credentials = model.credentials(&scope);
     Ok(Plan {
         env: selection.env.clone(),
         sources: scope
@@ -390,107 +389,6 @@ fn ordered_sources(model: &Model) -> Vec<&Source> {
             .unwrap_or((usize::MAX, *position))
     });
     sources.into_iter().map(|(_, s)| s).collect()
-}
-
-/// The environment variables behind the credentials that `sources` use: in their arguments,
-/// in the locals those refer to, and in the provisioners and post-processors of their builds
-/// that apply to them.
-fn credentials(model: &Model, sources: &[&Source]) -> Vec<String> {
-    let mut variables: BTreeSet<String> = BTreeSet::new();
-    let mut locals: BTreeSet<String> = BTreeSet::new();
-    for source in sources {
-        variables.extend(source.body.variables());
-        locals.extend(args_locals(&source.body));
-        let short = source.selector();
-        for build in model.builds.iter().filter(|b| b.name == source.os) {
-            for step in build.provisioners.iter().chain(&build.post_processors) {
-                if step.only.is_empty() || step.only.contains(&short) {
-                    variables.extend(step.body.variables());
-                    locals.extend(args_locals(&step.body));
-                }
-            }
-        }
-    }
-    // Locals may refer to variables and to other locals; follow them to the end.
-    let mut pending: Vec<String> = locals.iter().cloned().collect();
-    while let Some(name) = pending.pop() {
-        for local in model.locals.iter().filter(|l| l.name == name) {
-            variables.extend(expr_variables(&local.value));
-            let mut found = BTreeSet::new();
-            expr_locals(&local.value, &mut found);
-            for next in found {
-                if locals.insert(next.clone()) {
-                    pending.push(next);
-                }
-            }
-        }
-    }
-    let names: BTreeSet<String> = model
-        .variables
-        .iter()
-        .filter(|v| v.sensitive && variables.contains(&v.name))
-        .filter_map(|v| match &v.default {
-            Expr::Call(function, args) if function == "env" => match args.as_slice() {
-                [Expr::String(name)] => Some(name.clone()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    names.into_iter().collect()
-}
-
-/// The variables an expression refers to, by the model's own rule.
-fn expr_variables(expr: &Expr) -> BTreeSet<String> {
-    Args(vec![Arg::Attr {
-        name: String::new(),
-        value: expr.clone(),
-        origin: String::new(),
-    }])
-    .variables()
-}
-
-/// The locals (`local.<name>`) the arguments refer to, nested blocks included.
-fn args_locals(args: &Args) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for arg in &args.0 {
-        match arg {
-            Arg::Attr { value, .. } => expr_locals(value, &mut out),
-            Arg::Block { body, for_each, .. } => {
-                out.extend(args_locals(body));
-                if let Some(e) = for_each {
-                    expr_locals(e, &mut out);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Collects `local.<name>` references of an expression, inside templates too.
-fn expr_locals(expr: &Expr, out: &mut BTreeSet<String>) {
-    let mut scan = |text: &str| {
-        for (i, _) in text.match_indices("local.") {
-            let before = text[..i].chars().next_back();
-            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
-                continue;
-            }
-            let name: String = text[i + "local.".len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-                .collect();
-            if !name.is_empty() {
-                out.insert(name);
-            }
-        }
-    };
-    match expr {
-        Expr::Traversal(text) | Expr::Template(text) => scan(text),
-        Expr::Heredoc { lines, .. } => lines.iter().for_each(|l| scan(l)),
-        Expr::Call(_, args) | Expr::List(args) => args.iter().for_each(|a| expr_locals(a, out)),
-        Expr::Object(entries) => entries.iter().for_each(|(_, v)| expr_locals(v, out)),
-        Expr::Null | Expr::Bool(_) | Expr::Number(_) | Expr::Decimal(_) | Expr::String(_) => {}
-    }
 }
 
 /// The credential environment variables of `plan` that `env` reports unset or empty, in order.
@@ -1062,22 +960,6 @@ mod tests {
             error.to_string(),
             "unknown platform `aws`; expected `proxmox`, `vsphere` and `azure`"
         );
-    }
-
-    #[test]
-    fn finds_locals_in_templates_and_calls() {
-        let mut out = BTreeSet::new();
-        expr_locals(
-            &Expr::Call(
-                "merge".to_owned(),
-                vec![
-                    Expr::Traversal("local.a_vars".to_owned()),
-                    Expr::Template("${local.b}-${x.local.c}".to_owned()),
-                ],
-            ),
-            &mut out,
-        );
-        assert_eq!(out.into_iter().collect::<Vec<_>>(), ["a_vars", "b"]);
     }
 
     #[test]
