@@ -85,6 +85,247 @@ pub fn lower(
     Ok((model, l.warnings))
 }
 
+/// A platform setting that becomes a variable `<platform>_<name>`.
+struct Setting {
+    platform: PlatformName,
+    /// The variable's name after the platform, and the key of the environment override.
+    name: &'static str,
+    /// JSON pointer of the base value inside `platforms.<platform>`.
+    base: &'static str,
+    /// A node that must be present for the setting to exist (an optional output).
+    requires: Option<&'static str>,
+    kind: VarType,
+    description: &'static str,
+    /// A `{ env: NAME }` credential: a sensitive variable, never overridden.
+    credential: bool,
+}
+
+const fn setting(
+    platform: PlatformName,
+    name: &'static str,
+    base: &'static str,
+    kind: VarType,
+    description: &'static str,
+) -> Setting {
+    Setting {
+        platform,
+        name,
+        base,
+        requires: None,
+        kind,
+        description,
+        credential: false,
+    }
+}
+
+const fn secret(
+    platform: PlatformName,
+    name: &'static str,
+    description: &'static str,
+    base: &'static str,
+) -> Setting {
+    Setting {
+        credential: true,
+        ..setting(platform, name, base, VarType::String, description)
+    }
+}
+
+const fn output(
+    platform: PlatformName,
+    name: &'static str,
+    base: &'static str,
+    requires: &'static str,
+    kind: VarType,
+    description: &'static str,
+) -> Setting {
+    Setting {
+        requires: Some(requires),
+        ..setting(platform, name, base, kind, description)
+    }
+}
+
+use PlatformName::{Azure, Proxmox, Vsphere};
+use VarType::{Bool, ListString, String as Text};
+
+/// Every platform setting an environment may change, and every credential, in declaration
+/// order (variables are printed sorted by name).
+const SETTINGS: &[Setting] = &[
+    setting(Proxmox, "endpoint", "/endpoint", Text, "Proxmox API URL"),
+    setting(
+        Proxmox,
+        "username",
+        "/username",
+        Text,
+        "Proxmox API token ID (user@realm!token)",
+    ),
+    secret(Proxmox, "token", "Proxmox API token secret", "/token"),
+    setting(
+        Proxmox,
+        "insecure_skip_tls_verify",
+        "/insecure_skip_tls_verify",
+        Bool,
+        "Skip TLS verification of the Proxmox API",
+    ),
+    setting(
+        Proxmox,
+        "node",
+        "/node",
+        Text,
+        "Proxmox node the VM is built on",
+    ),
+    setting(
+        Proxmox,
+        "vm_storage_pool",
+        "/vm_storage_pool",
+        Text,
+        "Storage pool for VM disks",
+    ),
+    setting(
+        Proxmox,
+        "iso_storage_pool",
+        "/iso_storage_pool",
+        Text,
+        "Storage pool for ISO images",
+    ),
+    setting(
+        Proxmox,
+        "bridge",
+        "/bridge",
+        Text,
+        "Network bridge of the VM",
+    ),
+    setting(
+        Proxmox,
+        "vlan_tag",
+        "/vlan_tag",
+        Text,
+        "VLAN tag of the VM's network adapter",
+    ),
+    setting(Vsphere, "endpoint", "/endpoint", Text, "vCenter server"),
+    setting(Vsphere, "username", "/username", Text, "vCenter user"),
+    secret(Vsphere, "password", "vCenter password", "/password"),
+    setting(
+        Vsphere,
+        "insecure_connection",
+        "/insecure_connection",
+        Bool,
+        "Skip TLS verification of vCenter",
+    ),
+    setting(
+        Vsphere,
+        "datacenter",
+        "/datacenter",
+        Text,
+        "vSphere datacenter",
+    ),
+    setting(Vsphere, "cluster", "/cluster", Text, "vSphere cluster"),
+    setting(Vsphere, "host", "/host", Text, "ESXi host"),
+    setting(
+        Vsphere,
+        "datastore",
+        "/datastore",
+        Text,
+        "Datastore of the VM",
+    ),
+    setting(
+        Vsphere,
+        "folder",
+        "/folder",
+        Text,
+        "VM folder of the templates",
+    ),
+    setting(
+        Vsphere,
+        "resource_pool",
+        "/resource_pool",
+        Text,
+        "Resource pool",
+    ),
+    setting(Vsphere, "network", "/network", Text, "Port group of the VM"),
+    output(
+        Vsphere,
+        "content_library",
+        "/output/content_library/library",
+        "/output/content_library",
+        Text,
+        "Content library the VM is imported into",
+    ),
+    secret(
+        Azure,
+        "client_id",
+        "Service principal client ID",
+        "/client_id",
+    ),
+    secret(
+        Azure,
+        "client_secret",
+        "Service principal secret",
+        "/client_secret",
+    ),
+    secret(Azure, "tenant_id", "Tenant ID", "/tenant_id"),
+    secret(
+        Azure,
+        "subscription_id",
+        "Subscription ID",
+        "/subscription_id",
+    ),
+    setting(
+        Azure,
+        "location",
+        "/location",
+        Text,
+        "Azure region of the build VM",
+    ),
+    setting(
+        Azure,
+        "build_resource_group",
+        "/build_resource_group",
+        Text,
+        "Existing resource group to build in",
+    ),
+    setting(Azure, "vm_size", "/vm_size", Text, "Size of the build VM"),
+    output(
+        Azure,
+        "managed_image_resource_group",
+        "/output/managed_image/resource_group",
+        "/output/managed_image",
+        Text,
+        "Resource group of the managed images",
+    ),
+    output(
+        Azure,
+        "gallery_resource_group",
+        "/output/gallery/resource_group",
+        "/output/gallery",
+        Text,
+        "Resource group of the Shared Image Gallery",
+    ),
+    output(
+        Azure,
+        "gallery_name",
+        "/output/gallery/name",
+        "/output/gallery",
+        Text,
+        "Shared Image Gallery",
+    ),
+    output(
+        Azure,
+        "gallery_version",
+        "/output/gallery/version",
+        "/output/gallery",
+        Text,
+        "Image version published to the gallery",
+    ),
+    output(
+        Azure,
+        "replication_regions",
+        "/output/gallery/replication_regions",
+        "/output/gallery",
+        ListString,
+        "Regions the image version is replicated to",
+    ),
+];
+
 /// One environment's value of a variable: `(environment, value, origin)`.
 type Override = (String, Expr, String);
 
@@ -270,378 +511,84 @@ impl Lowerer<'_> {
         }
     }
 
-    /// A platform setting an environment may change: a variable whose default is the base
-    /// value, with each environment's value. Registered only when the base or an environment
-    /// sets it.
-    #[allow(clippy::too_many_arguments)]
-    fn setting(
-        &mut self,
-        platform: PlatformName,
-        field: &str,
-        kind: VarType,
-        description: &str,
-        base: Option<Expr>,
-        base_origin: &str,
-        overrides: Vec<(String, Option<Expr>)>,
-    ) {
-        let overrides: Vec<(String, Expr, String)> = overrides
-            .into_iter()
-            .filter_map(|(env, value)| {
-                let origin = ptr(&["environments", &env, "platforms", platform.as_str(), field]);
-                value.map(|v| (env, v, origin))
-            })
-            .collect();
-        if base.is_none() && overrides.is_empty() {
-            return;
-        }
-        self.candidate(
-            Variable {
-                name: format!("{}_{field}", platform.as_str()),
-                kind,
-                description: description.to_owned(),
-                default: base.unwrap_or(Expr::Null),
-                sensitive: false,
-                file: FileKey::Platform(platform),
-                origin: base_origin.to_owned(),
-            },
-            overrides,
-        );
-    }
-
+    /// Declares the platform settings an environment may change, from [`SETTINGS`]: a variable
+    /// whose default is the base value, with each environment's value. Only settings the base
+    /// or an environment sets become candidates. Credentials become sensitive variables.
     fn declare_platforms(&mut self) {
         let spec = self.spec;
-        let envs = &spec.environments;
-        let ov =
-            |f: &dyn Fn(&crate::spec::Environment) -> Option<Expr>| -> Vec<(String, Option<Expr>)> {
-                envs.iter()
-                    .map(|(name, env)| (name.clone(), f(env)))
-                    .collect()
+        // The typed spec as JSON holds serde's defaults, so every setting can be read by path.
+        let platforms = serde_json::to_value(&spec.platforms).unwrap_or(Json::Null);
+        for setting in SETTINGS {
+            let name = setting.platform.as_str();
+            let Some(base_platform) = platforms.get(name).filter(|p| !p.is_null()) else {
+                continue;
             };
-        let txt = |v: &Option<String>| v.as_deref().map(s);
-        if let Some(p) = &spec.platforms.proxmox {
-            let at = |f: &str| ptr(&["platforms", "proxmox", f]);
-            let pv = PlatformName::Proxmox;
-            let o =
-                |env: &crate::spec::Environment| env.platforms.proxmox.clone().unwrap_or_default();
-            self.setting(
-                pv,
-                "endpoint",
-                VarType::String,
-                "Proxmox API URL",
-                Some(s(&p.endpoint)),
-                &at("endpoint"),
-                ov(&|e| txt(&o(e).endpoint)),
-            );
-            self.setting(
-                pv,
-                "username",
-                VarType::String,
-                "Proxmox API token ID (user@realm!token)",
-                Some(s(&p.username)),
-                &at("username"),
-                ov(&|e| txt(&o(e).username)),
-            );
-            self.credential(
-                "proxmox_token",
-                FileKey::Platform(pv),
-                &p.token,
-                "Proxmox API token secret",
-                &at("token"),
-            );
-            self.setting(
-                pv,
-                "insecure_skip_tls_verify",
-                VarType::Bool,
-                "Skip TLS verification of the Proxmox API",
-                Some(Expr::Bool(p.insecure_skip_tls_verify)),
-                &at("insecure_skip_tls_verify"),
-                ov(&|e| o(e).insecure_skip_tls_verify.map(Expr::Bool)),
-            );
-            self.setting(
-                pv,
-                "node",
-                VarType::String,
-                "Proxmox node the VM is built on",
-                Some(s(&p.node)),
-                &at("node"),
-                ov(&|e| txt(&o(e).node)),
-            );
-            self.setting(
-                pv,
-                "vm_storage_pool",
-                VarType::String,
-                "Storage pool for VM disks",
-                Some(s(&p.vm_storage_pool)),
-                &at("vm_storage_pool"),
-                ov(&|e| txt(&o(e).vm_storage_pool)),
-            );
-            self.setting(
-                pv,
-                "iso_storage_pool",
-                VarType::String,
-                "Storage pool for ISO images",
-                Some(s(&p.iso_storage_pool)),
-                &at("iso_storage_pool"),
-                ov(&|e| txt(&o(e).iso_storage_pool)),
-            );
-            self.setting(
-                pv,
-                "bridge",
-                VarType::String,
-                "Network bridge of the VM",
-                Some(s(&p.bridge)),
-                &at("bridge"),
-                ov(&|e| txt(&o(e).bridge)),
-            );
-            self.setting(
-                pv,
-                "vlan_tag",
-                VarType::String,
-                "VLAN tag of the VM's network adapter",
-                p.vlan_tag.map(|v| s(&v.to_string())),
-                &at("vlan_tag"),
-                ov(&|e| o(e).vlan_tag.map(|v| s(&v.to_string()))),
-            );
-        }
-        if let Some(p) = &spec.platforms.vsphere {
-            let at = |f: &str| ptr(&["platforms", "vsphere", f]);
-            let pv = PlatformName::Vsphere;
-            let o =
-                |env: &crate::spec::Environment| env.platforms.vsphere.clone().unwrap_or_default();
-            self.setting(
-                pv,
-                "endpoint",
-                VarType::String,
-                "vCenter server",
-                Some(s(&p.endpoint)),
-                &at("endpoint"),
-                ov(&|e| txt(&o(e).endpoint)),
-            );
-            self.setting(
-                pv,
-                "username",
-                VarType::String,
-                "vCenter user",
-                Some(s(&p.username)),
-                &at("username"),
-                ov(&|e| txt(&o(e).username)),
-            );
-            self.credential(
-                "vsphere_password",
-                FileKey::Platform(pv),
-                &p.password,
-                "vCenter password",
-                &at("password"),
-            );
-            self.setting(
-                pv,
-                "insecure_connection",
-                VarType::Bool,
-                "Skip TLS verification of vCenter",
-                Some(Expr::Bool(p.insecure_connection)),
-                &at("insecure_connection"),
-                ov(&|e| o(e).insecure_connection.map(Expr::Bool)),
-            );
-            self.setting(
-                pv,
-                "datacenter",
-                VarType::String,
-                "vSphere datacenter",
-                Some(s(&p.datacenter)),
-                &at("datacenter"),
-                ov(&|e| txt(&o(e).datacenter)),
-            );
-            self.setting(
-                pv,
-                "cluster",
-                VarType::String,
-                "vSphere cluster",
-                txt(&p.cluster),
-                &at("cluster"),
-                ov(&|e| txt(&o(e).cluster)),
-            );
-            self.setting(
-                pv,
-                "host",
-                VarType::String,
-                "ESXi host",
-                txt(&p.host),
-                &at("host"),
-                ov(&|e| txt(&o(e).host)),
-            );
-            self.setting(
-                pv,
-                "datastore",
-                VarType::String,
-                "Datastore of the VM",
-                Some(s(&p.datastore)),
-                &at("datastore"),
-                ov(&|e| txt(&o(e).datastore)),
-            );
-            self.setting(
-                pv,
-                "folder",
-                VarType::String,
-                "VM folder of the templates",
-                txt(&p.folder),
-                &at("folder"),
-                ov(&|e| txt(&o(e).folder)),
-            );
-            self.setting(
-                pv,
-                "resource_pool",
-                VarType::String,
-                "Resource pool",
-                txt(&p.resource_pool),
-                &at("resource_pool"),
-                ov(&|e| txt(&o(e).resource_pool)),
-            );
-            self.setting(
-                pv,
-                "network",
-                VarType::String,
-                "Port group of the VM",
-                Some(s(&p.network)),
-                &at("network"),
-                ov(&|e| txt(&o(e).network)),
-            );
-            if let Some(library) = &p.output.content_library {
-                self.setting(
-                    pv,
-                    "content_library",
-                    VarType::String,
-                    "Content library the VM is imported into",
-                    Some(s(&library.library)),
-                    &ptr(&[
-                        "platforms",
-                        "vsphere",
-                        "output",
-                        "content_library",
-                        "library",
-                    ]),
-                    ov(&|e| txt(&o(e).content_library)),
-                );
+            if let Some(parent) = setting.requires
+                && base_platform.pointer(parent).is_none_or(Json::is_null)
+            {
+                continue;
             }
-        }
-        if let Some(p) = &spec.platforms.azure {
-            let at = |f: &str| ptr(&["platforms", "azure", f]);
-            let pv = PlatformName::Azure;
-            let o =
-                |env: &crate::spec::Environment| env.platforms.azure.clone().unwrap_or_default();
-            self.credential(
-                "azure_client_id",
-                FileKey::Platform(pv),
-                &p.client_id,
-                "Service principal client ID",
-                &at("client_id"),
-            );
-            self.credential(
-                "azure_client_secret",
-                FileKey::Platform(pv),
-                &p.client_secret,
-                "Service principal secret",
-                &at("client_secret"),
-            );
-            self.credential(
-                "azure_tenant_id",
-                FileKey::Platform(pv),
-                &p.tenant_id,
-                "Tenant ID",
-                &at("tenant_id"),
-            );
-            self.credential(
-                "azure_subscription_id",
-                FileKey::Platform(pv),
-                &p.subscription_id,
-                "Subscription ID",
-                &at("subscription_id"),
-            );
-            self.setting(
-                pv,
-                "location",
-                VarType::String,
-                "Azure region of the build VM",
-                txt(&p.location),
-                &at("location"),
-                ov(&|e| txt(&o(e).location)),
-            );
-            self.setting(
-                pv,
-                "build_resource_group",
-                VarType::String,
-                "Existing resource group to build in",
-                txt(&p.build_resource_group),
-                &at("build_resource_group"),
-                ov(&|e| txt(&o(e).build_resource_group)),
-            );
-            self.setting(
-                pv,
-                "vm_size",
-                VarType::String,
-                "Size of the build VM",
-                Some(s(&p.vm_size)),
-                &at("vm_size"),
-                ov(&|e| txt(&o(e).vm_size)),
-            );
-            if let Some(image) = &p.output.managed_image {
-                self.setting(
-                    pv,
-                    "managed_image_resource_group",
-                    VarType::String,
-                    "Resource group of the managed images",
-                    Some(s(&image.resource_group)),
-                    &ptr(&[
-                        "platforms",
-                        "azure",
-                        "output",
-                        "managed_image",
-                        "resource_group",
-                    ]),
-                    ov(&|e| txt(&o(e).managed_image_resource_group)),
-                );
+            let base_origin = format!("/platforms/{name}{}", setting.base);
+            let variable = format!("{name}_{}", setting.name);
+            if setting.credential {
+                if let Some(env) = base_platform
+                    .pointer(setting.base)
+                    .and_then(|c| c.get("env"))
+                    .and_then(Json::as_str)
+                {
+                    let credential = Credential {
+                        env: env.to_owned(),
+                    };
+                    let file = FileKey::Platform(setting.platform);
+                    self.credential(
+                        &variable,
+                        file,
+                        &credential,
+                        setting.description,
+                        &base_origin,
+                    );
+                }
+                continue;
             }
-            if let Some(g) = &p.output.gallery {
-                let gat = |f: &str| ptr(&["platforms", "azure", "output", "gallery", f]);
-                self.setting(
-                    pv,
-                    "gallery_resource_group",
-                    VarType::String,
-                    "Resource group of the Shared Image Gallery",
-                    Some(s(&g.resource_group)),
-                    &gat("resource_group"),
-                    ov(&|e| txt(&o(e).gallery_resource_group)),
-                );
-                self.setting(
-                    pv,
-                    "gallery_name",
-                    VarType::String,
-                    "Shared Image Gallery",
-                    Some(s(&g.name)),
-                    &gat("name"),
-                    ov(&|e| txt(&o(e).gallery_name)),
-                );
-                self.setting(
-                    pv,
-                    "gallery_version",
-                    VarType::String,
-                    "Image version published to the gallery",
-                    Some(s(&g.version)),
-                    &gat("version"),
-                    ov(&|e| txt(&o(e).gallery_version)),
-                );
-                let regions = |r: &Vec<String>| Expr::List(r.iter().map(|x| s(x)).collect());
-                let base =
-                    (!g.replication_regions.is_empty()).then(|| regions(&g.replication_regions));
-                self.setting(
-                    pv,
-                    "replication_regions",
-                    VarType::ListString,
-                    "Regions the image version is replicated to",
-                    base,
-                    &gat("replication_regions"),
-                    ov(&|e| o(e).replication_regions.as_ref().map(regions)),
-                );
+            let value = |json: Option<&Json>| -> Option<Expr> {
+                match json? {
+                    Json::Null => None,
+                    // A VLAN tag is a number in the spec and a string to the plugin.
+                    Json::Number(n) if setting.kind == VarType::String => Some(s(&n.to_string())),
+                    other => Some(literal(other)),
+                }
+            };
+            // An empty base list (no replication regions) is the same as none.
+            let base = value(base_platform.pointer(setting.base))
+                .filter(|e| !matches!(e, Expr::List(l) if l.is_empty()));
+            let overrides: Vec<Override> = spec
+                .environments
+                .iter()
+                .filter_map(|(env, e)| {
+                    let over = serde_json::to_value(&e.platforms).ok()?;
+                    let found = value(over.get(name)?.get(setting.name))?;
+                    Some((
+                        env.clone(),
+                        found,
+                        ptr(&["environments", env, "platforms", name, setting.name]),
+                    ))
+                })
+                .collect();
+            if base.is_none() && overrides.is_empty() {
+                continue;
             }
+            self.candidate(
+                Variable {
+                    name: variable,
+                    kind: setting.kind,
+                    description: setting.description.to_owned(),
+                    default: base.unwrap_or(Expr::Null),
+                    sensitive: false,
+                    file: FileKey::Platform(setting.platform),
+                    origin: base_origin,
+                },
+                overrides,
+            );
         }
     }
 
