@@ -10,7 +10,7 @@ use std::path::{Component as PathComponent, Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::catalogue::{self, BlockSchema, Component};
+use crate::catalogue::{self, Argument, BlockSchema, Component};
 use crate::diagnostic::{self, Diagnostic, Span, did_you_mean};
 use crate::spec::{
     BuilderKind, Family, Installer, Options, Os, PlatformName, SeedChannel, Spec, Step,
@@ -1150,7 +1150,6 @@ impl Checker<'_, '_> {
             let mut tokens = at.to_vec();
             tokens.push(name);
             let key = self.key_span(&tokens);
-            let value_span = self.at(&tokens).value;
             if SECRET_ARGUMENTS.contains(&name.as_str()) {
                 self.push(
                     Diagnostic::error(
@@ -1173,35 +1172,7 @@ impl Checker<'_, '_> {
                     ));
                     continue;
                 }
-                if argument.deprecated {
-                    self.push(
-                        Diagnostic::warning(
-                            "hybridc::spec::deprecated-option",
-                            format!("`{name}` is deprecated in {} {version}", component.name()),
-                            key,
-                            "deprecated",
-                        )
-                        .with_optional_help(
-                            argument
-                                .replaced_by
-                                .as_ref()
-                                .map(|r| format!("use `{r}` instead")),
-                        ),
-                    );
-                }
-                if !catalogue::fits(&argument.kind, value) {
-                    self.push(Diagnostic::error(
-                        "hybridc::spec::wrong-type",
-                        format!(
-                            "`{name}` of {} must be {}, found {}",
-                            component.name(),
-                            catalogue::describe(&argument.kind),
-                            describe(value)
-                        ),
-                        value_span,
-                        format!("expected {}", catalogue::describe(&argument.kind)),
-                    ));
-                }
+                self.argument(name, argument, value, &tokens, component);
                 continue;
             }
             if let Some(block) = schema.blocks.get(name) {
@@ -1223,6 +1194,52 @@ impl Checker<'_, '_> {
                 )
                 .with_optional_help(did_you_mean(name, candidates)),
             );
+        }
+    }
+
+    /// A catalogued argument given through `options`: a warning when it is deprecated, an error
+    /// when the literal does not fit its type. `shown` is its name as the user reads it.
+    fn argument(
+        &mut self,
+        shown: &str,
+        argument: &Argument,
+        value: &Value,
+        at: &[&str],
+        component: Component,
+    ) {
+        let version = component
+            .schema()
+            .plugin_version
+            .as_deref()
+            .unwrap_or("pinned");
+        if argument.deprecated {
+            self.push(
+                Diagnostic::warning(
+                    "hybridc::spec::deprecated-option",
+                    format!("`{shown}` is deprecated in {} {version}", component.name()),
+                    self.key_span(at),
+                    "deprecated",
+                )
+                .with_optional_help(
+                    argument
+                        .replaced_by
+                        .as_ref()
+                        .map(|r| format!("use `{r}` instead")),
+                ),
+            );
+        }
+        if !catalogue::fits(&argument.kind, value) {
+            self.push(Diagnostic::error(
+                "hybridc::spec::wrong-type",
+                format!(
+                    "`{shown}` of {} must be {}, found {}",
+                    component.name(),
+                    catalogue::describe(&argument.kind),
+                    describe(value)
+                ),
+                self.at(at).value,
+                format!("expected {}", catalogue::describe(&argument.kind)),
+            ));
         }
     }
 
@@ -1298,35 +1315,7 @@ impl Checker<'_, '_> {
                 let mut tokens = base.clone();
                 tokens.push(arg);
                 if let Some(argument) = block.arguments.get(arg) {
-                    if argument.deprecated {
-                        self.push(
-                            Diagnostic::warning(
-                                "hybridc::spec::deprecated-option",
-                                format!("`{name}.{arg}` is deprecated in {}", component.name()),
-                                self.key_span(&tokens),
-                                "deprecated",
-                            )
-                            .with_optional_help(
-                                argument
-                                    .replaced_by
-                                    .as_ref()
-                                    .map(|r| format!("use `{r}` instead")),
-                            ),
-                        );
-                    }
-                    if !catalogue::fits(&argument.kind, v) {
-                        self.push(Diagnostic::error(
-                            "hybridc::spec::wrong-type",
-                            format!(
-                                "`{name}.{arg}` of {} must be {}, found {}",
-                                component.name(),
-                                catalogue::describe(&argument.kind),
-                                describe(v)
-                            ),
-                            self.at(&tokens).value,
-                            format!("expected {}", catalogue::describe(&argument.kind)),
-                        ));
-                    }
+                    self.argument(&format!("{name}.{arg}"), argument, v, &tokens, component);
                 } else if let Some(inner) = block.blocks.get(arg) {
                     self.block(arg, inner, v, &tokens, component);
                 } else {
