@@ -17,7 +17,7 @@ use crate::hcl::{Expr, escape_string};
 use crate::model::{
     Arg, Args, Build, EnvFile, FileKey, Local, Model, Plugin, Source, Step, VarType, Variable,
 };
-use crate::semantic::{builder_of, component};
+use crate::semantic::{builder_of, component, iso_platforms};
 use crate::spec::{
     BuilderKind, Credential, Family, Firmware, Hardware, Installer, Iso, Os, PlatformName,
     SeedChannel, Spec, Step as SpecStep, VsphereTemplate,
@@ -687,7 +687,7 @@ impl Lowerer<'_> {
     /// The installer inputs shared by every source of a Linux OS, as a local value.
     fn seed_local(&mut self, name: &str, os: &Os, model: &mut Model) -> Option<String> {
         os.installer?;
-        if os.family != Family::Linux || !self.needs_installer(os) {
+        if os.family != Family::Linux || iso_platforms(self.spec, os).is_empty() {
             return None;
         }
         let locale = self.locale(os);
@@ -844,13 +844,6 @@ impl Lowerer<'_> {
             ("gateway".into(), gateway),
             ("dns".into(), dns),
         ])
-    }
-
-    fn needs_installer(&self, os: &Os) -> bool {
-        os.platforms.iter().any(|p| {
-            matches!(p, PlatformName::Proxmox | PlatformName::Vsphere)
-                && builder_of(self.spec, os, *p) == BuilderKind::Iso
-        })
     }
 
     fn channel(&self, os: &Os) -> SeedChannel {

@@ -99,6 +99,22 @@ pub fn builder_of(spec: &Spec, os: &Os, platform: PlatformName) -> BuilderKind {
     }
 }
 
+/// The configured platforms an OS is installed on from an ISO (with its installer), in the
+/// OS's order. Azure starts from a Marketplace image and is never among them.
+pub fn iso_platforms(spec: &Spec, os: &Os) -> Vec<PlatformName> {
+    let p = &spec.platforms;
+    os.platforms
+        .iter()
+        .copied()
+        .filter(|platform| match platform {
+            PlatformName::Proxmox => p.proxmox.is_some(),
+            PlatformName::Vsphere => p.vsphere.is_some(),
+            PlatformName::Azure => false,
+        })
+        .filter(|platform| builder_of(spec, os, *platform) == BuilderKind::Iso)
+        .collect()
+}
+
 /// Arguments that carry secrets: never accepted through `options`.
 const SECRET_ARGUMENTS: &[&str] = &[
     "password",
@@ -466,7 +482,7 @@ impl Checker<'_, '_> {
             }
             if os.installer == Some(Installer::Preseed)
                 && os.seed.unwrap_or(spec.defaults.seed) == SeedChannel::Cd
-                && self.installs_from_iso(os)
+                && !iso_platforms(spec, os).is_empty()
             {
                 let span = match os.seed {
                     Some(_) => self.at(&["oses", name, "seed"]).value,
@@ -488,26 +504,9 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn installs_from_iso(&self, os: &Os) -> bool {
-        os.platforms.iter().any(|p| {
-            *p != PlatformName::Azure
-                && self.configured(*p)
-                && builder_of(self.cx.spec, os, *p) == BuilderKind::Iso
-        })
-    }
-
     fn installer(&mut self, name: &str, os: &Os) {
         let spec = self.cx.spec;
-        let iso_platforms: Vec<PlatformName> = os
-            .platforms
-            .iter()
-            .copied()
-            .filter(|p| {
-                *p != PlatformName::Azure
-                    && self.configured(*p)
-                    && builder_of(spec, os, *p) == BuilderKind::Iso
-            })
-            .collect();
+        let iso_platforms = iso_platforms(spec, os);
         match os.installer {
             Some(installer) if installer.family() != os.family => {
                 self.push(
@@ -1100,13 +1099,7 @@ impl Checker<'_, '_> {
         let iso_oses: Vec<(&String, &Os)> = spec
             .oses
             .iter()
-            .filter(|(_, os)| {
-                os.platforms.iter().any(|p| {
-                    *p != PlatformName::Azure
-                        && self.configured(*p)
-                        && builder_of(spec, os, *p) == BuilderKind::Iso
-                })
-            })
+            .filter(|(_, os)| !iso_platforms(spec, os).is_empty())
             .collect();
         let Some((first, _)) = iso_oses.first() else {
             return;
