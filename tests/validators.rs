@@ -12,7 +12,7 @@
 //! | Ubuntu `meta-data` | parses as YAML (into a mapping, as cloud-init's NoCloud needs) |
 //! | Rocky `ks` | `ksvalidator -v RHEL9` (PyPI `pykickstart`) |
 //! | Debian `preseed` | `debconf-set-selections --checkonly` (Debian `debconf`), with empty stderr: it exits 0 on lines it skips |
-//! | Windows `autounattend` | `xmllint --noout` (Debian `libxml2-utils`); exactly one image selection, `/IMAGE/NAME` with the edition's image name |
+//! | Windows `autounattend` | `xmllint --noout` (Debian `libxml2-utils`); exactly one image selection, `/IMAGE/NAME` with the edition's image name; the partition layout of the case's firmware (MBR with one active partition, or GPT with EFI and MSR) and `InstallTo` on its Windows partition; the static network command; Setup's length limits on first-logon commands and the computer name |
 //! | `scripts/linux/*.sh` | `shellcheck` (Debian `shellcheck`) |
 //! | `ansible/linux.yml`, `ansible/windows.yml` | `ansible-playbook --syntax-check` with `ANSIBLE_CONFIG=ansible/ansible.cfg` (PyPI `ansible`, which bundles `ansible.windows`) |
 //! | `ansible/` | `ansible-lint --profile production --strict` (PyPI `ansible-lint`) |
@@ -417,7 +417,7 @@ fn debian_preseed_passes_debconf_set_selections_checkonly() {
 /// The image each Windows case must select, as `tests/installers.rs` passes it in `image_name`.
 fn expected_image_name(case: &str) -> Option<&'static str> {
     match case {
-        "standard-proxmox" => Some("Windows Server 2022 SERVERSTANDARD"),
+        "standard-proxmox" | "standard-proxmox-bios" => Some("Windows Server 2022 SERVERSTANDARD"),
         "datacenter-vsphere" => Some("Windows Server 2022 SERVERDATACENTER"),
         _ => None,
     }
@@ -604,4 +604,465 @@ fn ansible_lint_passes_production_profile() {
         );
         assert_no_problems(check, &[describe(&line, &out)]);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Windows: partitions, static network, first-logon commands, computer name
+// ---------------------------------------------------------------------------------------------
+
+/// The static network of a Windows case, as `windows_cases` in `tests/installers.rs` passes it
+/// (the address split into address and prefix length).
+struct WindowsNetwork {
+    address: &'static str,
+    prefix: &'static str,
+    gateway: &'static str,
+    dns: &'static [&'static str],
+}
+
+/// What a Windows case of `tests/installers.rs` passes, as far as the checks below need it.
+struct WindowsCase {
+    firmware: &'static str,
+    computer_name: &'static str,
+    /// `None` for DHCP.
+    network: Option<WindowsNetwork>,
+}
+
+fn windows_case(case: &str) -> Option<WindowsCase> {
+    match case {
+        "standard-proxmox" => Some(WindowsCase {
+            firmware: "uefi",
+            computer_name: "WIN2022-STD",
+            network: None,
+        }),
+        "datacenter-vsphere" => Some(WindowsCase {
+            firmware: "uefi",
+            computer_name: "WIN2022-DC",
+            network: Some(WindowsNetwork {
+                address: "192.0.2.10",
+                prefix: "24",
+                gateway: "192.0.2.1",
+                dns: &["192.0.2.53", "198.51.100.53"],
+            }),
+        }),
+        "standard-proxmox-bios" => Some(WindowsCase {
+            firmware: "bios",
+            computer_name: "WIN2022-STD-BIO",
+            network: None,
+        }),
+        _ => None,
+    }
+}
+
+/// Every rendered answer file (without its XML comments) with its case; a case that
+/// `windows_case` does not know is a problem.
+fn windows_renders(problems: &mut Vec<String>) -> Vec<(String, String, WindowsCase)> {
+    let mut renders = Vec::new();
+    for path in golden_files_named("autounattend") {
+        let name = rel(&path);
+        let case = case_of(&path);
+        match windows_case(&case) {
+            Some(expected) => renders.push((name, without_comments(&read(&path)), expected)),
+            None => problems.push(format!(
+                "{name}: unknown case {case:?}: add it to windows_case()"
+            )),
+        }
+    }
+    renders
+}
+
+/// `text` without `<!-- ... -->` comments, so that only elements are looked at.
+fn without_comments(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("<!--") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("-->") {
+            Some(end) => rest = &rest[start + end + 3..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every `<tag ...>body</tag>` in `text` (not nested in one another): its attributes and body.
+/// `<CreatePartition` does not match `<CreatePartitions>`.
+fn elements<'a>(text: &'a str, tag: &str) -> Vec<(&'a str, &'a str)> {
+    let open = format!("<{tag}");
+    let close = format!("</{tag}>");
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(i) = text[at..].find(&open) {
+        let after_name = at + i + open.len();
+        let rest = &text[after_name..];
+        if !rest.starts_with(['>', ' ', '\t', '\r', '\n']) {
+            at = after_name;
+            continue;
+        }
+        let Some(gt) = rest.find('>') else { break };
+        let body_start = after_name + gt + 1;
+        let Some(len) = text[body_start..].find(&close) else {
+            break;
+        };
+        found.push((&rest[..gt], &text[body_start..body_start + len]));
+        at = body_start + len + close.len();
+    }
+    found
+}
+
+/// The unescaped, trimmed text of the first `<tag>` in `text`.
+fn child(text: &str, tag: &str) -> Option<String> {
+    elements(text, tag)
+        .first()
+        .map(|(_, body)| xml_unescape(body.trim()))
+}
+
+/// One partition of disk 0 as the answer file has Setup create and format it.
+#[derive(Debug, Default)]
+struct Partition {
+    /// The `PartitionID` Setup gives it: its `Order` among the created (primary) partitions.
+    id: u32,
+    kind: String,
+    extend: bool,
+    format: Option<String>,
+    label: Option<String>,
+    active: bool,
+    letter: Option<String>,
+}
+
+/// The partitions of the single wiped disk 0 and the `InstallTo` partition of disk 0.
+fn disk_layout(text: &str) -> Result<(Vec<Partition>, u32), String> {
+    let disks = elements(text, "Disk");
+    let [(_, disk)] = disks.as_slice() else {
+        return Err(format!("want exactly one <Disk>, found {}", disks.len()));
+    };
+    if child(disk, "DiskID").as_deref() != Some("0")
+        || child(disk, "WillWipeDisk").as_deref() != Some("true")
+    {
+        return Err("the disk is not disk 0 with WillWipeDisk true".into());
+    }
+    let number = |text: &str, tag: &str| -> Result<u32, String> {
+        child(text, tag)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| format!("no numeric <{tag}> in {text:?}"))
+    };
+    let mut partitions = Vec::new();
+    for (_, create) in elements(disk, "CreatePartition") {
+        partitions.push(Partition {
+            id: number(create, "Order")?,
+            kind: child(create, "Type").unwrap_or_default(),
+            extend: child(create, "Extend").as_deref() == Some("true"),
+            ..Partition::default()
+        });
+    }
+    let orders: Vec<u32> = partitions.iter().map(|p| p.id).collect();
+    if orders != (1..=partitions.len() as u32).collect::<Vec<_>>() {
+        return Err(format!("partition orders are not 1, 2, ...: {orders:?}"));
+    }
+    for (_, modify) in elements(disk, "ModifyPartition") {
+        let id = number(modify, "PartitionID")?;
+        let Some(partition) = partitions.iter_mut().find(|p| p.id == id) else {
+            return Err(format!(
+                "ModifyPartition of PartitionID {id}, which is not created"
+            ));
+        };
+        partition.format = child(modify, "Format");
+        partition.label = child(modify, "Label");
+        partition.active = child(modify, "Active").as_deref() == Some("true");
+        partition.letter = child(modify, "Letter");
+    }
+    let install = elements(text, "InstallTo");
+    let [(_, install)] = install.as_slice() else {
+        return Err(format!(
+            "want exactly one <InstallTo>, found {}",
+            install.len()
+        ));
+    };
+    if child(install, "DiskID").as_deref() != Some("0") {
+        return Err("InstallTo is not on disk 0".into());
+    }
+    Ok((partitions, number(install, "PartitionID")?))
+}
+
+/// The partition layout is the one Windows Setup needs for the case's firmware (Microsoft Learn,
+/// "Sample: Configure BIOS/MBR-Based Hard Drive Partitions by Using Windows Setup" and its
+/// UEFI/GPT counterpart): on BIOS an MBR layout, a system partition marked active and no EFI or
+/// MSR partition; on UEFI an EFI system partition (FAT32), an MSR and nothing marked active. On
+/// both, Windows goes on the last partition, which takes the rest of the disk and gets C:, and
+/// `InstallTo` names that partition.
+#[test]
+fn windows_partition_layout_matches_the_firmware() {
+    let mut problems = Vec::new();
+    for (name, text, case) in windows_renders(&mut problems) {
+        let (partitions, install_to) = match disk_layout(&text) {
+            Ok(layout) => layout,
+            Err(e) => {
+                problems.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let mut problem = |what: String| {
+            problems.push(format!(
+                "{name} ({}): {what}\n{partitions:#?}",
+                case.firmware
+            ))
+        };
+        let kinds: Vec<&str> = partitions.iter().map(|p| p.kind.as_str()).collect();
+        let active: Vec<u32> = partitions
+            .iter()
+            .filter(|p| p.active)
+            .map(|p| p.id)
+            .collect();
+
+        match partitions.last() {
+            Some(windows)
+                if windows.kind == "Primary"
+                    && windows.extend
+                    && windows.format.as_deref() == Some("NTFS")
+                    && windows.label.as_deref() == Some("Windows")
+                    && windows.letter.as_deref() == Some("C") =>
+            {
+                if install_to != windows.id {
+                    problem(format!(
+                        "InstallTo PartitionID is {install_to}, the Windows partition is {}",
+                        windows.id
+                    ));
+                }
+            }
+            _ => problem(
+                "the last partition is not the extended NTFS Windows partition on C:".into(),
+            ),
+        }
+
+        match case.firmware {
+            "bios" => {
+                if kinds != ["Primary", "Primary"] {
+                    problem(format!(
+                        "want two primary partitions (MBR), found {kinds:?}"
+                    ));
+                }
+                if text.contains("<Type>EFI</Type>") || text.contains("<Type>MSR</Type>") {
+                    problem("an EFI or MSR partition on BIOS".into());
+                }
+                if active != [1] {
+                    problem(format!("want exactly partition 1 active, found {active:?}"));
+                }
+                let system = &partitions[0];
+                if system.format.as_deref() != Some("NTFS") || system.letter.is_some() {
+                    problem("the system partition must be NTFS without a drive letter".into());
+                }
+            }
+            "uefi" => {
+                if kinds != ["EFI", "MSR", "Primary"] {
+                    problem(format!("want EFI, MSR, Primary (GPT), found {kinds:?}"));
+                }
+                if partitions.first().and_then(|p| p.format.as_deref()) != Some("FAT32") {
+                    problem("the EFI system partition must be FAT32".into());
+                }
+                if text.contains("<Active>") {
+                    problem("<Active> has no place on GPT".into());
+                }
+            }
+            other => problem(format!("unknown firmware {other:?}")),
+        }
+    }
+    assert_no_problems("autounattend partition layout", &problems);
+}
+
+/// One `<SynchronousCommand>` of `<FirstLogonCommands>`.
+#[derive(Debug)]
+struct FirstLogonCommand {
+    order: String,
+    description: String,
+    command_line: String,
+}
+
+fn first_logon_commands(text: &str) -> Vec<FirstLogonCommand> {
+    elements(text, "FirstLogonCommands")
+        .iter()
+        .flat_map(|(_, body)| elements(body, "SynchronousCommand"))
+        .map(|(_, command)| FirstLogonCommand {
+            order: child(command, "Order").unwrap_or_default(),
+            description: child(command, "Description").unwrap_or_default(),
+            command_line: child(command, "CommandLine").unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The order of the one first-logon command whose command line mentions `needle`.
+fn order_of(commands: &[FirstLogonCommand], needle: &str) -> Result<u32, String> {
+    let found: Vec<&FirstLogonCommand> = commands
+        .iter()
+        .filter(|c| c.command_line.contains(needle))
+        .collect();
+    match found.as_slice() {
+        [one] => one
+            .order
+            .parse()
+            .map_err(|_| format!("the command with {needle} has order {:?}", one.order)),
+        _ => Err(format!(
+            "want one first-logon command with {needle}, found {}",
+            found.len()
+        )),
+    }
+}
+
+/// With a static network, one first-logon command sets the address, prefix length, gateway and
+/// DNS servers of the case on the first adapter that is up, with DHCP off, after the guest tools
+/// (the NIC driver on vSphere) and before WinRM is enabled (Packer connects as soon as WinRM
+/// answers). With DHCP there is no such command.
+#[test]
+fn windows_static_network_is_set_before_winrm() {
+    let mut problems = Vec::new();
+    for (name, text, case) in windows_renders(&mut problems) {
+        let commands = first_logon_commands(&text);
+        let network: Vec<&FirstLogonCommand> = commands
+            .iter()
+            .filter(|c| {
+                c.command_line.contains("New-NetIPAddress")
+                    || c.command_line.contains("Set-DnsClientServerAddress")
+            })
+            .collect();
+        let Some(want) = &case.network else {
+            if !network.is_empty() {
+                problems.push(format!(
+                    "{name}: DHCP, but a command sets the network: {network:#?}"
+                ));
+            }
+            continue;
+        };
+        let [command] = network.as_slice() else {
+            problems.push(format!(
+                "{name}: want one network command, found {}",
+                network.len()
+            ));
+            continue;
+        };
+        let dns: Vec<String> = want.dns.iter().map(|d| format!("'{d}'")).collect();
+        for part in [
+            "Get-NetAdapter | Where-Object Status -eq 'Up' | Sort-Object ifIndex | Select-Object -First 1".to_owned(),
+            "-Dhcp Disabled".to_owned(),
+            format!("New-NetIPAddress -InterfaceIndex $i -IPAddress '{}'", want.address),
+            format!("-PrefixLength '{}'", want.prefix),
+            format!("-DefaultGateway '{}'", want.gateway),
+            format!("Set-DnsClientServerAddress -InterfaceIndex $i -ServerAddresses {}", dns.join(",")),
+        ] {
+            if !command.command_line.contains(&part) {
+                problems.push(format!(
+                    "{name}: the network command lacks {part:?}:\n{}",
+                    command.command_line
+                ));
+            }
+        }
+        let orders = (
+            order_of(&commands, "guest-tools.ps1"),
+            order_of(&commands, "New-NetIPAddress"),
+            order_of(&commands, "enable-winrm.ps1"),
+        );
+        match orders {
+            (Ok(tools), Ok(net), Ok(winrm)) if tools < net && net < winrm => {}
+            (Ok(tools), Ok(net), Ok(winrm)) => problems.push(format!(
+                "{name}: want guest tools < network < WinRM, found orders {tools}, {net}, {winrm}"
+            )),
+            (a, b, c) => problems.extend(
+                [a, b, c]
+                    .into_iter()
+                    .filter_map(Result::err)
+                    .map(|e| format!("{name}: {e}")),
+            ),
+        }
+    }
+    assert_no_problems("autounattend static network", &problems);
+}
+
+/// The first-logon commands keep within Setup's limits (Microsoft Learn,
+/// Microsoft-Windows-Shell-Setup | FirstLogonCommands | SynchronousCommand: CommandLine at most
+/// 1024 characters, Description at most 256), are numbered 1, 2, ... in the order written, and
+/// look for each script at the root of every drive before any subfolder: the compiler puts the
+/// scripts at the root of the "cidata" CD.
+#[test]
+fn windows_first_logon_commands_fit_setup_limits_and_find_scripts_at_the_cd_root() {
+    let mut problems = Vec::new();
+    for (name, text, _) in windows_renders(&mut problems) {
+        let commands = first_logon_commands(&text);
+        let orders: Vec<&str> = commands.iter().map(|c| c.order.as_str()).collect();
+        let want: Vec<String> = (1..=commands.len()).map(|n| n.to_string()).collect();
+        if orders != want {
+            problems.push(format!("{name}: want orders {want:?}, found {orders:?}"));
+        }
+        for command in &commands {
+            let length = command.command_line.chars().count();
+            if length > 1024 {
+                problems.push(format!(
+                    "{name}: command {} is {length} characters long (at most 1024)",
+                    command.order
+                ));
+            }
+            let length = command.description.chars().count();
+            if length > 256 {
+                problems.push(format!(
+                    "{name}: description {} is {length} characters long (at most 256)",
+                    command.order
+                ));
+            }
+        }
+        for script in ["guest-tools.ps1", "enable-winrm.ps1"] {
+            let found: Vec<&FirstLogonCommand> = commands
+                .iter()
+                .filter(|c| c.command_line.contains(script))
+                .collect();
+            let [command] = found.as_slice() else {
+                problems.push(format!(
+                    "{name}: want one command that runs {script}, found {}",
+                    found.len()
+                ));
+                continue;
+            };
+            let line = &command.command_line;
+            // Relative paths in the outer loop, drives in the inner one: every drive's root is
+            // tried before any subfolder of any drive.
+            let paths = line.find(&format!("foreach ($r in '{script}', "));
+            let drives = line.find("foreach ($d in Get-PSDrive -PSProvider FileSystem)");
+            match (paths, drives) {
+                (Some(p), Some(d)) if p < d => {}
+                _ => problems.push(format!(
+                    "{name}: {script} is not looked for at the drive roots first:\n{line}"
+                )),
+            }
+        }
+    }
+    assert_no_problems("autounattend first-logon commands", &problems);
+}
+
+/// The build VM gets the case's computer name, once, in the specialize pass (where
+/// Microsoft-Windows-Shell-Setup | ComputerName is read), within NetBIOS's 15 characters.
+#[test]
+fn windows_computer_name_is_set_in_the_specialize_pass() {
+    let mut problems = Vec::new();
+    for (name, text, case) in windows_renders(&mut problems) {
+        let names: Vec<(String, String)> = elements(&text, "settings")
+            .into_iter()
+            .flat_map(|(attributes, body)| {
+                elements(body, "ComputerName")
+                    .into_iter()
+                    .map(move |(_, value)| {
+                        (attributes.trim().to_owned(), xml_unescape(value.trim()))
+                    })
+            })
+            .collect();
+        let want = vec![(
+            r#"pass="specialize""#.to_owned(),
+            case.computer_name.to_owned(),
+        )];
+        if names != want {
+            problems.push(format!("{name}: want {want:?}, found {names:?}"));
+        }
+        if case.computer_name.chars().count() > 15 {
+            problems.push(format!(
+                "{name}: computer name {:?} is longer than 15 characters",
+                case.computer_name
+            ));
+        }
+    }
+    assert_no_problems("autounattend computer name", &problems);
 }
