@@ -28,6 +28,7 @@ pub mod schema;
 pub mod semantic;
 pub mod source;
 pub mod spec;
+pub mod windows_locale;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
