@@ -27,12 +27,6 @@ variable "azure_gallery_resource_group" {
   default     = "rg-gallery"
 }
 
-variable "azure_gallery_version" {
-  type        = string
-  description = "Image version published to the gallery"
-  default     = "1.0.0"
-}
-
 variable "azure_location" {
   type        = string
   description = "Azure region of the build VM"
@@ -84,10 +78,10 @@ source "azure-arm" "debian-12" {
   image_sku                         = "12-gen2"
   image_version                     = "latest"
   os_disk_size_gb                   = 40
-  managed_image_name                = "debian-12"
+  managed_image_name                = "debian-12-${local.build_version}"
   managed_image_resource_group_name = var.azure_managed_image_resource_group
   azure_tags = {
-    build_version = var.build_version
+    build_version = local.build_version
     managed-by    = "hybridc"
     os            = "debian-12"
     owner         = "platform-team"
@@ -98,7 +92,7 @@ source "azure-arm" "debian-12" {
     resource_group = var.azure_gallery_resource_group
     gallery_name   = var.azure_gallery_name
     image_name     = "debian-12"
-    image_version  = var.azure_gallery_version
+    image_version  = local.azure_gallery_version
     dynamic "target_region" {
       for_each = var.azure_replication_regions
       content {
@@ -121,10 +115,10 @@ source "azure-arm" "ubuntu-2404" {
   image_sku                         = "server"
   image_version                     = "latest"
   os_disk_size_gb                   = 40
-  managed_image_name                = "ubuntu-2404"
+  managed_image_name                = "ubuntu-2404-${local.build_version}"
   managed_image_resource_group_name = var.azure_managed_image_resource_group
   azure_tags = {
-    build_version = var.build_version
+    build_version = local.build_version
     managed-by    = "hybridc"
     os            = "ubuntu-2404"
     owner         = "platform-team"
@@ -135,7 +129,7 @@ source "azure-arm" "ubuntu-2404" {
     resource_group = var.azure_gallery_resource_group
     gallery_name   = var.azure_gallery_name
     image_name     = "ubuntu-2404"
-    image_version  = var.azure_gallery_version
+    image_version  = local.azure_gallery_version
     dynamic "target_region" {
       for_each = var.azure_replication_regions
       content {
@@ -157,11 +151,11 @@ source "azure-arm" "windows-2022-datacenter" {
   image_offer                       = "WindowsServer"
   image_sku                         = "2022-datacenter-g2"
   image_version                     = "latest"
-  os_disk_size_gb                   = 80
-  managed_image_name                = "windows-2022-datacenter"
+  os_disk_size_gb                   = 127
+  managed_image_name                = "windows-2022-datacenter-${local.build_version}"
   managed_image_resource_group_name = var.azure_managed_image_resource_group
   azure_tags = {
-    build_version = var.build_version
+    build_version = local.build_version
     edition       = "datacenter"
     managed-by    = "hybridc"
     os            = "windows-2022"
@@ -177,7 +171,7 @@ source "azure-arm" "windows-2022-datacenter" {
     resource_group = var.azure_gallery_resource_group
     gallery_name   = var.azure_gallery_name
     image_name     = "windows-2022-datacenter"
-    image_version  = var.azure_gallery_version
+    image_version  = local.azure_gallery_version
     dynamic "target_region" {
       for_each = var.azure_replication_regions
       content {

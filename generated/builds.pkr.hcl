@@ -19,9 +19,11 @@ build {
   }
 
   provisioner "ansible" {
-    playbook_file = "${path.root}/../ansible/linux.yml"
-    user          = build.User
-    use_proxy     = false
+    playbook_file   = "${path.root}/../ansible/linux.yml"
+    user            = build.User
+    use_sftp        = true
+    sftp_command    = "/usr/lib/openssh/sftp-server -e"
+    extra_arguments = ["--scp-extra-args", "'-O'"]
     ansible_env_vars = [
       "HYBRIDC_PLATFORM=${split("-", source.type)[0]}",
       "ANSIBLE_CONFIG=${path.root}/../ansible/ansible.cfg",
@@ -32,6 +34,18 @@ build {
     scripts          = ["${path.root}/../scripts/linux/cleanup.sh"]
     environment_vars = ["HYBRIDC_PLATFORM=${split("-", source.type)[0]}"]
     execute_command  = "{{ .Vars }} sudo -E sh -eu '{{ .Path }}'"
+  }
+
+  provisioner "shell" {
+    only = ["proxmox-iso.debian-12", "vsphere-iso.debian-12"]
+    inline = [
+      "passwd -l \"${var.build_username}\"",
+      "rm -f \"/etc/sudoers.d/${var.build_username}\"",
+      "rm -f /etc/ssh/sshd_config.d/50-cloud-init.conf",
+      "printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf",
+    ]
+    execute_command = "{{ .Vars }} sudo -E sh -eu '{{ .Path }}'"
+    skip_clean      = true
   }
 
   provisioner "shell" {
@@ -49,7 +63,7 @@ build {
       edition       = ""
       platform      = "${split("-", source.type)[0]}"
       source        = source.name
-      build_version = var.build_version
+      build_version = local.build_version
     }
   }
 
@@ -78,9 +92,11 @@ build {
   }
 
   provisioner "ansible" {
-    playbook_file = "${path.root}/../ansible/linux.yml"
-    user          = build.User
-    use_proxy     = false
+    playbook_file   = "${path.root}/../ansible/linux.yml"
+    user            = build.User
+    use_sftp        = true
+    sftp_command    = "/usr/libexec/openssh/sftp-server -e"
+    extra_arguments = ["--scp-extra-args", "'-O'"]
     ansible_env_vars = [
       "HYBRIDC_PLATFORM=${split("-", source.type)[0]}",
       "ANSIBLE_CONFIG=${path.root}/../ansible/ansible.cfg",
@@ -93,6 +109,18 @@ build {
     execute_command  = "{{ .Vars }} sudo -E sh -eu '{{ .Path }}'"
   }
 
+  provisioner "shell" {
+    only = ["proxmox-iso.rocky-9", "vsphere-iso.rocky-9"]
+    inline = [
+      "passwd -l \"${var.build_username}\"",
+      "rm -f \"/etc/sudoers.d/${var.build_username}\"",
+      "rm -f /etc/ssh/sshd_config.d/50-cloud-init.conf",
+      "printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf",
+    ]
+    execute_command = "{{ .Vars }} sudo -E sh -eu '{{ .Path }}'"
+    skip_clean      = true
+  }
+
   post-processor "manifest" {
     output     = "${path.root}/../manifests/rocky-9.json"
     strip_path = true
@@ -101,7 +129,7 @@ build {
       edition       = ""
       platform      = "${split("-", source.type)[0]}"
       source        = source.name
-      build_version = var.build_version
+      build_version = local.build_version
     }
   }
 
@@ -134,9 +162,11 @@ build {
   }
 
   provisioner "ansible" {
-    playbook_file = "${path.root}/../ansible/linux.yml"
-    user          = build.User
-    use_proxy     = false
+    playbook_file   = "${path.root}/../ansible/linux.yml"
+    user            = build.User
+    use_sftp        = true
+    sftp_command    = "/usr/lib/openssh/sftp-server -e"
+    extra_arguments = ["--scp-extra-args", "'-O'"]
     ansible_env_vars = [
       "HYBRIDC_PLATFORM=${split("-", source.type)[0]}",
       "ANSIBLE_CONFIG=${path.root}/../ansible/ansible.cfg",
@@ -147,6 +177,18 @@ build {
     scripts          = ["${path.root}/../scripts/linux/cleanup.sh"]
     environment_vars = ["HYBRIDC_PLATFORM=${split("-", source.type)[0]}"]
     execute_command  = "{{ .Vars }} sudo -E sh -eu '{{ .Path }}'"
+  }
+
+  provisioner "shell" {
+    only = ["proxmox-iso.ubuntu-2404", "vsphere-iso.ubuntu-2404"]
+    inline = [
+      "passwd -l \"${var.build_username}\"",
+      "rm -f \"/etc/sudoers.d/${var.build_username}\"",
+      "rm -f /etc/ssh/sshd_config.d/50-cloud-init.conf",
+      "printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf",
+    ]
+    execute_command = "{{ .Vars }} sudo -E sh -eu '{{ .Path }}'"
+    skip_clean      = true
   }
 
   provisioner "shell" {
@@ -164,7 +206,7 @@ build {
       edition       = ""
       platform      = "${split("-", source.type)[0]}"
       source        = source.name
-      build_version = var.build_version
+      build_version = local.build_version
     }
   }
 
@@ -206,13 +248,7 @@ build {
     use_proxy     = false
     extra_arguments = [
       "--extra-vars",
-      "ansible_connection=winrm",
-      "--extra-vars",
-      "ansible_winrm_transport=ntlm",
-      "--extra-vars",
-      "ansible_winrm_server_cert_validation=ignore",
-      "--extra-vars",
-      "ansible_password=${build.Password}",
+      "{\"ansible_winrm_transport\":\"ntlm\",\"ansible_winrm_server_cert_validation\":\"ignore\"}",
     ]
     ansible_env_vars = [
       "HYBRIDC_PLATFORM=${split("-", source.type)[0]}",
@@ -230,6 +266,13 @@ build {
   provisioner "powershell" {
     only = ["azure-arm.windows-2022-datacenter"]
     inline = [
+      "while ((Get-Service RdAgent).Status -ne 'Running') { Start-Sleep -Seconds 5 }",
+      "while ((Get-Service WindowsAzureGuestAgent).Status -ne 'Running') { Start-Sleep -Seconds 5 }",
+    ]
+  }
+
+  provisioner "powershell" {
+    inline = [
       "& $env:SystemRoot\\System32\\Sysprep\\Sysprep.exe /generalize /oobe /mode:vm /quiet /quit",
       "while ($true) { $state = (Get-ItemProperty HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Setup\\State).ImageState; if ($state -ne 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE') { Write-Output $state; Start-Sleep -Seconds 10 } else { break } }",
     ]
@@ -244,7 +287,7 @@ build {
       edition       = "standard"
       platform      = "${split("-", source.type)[0]}"
       source        = source.name
-      build_version = var.build_version
+      build_version = local.build_version
     }
   }
 
@@ -261,7 +304,7 @@ build {
       edition       = "datacenter"
       platform      = "${split("-", source.type)[0]}"
       source        = source.name
-      build_version = var.build_version
+      build_version = local.build_version
     }
   }
 

@@ -45,11 +45,14 @@ variable "build_username" {
 
 variable "build_version" {
   type        = string
-  description = "Version recorded in the manifests (for example `-var build_version=$(git describe)`)"
-  default     = "dev"
+  description = "Version in every artifact's name and manifest (`hybridc build` passes `git describe`); empty: the build's UTC time"
+  default     = ""
 }
 
 locals {
+  azure_gallery_version = format("%s.%d.%d", formatdate("YYYY", local.build_time), parseint(formatdate("MMDD", local.build_time), 10), parseint(formatdate("hhmmss", local.build_time), 10))
+  build_time            = timestamp()
+  build_version         = var.build_version != "" ? var.build_version : formatdate("YYYYMMDD-hhmmss", local.build_time)
   debian_12_installer_vars = {
     build_username      = var.build_username
     build_password_hash = var.build_password_hash

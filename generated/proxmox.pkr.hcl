@@ -62,8 +62,8 @@ source "proxmox-iso" "debian-12" {
   token                    = var.proxmox_token
   insecure_skip_tls_verify = var.proxmox_insecure_skip_tls_verify
   node                     = var.proxmox_node
-  vm_name                  = "debian-12"
-  template_name            = "debian-12"
+  vm_name                  = "debian-12-${local.build_version}"
+  template_name            = "debian-12-${local.build_version}"
   template_description     = "Debian 12 (bookworm), built by hybridc"
   os                       = "l26"
   cores                    = 2
@@ -73,10 +73,11 @@ source "proxmox-iso" "debian-12" {
   machine                  = "q35"
   cloud_init               = true
   cloud_init_storage_pool  = var.proxmox_vm_storage_pool
+  task_timeout             = "10m"
   boot_wait                = "5s"
   boot_command = [
     "<wait3s>c<wait3s>",
-    "linux /install.amd/vmlinuz auto=true priority=critical preseed/url=http://{{ .HTTPIP }}:{{ .HTTPPort }}/preseed.cfg --- quiet<enter><wait3s>",
+    "linux /install.amd/vmlinuz auto=true priority=critical preseed/url=http://{{ .HTTPIP }}:{{ .HTTPPort }}/preseed.cfg hostname=debian-12 domain= --- quiet<enter><wait3s>",
     "initrd /install.amd/initrd.gz<enter><wait3s>",
     "boot<enter>",
   ]
@@ -84,7 +85,8 @@ source "proxmox-iso" "debian-12" {
     "/preseed.cfg" = templatefile(
       "${path.root}/../builds/debian-12/preseed.pkrtpl.hcl",
       merge(local.debian_12_installer_vars, {
-        platform = "proxmox"
+        platform   = "proxmox"
+        cloud_init = true
       }),
     )
   }
@@ -124,8 +126,8 @@ source "proxmox-iso" "rocky-9" {
   token                    = var.proxmox_token
   insecure_skip_tls_verify = var.proxmox_insecure_skip_tls_verify
   node                     = var.proxmox_node
-  vm_name                  = "rocky-9"
-  template_name            = "rocky-9"
+  vm_name                  = "rocky-9-${local.build_version}"
+  template_name            = "rocky-9-${local.build_version}"
   template_description     = "Rocky Linux 9, built by hybridc"
   os                       = "l26"
   cores                    = 2
@@ -135,6 +137,7 @@ source "proxmox-iso" "rocky-9" {
   machine                  = "q35"
   cloud_init               = true
   cloud_init_storage_pool  = var.proxmox_vm_storage_pool
+  task_timeout             = "10m"
   boot_wait                = "5s"
   boot_command = [
     "<up>e<wait><down><down><end> inst.text inst.ks=hd:LABEL=cidata:/ks.cfg<leftCtrlOn>x<leftCtrlOff>",
@@ -154,7 +157,8 @@ source "proxmox-iso" "rocky-9" {
       "ks.cfg" = templatefile(
         "${path.root}/../builds/rocky-9/ks.pkrtpl.hcl",
         merge(local.rocky_9_installer_vars, {
-          platform = "proxmox"
+          platform   = "proxmox"
+          cloud_init = true
         }),
       )
     }
@@ -188,8 +192,8 @@ source "proxmox-iso" "ubuntu-2404" {
   token                    = var.proxmox_token
   insecure_skip_tls_verify = var.proxmox_insecure_skip_tls_verify
   node                     = var.proxmox_node
-  vm_name                  = "ubuntu-2404"
-  template_name            = "ubuntu-2404"
+  vm_name                  = "ubuntu-2404-${local.build_version}"
+  template_name            = "ubuntu-2404-${local.build_version}"
   template_description     = "Ubuntu Server 24.04 LTS, built by hybridc"
   os                       = "l26"
   cores                    = 4
@@ -199,6 +203,7 @@ source "proxmox-iso" "ubuntu-2404" {
   machine                  = "q35"
   cloud_init               = true
   cloud_init_storage_pool  = var.proxmox_vm_storage_pool
+  task_timeout             = "10m"
   boot_wait                = "5s"
   boot_command = [
     "<wait3s>c<wait3s>",
@@ -210,13 +215,15 @@ source "proxmox-iso" "ubuntu-2404" {
     "/user-data" = templatefile(
       "${path.root}/../builds/ubuntu-2404/user-data.pkrtpl.hcl",
       merge(local.ubuntu_2404_installer_vars, {
-        platform = "proxmox"
+        platform   = "proxmox"
+        cloud_init = true
       }),
     )
     "/meta-data" = templatefile(
       "${path.root}/../builds/ubuntu-2404/meta-data.pkrtpl.hcl",
       merge(local.ubuntu_2404_installer_vars, {
-        platform = "proxmox"
+        platform   = "proxmox"
+        cloud_init = true
       }),
     )
   }
@@ -256,8 +263,8 @@ source "proxmox-iso" "windows-2022-standard" {
   token                    = var.proxmox_token
   insecure_skip_tls_verify = var.proxmox_insecure_skip_tls_verify
   node                     = var.proxmox_node
-  vm_name                  = "windows-2022-standard"
-  template_name            = "windows-2022-standard"
+  vm_name                  = "windows-2022-standard-${local.build_version}"
+  template_name            = "windows-2022-standard-${local.build_version}"
   template_description     = "Windows Server 2022 standard, built by hybridc"
   os                       = "win11"
   cores                    = 2
@@ -265,6 +272,7 @@ source "proxmox-iso" "windows-2022-standard" {
   memory                   = 8192
   bios                     = "ovmf"
   machine                  = "q35"
+  task_timeout             = "10m"
   boot_wait                = "2s"
   boot_command             = ["<spacebar><wait><spacebar><wait><spacebar>"]
   communicator             = "winrm"
@@ -286,7 +294,7 @@ source "proxmox-iso" "windows-2022-standard" {
     unmount          = true
   }
   additional_iso_files {
-    cd_files = ["${path.root}/../scripts/windows/"]
+    cd_files = ["${path.root}/../scripts/windows/*"]
     cd_content = {
       "autounattend.xml" = templatefile("${path.root}/../builds/windows-2022/autounattend.pkrtpl.hcl", {
         build_username = var.build_username
@@ -294,9 +302,17 @@ source "proxmox-iso" "windows-2022-standard" {
         image_name     = "Windows Server 2022 SERVERSTANDARD"
         product_key    = ""
         language       = "en-US"
-        keyboard       = "en-US"
+        keyboard       = "0409:00000409"
         timezone       = "UTC"
+        firmware       = "uefi"
+        computer_name  = "windows-2022-st"
         platform       = "proxmox"
+        network = {
+          dhcp    = true
+          address = ""
+          gateway = ""
+          dns     = []
+        }
       })
     }
     cd_label         = "cidata"
@@ -310,7 +326,7 @@ source "proxmox-iso" "windows-2022-standard" {
   }
   disks {
     type         = "scsi"
-    disk_size    = "80G"
+    disk_size    = "127G"
     storage_pool = var.proxmox_vm_storage_pool
   }
   network_adapters {
@@ -329,8 +345,8 @@ source "proxmox-iso" "windows-2022-datacenter" {
   token                    = var.proxmox_token
   insecure_skip_tls_verify = var.proxmox_insecure_skip_tls_verify
   node                     = var.proxmox_node
-  vm_name                  = "windows-2022-datacenter"
-  template_name            = "windows-2022-datacenter"
+  vm_name                  = "windows-2022-datacenter-${local.build_version}"
+  template_name            = "windows-2022-datacenter-${local.build_version}"
   template_description     = "Windows Server 2022 datacenter, built by hybridc"
   os                       = "win11"
   cores                    = 2
@@ -338,6 +354,7 @@ source "proxmox-iso" "windows-2022-datacenter" {
   memory                   = 8192
   bios                     = "ovmf"
   machine                  = "q35"
+  task_timeout             = "10m"
   boot_wait                = "2s"
   boot_command             = ["<spacebar><wait><spacebar><wait><spacebar>"]
   communicator             = "winrm"
@@ -359,7 +376,7 @@ source "proxmox-iso" "windows-2022-datacenter" {
     unmount          = true
   }
   additional_iso_files {
-    cd_files = ["${path.root}/../scripts/windows/"]
+    cd_files = ["${path.root}/../scripts/windows/*"]
     cd_content = {
       "autounattend.xml" = templatefile("${path.root}/../builds/windows-2022/autounattend.pkrtpl.hcl", {
         build_username = var.build_username
@@ -367,9 +384,17 @@ source "proxmox-iso" "windows-2022-datacenter" {
         image_name     = "Windows Server 2022 SERVERDATACENTER"
         product_key    = ""
         language       = "en-US"
-        keyboard       = "en-US"
+        keyboard       = "0409:00000409"
         timezone       = "UTC"
+        firmware       = "uefi"
+        computer_name  = "windows-2022-da"
         platform       = "proxmox"
+        network = {
+          dhcp    = true
+          address = ""
+          gateway = ""
+          dns     = []
+        }
       })
     }
     cd_label         = "cidata"
@@ -383,7 +408,7 @@ source "proxmox-iso" "windows-2022-datacenter" {
   }
   disks {
     type         = "scsi"
-    disk_size    = "80G"
+    disk_size    = "127G"
     storage_pool = var.proxmox_vm_storage_pool
   }
   network_adapters {

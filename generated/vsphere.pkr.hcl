@@ -71,7 +71,7 @@ source "vsphere-iso" "debian-12" {
   cluster             = var.vsphere_cluster
   datastore           = var.vsphere_datastore
   folder              = var.vsphere_folder
-  vm_name             = "debian-12"
+  vm_name             = "debian-12-${local.build_version}"
   guest_os_type       = "debian12_64Guest"
   firmware            = "efi"
   CPUs                = 2
@@ -83,23 +83,23 @@ source "vsphere-iso" "debian-12" {
     "/preseed.cfg" = templatefile(
       "${path.root}/../builds/debian-12/preseed.pkrtpl.hcl",
       merge(local.debian_12_installer_vars, {
-        platform = "vsphere"
+        platform   = "vsphere"
+        cloud_init = false
       }),
     )
   }
   boot_wait = "5s"
   boot_command = [
     "<wait3s>c<wait3s>",
-    "linux /install.amd/vmlinuz auto=true priority=critical preseed/url=http://{{ .HTTPIP }}:{{ .HTTPPort }}/preseed.cfg --- quiet<enter><wait3s>",
+    "linux /install.amd/vmlinuz auto=true priority=critical preseed/url=http://{{ .HTTPIP }}:{{ .HTTPPort }}/preseed.cfg hostname=debian-12 domain= --- quiet<enter><wait3s>",
     "initrd /install.amd/initrd.gz<enter><wait3s>",
     "boot<enter>",
   ]
-  remove_cdrom     = true
-  communicator     = "ssh"
-  ssh_username     = var.build_username
-  ssh_password     = var.build_password
-  ssh_timeout      = "30m"
-  shutdown_command = "sudo shutdown -P now"
+  remove_cdrom = true
+  communicator = "ssh"
+  ssh_username = var.build_username
+  ssh_password = var.build_password
+  ssh_timeout  = "30m"
   storage {
     disk_size             = 40960
     disk_thin_provisioned = true
@@ -128,7 +128,7 @@ source "vsphere-iso" "rocky-9" {
   cluster             = var.vsphere_cluster
   datastore           = var.vsphere_datastore
   folder              = var.vsphere_folder
-  vm_name             = "rocky-9"
+  vm_name             = "rocky-9-${local.build_version}"
   guest_os_type       = "rhel9_64Guest"
   firmware            = "efi"
   CPUs                = 2
@@ -140,7 +140,8 @@ source "vsphere-iso" "rocky-9" {
     "ks.cfg" = templatefile(
       "${path.root}/../builds/rocky-9/ks.pkrtpl.hcl",
       merge(local.rocky_9_installer_vars, {
-        platform = "vsphere"
+        platform   = "vsphere"
+        cloud_init = false
       }),
     )
   }
@@ -149,12 +150,11 @@ source "vsphere-iso" "rocky-9" {
   boot_command = [
     "<up>e<wait><down><down><end> inst.text inst.ks=hd:LABEL=cidata:/ks.cfg<leftCtrlOn>x<leftCtrlOff>",
   ]
-  remove_cdrom     = true
-  communicator     = "ssh"
-  ssh_username     = var.build_username
-  ssh_password     = var.build_password
-  ssh_timeout      = "30m"
-  shutdown_command = "sudo shutdown -P now"
+  remove_cdrom = true
+  communicator = "ssh"
+  ssh_username = var.build_username
+  ssh_password = var.build_password
+  ssh_timeout  = "30m"
   storage {
     disk_size             = 40960
     disk_thin_provisioned = true
@@ -183,7 +183,7 @@ source "vsphere-iso" "ubuntu-2404" {
   cluster             = var.vsphere_cluster
   datastore           = var.vsphere_datastore
   folder              = var.vsphere_folder
-  vm_name             = "ubuntu-2404"
+  vm_name             = "ubuntu-2404-${local.build_version}"
   guest_os_type       = "ubuntu64Guest"
   firmware            = "efi"
   CPUs                = 4
@@ -195,13 +195,15 @@ source "vsphere-iso" "ubuntu-2404" {
     "/user-data" = templatefile(
       "${path.root}/../builds/ubuntu-2404/user-data.pkrtpl.hcl",
       merge(local.ubuntu_2404_installer_vars, {
-        platform = "vsphere"
+        platform   = "vsphere"
+        cloud_init = false
       }),
     )
     "/meta-data" = templatefile(
       "${path.root}/../builds/ubuntu-2404/meta-data.pkrtpl.hcl",
       merge(local.ubuntu_2404_installer_vars, {
-        platform = "vsphere"
+        platform   = "vsphere"
+        cloud_init = false
       }),
     )
   }
@@ -212,12 +214,11 @@ source "vsphere-iso" "ubuntu-2404" {
     "initrd /casper/initrd<enter><wait3s>",
     "boot<enter>",
   ]
-  remove_cdrom     = true
-  communicator     = "ssh"
-  ssh_username     = var.build_username
-  ssh_password     = var.build_password
-  ssh_timeout      = "30m"
-  shutdown_command = "sudo shutdown -P now"
+  remove_cdrom = true
+  communicator = "ssh"
+  ssh_username = var.build_username
+  ssh_password = var.build_password
+  ssh_timeout  = "30m"
   storage {
     disk_size             = 40960
     disk_thin_provisioned = true
@@ -246,7 +247,7 @@ source "vsphere-iso" "windows-2022-standard" {
   cluster             = var.vsphere_cluster
   datastore           = var.vsphere_datastore
   folder              = var.vsphere_folder
-  vm_name             = "windows-2022-standard"
+  vm_name             = "windows-2022-standard-${local.build_version}"
   guest_os_type       = "windows2019srvNext_64Guest"
   firmware            = "efi"
   CPUs                = 2
@@ -255,7 +256,7 @@ source "vsphere-iso" "windows-2022-standard" {
   iso_url             = "https://software-static.download.prss.microsoft.com/sg/download/888969d5-f34g-4e03-ac9d-1f9786c66749/SERVER_EVAL_x64FRE_en-us.iso"
   iso_checksum        = "sha256:3e4fa6d8507b554856fc9ca6079cc402df11a8b79344871669f0251535255325"
   iso_paths           = ["[] /vmimages/tools-isoimages/windows.iso"]
-  cd_files            = ["${path.root}/../scripts/windows/"]
+  cd_files            = ["${path.root}/../scripts/windows/*"]
   cd_content = {
     "autounattend.xml" = templatefile("${path.root}/../builds/windows-2022/autounattend.pkrtpl.hcl", {
       build_username = var.build_username
@@ -263,9 +264,17 @@ source "vsphere-iso" "windows-2022-standard" {
       image_name     = "Windows Server 2022 SERVERSTANDARD"
       product_key    = ""
       language       = "en-US"
-      keyboard       = "en-US"
+      keyboard       = "0409:00000409"
       timezone       = "UTC"
+      firmware       = "uefi"
+      computer_name  = "windows-2022-st"
       platform       = "vsphere"
+      network = {
+        dhcp    = true
+        address = ""
+        gateway = ""
+        dns     = []
+      }
     })
   }
   cd_label         = "cidata"
@@ -280,7 +289,7 @@ source "vsphere-iso" "windows-2022-standard" {
   winrm_insecure   = true
   shutdown_command = "shutdown /s /t 10 /f /d p:4:1 /c \"Packer shutdown\""
   storage {
-    disk_size             = 81920
+    disk_size             = 130048
     disk_thin_provisioned = true
   }
   network_adapters {
@@ -307,7 +316,7 @@ source "vsphere-iso" "windows-2022-datacenter" {
   cluster             = var.vsphere_cluster
   datastore           = var.vsphere_datastore
   folder              = var.vsphere_folder
-  vm_name             = "windows-2022-datacenter"
+  vm_name             = "windows-2022-datacenter-${local.build_version}"
   guest_os_type       = "windows2019srvNext_64Guest"
   firmware            = "efi"
   CPUs                = 2
@@ -316,7 +325,7 @@ source "vsphere-iso" "windows-2022-datacenter" {
   iso_url             = "https://software-static.download.prss.microsoft.com/sg/download/888969d5-f34g-4e03-ac9d-1f9786c66749/SERVER_EVAL_x64FRE_en-us.iso"
   iso_checksum        = "sha256:3e4fa6d8507b554856fc9ca6079cc402df11a8b79344871669f0251535255325"
   iso_paths           = ["[] /vmimages/tools-isoimages/windows.iso"]
-  cd_files            = ["${path.root}/../scripts/windows/"]
+  cd_files            = ["${path.root}/../scripts/windows/*"]
   cd_content = {
     "autounattend.xml" = templatefile("${path.root}/../builds/windows-2022/autounattend.pkrtpl.hcl", {
       build_username = var.build_username
@@ -324,9 +333,17 @@ source "vsphere-iso" "windows-2022-datacenter" {
       image_name     = "Windows Server 2022 SERVERDATACENTER"
       product_key    = ""
       language       = "en-US"
-      keyboard       = "en-US"
+      keyboard       = "0409:00000409"
       timezone       = "UTC"
+      firmware       = "uefi"
+      computer_name  = "windows-2022-da"
       platform       = "vsphere"
+      network = {
+        dhcp    = true
+        address = ""
+        gateway = ""
+        dns     = []
+      }
     })
   }
   cd_label         = "cidata"
@@ -341,7 +358,7 @@ source "vsphere-iso" "windows-2022-datacenter" {
   winrm_insecure   = true
   shutdown_command = "shutdown /s /t 10 /f /d p:4:1 /c \"Packer shutdown\""
   storage {
-    disk_size             = 81920
+    disk_size             = 130048
     disk_thin_provisioned = true
   }
   network_adapters {

@@ -18,6 +18,7 @@ pub mod emit;
 pub mod explain;
 pub mod hcl;
 pub mod init;
+pub mod interpolation;
 pub mod lower;
 pub mod manifests;
 pub mod matrix;

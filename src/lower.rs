@@ -19,8 +19,8 @@ use crate::model::{
 };
 use crate::semantic::{builder_of, component, iso_platforms};
 use crate::spec::{
-    BuilderKind, Credential, Family, Firmware, Hardware, Installer, Iso, Os, PlatformName,
-    SeedChannel, Spec, Step as SpecStep, VsphereTemplate,
+    BuilderKind, Credential, Family, Firmware, GuestNetwork, Hardware, Installer, Iso, Os,
+    PlatformName, SeedChannel, Spec, Step as SpecStep, VsphereTemplate,
 };
 
 /// Where the generated files are, relative to the repository root, so that they can refer to
@@ -33,11 +33,14 @@ pub struct Layout {
     pub to_root: String,
 }
 
+/// The shell provisioner's `execute_command` for steps that run as root.
+const SUDO_EXECUTE: &str = "{{ .Vars }} sudo -E sh -eu '{{ .Path }}'";
+
 /// Hardware used when no layer sets a value.
 const DEFAULT_HARDWARE: Hardware = Hardware {
     cpus: Some(2),
     memory_mb: Some(4096),
-    disk_gb: Some(40),
+    disk_gb: Some(crate::semantic::DEFAULT_DISK_GB),
     firmware: Some(Firmware::Uefi),
 };
 
@@ -56,6 +59,7 @@ pub fn lower(
         layout,
         candidates: BTreeMap::new(),
         used: BTreeSet::new(),
+        locals: BTreeMap::new(),
         problems: Vec::new(),
         warnings: Vec::new(),
     };
@@ -70,6 +74,11 @@ pub fn lower(
         l.os(name, os, &mut model);
     }
     model.plugins = plugins(&model);
+    // Locals shared by every build come before the per-OS ones.
+    let shared = std::mem::take(&mut l.locals)
+        .into_iter()
+        .map(|(name, value)| Local { name, value });
+    model.locals.splice(0..0, shared);
     model.environments = l.environments();
     model.variables = l
         .candidates
@@ -77,6 +86,7 @@ pub fn lower(
         .filter(|c| l.used.contains(&c.variable.name))
         .map(|c| c.variable.clone())
         .collect();
+    crate::interpolation::escape_model(&mut model);
     if !l.problems.is_empty() {
         crate::diagnostic::sort(&mut l.problems);
         return Err(l.problems);
@@ -342,6 +352,8 @@ struct Lowerer<'a> {
     layout: &'a Layout,
     candidates: BTreeMap<String, Candidate>,
     used: BTreeSet<String>,
+    /// Locals shared by every build, by name.
+    locals: BTreeMap<String, Expr>,
     problems: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
 }
@@ -350,12 +362,24 @@ fn s(text: &str) -> Expr {
     Expr::String(text.to_owned())
 }
 
+/// Text the generator writes with Packer's Go-template actions on purpose (`{{ .HTTPIP }}`,
+/// `{{ .Path }}`), which [`crate::interpolation`] must leave as it is.
+fn go_template(text: &str) -> Expr {
+    Expr::Template(escape_string(text))
+}
+
 fn n(value: u32) -> Expr {
     Expr::Number(i64::from(value))
 }
 
 fn list(items: &[&str]) -> Expr {
     Expr::List(items.iter().map(|i| s(i)).collect())
+}
+
+/// A line for an HCL quoted template that may refer to expressions: only `"` and `\\` are
+/// escaped, `${...}` stays live.
+fn escape_hcl_quotes(line: &str) -> String {
+    line.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 fn snake(name: &str) -> String {
@@ -428,6 +452,71 @@ impl Lowerer<'_> {
         ))
     }
 
+    /// The Windows scripts on the answer file's CD, as a glob: the files land at the CD's root,
+    /// where the answer file's first-logon commands look for them.
+    ///
+    /// Not the folder itself: packer-plugin-sdk `multistep/commonsteps/step_create_cdrom.go`
+    /// (`StepCreateCD.AddFile`) strips a folder's prefix as written while the walked children
+    /// are cleaned paths, so a folder under `${path.root}/..` never matches and the step fails
+    /// to open its files; a glob is expanded first and each match is copied by its base name.
+    fn windows_cd_files(&self) -> Expr {
+        Expr::List(vec![self.path("scripts/windows/*")])
+    }
+
+    /// `local.build_version`: `var.build_version`, or the build's UTC time when it is empty, so
+    /// that even a plain `packer build` never reuses the previous build's artifact names.
+    fn build_version(&mut self) -> Expr {
+        if !self.locals.contains_key("build_version") {
+            let version = self.var("build_version");
+            let Expr::Traversal(version) = version else {
+                unreachable!("a variable reference is a traversal")
+            };
+            let time = self.build_time();
+            self.locals.insert(
+                "build_version".into(),
+                Expr::Traversal(format!(
+                    "{version} != \"\" ? {version} : formatdate(\"YYYYMMDD-hhmmss\", {time})"
+                )),
+            );
+        }
+        Expr::Traversal("local.build_version".into())
+    }
+
+    /// `local.build_time`: the build's start, read once so that every name derived from it
+    /// agrees.
+    fn build_time(&mut self) -> &'static str {
+        self.locals
+            .entry("build_time".into())
+            .or_insert_with(|| Expr::call("timestamp", Vec::new()));
+        "local.build_time"
+    }
+
+    /// `local.azure_gallery_version`: a new gallery image version for every build, from its
+    /// UTC time as `<year>.<month><day>.<hour><minute><second>` without leading zeros, so each
+    /// part is an integer (packer-plugin-azure v2.6.3 `builder/azure/arm/config.go` requires
+    /// `^[0-9]+\.[0-9]+\.[0-9]+$`) and later builds sort higher. A version that exists is
+    /// refused without `-force` (`builder.go`, `Run`).
+    fn gallery_version(&mut self) -> Expr {
+        let time = self.build_time();
+        self.locals.insert(
+            "azure_gallery_version".into(),
+            Expr::Traversal(format!(
+                "format(\"%s.%d.%d\", formatdate(\"YYYY\", {time}), parseint(formatdate(\"MMDD\", {time}), 10), parseint(formatdate(\"hhmmss\", {time}), 10))"
+            )),
+        );
+        Expr::Traversal("local.azure_gallery_version".into())
+    }
+
+    /// `"<name>-${local.build_version}"`: an artifact name that a rebuild does not collide with.
+    /// vsphere-iso refuses an existing VM of the same name without `-force`
+    /// (packer-plugin-vsphere v2.0.0 `builder/vsphere/driver/vm.go`, `PreCleanVM`), azure-arm an
+    /// existing managed image (packer-plugin-azure v2.6.3 `builder/azure/arm/builder.go`,
+    /// `Run`); Proxmox accepts duplicate names, which then cannot be told apart.
+    fn versioned(&mut self, name: &str) -> Expr {
+        self.build_version();
+        Expr::Template(format!("{}-${{local.build_version}}", escape_string(name)))
+    }
+
     fn credential(
         &mut self,
         name: &str,
@@ -455,9 +544,9 @@ impl Lowerer<'_> {
             Variable {
                 name: "build_version".into(),
                 kind: VarType::String,
-                description: "Version recorded in the manifests (for example `-var build_version=$(git describe)`)"
+                description: "Version in every artifact's name and manifest (`hybridc build` passes `git describe`); empty: the build's UTC time"
                     .into(),
-                default: s("dev"),
+                default: s(""),
                 sensitive: false,
                 file: FileKey::Common,
                 origin: "/version".into(),
@@ -691,7 +780,7 @@ impl Lowerer<'_> {
             return None;
         }
         let locale = self.locale(os);
-        let network = self.network();
+        let network = self.network(name).object();
         let vars = Expr::Object(vec![
             ("build_username".into(), self.var("build_username")),
             (
@@ -724,11 +813,23 @@ impl Lowerer<'_> {
     ) -> Option<Expr> {
         let installer = os.installer?;
         let channel = self.channel(os);
+        // The platform decides the guest agent; a Proxmox cloud-init drive needs cloud-init in
+        // the guest to be of any use to the clones.
+        let cloud_init = platform == PlatformName::Proxmox
+            && self
+                .spec
+                .platforms
+                .proxmox
+                .as_ref()
+                .is_some_and(|p| p.cloud_init);
         let vars = Expr::call(
             "merge",
             vec![
                 Expr::Traversal(format!("local.{vars_local}")),
-                Expr::Object(vec![("platform".into(), s(platform.as_str()))]),
+                Expr::Object(vec![
+                    ("platform".into(), s(platform.as_str())),
+                    ("cloud_init".into(), Expr::Bool(cloud_init)),
+                ]),
             ],
         );
         let files = installer
@@ -747,103 +848,118 @@ impl Lowerer<'_> {
         Some(Expr::Object(files))
     }
 
-    /// The installers' network: a literal when no environment changes it, else variables that
-    /// each environment's var file sets.
-    fn network(&mut self) -> Expr {
-        let base = self.spec.defaults.network.clone();
-        let address = |n: &Option<crate::spec::GuestNetwork>| {
-            n.as_ref()
-                .and_then(|n| n.address.clone())
-                .unwrap_or_default()
-        };
-        let gateway = |n: &Option<crate::spec::GuestNetwork>| {
-            n.as_ref()
-                .and_then(|n| n.gateway.clone())
-                .unwrap_or_default()
-        };
-        let dns = |n: &Option<crate::spec::GuestNetwork>| {
-            Expr::List(
-                n.as_ref()
-                    .map(|n| n.dns.iter().map(|d| s(d)).collect())
-                    .unwrap_or_default(),
-            )
-        };
+    /// The installer's network of one build (`<os>` or `<os>-<edition>`): its address from
+    /// `network.addresses` (an environment's `network` replaces `defaults.network` whole), as a
+    /// literal when no environment changes the network, else as variables that each
+    /// environment's var file sets.
+    fn network(&mut self, source: &str) -> Network {
+        let base = self.spec.defaults.network.as_ref();
         let varies = self.spec.environments.values().any(|e| e.network.is_some());
+        let address_in =
+            |n: Option<&GuestNetwork>| n.and_then(|n| n.addresses.get(source)).cloned();
         if !varies {
-            return Expr::Object(vec![
-                ("dhcp".into(), Expr::Bool(address(&base).is_empty())),
-                ("address".into(), s(&address(&base))),
-                ("gateway".into(), s(&gateway(&base))),
-                ("dns".into(), dns(&base)),
-            ]);
-        }
-        if !self.has_var("network_address") {
-            let overrides = |f: &dyn Fn(&Option<crate::spec::GuestNetwork>) -> Expr,
-                             key: &str|
-             -> Vec<(String, Expr, String)> {
-                self.spec
-                    .environments
-                    .iter()
-                    .filter(|(_, e)| e.network.is_some())
-                    .map(|(name, e)| {
-                        (
-                            name.clone(),
-                            f(&e.network),
-                            ptr(&["environments", name, "network", key]),
-                        )
-                    })
-                    .collect()
+            return match (base, address_in(base)) {
+                (Some(n), Some(cidr)) => Network::Fixed {
+                    cidr,
+                    gateway: n.gateway.clone(),
+                    dns: n.dns.clone(),
+                },
+                _ => Network::Dhcp,
             };
-            let specs: [(&str, VarType, &str, Expr, Vec<Override>); 3] = [
-                (
-                    "network_address",
-                    VarType::String,
-                    "Static IPv4 address/prefix of the Linux installers; empty for DHCP",
-                    s(&address(&base)),
-                    overrides(&|n| s(&address(n)), "address"),
-                ),
+        }
+        let envs: Vec<(&String, &GuestNetwork)> = self
+            .spec
+            .environments
+            .iter()
+            .filter_map(|(name, e)| e.network.as_ref().map(|n| (name, n)))
+            .collect();
+        if address_in(base).is_none() && envs.iter().all(|(_, n)| address_in(Some(n)).is_none()) {
+            return Network::Dhcp;
+        }
+        let address = format!("network_address_{}", snake(source));
+        if !self.has_var(&address) {
+            let overrides = envs
+                .iter()
+                .map(|(env, n)| {
+                    (
+                        (*env).clone(),
+                        s(&address_in(Some(n)).unwrap_or_default()),
+                        ptr(&["environments", env, "network", "addresses", source]),
+                    )
+                })
+                .collect();
+            self.candidate(
+                Variable {
+                    name: address.clone(),
+                    kind: VarType::String,
+                    description: format!(
+                        "Static IPv4 address/prefix of the {source} installer; empty for DHCP"
+                    ),
+                    default: s(&address_in(base).unwrap_or_default()),
+                    sensitive: false,
+                    file: FileKey::Common,
+                    origin: ptr(&["defaults", "network", "addresses", source]),
+                },
+                overrides,
+            );
+        }
+        if !self.has_var("network_gateway") {
+            let gateway = |n: &GuestNetwork| s(n.gateway.as_deref().unwrap_or_default());
+            let dns = |n: &GuestNetwork| Expr::List(n.dns.iter().map(|d| s(d)).collect());
+            type Field<'f> = &'f dyn Fn(&GuestNetwork) -> Expr;
+            let shared: [(&str, VarType, &str, &str, Field, Expr); 2] = [
                 (
                     "network_gateway",
                     VarType::String,
-                    "Default gateway of the Linux installers with a static address",
-                    s(&gateway(&base)),
-                    overrides(&|n| s(&gateway(n)), "gateway"),
+                    "Default gateway of the installers with a static address",
+                    "gateway",
+                    &gateway,
+                    s(""),
                 ),
                 (
                     "network_dns",
                     VarType::ListString,
-                    "DNS servers of the Linux installers with a static address",
-                    dns(&base),
-                    overrides(&dns, "dns"),
+                    "DNS servers of the installers with a static address",
+                    "dns",
+                    &dns,
+                    Expr::List(Vec::new()),
                 ),
             ];
-            for (name, kind, description, default, overrides) in specs {
+            for (name, kind, description, key, value, empty) in shared {
+                let overrides = envs
+                    .iter()
+                    .map(|(env, n)| {
+                        (
+                            (*env).clone(),
+                            value(n),
+                            ptr(&["environments", env, "network", key]),
+                        )
+                    })
+                    .collect();
                 self.candidate(
                     Variable {
                         name: name.into(),
                         kind,
                         description: description.into(),
-                        default,
+                        default: base.map_or(empty, value),
                         sensitive: false,
                         file: FileKey::Common,
-                        origin: "/defaults/network".into(),
+                        origin: ptr(&["defaults", "network", key]),
                     },
                     overrides,
                 );
             }
         }
-        let address = self.var("network_address");
-        let gateway = self.var("network_gateway");
-        let dns = self.var("network_dns");
-        Expr::Object(vec![
-            (
-                "dhcp".into(),
-                Expr::Traversal("var.network_address == \"\"".into()),
-            ),
-            ("address".into(), address),
-            ("gateway".into(), gateway),
-            ("dns".into(), dns),
-        ])
+        let Expr::Traversal(address) = self.var(&address) else {
+            unreachable!("a variable reference is a traversal")
+        };
+        self.var("network_gateway");
+        self.var("network_dns");
+        Network::Variable {
+            address,
+            gateway: "var.network_gateway".into(),
+            dns: "var.network_dns".into(),
+        }
     }
 
     fn channel(&self, os: &Os) -> SeedChannel {
@@ -876,15 +992,12 @@ impl Lowerer<'_> {
             .unwrap_or_else(|| "UTC".into());
         match os.family {
             Family::Linux => (language, keyboard, timezone),
-            Family::Windows => {
-                let tag = language.replace('_', "-");
-                let tz = if matches!(timezone.as_str(), "UTC" | "Etc/UTC") {
-                    "UTC".into()
-                } else {
-                    timezone
-                };
-                (tag.clone(), tag, tz)
-            }
+            // Windows Setup's own identifiers; `semantic` has checked that both map.
+            Family::Windows => (
+                language.replace('_', "-"),
+                crate::windows_locale::windows_input_locale(&keyboard).unwrap_or(keyboard),
+                crate::windows_locale::windows_time_zone(&timezone).map_or(timezone, str::to_owned),
+            ),
         }
     }
 
@@ -1000,6 +1113,9 @@ impl Lowerer<'_> {
             }
             None => s(""),
         };
+        let source = format!("{name}-{}", edition.name);
+        let (_, _, _, firmware) = self.hardware(os, platform);
+        let network = self.network(&source).object();
         let vars = Expr::Object(vec![
             ("build_username".into(), self.var("build_username")),
             ("build_password".into(), self.var("build_password")),
@@ -1008,7 +1124,10 @@ impl Lowerer<'_> {
             ("language".into(), s(&locale.0)),
             ("keyboard".into(), s(&locale.1)),
             ("timezone".into(), s(&locale.2)),
+            ("firmware".into(), s(firmware.as_str())),
+            ("computer_name".into(), s(&computer_name(&source))),
             ("platform".into(), s(platform.as_str())),
+            ("network".into(), network),
         ]);
         let path = self.path(&format!("builds/{name}/autounattend.pkrtpl.hcl"));
         Expr::Object(vec![(
@@ -1017,10 +1136,26 @@ impl Lowerer<'_> {
         )])
     }
 
-    fn boot(&self, os: &Os, firmware: Firmware) -> (Expr, Expr) {
+    /// `boot_wait` and `boot_command` of an ISO build. The lines are HCL templates: Packer's
+    /// own `{{ .HTTPIP }}` actions and the installer network's expressions stay live.
+    fn boot(&mut self, name: &str, os: &Os, firmware: Firmware) -> (Expr, Expr) {
         let installer = os.installer.unwrap_or(Installer::Autoinstall);
         let http = self.channel(os) == SeedChannel::Http;
         let base = "http://{{ .HTTPIP }}:{{ .HTTPPort }}";
+        let net = if installer == Installer::Autounattend {
+            String::new()
+        } else {
+            self.network(name).kernel_arguments(installer, name)
+        };
+        // Static text is escaped for HCL; `net` already is a template body.
+        let e = escape_string;
+        let with_net = |before: &str, after: &str| {
+            if net.is_empty() {
+                e(&format!("{before}{after}"))
+            } else {
+                format!("{} {net}{}", e(before), e(after))
+            }
+        };
         let commands: Vec<String> = match (installer, firmware) {
             (Installer::Autoinstall, _) => {
                 let ds = if http {
@@ -1029,12 +1164,15 @@ impl Lowerer<'_> {
                     "ds=nocloud".into()
                 };
                 vec![
-                    "<wait3s>c<wait3s>".into(),
+                    e("<wait3s>c<wait3s>"),
                     // Arguments before `---` are for the installer only; after it they would be
                     // copied into the installed system's boot line.
-                    format!("linux /casper/vmlinuz autoinstall {ds} ---<enter><wait3s>"),
-                    "initrd /casper/initrd<enter><wait3s>".into(),
-                    "boot<enter>".into(),
+                    with_net(
+                        &format!("linux /casper/vmlinuz autoinstall {ds}"),
+                        " ---<enter><wait3s>",
+                    ),
+                    e("initrd /casper/initrd<enter><wait3s>"),
+                    e("boot<enter>"),
                 ]
             }
             (Installer::Kickstart, firmware) => {
@@ -1044,28 +1182,39 @@ impl Lowerer<'_> {
                     "inst.ks=hd:LABEL=cidata:/ks.cfg".into()
                 };
                 match firmware {
-                    Firmware::Uefi => vec![format!(
-                        "<up>e<wait><down><down><end> inst.text {ks}<leftCtrlOn>x<leftCtrlOff>"
+                    Firmware::Uefi => vec![with_net(
+                        &format!("<up>e<wait><down><down><end> inst.text {ks}"),
+                        "<leftCtrlOn>x<leftCtrlOff>",
                     )],
-                    Firmware::Bios => vec![format!("<up><tab> inst.text {ks}<enter>")],
+                    Firmware::Bios => {
+                        vec![with_net(&format!("<up><tab> inst.text {ks}"), "<enter>")]
+                    }
                 }
             }
+            // debian-installer asks for the host and domain name before it loads a preseed
+            // from the network, so they are answered here (installation guide, B.2.3).
             (Installer::Preseed, Firmware::Uefi) => vec![
-                "<wait3s>c<wait3s>".into(),
-                format!(
-                    "linux /install.amd/vmlinuz auto=true priority=critical preseed/url={base}/preseed.cfg --- quiet<enter><wait3s>"
+                e("<wait3s>c<wait3s>"),
+                with_net(
+                    &format!(
+                        "linux /install.amd/vmlinuz auto=true priority=critical preseed/url={base}/preseed.cfg hostname={name} domain="
+                    ),
+                    " --- quiet<enter><wait3s>",
                 ),
-                "initrd /install.amd/initrd.gz<enter><wait3s>".into(),
-                "boot<enter>".into(),
+                e("initrd /install.amd/initrd.gz<enter><wait3s>"),
+                e("boot<enter>"),
             ],
-            (Installer::Preseed, Firmware::Bios) => {
-                vec![
-                    "<esc><wait>".into(),
-                    format!("auto priority=critical url={base}/preseed.cfg<enter>"),
-                ]
-            }
+            (Installer::Preseed, Firmware::Bios) => vec![
+                e("<esc><wait>"),
+                with_net(
+                    &format!(
+                        "auto priority=critical url={base}/preseed.cfg hostname={name} domain="
+                    ),
+                    "<enter>",
+                ),
+            ],
             (Installer::Autounattend, _) => {
-                vec!["<spacebar><wait><spacebar><wait><spacebar>".into()]
+                vec![e("<spacebar><wait><spacebar><wait><spacebar>")]
             }
         };
         let wait = if installer == Installer::Autounattend {
@@ -1073,7 +1222,10 @@ impl Lowerer<'_> {
         } else {
             "5s"
         };
-        (s(wait), Expr::List(commands.iter().map(|c| s(c)).collect()))
+        (
+            s(wait),
+            Expr::List(commands.into_iter().map(Expr::Template).collect()),
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1104,8 +1256,9 @@ impl Lowerer<'_> {
             body.attr(arg, value, &o);
         }
         let (cpus, memory, disk, firmware) = self.hardware(os, PlatformName::Proxmox);
-        body.attr("vm_name", s(source_name), &os_origin);
-        body.attr("template_name", s(source_name), &os_origin);
+        let versioned = self.versioned(source_name);
+        body.attr("vm_name", versioned.clone(), &os_origin);
+        body.attr("template_name", versioned, &os_origin);
         body.attr(
             "template_description",
             s(&Self::description(os, name, edition)),
@@ -1161,8 +1314,13 @@ impl Lowerer<'_> {
             let pool = self.var("proxmox_vm_storage_pool");
             body.attr("cloud_init_storage_pool", pool, &o);
         }
+        // The shutdown after provisioning is a Proxmox task awaited for `task_timeout`, 60
+        // seconds by default (packer-plugin-proxmox v1.2.4 `builder/proxmox/common/
+        // step_convert_to_template.go`, `Run`: `client.ShutdownVm`, then `WaitForCompletion`);
+        // a Windows guest that has just been generalised takes longer than that.
+        body.attr("task_timeout", s("10m"), &os_origin);
         if builder == BuilderKind::Iso {
-            let (wait, command) = self.boot(os, firmware);
+            let (wait, command) = self.boot(name, os, firmware);
             body.attr("boot_wait", wait, &os_origin);
             body.attr("boot_command", command, &os_origin);
             if let (Some(local), SeedChannel::Http) = (seed_local, self.channel(os))
@@ -1198,11 +1356,7 @@ impl Lowerer<'_> {
                 let mut cd = Args::default();
                 match (os.family, edition) {
                     (Family::Windows, Some(e)) => {
-                        cd.attr(
-                            "cd_files",
-                            Expr::List(vec![self.path("scripts/windows/")]),
-                            &os_origin,
-                        );
+                        cd.attr("cd_files", self.windows_cd_files(), &os_origin);
                         let content = self.autounattend(name, os, e, PlatformName::Proxmox);
                         cd.attr("cd_content", content, &os_origin);
                     }
@@ -1297,7 +1451,8 @@ impl Lowerer<'_> {
         }
         let settings = os.vsphere.clone().unwrap_or_default();
         let (cpus, memory, disk, firmware) = self.hardware(os, PlatformName::Vsphere);
-        body.attr("vm_name", s(source_name), &os_origin);
+        let versioned = self.versioned(source_name);
+        body.attr("vm_name", versioned, &os_origin);
         if builder == BuilderKind::Clone {
             body.attr(
                 "template",
@@ -1363,11 +1518,7 @@ impl Lowerer<'_> {
                     }
                 }
                 (SeedChannel::Cd, Family::Windows, Some(e)) => {
-                    body.attr(
-                        "cd_files",
-                        Expr::List(vec![self.path("scripts/windows/")]),
-                        &os_origin,
-                    );
+                    body.attr("cd_files", self.windows_cd_files(), &os_origin);
                     let content = self.autounattend(name, os, e, PlatformName::Vsphere);
                     body.attr("cd_content", content, &os_origin);
                     body.attr("cd_label", s("cidata"), &os_origin);
@@ -1381,17 +1532,21 @@ impl Lowerer<'_> {
                     }
                 }
             }
-            let (wait, command) = self.boot(os, firmware);
+            let (wait, command) = self.boot(name, os, firmware);
             body.attr("boot_wait", wait, &os_origin);
             body.attr("boot_command", command, &os_origin);
             body.attr("remove_cdrom", Expr::Bool(true), &os_origin);
         }
         self.communicator(body, os, &os_origin);
-        let shutdown = match os.family {
-            Family::Linux => "sudo shutdown -P now",
-            Family::Windows => "shutdown /s /t 10 /f /d p:4:1 /c \"Packer shutdown\"",
-        };
-        body.attr("shutdown_command", s(shutdown), &os_origin);
+        // Linux: VMware Tools shut the VM down (the build user's sudo rule is gone by then; see
+        // `finish`).
+        if os.family == Family::Windows {
+            body.attr(
+                "shutdown_command",
+                s("shutdown /s /t 10 /f /d p:4:1 /c \"Packer shutdown\""),
+                &os_origin,
+            );
+        }
         let platform = self
             .spec
             .platforms
@@ -1418,7 +1573,20 @@ impl Lowerer<'_> {
             let mut cl = Args::default();
             let value = self.var("vsphere_content_library");
             cl.attr("library", value, &lib_origin);
-            cl.attr("name", s(source_name), &lib_origin);
+            // An OVF item of the same name is updated in place, so clones keep one stable name
+            // (packer-plugin-vsphere v2.0.0 `builder/vsphere/driver/vm.go`,
+            // `ImportOvfToContentLibrary`). A VM template item cannot be updated and must not
+            // share the VM's name (`common/step_import_to_content_library.go`, `Prepare`), so
+            // each build imports a new one.
+            let item = if library.ovf {
+                s(source_name)
+            } else {
+                Expr::Template(format!(
+                    "{}-${{local.build_version}}-library",
+                    escape_string(source_name)
+                ))
+            };
+            cl.attr("name", item, &lib_origin);
             cl.attr(
                 "description",
                 s(&Self::description(os, name, edition)),
@@ -1483,8 +1651,17 @@ impl Lowerer<'_> {
             body.attr("image_sku", s(&sku), &image_origin);
             body.attr("image_version", s(&image.version), &image_origin);
         }
+        // Never below the image's own disk, which Azure refuses; `semantic` warns about it.
         let (_, _, disk, _) = self.hardware(os, PlatformName::Azure);
-        body.attr("os_disk_size_gb", n(disk), &os_origin);
+        let image_disk = os.azure_image.as_ref().and_then(|image| {
+            let sku = edition
+                .and_then(|e| e.azure_sku.as_deref())
+                .unwrap_or(&image.sku);
+            crate::semantic::azure_image_disk_gb(&image.publisher, sku)
+        });
+        if image_disk.is_none_or(|size| disk >= size) {
+            body.attr("os_disk_size_gb", n(disk), &os_origin);
+        }
         let platform = self
             .spec
             .platforms
@@ -1493,7 +1670,8 @@ impl Lowerer<'_> {
             .expect("an azure source implies an azure platform");
         if platform.output.managed_image.is_some() {
             let mi = ptr(&["platforms", "azure", "output", "managed_image"]);
-            body.attr("managed_image_name", s(source_name), &mi);
+            let versioned = self.versioned(source_name);
+            body.attr("managed_image_name", versioned, &mi);
             let group = self.var("azure_managed_image_resource_group");
             body.attr("managed_image_resource_group_name", group, &mi);
         }
@@ -1508,11 +1686,7 @@ impl Lowerer<'_> {
         if let Some(e) = edition {
             tags.push(("edition".into(), s(&e.name)));
         }
-        let build_version = if self.has_var("build_version") {
-            self.var("build_version")
-        } else {
-            s("dev")
-        };
+        let build_version = self.build_version();
         tags.push(("build_version".into(), build_version));
         tags.sort_by(|a, b| a.0.cmp(&b.0));
         tags.dedup_by(|a, b| a.0 == b.0);
@@ -1546,7 +1720,11 @@ impl Lowerer<'_> {
                 .and_then(|a| a.gallery_image.clone())
                 .unwrap_or_else(|| source_name.to_owned());
             dest.attr("image_name", s(&image), &os_origin);
-            let version = self.var("azure_gallery_version");
+            let version = if self.has_var("azure_gallery_version") {
+                self.var("azure_gallery_version")
+            } else {
+                self.gallery_version()
+            };
             dest.attr("image_version", version, &g);
             if self.has_var("azure_replication_regions") {
                 let regions = self.var("azure_replication_regions");
@@ -1687,11 +1865,7 @@ impl Lowerer<'_> {
                         env.extend(shell.env.iter().map(|(k, v)| s(&format!("{k}={v}"))));
                         body.attr("environment_vars", Expr::List(env), &origin);
                         if shell.sudo {
-                            body.attr(
-                                "execute_command",
-                                s("{{ .Vars }} sudo -E sh -eu '{{ .Path }}'"),
-                                &origin,
-                            );
+                            body.attr("execute_command", go_template(SUDO_EXECUTE), &origin);
                         }
                         if shell.expect_disconnect {
                             body.attr("expect_disconnect", Expr::Bool(true), &origin);
@@ -1745,32 +1919,37 @@ impl Lowerer<'_> {
                             body.attr("galaxy_file", self.path(galaxy), &origin);
                         }
                         body.attr("user", Expr::Traversal("build.User".into()), &origin);
-                        body.attr("use_proxy", Expr::Bool(false), &origin);
-                        let mut extra: Vec<String> = ansible
-                            .extra_vars
-                            .iter()
-                            .map(|(k, v)| format!("{k}={v}"))
-                            .collect();
-                        if os.family == Family::Windows {
-                            extra.extend(
-                                [
-                                    "ansible_connection=winrm",
-                                    "ansible_winrm_transport=ntlm",
-                                    "ansible_winrm_server_cert_validation=ignore",
-                                ]
-                                .map(str::to_owned),
-                            );
+                        let mut vars: Vec<(String, Json)> = Vec::new();
+                        match os.family {
+                            Family::Linux => self.ansible_over_ssh(&mut body, os, &origin),
+                            Family::Windows => {
+                                // WinRM: Ansible connects to the VM itself. packer-plugin-ansible
+                                // v1.1.6 `provisioner/ansible/provisioner.go`: with
+                                // `use_proxy = false` `createInventoryFile` writes
+                                // `ansible_connection=winrm` with the communicator's host, port
+                                // and user, and `createCmdArgs` adds `-e ansible_password=...`
+                                // from the communicator itself; the scheme follows the port
+                                // (5985: http) in Ansible's winrm connection plugin.
+                                body.attr("use_proxy", Expr::Bool(false), &origin);
+                                vars.push(("ansible_winrm_transport".into(), "ntlm".into()));
+                                vars.push((
+                                    "ansible_winrm_server_cert_validation".into(),
+                                    "ignore".into(),
+                                ));
+                            }
                         }
-                        let mut args: Vec<Expr> = Vec::new();
-                        for e in &extra {
-                            args.push(s("--extra-vars"));
-                            args.push(s(e));
-                        }
-                        if os.family == Family::Windows {
-                            args.push(s("--extra-vars"));
-                            args.push(Expr::Template("ansible_password=${build.Password}".into()));
-                        }
-                        if !args.is_empty() {
+                        vars.extend(
+                            ansible
+                                .extra_vars
+                                .iter()
+                                .map(|(k, v)| (k.clone(), Json::String(v.clone()))),
+                        );
+                        if !vars.is_empty() {
+                            // One JSON document: Ansible's key=value form would split a value
+                            // at its spaces (`a=x b=c` is two variables).
+                            let document = Json::Object(vars.into_iter().collect()).to_string();
+                            let mut args = body.take("extra_arguments");
+                            args.extend([s("--extra-vars"), s(&document)]);
                             body.attr("extra_arguments", Expr::List(args), &origin);
                         }
                         let mut env = vec![Expr::Template(
@@ -1799,45 +1978,137 @@ impl Lowerer<'_> {
                 });
             }
         }
-        // Azure images must be generalised as the very last step.
-        let azure: Vec<String> = selectors
-            .iter()
-            .filter(|(p, _)| *p == PlatformName::Azure)
-            .map(|(_, s)| s.clone())
-            .collect();
-        if !azure.is_empty() {
-            let origin = ptr(&["oses", name]);
-            let mut body = Args::default();
-            let component = match os.family {
-                Family::Linux => {
-                    body.attr("inline", list(&["/usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync"]), &origin);
+        self.finish(name, os, selectors, build);
+    }
+
+    /// The steps every template ends with, after the spec's own: no build credential may
+    /// survive in it, and it must be generalised for cloning.
+    ///
+    /// - Linux on Proxmox and vSphere: the build user's password is locked, its passwordless
+    ///   sudo rule removed and SSH password logins turned off (a clone's cloud-init may turn
+    ///   them on again: its `50-cloud-init.conf` is read before `90-hybridc.conf`). Nothing runs
+    ///   as root after it: vsphere-iso then shuts the VM down through VMware Tools when
+    ///   `shutdown_command` is empty (packer-plugin-vsphere v2.0.0
+    ///   `builder/vsphere/common/step_shutdown.go`, `Run`), proxmox-iso through the Proxmox API
+    ///   (packer-plugin-proxmox v1.2.4 `builder/proxmox/common/step_convert_to_template.go`).
+    /// - Linux on Azure: `waagent -deprovision+user` removes the user Azure created for the
+    ///   build and generalises the VM (Microsoft Learn, "Create a generalized image of a Linux
+    ///   VM"; the azure-arm documentation's Linux example).
+    /// - Windows everywhere: Sysprep `/generalize /oobe`, waiting until the image state says it
+    ///   is done, so that every clone gets its own SID and name and asks for its own
+    ///   Administrator password; on Azure only once the guest agent's services run (the
+    ///   azure-arm documentation's Windows example, Microsoft's documented sequence). The build
+    ///   user is removed at a clone's first start by the task `scripts/windows/cleanup.ps1`
+    ///   registers.
+    fn finish(
+        &mut self,
+        name: &str,
+        os: &Os,
+        selectors: &[(PlatformName, String)],
+        build: &mut Build,
+    ) {
+        let origin = ptr(&["oses", name]);
+        let on = |platforms: &[PlatformName]| -> Vec<String> {
+            selectors
+                .iter()
+                .filter(|(p, _)| platforms.contains(p))
+                .map(|(_, s)| s.clone())
+                .collect()
+        };
+        let mut steps: Vec<(Component, Args, Vec<String>)> = Vec::new();
+        match os.family {
+            Family::Linux => {
+                let hypervisors = on(&[PlatformName::Proxmox, PlatformName::Vsphere]);
+                if !hypervisors.is_empty() && self.has_var("build_username") {
+                    let user = self.var("build_username");
+                    let Expr::Traversal(user) = user else {
+                        unreachable!("a variable reference is a traversal")
+                    };
+                    let mut body = Args::default();
                     body.attr(
-                        "execute_command",
-                        s("{{ .Vars }} sudo -E sh -eu '{{ .Path }}'"),
+                        "inline",
+                        Expr::List(
+                            [
+                                format!("passwd -l \"${{{user}}}\""),
+                                format!("rm -f \"/etc/sudoers.d/${{{user}}}\""),
+                                "rm -f /etc/ssh/sshd_config.d/50-cloud-init.conf".into(),
+                                "printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf"
+                                    .into(),
+                            ]
+                            .iter()
+                            .map(|line| Expr::Template(escape_hcl_quotes(line)))
+                            .collect(),
+                        ),
                         &origin,
                     );
+                    body.attr("execute_command", go_template(SUDO_EXECUTE), &origin);
                     body.attr("skip_clean", Expr::Bool(true), &origin);
-                    Component::Shell
+                    steps.push((Component::Shell, body, hypervisors));
                 }
-                Family::Windows => {
+                let azure = on(&[PlatformName::Azure]);
+                if !azure.is_empty() {
+                    let mut body = Args::default();
+                    body.attr("inline", list(&["/usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync"]), &origin);
+                    body.attr("execute_command", go_template(SUDO_EXECUTE), &origin);
+                    body.attr("skip_clean", Expr::Bool(true), &origin);
+                    steps.push((Component::Shell, body, azure));
+                }
+            }
+            Family::Windows => {
+                let azure = on(&[PlatformName::Azure]);
+                if !azure.is_empty() {
+                    let mut body = Args::default();
                     body.attr(
                         "inline",
                         list(&[
-                            "& $env:SystemRoot\\System32\\Sysprep\\Sysprep.exe /generalize /oobe /mode:vm /quiet /quit",
-                            "while ($true) { $state = (Get-ItemProperty HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Setup\\State).ImageState; if ($state -ne 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE') { Write-Output $state; Start-Sleep -Seconds 10 } else { break } }",
+                            "while ((Get-Service RdAgent).Status -ne 'Running') { Start-Sleep -Seconds 5 }",
+                            "while ((Get-Service WindowsAzureGuestAgent).Status -ne 'Running') { Start-Sleep -Seconds 5 }",
                         ]),
                         &origin,
                     );
-                    Component::Powershell
+                    steps.push((Component::Powershell, body, azure));
                 }
-            };
+                let mut body = Args::default();
+                body.attr(
+                    "inline",
+                    list(&[
+                        "& $env:SystemRoot\\System32\\Sysprep\\Sysprep.exe /generalize /oobe /mode:vm /quiet /quit",
+                        "while ($true) { $state = (Get-ItemProperty HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Setup\\State).ImageState; if ($state -ne 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE') { Write-Output $state; Start-Sleep -Seconds 10 } else { break } }",
+                    ]),
+                    &origin,
+                );
+                steps.push((Component::Powershell, body, Vec::new()));
+            }
+        }
+        for (component, body, only) in steps {
             build.provisioners.push(Step {
                 component,
                 body,
-                only: azure,
-                origin,
+                only,
+                origin: origin.clone(),
             });
         }
+    }
+
+    /// Ansible over SSH goes through Packer's SSH proxy adapter (`use_proxy` left unset), the
+    /// one way that works with every communicator: packer-plugin-ansible v1.1.6
+    /// `provisioner/ansible/provisioner.go` (`Provision`) passes only the communicator's
+    /// private key when `use_proxy = false`, and proxmox-iso and vsphere-iso have none when
+    /// they log in with `ssh_password`. The adapter authenticates Ansible with a one-time ECDSA
+    /// key (`setupAdapter`, `ansible_proxy_key_type` defaults to `ECDSA`) and serves scp itself
+    /// and SFTP by running `sftp_command` on the guest (packer-plugin-sdk `adapter/adapter.go`),
+    /// whose default path `/usr/lib/sftp-server` exists on neither family: name the real one, and
+    /// let scp fall back to its legacy protocol (`-O`) where the path is not known.
+    fn ansible_over_ssh(&self, body: &mut Args, os: &Os, origin: &str) {
+        if let Some(server) = linux_distribution(os).map(Distribution::sftp_server) {
+            body.attr("use_sftp", Expr::Bool(true), origin);
+            body.attr("sftp_command", s(&format!("{server} -e")), origin);
+        }
+        body.attr(
+            "extra_arguments",
+            Expr::List(vec![s("--scp-extra-args"), s("'-O'")]),
+            origin,
+        );
     }
 
     fn post_processors(
@@ -1871,11 +2142,7 @@ impl Lowerer<'_> {
                 Expr::Template("${split(\"-\", source.type)[0]}".into()),
             ));
             data.push(("source".into(), Expr::Traversal("source.name".into())));
-            let version = if self.has_var("build_version") {
-                self.var("build_version")
-            } else {
-                s("dev")
-            };
+            let version = self.build_version();
             data.push(("build_version".into(), version));
             body.attr("custom_data", Expr::Object(data), &origin);
             build.post_processors.push(Step {
@@ -1919,6 +2186,173 @@ impl Lowerer<'_> {
                 origin: o,
             });
         }
+    }
+}
+
+/// The network of one build's installer.
+#[derive(Debug, Clone, PartialEq)]
+enum Network {
+    /// DHCP.
+    Dhcp,
+    /// A static address known when compiling.
+    Fixed {
+        cidr: String,
+        gateway: Option<String>,
+        dns: Vec<String>,
+    },
+    /// A static address or DHCP, from variables each environment sets (`var.x` references;
+    /// an empty address means DHCP).
+    Variable {
+        address: String,
+        gateway: String,
+        dns: String,
+    },
+}
+
+/// The dotted netmask of a prefix length (`24` -> `255.255.255.0`).
+fn netmask(prefix: u8) -> String {
+    let bits = u32::MAX
+        .checked_shl(32 - u32::from(prefix.min(32)))
+        .unwrap_or(0);
+    std::net::Ipv4Addr::from(bits).to_string()
+}
+
+impl Network {
+    /// The installer templates' `network` input: `{ dhcp, address, gateway, dns }`.
+    fn object(&self) -> Expr {
+        let (dhcp, address, gateway, dns) = match self {
+            Self::Dhcp => (Expr::Bool(true), s(""), s(""), Expr::List(Vec::new())),
+            Self::Fixed { cidr, gateway, dns } => (
+                Expr::Bool(false),
+                s(cidr),
+                s(gateway.as_deref().unwrap_or_default()),
+                Expr::List(dns.iter().map(|d| s(d)).collect()),
+            ),
+            Self::Variable {
+                address,
+                gateway,
+                dns,
+            } => (
+                Expr::Traversal(format!("{address} == \"\"")),
+                Expr::Traversal(address.clone()),
+                Expr::Traversal(gateway.clone()),
+                Expr::Traversal(dns.clone()),
+            ),
+        };
+        Expr::Object(vec![
+            ("dhcp".into(), dhcp),
+            ("address".into(), address),
+            ("gateway".into(), gateway),
+            ("dns".into(), dns),
+        ])
+    }
+
+    /// The installer's own network on its kernel command line, as HCL template text (empty
+    /// for DHCP): an installer that fetches its answer file over HTTP needs the network first.
+    ///
+    /// - debian-installer: `netcfg/*` answers, which are also the only way to preseed a static
+    ///   network when the preseed itself comes over the network (Debian installation guide,
+    ///   appendix B.4.3; `netcfg/no_default_route` without a gateway).
+    /// - dracut (Rocky's installer) and casper/klibc ipconfig (Ubuntu's live installer) share
+    ///   `ip=<ip>::<gateway>:<netmask>:<hostname>::none:<dns1>:<dns2>`: dracut.cmdline(7), and
+    ///   dracut `modules.d/40network/parse-ip-opts.sh` (the interface may be left out when there
+    ///   is a single `ip=`); the kernel's `Documentation/admin-guide/nfs/nfsroot.rst`
+    ///   (`<dns0-ip>:<dns1-ip>` after autoconf `none`).
+    fn kernel_arguments(&self, installer: Installer, hostname: &str) -> String {
+        let debian = installer == Installer::Preseed;
+        match self {
+            Self::Dhcp => String::new(),
+            Self::Fixed { cidr, gateway, dns } => {
+                let (ip, prefix) = cidr.split_once('/').unwrap_or((cidr, "32"));
+                let mask = netmask(prefix.parse().unwrap_or(32));
+                let gateway = gateway.as_deref().unwrap_or_default();
+                if debian {
+                    let mut args = format!(
+                        "netcfg/disable_autoconfig=true netcfg/get_ipaddress={ip} netcfg/get_netmask={mask}"
+                    );
+                    if gateway.is_empty() {
+                        args.push_str(" netcfg/no_default_route=true");
+                    } else {
+                        args.push_str(&format!(" netcfg/get_gateway={gateway}"));
+                    }
+                    if let Some(first) = dns.first() {
+                        args.push_str(&format!(" netcfg/get_nameservers={first}"));
+                    }
+                    args.push_str(" netcfg/confirm_static=true");
+                    escape_string(&args)
+                } else {
+                    let mut args = format!("ip={ip}::{gateway}:{mask}:{hostname}::none");
+                    for server in dns.iter().take(2) {
+                        args.push_str(&format!(":{server}"));
+                    }
+                    escape_string(&args)
+                }
+            }
+            Self::Variable {
+                address,
+                gateway,
+                dns,
+            } => {
+                let ip = format!("${{split(\"/\", {address})[0]}}");
+                let mask = format!("${{cidrnetmask({address})}}");
+                let body = if debian {
+                    format!(
+                        "netcfg/disable_autoconfig=true netcfg/get_ipaddress={ip} netcfg/get_netmask={mask}\
+                         %{{if {gateway} != \"\"}} netcfg/get_gateway=${{{gateway}}}%{{else}} netcfg/no_default_route=true%{{endif}}\
+                         %{{if length({dns}) > 0}} netcfg/get_nameservers=${{{dns}[0]}}%{{endif}} netcfg/confirm_static=true"
+                    )
+                } else {
+                    format!(
+                        "ip={ip}::${{{gateway}}}:{mask}:{hostname}::none\
+                         %{{for server in slice({dns}, 0, min(2, length({dns})))}}:${{server}}%{{endfor}}"
+                    )
+                };
+                format!("%{{if {address} != \"\"}}{body}%{{endif}}")
+            }
+        }
+    }
+}
+
+/// A NetBIOS computer name from a source name: at most 15 characters, not ending in `-`
+/// (Microsoft-Windows-Shell-Setup `ComputerName`).
+fn computer_name(source: &str) -> String {
+    let short: String = source.chars().take(15).collect();
+    short.trim_end_matches('-').to_owned()
+}
+
+/// The Linux distribution families whose layout the generated steps depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Distribution {
+    /// Debian and Ubuntu.
+    Debian,
+    /// Red Hat Enterprise Linux and its rebuilds (Rocky, Alma).
+    RedHat,
+}
+
+impl Distribution {
+    /// The SFTP server binary: Debian's `openssh-sftp-server` package and RHEL's
+    /// `openssh-server` package install it at these paths.
+    fn sftp_server(self) -> &'static str {
+        match self {
+            Self::Debian => "/usr/lib/openssh/sftp-server",
+            Self::RedHat => "/usr/libexec/openssh/sftp-server",
+        }
+    }
+}
+
+/// The distribution family of a Linux OS: from its installer, else from its Azure image's
+/// publisher; `None` when neither tells.
+fn linux_distribution(os: &Os) -> Option<Distribution> {
+    match os.installer {
+        Some(Installer::Autoinstall | Installer::Preseed) => return Some(Distribution::Debian),
+        Some(Installer::Kickstart) => return Some(Distribution::RedHat),
+        Some(Installer::Autounattend) | None => {}
+    }
+    let publisher = os.azure_image.as_ref()?.publisher.to_ascii_lowercase();
+    match publisher.as_str() {
+        "canonical" | "debian" => Some(Distribution::Debian),
+        "redhat" | "resf" | "almalinux" | "openlogic" => Some(Distribution::RedHat),
+        _ => None,
     }
 }
 

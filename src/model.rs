@@ -85,6 +85,26 @@ impl Args {
         self.names().any(|n| n == name)
     }
 
+    /// Removes the attribute `name` and returns its list items: nothing when it is absent, the
+    /// value itself when it is not a list. Used to extend a list argument set earlier.
+    pub fn take(&mut self, name: &str) -> Vec<Expr> {
+        let Some(at) = self
+            .0
+            .iter()
+            .position(|a| matches!(a, Arg::Attr { name: n, .. } if n == name))
+        else {
+            return Vec::new();
+        };
+        match self.0.remove(at) {
+            Arg::Attr {
+                value: Expr::List(items),
+                ..
+            } => items,
+            Arg::Attr { value, .. } => vec![value],
+            Arg::Block { .. } => unreachable!("the position of an attribute"),
+        }
+    }
+
     /// The variables (`var.<name>`) the arguments refer to, nested blocks included.
     pub fn variables(&self) -> BTreeSet<String> {
         self.references("var.")

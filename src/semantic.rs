@@ -6,6 +6,7 @@
 //! the typed spec and the YAML tree (for positions) and may look at files under the repository
 //! root; it never writes anything.
 
+use std::collections::BTreeMap;
 use std::path::{Component as PathComponent, Path, PathBuf};
 
 use serde_json::Value;
@@ -13,8 +14,8 @@ use serde_json::Value;
 use crate::catalogue::{self, Argument, BlockSchema, Component};
 use crate::diagnostic::{self, Diagnostic, Span, did_you_mean};
 use crate::spec::{
-    BuilderKind, Family, Installer, Options, Os, PlatformName, SeedChannel, Spec, Step,
-    VsphereTemplate,
+    BuilderKind, Family, GuestNetwork, Installer, Options, Os, PlatformName, SeedChannel, Spec,
+    Step, VsphereTemplate,
 };
 use crate::yaml::{Located, Node};
 
@@ -227,22 +228,11 @@ impl Checker<'_, '_> {
                 &env.network,
             )
         }));
+        let sources = static_sources(spec);
         for (at, network) in networks {
-            if let Some(network) = network
-                && network.address.is_none()
-                && (network.gateway.is_some() || !network.dns.is_empty())
-            {
-                let tokens: Vec<&str> = at.iter().map(String::as_str).collect();
-                self.push(
-                    Diagnostic::error(
-                        "hybridc::spec::conflict",
-                        format!("`{}` sets a gateway or DNS servers but no static address", at.join(".")),
-                        self.key_span(&tokens),
-                        "DHCP provides these",
-                    )
-                    .with_help("add `address: <ip>/<prefix>` for a static address, or remove `gateway` and `dns`"),
-                );
-            }
+            let Some(network) = network else { continue };
+            let base: Vec<&str> = at.iter().map(String::as_str).collect();
+            self.network(&base, network, &sources);
         }
         if let Some(vsphere) = &spec.platforms.vsphere
             && vsphere.cluster.is_none()
@@ -285,6 +275,37 @@ impl Checker<'_, '_> {
                     .with_help(
                         "add `managed_image: { resource_group: ... }` and/or `gallery: { ... }`",
                     ),
+                );
+            }
+            // A fixed version exists after the first build: packer-plugin-azure v2.6.3
+            // `builder/azure/arm/builder.go` (`Run`) refuses it without `-force`.
+            let fixed = azure
+                .output
+                .gallery
+                .as_ref()
+                .and_then(|g| g.version.as_ref())
+                .map(|_| vec!["platforms", "azure", "output", "gallery", "version"])
+                .into_iter()
+                .chain(spec.environments.iter().filter_map(|(env, e)| {
+                    e.platforms.azure.as_ref()?.gallery_version.as_ref()?;
+                    Some(vec![
+                        "environments",
+                        env.as_str(),
+                        "platforms",
+                        "azure",
+                        "gallery_version",
+                    ])
+                }))
+                .collect::<Vec<_>>();
+            for tokens in fixed {
+                self.push(
+                    Diagnostic::warning(
+                        "hybridc::spec::fixed-version",
+                        "a fixed gallery image version can be published only once",
+                        self.key_span(&tokens),
+                        "every build after the first fails unless Packer runs with `-force`, which deletes this version first",
+                    )
+                    .with_help("leave the version out: each build then publishes a new one from its UTC time (`2026.1130.84512`)"),
                 );
             }
             match (&azure.location, &azure.build_resource_group) {
@@ -340,6 +361,99 @@ impl Checker<'_, '_> {
             }
             for c in components {
                 self.options(options, &["platforms", platform.as_str(), "options"], c);
+            }
+        }
+    }
+
+    /// A guest network: addresses only for builds that install from an ISO, each its own
+    /// (builds run at the same time), valid IPv4 values, and gateway or DNS only with an address.
+    fn network(&mut self, base: &[&str], network: &GuestNetwork, sources: &[String]) {
+        if network.addresses.is_empty() && (network.gateway.is_some() || !network.dns.is_empty()) {
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::conflict",
+                    format!("`{}` sets a gateway or DNS servers but no static address", base.join(".")),
+                    self.key_span(base),
+                    "DHCP provides these",
+                )
+                .with_help("add `addresses: { <os>: <ip>/<prefix> }` for static addresses, or remove `gateway` and `dns`"),
+            );
+        }
+        let mut seen: BTreeMap<std::net::Ipv4Addr, &str> = BTreeMap::new();
+        for (source, address) in &network.addresses {
+            let mut tokens = base.to_vec();
+            tokens.extend(["addresses", source.as_str()]);
+            if !sources.contains(source) {
+                let names: Vec<&str> = sources.iter().map(String::as_str).collect();
+                let mut d = Diagnostic::error(
+                    "hybridc::spec::unknown-reference",
+                    format!("`{source}` is not a build that installs from an ISO"),
+                    self.key_span(&tokens),
+                    "no such build",
+                );
+                d = match did_you_mean(source, names.iter().copied()) {
+                    Some(close) => d.with_help(format!("did you mean `{close}`?")),
+                    None => d.with_help(format!(
+                        "the builds are named after the OS, or `<os>-<edition>` for Windows: {}",
+                        if names.is_empty() {
+                            "none here".to_owned()
+                        } else {
+                            names.join(", ")
+                        }
+                    )),
+                };
+                self.push(d);
+                continue;
+            }
+            match parse_cidr(address) {
+                Some(ip) => {
+                    if let Some(first) = seen.insert(ip, source) {
+                        let mut other = base.to_vec();
+                        other.extend(["addresses", first]);
+                        self.push(
+                            Diagnostic::error(
+                                "hybridc::spec::duplicate-address",
+                                format!("`{source}` and `{first}` have the same address {ip}"),
+                                self.at(&tokens).value,
+                                "used again here",
+                            )
+                            .with_secondary(self.at(&other).value, "first used here")
+                            .with_help("builds run at the same time: give each its own address"),
+                        );
+                    }
+                }
+                None => self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::bad-address",
+                        format!("`{address}` is not an IPv4 address with a prefix length"),
+                        self.at(&tokens).value,
+                        "expected a.b.c.d/prefix, each number 0-255, prefix 1-32",
+                    )
+                    .with_help("for example `192.0.2.50/24`"),
+                ),
+            }
+        }
+        let singles = network
+            .gateway
+            .iter()
+            .map(|g| (vec!["gateway".to_owned()], g))
+            .chain(
+                network
+                    .dns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| (vec!["dns".to_owned(), i.to_string()], d)),
+            );
+        for (rest, value) in singles {
+            if value.parse::<std::net::Ipv4Addr>().is_err() {
+                let mut tokens = base.to_vec();
+                tokens.extend(rest.iter().map(String::as_str));
+                self.push(Diagnostic::error(
+                    "hybridc::spec::bad-address",
+                    format!("`{value}` is not an IPv4 address"),
+                    self.at(&tokens).value,
+                    "expected a.b.c.d, each number 0-255",
+                ));
             }
         }
     }
@@ -500,6 +614,10 @@ impl Checker<'_, '_> {
             }
             self.installer(name, os);
             self.editions(name, os);
+            if os.family == Family::Windows {
+                self.windows_locale(name, os);
+            }
+            self.azure_disk(name, os);
             self.builders(name, os);
         }
     }
@@ -609,6 +727,101 @@ impl Checker<'_, '_> {
                         "template not found",
                     )
                     .with_help(format!("create `{}` in the repository", relative.display())),
+                );
+            }
+        }
+    }
+
+    /// Windows Setup takes its own identifiers: the keyboard as an input profile and the time
+    /// zone as a Windows ID (Microsoft-Windows-International-Core `InputLocale`,
+    /// Microsoft-Windows-Shell-Setup `TimeZone`). The spec's Linux-style values must map.
+    fn windows_locale(&mut self, name: &str, os: &Os) {
+        let d = &self.cx.spec.defaults.locale;
+        let layered =
+            |own: &Option<String>, base: &Option<String>, key: &'static str| match (own, base) {
+                (Some(v), _) => Some((v.clone(), vec!["oses", name, "locale", key])),
+                (None, Some(v)) => Some((v.clone(), vec!["defaults", "locale", key])),
+                (None, None) => None,
+            };
+        if let Some((keyboard, at)) = layered(&os.locale.keyboard, &d.keyboard, "keyboard")
+            && crate::windows_locale::windows_input_locale(&keyboard).is_none()
+        {
+            let help = match crate::windows_locale::keyboard_suggestions(&keyboard).first() {
+                Some(close) => format!("did you mean `{close}`? A Windows input profile such as `0407:00000407` or a language tag such as `de-DE` is taken as is"),
+                None => "use a keyboard layout name such as `us`, `de` or `gb`, a Windows input profile such as `0407:00000407`, or a language tag such as `de-DE`".into(),
+            };
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::unknown-keyboard",
+                    format!(
+                        "keyboard `{keyboard}` of Windows OS `{name}` has no Windows input profile"
+                    ),
+                    self.at(&at).value,
+                    "Windows Setup needs an input profile here",
+                )
+                .with_help(help),
+            );
+        }
+        if let Some((zone, at)) = layered(&os.locale.timezone, &d.timezone, "timezone")
+            && crate::windows_locale::windows_time_zone(&zone).is_none()
+        {
+            let help = match crate::windows_locale::time_zone_suggestions(&zone).first() {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => "use an IANA time zone name such as `Europe/Berlin` or `UTC`, or a Windows time zone ID such as `W. Europe Standard Time`".into(),
+            };
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::unknown-time-zone",
+                    format!("time zone `{zone}` of Windows OS `{name}` has no Windows time zone"),
+                    self.at(&at).value,
+                    "not in CLDR's Windows time zone table",
+                )
+                .with_help(help),
+            );
+        }
+    }
+
+    /// Azure refuses an OS disk smaller than the image's ("smaller than the size of the
+    /// corresponding disk in the VM image"): a smaller `disk_gb` is not written for Azure, and
+    /// said here, at the line that sets it.
+    fn azure_disk(&mut self, name: &str, os: &Os) {
+        let spec = self.cx.spec;
+        let Some(image) = &os.azure_image else { return };
+        if !os.platforms.contains(&PlatformName::Azure) || !self.configured(PlatformName::Azure) {
+            return;
+        }
+        let (disk, at) = match (os.hardware.disk_gb, spec.defaults.hardware.disk_gb) {
+            (Some(d), _) => (d, vec!["oses", name, "hardware", "disk_gb"]),
+            (None, Some(d)) => (d, vec!["defaults", "hardware", "disk_gb"]),
+            (None, None) => (DEFAULT_DISK_GB, vec!["oses", name]),
+        };
+        let mut skus: Vec<&str> = match os.family {
+            Family::Linux => vec![image.sku.as_str()],
+            Family::Windows => os
+                .editions
+                .iter()
+                .filter(|e| e.platforms.is_empty() || e.platforms.contains(&PlatformName::Azure))
+                .map(|e| e.azure_sku.as_deref().unwrap_or(&image.sku))
+                .collect(),
+        };
+        skus.dedup();
+        for sku in skus {
+            if let Some(size) = azure_image_disk_gb(&image.publisher, sku)
+                && disk < size
+            {
+                self.push(
+                    Diagnostic::warning(
+                        "hybridc::spec::disk-below-image",
+                        format!(
+                            "OS `{name}` asks for a {disk} GiB disk, smaller than the {size} GiB OS disk of the Azure image `{}:{}:{sku}`",
+                            image.publisher, image.offer
+                        ),
+                        self.at(&at).key_or_value(),
+                        "Azure refuses a disk smaller than the image's",
+                    )
+                    .with_help(format!(
+                        "the image's {size} GiB is used on Azure; to silence this, set `disk_gb: {size}` or more"
+                    )),
                 );
             }
         }
@@ -846,22 +1059,30 @@ impl Checker<'_, '_> {
                             self.empty_step(&base, "scripts", "inline");
                         }
                         self.files(&base, "scripts", &s.scripts, false);
+                        for (i, line) in s.inline.iter().enumerate() {
+                            let i = i.to_string();
+                            self.rerendered(&base, &["inline", &i], line, false);
+                        }
+                        self.rerendered_map(&base, "env", &s.env);
                     }
                     Step::Powershell(s) => {
                         if s.scripts.is_empty() && s.inline.is_empty() {
                             self.empty_step(&base, "scripts", "inline");
                         }
                         self.files(&base, "scripts", &s.scripts, false);
+                        self.rerendered_map(&base, "env", &s.env);
                     }
                     Step::File(f) => {
                         let source = std::slice::from_ref(&f.source);
                         self.files(&base, "source", source, true);
+                        self.rerendered(&base, &["destination"], &f.destination, false);
                     }
                     Step::Ansible(a) => {
                         self.files(&base, "playbook", std::slice::from_ref(&a.playbook), false);
                         if let Some(galaxy) = &a.galaxy_file {
                             self.files(&base, "galaxy_file", std::slice::from_ref(galaxy), false);
                         }
+                        self.rerendered_map(&base, "extra_vars", &a.extra_vars);
                     }
                     Step::WindowsRestart(_) => {}
                 }
@@ -891,6 +1112,38 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// Refuses `{{` in text that Packer renders as a Go template again at run time, until it
+    /// stops changing, where no escape survives (see [`crate::interpolation`]): shell `inline`
+    /// and `environment_vars` (hashicorp/packer `provisioner/shell/provisioner.go`,
+    /// `Provision`), powershell `environment_vars`, the file provisioner's paths
+    /// (`provisioner/file/provisioner.go`), ansible's `extra_arguments` and `ansible_env_vars`
+    /// (packer-plugin-ansible v1.1.6 `provisioner/ansible/provisioner.go`, `Provision`).
+    fn rerendered(&mut self, base: &[&str], rest: &[&str], text: &str, key: bool) {
+        if !crate::interpolation::has_action(text) {
+            return;
+        }
+        let mut tokens = base.to_vec();
+        tokens.extend_from_slice(rest);
+        let at = self.at(&tokens);
+        let span = if key { at.key_or_value() } else { at.value };
+        self.push(
+            Diagnostic::error(
+                "hybridc::spec::template-action",
+                "Packer would read `{{` here as the start of a template action",
+                span,
+                "rendered as a Go template on every run",
+            )
+            .with_help("keep `{{` out of this text (in a shell command write `{''{`), or move it into a script file"),
+        );
+    }
+
+    fn rerendered_map(&mut self, base: &[&str], key: &str, map: &BTreeMap<String, String>) {
+        for (name, value) in map {
+            self.rerendered(base, &[key, name], name, true);
+            self.rerendered(base, &[key, name], value, false);
+        }
+    }
+
     fn empty_step(&mut self, base: &[&str], a: &str, b: &str) {
         self.push(
             Diagnostic::error(
@@ -914,6 +1167,11 @@ impl Checker<'_, '_> {
                 tokens.push(&index);
             }
             let span = self.at(&tokens).value;
+            if crate::interpolation::has_action(path) {
+                let rest = tokens[base.len()..].to_vec();
+                self.rerendered(base, &rest, path, false);
+                continue;
+            }
             if let Some(problem) = self.outside(path) {
                 self.push(
                     Diagnostic::error(
@@ -1333,6 +1591,51 @@ impl Checker<'_, '_> {
             }
         }
     }
+}
+
+/// The size used when no layer sets `hardware.disk_gb`.
+pub const DEFAULT_DISK_GB: u32 = 40;
+
+/// The OS disk size of an Azure Marketplace image, where it is documented: Windows Server and
+/// Windows client images have 127 GiB, their `smalldisk` SKUs 30 GiB (Microsoft Learn,
+/// "Azure Windows VM images with a smaller OS disk", and the managed-disk sizing notes), and
+/// the Ubuntu and Debian images 30 GiB (Microsoft Learn, "Expand virtual hard disks on a
+/// Linux VM": the OS disk of most Linux images is 30 GiB). `None` for other images.
+pub fn azure_image_disk_gb(publisher: &str, sku: &str) -> Option<u32> {
+    let sku = sku.to_ascii_lowercase();
+    match publisher.to_ascii_lowercase().as_str() {
+        "microsoftwindowsserver" | "microsoftwindowsdesktop" => {
+            Some(if sku.contains("smalldisk") { 30 } else { 127 })
+        }
+        "canonical" | "debian" => Some(30),
+        _ => None,
+    }
+}
+
+/// The builds that install from an ISO, by source name (`<os>` or `<os>-<edition>`): the
+/// ones a static address can be given to.
+pub fn static_sources(spec: &Spec) -> Vec<String> {
+    let mut names = Vec::new();
+    for (name, os) in &spec.oses {
+        if os.installer.is_none() || iso_platforms(spec, os).is_empty() {
+            continue;
+        }
+        match os.family {
+            Family::Linux => names.push(name.clone()),
+            Family::Windows => {
+                names.extend(os.editions.iter().map(|e| format!("{name}-{}", e.name)))
+            }
+        }
+    }
+    names
+}
+
+/// The address of `a.b.c.d/prefix`, when every part is in range (prefix 1 to 32).
+pub fn parse_cidr(text: &str) -> Option<std::net::Ipv4Addr> {
+    let (ip, prefix) = text.split_once('/')?;
+    let prefix: u8 = prefix.parse().ok()?;
+    (1..=32).contains(&prefix).then_some(())?;
+    ip.parse().ok()
 }
 
 fn builder_of_platform(spec: &Spec, platform: PlatformName) -> BuilderKind {

@@ -124,6 +124,16 @@ pub enum Firmware {
     Uefi,
 }
 
+impl Firmware {
+    /// The spec's spelling: `bios` or `uefi`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Bios => "bios",
+            Self::Uefi => "uefi",
+        }
+    }
+}
+
 /// Locale of the installed system.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -176,9 +186,19 @@ pub enum SeedChannel {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GuestNetwork {
-    /// Static IPv4 address with prefix length. Leave out for DHCP.
-    #[schemars(regex(pattern = r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$"), example = &"192.0.2.50/24")]
-    pub address: Option<String>,
+    /// Static IPv4 address with prefix length of each build that needs one, by source name: the
+    /// OS's key, or `<os>-<edition>` for a Windows edition. A build that is not listed uses
+    /// DHCP. Builds of several OSes run at the same time, so each gets its own address.
+    #[serde(default)]
+    #[schemars(
+        extend("additionalProperties" = {
+            "type": "string",
+            "pattern": r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$",
+            "examples": ["192.0.2.50/24"]
+        }),
+        example = &serde_json::json!({ "ubuntu-2404": "192.0.2.50/24" })
+    )]
+    pub addresses: BTreeMap<String, String>,
     /// Default gateway, with a static address.
     #[schemars(regex(pattern = r"^(\d{1,3}\.){3}\d{1,3}$"), example = &"192.0.2.1")]
     pub gateway: Option<String>,
@@ -454,9 +474,12 @@ pub struct Gallery {
     /// Name of the gallery.
     #[schemars(example = &"sig_images")]
     pub name: String,
-    /// Image version to publish (`major.minor.patch`).
+    /// A fixed image version to publish (`major.minor.patch`). Leave it out to publish a new
+    /// version with every build, `<year>.<month><day>.<hour><minute><second>` in UTC (for
+    /// example `2026.1130.84512`): a fixed version exists after the first build, and Azure
+    /// refuses to publish it again unless Packer runs with `-force`, which deletes it first.
     #[schemars(regex(pattern = r"^\d+\.\d+\.\d+$"), example = &"1.0.0")]
-    pub version: String,
+    pub version: Option<String>,
     /// Regions to replicate the version to.
     #[serde(default)]
     pub replication_regions: Vec<String>,
@@ -813,8 +836,8 @@ pub struct Environment {
     /// read from environment variables.
     #[serde(default)]
     pub platforms: EnvironmentPlatforms,
-    /// Guest network of the Linux installers in this environment (replaces `defaults.network`;
-    /// without `address`, DHCP).
+    /// Guest network of the installers in this environment (replaces `defaults.network`; a build
+    /// without an address uses DHCP).
     pub network: Option<GuestNetwork>,
 }
 

@@ -2,8 +2,8 @@
 //! through HashiCorp's own HCL template engine (the Go helper in `tests/render/main.go`, built
 //! against Debian's `golang-github-hashicorp-hcl-v2-dev`), exactly like Packer's
 //! `templatefile()`, with fixed inputs that follow the variable contract of `src/lower.rs`
-//! (`seed_local` merged with the `platform` of `seed_files` for Linux, `autounattend` for
-//! Windows).
+//! (`seed_local` merged with the `platform` and `cloud_init` of `seed_files` for Linux,
+//! `autounattend` for Windows).
 //!
 //! What it checks:
 //! - every template renders (syntax, undefined variables, unknown functions are errors, as in
@@ -59,8 +59,8 @@ struct Case {
     vars: Value,
 }
 
-/// What `seed_local` passes, plus the `platform` that `seed_files` merges in per source:
-/// hostname is the OS key, which is the folder name under `builds/`. `dhcp` uses the
+/// What `seed_local` passes, plus the `platform` and `cloud_init` that `seed_files` merges in
+/// per source: hostname is the OS key, which is the folder name under `builds/`. `dhcp` uses the
 /// compiler's default locale, no network settings and Proxmox; `static` uses another locale, a
 /// full static network and vSphere, so that hard-coded values in a template show up and both
 /// platforms' branches are covered.
@@ -77,6 +77,7 @@ fn linux_cases(os: &str) -> Vec<Case> {
                 "timezone": "UTC",
                 "network": { "dhcp": true, "address": "", "gateway": "", "dns": [] },
                 "platform": "proxmox",
+                "cloud_init": true,
             }),
         },
         Case {
@@ -95,15 +96,19 @@ fn linux_cases(os: &str) -> Vec<Case> {
                     "dns": ["192.0.2.53", "198.51.100.53"],
                 },
                 "platform": "vsphere",
+                "cloud_init": false,
             }),
         },
     ]
 }
 
-/// What `autounattend` passes for one edition on one platform. The compiler turns the locale
-/// into a Windows tag (`en_US` -> `en-US`, used for both language and keyboard) and keeps the
-/// time zone as written (`UTC` stays `UTC`).
+/// What `autounattend` passes for one edition on one platform, in Windows' own vocabulary (the
+/// compiler maps locale, keyboard and time zone). `standard-proxmox` uses the compiler's defaults
+/// (UEFI, DHCP, en-US, UTC); `datacenter-vsphere` another locale, keyboard and time zone, a product
+/// key and a full static network; `standard-proxmox-bios` the MBR layout, so that both firmware
+/// and both network branches are covered.
 fn windows_cases() -> Vec<Case> {
+    let dhcp = json!({ "dhcp": true, "address": "", "gateway": "", "dns": [] });
     vec![
         Case {
             name: "standard-proxmox",
@@ -113,8 +118,11 @@ fn windows_cases() -> Vec<Case> {
                 "image_name": "Windows Server 2022 SERVERSTANDARD",
                 "product_key": "",
                 "language": "en-US",
-                "keyboard": "en-US",
+                "keyboard": "0409:00000409",
                 "timezone": "UTC",
+                "firmware": "uefi",
+                "network": dhcp,
+                "computer_name": "WIN2022-STD",
                 "platform": "proxmox",
             }),
         },
@@ -126,9 +134,33 @@ fn windows_cases() -> Vec<Case> {
                 "image_name": "Windows Server 2022 SERVERDATACENTER",
                 "product_key": PRODUCT_KEY,
                 "language": "de-DE",
-                "keyboard": "de-DE",
+                "keyboard": "0407:00000407",
                 "timezone": "W. Europe Standard Time",
+                "firmware": "uefi",
+                "network": {
+                    "dhcp": false,
+                    "address": "192.0.2.10/24",
+                    "gateway": "192.0.2.1",
+                    "dns": ["192.0.2.53", "198.51.100.53"],
+                },
+                "computer_name": "WIN2022-DC",
                 "platform": "vsphere",
+            }),
+        },
+        Case {
+            name: "standard-proxmox-bios",
+            vars: json!({
+                "build_username": BUILD_USERNAME,
+                "build_password": BUILD_PASSWORD,
+                "image_name": "Windows Server 2022 SERVERSTANDARD",
+                "product_key": "",
+                "language": "en-US",
+                "keyboard": "0409:00000409",
+                "timezone": "UTC",
+                "firmware": "bios",
+                "network": dhcp,
+                "computer_name": "WIN2022-STD-BIO",
+                "platform": "proxmox",
             }),
         },
     ]

@@ -1,6 +1,7 @@
 # Debian 12 (bookworm) preseed, rendered by Packer templatefile().
 # Template variables: build_username, build_password_hash, hostname, language, keyboard, timezone,
-# network = { dhcp, address, gateway, dns }.
+# network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (install
+# cloud-init, for clones that get a Proxmox cloud-init drive).
 
 ### Localization
 d-i debian-installer/locale string ${language}.UTF-8
@@ -71,7 +72,7 @@ d-i apt-setup/disable-cdrom-entries boolean true
 d-i apt-setup/services-select multiselect security, updates
 tasksel tasksel/first multiselect standard, ssh-server
 # The platform's guest agent reports the VM's address, which Packer needs to connect.
-d-i pkgsel/include string openssh-server sudo%{ if platform == "proxmox" } qemu-guest-agent%{ endif }%{ if platform == "vsphere" } open-vm-tools%{ endif }
+d-i pkgsel/include string openssh-server sudo%{ if platform == "proxmox" } qemu-guest-agent%{ endif }%{ if platform == "vsphere" } open-vm-tools%{ endif }%{ if cloud_init } cloud-init%{ endif }
 d-i pkgsel/upgrade select full-upgrade
 popularity-contest popularity-contest/participate boolean false
 

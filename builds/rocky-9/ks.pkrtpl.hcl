@@ -1,7 +1,8 @@
 # Rocky Linux 9 kickstart, rendered by Packer templatefile().
 # Installs from the Rocky Linux 9 boot ISO: the packages come from the network repositories below.
 # Template variables: build_username, build_password_hash, hostname, language, keyboard, timezone,
-# network = { dhcp, address, gateway, dns }.
+# network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (install
+# cloud-init, for clones that get a Proxmox cloud-init drive).
 
 text
 eula --agreed
@@ -52,6 +53,12 @@ qemu-guest-agent
 %{ endif ~}
 %{ if platform == "vsphere" ~}
 open-vm-tools
+# vSphere guest customisation of Linux runs its scripts with Perl.
+perl
+%{ endif ~}
+%{ if cloud_init ~}
+cloud-init
+cloud-utils-growpart
 %{ endif ~}
 %end
 

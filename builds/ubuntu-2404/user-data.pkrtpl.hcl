@@ -2,7 +2,8 @@
 # Ubuntu Server 24.04 LTS - subiquity autoinstall.
 # Rendered by Packer templatefile() and served as NoCloud user-data (HTTP or a CD labelled "cidata").
 # Template variables: build_username, build_password_hash, hostname, language, keyboard, timezone,
-# network = { dhcp, address, gateway, dns }.
+# network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (Ubuntu
+# Server always has cloud-init).
 autoinstall:
   version: 1
   # The live installer starts its own SSH server with a random password. Stop it so that Packer does
