@@ -151,6 +151,14 @@ enum Command {
         /// Builds to run at the same time (each its own `packer build`, output prefixed).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
         jobs: u16,
+        /// The version that names the artifacts (`-var build_version=V`); default: `git
+        /// describe --always --dirty` in the repository, else the UTC time as
+        /// `YYYYMMDD-HHMMSS`. 1 to 40 letters, digits, `-` and `.`.
+        #[arg(long, value_name = "V")]
+        build_version: Option<String>,
+        /// Pass `-force` to `packer build`: replace existing artifacts of the same name.
+        #[arg(long)]
+        force: bool,
         /// Spec file, or a folder holding `hybrid.yaml`.
         #[arg(long, default_value = "spec/")]
         spec: PathBuf,
@@ -221,6 +229,8 @@ fn main() -> ExitCode {
             edition,
             dry_run,
             jobs,
+            build_version,
+            force,
             spec,
             out,
         } => {
@@ -230,7 +240,13 @@ fn main() -> ExitCode {
                 platform: platform.map(Into::into),
                 edition,
             };
-            build(&spec, &out, &selection, dry_run, usize::from(jobs))
+            let flags = BuildFlags {
+                dry_run,
+                jobs: usize::from(jobs),
+                build_version,
+                force,
+            };
+            build(&spec, &out, &selection, &flags)
         }
         Command::Matrix {
             spec,
@@ -590,13 +606,22 @@ fn keep_running_on_interrupt() {
     }
 }
 
+/// The `build` flags that are not the selection.
+struct BuildFlags {
+    dry_run: bool,
+    jobs: usize,
+    build_version: Option<String>,
+    force: bool,
+}
+
 fn build(
     spec: &std::path::Path,
     out: &std::path::Path,
     selection: &hybridc::runner::Selection,
-    dry_run: bool,
-    jobs: usize,
+    flags: &BuildFlags,
 ) -> ExitCode {
+    use hybridc::runner;
+
     let compiled = match hybridc::compile(spec, out) {
         Ok(compiled) => compiled,
         Err(error) => return report(error),
@@ -613,24 +638,50 @@ fn build(
         );
         return ExitCode::from(2);
     }
-    let plan = match hybridc::runner::select(&compiled.model, out, selection) {
+    let plan = match runner::select(&compiled.model, out, selection) {
         Ok(plan) => plan,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(2);
         }
     };
-    let commands = hybridc::runner::commands(&plan, jobs);
-    if dry_run {
+    let version = match runner::build_version(
+        flags.build_version.as_deref(),
+        || runner::git_describe(&compiled.loaded.root),
+        runner::unix_now,
+    ) {
+        Ok(version) => version,
+        Err(error) => {
+            eprintln!("error: {error}; nothing was run");
+            return ExitCode::from(2);
+        }
+    };
+    let options = runner::BuildOptions {
+        jobs: flags.jobs,
+        version,
+        force: flags.force,
+    };
+    // The program run for every `packer` command; `preflight` looks it up the same way.
+    let packer = std::path::Path::new("packer");
+    let commands = runner::commands(&plan, &options);
+    if flags.dry_run {
         if !plan.credentials.is_empty() {
             say!("# needs: {}", plan.credentials.join(" "));
         }
         for command in &commands {
-            say!("{}", hybridc::runner::shell_quote(command));
+            say!("{}", runner::shell_quote(command));
+        }
+        // A dry run starts nothing, so what the build host lacks is only worth a warning.
+        let preflight = runner::preflight(&plan, packer, &runner::System::from_env());
+        for problem in &preflight.problems {
+            eprintln!("warning: {problem}");
+        }
+        for warning in &preflight.warnings {
+            eprintln!("warning: {warning}");
         }
         return ExitCode::SUCCESS;
     }
-    let missing = hybridc::runner::missing_credentials(&plan, |name| std::env::var(name).ok());
+    let missing = runner::missing_credentials(&plan, |name| std::env::var(name).ok());
     if !missing.is_empty() {
         let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
         eprintln!(
@@ -639,16 +690,35 @@ fn build(
         );
         return ExitCode::from(2);
     }
+    let templated = runner::templated_credentials(&plan, |name| std::env::var(name).ok());
+    if !templated.is_empty() {
+        let names: Vec<String> = templated.iter().map(|m| format!("`{m}`")).collect();
+        eprintln!(
+            "error: the credentials in {} contain `{{{{`, which Packer reads as the start of a template action in the arguments they reach; choose values without it; nothing was run",
+            names.join(", ")
+        );
+        return ExitCode::from(2);
+    }
+    let preflight = runner::preflight(&plan, packer, &runner::System::from_env());
+    for warning in &preflight.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if !preflight.is_ok() {
+        eprintln!("error: the build host lacks what this selection needs; nothing was run");
+        for problem in &preflight.problems {
+            eprintln!("  - {problem}");
+        }
+        return ExitCode::from(2);
+    }
+    eprintln!(
+        "build version: {} (from {})",
+        options.version,
+        options.version.origin()
+    );
     keep_running_on_interrupt();
     let mut stdout = std::io::stdout();
     let mut stderr = std::io::stderr();
-    match hybridc::runner::run(
-        &plan,
-        jobs,
-        std::path::Path::new("packer"),
-        &mut stdout,
-        &mut stderr,
-    ) {
+    match runner::run(&plan, &options, packer, &mut stdout, &mut stderr) {
         Ok(report) => {
             for outcome in &report.builds {
                 eprintln!("{}: {}", outcome.selector, outcome.status);

@@ -135,7 +135,9 @@ pub fn iso8601(secs: i64) -> String {
 }
 
 /// (year, month, day) of a day count from 1970-01-01, in the proleptic Gregorian calendar.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+///
+/// Shared with the runner, which names artifacts after the UTC time outside a git work tree.
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
     // Shift the epoch to 0000-03-01, so that the leap day is the last day of a year.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

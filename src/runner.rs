@@ -1,10 +1,13 @@
 //! Running Packer on the generated tree: which sources a build selection means, which
-//! credentials they need, the exact `packer` command lines, and running them without a prompt.
+//! credentials and build-host tools they need, the exact `packer` command lines, and running
+//! them without a prompt.
 //!
 //! [`select`] turns a [`Selection`] (an environment and optional OS, platform and Windows
 //! edition) into a [`Plan`]: the sources, each named as Packer's `-only` names it
-//! (`<os>.<builder type>.<source name>`), the environment's var file, and the environment
-//! variables that hold the credentials those sources need. [`commands`] prints the plan as
+//! (`<os>.<builder type>.<source name>`), the environment's var file, the environment
+//! variables that hold the credentials those sources need, and the [`Requirement`]s they put on
+//! the build host. [`build_version`] chooses the version that names the artifacts,
+//! [`preflight`] checks the build host through a [`Host`], [`commands`] prints the plan as
 //! `packer` command lines and [`run`] runs the same lines, streaming Packer's output. This module
 //! owns no output format: it never prints on its own and never exits, it writes only Packer's
 //! lines to the writers it is given and returns reports and errors as data. It must not read or
@@ -13,22 +16,40 @@
 //! The flags, chosen for unattended runs in CI:
 //!
 //! * `packer init <out>` first, so the pinned plugins are installed (a no-op when they are).
-//! * `packer build -color=false -timestamp-ui -on-error=cleanup -parallel-builds=1
-//!   -only=<selectors> -var-file=<out>/env/<env>.pkrvars.hcl <out>`.
+//! * `packer build -color=false -timestamp-ui -on-error=cleanup -parallel-builds=1 [-force]
+//!   -only=<selectors> -var-file=<out>/env/<env>.pkrvars.hcl -var build_version=<version> <out>`.
 //! * `-color=false`: Packer's output goes through a pipe to CI logs, where ANSI codes are noise
 //!   and would break the `[<selector>] ` prefixes.
 //! * `-timestamp-ui`: image builds run for tens of minutes; a timestamp on each line shows where
 //!   the time went and which step hung, in logs that may have no timestamps of their own.
 //! * `-on-error=cleanup`: Packer's default, written out so the log states the policy: a failed
 //!   build removes its VM. Never `ask`, which waits for a keyboard; never `abort`, which leaves
-//!   VMs behind. `-force` is not passed: replacing existing artifacts is a decision for a person.
+//!   VMs behind.
+//! * `-force` only when asked for ([`BuildOptions::force`], `hybridc build --force`): Packer
+//!   then deletes an existing artifact of the same name before building. Replacing an image
+//!   that may be in use is a decision for a person, so it is never the default; versioned
+//!   names (below) make it unnecessary for ordinary rebuilds.
 //! * `-parallel-builds=1`: concurrency is hybridc's `jobs` alone. With one job, the single
 //!   `packer build` builds its sources one after the other (Packer would otherwise start them
 //!   all at once); with several jobs each `packer build` has one source anyway.
+//! * `-var build_version=<version>`, after the var file so that it wins: the generated tree
+//!   names every artifact (VM, template, image) after this variable, so a rebuild makes new
+//!   artifacts instead of colliding with the last ones. [`build_version`] takes it from
+//!   `--build-version`, else from `git describe --always --dirty` in the repository, else from
+//!   the UTC time, and [`BuildVersion::new`] checks that it can be part of every platform's
+//!   artifact names.
 //! * Every process gets `CHECKPOINT_DISABLE=1` (no update check calling home) and
 //!   `PACKER_NO_COLOR=1` (no colour from `packer init`, which has no `-color` flag), and an empty
 //!   standard input, so nothing can wait for an answer.
+//!
+//! Before a run, [`preflight`] looks for what the selected sources need on the build host, so a
+//! missing tool is reported at once instead of after a VM has booted: `packer` itself, in a
+//! version the spec's `packer.required_version` allows (read as hashicorp/go-version reads
+//! constraints, see [`VersionConstraint`]); an ISO creation tool ([`ISO_TOOLS`]) when a source
+//! has `cd_files` or `cd_content`; `ansible-playbook` when an `ansible` provisioner runs for a
+//! source; and Python's `winrm` module when that source is reached over WinRM.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{OsStr, OsString};
 use std::fmt;
@@ -37,8 +58,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Sender};
 
+use crate::catalogue::Component;
 use crate::diagnostic::closest;
-use crate::model::{Model, Source};
+use crate::hcl::Expr;
+use crate::model::{Arg, Args, Model, Source};
 use crate::spec::PlatformName;
 
 /// Environment variables set for every `packer` process (see the module documentation).
@@ -92,6 +115,25 @@ pub struct Plan {
     /// Environment variables holding the credentials the sources need, sorted, without
     /// duplicates.
     pub credentials: Vec<String>,
+    /// What the sources need on the build host besides Packer: for each requirement, the
+    /// selectors of the sources that need it, in plan order. Requirements no source has are
+    /// absent.
+    pub requirements: BTreeMap<Requirement, Vec<String>>,
+    /// The spec's Packer version constraint (`packer.required_version`, as emitted).
+    pub required_version: String,
+}
+
+/// Something besides Packer that the build host needs for some of the selected sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Requirement {
+    /// A program that writes ISO images (any of [`ISO_TOOLS`]): Packer packs a source's
+    /// `cd_files` and `cd_content` into a CD image on the build host.
+    IsoTool,
+    /// `ansible-playbook`: the `ansible` provisioner runs it on the build host.
+    Ansible,
+    /// Python's `winrm` module (pywinrm): Ansible reaches a guest whose communicator is WinRM
+    /// through it.
+    Pywinrm,
 }
 
 /// Why a selection cannot be built.
@@ -346,6 +388,7 @@ pub fn select(model: &Model, out_dir: &Path, selection: &Selection) -> Result<Pl
     }
 
     let credentials = model.credentials(&scope);
+    let requirements = requirements(model, &scope);
     Ok(Plan {
         env: selection.env.clone(),
         sources: scope
@@ -362,6 +405,69 @@ pub fn select(model: &Model, out_dir: &Path, selection: &Selection) -> Result<Pl
             .join(format!("{}.pkrvars.hcl", selection.env)),
         out_dir: out_dir.to_path_buf(),
         credentials,
+        requirements,
+        required_version: model.required_version.clone(),
+    })
+}
+
+/// What each source of `scope` needs on the build host (see [`Requirement`]).
+fn requirements(model: &Model, scope: &[&Source]) -> BTreeMap<Requirement, Vec<String>> {
+    let mut needs: BTreeMap<Requirement, Vec<String>> = BTreeMap::new();
+    for source in scope {
+        let mut need = |requirement: Requirement| {
+            needs
+                .entry(requirement)
+                .or_default()
+                .push(only_name(source));
+        };
+        if has_any(&source.body, &["cd_files", "cd_content"]) {
+            need(Requirement::IsoTool);
+        }
+        let selector = source.selector();
+        let reference = format!("source.{selector}");
+        let ansible = model
+            .builds
+            .iter()
+            .filter(|b| b.sources.contains(&reference))
+            .flat_map(|b| &b.provisioners)
+            .any(|step| {
+                step.component == Component::Ansible
+                    && (step.only.is_empty() || step.only.contains(&selector))
+            });
+        if ansible {
+            need(Requirement::Ansible);
+            if communicator(&source.body) == Some("winrm") {
+                need(Requirement::Pywinrm);
+            }
+        }
+    }
+    needs
+}
+
+/// Whether `body` sets one of `names` to something other than `null` or an empty list or
+/// object, at the top level or in a nested block (Proxmox puts CD contents in
+/// `additional_iso_files` blocks).
+fn has_any(body: &Args, names: &[&str]) -> bool {
+    body.0.iter().any(|arg| match arg {
+        Arg::Attr { name, value, .. } => {
+            names.contains(&name.as_str())
+                && !matches!(value, Expr::Null)
+                && !matches!(value, Expr::List(items) if items.is_empty())
+                && !matches!(value, Expr::Object(entries) if entries.is_empty())
+        }
+        Arg::Block { body, .. } => has_any(body, names),
+    })
+}
+
+/// A source's `communicator`, when it is a literal string.
+fn communicator(body: &Args) -> Option<&str> {
+    body.0.iter().find_map(|arg| match arg {
+        Arg::Attr {
+            name,
+            value: Expr::String(value),
+            ..
+        } if name == "communicator" => Some(value.as_str()),
+        _ => None,
     })
 }
 
@@ -403,6 +509,957 @@ pub fn missing_credentials(plan: &Plan, env: impl Fn(&str) -> Option<String>) ->
         .collect()
 }
 
+/// The credential environment variables of `plan` whose values hold `{{`, in order.
+///
+/// A credential reaches plugin arguments that Packer renders as Go templates (`ssh_password`,
+/// `winrm_password`, the answer file in `cd_content`: packer-plugin-sdk
+/// `template/config/decode.go`, `Decode`), where `{{` starts a template action and the build
+/// fails or gets another value. Unlike spec text, a value read at build time cannot be escaped
+/// in the generated files, so the caller refuses to run; the values themselves are never shown.
+pub fn templated_credentials(plan: &Plan, env: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    plan.credentials
+        .iter()
+        .filter(|name| env(name).is_some_and(|value| value.contains("{{")))
+        .cloned()
+        .collect()
+}
+
+// ---- the build version ---------------------------------------------------------------------
+
+/// The generated tree's variable that names every artifact of a build (`-var build_version=`).
+pub const BUILD_VERSION_VARIABLE: &str = "build_version";
+
+/// The longest build version, in characters. It is one part of names that Azure limits to 80
+/// characters (managed images) together with the OS and edition names.
+pub const BUILD_VERSION_MAX: usize = 40;
+
+/// How the `packer build` processes of a run are called, beyond what the [`Plan`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// `packer build` processes at a time; at most 1 means one process for every source.
+    pub jobs: usize,
+    /// The version that names the artifacts, passed as `-var build_version=<version>`.
+    pub version: BuildVersion,
+    /// Whether to pass `-force`, so that Packer replaces existing artifacts of the same name.
+    pub force: bool,
+}
+
+/// Where a build version came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionOrigin {
+    /// `hybridc build --build-version`.
+    Flag,
+    /// `git describe --always --dirty` in the repository root.
+    Git,
+    /// The UTC time, outside a git work tree.
+    Clock,
+}
+
+impl fmt::Display for VersionOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            VersionOrigin::Flag => "`--build-version`",
+            VersionOrigin::Git => "`git describe`",
+            VersionOrigin::Clock => "the UTC time",
+        })
+    }
+}
+
+/// A version that can be part of an artifact name on every platform: 1 to
+/// [`BUILD_VERSION_MAX`] characters matching
+/// `^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`.
+///
+/// The rule is what every name it becomes part of allows: Proxmox VM names are DNS names
+/// (dot-separated labels of letters, digits and `-`, none empty, none starting or ending with
+/// `-`); vSphere VM and template names and Azure managed image names allow letters, digits,
+/// `.`, `-` and `_`, Azure at most 80 characters with the OS name. A `git describe` result such
+/// as `v1.2.0-3-g1a2b3c4-dirty` fits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildVersion {
+    text: String,
+    origin: VersionOrigin,
+}
+
+impl BuildVersion {
+    /// Checks `text`, which came from `origin`, against the rule.
+    ///
+    /// # Errors
+    /// A [`VersionError`] naming the value, where it came from and what is wrong with it.
+    ///
+    /// # Examples
+    /// ```
+    /// use hybridc::runner::{BuildVersion, VersionOrigin};
+    ///
+    /// let version = BuildVersion::new("v1.2.0-3-g1a2b3c4-dirty", VersionOrigin::Git);
+    /// assert_eq!(version.map(|v| v.as_str().to_owned()).ok().as_deref(), Some("v1.2.0-3-g1a2b3c4-dirty"));
+    /// assert!(BuildVersion::new("release/1.2", VersionOrigin::Git).is_err());
+    /// ```
+    pub fn new(text: &str, origin: VersionOrigin) -> Result<Self, VersionError> {
+        match version_problem(text) {
+            None => Ok(BuildVersion {
+                text: text.to_owned(),
+                origin,
+            }),
+            Some(problem) => Err(VersionError {
+                value: text.to_owned(),
+                origin,
+                problem,
+            }),
+        }
+    }
+
+    /// The UTC time `secs` seconds after the Unix epoch as `YYYYMMDD-HHMMSS`: `1732540000` is
+    /// `20241125-130640`.
+    ///
+    /// # Errors
+    /// A [`VersionError`] for a time so long before the epoch that its year is negative.
+    pub fn from_time(secs: i64) -> Result<Self, VersionError> {
+        let (year, month, day) = crate::manifests::civil_from_days(secs.div_euclid(86_400));
+        let of_day = secs.rem_euclid(86_400);
+        let text = format!(
+            "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
+            of_day / 3600,
+            of_day % 3600 / 60,
+            of_day % 60
+        );
+        BuildVersion::new(&text, VersionOrigin::Clock)
+    }
+
+    /// The version as passed to Packer.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Where it came from.
+    pub fn origin(&self) -> VersionOrigin {
+        self.origin
+    }
+}
+
+impl fmt::Display for BuildVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// What is wrong with a build version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionProblem {
+    /// It is empty.
+    Empty,
+    /// It is longer than [`BUILD_VERSION_MAX`].
+    TooLong {
+        /// Its length in characters.
+        chars: usize,
+    },
+    /// It has a character other than an ASCII letter, a digit, `-` or `.`.
+    Character {
+        /// The first such character.
+        found: char,
+    },
+    /// A `.` starts or ends it, or two follow each other.
+    EmptyLabel,
+    /// A dot-separated label starts or ends with `-`.
+    Hyphen {
+        /// The label.
+        label: String,
+    },
+}
+
+impl fmt::Display for VersionProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VersionProblem::Empty => write!(f, "it is empty"),
+            VersionProblem::TooLong { chars } => write!(f, "it has {chars} characters"),
+            VersionProblem::Character { found } => {
+                write!(f, "`{}` is not allowed", found.escape_debug())
+            }
+            VersionProblem::EmptyLabel => write!(
+                f,
+                "it has an empty label (a `.` at the start or the end, or two in a row)"
+            ),
+            VersionProblem::Hyphen { label } => {
+                write!(f, "its label `{label}` starts or ends with `-`")
+            }
+        }
+    }
+}
+
+/// A build version that cannot name artifacts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionError {
+    /// The value.
+    pub value: String,
+    /// Where it came from.
+    pub origin: VersionOrigin,
+    /// What is wrong with it.
+    pub problem: VersionProblem,
+}
+
+impl fmt::Display for VersionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "build version `{}` (from {}) cannot be part of artifact names: {}; a build version \
+             is 1 to {BUILD_VERSION_MAX} characters, dot-separated labels of ASCII letters, \
+             digits and `-` that start and end with a letter or digit",
+            self.value.escape_debug(),
+            self.origin,
+            self.problem
+        )?;
+        if self.origin != VersionOrigin::Flag {
+            write!(f, "; choose one with `--build-version`")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for VersionError {}
+
+/// What is wrong with `text` as a build version, if anything (see [`BuildVersion`]).
+fn version_problem(text: &str) -> Option<VersionProblem> {
+    if text.is_empty() {
+        return Some(VersionProblem::Empty);
+    }
+    let chars = text.chars().count();
+    if chars > BUILD_VERSION_MAX {
+        return Some(VersionProblem::TooLong { chars });
+    }
+    if let Some(found) = text
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.'))
+    {
+        return Some(VersionProblem::Character { found });
+    }
+    for label in text.split('.') {
+        if label.is_empty() {
+            return Some(VersionProblem::EmptyLabel);
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Some(VersionProblem::Hyphen {
+                label: label.to_owned(),
+            });
+        }
+    }
+    None
+}
+
+/// The build version of a run: `flag` when given; else what `describe` returns (normally
+/// [`git_describe`] of the repository root); else the UTC time, `now` seconds after the Unix
+/// epoch (normally [`unix_now`]). `describe` and `now` are called only when needed.
+///
+/// # Errors
+/// A [`VersionError`] when the value chosen cannot be part of artifact names. The next source is
+/// not tried then: a tag that cannot name artifacts is a mistake to see, not to paper over.
+pub fn build_version(
+    flag: Option<&str>,
+    describe: impl FnOnce() -> Option<String>,
+    now: impl FnOnce() -> i64,
+) -> Result<BuildVersion, VersionError> {
+    if let Some(text) = flag {
+        return BuildVersion::new(text, VersionOrigin::Flag);
+    }
+    if let Some(text) = describe() {
+        return BuildVersion::new(&text, VersionOrigin::Git);
+    }
+    BuildVersion::from_time(now())
+}
+
+/// What `git describe --always --dirty` prints in `root`, trimmed (`v1.2.0-3-g1a2b3c4-dirty`,
+/// or an abbreviated commit without tags). `None` when git is not installed, `root` is not in a
+/// git work tree (or one without commits), or git prints nothing.
+pub fn git_describe(root: &Path) -> Option<String> {
+    let output = Command::new("git")
+        .args(["describe", "--always", "--dirty"])
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    (!text.is_empty()).then_some(text)
+}
+
+/// Seconds since the Unix epoch now, by the system clock (negative before it).
+pub fn unix_now() -> i64 {
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(since) => i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
+    }
+}
+
+// ---- the build host ------------------------------------------------------------------------
+
+/// Programs that write ISO images; Packer uses the first it finds for `cd_files` and
+/// `cd_content`.
+pub const ISO_TOOLS: [&str; 4] = ["xorriso", "mkisofs", "genisoimage", "oscdimg"];
+
+/// The program the `ansible` provisioner runs on the build host.
+pub const ANSIBLE_PLAYBOOK: &str = "ansible-playbook";
+
+/// The Python module Ansible's `winrm` connection needs (PyPI: pywinrm).
+pub const WINRM_MODULE: &str = "winrm";
+
+/// Where Packer is downloaded from, for the install hints.
+const PACKER_DOWNLOAD: &str = "https://developer.hashicorp.com/packer/install";
+
+/// The build host as [`preflight`] sees it. [`System`] looks at the real one; tests implement
+/// it to simulate missing or outdated tools without touching `PATH`.
+pub trait Host {
+    /// The executable file `program` stands for: a path with a folder in it as it is, a bare
+    /// name the first executable file of that name in a folder of `PATH`; `None` when there is
+    /// none.
+    fn find(&self, program: &Path) -> Option<PathBuf>;
+
+    /// What `<packer> version` prints on its standard output.
+    ///
+    /// # Errors
+    /// Why it printed nothing to read: it could not be started, or it failed.
+    fn packer_version(&self, packer: &Path) -> Result<String, String>;
+
+    /// Whether Python imports `module`.
+    fn python_imports(&self, module: &str) -> bool;
+}
+
+/// The real build host, with a `PATH` to look programs up in.
+///
+/// [`Host::python_imports`] runs `python3 -c "import <module>"` with the `python3` on that
+/// `PATH`. This approximates the interpreter Ansible uses on the controller, which is the one
+/// `ansible-playbook` was installed with; they are the same in the usual installations
+/// (`pip install ansible`, distribution packages) and may differ in a virtual environment that
+/// is not activated.
+#[derive(Debug, Clone, Default)]
+pub struct System {
+    path: Option<OsString>,
+}
+
+impl System {
+    /// The host with this process's `PATH`.
+    pub fn from_env() -> Self {
+        System {
+            path: std::env::var_os("PATH"),
+        }
+    }
+
+    /// The host with `path` as `PATH`, to look programs up in and to run them with.
+    pub fn with_path(path: impl Into<OsString>) -> Self {
+        System {
+            path: Some(path.into()),
+        }
+    }
+
+    fn command(&self, program: &Path) -> Command {
+        let mut command = Command::new(program);
+        command.stdin(Stdio::null()).stderr(Stdio::null());
+        if let Some(path) = &self.path {
+            command.env("PATH", path);
+        }
+        command
+    }
+}
+
+impl Host for System {
+    fn find(&self, program: &Path) -> Option<PathBuf> {
+        let bare = program
+            .parent()
+            .is_none_or(|parent| parent.as_os_str().is_empty());
+        if !bare {
+            return is_executable(program).then(|| program.to_path_buf());
+        }
+        let path = self.path.as_ref()?;
+        std::env::split_paths(path)
+            .map(|dir| dir.join(program))
+            .find(|candidate| is_executable(candidate))
+    }
+
+    fn packer_version(&self, packer: &Path) -> Result<String, String> {
+        let mut command = self.command(packer);
+        command.arg("version");
+        for (key, value) in PACKER_ENV {
+            command.env(key, value);
+        }
+        let output = command.output().map_err(|e| e.to_string())?;
+        match output.status.code() {
+            Some(0) => Ok(String::from_utf8_lossy(&output.stdout).into_owned()),
+            Some(code) => Err(format!("exit code {code}")),
+            None => Err("killed by a signal".to_owned()),
+        }
+    }
+
+    fn python_imports(&self, module: &str) -> bool {
+        let Some(python) = self.find(Path::new("python3")) else {
+            return false;
+        };
+        let mut command = self.command(&python);
+        command
+            .arg("-c")
+            .arg(format!("import {module}"))
+            .stdout(Stdio::null());
+        command.status().is_ok_and(|status| status.success())
+    }
+}
+
+/// Whether `path` is a file this process may execute.
+fn is_executable(path: &Path) -> bool {
+    let Ok(metadata) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        metadata.is_file() && metadata.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        metadata.is_file()
+    }
+}
+
+/// What [`preflight`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Preflight {
+    /// What the build host lacks, in the order of the checks; a run must not start while
+    /// there is any.
+    pub problems: Vec<HostProblem>,
+    /// What could not be checked; a run may start.
+    pub warnings: Vec<HostWarning>,
+}
+
+impl Preflight {
+    /// Whether nothing is missing.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Something the build host lacks for the selected sources. Its text says how to install it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostProblem {
+    /// `packer` was not found.
+    NoPacker {
+        /// The program as given (`packer`).
+        program: PathBuf,
+    },
+    /// `packer` is a version the spec's `packer.required_version` does not allow.
+    PackerVersion {
+        /// The version found.
+        found: PackerVersion,
+        /// The constraint.
+        required: String,
+    },
+    /// None of [`ISO_TOOLS`] was found.
+    NoIsoTool {
+        /// The sources with CD contents.
+        needed_by: Vec<String>,
+    },
+    /// [`ANSIBLE_PLAYBOOK`] was not found.
+    NoAnsible {
+        /// The sources an `ansible` provisioner runs for.
+        needed_by: Vec<String>,
+    },
+    /// Python cannot import [`WINRM_MODULE`].
+    NoPywinrm {
+        /// The WinRM sources an `ansible` provisioner runs for.
+        needed_by: Vec<String>,
+    },
+}
+
+impl fmt::Display for HostProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostProblem::NoPacker { program } => write!(
+                f,
+                "`{}` is not on `PATH`; install Packer from {PACKER_DOWNLOAD}",
+                program.display()
+            ),
+            HostProblem::PackerVersion { found, required } => write!(
+                f,
+                "`packer` is version {found}, which `packer.required_version` (`{required}`) \
+                 does not allow; install a Packer it allows from {PACKER_DOWNLOAD}"
+            ),
+            HostProblem::NoIsoTool { needed_by } => write!(
+                f,
+                "no ISO creation tool ({}) on `PATH`, needed for the CD files of {}; install \
+                 xorriso (`apt-get install xorriso`, `dnf install xorriso` or `brew install \
+                 xorriso`)",
+                or_list(&ISO_TOOLS),
+                sources(needed_by)
+            ),
+            HostProblem::NoAnsible { needed_by } => write!(
+                f,
+                "`{ANSIBLE_PLAYBOOK}` is not on `PATH`, needed for the Ansible steps of {}; \
+                 install Ansible (`python3 -m pip install ansible`)",
+                sources(needed_by)
+            ),
+            HostProblem::NoPywinrm { needed_by } => write!(
+                f,
+                "Python cannot import `{WINRM_MODULE}` (pywinrm; checked with `python3 -c \
+                 \"import {WINRM_MODULE}\"`), needed for Ansible over WinRM on {}; install it \
+                 with `python3 -m pip install pywinrm`",
+                sources(needed_by)
+            ),
+        }
+    }
+}
+
+/// Something [`preflight`] could not check; the run may go ahead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostWarning {
+    /// `packer version` could not be run or failed.
+    PackerVersionFailed {
+        /// Why.
+        reason: String,
+    },
+    /// `packer version` printed nothing that reads as a version.
+    PackerVersionUnreadable {
+        /// Its first line that is not blank.
+        printed: String,
+    },
+    /// The spec's `packer.required_version` is not a constraint hybridc can read.
+    ConstraintUnreadable {
+        /// The constraint.
+        constraint: String,
+        /// Why it cannot be read.
+        reason: String,
+    },
+}
+
+impl fmt::Display for HostWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostWarning::PackerVersionFailed { reason } => write!(
+                f,
+                "`packer version` failed ({reason}); the Packer version is not checked against \
+                 `packer.required_version`"
+            ),
+            HostWarning::PackerVersionUnreadable { printed } => write!(
+                f,
+                "no version in what `packer version` printed (`{}`); the Packer version is not \
+                 checked against `packer.required_version`",
+                printed.escape_debug()
+            ),
+            HostWarning::ConstraintUnreadable { constraint, reason } => write!(
+                f,
+                "cannot read `packer.required_version` (`{constraint}`): {reason}; the Packer \
+                 version is not checked"
+            ),
+        }
+    }
+}
+
+/// "`a`", "`a` or `b`", "`a`, `b` or `c`".
+fn or_list(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.split_last() {
+        None => "none".to_owned(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// The sources that need something, at most three by name, so a long selection stays one line.
+fn sources(selectors: &[String]) -> String {
+    const SHOWN: usize = 3;
+    if selectors.len() <= SHOWN {
+        return list(selectors);
+    }
+    let shown: Vec<String> = selectors[..SHOWN]
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect();
+    format!("{} and {} more", shown.join(", "), selectors.len() - SHOWN)
+}
+
+/// Checks that the build host has what `plan` needs, asking `host`: the program `packer` (as
+/// given to [`run`]) in a version `plan.required_version` allows, and each of the plan's
+/// [`Requirement`]s. Every problem is reported, not only the first.
+///
+/// The Packer version is read leniently (the first word of `packer version`'s output that
+/// reads as a version, `v` prefix allowed) and compared without its pre-release, so a
+/// `1.12.0-dev` build counts as 1.12.0. When it cannot be read, or the constraint cannot, that
+/// is a warning: Packer checks `required_version` itself when it starts.
+pub fn preflight(plan: &Plan, packer: &Path, host: &dyn Host) -> Preflight {
+    let mut report = Preflight::default();
+    match host.find(packer) {
+        None => report.problems.push(HostProblem::NoPacker {
+            program: packer.to_path_buf(),
+        }),
+        Some(found) => check_packer_version(&plan.required_version, &found, host, &mut report),
+    }
+    for (requirement, needed_by) in &plan.requirements {
+        let needed_by = needed_by.clone();
+        match requirement {
+            Requirement::IsoTool => {
+                if !ISO_TOOLS
+                    .iter()
+                    .any(|tool| host.find(Path::new(tool)).is_some())
+                {
+                    report.problems.push(HostProblem::NoIsoTool { needed_by });
+                }
+            }
+            Requirement::Ansible => {
+                if host.find(Path::new(ANSIBLE_PLAYBOOK)).is_none() {
+                    report.problems.push(HostProblem::NoAnsible { needed_by });
+                }
+            }
+            Requirement::Pywinrm => {
+                if !host.python_imports(WINRM_MODULE) {
+                    report.problems.push(HostProblem::NoPywinrm { needed_by });
+                }
+            }
+        }
+    }
+    report
+}
+
+fn check_packer_version(required: &str, packer: &Path, host: &dyn Host, report: &mut Preflight) {
+    let constraint = match VersionConstraint::parse(required) {
+        Ok(constraint) => constraint,
+        Err(reason) => {
+            report.warnings.push(HostWarning::ConstraintUnreadable {
+                constraint: required.to_owned(),
+                reason,
+            });
+            return;
+        }
+    };
+    let printed = match host.packer_version(packer) {
+        Ok(printed) => printed,
+        Err(reason) => {
+            report
+                .warnings
+                .push(HostWarning::PackerVersionFailed { reason });
+            return;
+        }
+    };
+    let Some(found) = PackerVersion::find_in(&printed) else {
+        let first = printed
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("");
+        report.warnings.push(HostWarning::PackerVersionUnreadable {
+            printed: first.chars().take(80).collect(),
+        });
+        return;
+    };
+    if !constraint.allows(&found.core()) {
+        report.problems.push(HostProblem::PackerVersion {
+            found,
+            required: required.to_owned(),
+        });
+    }
+}
+
+// ---- Packer versions and constraints -------------------------------------------------------
+
+/// A version as hashicorp/go-version (which Packer uses) reads one: `1.11.2`, `v1.12.0-dev`,
+/// `1.9`, `1.10.0+ent`. Missing segments count as zero; build metadata (after `+`) is kept for
+/// display and ignored in comparisons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackerVersion {
+    /// The numeric segments as written, at least one.
+    segments: Vec<u64>,
+    /// The pre-release (`dev` in `1.12.0-dev`); empty for a release.
+    pre: String,
+    /// The build metadata (`ent` in `1.10.0+ent`); empty when there is none.
+    meta: String,
+}
+
+impl PackerVersion {
+    /// Reads one version: an optional `v`, dot-separated numbers, then optionally `-` and a
+    /// pre-release (or a pre-release starting with a letter right away: `1.0beta`) and `+`
+    /// and build metadata, each made of dot-separated runs of letters, digits, `-` and `~`.
+    ///
+    /// # Examples
+    /// ```
+    /// use hybridc::runner::PackerVersion;
+    ///
+    /// assert_eq!(PackerVersion::parse("v1.12.0-dev").map(|v| v.to_string()).as_deref(), Some("1.12.0-dev"));
+    /// assert!(PackerVersion::parse("1..2").is_none());
+    /// ```
+    pub fn parse(text: &str) -> Option<Self> {
+        // Dot-separated runs of letters, digits, `-` and `~`, none empty.
+        let identifiers = |text: &str| {
+            text.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '~')
+            })
+        };
+        let text = text.strip_prefix('v').unwrap_or(text);
+        let (text, meta) = match text.split_once('+') {
+            Some((text, meta)) if identifiers(meta) => (text, meta),
+            Some(_) => return None,
+            None => (text, ""),
+        };
+        let numbers_end = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
+        let (numbers, rest) = text.split_at(numbers_end);
+        let pre = match rest.strip_prefix('-') {
+            Some(pre) if identifiers(pre) => pre,
+            None if rest.is_empty() => "",
+            None if rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '~')
+                && identifiers(rest) =>
+            {
+                rest
+            }
+            _ => return None,
+        };
+        let segments = numbers
+            .split('.')
+            .map(|n| n.parse::<u64>().ok().filter(|_| !n.is_empty()))
+            .collect::<Option<Vec<u64>>>()?;
+        Some(PackerVersion {
+            segments,
+            pre: pre.to_owned(),
+            meta: meta.to_owned(),
+        })
+    }
+
+    /// The first word of `text` (the output of `packer version`, `Packer v1.11.2`) that reads
+    /// as a version with at least two segments.
+    pub fn find_in(text: &str) -> Option<Self> {
+        text.split_whitespace()
+            .map(|word| word.trim_matches(|c: char| matches!(c, ',' | ';' | '(' | ')' | '"')))
+            .filter(|word| {
+                word.strip_prefix('v')
+                    .unwrap_or(word)
+                    .starts_with(|c: char| c.is_ascii_digit())
+            })
+            .filter_map(PackerVersion::parse)
+            .find(|version| version.segments.len() >= 2)
+    }
+
+    /// The same version without pre-release and metadata.
+    pub fn core(&self) -> Self {
+        PackerVersion {
+            segments: self.segments.clone(),
+            pre: String::new(),
+            meta: String::new(),
+        }
+    }
+
+    /// The segments, padded with zeros to `len`.
+    fn padded(&self, len: usize) -> Vec<u64> {
+        let mut segments = self.segments.clone();
+        segments.resize(len.max(segments.len()), 0);
+        segments
+    }
+
+    /// Orders versions as go-version does: segments numerically (missing ones are zero), then
+    /// a release after its pre-releases, pre-releases by their dot-separated parts.
+    pub fn compare(&self, other: &Self) -> Ordering {
+        let len = self.segments.len().max(other.segments.len()).max(3);
+        self.padded(len)
+            .cmp(&other.padded(len))
+            .then_with(|| compare_pre(&self.pre, &other.pre))
+    }
+
+    /// Whether the segments are the same (missing ones are zero).
+    fn same_segments(&self, other: &Self) -> bool {
+        let len = self.segments.len().max(other.segments.len()).max(3);
+        self.padded(len) == other.padded(len)
+    }
+}
+
+impl fmt::Display for PackerVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let numbers: Vec<String> = self.segments.iter().map(u64::to_string).collect();
+        f.write_str(&numbers.join("."))?;
+        if !self.pre.is_empty() {
+            write!(f, "-{}", self.pre)?;
+        }
+        if !self.meta.is_empty() {
+            write!(f, "+{}", self.meta)?;
+        }
+        Ok(())
+    }
+}
+
+/// go-version's order of pre-releases; the empty one (a release) is the highest.
+fn compare_pre(a: &str, b: &str) -> Ordering {
+    match (a.is_empty(), b.is_empty()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (false, false) => {
+            let (a, b): (Vec<&str>, Vec<&str>) = (a.split('.').collect(), b.split('.').collect());
+            (0..a.len().max(b.len()))
+                .map(|i| {
+                    compare_part(
+                        a.get(i).copied().unwrap_or(""),
+                        b.get(i).copied().unwrap_or(""),
+                    )
+                })
+                .find(|order| *order != Ordering::Equal)
+                .unwrap_or(Ordering::Equal)
+        }
+    }
+}
+
+/// go-version's order of two parts of pre-releases: numbers numerically and before words,
+/// words alphabetically; a missing part comes after a word and before a number.
+fn compare_part(x: &str, y: &str) -> Ordering {
+    if x == y {
+        return Ordering::Equal;
+    }
+    let (x_number, y_number) = (x.parse::<u64>().ok(), y.parse::<u64>().ok());
+    if x.is_empty() {
+        return if y_number.is_some() {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        };
+    }
+    if y.is_empty() {
+        return if x_number.is_some() {
+            Ordering::Greater
+        } else {
+            Ordering::Less
+        };
+    }
+    match (x_number, y_number) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => x.cmp(y),
+    }
+}
+
+/// An operator of a version constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    /// `=`, or no operator.
+    Equal,
+    /// `!=`.
+    NotEqual,
+    /// `>`.
+    Greater,
+    /// `>=`.
+    GreaterOrEqual,
+    /// `<`.
+    Less,
+    /// `<=`.
+    LessOrEqual,
+    /// `~>`: at least this version, with the same segments but the last one written (`~> 1.11`
+    /// is `>= 1.11, < 2.0`; `~> 1.11.2` is `>= 1.11.2, < 1.12.0`).
+    Pessimistic,
+}
+
+impl Operator {
+    /// The operators as written, the two-character ones before their one-character prefixes.
+    const WRITTEN: [(&'static str, Operator); 7] = [
+        (">=", Operator::GreaterOrEqual),
+        ("<=", Operator::LessOrEqual),
+        ("!=", Operator::NotEqual),
+        ("~>", Operator::Pessimistic),
+        (">", Operator::Greater),
+        ("<", Operator::Less),
+        ("=", Operator::Equal),
+    ];
+}
+
+/// A Packer version constraint as hashicorp/go-version reads `required_version`:
+/// comma-separated terms `<operator> <version>`, all of which must hold. Operators are `=` (the
+/// default), `!=`, `>`, `>=`, `<`, `<=` and `~>`. As in go-version, a version with a pre-release
+/// satisfies `>`, `>=`, `<`, `<=` and `~>` only when the term has a pre-release too, on the same
+/// segments. An empty constraint allows every version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionConstraint {
+    terms: Vec<(Operator, PackerVersion)>,
+}
+
+impl VersionConstraint {
+    /// Reads a constraint (`>= 1.11.0`, `~> 1.11, != 1.11.1`).
+    ///
+    /// # Errors
+    /// Which term is not an operator followed by a version.
+    ///
+    /// # Examples
+    /// ```
+    /// use hybridc::runner::{PackerVersion, VersionConstraint};
+    ///
+    /// let constraint = VersionConstraint::parse(">= 1.11.0, < 2").expect("a constraint");
+    /// let version = |text| PackerVersion::parse(text).expect("a version");
+    /// assert!(constraint.allows(&version("1.11.2")));
+    /// assert!(!constraint.allows(&version("1.6.6")));
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.trim().is_empty() {
+            return Ok(VersionConstraint { terms: Vec::new() });
+        }
+        let mut terms = Vec::new();
+        for term in text.split(',') {
+            let term = term.trim();
+            let (operator, version) = Operator::WRITTEN
+                .iter()
+                .find_map(|(written, operator)| {
+                    term.strip_prefix(written).map(|rest| (*operator, rest))
+                })
+                .unwrap_or((Operator::Equal, term));
+            let version = PackerVersion::parse(version.trim()).ok_or_else(|| {
+                format!(
+                    "`{term}` is not an operator (`=`, `!=`, `>`, `>=`, `<`, `<=` or `~>`) \
+                     followed by a version"
+                )
+            })?;
+            terms.push((operator, version));
+        }
+        Ok(VersionConstraint { terms })
+    }
+
+    /// Whether `version` satisfies every term.
+    pub fn allows(&self, version: &PackerVersion) -> bool {
+        self.terms
+            .iter()
+            .all(|(operator, term)| holds(*operator, version, term))
+    }
+}
+
+/// go-version's rule for pre-releases in `>`, `>=`, `<`, `<=` and `~>`.
+fn prerelease_check(version: &PackerVersion, term: &PackerVersion) -> bool {
+    match (version.pre.is_empty(), term.pre.is_empty()) {
+        (false, false) => version.same_segments(term),
+        (false, true) => false,
+        (true, _) => true,
+    }
+}
+
+fn holds(operator: Operator, version: &PackerVersion, term: &PackerVersion) -> bool {
+    let order = version.compare(term);
+    match operator {
+        Operator::Equal => order == Ordering::Equal,
+        Operator::NotEqual => order != Ordering::Equal,
+        Operator::Greater => prerelease_check(version, term) && order == Ordering::Greater,
+        Operator::GreaterOrEqual => prerelease_check(version, term) && order != Ordering::Less,
+        Operator::Less => prerelease_check(version, term) && order == Ordering::Less,
+        Operator::LessOrEqual => prerelease_check(version, term) && order != Ordering::Greater,
+        Operator::Pessimistic => {
+            if !prerelease_check(version, term)
+                || (!term.pre.is_empty() && version.pre.is_empty())
+                || order == Ordering::Less
+            {
+                return false;
+            }
+            // go-version pads both to three segments; the written ones but the last must
+            // match, and the last may only grow.
+            let len = term.segments.len().max(3);
+            if len > version.segments.len().max(3) {
+                return false;
+            }
+            let (v, t) = (version.padded(len), term.padded(len));
+            let written = term.segments.len();
+            v[..written - 1] == t[..written - 1] && t[len - 1] <= v[len - 1]
+        }
+    }
+}
+
 /// One `packer` process of a run.
 struct Invocation {
     /// The sources it builds; empty for `packer init`.
@@ -425,8 +1482,8 @@ fn init_invocation(plan: &Plan) -> Invocation {
 }
 
 /// The `packer build` processes: one for every source with one job, one per source with more.
-fn build_invocations(plan: &Plan, jobs: usize) -> Vec<Invocation> {
-    let groups: Vec<Vec<String>> = if jobs <= 1 {
+fn build_invocations(plan: &Plan, options: &BuildOptions) -> Vec<Invocation> {
+    let groups: Vec<Vec<String>> = if options.jobs <= 1 {
         vec![plan.sources.iter().map(|s| s.selector.clone()).collect()]
     } else {
         plan.sources
@@ -440,8 +1497,13 @@ fn build_invocations(plan: &Plan, jobs: usize) -> Vec<Invocation> {
         .map(|selectors| {
             let mut args: Vec<OsString> = vec!["build".into()];
             args.extend(BUILD_FLAGS.iter().map(OsString::from));
+            if options.force {
+                args.push("-force".into());
+            }
             args.push(format!("-only={}", selectors.join(",")).into());
             args.push(joined("-var-file=", plan.env_file.as_os_str()));
+            args.push("-var".into());
+            args.push(format!("{BUILD_VERSION_VARIABLE}={}", options.version.as_str()).into());
             args.push(plan.out_dir.clone().into_os_string());
             Invocation { selectors, args }
         })
@@ -450,12 +1512,13 @@ fn build_invocations(plan: &Plan, jobs: usize) -> Vec<Invocation> {
 
 /// The `packer` command lines a run executes, in order: `packer init <out>`, then the builds.
 ///
-/// With `jobs` at most 1, one `packer build` with every selector (`-only=a,b,c`); with more, one
-/// `packer build` per source, of which [`run`] runs `jobs` at a time. The program is written as
-/// `packer`; paths that are not UTF-8 are shown lossily.
-pub fn commands(plan: &Plan, jobs: usize) -> Vec<Vec<String>> {
+/// With `options.jobs` at most 1, one `packer build` with every selector (`-only=a,b,c`); with
+/// more, one `packer build` per source, of which [`run`] runs `jobs` at a time. Every
+/// `packer build` carries `-var build_version=<version>`, and `-force` when asked for. The
+/// program is written as `packer`; paths that are not UTF-8 are shown lossily.
+pub fn commands(plan: &Plan, options: &BuildOptions) -> Vec<Vec<String>> {
     std::iter::once(init_invocation(plan))
-        .chain(build_invocations(plan, jobs))
+        .chain(build_invocations(plan, options))
         .map(|invocation| {
             std::iter::once("packer".to_owned())
                 .chain(
@@ -606,11 +1669,12 @@ impl std::error::Error for RunError {
 /// looked up on `PATH`), streaming Packer's standard output to `out` and its standard error to
 /// `err`, line by line as they come.
 ///
-/// With `jobs` at most 1 there is one `packer build` for every source and its lines are written
-/// as they are. With more, one `packer build` per source runs, `jobs` at a time, and each of its
-/// lines is prefixed with `[<selector>] ` so interleaved output stays readable (`packer init`
-/// runs alone before them, unprefixed). A failing build does not stop the others. Write errors
-/// on `out` and `err` are ignored: a closed log must not abandon builds that are running.
+/// The command lines are those of [`commands`]. With `options.jobs` at most 1 there is one
+/// `packer build` for every source and its lines are written as they are. With more, one
+/// `packer build` per source runs, `jobs` at a time, and each of its lines is prefixed with
+/// `[<selector>] ` so interleaved output stays readable (`packer init` runs alone before them,
+/// unprefixed). A failing build does not stop the others. Write errors on `out` and `err` are
+/// ignored: a closed log must not abandon builds that are running.
 ///
 /// With one `packer build` for several sources, a source whose `Build '<selector>' finished`
 /// line Packer printed counts as built even when another failed the process; one with an
@@ -622,7 +1686,7 @@ impl std::error::Error for RunError {
 /// started, is reported in the [`RunReport`] instead.
 pub fn run(
     plan: &Plan,
-    jobs: usize,
+    options: &BuildOptions,
     packer: &Path,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -645,7 +1709,8 @@ pub fn run(
         Ok(_) => {}
     }
 
-    let invocations = build_invocations(plan, jobs);
+    let jobs = options.jobs;
+    let invocations = build_invocations(plan, options);
     let prefixed = jobs > 1;
     let finished = run_invocations(invocations, jobs.max(1), prefixed, packer, out, err);
     let mut statuses: BTreeMap<String, BuildStatus> = BTreeMap::new();
@@ -940,11 +2005,48 @@ mod tests {
     }
 
     #[test]
+    fn credentials_packer_would_read_as_templates_are_named_never_shown() {
+        let plan = Plan {
+            env: "dev".into(),
+            sources: Vec::new(),
+            env_file: PathBuf::new(),
+            out_dir: PathBuf::new(),
+            credentials: vec!["A".into(), "B".into(), "C".into()],
+            requirements: BTreeMap::new(),
+            required_version: String::new(),
+        };
+        let env = |name: &str| match name {
+            "A" => Some("pa{{ss".to_owned()),
+            "B" => Some("plain }} {".to_owned()),
+            _ => None,
+        };
+        assert_eq!(templated_credentials(&plan, env), vec!["A".to_owned()]);
+    }
+
+    #[test]
     fn lists_names_in_prose() {
         assert_eq!(list::<&str>(&[]), "none");
         assert_eq!(list(&["a"]), "`a`");
         assert_eq!(list(&["a", "b"]), "`a` and `b`");
         assert_eq!(list(&["a", "b", "c"]), "`a`, `b` and `c`");
+    }
+
+    #[test]
+    fn names_a_few_sources_and_counts_the_rest() {
+        let selectors: Vec<String> = ["a", "b", "c", "d", "e"].map(str::to_owned).to_vec();
+        assert_eq!(sources(&selectors[..1]), "`a`");
+        assert_eq!(sources(&selectors[..3]), "`a`, `b` and `c`");
+        assert_eq!(sources(&selectors), "`a`, `b`, `c` and 2 more");
+        assert_eq!(or_list(&ISO_TOOLS[..2]), "`xorriso` or `mkisofs`");
+    }
+
+    #[test]
+    fn communicator_is_read_from_a_literal() {
+        let mut body = Args::default();
+        body.attr("communicator", Expr::Traversal("var.c".to_owned()), "/");
+        assert_eq!(communicator(&body), None);
+        body.attr("communicator", Expr::String("winrm".to_owned()), "/");
+        assert_eq!(communicator(&body), Some("winrm"));
     }
 
     #[test]

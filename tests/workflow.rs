@@ -170,7 +170,8 @@ fn a_closed_pipe_is_not_a_crash() {
     }
 }
 
-/// A copy of the example repository and a folder holding a fake `packer`.
+/// A copy of the example repository and a folder holding a fake `packer` and the build-host
+/// tools `build` checks for (scripts that succeed), so the preflight passes on any host.
 fn build_repo(name: &str) -> (PathBuf, PathBuf) {
     let dir = temp(name);
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -190,9 +191,13 @@ fn build_repo(name: &str) -> (PathBuf, PathBuf) {
         bin.join("packer"),
     )
     .expect("fake packer");
+    for tool in ["xorriso", "ansible-playbook", "python3"] {
+        std::fs::write(bin.join(tool), "#!/bin/sh\nexit 0\n").expect("fake tool");
+    }
     let status = Command::new("chmod")
         .arg("+x")
         .arg(bin.join("packer"))
+        .args(["xorriso", "ansible-playbook", "python3"].map(|t| bin.join(t)))
         .status()
         .expect("chmod");
     assert!(status.success());
@@ -206,7 +211,9 @@ fn build(dir: &Path, bin: &Path, args: &[&str], credentials: &[&str]) -> Output 
         std::env::var("PATH").unwrap_or_default()
     );
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hybridc"));
+    // A fixed version: the default depends on git and the clock (tests/runner.rs covers it).
     cmd.arg("build")
+        .args(["--build-version", "1.0.0"])
         .args(args)
         .current_dir(dir)
         .env("PATH", path)
@@ -248,7 +255,8 @@ fn build_runs_packer_init_then_the_selected_builds() {
     assert_eq!(
         log,
         "init generated/\nbuild -color=false -timestamp-ui -on-error=cleanup -parallel-builds=1 \
-         -only=ubuntu-2404.proxmox-iso.ubuntu-2404 -var-file=generated/env/dev.pkrvars.hcl generated/\n"
+         -only=ubuntu-2404.proxmox-iso.ubuntu-2404 -var-file=generated/env/dev.pkrvars.hcl \
+         -var build_version=1.0.0 generated/\n"
     );
     assert!(
         text(&out.stdout).contains("Build 'ubuntu-2404.proxmox-iso.ubuntu-2404' finished"),
@@ -345,7 +353,8 @@ fn build_refuses_an_out_of_date_tree_and_dry_run_prints_the_commands() {
         text(&out.stdout),
         "# needs: BUILD_PASSWORD BUILD_PASSWORD_HASH VSPHERE_PASSWORD\npacker init generated/\n\
          packer build -color=false -timestamp-ui -on-error=cleanup -parallel-builds=1 \
-         -only=rocky-9.vsphere-iso.rocky-9 -var-file=generated/env/prod.pkrvars.hcl generated/\n"
+         -only=rocky-9.vsphere-iso.rocky-9 -var-file=generated/env/prod.pkrvars.hcl \
+         -var build_version=1.0.0 generated/\n"
     );
     assert!(
         !dir.join("generated/packer.log").exists(),
