@@ -281,16 +281,40 @@ pub fn explain(
             .get(env)
             .is_some_and(|e| e.network.is_some())
     });
-    for field in ["address", "gateway", "dns"] {
-        let mut candidates = vec![(Layer::Defaults, tokens(&["defaults", "network", field]))];
-        if env_network && let Some(path) = e(&["network", field]) {
+    // Addresses are per build: the OS, or each Windows edition.
+    let mut fields: Vec<(String, Vec<String>)> = match os.family {
+        Family::Linux => vec![(
+            "network.address".into(),
+            vec!["addresses".into(), os_name.into()],
+        )],
+        Family::Windows => os
+            .editions
+            .iter()
+            .map(|e| {
+                (
+                    format!("network.address ({})", e.name),
+                    vec!["addresses".into(), format!("{os_name}-{}", e.name)],
+                )
+            })
+            .collect(),
+    };
+    fields.push(("network.gateway".into(), vec!["gateway".into()]));
+    fields.push(("network.dns".into(), vec!["dns".into()]));
+    for (setting, path) in &fields {
+        let is_address = path[0] == "addresses";
+        let mut network_path = vec!["network"];
+        network_path.extend(path.iter().map(String::as_str));
+        let mut defaults = vec!["defaults"];
+        defaults.extend(network_path.iter().copied());
+        let mut candidates = vec![(Layer::Defaults, tokens(&defaults))];
+        if env_network && let Some(path) = e(&network_path) {
             candidates = vec![(Layer::Environment, path.clone())];
-            let row = x.row(&format!("network.{field}"), &candidates, None);
+            let row = x.row(setting, &candidates, None);
             common.push(if row.layer == Layer::Default {
                 Row {
                     layer: Layer::Environment,
                     at: None,
-                    value: if field == "address" {
+                    value: if is_address {
                         "(DHCP)".into()
                     } else {
                         "(not set)".into()
@@ -302,8 +326,8 @@ pub fn explain(
             });
             continue;
         }
-        let fallback = (field == "address").then(|| Json::String("(DHCP)".into()));
-        common.push(x.row(&format!("network.{field}"), &candidates, fallback));
+        let fallback = is_address.then(|| Json::String("(DHCP)".into()));
+        common.push(x.row(setting, &candidates, fallback));
     }
     let platforms: Vec<PlatformName> = match platform {
         Some(p) => vec![p],

@@ -41,6 +41,7 @@ pub fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     checker.provisioning();
     checker.environments();
     checker.build_user();
+    checker.artifact_names();
     let mut out = checker.out;
     diagnostic::sort(&mut out);
     out
@@ -365,6 +366,91 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// Artifact names must not collide: every source is named `<os>` or `<os>-<edition>`, and
+    /// its artifacts `<source>-<build version>` (at most 40 characters, checked by `hybridc
+    /// build`). Azure takes at most 80 characters for a managed image name (packer-plugin-azure
+    /// v2.6.3 `builder/azure/arm/config.go`, `validManagedDiskName`), and two builds publishing
+    /// to one gallery image definition would publish the same version.
+    fn artifact_names(&mut self) {
+        let spec = self.cx.spec;
+        type Places<'p> = BTreeMap<String, Vec<Vec<&'p str>>>;
+        let mut sources: Places = BTreeMap::new();
+        let mut gallery_images: Places = BTreeMap::new();
+        for (name, os) in &spec.oses {
+            let own: Vec<(String, Vec<&str>)> = match os.family {
+                Family::Linux => vec![(name.clone(), vec!["oses", name.as_str()])],
+                Family::Windows => os
+                    .editions
+                    .iter()
+                    .map(|e| {
+                        (
+                            format!("{name}-{}", e.name),
+                            vec!["oses", name.as_str(), "editions"],
+                        )
+                    })
+                    .collect(),
+            };
+            let on_azure =
+                os.platforms.contains(&PlatformName::Azure) && self.configured(PlatformName::Azure);
+            for (source, at) in own {
+                if on_azure && source.len() > MAX_AZURE_SOURCE_NAME {
+                    self.push(
+                        Diagnostic::error(
+                            "hybridc::spec::name-too-long",
+                            format!("build `{source}` is too long for an Azure image name ({} characters, at most {MAX_AZURE_SOURCE_NAME})", source.len()),
+                            self.key_span(&at),
+                            "names `<build>-<version>` managed images",
+                        )
+                        .with_help("Azure takes at most 80 characters, and the build version up to 40 of them; use a shorter OS or edition name"),
+                    );
+                }
+                if on_azure
+                    && spec
+                        .platforms
+                        .azure
+                        .as_ref()
+                        .is_some_and(|a| a.output.gallery.is_some())
+                {
+                    let image = os
+                        .azure
+                        .as_ref()
+                        .and_then(|a| a.gallery_image.clone())
+                        .unwrap_or_else(|| source.clone());
+                    let image_at = if os.azure.as_ref().is_some_and(|a| a.gallery_image.is_some()) {
+                        vec!["oses", name.as_str(), "azure", "gallery_image"]
+                    } else {
+                        at.clone()
+                    };
+                    gallery_images.entry(image).or_default().push(image_at);
+                }
+                sources.entry(source).or_default().push(at);
+            }
+        }
+        for (what, table, code) in [
+            ("build", &sources, "hybridc::spec::duplicate-build"),
+            (
+                "Azure gallery image",
+                &gallery_images,
+                "hybridc::spec::duplicate-build",
+            ),
+        ] {
+            for (name, places) in table {
+                if let [first, second, ..] = places.as_slice() {
+                    self.push(
+                        Diagnostic::error(
+                            code,
+                            format!("two builds are named `{name}` ({what}), so their artifacts collide"),
+                            self.key_span(second),
+                            "named here",
+                        )
+                        .with_secondary(self.key_span(first), "and here")
+                        .with_help("rename one OS or edition (a Windows edition's build is `<os>-<edition>`)"),
+                    );
+                }
+            }
+        }
+    }
+
     /// A guest network: addresses only for builds that install from an ISO, each its own
     /// (builds run at the same time), valid IPv4 values, and gateway or DNS only with an address.
     fn network(&mut self, base: &[&str], network: &GuestNetwork, sources: &[String]) {
@@ -432,6 +518,19 @@ impl Checker<'_, '_> {
                     .with_help("for example `192.0.2.50/24`"),
                 ),
             }
+        }
+        if network.dns.len() > MAX_DNS_SERVERS {
+            let mut tokens = base.to_vec();
+            tokens.push("dns");
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::too-many",
+                    format!("{} DNS servers, at most {MAX_DNS_SERVERS}", network.dns.len()),
+                    self.at(&tokens).value,
+                    "too many for the installers",
+                )
+                .with_help("the kernel's `ip=` takes two and Windows Setup's first-logon command line has a length limit; keep the first three"),
+            );
         }
         let singles = network
             .gateway
@@ -1592,6 +1691,13 @@ impl Checker<'_, '_> {
         }
     }
 }
+
+/// The longest build name that still leaves room for a 40-character build version in an Azure
+/// managed image name (`<build>-<version>`, at most 80 characters).
+const MAX_AZURE_SOURCE_NAME: usize = 39;
+
+/// The most DNS servers an installer network may list.
+const MAX_DNS_SERVERS: usize = 3;
 
 /// The size used when no layer sets `hardware.disk_gb`.
 pub const DEFAULT_DISK_GB: u32 = 40;

@@ -530,6 +530,35 @@ fn packer_evaluates_the_version_locals() {
     }
 }
 
+/// Two builds of one name would make the same artifacts; an Azure managed image name takes at
+/// most 80 characters (packer-plugin-azure v2.6.3 `builder/azure/arm/config.go`,
+/// `validManagedDiskName`), a build version up to 40 of them.
+#[test]
+fn colliding_or_too_long_artifact_names_are_refused_at_their_line() {
+    let dir = example("names", |s| {
+        let s = replace_once(
+            &s,
+            "  rocky-9:\n",
+            "  windows-2022-standard:\n    family: linux\n    installer: kickstart\n    iso: { url: https://example.com/r.iso, checksum: sha256:d6eeefdc8437c593d41a3150fcca4a734c55642ed472eecdda99720bb1370881 }\n    platforms: [proxmox]\n    vsphere: { guest_os_type: rhel9_64Guest }\n\n  rocky-9:\n",
+        );
+        replace_once(
+            &s,
+            "  debian-12:\n",
+            "  debian-12-bookworm-with-a-very-long-name-x:\n",
+        )
+    });
+    let found = invalid(&dir);
+    let found = codes(&found);
+    assert!(
+        found.contains(&"hybridc::spec::duplicate-build".to_owned()),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&"hybridc::spec::name-too-long".to_owned()),
+        "{found:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 5. Static networking
 // ---------------------------------------------------------------------------------------------
@@ -665,11 +694,12 @@ fn addresses_are_checked_at_their_spec_line() {
         replace_once(
             &s,
             "  seed: http\n",
-            "  seed: http\n  network:\n    addresses:\n      ubuntu-2404: 192.0.2.11/24\n      debian-12: 192.0.2.11/24\n      windows-2022: 192.0.2.14/24\n      rocky-9: 192.0.2.300/24\n",
+            "  seed: http\n  network:\n    addresses:\n      ubuntu-2404: 192.0.2.11/24\n      debian-12: 192.0.2.11/24\n      windows-2022: 192.0.2.14/24\n      rocky-9: 192.0.2.300/24\n    gateway: 192.0.2.1\n    dns: [192.0.2.53, 192.0.2.54, 192.0.2.55, 192.0.2.56]\n",
         )
     });
     let found = codes(&invalid(&dir));
     for code in [
+        "hybridc::spec::too-many",
         "hybridc::spec::duplicate-address",
         "hybridc::spec::unknown-reference",
         "hybridc::spec::bad-address",
