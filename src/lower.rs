@@ -1192,7 +1192,7 @@ impl Lowerer<'_> {
                 }
             }
             // debian-installer asks for the host and domain name before it loads a preseed
-            // from the network, so they are answered here (installation guide, B.2.3).
+            // from the network, so they are answered here (Debian installation guide, appendix B.2).
             (Installer::Preseed, Firmware::Uefi) => vec![
                 e("<wait3s>c<wait3s>"),
                 with_net(
