@@ -29,6 +29,7 @@ pub mod schema;
 pub mod semantic;
 pub mod source;
 pub mod spec;
+pub mod version;
 pub mod windows_locale;
 pub mod yaml;
 

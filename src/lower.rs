@@ -1955,16 +1955,17 @@ impl Lowerer<'_> {
                         let mut env = vec![Expr::Template(
                             "HYBRIDC_PLATFORM=${split(\"-\", source.type)[0]}".into(),
                         )];
-                        // An `ansible.cfg` beside the playbook is only read when named.
-                        let config =
-                            std::path::Path::new(&ansible.playbook).with_file_name("ansible.cfg");
+                        // An `ansible.cfg` beside the playbook is only read when named. The
+                        // path is kept as written: a backslash is part of a file name here.
+                        let config = match ansible.playbook.rfind('/') {
+                            Some(slash) => format!("{}/ansible.cfg", &ansible.playbook[..slash]),
+                            None => "ansible.cfg".to_owned(),
+                        };
                         if self.loaded.root.join(&config).is_file() {
-                            let path = config.to_string_lossy().replace('\\', "/");
-                            env.push(Expr::Template(format!(
-                                "ANSIBLE_CONFIG=${{path.root}}/{}/{}",
-                                self.layout.to_root,
-                                escape_string(&path)
-                            )));
+                            let Expr::Template(path) = self.path(&config) else {
+                                unreachable!("a repository path is a template")
+                            };
+                            env.push(Expr::Template(format!("ANSIBLE_CONFIG={path}")));
                         }
                         body.attr("ansible_env_vars", Expr::List(env), &origin);
                         Component::Ansible

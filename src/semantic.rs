@@ -14,8 +14,8 @@ use serde_json::Value;
 use crate::catalogue::{self, Argument, BlockSchema, Component};
 use crate::diagnostic::{self, Diagnostic, Span, did_you_mean};
 use crate::spec::{
-    BuilderKind, Family, GuestNetwork, Installer, Options, Os, PlatformName, SeedChannel, Spec,
-    Step, VsphereTemplate,
+    BuilderKind, Family, GuestNetwork, Installer, Iso, Options, Os, PlatformName, SeedChannel,
+    Spec, Step, VsphereTemplate,
 };
 use crate::yaml::{Located, Node};
 
@@ -215,6 +215,27 @@ impl Checker<'_, '_> {
 
     fn platforms(&mut self) {
         let spec = self.cx.spec;
+        if let Err(problem) =
+            crate::version::VersionConstraint::parse(&spec.packer.required_version)
+        {
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::bad-format",
+                    "`packer.required_version` is not a version constraint",
+                    self.at(&["packer", "required_version"]).value,
+                    problem,
+                )
+                .with_help("for example `\">= 1.11.0\"`, or `\"~> 1.11\"` (operators `=`, `!=`, `>`, `>=`, `<`, `<=`, `~>`, comma-separated)"),
+            );
+        }
+        if let Some(virtio) = spec
+            .platforms
+            .proxmox
+            .as_ref()
+            .and_then(|p| p.virtio_iso.as_ref())
+        {
+            self.iso_values(virtio, &["platforms", "proxmox", "virtio_iso"]);
+        }
         let networks = std::iter::once((
             vec!["defaults".to_owned(), "network".to_owned()],
             &spec.defaults.network,
@@ -448,6 +469,44 @@ impl Checker<'_, '_> {
                     );
                 }
             }
+        }
+    }
+
+    /// What Packer's download of an ISO needs of `url` and `checksum`: a scheme its getter
+    /// knows, or a local path; a digest as long as its algorithm's.
+    fn iso_values(&mut self, iso: &Iso, base: &[&str]) {
+        let at = |key: &'static str| {
+            let mut tokens = base.to_vec();
+            tokens.push(key);
+            tokens
+        };
+        if let Some(url) = &iso.url
+            && let Some((problem, help)) = iso_url_problem(url)
+        {
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::bad-url",
+                    format!("`{url}` is not an ISO location Packer can read"),
+                    self.at(&at("url")).value,
+                    problem,
+                )
+                .with_help(help),
+            );
+        }
+        if let Some(checksum) = &iso.checksum
+            && let Some((algorithm, digest)) = checksum.split_once(':')
+            && let Some(length) = digest_length(algorithm)
+            && digest.len() != length
+        {
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::bad-checksum",
+                    format!("a {algorithm} digest has {length} hex digits, this one {}", digest.len()),
+                    self.at(&at("checksum")).value,
+                    "wrong length for its algorithm",
+                )
+                .with_help("copy the digest again from the distribution's checksum file (`SHA256SUMS`), or use `file:<url of that file>`"),
+            );
         }
     }
 
@@ -767,6 +826,7 @@ impl Checker<'_, '_> {
             return;
         }
         let iso = os.iso.clone().unwrap_or_default();
+        self.iso_values(&iso, &["oses", name, "iso"]);
         if iso.url.is_some() && iso.checksum.is_none() {
             self.push(
                 Diagnostic::error(
@@ -1718,6 +1778,55 @@ pub fn azure_image_disk_gb(publisher: &str, sku: &str) -> Option<u32> {
     }
 }
 
+/// The hex digits of a digest, by the algorithm prefixes Packer's `iso_checksum` takes.
+fn digest_length(algorithm: &str) -> Option<usize> {
+    match algorithm {
+        "md5" => Some(32),
+        "sha1" => Some(40),
+        "sha256" => Some(64),
+        "sha512" => Some(128),
+        _ => None,
+    }
+}
+
+/// Why an `iso.url` cannot work, with a fix, or `None`. Packer's getter (hashicorp/go-getter)
+/// takes the schemes below and local paths; a URL without its scheme (`releases.ubuntu.com/...`)
+/// would be read as a local path, and text with spaces is no location at all.
+pub fn iso_url_problem(url: &str) -> Option<(String, String)> {
+    const SCHEMES: [&str; 7] = ["http", "https", "ftp", "file", "s3", "gcs", "smb"];
+    if url.trim() != url || url.chars().any(char::is_whitespace) {
+        return Some((
+            "contains spaces".into(),
+            "give the ISO's URL (`https://...`) or a local path without spaces".into(),
+        ));
+    }
+    if let Some((scheme, _)) = url.split_once("://") {
+        let lower = scheme.to_ascii_lowercase();
+        if !SCHEMES.contains(&lower.as_str()) {
+            let close = crate::diagnostic::closest(&lower, SCHEMES.iter().copied());
+            return Some((
+                format!("unknown scheme `{scheme}`"),
+                match close {
+                    Some(c) => format!("did you mean `{c}://`?"),
+                    None => format!(
+                        "use one of {}",
+                        SCHEMES.map(|s| format!("`{s}://`")).join(", ")
+                    ),
+                },
+            ));
+        }
+        return None;
+    }
+    let first = url.split('/').next().unwrap_or_default();
+    if url.contains('/') && first.contains('.') && first != "." && first != ".." {
+        return Some((
+            format!("`{first}` looks like a host name, but there is no scheme"),
+            format!("write `https://{url}`"),
+        ));
+    }
+    None
+}
+
 /// The builds that install from an ISO, by source name (`<os>` or `<os>-<edition>`): the
 /// ones a static address can be given to.
 pub fn static_sources(spec: &Spec) -> Vec<String> {
@@ -1814,6 +1923,44 @@ fn display_root(root: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn iso_locations_packer_reads_pass_others_say_why() {
+        for ok in [
+            "https://releases.ubuntu.com/24.04.5/ubuntu.iso",
+            "HTTP://mirror/x.iso",
+            "file:///srv/isos/x.iso",
+            "/srv/isos/x.iso",
+            "./isos/x.iso",
+            "isos/x.iso",
+            "ubuntu.iso",
+            "../x.iso",
+        ] {
+            assert_eq!(iso_url_problem(ok), None, "{ok}");
+        }
+        for (bad, help) in [
+            ("htps://releases.ubuntu.com/x.iso", "https://"),
+            (
+                "releases.ubuntu.com/24.04/x.iso",
+                "https://releases.ubuntu.com",
+            ),
+            ("see the Ubuntu download page", "without spaces"),
+            ("gopher://x/y.iso", "use one of"),
+        ] {
+            let (_, fix) = iso_url_problem(bad).unwrap_or_else(|| panic!("{bad} is refused"));
+            assert!(fix.contains(help), "{bad}: {fix}");
+        }
+    }
+
+    #[test]
+    fn digests_have_their_algorithms_length() {
+        assert_eq!(digest_length("sha256"), Some(64));
+        assert_eq!(digest_length("sha512"), Some(128));
+        assert_eq!(digest_length("md5"), Some(32));
+        assert_eq!(digest_length("sha1"), Some(40));
+        assert_eq!(digest_length("file"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -994,3 +994,31 @@ fn ansible_extra_vars_arrive_whole() {
     assert!(ok, "{log}");
     assert!(log.contains(r#""motd": "x b=c 'q' \"d\"""#), "{log}");
 }
+
+/// Repository paths reach the output exactly as written: a backslash is part of a Linux file
+/// name, and Ansible reads the `ansible.cfg` beside the playbook only when `ANSIBLE_CONFIG`
+/// names it.
+#[test]
+fn ansible_config_path_keeps_the_playbook_folder_as_written() {
+    let dir = example("ansible-config", |s| {
+        replace_once(
+            &s,
+            "        playbook: ansible/linux.yml\n",
+            "        playbook: play\\books/linux.yml\n",
+        )
+    });
+    let folder = dir.join("play\\books");
+    fs::create_dir_all(&folder).expect("folder");
+    fs::copy(dir.join("ansible/linux.yml"), folder.join("linux.yml")).expect("playbook");
+    fs::write(folder.join("ansible.cfg"), "[defaults]\n").expect("config");
+    let out = compile(&dir);
+    let build = out.build("ubuntu-2404");
+    assert!(
+        build.contains(r#""ANSIBLE_CONFIG=${path.root}/../play\\books/ansible.cfg""#),
+        "{build}"
+    );
+    assert!(
+        build.contains(r#"playbook_file   = "${path.root}/../play\\books/linux.yml""#),
+        "{build}"
+    );
+}

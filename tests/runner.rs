@@ -15,10 +15,10 @@ use std::sync::OnceLock;
 use hybridc::model::Model;
 use hybridc::runner::{
     self, BuildOptions, BuildOutcome, BuildStatus, BuildVersion, Host, HostProblem, HostWarning,
-    PackerVersion, Plan, Requirement, RunError, RunReport, Selection, VersionConstraint,
-    VersionOrigin, VersionProblem,
+    Plan, Requirement, RunError, RunReport, Selection, VersionOrigin, VersionProblem,
 };
 use hybridc::spec::PlatformName;
+use hybridc::version::{PackerVersion, VersionConstraint};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
