@@ -129,10 +129,16 @@ impl Diagnostic {
     }
 }
 
-/// Sorts findings by position, then by code and message, so output is stable.
-pub fn sort(diagnostics: &mut [Diagnostic]) {
+/// Sorts findings by position, then by code and message, so output is stable, and drops repeats
+/// of one finding at one place.
+pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
         (a.primary.span.start, a.code, &a.message).cmp(&(b.primary.span.start, b.code, &b.message))
+    });
+    // One spec node shared by several sources (a provisioning set, a platform's options) is
+    // reported once, not once per source.
+    diagnostics.dedup_by(|a, b| {
+        a.primary.span == b.primary.span && a.code == b.code && a.message == b.message
     });
 }
 

@@ -163,6 +163,43 @@ pub struct Compiled {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// Lowers a loaded spec and checks the model against the plugin catalogue: every problem
+/// that only the compiled model shows.
+fn lower_and_check(
+    loaded: &Loaded,
+    layout: &lower::Layout,
+) -> Result<(model::Model, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let (model, warnings) = lower::lower(loaded, layout)?;
+    conformance::check(&model, loaded)?;
+    Ok((model, warnings))
+}
+
+/// Validates a spec as `compile` would, writing nothing: reads and checks it ([`load`]), then
+/// lowers it and checks the model against the plugin catalogue, so that a spec `validate`
+/// accepts also compiles. The returned spec's warnings include those of lowering.
+///
+/// # Errors
+/// [`Error::Read`] when the spec cannot be read, [`Error::Invalid`] with every problem of the
+/// first stage that has one.
+pub fn validate(spec_path: &Path) -> Result<Loaded, Error> {
+    let mut loaded = load(spec_path)?;
+    let layout = lower::Layout {
+        spec_path: loaded.source.name.clone(),
+        to_root: "..".to_owned(),
+    };
+    match lower_and_check(&loaded, &layout) {
+        Ok((_, warnings)) => {
+            loaded.warnings.extend(warnings);
+            diagnostic::sort(&mut loaded.warnings);
+            Ok(loaded)
+        }
+        Err(diagnostics) => Err(Error::Invalid {
+            file: loaded.source.clone(),
+            diagnostics,
+        }),
+    }
+}
+
 /// Reads, checks and compiles the spec at `spec_path` for the output folder `out`, in memory.
 ///
 /// # Errors
@@ -185,13 +222,15 @@ pub fn compile(spec_path: &Path, out: &Path) -> Result<Compiled, Error> {
         spec_path: spec_rel,
         to_root,
     };
-    let invalid = |loaded: &Loaded, diagnostics| Error::Invalid {
-        file: loaded.source.clone(),
-        diagnostics,
+    let (model, lower_warnings) = match lower_and_check(&loaded, &layout) {
+        Ok(lowered) => lowered,
+        Err(diagnostics) => {
+            return Err(Error::Invalid {
+                file: loaded.source.clone(),
+                diagnostics,
+            });
+        }
     };
-    let (model, lower_warnings) =
-        lower::lower(&loaded, &layout).map_err(|d| invalid(&loaded, d))?;
-    conformance::check(&model, &loaded).map_err(|d| invalid(&loaded, d))?;
     let files = emit::emit(&model);
     let mut warnings = loaded.warnings.clone();
     warnings.extend(lower_warnings);

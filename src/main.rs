@@ -303,7 +303,7 @@ fn print_diagnostics(diagnostics: &[diagnostic::Diagnostic], source: &SourceFile
 }
 
 fn validate(spec: &std::path::Path) -> ExitCode {
-    match hybridc::load(spec) {
+    match hybridc::validate(spec) {
         Ok(loaded) => {
             print_diagnostics(&loaded.warnings, &loaded.source);
             let s = &loaded.spec;

@@ -1607,8 +1607,8 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// A catalogued argument given through `options`: a warning when it is deprecated, an error
-    /// when the literal does not fit its type. `shown` is its name as the user reads it.
+    /// A catalogued argument given through `options`: an error when it is deprecated or when the
+    /// literal does not fit its type. `shown` is its name as the user reads it.
     fn argument(
         &mut self,
         shown: &str,
@@ -1622,9 +1622,11 @@ impl Checker<'_, '_> {
             .plugin_version
             .as_deref()
             .unwrap_or("pinned");
+        // hybridc never emits a deprecated argument (conformance refuses it in the model too),
+        // so the option is refused here, where its replacement can be named.
         if argument.deprecated {
             self.push(
-                Diagnostic::warning(
+                Diagnostic::error(
                     "hybridc::spec::deprecated-option",
                     format!("`{shown}` is deprecated in {} {version}", component.name()),
                     self.key_span(at),
@@ -1689,7 +1691,7 @@ impl Checker<'_, '_> {
         };
         if block.deprecated {
             self.push(
-                Diagnostic::warning(
+                Diagnostic::error(
                     "hybridc::spec::deprecated-option",
                     format!("block `{name}` is deprecated in {}", component.name()),
                     self.key_span(at),

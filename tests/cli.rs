@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support;
+
 fn hybridc(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hybridc"))
         .args(args)
@@ -97,7 +99,18 @@ fn an_oversized_spec_is_refused_without_reading_it_all() {
 
 #[test]
 fn warnings_do_not_fail_validation() {
-    let dir = repo().join("tests/fixtures/invalid/semantic-option-deprecated-warning");
+    // A fixed gallery version is worth a warning, not an error.
+    let dir = temp_dir("warning");
+    for folder in ["builds", "scripts", "ansible"] {
+        support::copy_tree(&repo().join(folder), &dir.join(folder));
+    }
+    let spec = std::fs::read_to_string(repo().join("spec/hybrid.yaml")).expect("example");
+    let spec = spec.replacen(
+        "        name: sig_golden\n",
+        "        name: sig_golden\n        version: 1.0.0\n",
+        1,
+    );
+    std::fs::write(dir.join("spec/hybrid.yaml"), spec).expect("write");
     let out = hybridc(&dir, &["validate"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(

@@ -7,6 +7,9 @@ use std::process::Command;
 
 use hybridc::diagnostic::SourceFile;
 
+mod support;
+use support::copy_tree;
+
 /// A small deterministic generator (xorshift64*), so every run tries the same inputs.
 struct Rng(u64);
 
@@ -158,6 +161,201 @@ fn mutated_specs_exit_0_or_2_from_the_binary() {
             "exit {code:?} for input:\n{}",
             String::from_utf8_lossy(&bytes)
         );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The compile errors of a spec, or `None` when it compiles. `compile` works in memory; only
+/// the output folder's place is checked.
+fn compile_errors(spec: &Path) -> Option<Vec<String>> {
+    match hybridc::compile(
+        spec,
+        &spec.parent().expect("spec folder").join("../generated"),
+    ) {
+        Ok(_) => None,
+        Err(hybridc::Error::Invalid { diagnostics, .. }) => Some(
+            diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| {
+                    format!(
+                        "{} {}..{}",
+                        d.code, d.primary.span.start, d.primary.span.end
+                    )
+                })
+                .collect(),
+        ),
+        Err(other) => Some(vec![other.to_string()]),
+    }
+}
+
+fn validate_errors(spec: &Path) -> Option<Vec<String>> {
+    match hybridc::validate(spec) {
+        Ok(_) => None,
+        Err(hybridc::Error::Invalid { diagnostics, .. }) => Some(
+            diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| {
+                    format!(
+                        "{} {}..{}",
+                        d.code, d.primary.span.start, d.primary.span.end
+                    )
+                })
+                .collect(),
+        ),
+        Err(other) => Some(vec![other.to_string()]),
+    }
+}
+
+/// `validate` and `compile` agree: a spec `validate` accepts compiles, and every compile error
+/// is one `validate` reported. Over the invalid fixtures, the specs that validate but cannot
+/// compile, and mutants of the example.
+#[test]
+fn validate_reports_every_error_compile_would() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut specs: Vec<PathBuf> = Vec::new();
+    for corpus in [
+        "tests/fixtures/invalid",
+        "tests/fixtures/compile-invalid",
+        "tests/fixtures/compile",
+    ] {
+        let mut cases: Vec<PathBuf> = std::fs::read_dir(root.join(corpus))
+            .expect("fixtures")
+            .map(|e| e.expect("entry").path().join("spec/hybrid.yaml"))
+            .filter(|p| p.is_file())
+            .collect();
+        cases.sort();
+        specs.extend(cases);
+    }
+    let dir = std::env::temp_dir().join(format!("hybridc-agree-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
+    for folder in ["builds", "scripts", "ansible"] {
+        copy_tree(&root.join(folder), &dir.join(folder));
+    }
+    let (text, _) = example();
+    let mut rng = Rng(7);
+    let (mut mutants, mut compiled_ok) = (0, 0);
+    let mut check = |spec: &Path| {
+        let validated = validate_errors(spec);
+        let compiled = compile_errors(spec);
+        match (&validated, &compiled) {
+            (None, None) => compiled_ok += 1,
+            (Some(v), Some(c)) => {
+                for error in c {
+                    assert!(
+                        v.contains(error),
+                        "{}: compile reports {error}, validate only {v:?}",
+                        spec.display()
+                    );
+                }
+            }
+            _ => panic!(
+                "{}: validate {validated:?}, compile {compiled:?}",
+                spec.display()
+            ),
+        }
+    };
+    for spec in &specs {
+        check(spec);
+    }
+    let spec = dir.join("spec/hybrid.yaml");
+    for _ in 0..300 {
+        std::fs::write(&spec, mutate(&mut rng, &text)).expect("write");
+        check(&spec);
+        mutants += 1;
+    }
+    assert!(
+        compiled_ok > specs.len() / 10,
+        "too few specs compile: {compiled_ok}"
+    );
+    eprintln!(
+        "validate and compile agree on {} fixtures and {mutants} mutants ({compiled_ok} compile)",
+        specs.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A valid mutant's output is what `packer fmt` writes, and an invalid one writes nothing,
+/// through the real binary.
+#[test]
+fn mutants_compile_to_canonical_hcl_or_write_nothing() {
+    let (text, root) = example();
+    let dir = std::env::temp_dir().join(format!("hybridc-mutants-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
+    for folder in ["builds", "scripts", "ansible"] {
+        copy_tree(&root.join(folder), &dir.join(folder));
+    }
+    let trees = dir.join("trees");
+    let mut rng = Rng(1234);
+    let (mut valid, mut invalid) = (0, 0);
+    for i in 0..200 {
+        let generated = dir.join("generated");
+        let _ = std::fs::remove_dir_all(&generated);
+        std::fs::write(dir.join("spec/hybrid.yaml"), mutate(&mut rng, &text)).expect("write");
+        let code = Command::new(env!("CARGO_BIN_EXE_hybridc"))
+            .args(["compile", "spec/"])
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("runs")
+            .status
+            .code();
+        match code {
+            Some(0) => {
+                valid += 1;
+                std::fs::rename(&generated, trees.join(i.to_string()))
+                    .or_else(|_| {
+                        std::fs::create_dir_all(&trees)?;
+                        std::fs::rename(&generated, trees.join(i.to_string()))
+                    })
+                    .expect("keep the tree");
+            }
+            Some(2) => {
+                invalid += 1;
+                assert!(
+                    !generated.exists(),
+                    "an invalid spec wrote {}",
+                    generated.display()
+                );
+            }
+            other => panic!("exit {other:?}"),
+        }
+    }
+    assert!(valid > 0 && invalid > 0, "valid {valid}, invalid {invalid}");
+    eprintln!("{valid} valid and {invalid} invalid mutants compiled");
+    let packer = Command::new("sh")
+        .arg("-c")
+        .arg("command -v packer")
+        .output();
+    if packer.is_ok_and(|o| o.status.success()) {
+        // Packer 1.6.6 formats one folder at a time.
+        for tree in std::fs::read_dir(&trees).expect("trees") {
+            let tree = tree.expect("tree").path();
+            for folder in [tree.clone(), tree.join("env")] {
+                if !folder.is_dir() {
+                    continue;
+                }
+                let out = Command::new("packer")
+                    .args(["fmt", "-check"])
+                    .arg(&folder)
+                    .output()
+                    .expect("packer fmt");
+                assert!(
+                    out.status.success(),
+                    "not canonical: {}",
+                    String::from_utf8_lossy(&out.stdout)
+                );
+            }
+        }
+    } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "packer is missing and CI needs it"
+        );
+        eprintln!("SKIPPED packer fmt of the mutants: packer is not installed");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,4 +1,6 @@
-//! Support shared by integration tests: copies of the example repository.
+//! Support shared by integration tests: copies of the example repository. Each test crate
+//! uses what it needs of it.
+#![allow(dead_code)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
