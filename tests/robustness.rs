@@ -172,7 +172,10 @@ fn compile_errors(spec: &Path) -> Option<Vec<String>> {
         spec,
         &spec.parent().expect("spec folder").join("../generated"),
     ) {
-        Ok(_) => None,
+        Ok(compiled) => {
+            names_are_unique(&compiled, spec);
+            None
+        }
         Err(hybridc::Error::Invalid { diagnostics, .. }) => Some(
             diagnostics
                 .iter()
@@ -186,6 +189,49 @@ fn compile_errors(spec: &Path) -> Option<Vec<String>> {
                 .collect(),
         ),
         Err(other) => Some(vec![other.to_string()]),
+    }
+}
+
+/// Every name the output gives Packer or the file system is unique: source labels per
+/// builder, build names, variables, locals, environments and file paths. Two of one name
+/// would make Packer refuse the tree or one file overwrite another.
+fn names_are_unique(compiled: &hybridc::Compiled, spec: &Path) {
+    let model = &compiled.model;
+    let groups: [(&str, Vec<String>); 6] = [
+        (
+            "source",
+            model.sources.iter().map(|s| s.selector()).collect(),
+        ),
+        (
+            "build",
+            model.builds.iter().map(|b| b.name.clone()).collect(),
+        ),
+        (
+            "variable",
+            model.variables.iter().map(|v| v.name.clone()).collect(),
+        ),
+        (
+            "local",
+            model.locals.iter().map(|l| l.name.clone()).collect(),
+        ),
+        (
+            "environment",
+            model.environments.iter().map(|e| e.name.clone()).collect(),
+        ),
+        (
+            "file",
+            compiled.files.iter().map(|f| f.path.clone()).collect(),
+        ),
+    ];
+    for (what, names) in groups {
+        let mut seen = std::collections::BTreeSet::new();
+        for name in names {
+            assert!(
+                seen.insert(name.clone()),
+                "{}: two {what}s named `{name}`",
+                spec.display()
+            );
+        }
     }
 }
 
@@ -209,7 +255,7 @@ fn validate_errors(spec: &Path) -> Option<Vec<String>> {
 }
 
 /// `validate` and `compile` agree: a spec `validate` accepts compiles, and every compile error
-/// is one `validate` reported. Over the invalid fixtures, the specs that validate but cannot
+/// is one `validate` reported; every spec that compiles has unique names. Over the invalid fixtures, the specs that validate but cannot
 /// compile, and mutants of the example.
 #[test]
 fn validate_reports_every_error_compile_would() {
