@@ -83,10 +83,16 @@ pub enum Format {
 ///
 /// "Latest" is the highest `build_time`; on a tie the later entry wins, in a file and across
 /// files in name order. Other files, folders and Packer's `*.json.lock` files are ignored. A
-/// folder that cannot be listed gives an empty inventory with one problem.
+/// folder that does not exist (nothing was built yet) gives an empty inventory; one that cannot
+/// be listed gives an empty inventory with one problem.
 pub fn read(dir: &Path) -> Inventory {
     let shown_dir = dir.to_string_lossy().replace('\\', "/");
     let mut reader = Reader::default();
+    // Before the first build there is no folder yet: an empty inventory, not a problem.
+    if matches!(std::fs::symlink_metadata(dir), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+    {
+        return reader.finish(shown_dir, true);
+    }
     let listed = match list(dir) {
         Ok((names, listing_problems)) => {
             for message in listing_problems {
@@ -460,6 +466,9 @@ fn table(inventory: &Inventory) -> String {
             "no artifacts found in {}\n",
             printable(&inventory.dir)
         ));
+        if inventory.listed && inventory.problems.is_empty() {
+            out.push_str("(Packer's manifest post-processor writes one file per OS there as images are built)\n");
+        }
     } else {
         let rows: Vec<[String; 6]> = std::iter::once(HEADER.map(str::to_owned))
             .chain(inventory.artifacts.iter().map(|a| cells(a).map(printable)))

@@ -181,15 +181,35 @@ fn unusable_files_and_entries_are_problems_and_other_files_are_ignored() {
 }
 
 #[test]
-fn a_missing_folder_is_an_empty_inventory_with_one_problem() {
+fn a_missing_folder_means_nothing_was_built_yet() {
     let inventory = manifests::read(Path::new("tests/fixtures/manifests/no-such-folder"));
+    assert!(inventory.listed);
+    assert!(inventory.artifacts.is_empty());
+    assert_eq!(inventory.problems, []);
+    assert_eq!(
+        manifests::render(&inventory, Format::Table),
+        "no artifacts found in tests/fixtures/manifests/no-such-folder\n(Packer's manifest post-processor writes one file per OS there as images are built)\n"
+    );
+    // The binary says so and succeeds, as on a fresh clone.
+    let dir = scratch("fresh-clone");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hybridc"))
+        .arg("manifests")
+        .current_dir(&dir)
+        .output()
+        .expect("run hybridc");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("no artifacts found in manifests/\n"));
+}
+
+#[test]
+fn a_folder_that_cannot_be_listed_is_one_problem() {
+    let dir = scratch("not-a-folder");
+    let file = dir.join("manifests");
+    std::fs::write(&file, "not a folder").expect("write");
+    let inventory = manifests::read(&file);
     assert!(!inventory.listed);
     assert!(inventory.artifacts.is_empty());
     assert_eq!(inventory.problems.len(), 1);
-    assert_eq!(
-        inventory.problems[0].path,
-        "tests/fixtures/manifests/no-such-folder"
-    );
     assert!(
         inventory.problems[0]
             .message
@@ -198,12 +218,7 @@ fn a_missing_folder_is_an_empty_inventory_with_one_problem() {
         inventory.problems
     );
     let table = manifests::render(&inventory, Format::Table);
-    assert!(
-        table.starts_with(
-            "no artifacts found in tests/fixtures/manifests/no-such-folder\n\nproblems:\n  tests/fixtures/manifests/no-such-folder: cannot read folder: "
-        ),
-        "{table}"
-    );
+    assert!(table.contains("\n\nproblems:\n"), "{table}");
 }
 
 #[test]
@@ -215,7 +230,10 @@ fn an_empty_folder_has_no_artifacts_and_no_problems() {
     assert_eq!(inventory.problems, []);
     assert_eq!(
         manifests::render(&inventory, Format::Table),
-        format!("no artifacts found in {}\n", dir.display())
+        format!(
+            "no artifacts found in {}\n(Packer's manifest post-processor writes one file per OS there as images are built)\n",
+            dir.display()
+        )
     );
     let json: serde_json::Value =
         serde_json::from_str(&manifests::render(&inventory, Format::Json)).expect("JSON");
