@@ -63,9 +63,54 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
     if c.out.is_empty() {
         return Ok(());
     }
-    crate::diagnostic::sort(&mut c.out);
-    c.out.dedup();
-    Err(c.out)
+    let mut out = merge_sources(c.out);
+    crate::diagnostic::sort(&mut out);
+    Err(out)
+}
+
+/// One violation caused by one spec node (a platform's `options`, a provisioning set) shows in
+/// every source that inherits it: report it once, naming the other sources in its help.
+fn merge_sources(found: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    // (span, code, message without its leading "source `x`") -> index in `out`, other sources.
+    let mut seen: BTreeMap<(usize, usize, &'static str, String), (usize, Vec<String>)> =
+        BTreeMap::new();
+    let mut out: Vec<Diagnostic> = Vec::new();
+    for d in found {
+        let (who, rest) = match d
+            .message
+            .strip_prefix("source `")
+            .and_then(|m| m.split_once("` "))
+        {
+            Some((who, rest)) => (Some(who.to_owned()), rest.to_owned()),
+            None => (None, d.message.clone()),
+        };
+        let key = (d.primary.span.start, d.primary.span.end, d.code, rest);
+        match (seen.get_mut(&key), who) {
+            (Some((_, others)), Some(who)) => others.push(who),
+            (Some(_), None) => {}
+            (None, _) => {
+                seen.insert(key, (out.len(), Vec::new()));
+                out.push(d);
+            }
+        }
+    }
+    for (at, others) in seen.into_values() {
+        if others.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = others.iter().map(|o| format!("`{o}`")).collect();
+        let also = format!(
+            "the same holds for source{} {}",
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        );
+        let d = &mut out[at];
+        d.help = Some(match d.help.take() {
+            Some(help) => format!("{help}; {also}"),
+            None => also,
+        });
+    }
+    out
 }
 
 #[derive(Clone, Copy)]

@@ -103,7 +103,7 @@ fn compile(dir: &Path) -> Output {
 }
 
 fn invalid(dir: &Path) -> Vec<Diagnostic> {
-    match hybridc::load(&dir.join("spec")) {
+    match hybridc::validate(&dir.join("spec")) {
         Err(hybridc::Error::Invalid { diagnostics, .. }) => diagnostics,
         Err(other) => panic!("an invalid spec, not {other:?}"),
         Ok(_) => panic!("the spec is refused"),
@@ -1020,5 +1020,37 @@ fn ansible_config_path_keeps_the_playbook_folder_as_written() {
     assert!(
         build.contains(r#"playbook_file   = "${path.root}/../play\\books/linux.yml""#),
         "{build}"
+    );
+}
+
+/// One spec node inherited by several sources (here a platform's `options`) breaks a plugin
+/// rule in each of them: vsphere-iso refuses `convert_to_template` together with
+/// `content_library_destination` (packer-plugin-vsphere v2.0.0 `builder/vsphere/iso/config.go`,
+/// `Prepare`). It is reported once, naming the other sources.
+#[test]
+fn a_violation_shared_by_several_sources_is_reported_once() {
+    let dir = example("shared-violation", |s| {
+        replace_once(
+            &s,
+            "      tools_upgrade_policy: true\n",
+            "      tools_upgrade_policy: true\n      convert_to_template: true\n",
+        )
+    });
+    let found = invalid(&dir);
+    let shared: Vec<&Diagnostic> = found
+        .iter()
+        .filter(|d| d.message.contains("convert_to_template"))
+        .collect();
+    assert_eq!(
+        shared.len(),
+        1,
+        "{:?}",
+        found.iter().map(|d| &d.message).collect::<Vec<_>>()
+    );
+    let help = shared[0].help.as_deref().unwrap_or_default();
+    assert!(help.contains("the same holds for sources"), "{help}");
+    assert!(
+        help.contains("`vsphere-iso.windows-2022-datacenter`"),
+        "{help}"
     );
 }
