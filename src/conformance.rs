@@ -71,9 +71,10 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
 /// One violation caused by one spec node (a platform's `options`, a provisioning set) shows in
 /// every source that inherits it: report it once, naming the other sources in its help.
 fn merge_sources(found: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    // (span, code, message without its leading "source `x`") -> index in `out`, other sources.
-    let mut seen: BTreeMap<(usize, usize, &'static str, String), (usize, Vec<String>)> =
-        BTreeMap::new();
+    /// Where, which rule, and the message without its leading "source `x`".
+    type Key = (usize, usize, &'static str, String);
+    // Key -> index in `out`, and the other sources.
+    let mut seen: BTreeMap<Key, (usize, Vec<String>)> = BTreeMap::new();
     let mut out: Vec<Diagnostic> = Vec::new();
     for d in found {
         let (who, rest) = match d
