@@ -1508,6 +1508,7 @@ impl Checker<'_, '_> {
                         key,
                         "secrets never go into generated files",
                     )
+                    .with_redacted(self.at(&tokens).value)
                     .with_help("set credentials in the platform's connection settings as `{ env: VARIABLE_NAME }`"),
                 );
                 continue;
