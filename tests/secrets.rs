@@ -2,7 +2,10 @@
 //!
 //! Every argument of every catalogued component is classified once (`catalogue::secrecy`); the
 //! list of secret arguments is a snapshot, `tests/snapshots/secret-arguments.txt`, so a change
-//! to the rule or to the catalogue shows up for review (`HYBRIDC_BLESS=1` rewrites it).
+//! to the rule or to the catalogue shows up for review (`HYBRIDC_BLESS=1` rewrites it). Every
+//! secret argument a builder's `options` can reach is tried as a literal (refused) and as
+//! `{ env: NAME }` (a sensitive variable), and conformance refuses a model that would write a
+//! secret argument as a value.
 
 use std::path::PathBuf;
 
@@ -486,4 +489,39 @@ fn literal_secrets_in_options_are_refused_and_env_references_compile() {
     }
     assert_eq!(checked, expected);
     assert!(compiled_cases >= 30, "only {compiled_cases} cases compile");
+}
+
+#[test]
+fn conformance_refuses_a_secret_argument_written_as_a_value() {
+    let compiled = hybridc::compile(&repo().join("spec"), &repo().join("generated"))
+        .expect("the example compiles");
+    for (value, how) in [
+        (hybridc::hcl::Expr::String(SECRET.into()), "a literal"),
+        (
+            hybridc::hcl::Expr::Traversal("var.build_username".into()),
+            "a variable that is not sensitive",
+        ),
+    ] {
+        let mut model = compiled.model.clone();
+        let source = model
+            .sources
+            .iter_mut()
+            .find(|s| s.body.has("ssh_password"))
+            .expect("a Linux source");
+        for arg in &mut source.body.0 {
+            if let hybridc::model::Arg::Attr { name, value: v, .. } = arg
+                && name == "ssh_password"
+            {
+                *v = value.clone();
+            }
+        }
+        let problems = hybridc::conformance::check(&model, &compiled.loaded)
+            .expect_err("a secret written as a value is refused");
+        assert!(
+            problems
+                .iter()
+                .any(|d| d.message.contains("`ssh_password`, which holds a secret")),
+            "{how}: {problems:?}"
+        );
+    }
 }
