@@ -2,8 +2,12 @@
 //!
 //! The data in `data/plugins/*.json` was read from the released sources of each plugin (see
 //! `data/plugins/README.md` for repositories, tags and commits) and is embedded in the binary.
-//! This module answers "does this component take this argument, with which type, and is it
-//! deprecated"; it does not decide what hybridc emits.
+//! This module answers "does this component take this argument, with which type, is it
+//! deprecated, and does it hold a secret"; it does not decide what hybridc emits.
+//!
+//! Whether an argument holds a secret is decided here, once, by [`secrecy`], and stored on every
+//! [`Argument`] as it is loaded, so the stages that care (the `options:` check, the lowering of
+//! `{ env: NAME }` values, conformance) read the same answer.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -40,6 +44,31 @@ pub enum Component {
 }
 
 impl Component {
+    /// Every catalogued component, in declaration order.
+    pub const ALL: [Component; 12] = [
+        Component::ProxmoxIso,
+        Component::ProxmoxClone,
+        Component::VsphereIso,
+        Component::VsphereClone,
+        Component::AzureArm,
+        Component::Shell,
+        Component::Powershell,
+        Component::WindowsRestart,
+        Component::File,
+        Component::Ansible,
+        Component::Manifest,
+        Component::VsphereTemplate,
+    ];
+
+    /// The builders, whose source blocks take passthrough `options`.
+    pub const BUILDERS: [Component; 5] = [
+        Component::ProxmoxIso,
+        Component::ProxmoxClone,
+        Component::VsphereIso,
+        Component::VsphereClone,
+        Component::AzureArm,
+    ];
+
     /// The component's type name in HCL (`source "proxmox-iso" ...`).
     pub fn name(self) -> &'static str {
         match self {
@@ -99,14 +128,137 @@ impl Component {
         self as usize
     }
 
-    /// The component's catalogue entry.
+    /// The component's catalogue entry, with the [`Secrecy`] of every argument filled in.
     pub fn schema(self) -> &'static ComponentSchema {
         static LOADED: [OnceLock<ComponentSchema>; 12] = [const { OnceLock::new() }; 12];
         LOADED[self.index()].get_or_init(|| {
-            serde_json::from_str(self.data())
-                .expect("the embedded plugin catalogue is valid JSON of the documented shape")
+            let mut schema: ComponentSchema = serde_json::from_str(self.data())
+                .expect("the embedded plugin catalogue is valid JSON of the documented shape");
+            classify(
+                self,
+                &mut Vec::new(),
+                &mut schema.arguments,
+                &mut schema.blocks,
+            );
+            schema
         })
     }
+}
+
+/// Fills in the secrecy of the arguments of one body and of its nested blocks; `path` holds
+/// the names of the blocks around it.
+fn classify<'a>(
+    component: Component,
+    path: &mut Vec<&'a str>,
+    arguments: &'a mut BTreeMap<String, Argument>,
+    blocks: &'a mut BTreeMap<String, BlockSchema>,
+) {
+    for (name, argument) in arguments.iter_mut() {
+        path.push(name);
+        argument.secrecy = secrecy(component, path);
+        path.pop();
+    }
+    for (name, block) in blocks.iter_mut() {
+        path.push(name);
+        classify(component, path, &mut block.arguments, &mut block.blocks);
+        path.pop();
+    }
+}
+
+/// Whether an argument holds a secret value, and what says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Secrecy {
+    /// Not a secret.
+    #[default]
+    Plain,
+    /// A secret by its name: the last word is one of [`SECRET_WORDS`].
+    Name,
+    /// A secret by the plugin's docs, although its name does not say so ([`REVIEWED`]).
+    Docs(&'static str),
+    /// Not a secret by the plugin's docs, although its name looks like one ([`REVIEWED`]).
+    NotByDocs(&'static str),
+}
+
+impl Secrecy {
+    /// True when the argument holds a secret.
+    pub fn is_secret(self) -> bool {
+        matches!(self, Secrecy::Name | Secrecy::Docs(_))
+    }
+}
+
+/// The words that, as the last word of an argument's name, say it holds a secret value:
+/// `ssh_password`, `client_secret`, `oidc_request_token`, `product_key`. Only the last word
+/// counts, because the others name something about a secret that is not one itself: a path
+/// (`ssh_private_key_file`), a name (`build_key_vault_secret_name`, `temporary_key_pair_name`),
+/// a duration (`sas_token_duration`), a setting (`ssh_key_exchange_algorithms`).
+///
+/// The catalogue keeps no argument descriptions (`data/plugins/README.md`), so the docs'
+/// wording enters through [`REVIEWED`]: every argument of the pinned components whose docs
+/// speak of passwords, secrets, tokens, keys or credentials was read against this rule, and
+/// only the ones it gets wrong are listed there. Arguments that hold whole files or free-form
+/// values (`http_content`, `cd_content`, `custom_data`, `user_data`,
+/// `customize.windows_sysprep_text`, `vapp.properties`, `configuration_parameters`) are not
+/// secrets by their docs and stay plain: what goes into them is the user's to judge.
+pub const SECRET_WORDS: [&str; 4] = ["password", "secret", "token", "key"];
+
+/// An argument whose docs decide against the name rule.
+#[derive(Debug)]
+pub struct Review {
+    /// The components it applies to.
+    pub components: &'static [Component],
+    /// The argument: its name, after the names of the blocks around it, joined with `.`.
+    pub path: &'static str,
+    /// A secret or not.
+    pub secret: bool,
+    /// The docs' words, with where they were read.
+    pub why: &'static str,
+}
+
+/// The arguments whose docs decide against [`SECRET_WORDS`], each checked against the pinned
+/// sources (`data/plugins/README.md` names them).
+pub const REVIEWED: &[Review] = &[
+    Review {
+        components: &[Component::AzureArm],
+        path: "client_jwt",
+        secret: true,
+        why: "packer-plugin-azure v2.6.3 docs-partials/builder/azure/common/client/Config-not-required.mdx: \
+              \"The ID token when authenticating using OpenID Connect (OIDC).\", a bearer credential",
+    },
+    Review {
+        components: &Component::BUILDERS,
+        path: "ssh_public_key",
+        secret: false,
+        why: "packer-plugin-sdk communicator/config.go: the public half of the key pair Packer \
+              generates (set by Packer itself, never by users)",
+    },
+];
+
+/// Whether the argument at `path` (the names of the blocks around it, then its own) of
+/// `component` holds a secret: [`REVIEWED`] where it lists the argument, else [`SECRET_WORDS`].
+pub fn secrecy(component: Component, path: &[&str]) -> Secrecy {
+    let dotted = path.join(".");
+    if let Some(review) = REVIEWED
+        .iter()
+        .find(|r| r.path == dotted && r.components.contains(&component))
+    {
+        return if review.secret {
+            Secrecy::Docs(review.why)
+        } else {
+            Secrecy::NotByDocs(review.why)
+        };
+    }
+    if secret_by_name(path.last().copied().unwrap_or_default()) {
+        Secrecy::Name
+    } else {
+        Secrecy::Plain
+    }
+}
+
+/// The name rule alone: the last `_`-separated word of `name` is one of [`SECRET_WORDS`]. Also
+/// good for names the catalogue does not know (a misspelt option).
+pub fn secret_by_name(name: &str) -> bool {
+    let last = name.rsplit('_').next().unwrap_or(name).to_ascii_lowercase();
+    SECRET_WORDS.contains(&last.as_str())
 }
 
 /// The arguments and nested blocks of a component, or of one of its blocks.
@@ -196,6 +348,44 @@ pub struct Argument {
     /// Filled in by Packer itself; never set by users.
     #[serde(default)]
     pub internal: bool,
+    /// Whether it holds a secret: not in the data, decided by [`secrecy`] on loading.
+    #[serde(skip)]
+    pub secrecy: Secrecy,
+}
+
+impl Argument {
+    /// True when the argument holds a secret, which is never written as a literal.
+    pub fn is_secret(&self) -> bool {
+        self.secrecy.is_secret()
+    }
+}
+
+impl ComponentSchema {
+    /// Every argument, nested ones included, with the names of the blocks around it and its
+    /// own, in name order (a body's arguments, then its blocks').
+    pub fn all_arguments(&self) -> Vec<(Vec<&str>, &Argument)> {
+        let mut out = Vec::new();
+        collect(&mut Vec::new(), &self.arguments, &self.blocks, &mut out);
+        out
+    }
+}
+
+fn collect<'a>(
+    path: &mut Vec<&'a str>,
+    arguments: &'a BTreeMap<String, Argument>,
+    blocks: &'a BTreeMap<String, BlockSchema>,
+    out: &mut Vec<(Vec<&'a str>, &'a Argument)>,
+) {
+    for (name, argument) in arguments {
+        path.push(name);
+        out.push((path.clone(), argument));
+        path.pop();
+    }
+    for (name, block) in blocks {
+        path.push(name);
+        collect(path, &block.arguments, &block.blocks, out);
+        path.pop();
+    }
 }
 
 /// Does a JSON literal fit an HCL type string from the catalogue?
@@ -239,13 +429,10 @@ mod tests {
 
     #[test]
     fn every_embedded_component_loads() {
-        for c in [
-            Component::ProxmoxIso,
-            Component::ProxmoxClone,
-            Component::VsphereIso,
-            Component::VsphereClone,
-            Component::AzureArm,
-        ] {
+        for c in Component::ALL {
+            assert!(!c.schema().arguments.is_empty(), "{} loads", c.name());
+        }
+        for c in Component::BUILDERS {
             assert!(
                 c.schema().arguments.len() > 50,
                 "{} has arguments",
@@ -259,6 +446,53 @@ mod tests {
             Component::VsphereIso.schema().arguments["CPUs"].kind,
             "number"
         );
+    }
+
+    #[test]
+    fn the_name_rule_reads_the_last_word() {
+        for secret in [
+            "password",
+            "ssh_password",
+            "client_secret",
+            "oidc_request_token",
+            "product_key",
+        ] {
+            assert!(secret_by_name(secret), "{secret}");
+        }
+        for plain in [
+            "ssh_private_key_file",
+            "build_key_vault_secret_name",
+            "sas_token_duration",
+            "ssh_key_exchange_algorithms",
+            "iso_checksum",
+            "keyboard",
+        ] {
+            assert!(!secret_by_name(plain), "{plain}");
+        }
+    }
+
+    #[test]
+    fn every_review_names_a_catalogued_argument_and_changes_the_answer() {
+        for review in REVIEWED {
+            for component in review.components {
+                let path: Vec<&str> = review.path.split('.').collect();
+                let found = component
+                    .schema()
+                    .all_arguments()
+                    .into_iter()
+                    .find(|(p, _)| *p == path);
+                let (_, argument) = found.unwrap_or_else(|| {
+                    panic!("{} has no argument `{}`", component.name(), review.path)
+                });
+                assert_eq!(argument.is_secret(), review.secret, "{}", review.path);
+                assert_ne!(
+                    secret_by_name(path.last().expect("a name")),
+                    review.secret,
+                    "`{}` is decided by its name already",
+                    review.path
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! Plugin conformance: every argument and block the model would emit into a source,
 //! provisioner or post-processor exists in the pinned component's catalogue with a compatible
-//! type, is not deprecated, and the required and either/or rules hold.
+//! type, is not deprecated, and the required and either/or rules hold. An argument the
+//! catalogue says holds a secret must come from a sensitive variable or from Packer itself,
+//! never be written as a value.
 //!
 //! A violation is reported at the spec node that caused it (each argument carries its origin),
 //! so a bad passthrough option points at the option. This stage reads the model and the
 //! catalogue; it changes nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Loaded;
 use crate::catalogue::{self, Argument, BlockSchema, Component, Rule};
@@ -24,9 +26,16 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
         .iter()
         .map(|v| (v.name.as_str(), v.kind))
         .collect();
+    let sensitive = model
+        .variables
+        .iter()
+        .filter(|v| v.sensitive)
+        .map(|v| v.name.as_str())
+        .collect();
     let mut c = Checker {
         loaded,
         vars,
+        sensitive,
         out: Vec::new(),
     };
     for source in &model.sources {
@@ -123,6 +132,8 @@ enum Scope<'a> {
 struct Checker<'a> {
     loaded: &'a Loaded,
     vars: BTreeMap<&'a str, VarType>,
+    /// The variables declared `sensitive`.
+    sensitive: BTreeSet<&'a str>,
     out: Vec<Diagnostic>,
 }
 
@@ -181,6 +192,16 @@ impl Checker<'_> {
                                     .replaced_by
                                     .as_ref()
                                     .map(|r| format!("use `{r}` instead")),
+                            );
+                        }
+                        if argument.is_secret() && !self.hides(value) {
+                            self.error(
+                                origin,
+                                format!(
+                                    "{what} would write `{name}`, which holds a secret, into the generated files"
+                                ),
+                                "leads to this value",
+                                Some("read it from the environment: `{ env: NAME }`".into()),
                             );
                         }
                         if let Some(found) = self.type_of(value)
@@ -393,6 +414,18 @@ impl Checker<'_> {
             }
         }
         self.out.push(diagnostic);
+    }
+
+    /// Whether a secret argument's value stays out of the files: a sensitive variable, or a
+    /// value Packer fills in itself (`build.Password`).
+    fn hides(&self, value: &Expr) -> bool {
+        match value {
+            Expr::Traversal(path) => match path.strip_prefix("var.") {
+                Some(name) => self.sensitive.contains(name),
+                None => path.starts_with("build."),
+            },
+            _ => false,
+        }
     }
 
     /// The HCL type a value will have, when it can be known without evaluating it.

@@ -66,6 +66,9 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// What to do about it.
     pub help: Option<String>,
+    /// Bytes of the spec that must never be shown (a secret written as a literal): rendering
+    /// masks them with `*`, keeping every position.
+    pub redact: Vec<Span>,
 }
 
 impl Diagnostic {
@@ -86,6 +89,7 @@ impl Diagnostic {
             },
             secondary: Vec::new(),
             help: None,
+            redact: Vec::new(),
         }
     }
 
@@ -120,6 +124,12 @@ impl Diagnostic {
             span,
             text: text.into(),
         });
+        self
+    }
+
+    /// Masks `span` wherever this finding is shown: the spec text there is a secret.
+    pub fn with_redacted(mut self, span: Span) -> Self {
+        self.redact.push(span);
         self
     }
 
@@ -245,17 +255,46 @@ pub fn render(diagnostics: &[Diagnostic], source: &SourceFile, colour: bool) -> 
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(200)
         .with_links(false);
+    // A snippet shows the lines around its label too, so a secret is masked in every snippet,
+    // not only in the finding that is about it.
+    let text = redacted(&source.text, diagnostics.iter().flat_map(|d| &d.redact));
     let mut out = String::new();
     for diagnostic in diagnostics {
         let bound = Bound {
             diagnostic,
-            source: NamedSource::new(source.name.clone(), source.text.clone()),
+            source: NamedSource::new(source.name.clone(), text.clone()),
         };
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &bound);
         out.push('\n');
     }
     out
+}
+
+/// `text` with the bytes of `spans` replaced by `*`, one for one, so that every offset, line
+/// and label stays where it was. Line breaks are kept: a masked block scalar keeps its lines.
+fn redacted<'a>(text: &Arc<str>, spans: impl IntoIterator<Item = &'a Span>) -> Arc<str> {
+    let mut bytes: Option<Vec<u8>> = None;
+    for span in spans {
+        let bytes = bytes.get_or_insert_with(|| text.as_bytes().to_vec());
+        // Whole characters only, so the result stays UTF-8.
+        let start = floor_char_boundary(text, span.start.min(text.len()));
+        let mut end = span.end.min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        for byte in &mut bytes[start..end] {
+            if !matches!(*byte, b'\n' | b'\r') {
+                *byte = b'*';
+            }
+        }
+    }
+    match bytes {
+        None => text.clone(),
+        Some(bytes) => String::from_utf8(bytes)
+            .expect("whole characters were replaced by ASCII")
+            .into(),
+    }
 }
 
 /// Suggests the closest of `candidates` to `input`, as a help line, when one is close enough.
@@ -289,6 +328,31 @@ mod tests {
         assert_eq!(source.line_col(0), (1, 1));
         let offset = source.text.find("é2").expect("present");
         assert_eq!(source.line_col(offset), (2, 5));
+    }
+
+    #[test]
+    fn redacted_spans_are_masked_in_place() {
+        let text = "a: 1\npassword: hunter2\nb: 2\n";
+        let source = SourceFile::new("x.yaml", text);
+        let start = text.find("hunter2").expect("present");
+        let secret = Span::new(start, start + "hunter2".len());
+        let d =
+            Diagnostic::error("hybridc::test", "a secret", secret, "here").with_redacted(secret);
+        let other = Diagnostic::error("hybridc::test", "next door", Span::new(0, 1), "there");
+        let shown = render(&[other, d], &source, false);
+        assert!(!shown.contains("hunter"), "{shown}");
+        assert!(shown.contains("password: *******\n"), "{shown}");
+        assert!(shown.contains("[x.yaml:2:11]"), "{shown}");
+    }
+
+    #[test]
+    fn masking_keeps_lines_and_characters_whole() {
+        let text: Arc<str> = "k: |\n  é1\n  b\nz: 1\n".into();
+        let start = text.find('|').expect("present");
+        let end = text.find("z:").expect("present") - 1;
+        let masked = redacted(&text, [&Span::new(start, end)]);
+        assert_eq!(&*masked, "k: *\n*****\n***\nz: 1\n");
+        assert_eq!(masked.len(), text.len());
     }
 
     #[test]

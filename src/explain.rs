@@ -140,10 +140,10 @@ fn show(value: &Json) -> String {
     match value {
         Json::Null => "(not set)".into(),
         Json::String(s) => s.clone(),
-        Json::Object(map) if map.len() == 1 && map.contains_key("env") => {
-            format!("from ${}", map["env"].as_str().unwrap_or_default())
-        }
-        other => other.to_string(),
+        other => match crate::spec::env_reference(other) {
+            Some(name) => format!("from ${name}"),
+            None => other.to_string(),
+        },
     }
 }
 

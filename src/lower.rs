@@ -15,7 +15,7 @@ use crate::catalogue::{self, Component};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::hcl::{Expr, escape_string};
 use crate::model::{
-    Arg, Args, Build, EnvFile, FileKey, Local, Model, Plugin, Source, Step, VarType, Variable,
+    Args, Build, EnvFile, FileKey, Local, Model, Plugin, Source, Step, VarType, Variable,
 };
 use crate::semantic::{builder_of, component, iso_platforms};
 use crate::spec::{
@@ -1804,19 +1804,108 @@ impl Lowerer<'_> {
             }
             match schema.blocks.get(&key) {
                 Some(block) => {
-                    let items: Vec<&Json> = match &value {
-                        Json::Array(items) if block.repeatable => items.iter().collect(),
-                        other => vec![other],
-                    };
-                    for item in items {
+                    for (item, at) in block_items(&value, block, &origin) {
                         let mut args = Args::default();
-                        json_block(&mut args, item, block, &origin);
-                        body.block(&key, args, &origin);
+                        self.option_block(&mut args, item, block, &at, platform);
+                        body.block(&key, args, &at);
                     }
                 }
-                None => body.attr(&key, literal(&value), &origin),
+                None => {
+                    let value =
+                        self.option_value(&value, schema.arguments.get(&key), &origin, platform);
+                    body.attr(&key, value, &origin);
+                }
             }
         }
+    }
+
+    /// A passthrough block from its JSON form, nested blocks included.
+    fn option_block(
+        &mut self,
+        args: &mut Args,
+        value: &Json,
+        block: &catalogue::BlockSchema,
+        origin: &str,
+        platform: PlatformName,
+    ) {
+        let Json::Object(entries) = value else { return };
+        for (key, v) in entries {
+            let at = format!("{origin}/{}", key.replace('~', "~0").replace('/', "~1"));
+            match block.blocks.get(key) {
+                Some(inner) => {
+                    for (item, item_at) in block_items(v, inner, &at) {
+                        let mut nested = Args::default();
+                        self.option_block(&mut nested, item, inner, &item_at, platform);
+                        args.block(key, nested, &item_at);
+                    }
+                }
+                None => {
+                    let value = self.option_value(v, block.arguments.get(key), &at, platform);
+                    args.attr(key, value, &at);
+                }
+            }
+        }
+    }
+
+    /// An `options` value as HCL. `{ env: NAME }` for a string argument becomes a sensitive
+    /// variable read from that environment variable, as credentials do, named after where the
+    /// option is written (`platforms.azure.options.client_cert_password` ->
+    /// `azure_options_client_cert_password`), so that options written once share it; any
+    /// other value is the literal.
+    fn option_value(
+        &mut self,
+        value: &Json,
+        argument: Option<&catalogue::Argument>,
+        origin: &str,
+        platform: PlatformName,
+    ) -> Expr {
+        let Some(env) = crate::spec::env_reference(value)
+            .filter(|_| argument.is_some_and(|a| a.kind == "string"))
+        else {
+            return literal(value);
+        };
+        let tokens: Vec<String> = origin
+            .split('/')
+            .skip(1)
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        // `platforms` or `oses` first, then the place of the options, then the argument's path.
+        let name = snake(&tokens[1..].join("_"));
+        let split = tokens
+            .iter()
+            .position(|t| t == "options")
+            .map_or(tokens.len(), |i| i + 1);
+        let description = format!(
+            "`{}` of `{}`",
+            tokens[split..].join("."),
+            tokens[..split].join(".")
+        );
+        let credential = Credential {
+            env: env.to_owned(),
+        };
+        // Names are unique by construction; this guards against a spec that still makes two
+        // meet (an OS named like a platform's options), rather than overwrite one silently.
+        if self
+            .candidates
+            .get(&name)
+            .is_some_and(|c| c.variable.credential() != Some(env))
+        {
+            self.problems.push(Diagnostic::error(
+                "hybridc::compile::option-conflict",
+                format!("this option would become variable `{name}`, which stands for something else already"),
+                self.span(origin),
+                "variable name taken",
+            ));
+            return Expr::Null;
+        }
+        self.credential(
+            &name,
+            FileKey::Platform(platform),
+            &credential,
+            &description,
+            origin,
+        );
+        self.var(&name)
     }
 
     fn provisioning(
@@ -2368,30 +2457,20 @@ fn served_name(installer: Installer, template: &str) -> String {
     }
 }
 
-/// A passthrough block from its JSON form, nested blocks included.
-fn json_block(args: &mut Args, value: &Json, block: &catalogue::BlockSchema, origin: &str) {
-    let Json::Object(entries) = value else { return };
-    for (key, v) in entries {
-        let at = format!("{origin}/{}", key.replace('~', "~0").replace('/', "~1"));
-        match block.blocks.get(key) {
-            Some(inner) => {
-                let items: Vec<&Json> = match v {
-                    Json::Array(items) if inner.repeatable => items.iter().collect(),
-                    other => vec![other],
-                };
-                for item in items {
-                    let mut nested = Args::default();
-                    json_block(&mut nested, item, inner, &at);
-                    args.0.push(Arg::Block {
-                        name: key.clone(),
-                        body: nested,
-                        origin: at.clone(),
-                        for_each: None,
-                    });
-                }
-            }
-            None => args.attr(key, literal(v), &at),
-        }
+/// The items of a passthrough block value, each with its origin: the items of a list for a
+/// repeatable block (`/0`, `/1`, ...), else the value itself.
+fn block_items<'v>(
+    value: &'v Json,
+    block: &catalogue::BlockSchema,
+    origin: &str,
+) -> Vec<(&'v Json, String)> {
+    match value {
+        Json::Array(items) if block.repeatable => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (item, format!("{origin}/{i}")))
+            .collect(),
+        other => vec![(other, origin.to_owned())],
     }
 }
 

@@ -162,9 +162,8 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
                 .unwrap_or_default();
             for key in unexpected {
                 let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
-                let span = tree
-                    .locate(&child)
-                    .map_or(at.key_or_value(), |l| l.key_or_value());
+                let located = tree.locate(&child);
+                let span = located.map_or(at.key_or_value(), |l| l.key_or_value());
                 let help = did_you_mean(key, allowed.iter().copied()).or_else(|| {
                     if key == "<<" {
                         Some(
@@ -185,15 +184,21 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
                 } else {
                     format!("`{path}`")
                 };
-                out.push(
-                    Diagnostic::error(
-                        "hybridc::spec::unknown-key",
-                        format!("unknown key `{key}` in {within}"),
-                        span,
-                        "unknown key",
-                    )
-                    .with_optional_help(help),
-                );
+                let mut diagnostic = Diagnostic::error(
+                    "hybridc::spec::unknown-key",
+                    format!("unknown key `{key}` in {within}"),
+                    span,
+                    "unknown key",
+                )
+                .with_optional_help(help);
+                // `password: { value: hunter2 }`: whatever sits inside a credential is taken
+                // for the secret it was meant to hold.
+                if schema_at.definition == Some("Credential")
+                    && let Some(located) = located
+                {
+                    diagnostic = diagnostic.with_redacted(located.value);
+                }
+                out.push(diagnostic);
             }
         }
         ValidationErrorKind::Required { property } => {
@@ -244,6 +249,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
                         at.value,
                         "a literal where a credential belongs",
                     )
+                    .with_redacted(at.value)
                     .with_help(
                         "read it from an environment variable instead: `{ env: VARIABLE_NAME }`",
                     ),

@@ -117,23 +117,6 @@ pub fn iso_platforms(spec: &Spec, os: &Os) -> Vec<PlatformName> {
         .collect()
 }
 
-/// Arguments that carry secrets: never accepted through `options`.
-const SECRET_ARGUMENTS: &[&str] = &[
-    "password",
-    "token",
-    "client_secret",
-    "client_cert_token_timeout",
-    "client_jwt",
-    "ssh_password",
-    "winrm_password",
-    "ssh_bastion_password",
-    "ssh_proxy_password",
-    "ssh_private_key_file",
-    "ssh_bastion_private_key_file",
-    "vcenter_password",
-    "cloud_init_password",
-];
-
 impl Checker<'_, '_> {
     fn at(&self, tokens: &[&str]) -> Located {
         self.cx.tree.locate(&ptr(tokens)).unwrap_or(Located {
@@ -1560,26 +1543,20 @@ impl Checker<'_, '_> {
             let mut tokens = at.to_vec();
             tokens.push(name);
             let key = self.key_span(&tokens);
-            if SECRET_ARGUMENTS.contains(&name.as_str()) {
-                self.push(
-                    Diagnostic::error(
-                        "hybridc::spec::literal-credential",
-                        format!("`{name}` carries a secret and cannot be passed through `options`"),
-                        key,
-                        "secrets never go into generated files",
-                    )
-                    .with_help("set credentials in the platform's connection settings as `{ env: VARIABLE_NAME }`"),
-                );
-                continue;
-            }
             if let Some(argument) = schema.arguments.get(name) {
                 if argument.internal {
-                    self.push(Diagnostic::error(
+                    let mut d = Diagnostic::error(
                         "hybridc::spec::unknown-option",
-                        format!("`{name}` is set by Packer itself and cannot be passed through `options`"),
+                        format!(
+                            "`{name}` is set by Packer itself and cannot be passed through `options`"
+                        ),
                         key,
                         "internal argument",
-                    ));
+                    );
+                    if argument.is_secret() {
+                        d = d.with_redacted(self.at(&tokens).value);
+                    }
+                    self.push(d);
                     continue;
                 }
                 self.argument(name, argument, value, &tokens, component);
@@ -1589,26 +1566,48 @@ impl Checker<'_, '_> {
                 self.block(name, block, value, &tokens, component);
                 continue;
             }
-            let candidates = schema
+            let candidates: Vec<&str> = schema
                 .arguments
                 .iter()
                 .filter(|(_, a)| !a.internal)
                 .map(|(n, _)| n.as_str())
-                .chain(schema.blocks.keys().map(String::as_str));
-            self.push(
-                Diagnostic::error(
-                    "hybridc::spec::unknown-option",
-                    format!("{} {version} has no argument `{name}`", component.name()),
-                    key,
-                    "unknown argument",
-                )
-                .with_optional_help(did_you_mean(name, candidates)),
-            );
+                .chain(schema.blocks.keys().map(String::as_str))
+                .collect();
+            let d = Diagnostic::error(
+                "hybridc::spec::unknown-option",
+                format!("{} {version} has no argument `{name}`", component.name()),
+                key,
+                "unknown argument",
+            )
+            .with_optional_help(did_you_mean(name, candidates.iter().copied()));
+            let d = self.mask_if_secret(d, name, &candidates, &schema.arguments, &tokens);
+            self.push(d);
         }
     }
 
-    /// A catalogued argument given through `options`: an error when it is deprecated or when the
-    /// literal does not fit its type. `shown` is its name as the user reads it.
+    /// Masks the value of a misspelt option when it looks like a secret: by its own name, or
+    /// because the argument it was probably meant to be holds one.
+    fn mask_if_secret(
+        &self,
+        diagnostic: Diagnostic,
+        name: &str,
+        candidates: &[&str],
+        arguments: &BTreeMap<String, Argument>,
+        at: &[&str],
+    ) -> Diagnostic {
+        let meant = diagnostic::closest(name, candidates.iter().copied())
+            .and_then(|c| arguments.get(c))
+            .is_some_and(Argument::is_secret);
+        if meant || catalogue::secret_by_name(name) {
+            diagnostic.with_redacted(self.at(at).value)
+        } else {
+            diagnostic
+        }
+    }
+
+    /// A catalogued argument given through `options`. A secret must be `{ env: NAME }`, and so
+    /// may any other string argument; a literal must fit the argument's type. A deprecated
+    /// argument is an error. `shown` is its name as the user reads it.
     fn argument(
         &mut self,
         shown: &str,
@@ -1640,6 +1639,42 @@ impl Checker<'_, '_> {
                 ),
             );
         }
+        let located = self.at(at).value;
+        if let Some(env) = crate::spec::env_reference(value)
+            && argument.kind == "string"
+        {
+            if !crate::spec::is_env_name(env) {
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::bad-format",
+                        format!("`{shown}` reads the environment variable `{env}`, which is not a valid name"),
+                        located,
+                        format!("must match `{}`", crate::spec::ENV_NAME_PATTERN),
+                    )
+                    .with_help(format!("for example `{{ env: {} }}`", env_name_for(shown))),
+                );
+            }
+            return;
+        }
+        if argument.is_secret() {
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::literal-secret",
+                    format!(
+                        "`{shown}` of {} holds a secret and cannot be written in the spec",
+                        component.name()
+                    ),
+                    located,
+                    "a literal where a secret belongs",
+                )
+                .with_redacted(located)
+                .with_help(format!(
+                    "read it from an environment variable instead: `{{ env: {} }}`",
+                    env_name_for(shown)
+                )),
+            );
+            return;
+        }
         if !catalogue::fits(&argument.kind, value) {
             self.push(Diagnostic::error(
                 "hybridc::spec::wrong-type",
@@ -1649,7 +1684,7 @@ impl Checker<'_, '_> {
                     catalogue::describe(&argument.kind),
                     describe(value)
                 ),
-                self.at(at).value,
+                located,
                 format!("expected {}", catalogue::describe(&argument.kind)),
             ));
         }
@@ -1729,25 +1764,26 @@ impl Checker<'_, '_> {
                 if let Some(argument) = block.arguments.get(arg) {
                     self.argument(&format!("{name}.{arg}"), argument, v, &tokens, component);
                 } else if let Some(inner) = block.blocks.get(arg) {
-                    self.block(arg, inner, v, &tokens, component);
+                    self.block(&format!("{name}.{arg}"), inner, v, &tokens, component);
                 } else {
-                    let candidates = block
+                    let candidates: Vec<&str> = block
                         .arguments
                         .keys()
                         .chain(block.blocks.keys())
-                        .map(String::as_str);
-                    self.push(
-                        Diagnostic::error(
-                            "hybridc::spec::unknown-option",
-                            format!(
-                                "block `{name}` of {} has no argument `{arg}`",
-                                component.name()
-                            ),
-                            self.key_span(&tokens),
-                            "unknown argument",
-                        )
-                        .with_optional_help(did_you_mean(arg, candidates)),
-                    );
+                        .map(String::as_str)
+                        .collect();
+                    let d = Diagnostic::error(
+                        "hybridc::spec::unknown-option",
+                        format!(
+                            "block `{name}` of {} has no argument `{arg}`",
+                            component.name()
+                        ),
+                        self.key_span(&tokens),
+                        "unknown argument",
+                    )
+                    .with_optional_help(did_you_mean(arg, candidates.iter().copied()));
+                    let d = self.mask_if_secret(d, arg, &candidates, &block.arguments, &tokens);
+                    self.push(d);
                 }
             }
         }
@@ -1889,6 +1925,27 @@ fn describe(value: &Value) -> String {
         Value::String(_) => "a string".into(),
         Value::Array(_) => "a list".into(),
         Value::Object(_) => "a mapping".into(),
+    }
+}
+
+/// An environment variable name to suggest for the option `shown` (`customize.windows_options.
+/// admin_password` -> `ADMIN_PASSWORD`).
+fn env_name_for(shown: &str) -> String {
+    let last = shown.rsplit('.').next().unwrap_or(shown);
+    let name: String = last
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if crate::spec::is_env_name(&name) {
+        name
+    } else {
+        "VARIABLE_NAME".to_owned()
     }
 }
 

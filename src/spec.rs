@@ -167,8 +167,29 @@ pub struct BuildUser {
 #[serde(deny_unknown_fields)]
 pub struct Credential {
     /// Name of the environment variable that holds the secret.
-    #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"), example = &"PROXMOX_TOKEN")]
+    #[schemars(regex(pattern = ENV_NAME_PATTERN), example = &"PROXMOX_TOKEN")]
     pub env: String,
+}
+
+/// What an environment variable's name may be, in a credential and in `options`.
+pub const ENV_NAME_PATTERN: &str = r"^[A-Za-z_][A-Za-z0-9_]*$";
+
+/// Whether `name` matches [`ENV_NAME_PATTERN`].
+pub fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The environment variable an `options` value reads: `Some(NAME)` for `{ env: NAME }` (a
+/// mapping whose only key is `env`, holding a string), `None` for any other value.
+pub fn env_reference(value: &serde_json::Value) -> Option<&str> {
+    match value {
+        serde_json::Value::Object(entries) if entries.len() == 1 => entries.get("env")?.as_str(),
+        _ => None,
+    }
 }
 
 /// How the installer's answer file reaches the VM.
@@ -264,7 +285,9 @@ pub enum BuilderKind {
 }
 
 /// Builder arguments passed through to the source block. Checked against the pinned plugin's
-/// argument catalogue: names must exist and literal types must fit.
+/// argument catalogue: names must exist and literal types must fit. A string argument, at the
+/// top level or inside a block, may be `{ env: NAME }`: a sensitive variable read from that
+/// environment variable when Packer runs. An argument that holds a secret must be.
 pub type Options = BTreeMap<String, serde_json::Value>;
 
 /// Proxmox VE connection, placement and output.
@@ -306,7 +329,8 @@ pub struct Proxmox {
     /// VirtIO driver ISO for Windows guests (storage and network drivers during Setup, guest
     /// tools afterwards). Needed when a Windows OS is installed on Proxmox.
     pub virtio_iso: Option<Iso>,
-    /// Other proxmox builder arguments, checked against the plugin catalogue.
+    /// Other proxmox builder arguments, checked against the plugin catalogue. Secrets (passwords,
+    /// tokens, keys) are written as `{ env: NAME }`.
     #[serde(default)]
     pub options: Options,
 }
@@ -357,7 +381,8 @@ pub struct Vsphere {
     /// What the build produces.
     #[serde(default)]
     pub output: VsphereOutput,
-    /// Other vsphere builder arguments, checked against the plugin catalogue.
+    /// Other vsphere builder arguments, checked against the plugin catalogue. Secrets (passwords,
+    /// tokens, keys) are written as `{ env: NAME }`.
     #[serde(default)]
     pub options: Options,
 }
@@ -437,7 +462,8 @@ pub struct Azure {
     pub vm_size: String,
     /// What the build produces: a managed image, a Shared Image Gallery version, or both.
     pub output: AzureOutput,
-    /// Other azure-arm builder arguments, checked against the plugin catalogue.
+    /// Other azure-arm builder arguments, checked against the plugin catalogue. Secrets (passwords,
+    /// tokens, keys) are written as `{ env: NAME }`.
     #[serde(default)]
     pub options: Options,
 }
@@ -663,6 +689,7 @@ pub struct OsProxmox {
     #[serde(default)]
     pub hardware: Hardware,
     /// Other proxmox builder arguments for this OS, checked against the plugin catalogue.
+    /// Secrets (passwords, tokens, keys) are written as `{ env: NAME }`.
     #[serde(default)]
     pub options: Options,
 }
@@ -682,6 +709,7 @@ pub struct OsVsphere {
     #[serde(default)]
     pub hardware: Hardware,
     /// Other vsphere builder arguments for this OS, checked against the plugin catalogue.
+    /// Secrets (passwords, tokens, keys) are written as `{ env: NAME }`.
     #[serde(default)]
     pub options: Options,
 }
@@ -695,6 +723,7 @@ pub struct OsAzure {
     /// Image definition name in the gallery (default: the OS key).
     pub gallery_image: Option<String>,
     /// Other azure-arm builder arguments for this OS, checked against the plugin catalogue.
+    /// Secrets (passwords, tokens, keys) are written as `{ env: NAME }`.
     #[serde(default)]
     pub options: Options,
 }
@@ -925,4 +954,41 @@ pub struct AzureOverride {
     pub gallery_version: Option<String>,
     /// Regions to replicate the version to.
     pub replication_regions: Option<Vec<String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_names_follow_the_schema_pattern() {
+        let schema = serde_json::json!({ "type": "string", "pattern": ENV_NAME_PATTERN });
+        let validator = jsonschema::draft7::new(&schema).expect("a valid schema");
+        for name in [
+            "ARM_CLIENT_SECRET",
+            "_x",
+            "a1",
+            "",
+            "1A",
+            "A-B",
+            "A B",
+            "É",
+            "A\n",
+        ] {
+            assert_eq!(
+                is_env_name(name),
+                validator.is_valid(&serde_json::json!(name)),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_lone_env_key_is_a_reference() {
+        use serde_json::json;
+        assert_eq!(env_reference(&json!({ "env": "X" })), Some("X"));
+        assert_eq!(env_reference(&json!({ "env": "X", "value": "y" })), None);
+        assert_eq!(env_reference(&json!({ "env": 1 })), None);
+        assert_eq!(env_reference(&json!("X")), None);
+    }
 }

@@ -5,6 +5,8 @@
 //! conformance, option conflicts): the binary compiles them and must write nothing. Each spec also states,
 //! in `# expect: LINE:COL CODE` comments, where its diagnostics must point, so positions are
 //! checked independently of the snapshot. `HYBRIDC_BLESS=1 cargo test` rewrites the snapshots.
+//! A secret written as a literal is masked in every snippet: the example's credentials, each
+//! replaced by a literal in turn, must not show up in the rendered errors.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -139,4 +141,120 @@ fn split_diagnostics(text: &str) -> Vec<String> {
         last.push('\n');
     }
     out
+}
+
+/// A secret no rendered diagnostic holds otherwise: its first character appears nowhere else,
+/// so "no prefix of it is shown" is "its first character is not shown".
+const SECRET: &str = "ØqZ7-hunter2";
+
+/// Validates `spec` in a temporary repository and returns the exit code and stderr.
+fn validate(name: &str, spec: &str) -> (i32, String) {
+    let dir = std::env::temp_dir().join(format!("hybridc-mask-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("spec")).expect("temp repository");
+    std::fs::write(dir.join("spec/hybrid.yaml"), spec).expect("write spec");
+    let output = Command::new(env!("CARGO_BIN_EXE_hybridc"))
+        .args(["validate", "spec/"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        output.status.code().expect("exited normally"),
+        String::from_utf8(output.stderr).expect("UTF-8 diagnostics"),
+    )
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
+/// Asserts that `stderr` holds a `code` diagnostic pointing at `position` and nothing of the
+/// secret, and that the masked line keeps its shape.
+fn assert_masked(case: &str, stderr: &str, code: &str, position: (usize, usize)) {
+    let first = SECRET.chars().next().expect("a secret");
+    for end in SECRET.char_indices().map(|(i, c)| i + c.len_utf8()) {
+        assert!(
+            !stderr.contains(&SECRET[..end]),
+            "{case}: the output shows `{}`\n{stderr}",
+            &SECRET[..end]
+        );
+    }
+    assert!(!stderr.contains(first), "{case}: {stderr}");
+    let anchor = format!("[spec/hybrid.yaml:{}:{}]", position.0, position.1);
+    assert!(
+        split_diagnostics(stderr)
+            .iter()
+            .any(|d| d.starts_with(&format!("{code}\n")) && d.contains(&anchor)),
+        "{case}: no `{code}` at {anchor}\n{stderr}"
+    );
+    let masked = "*".repeat(SECRET.len());
+    assert!(stderr.contains(&masked), "{case}: no mask\n{stderr}");
+}
+
+#[test]
+fn literal_credentials_are_masked_in_rendered_errors() {
+    let example =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/hybrid.yaml"))
+            .expect("the example spec");
+    let credentials: Vec<(usize, usize)> = example
+        .match_indices("{ env: ")
+        .map(|(start, _)| {
+            (
+                start,
+                start + example[start..].find('}').expect("closed") + 1,
+            )
+        })
+        .collect();
+    assert!(credentials.len() >= 8, "the example has its credentials");
+    for (i, (start, end)) in credentials.into_iter().enumerate() {
+        // Plain and quoted scalars: the quotes are part of what is masked.
+        let literal = if i % 2 == 0 {
+            SECRET.to_owned()
+        } else {
+            format!("\"{SECRET}\"")
+        };
+        let spec = format!("{}{literal}{}", &example[..start], &example[end..]);
+        let case = format!("credential {i} ({})", &example[start..end]);
+        let (code, stderr) = validate(&format!("credential-{i}"), &spec);
+        assert_eq!(code, 2, "{case}: {stderr}");
+        assert_masked(
+            &case,
+            &stderr,
+            "hybridc::spec::literal-credential",
+            line_col(&spec, start),
+        );
+    }
+}
+
+#[test]
+fn values_inside_a_credential_are_masked() {
+    let example =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/hybrid.yaml"))
+            .expect("the example spec");
+    let credential = "{ env: PROXMOX_TOKEN }";
+    let start = example
+        .find(credential)
+        .expect("the example reads PROXMOX_TOKEN");
+    let spec = example.replacen(
+        credential,
+        &format!("{{ env: PROXMOX_TOKEN, value: {SECRET} }}"),
+        1,
+    );
+    let key = start + "{ env: PROXMOX_TOKEN, ".len();
+    let (code, stderr) = validate("inside-credential", &spec);
+    assert_eq!(code, 2, "{stderr}");
+    assert_masked(
+        "an unknown key in a credential",
+        &stderr,
+        "hybridc::spec::unknown-key",
+        line_col(&spec, key),
+    );
 }
