@@ -344,7 +344,8 @@ fn compile(spec: &std::path::Path, out: &std::path::Path) -> ExitCode {
         Err(error) => return report(error),
     };
     print_diagnostics(&compiled.warnings, &compiled.loaded.source);
-    match hybridc::output::write(&compiled.out_dir, &compiled.files) {
+    let out_shown = out.display().to_string();
+    match hybridc::output::write(&compiled.files, &compiled.out_dir, &out_shown) {
         Ok(summary) => {
             for path in &summary.written {
                 say!("wrote {}", out.join(path).display());
@@ -423,7 +424,10 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
         }
         Err(error) => return report(error),
     };
-    let mut result = hybridc::check::compare(&compiled.files, &compiled.out_dir, &out_shown);
+    let mut result = match hybridc::check::compare(&compiled.files, &compiled.out_dir, &out_shown) {
+        Ok(result) => result,
+        Err(error) => return report(error),
+    };
     let root = compiled.loaded.root.display().to_string();
     let schema_shown = if root == "." {
         "schema/hybrid.schema.json".to_owned()
@@ -438,6 +442,7 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
     }
     let generated_drift = result.drift.iter().any(|d| d.path != schema_shown);
     let schema_drift = result.drift.iter().any(|d| d.path == schema_shown);
+    let conflicts = result.count(hybridc::check::Status::Conflict) > 0;
     let fix = match (generated_drift, schema_drift) {
         (false, false) => None,
         (true, false) => Some(format!(
@@ -449,7 +454,14 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
         (true, true) => Some(format!(
             "run hybridc compile {spec_shown} and hybridc schema --out {schema_shown}, and commit the result"
         )),
-    };
+    }
+    .map(|fix| {
+        if conflicts {
+            format!("resolve each conflict, then {fix}")
+        } else {
+            fix
+        }
+    });
     match format {
         Format::Json => {
             let warnings: Vec<(diagnostic::Diagnostic, Option<&SourceFile>)> = compiled
@@ -475,6 +487,9 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
             let mut text = String::new();
             for drift in &result.drift {
                 text.push_str(&format!("{}: {}\n", drift.status.as_str(), drift.path));
+                if let Some(reason) = &drift.reason {
+                    text.push_str(&format!("  {reason}\n"));
+                }
                 if drift.status == hybridc::check::Status::Changed {
                     text.push_str(&if colour {
                         paint(&drift.diff)
@@ -489,8 +504,12 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
                     compiled.loaded.source.name, result.unchanged
                 ));
             } else {
+                let conflicts = match result.count(hybridc::check::Status::Conflict) {
+                    0 => String::new(),
+                    n => format!("{n} in conflict, "),
+                };
                 text.push_str(&format!(
-                    "{out_shown}/ is out of date: {} changed, {} missing, {} stale, {} unchanged\n",
+                    "{out_shown}/ is out of date: {} changed, {} missing, {} stale, {conflicts}{} unchanged\n",
                     result.count(hybridc::check::Status::Changed),
                     result.count(hybridc::check::Status::Missing),
                     result.count(hybridc::check::Status::Stale),
@@ -629,7 +648,10 @@ fn build(
     print_diagnostics(&compiled.warnings, &compiled.loaded.source);
     // Packer builds from the files on disk: they must be what the spec says.
     let out_shown = out.display().to_string().trim_end_matches('/').to_owned();
-    let drift = hybridc::check::compare(&compiled.files, &compiled.out_dir, &out_shown);
+    let drift = match hybridc::check::compare(&compiled.files, &compiled.out_dir, &out_shown) {
+        Ok(drift) => drift,
+        Err(error) => return report(error),
+    };
     if !drift.is_clean() {
         eprintln!(
             "error: `{out_shown}/` is out of date with {}; run `hybridc compile {}` first",

@@ -1,10 +1,17 @@
 //! The output stage: the only code that writes to disk.
 //!
 //! It decides where the output folder may be (inside the repository, never the spec's own
-//! folder), replaces each changed file atomically (a temporary file in the same folder, then a
-//! rename), leaves unchanged files alone so their modification time stays, and removes stale
-//! files only when they carry hybridc's header. Nothing outside the output folder is touched.
+//! folder), then surveys the output folder before changing anything: every file it would write
+//! must be reached through real folders and be a regular file or nothing. A symbolic link on the
+//! way (a linked folder, a linked file) could send the write outside the output folder, so any
+//! such obstacle is refused, naming the path and what it points to, and then nothing is written.
+//! Each folder is checked again when a file is written into it, and must resolve inside the
+//! output folder after following links. A changed file is replaced atomically (a temporary file
+//! in the same folder, then a rename), an unchanged file is left alone so its modification time
+//! stays, and a stale file is removed only when it carries hybridc's header. Links are never
+//! followed when the folder is walked, and never written through.
 
+use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 use crate::Error;
@@ -21,9 +28,87 @@ pub struct Summary {
     pub removed: Vec<String>,
 }
 
+/// A path in the output folder that stops `compile` before it writes anything.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    /// A folder on the way to an output file is a symbolic link.
+    #[error(
+        "`{path}` is a symbolic link to `{target}`; hybridc writes only into real folders of the output folder"
+    )]
+    LinkedFolder {
+        /// The link, as the user sees it (`generated/env`).
+        path: String,
+        /// What it points to, as stored in the link.
+        target: String,
+    },
+    /// Something other than a folder stands where a folder of the output must be.
+    #[error("`{path}` is not a folder, and an output file goes into it")]
+    NotAFolder {
+        /// The path, as the user sees it.
+        path: String,
+    },
+    /// An output file is a symbolic link.
+    #[error("`{path}` is a symbolic link to `{target}`")]
+    LinkedFile {
+        /// The link, as the user sees it.
+        path: String,
+        /// What it points to, as stored in the link.
+        target: String,
+    },
+    /// Something other than a regular file (a folder, a device) stands at an output path.
+    #[error("`{path}` is not a regular file")]
+    NotAFile {
+        /// The path, as the user sees it.
+        path: String,
+    },
+}
+
+/// What stands at the path of a produced file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// Nothing: the file is created.
+    Nothing,
+    /// A regular file reached through real folders, with its contents.
+    File(Vec<u8>),
+    /// Something that must not be written to.
+    Conflict(Conflict),
+}
+
+/// The output folder as it is before a write: what stands at each produced path, and the stale
+/// files. Links are never followed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Survey {
+    /// Each produced file's path (relative to the output folder) and what stands there, in the
+    /// order of the files.
+    pub files: Vec<(String, Found)>,
+    /// Regular files with hybridc's header that the spec no longer produces.
+    pub stale: Vec<String>,
+}
+
+impl Survey {
+    /// Every conflict, each once, in the order of the files.
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let mut conflicts: Vec<Conflict> = Vec::new();
+        for (_, found) in &self.files {
+            if let Found::Conflict(conflict) = found
+                && !conflicts.contains(conflict)
+            {
+                conflicts.push(conflict.clone());
+            }
+        }
+        conflicts
+    }
+}
+
 fn io_error(path: &Path, error: std::io::Error) -> Error {
     Error::Output {
         message: format!("cannot write `{}`: {error}", path.display()),
+    }
+}
+
+fn read_error(path: &Path, error: std::io::Error) -> Error {
+    Error::Output {
+        message: format!("cannot read `{}`: {error}", path.display()),
     }
 }
 
@@ -141,45 +226,276 @@ pub fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
-/// Generated files on disk that the spec no longer produces.
-pub fn stale(dir: &Path, files: &[File]) -> Vec<String> {
-    files_under(dir)
+/// Joins a display prefix (`generated`) and a relative path with `/`.
+pub fn shown(prefix: &str, path: &str) -> String {
+    let prefix = prefix.trim_end_matches('/');
+    if prefix.is_empty() || prefix == "." {
+        path.to_owned()
+    } else {
+        format!("{prefix}/{path}")
+    }
+}
+
+/// What the link at `path` points to, as stored in it.
+fn link_target(path: &Path) -> String {
+    fs::read_link(path)
+        .map(|target| target.display().to_string())
+        .unwrap_or_else(|e| format!("(unreadable: {e})"))
+}
+
+/// What stands on the way to the produced file `rel` and at it, without following links.
+fn inspect(dir: &Path, shown_dir: &str, rel: &str) -> Result<Found, Error> {
+    let mut parts: Vec<&str> = rel.split('/').collect();
+    let name = parts.pop().unwrap_or_default();
+    let mut folder = dir.to_path_buf();
+    let mut shown_folder = shown_dir.trim_end_matches('/').to_owned();
+    // The output folder itself, then each folder below it on the way to the file.
+    for part in std::iter::once(None).chain(parts.into_iter().map(Some)) {
+        if let Some(part) = part {
+            folder.push(part);
+            shown_folder = shown(&shown_folder, part);
+        }
+        match fs::symlink_metadata(&folder) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
+            Err(e) => return Err(read_error(&folder, e)),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Ok(Found::Conflict(Conflict::LinkedFolder {
+                    target: link_target(&folder),
+                    path: shown_folder,
+                }));
+            }
+            Ok(meta) if !meta.is_dir() => {
+                return Ok(Found::Conflict(Conflict::NotAFolder { path: shown_folder }));
+            }
+            Ok(_) => {}
+        }
+    }
+    let target = folder.join(name);
+    let path = shown(&shown_folder, name);
+    match fs::symlink_metadata(&target) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Found::Nothing),
+        Err(e) => Err(read_error(&target, e)),
+        Ok(meta) if meta.file_type().is_symlink() => Ok(Found::Conflict(Conflict::LinkedFile {
+            target: link_target(&target),
+            path,
+        })),
+        Ok(meta) if !meta.is_file() => Ok(Found::Conflict(Conflict::NotAFile { path })),
+        Ok(_) => fs::read(&target)
+            .map(Found::File)
+            .map_err(|e| read_error(&target, e)),
+    }
+}
+
+/// Looks at the output folder `dir` (shown to the user as `shown_dir`) before `files` are
+/// written to it: what stands at each of their paths, and the stale generated files.
+///
+/// # Errors
+/// [`Error::Output`] when something on the way cannot be read.
+pub fn survey(files: &[File], dir: &Path, shown_dir: &str) -> Result<Survey, Error> {
+    let mut survey = Survey::default();
+    for file in files {
+        survey
+            .files
+            .push((file.path.clone(), inspect(dir, shown_dir, &file.path)?));
+    }
+    // The walk lists regular files only and never enters a linked folder.
+    survey.stale = files_under(dir)
         .into_iter()
         .filter(|p| !files.iter().any(|f| &f.path == p))
         .filter(|p| is_generated(&dir.join(p)))
-        .collect()
+        .collect();
+    Ok(survey)
 }
 
-/// Writes `files` into `dir`.
+/// The error for an obstacle that appeared after the survey, while files were being written.
+fn appeared(conflict: Conflict) -> Error {
+    Error::Output {
+        message: format!("{conflict}; it changed while compile was writing, so compile stopped"),
+    }
+}
+
+/// Makes the folder `path` unless it exists as a real folder; refuses a link or a file there.
+fn make_folder(path: &Path, shown_path: String) -> Result<(), Error> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(meta) if meta.file_type().is_symlink() => Err(appeared(Conflict::LinkedFolder {
+            target: link_target(path),
+            path: shown_path,
+        })),
+        Ok(_) => Err(appeared(Conflict::NotAFolder { path: shown_path })),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            fs::create_dir(path).map_err(|e| io_error(path, e))
+        }
+        Err(e) => Err(io_error(path, e)),
+    }
+}
+
+/// The real folders from the output folder `real_dir` to the one that holds `rel`, each checked
+/// again now and made where missing when `make`; returns that folder, which resolves inside
+/// `real_dir`.
+fn folder_for(real_dir: &Path, shown_dir: &str, rel: &str, make: bool) -> Result<PathBuf, Error> {
+    let mut folder = real_dir.to_path_buf();
+    let mut shown_folder = shown_dir.trim_end_matches('/').to_owned();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        folder.push(part);
+        shown_folder = shown(&shown_folder, part);
+        if make {
+            make_folder(&folder, shown_folder.clone())?;
+        }
+    }
+    let resolved = folder.canonicalize().map_err(|e| io_error(&folder, e))?;
+    if !resolved.starts_with(real_dir) {
+        return Err(Error::Output {
+            message: format!(
+                "`{shown_folder}` resolves to `{}`, outside the output folder; compile stopped",
+                resolved.display()
+            ),
+        });
+    }
+    Ok(folder)
+}
+
+/// Replaces the file at `target` (in the checked `folder`) with `contents`, through a
+/// temporary file beside it that is created new, so it cannot be a planted link.
+fn replace(folder: &Path, target: &Path, contents: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = folder.join(format!(".{name}.hybridc-{}", std::process::id()));
+    let written = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .and_then(|mut file| file.write_all(contents.as_bytes()));
+    if let Err(e) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(io_error(&temp, e));
+    }
+    if let Err(e) = fs::rename(&temp, target) {
+        let _ = fs::remove_file(&temp);
+        return Err(io_error(target, e));
+    }
+    Ok(())
+}
+
+/// Writes `files` into the output folder `dir` (shown to the user as `shown_dir`).
 ///
 /// # Errors
-/// [`Error::Output`] when a file cannot be written or removed.
-pub fn write(dir: &Path, files: &[File]) -> Result<Summary, Error> {
+/// [`Error::Refused`] when a path in the output folder stands in the way (nothing is written
+/// then); [`Error::Output`] when a file cannot be written or removed, or the folder changed
+/// while it was being written.
+pub fn write(files: &[File], dir: &Path, shown_dir: &str) -> Result<Summary, Error> {
+    let survey = survey(files, dir, shown_dir)?;
+    let conflicts = survey.conflicts();
+    if !conflicts.is_empty() {
+        return Err(Error::Refused {
+            dir: shown_dir.trim_end_matches('/').to_owned(),
+            conflicts,
+        });
+    }
     let mut summary = Summary::default();
-    for file in files {
-        let target = dir.join(&file.path);
-        if std::fs::read(&target).is_ok_and(|bytes| bytes == file.contents.as_bytes()) {
+    fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+    let real_dir = dir.canonicalize().map_err(|e| io_error(dir, e))?;
+    for (file, (_, found)) in files.iter().zip(&survey.files) {
+        if matches!(found, Found::File(bytes) if bytes == file.contents.as_bytes()) {
             summary.unchanged.push(file.path.clone());
             continue;
         }
-        let folder = target.parent().unwrap_or(dir);
-        std::fs::create_dir_all(folder).map_err(|e| io_error(folder, e))?;
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temp = folder.join(format!(".{name}.hybridc-{}", std::process::id()));
-        std::fs::write(&temp, &file.contents).map_err(|e| io_error(&temp, e))?;
-        if let Err(e) = std::fs::rename(&temp, &target) {
-            let _ = std::fs::remove_file(&temp);
-            return Err(io_error(&target, e));
+        let folder = folder_for(&real_dir, shown_dir, &file.path, true)?;
+        let target = real_dir.join(&file.path);
+        if let Ok(meta) = fs::symlink_metadata(&target)
+            && !meta.is_file()
+        {
+            let path = shown(shown_dir, &file.path);
+            return Err(appeared(if meta.file_type().is_symlink() {
+                Conflict::LinkedFile {
+                    target: link_target(&target),
+                    path,
+                }
+            } else {
+                Conflict::NotAFile { path }
+            }));
         }
+        replace(&folder, &target, &file.contents)?;
         summary.written.push(file.path.clone());
     }
-    for path in stale(dir, files) {
-        let target = dir.join(&path);
-        std::fs::remove_file(&target).map_err(|e| io_error(&target, e))?;
-        summary.removed.push(path);
+    for path in survey.stale {
+        let target = folder_for(&real_dir, shown_dir, &path, false)?.join(
+            Path::new(&path)
+                .file_name()
+                .expect("a listed file has a name"),
+        );
+        // Only a regular file is removed, never a link that took its place.
+        if fs::symlink_metadata(&target).is_ok_and(|meta| meta.is_file()) {
+            fs::remove_file(&target).map_err(|e| io_error(&target, e))?;
+            summary.removed.push(path);
+        }
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("hybridc-output-unit-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("out")).expect("scratch folder");
+        dir.canonicalize().expect("scratch folder")
+    }
+
+    #[test]
+    fn a_link_planted_after_the_survey_is_refused_when_the_file_is_written() {
+        let dir = scratch("planted");
+        let out = dir.join("out");
+        let files = [File {
+            path: "env/dev.pkrvars.hcl".to_owned(),
+            contents: "# Generated by hybridc\n".to_owned(),
+        }];
+        let survey = survey(&files, &out, "out").expect("survey");
+        assert_eq!(survey.files[0].1, Found::Nothing);
+        fs::create_dir_all(dir.join("elsewhere")).expect("folder");
+        std::os::unix::fs::symlink(dir.join("elsewhere"), out.join("env")).expect("link");
+        let error = folder_for(&out, "out", "env/dev.pkrvars.hcl", true)
+            .expect_err("a linked folder is refused");
+        assert!(
+            error
+                .to_string()
+                .starts_with("`out/env` is a symbolic link to `"),
+            "{error}"
+        );
+        assert!(
+            fs::read_dir(dir.join("elsewhere"))
+                .expect("read")
+                .next()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_survey_never_reads_through_a_link() {
+        let dir = scratch("survey");
+        let out = dir.join("out");
+        fs::write(dir.join("common.pkr.hcl"), "same\n").expect("file");
+        std::os::unix::fs::symlink(dir.join("common.pkr.hcl"), out.join("common.pkr.hcl"))
+            .expect("link");
+        let files = [File {
+            path: "common.pkr.hcl".to_owned(),
+            contents: "same\n".to_owned(),
+        }];
+        let survey = survey(&files, &out, "generated/").expect("survey");
+        assert_eq!(
+            survey.files[0].1,
+            Found::Conflict(Conflict::LinkedFile {
+                path: "generated/common.pkr.hcl".to_owned(),
+                target: dir.join("common.pkr.hcl").display().to_string(),
+            }),
+            "a link is never up to date, even to the right contents"
+        );
+    }
 }

@@ -138,6 +138,39 @@ fn a_stale_generated_file_is_reported_and_a_stray_file_ignored() {
 }
 
 #[test]
+fn a_linked_folder_is_a_conflict_even_when_what_it_holds_is_right() {
+    let dir = compiled_copy("linked-folder");
+    let outside = dir.with_extension("outside");
+    let _ = std::fs::remove_dir_all(&outside);
+    std::fs::rename(dir.join("generated/env"), &outside).expect("move env/ out");
+    std::os::unix::fs::symlink(&outside, dir.join("generated/env")).expect("symlink");
+    let out = hybridc(&dir, &["check", "spec/"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let reason = format!(
+        "  `generated/env` is a symbolic link to `{}`; hybridc writes only into real folders of the output folder\n",
+        outside.display()
+    );
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "conflict: generated/env/dev.pkrvars.hcl\n{reason}conflict: generated/env/prod.pkrvars.hcl\n{reason}\
+             generated/ is out of date: 0 changed, 0 missing, 0 stale, 2 in conflict, 5 unchanged\n\
+             resolve each conflict, then {FIX}"
+        )
+    );
+    let out = hybridc(&dir, &["check", "spec/", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["counts"]["conflict"], 2);
+    assert_eq!(report["files"][0]["status"], "conflict");
+    assert_eq!(report["files"][0]["diff"], "");
+    assert_eq!(
+        report["files"][0]["reason"].as_str(),
+        Some(reason.trim_start().trim_end())
+    );
+    let _ = std::fs::remove_dir_all(&outside);
+}
+
+#[test]
 fn an_invalid_spec_exits_2_with_its_diagnostic() {
     let dir = compiled_copy("invalid");
     let spec = std::fs::read_to_string(dir.join("spec/hybrid.yaml")).expect("spec");
