@@ -1,10 +1,11 @@
 //! The drift check: the compiled files compared with what is on disk, without writing.
 //!
 //! Each produced file is unchanged, changed (with a unified diff, three lines of context),
-//! missing, or in conflict: something `compile` refuses to write to stands at its path or on the
-//! way to it (a symbolic link, a file where a folder belongs), and no link is read through. A
-//! file on disk that carries hybridc's header but is no longer produced is stale; other files
-//! are not looked at. What counts as a conflict is the output stage's [`output::survey`], the
+//! missing, or in conflict: something `compile` does not write to on its own stands at its path
+//! or on the way to it (a file without hybridc's header, a symbolic link, a file where a folder
+//! belongs), and no link is read through, so a link is never up to date. A regular file on disk
+//! that carries hybridc's header but is no longer produced is stale; a link that leads to such a
+//! file is a conflict, since `compile` never removes links; other files are not looked at. What counts as a conflict is the output stage's [`output::survey`], the
 //! same one `compile` refuses by. The committed JSON Schema is compared with this
 //! binary's too, since editors complete from it. This module reads files and returns a report;
 //! presenting it (text, colour, JSON) is the caller's job.
@@ -96,17 +97,21 @@ pub fn compare(files: &[File], dir: &Path, shown_dir: &str) -> Result<Report, cr
     for (file, (_, found)) in files.iter().zip(&survey.files) {
         let path = shown(shown_dir, &file.path);
         let (status, diff, reason) = match found {
-            output::Found::File(bytes) if bytes == file.contents.as_bytes() => {
+            output::Found::Generated(bytes) if bytes == file.contents.as_bytes() => {
                 report.unchanged += 1;
                 continue;
             }
-            output::Found::File(bytes) => {
+            output::Found::Generated(bytes) => {
                 let old = String::from_utf8_lossy(bytes);
                 (Status::Changed, unified(&old, &file.contents, &path), None)
             }
             output::Found::Nothing => (Status::Missing, unified("", &file.contents, &path), None),
-            output::Found::Conflict(conflict) => {
-                (Status::Conflict, String::new(), Some(conflict.to_string()))
+            output::Found::Conflict(conflict, contents) => {
+                // A file's contents are shown; a link is not read through.
+                let diff = contents.as_ref().map_or_else(String::new, |bytes| {
+                    unified(&String::from_utf8_lossy(bytes), &file.contents, &path)
+                });
+                (Status::Conflict, diff, Some(conflict.to_string()))
             }
         };
         report.drift.push(Drift {
@@ -126,6 +131,14 @@ pub fn compare(files: &[File], dir: &Path, shown_dir: &str) -> Result<Report, cr
             path,
             status: Status::Stale,
             reason: None,
+        });
+    }
+    for (link, conflict) in &survey.stale_links {
+        report.drift.push(Drift {
+            path: shown(shown_dir, link),
+            status: Status::Conflict,
+            diff: String::new(),
+            reason: Some(conflict.to_string()),
         });
     }
     report.drift.sort_by(|a, b| a.path.cmp(&b.path));

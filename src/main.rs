@@ -101,6 +101,10 @@ enum Command {
         /// Output folder, inside the repository.
         #[arg(long, default_value = "generated/")]
         out: PathBuf,
+        /// Replace files at output paths that hybridc did not write (without its header, or
+        /// symbolic links: the link is replaced, never what it points to).
+        #[arg(long)]
+        force: bool,
     },
     /// Compare the output folder with what the spec compiles to, without writing: exit 0 when
     /// up to date, 1 on drift, 2 when the spec is invalid or files cannot be read.
@@ -212,7 +216,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { spec } => validate(&spec),
-        Command::Compile { spec, out } => compile(&spec, &out),
+        Command::Compile { spec, out, force } => compile(&spec, &out, force),
         Command::Init { dir, os, force } => init(&dir, &os, force),
         Command::Check { spec, out, format } => check(&spec, &out, format),
         Command::Explain {
@@ -338,14 +342,14 @@ fn validate(spec: &std::path::Path) -> ExitCode {
     }
 }
 
-fn compile(spec: &std::path::Path, out: &std::path::Path) -> ExitCode {
+fn compile(spec: &std::path::Path, out: &std::path::Path, force: bool) -> ExitCode {
     let compiled = match hybridc::compile(spec, out) {
         Ok(compiled) => compiled,
         Err(error) => return report(error),
     };
     print_diagnostics(&compiled.warnings, &compiled.loaded.source);
     let out_shown = out.display().to_string();
-    match hybridc::output::write(&compiled.files, &compiled.out_dir, &out_shown) {
+    match hybridc::output::write(&compiled.files, &compiled.out_dir, &out_shown, force) {
         Ok(summary) => {
             for path in &summary.written {
                 say!("wrote {}", out.join(path).display());
@@ -490,7 +494,11 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
                 if let Some(reason) = &drift.reason {
                     text.push_str(&format!("  {reason}\n"));
                 }
-                if drift.status == hybridc::check::Status::Changed {
+                // A conflict's diff is there when its file was read (one without the header).
+                if matches!(
+                    drift.status,
+                    hybridc::check::Status::Changed | hybridc::check::Status::Conflict
+                ) {
                     text.push_str(&if colour {
                         paint(&drift.diff)
                     } else {
@@ -564,7 +572,8 @@ fn init(dir: &std::path::Path, oses: &[String], force: bool) -> ExitCode {
         }
     };
     say!("created {} files in {}", written.len(), dir.display());
-    compile(&dir.join("spec"), &dir.join("generated"))
+    // --force overwrites the scaffold's files and the generated ones alike.
+    compile(&dir.join("spec"), &dir.join("generated"), force)
 }
 
 fn matrix(

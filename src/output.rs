@@ -6,10 +6,16 @@
 //! way (a linked folder, a linked file) could send the write outside the output folder, so any
 //! such obstacle is refused, naming the path and what it points to, and then nothing is written.
 //! Each folder is checked again when a file is written into it, and must resolve inside the
-//! output folder after following links. A changed file is replaced atomically (a temporary file
-//! in the same folder, then a rename), an unchanged file is left alone so its modification time
-//! stays, and a stale file is removed only when it carries hybridc's header. Links are never
-//! followed when the folder is walked, and never written through.
+//! output folder after following links.
+//!
+//! hybridc owns only the regular files that start with its header. A file at an output path that
+//! it did not write (no header, or a symbolic link, whatever it points to) is refused too, unless
+//! the caller forces it: then the file or the link itself is replaced, never what a link points
+//! to. A changed file is replaced atomically (a temporary file in the same folder, then a
+//! rename), an unchanged file is left alone so its modification time stays, and a stale file is
+//! removed only when it is a regular file with the header. Links are never followed when the
+//! folder is walked, never written through and never removed; a link that looks like a stale
+//! generated file (it leads to a file with the header) is refused, since Packer would read it.
 
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -48,12 +54,22 @@ pub enum Conflict {
         path: String,
     },
     /// An output file is a symbolic link.
-    #[error("`{path}` is a symbolic link to `{target}`")]
+    #[error(
+        "`{path}` is a symbolic link to `{target}`; --force replaces the link, never what it points to"
+    )]
     LinkedFile {
         /// The link, as the user sees it.
         path: String,
         /// What it points to, as stored in the link.
         target: String,
+    },
+    /// A regular file without hybridc's header stands at an output path.
+    #[error(
+        "`{path}` was not written by hybridc (it does not start with its header); --force replaces it"
+    )]
+    NotGenerated {
+        /// The file, as the user sees it.
+        path: String,
     },
     /// Something other than a regular file (a folder, a device) stands at an output path.
     #[error("`{path}` is not a regular file")]
@@ -61,6 +77,29 @@ pub enum Conflict {
         /// The path, as the user sees it.
         path: String,
     },
+    /// A symbolic link the spec does not produce leads to a file with hybridc's header: it looks
+    /// like a stale generated file, and Packer would read it, but hybridc never removes a link.
+    #[error(
+        "`{path}` is a symbolic link to `{target}`, a file with hybridc's header that the spec no longer produces; hybridc never removes a link: remove it yourself"
+    )]
+    StaleLink {
+        /// The link, as the user sees it.
+        path: String,
+        /// What it points to, as stored in the link.
+        target: String,
+    },
+}
+
+impl Conflict {
+    /// Whether `--force` lets `compile` replace it: a file hybridc did not write at an output
+    /// path, or a link there (the link, not what it points to). A linked folder, a stale link and
+    /// anything that is not a file are never replaced.
+    pub fn forceable(&self) -> bool {
+        matches!(
+            self,
+            Conflict::LinkedFile { .. } | Conflict::NotGenerated { .. }
+        )
+    }
 }
 
 /// What stands at the path of a produced file.
@@ -68,10 +107,11 @@ pub enum Conflict {
 pub enum Found {
     /// Nothing: the file is created.
     Nothing,
-    /// A regular file reached through real folders, with its contents.
-    File(Vec<u8>),
-    /// Something that must not be written to.
-    Conflict(Conflict),
+    /// A regular file with hybridc's header, reached through real folders, with its contents.
+    Generated(Vec<u8>),
+    /// Something `compile` does not write to on its own, with the contents when it is a regular
+    /// file (for a diff).
+    Conflict(Conflict, Option<Vec<u8>>),
 }
 
 /// The output folder as it is before a write: what stands at each produced path, and the stale
@@ -83,16 +123,21 @@ pub struct Survey {
     pub files: Vec<(String, Found)>,
     /// Regular files with hybridc's header that the spec no longer produces.
     pub stale: Vec<String>,
+    /// Links that the spec does not produce and that lead to a file with hybridc's header,
+    /// each with its path relative to the output folder.
+    pub stale_links: Vec<(String, Conflict)>,
 }
 
 impl Survey {
     /// Every conflict, each once, in the order of the files.
     pub fn conflicts(&self) -> Vec<Conflict> {
         let mut conflicts: Vec<Conflict> = Vec::new();
-        for (_, found) in &self.files {
-            if let Found::Conflict(conflict) = found
-                && !conflicts.contains(conflict)
-            {
+        let at_paths = self.files.iter().filter_map(|(_, found)| match found {
+            Found::Conflict(conflict, _) => Some(conflict),
+            _ => None,
+        });
+        for conflict in at_paths.chain(self.stale_links.iter().map(|(_, c)| c)) {
+            if !conflicts.contains(conflict) {
                 conflicts.push(conflict.clone());
             }
         }
@@ -184,10 +229,14 @@ pub fn resolve(out: &Path, root: &Path, spec_file: &Path) -> Result<(PathBuf, St
     Ok((out_abs, to_root))
 }
 
-/// Does this file start with hybridc's header?
+/// Does this file start with hybridc's header? Anything but a regular file (after following a
+/// link) does not, and is not opened: a named pipe would block.
 pub fn is_generated(path: &Path) -> bool {
     use std::io::Read;
-    let Ok(mut file) = std::fs::File::open(path) else {
+    if !fs::metadata(path).is_ok_and(|meta| meta.is_file()) {
+        return false;
+    }
+    let Ok(mut file) = fs::File::open(path) else {
         return false;
     };
     let mut head = [0u8; 64];
@@ -197,14 +246,22 @@ pub fn is_generated(path: &Path) -> bool {
     head[..read].starts_with(HEADER_PREFIX.as_bytes())
 }
 
-/// Every file under `dir` (recursively), as paths relative to it with `/` separators, sorted.
-pub fn files_under(dir: &Path) -> Vec<String> {
-    fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
+/// The regular files and the symbolic links under a folder, found without entering a linked
+/// folder, as paths relative to it with `/` separators, sorted.
+#[derive(Debug, Default)]
+struct Walk {
+    files: Vec<String>,
+    links: Vec<String>,
+}
+
+fn walk(dir: &Path) -> Walk {
+    fn visit(dir: &Path, prefix: &str, out: &mut Walk) {
+        let Ok(entries) = fs::read_dir(dir) else {
             return;
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
+            // The entry's own type: a link is a link here, whatever it points to.
             let Ok(kind) = entry.file_type() else {
                 continue;
             };
@@ -214,16 +271,25 @@ pub fn files_under(dir: &Path) -> Vec<String> {
                 format!("{prefix}/{name}")
             };
             if kind.is_dir() {
-                walk(&entry.path(), &relative, out);
+                visit(&entry.path(), &relative, out);
             } else if kind.is_file() {
-                out.push(relative);
+                out.files.push(relative);
+            } else if kind.is_symlink() {
+                out.links.push(relative);
             }
         }
     }
-    let mut out = Vec::new();
-    walk(dir, "", &mut out);
-    out.sort();
+    let mut out = Walk::default();
+    visit(dir, "", &mut out);
+    out.files.sort();
+    out.links.sort();
     out
+}
+
+/// Every regular file under `dir` (recursively, never through a linked folder), as paths
+/// relative to it with `/` separators, sorted.
+pub fn files_under(dir: &Path) -> Vec<String> {
+    walk(dir).files
 }
 
 /// Joins a display prefix (`generated`) and a relative path with `/`.
@@ -259,13 +325,15 @@ fn inspect(dir: &Path, shown_dir: &str, rel: &str) -> Result<Found, Error> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
             Err(e) => return Err(read_error(&folder, e)),
             Ok(meta) if meta.file_type().is_symlink() => {
-                return Ok(Found::Conflict(Conflict::LinkedFolder {
+                let conflict = Conflict::LinkedFolder {
                     target: link_target(&folder),
                     path: shown_folder,
-                }));
+                };
+                return Ok(Found::Conflict(conflict, None));
             }
             Ok(meta) if !meta.is_dir() => {
-                return Ok(Found::Conflict(Conflict::NotAFolder { path: shown_folder }));
+                let conflict = Conflict::NotAFolder { path: shown_folder };
+                return Ok(Found::Conflict(conflict, None));
             }
             Ok(_) => {}
         }
@@ -275,14 +343,25 @@ fn inspect(dir: &Path, shown_dir: &str, rel: &str) -> Result<Found, Error> {
     match fs::symlink_metadata(&target) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Found::Nothing),
         Err(e) => Err(read_error(&target, e)),
-        Ok(meta) if meta.file_type().is_symlink() => Ok(Found::Conflict(Conflict::LinkedFile {
-            target: link_target(&target),
-            path,
-        })),
-        Ok(meta) if !meta.is_file() => Ok(Found::Conflict(Conflict::NotAFile { path })),
-        Ok(_) => fs::read(&target)
-            .map(Found::File)
-            .map_err(|e| read_error(&target, e)),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let conflict = Conflict::LinkedFile {
+                target: link_target(&target),
+                path,
+            };
+            Ok(Found::Conflict(conflict, None))
+        }
+        Ok(meta) if !meta.is_file() => Ok(Found::Conflict(Conflict::NotAFile { path }, None)),
+        Ok(_) => {
+            let contents = fs::read(&target).map_err(|e| read_error(&target, e))?;
+            if contents.starts_with(HEADER_PREFIX.as_bytes()) {
+                Ok(Found::Generated(contents))
+            } else {
+                Ok(Found::Conflict(
+                    Conflict::NotGenerated { path },
+                    Some(contents),
+                ))
+            }
+        }
     }
 }
 
@@ -298,12 +377,25 @@ pub fn survey(files: &[File], dir: &Path, shown_dir: &str) -> Result<Survey, Err
             .files
             .push((file.path.clone(), inspect(dir, shown_dir, &file.path)?));
     }
-    // The walk lists regular files only and never enters a linked folder.
-    survey.stale = files_under(dir)
+    let produced = |p: &String| files.iter().any(|f| &f.path == p);
+    let on_disk = walk(dir);
+    survey.stale = on_disk
+        .files
         .into_iter()
-        .filter(|p| !files.iter().any(|f| &f.path == p))
+        .filter(|p| !produced(p))
         .filter(|p| is_generated(&dir.join(p)))
         .collect();
+    // A produced path that is a link is already a conflict above.
+    for link in on_disk.links.into_iter().filter(|p| !produced(p)) {
+        let path = dir.join(&link);
+        if is_generated(&path) {
+            let conflict = Conflict::StaleLink {
+                path: shown(shown_dir, &link),
+                target: link_target(&path),
+            };
+            survey.stale_links.push((link, conflict));
+        }
+    }
     Ok(survey)
 }
 
@@ -381,15 +473,21 @@ fn replace(folder: &Path, target: &Path, contents: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes `files` into the output folder `dir` (shown to the user as `shown_dir`).
+/// Writes `files` into the output folder `dir` (shown to the user as `shown_dir`). With `force`,
+/// a file hybridc did not write at an output path, or a link there, is replaced (the link itself,
+/// never what it points to); every other conflict refuses the write.
 ///
 /// # Errors
 /// [`Error::Refused`] when a path in the output folder stands in the way (nothing is written
 /// then); [`Error::Output`] when a file cannot be written or removed, or the folder changed
 /// while it was being written.
-pub fn write(files: &[File], dir: &Path, shown_dir: &str) -> Result<Summary, Error> {
+pub fn write(files: &[File], dir: &Path, shown_dir: &str, force: bool) -> Result<Summary, Error> {
     let survey = survey(files, dir, shown_dir)?;
-    let conflicts = survey.conflicts();
+    let conflicts: Vec<Conflict> = survey
+        .conflicts()
+        .into_iter()
+        .filter(|c| !(force && c.forceable()))
+        .collect();
     if !conflicts.is_empty() {
         return Err(Error::Refused {
             dir: shown_dir.trim_end_matches('/').to_owned(),
@@ -400,25 +498,25 @@ pub fn write(files: &[File], dir: &Path, shown_dir: &str) -> Result<Summary, Err
     fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
     let real_dir = dir.canonicalize().map_err(|e| io_error(dir, e))?;
     for (file, (_, found)) in files.iter().zip(&survey.files) {
-        if matches!(found, Found::File(bytes) if bytes == file.contents.as_bytes()) {
+        if matches!(found, Found::Generated(bytes) if bytes == file.contents.as_bytes()) {
             summary.unchanged.push(file.path.clone());
             continue;
         }
         let folder = folder_for(&real_dir, shown_dir, &file.path, true)?;
         let target = real_dir.join(&file.path);
-        if let Ok(meta) = fs::symlink_metadata(&target)
-            && !meta.is_file()
-        {
+        if let Ok(meta) = fs::symlink_metadata(&target) {
             let path = shown(shown_dir, &file.path);
-            return Err(appeared(if meta.file_type().is_symlink() {
-                Conflict::LinkedFile {
+            if meta.file_type().is_symlink() && !force {
+                return Err(appeared(Conflict::LinkedFile {
                     target: link_target(&target),
                     path,
-                }
-            } else {
-                Conflict::NotAFile { path }
-            }));
+                }));
+            }
+            if !meta.is_file() && !meta.file_type().is_symlink() {
+                return Err(appeared(Conflict::NotAFile { path }));
+            }
         }
+        // The rename replaces a link itself, never the file it points to.
         replace(&folder, &target, &file.contents)?;
         summary.written.push(file.path.clone());
     }
@@ -491,10 +589,13 @@ mod tests {
         let survey = survey(&files, &out, "generated/").expect("survey");
         assert_eq!(
             survey.files[0].1,
-            Found::Conflict(Conflict::LinkedFile {
-                path: "generated/common.pkr.hcl".to_owned(),
-                target: dir.join("common.pkr.hcl").display().to_string(),
-            }),
+            Found::Conflict(
+                Conflict::LinkedFile {
+                    path: "generated/common.pkr.hcl".to_owned(),
+                    target: dir.join("common.pkr.hcl").display().to_string(),
+                },
+                None
+            ),
             "a link is never up to date, even to the right contents"
         );
     }

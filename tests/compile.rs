@@ -55,6 +55,7 @@ fn compare(root: &Path, out: &Path) -> Vec<String> {
             &compiled.files,
             &compiled.out_dir,
             &out.display().to_string(),
+            false,
         )
         .expect("bless");
     }
