@@ -357,6 +357,12 @@ fn compile(spec: &std::path::Path, out: &std::path::Path, force: bool) -> ExitCo
             for path in &summary.removed {
                 say!("removed {}", out.join(path).display());
             }
+            for path in &summary.leftovers {
+                say!(
+                    "removed {}, left by an interrupted compile",
+                    out.join(path).display()
+                );
+            }
             say!(
                 "{}: {} written, {} unchanged, {} removed",
                 out.display(),

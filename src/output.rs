@@ -16,6 +16,11 @@
 //! removed only when it is a regular file with the header. Links are never followed when the
 //! folder is walked, never written through and never removed; a link that looks like a stale
 //! generated file (it leads to a file with the header) is refused, since Packer would read it.
+//!
+//! A temporary file is deleted when it goes out of scope unless it was renamed onto its target,
+//! so an error never leaves one; the ones a killed run left (`.NAME.hybridc-PID`, regular files
+//! in the folders of the output tree) are removed by the next write, and are neither output nor
+//! stale. Runs into one output folder are assumed to take turns.
 
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -32,6 +37,8 @@ pub struct Summary {
     pub unchanged: Vec<String>,
     /// Stale generated files removed.
     pub removed: Vec<String>,
+    /// Temporary files of an interrupted run, removed.
+    pub leftovers: Vec<String>,
 }
 
 /// A path in the output folder that stops `compile` before it writes anything.
@@ -123,6 +130,9 @@ pub struct Survey {
     pub files: Vec<(String, Found)>,
     /// Regular files with hybridc's header that the spec no longer produces.
     pub stale: Vec<String>,
+    /// Temporary files that an interrupted run left (regular files named as
+    /// [`is_temp_name`] says): neither output nor stale, and removed by the next write.
+    pub leftovers: Vec<String>,
     /// Links that the spec does not produce and that lead to a file with hybridc's header,
     /// each with its path relative to the output folder.
     pub stale_links: Vec<(String, Conflict)>,
@@ -379,8 +389,12 @@ pub fn survey(files: &[File], dir: &Path, shown_dir: &str) -> Result<Survey, Err
     }
     let produced = |p: &String| files.iter().any(|f| &f.path == p);
     let on_disk = walk(dir);
-    survey.stale = on_disk
+    let (leftovers, others): (Vec<String>, Vec<String>) = on_disk
         .files
+        .into_iter()
+        .partition(|p| is_temp_name(p.rsplit('/').next().unwrap_or(p)));
+    survey.leftovers = leftovers;
+    survey.stale = others
         .into_iter()
         .filter(|p| !produced(p))
         .filter(|p| is_generated(&dir.join(p)))
@@ -448,29 +462,80 @@ fn folder_for(real_dir: &Path, shown_dir: &str, rel: &str, make: bool) -> Result
     Ok(folder)
 }
 
+/// The name of the temporary file that stands in for `name` while it is written: hidden, and
+/// marked with this process's id.
+fn temp_name(name: &str) -> String {
+    format!(".{name}.hybridc-{}", std::process::id())
+}
+
+/// Whether `name` is one [`temp_name`] makes, in any process: `.NAME.hybridc-PID`.
+pub fn is_temp_name(name: &str) -> bool {
+    name.strip_prefix('.')
+        .and_then(|rest| rest.rsplit_once(".hybridc-"))
+        .is_some_and(|(file, pid)| {
+            !file.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+        })
+}
+
+/// A temporary file this process created, removed when dropped unless it was renamed onto its
+/// target: every early return after creating one, and a panic, clean it up.
+struct TempFile {
+    path: PathBuf,
+    file: Option<fs::File>,
+}
+
+impl TempFile {
+    /// Creates the temporary file for `target` in `folder`. It must not exist yet, so a link
+    /// planted under its name is never written through.
+    fn create(folder: &Path, target: &Path) -> std::io::Result<TempFile> {
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let path = folder.join(temp_name(&name));
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(TempFile {
+            path,
+            file: Some(file),
+        })
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        use std::io::Write;
+        match &mut self.file {
+            Some(file) => file.write_all(bytes),
+            None => Ok(()),
+        }
+    }
+
+    /// Renames the file onto `target`; from then on it is no longer removed.
+    fn persist(mut self, target: &Path) -> std::io::Result<()> {
+        drop(self.file.take());
+        fs::rename(&self.path, target)?;
+        self.path = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        drop(self.file.take());
+        if !self.path.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
 /// Replaces the file at `target` (in the checked `folder`) with `contents`, through a
-/// temporary file beside it that is created new, so it cannot be a planted link.
+/// temporary file beside it.
 fn replace(folder: &Path, target: &Path, contents: &str) -> Result<(), Error> {
-    use std::io::Write;
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = folder.join(format!(".{name}.hybridc-{}", std::process::id()));
-    let written = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp)
-        .and_then(|mut file| file.write_all(contents.as_bytes()));
-    if let Err(e) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(io_error(&temp, e));
-    }
-    if let Err(e) = fs::rename(&temp, target) {
-        let _ = fs::remove_file(&temp);
-        return Err(io_error(target, e));
-    }
-    Ok(())
+    let mut temp = TempFile::create(folder, target).map_err(|e| io_error(target, e))?;
+    temp.write_all(contents.as_bytes())
+        .map_err(|e| io_error(&temp.path, e))?;
+    temp.persist(target).map_err(|e| io_error(target, e))
 }
 
 /// Writes `files` into the output folder `dir` (shown to the user as `shown_dir`). With `force`,
@@ -497,6 +562,10 @@ pub fn write(files: &[File], dir: &Path, shown_dir: &str, force: bool) -> Result
     let mut summary = Summary::default();
     fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
     let real_dir = dir.canonicalize().map_err(|e| io_error(dir, e))?;
+    for path in survey.leftovers {
+        remove_file(&real_dir, shown_dir, &path)?;
+        summary.leftovers.push(path);
+    }
     for (file, (_, found)) in files.iter().zip(&survey.files) {
         if matches!(found, Found::Generated(bytes) if bytes == file.contents.as_bytes()) {
             summary.unchanged.push(file.path.clone());
@@ -521,18 +590,23 @@ pub fn write(files: &[File], dir: &Path, shown_dir: &str, force: bool) -> Result
         summary.written.push(file.path.clone());
     }
     for path in survey.stale {
-        let target = folder_for(&real_dir, shown_dir, &path, false)?.join(
-            Path::new(&path)
-                .file_name()
-                .expect("a listed file has a name"),
-        );
-        // Only a regular file is removed, never a link that took its place.
-        if fs::symlink_metadata(&target).is_ok_and(|meta| meta.is_file()) {
-            fs::remove_file(&target).map_err(|e| io_error(&target, e))?;
+        if remove_file(&real_dir, shown_dir, &path)? {
             summary.removed.push(path);
         }
     }
     Ok(summary)
+}
+
+/// Removes the file `rel` under the output folder `real_dir` if it is still a regular file
+/// reached through real folders; never a link that took its place. Returns whether it did.
+fn remove_file(real_dir: &Path, shown_dir: &str, rel: &str) -> Result<bool, Error> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let target = folder_for(real_dir, shown_dir, rel, false)?.join(name);
+    if !fs::symlink_metadata(&target).is_ok_and(|meta| meta.is_file()) {
+        return Ok(false);
+    }
+    fs::remove_file(&target).map_err(|e| io_error(&target, e))?;
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -598,5 +672,51 @@ mod tests {
             ),
             "a link is never up to date, even to the right contents"
         );
+    }
+
+    #[test]
+    fn temporary_names_are_recognised_and_nothing_else() {
+        let name = temp_name("common.pkr.hcl");
+        assert!(is_temp_name(&name), "{name}");
+        assert!(is_temp_name(".dev.pkrvars.hcl.hybridc-1"));
+        for other in [
+            "common.pkr.hcl",
+            ".common.pkr.hcl",
+            "common.pkr.hcl.hybridc-12",
+            "..hybridc-12",
+            ".common.pkr.hcl.hybridc-",
+            ".common.pkr.hcl.hybridc-12a",
+            ".notes.hybridc-x",
+        ] {
+            assert!(!is_temp_name(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn a_temporary_file_is_removed_unless_persisted() {
+        let dir = scratch("temp");
+        let target = dir.join("out/common.pkr.hcl");
+        let mut temp = TempFile::create(&dir.join("out"), &target).expect("create");
+        temp.write_all(b"half").expect("write");
+        let path = temp.path.clone();
+        assert!(path.exists());
+        drop(temp);
+        assert!(!path.exists(), "dropped before the rename: removed");
+
+        let mut temp = TempFile::create(&dir.join("out"), &target).expect("create");
+        temp.write_all(b"whole").expect("write");
+        temp.persist(&target).expect("rename");
+        assert_eq!(fs::read(&target).expect("read"), b"whole");
+        assert_eq!(files_under(&dir.join("out")), vec!["common.pkr.hcl"]);
+    }
+
+    #[test]
+    fn a_temporary_file_someone_else_made_is_not_removed() {
+        let dir = scratch("not-mine");
+        let target = dir.join("out/common.pkr.hcl");
+        let theirs = dir.join("out").join(temp_name("common.pkr.hcl"));
+        fs::write(&theirs, "theirs").expect("write");
+        assert!(TempFile::create(&dir.join("out"), &target).is_err());
+        assert_eq!(fs::read(&theirs).expect("still there"), b"theirs");
     }
 }

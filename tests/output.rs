@@ -291,3 +291,93 @@ fn a_stale_link_is_neither_followed_nor_removed() {
         "an unrelated link is kept"
     );
 }
+
+#[test]
+fn temporary_files_of_an_interrupted_compile_are_removed_by_the_next_one() {
+    let dir = scratch("leftovers");
+    let repo = dir.join("repo");
+    let generated = repo.join("generated");
+    assert_eq!(hybridc(&repo, &["compile", "spec/"]).status.code(), Some(0));
+    // Killed before it wrote, and killed between writing and renaming.
+    fs::write(generated.join(".common.pkr.hcl.hybridc-4242"), "").expect("write");
+    fs::write(generated.join("env/.dev.pkrvars.hcl.hybridc-77"), HEADER).expect("write");
+    // Not hybridc's pattern: kept.
+    fs::write(generated.join(".notes.hybridc-draft"), "mine\n").expect("write");
+
+    let check = hybridc(&repo, &["check", "spec/"]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "check ignores temporary files: {}",
+        text(&check.stdout)
+    );
+
+    let out = hybridc(&repo, &["compile", "spec/"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "removed generated/.common.pkr.hcl.hybridc-4242, left by an interrupted compile\n\
+         removed generated/env/.dev.pkrvars.hcl.hybridc-77, left by an interrupted compile\n\
+         generated/: 0 written, 7 unchanged, 0 removed\n"
+    );
+    assert!(!generated.join(".common.pkr.hcl.hybridc-4242").exists());
+    assert!(!generated.join("env/.dev.pkrvars.hcl.hybridc-77").exists());
+    assert!(generated.join(".notes.hybridc-draft").exists());
+}
+
+#[test]
+fn a_write_that_fails_midway_leaves_no_temporary_file() {
+    use std::os::unix::process::CommandExt;
+    let dir = scratch("write-error");
+    let repo = dir.join("repo");
+    let generated = repo.join("generated");
+    assert_eq!(hybridc(&repo, &["compile", "spec/"]).status.code(), Some(0));
+    let common = fs::read(generated.join("common.pkr.hcl")).expect("read");
+    let builds = fs::metadata(generated.join("builds.pkr.hcl"))
+        .expect("builds")
+        .len();
+    fs::remove_file(generated.join("common.pkr.hcl")).expect("remove");
+    fs::remove_file(generated.join("builds.pkr.hcl")).expect("remove");
+    // A file size limit between the two: common.pkr.hcl is written, then builds.pkr.hcl fails
+    // with its temporary file half written. Unlike a read-only folder, this stops root too.
+    let limit = common.len() as u64 + 1024;
+    assert!(limit < builds, "{limit} {builds}");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hybridc"));
+    command
+        .args(["compile", "spec/"])
+        .current_dir(&repo)
+        .env("NO_COLOR", "1");
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            // Past the limit a write fails with EFBIG instead of killing the process.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = command.output().expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("error: cannot write `") && stderr.contains(".builds.pkr.hcl.hybridc-"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read(generated.join("common.pkr.hcl")).expect("written"),
+        common
+    );
+    let left: Vec<String> = tree(&generated)
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|p| p.contains(".hybridc-"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+    assert!(!generated.join("builds.pkr.hcl").exists());
+}
