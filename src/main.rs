@@ -357,6 +357,9 @@ fn compile(spec: &std::path::Path, out: &std::path::Path, force: bool) -> ExitCo
             for path in &summary.removed {
                 say!("removed {}", out.join(path).display());
             }
+            for path in &summary.folders_removed {
+                say!("removed {}/", out.join(path).display());
+            }
             for path in &summary.leftovers {
                 say!(
                     "removed {}, left by an interrupted compile",

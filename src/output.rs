@@ -21,6 +21,10 @@
 //! so an error never leaves one; the ones a killed run left (`.NAME.hybridc-PID`, regular files
 //! in the folders of the output tree) are removed by the next write, and are neither output nor
 //! stale. Runs into one output folder are assumed to take turns.
+//!
+//! No folder is left empty: a folder below the output folder that removing files emptied is
+//! removed (the output folder itself stays, and a folder that was empty before is not touched),
+//! and the folders a failed write made are removed when it left them empty.
 
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -39,6 +43,8 @@ pub struct Summary {
     pub removed: Vec<String>,
     /// Temporary files of an interrupted run, removed.
     pub leftovers: Vec<String>,
+    /// Folders below the output folder that removing files left empty, removed.
+    pub folders_removed: Vec<String>,
 }
 
 /// A path in the output folder that stops `compile` before it writes anything.
@@ -420,8 +426,9 @@ fn appeared(conflict: Conflict) -> Error {
     }
 }
 
-/// Makes the folder `path` unless it exists as a real folder; refuses a link or a file there.
-fn make_folder(path: &Path, shown_path: String) -> Result<(), Error> {
+/// Makes the folder `path` unless it exists as a real folder, recording it in `made`; refuses a
+/// link or a file there.
+fn make_folder(path: &Path, shown_path: String, made: &mut Vec<PathBuf>) -> Result<(), Error> {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => Ok(()),
         Ok(meta) if meta.file_type().is_symlink() => Err(appeared(Conflict::LinkedFolder {
@@ -430,24 +437,31 @@ fn make_folder(path: &Path, shown_path: String) -> Result<(), Error> {
         })),
         Ok(_) => Err(appeared(Conflict::NotAFolder { path: shown_path })),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            fs::create_dir(path).map_err(|e| io_error(path, e))
+            fs::create_dir(path).map_err(|e| io_error(path, e))?;
+            made.push(path.to_path_buf());
+            Ok(())
         }
         Err(e) => Err(io_error(path, e)),
     }
 }
 
 /// The real folders from the output folder `real_dir` to the one that holds `rel`, each checked
-/// again now and made where missing when `make`; returns that folder, which resolves inside
-/// `real_dir`.
-fn folder_for(real_dir: &Path, shown_dir: &str, rel: &str, make: bool) -> Result<PathBuf, Error> {
+/// again now, and made where missing when `made` is given (which records them); returns that
+/// folder, which resolves inside `real_dir`.
+fn folder_for(
+    real_dir: &Path,
+    shown_dir: &str,
+    rel: &str,
+    mut made: Option<&mut Vec<PathBuf>>,
+) -> Result<PathBuf, Error> {
     let mut folder = real_dir.to_path_buf();
     let mut shown_folder = shown_dir.trim_end_matches('/').to_owned();
     let parts: Vec<&str> = rel.split('/').collect();
     for part in &parts[..parts.len().saturating_sub(1)] {
         folder.push(part);
         shown_folder = shown(&shown_folder, part);
-        if make {
-            make_folder(&folder, shown_folder.clone())?;
+        if let Some(made) = made.as_deref_mut() {
+            make_folder(&folder, shown_folder.clone(), made)?;
         }
     }
     let resolved = folder.canonicalize().map_err(|e| io_error(&folder, e))?;
@@ -559,19 +573,67 @@ pub fn write(files: &[File], dir: &Path, shown_dir: &str, force: bool) -> Result
             conflicts,
         });
     }
+    let mut made = Vec::new();
+    let result = apply(files, survey, dir, shown_dir, force, &mut made);
+    if result.is_err() {
+        // A folder this run made and left empty goes too: none is made that gets no file.
+        for folder in made.iter().rev() {
+            if is_empty_folder(folder) {
+                let _ = fs::remove_dir(folder);
+            }
+        }
+    }
+    result
+}
+
+/// Makes the output folder where missing, one folder at a time, recording what it made. Where
+/// it may be was settled by [`resolve`].
+fn make_output_folder(dir: &Path, made: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let mut missing = Vec::new();
+    let mut here = Some(dir);
+    while let Some(folder) = here
+        && fs::symlink_metadata(folder).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    {
+        missing.push(folder);
+        here = folder.parent();
+    }
+    for folder in missing.into_iter().rev() {
+        fs::create_dir(folder).map_err(|e| io_error(folder, e))?;
+        made.push(folder.to_path_buf());
+    }
+    Ok(())
+}
+
+fn is_empty_folder(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir())
+        && fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none())
+}
+
+/// The write itself, after the survey found nothing in the way.
+fn apply(
+    files: &[File],
+    survey: Survey,
+    dir: &Path,
+    shown_dir: &str,
+    force: bool,
+    made: &mut Vec<PathBuf>,
+) -> Result<Summary, Error> {
     let mut summary = Summary::default();
-    fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+    make_output_folder(dir, made)?;
     let real_dir = dir.canonicalize().map_err(|e| io_error(dir, e))?;
+    let mut emptied = Vec::new();
     for path in survey.leftovers {
-        remove_file(&real_dir, shown_dir, &path)?;
-        summary.leftovers.push(path);
+        if remove_file(&real_dir, shown_dir, &path)? {
+            emptied.push(path.clone());
+            summary.leftovers.push(path);
+        }
     }
     for (file, (_, found)) in files.iter().zip(&survey.files) {
         if matches!(found, Found::Generated(bytes) if bytes == file.contents.as_bytes()) {
             summary.unchanged.push(file.path.clone());
             continue;
         }
-        let folder = folder_for(&real_dir, shown_dir, &file.path, true)?;
+        let folder = folder_for(&real_dir, shown_dir, &file.path, Some(made))?;
         let target = real_dir.join(&file.path);
         if let Ok(meta) = fs::symlink_metadata(&target) {
             let path = shown(shown_dir, &file.path);
@@ -591,7 +653,23 @@ pub fn write(files: &[File], dir: &Path, shown_dir: &str, force: bool) -> Result
     }
     for path in survey.stale {
         if remove_file(&real_dir, shown_dir, &path)? {
+            emptied.push(path.clone());
             summary.removed.push(path);
+        }
+    }
+    // Folders below the output folder that the removals left empty; the output folder stays.
+    for path in emptied {
+        let mut folder = Path::new(&path).parent();
+        while let Some(rel) = folder.filter(|rel| !rel.as_os_str().is_empty()) {
+            let absolute = real_dir.join(rel);
+            if !is_empty_folder(&absolute) {
+                break;
+            }
+            fs::remove_dir(&absolute).map_err(|e| io_error(&absolute, e))?;
+            summary
+                .folders_removed
+                .push(rel.to_string_lossy().replace('\\', "/"));
+            folder = rel.parent();
         }
     }
     Ok(summary)
@@ -601,7 +679,7 @@ pub fn write(files: &[File], dir: &Path, shown_dir: &str, force: bool) -> Result
 /// reached through real folders; never a link that took its place. Returns whether it did.
 fn remove_file(real_dir: &Path, shown_dir: &str, rel: &str) -> Result<bool, Error> {
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    let target = folder_for(real_dir, shown_dir, rel, false)?.join(name);
+    let target = folder_for(real_dir, shown_dir, rel, None)?.join(name);
     if !fs::symlink_metadata(&target).is_ok_and(|meta| meta.is_file()) {
         return Ok(false);
     }
@@ -633,7 +711,7 @@ mod tests {
         assert_eq!(survey.files[0].1, Found::Nothing);
         fs::create_dir_all(dir.join("elsewhere")).expect("folder");
         std::os::unix::fs::symlink(dir.join("elsewhere"), out.join("env")).expect("link");
-        let error = folder_for(&out, "out", "env/dev.pkrvars.hcl", true)
+        let error = folder_for(&out, "out", "env/dev.pkrvars.hcl", Some(&mut Vec::new()))
             .expect_err("a linked folder is refused");
         assert!(
             error

@@ -325,32 +325,16 @@ fn temporary_files_of_an_interrupted_compile_are_removed_by_the_next_one() {
     assert!(generated.join(".notes.hybridc-draft").exists());
 }
 
-#[test]
-fn a_write_that_fails_midway_leaves_no_temporary_file() {
+/// `hybridc ARGS` in `repo`, unable to write a file larger than `limit` bytes: past it a write
+/// fails with EFBIG. Unlike a read-only folder, this stops root too.
+fn with_file_size_limit(repo: &Path, args: &[&str], limit: u64) -> Output {
     use std::os::unix::process::CommandExt;
-    let dir = scratch("write-error");
-    let repo = dir.join("repo");
-    let generated = repo.join("generated");
-    assert_eq!(hybridc(&repo, &["compile", "spec/"]).status.code(), Some(0));
-    let common = fs::read(generated.join("common.pkr.hcl")).expect("read");
-    let builds = fs::metadata(generated.join("builds.pkr.hcl"))
-        .expect("builds")
-        .len();
-    fs::remove_file(generated.join("common.pkr.hcl")).expect("remove");
-    fs::remove_file(generated.join("builds.pkr.hcl")).expect("remove");
-    // A file size limit between the two: common.pkr.hcl is written, then builds.pkr.hcl fails
-    // with its temporary file half written. Unlike a read-only folder, this stops root too.
-    let limit = common.len() as u64 + 1024;
-    assert!(limit < builds, "{limit} {builds}");
     let mut command = Command::new(env!("CARGO_BIN_EXE_hybridc"));
-    command
-        .args(["compile", "spec/"])
-        .current_dir(&repo)
-        .env("NO_COLOR", "1");
+    command.args(args).current_dir(repo).env("NO_COLOR", "1");
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         command.pre_exec(move || {
-            // Past the limit a write fails with EFBIG instead of killing the process.
+            // Past the limit a write fails instead of the signal killing the process.
             libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
             let limit = libc::rlimit {
                 rlim_cur: limit,
@@ -362,7 +346,26 @@ fn a_write_that_fails_midway_leaves_no_temporary_file() {
             Ok(())
         });
     }
-    let out = command.output().expect("the binary runs");
+    command.output().expect("the binary runs")
+}
+
+#[test]
+fn a_write_that_fails_midway_leaves_no_temporary_file() {
+    let dir = scratch("write-error");
+    let repo = dir.join("repo");
+    let generated = repo.join("generated");
+    assert_eq!(hybridc(&repo, &["compile", "spec/"]).status.code(), Some(0));
+    let common = fs::read(generated.join("common.pkr.hcl")).expect("read");
+    let builds = fs::metadata(generated.join("builds.pkr.hcl"))
+        .expect("builds")
+        .len();
+    fs::remove_file(generated.join("common.pkr.hcl")).expect("remove");
+    fs::remove_file(generated.join("builds.pkr.hcl")).expect("remove");
+    // A file size limit between the two: common.pkr.hcl is written, then builds.pkr.hcl fails
+    // with its temporary file half written.
+    let limit = common.len() as u64 + 1024;
+    assert!(limit < builds, "{limit} {builds}");
+    let out = with_file_size_limit(&repo, &["compile", "spec/"], limit);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
     let stderr = text(&out.stderr);
     assert!(
@@ -380,4 +383,102 @@ fn a_write_that_fails_midway_leaves_no_temporary_file() {
         .collect();
     assert!(left.is_empty(), "temporary files left: {left:?}");
     assert!(!generated.join("builds.pkr.hcl").exists());
+}
+
+/// The example spec without its `environments:` section (a top-level key and the indented lines
+/// under it).
+fn without_environments(repo: &Path) {
+    let file = repo.join("spec/hybrid.yaml");
+    let spec = fs::read_to_string(&file).expect("spec");
+    assert!(
+        spec.contains("\nenvironments:\n"),
+        "the example has environments"
+    );
+    let mut inside = false;
+    let kept: String = spec
+        .split_inclusive('\n')
+        .filter(|line| {
+            if !line.starts_with([' ', '\n']) {
+                inside = *line == "environments:\n";
+            }
+            !inside
+        })
+        .collect();
+    fs::write(&file, kept).expect("write");
+}
+
+#[test]
+fn a_spec_without_environments_makes_no_env_folder() {
+    let dir = scratch("no-environments");
+    let repo = dir.join("repo");
+    without_environments(&repo);
+    let out = hybridc(&repo, &["compile", "spec/"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).ends_with("generated/: 5 written, 0 unchanged, 0 removed\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!repo.join("generated/env").exists());
+}
+
+#[test]
+fn removing_every_environment_removes_the_emptied_env_folder() {
+    let dir = scratch("environments-removed");
+    let repo = dir.join("repo");
+    let generated = repo.join("generated");
+    assert_eq!(hybridc(&repo, &["compile", "spec/"]).status.code(), Some(0));
+    assert!(generated.join("env").is_dir());
+    without_environments(&repo);
+    let out = hybridc(&repo, &["compile", "spec/"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.ends_with(
+            "removed generated/env/dev.pkrvars.hcl\n\
+             removed generated/env/prod.pkrvars.hcl\n\
+             removed generated/env/\n\
+             generated/: 1 written, 4 unchanged, 2 removed\n"
+        ),
+        "{stdout}"
+    );
+    assert!(!generated.join("env").exists());
+    assert!(generated.is_dir(), "the output folder itself stays");
+    let check = hybridc(&repo, &["check", "spec/"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+
+    // A folder that still holds someone's file is kept.
+    let dir = scratch("environments-removed-kept");
+    let repo = dir.join("repo");
+    let generated = repo.join("generated");
+    assert_eq!(hybridc(&repo, &["compile", "spec/"]).status.code(), Some(0));
+    fs::write(generated.join("env/README.md"), "notes\n").expect("write");
+    without_environments(&repo);
+    let out = hybridc(&repo, &["compile", "spec/"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("removed generated/env/\n"));
+    assert_eq!(
+        tree(&generated.join("env")),
+        vec![("README.md".to_owned(), Entry::File(b"notes\n".to_vec()))]
+    );
+}
+
+#[test]
+fn a_failed_first_compile_leaves_no_folder_behind() {
+    let dir = scratch("no-empty-folder");
+    let repo = dir.join("repo");
+    let out = with_file_size_limit(&repo, &["compile", "spec/"], 100);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        !repo.join("generated").exists(),
+        "the output folder it made got no file: {:?}",
+        tree(&repo.join("generated"))
+    );
+    let out = with_file_size_limit(&repo, &["compile", "spec/", "--out", "packer/images"], 100);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        !repo.join("packer").exists(),
+        "{:?}",
+        tree(&repo.join("packer"))
+    );
 }
