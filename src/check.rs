@@ -1,8 +1,12 @@
 //! The drift check: the compiled files compared with what is on disk, without writing.
 //!
-//! Each produced file is unchanged, changed (with a unified diff, three lines of context) or
-//! missing; a file on disk that carries hybridc's header but is no longer produced is stale;
-//! files without the header are not looked at. The committed JSON Schema is compared with this
+//! Each produced file is unchanged, changed (with a unified diff, three lines of context),
+//! missing, or in conflict: something `compile` does not write to on its own stands at its path
+//! or on the way to it (a file without hybridc's header, a symbolic link, a file where a folder
+//! belongs), and no link is read through, so a link is never up to date. A regular file on disk
+//! that carries hybridc's header but is no longer produced is stale; a link that leads to such a
+//! file is a conflict, since `compile` never removes links; other files are not looked at. What counts as a conflict is the output stage's [`output::survey`], the
+//! same one `compile` refuses by. The committed JSON Schema is compared with this
 //! binary's too, since editors complete from it. This module reads files and returns a report;
 //! presenting it (text, colour, JSON) is the caller's job.
 
@@ -12,7 +16,7 @@ use serde::Serialize;
 use similar::TextDiff;
 
 use crate::emit::File;
-use crate::output;
+use crate::output::{self, shown};
 
 /// How a file differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -24,6 +28,8 @@ pub enum Status {
     Missing,
     /// On disk with hybridc's header, no longer produced.
     Stale,
+    /// Something `compile` will not write to stands at the path or on the way to it.
+    Conflict,
 }
 
 impl Status {
@@ -33,6 +39,7 @@ impl Status {
             Status::Changed => "changed",
             Status::Missing => "missing",
             Status::Stale => "stale",
+            Status::Conflict => "conflict",
         }
     }
 }
@@ -44,8 +51,11 @@ pub struct Drift {
     pub path: String,
     /// How it differs.
     pub status: Status,
-    /// Unified diff from the file on disk to what it should be.
+    /// Unified diff from the file on disk to what it should be (empty for a conflict, whose
+    /// file is not read).
     pub diff: String,
+    /// For a conflict, what stands in the way; `null` otherwise.
+    pub reason: Option<String>,
 }
 
 /// The result of a check.
@@ -77,51 +87,62 @@ fn unified(old: &str, new: &str, path: &str) -> String {
         .to_string()
 }
 
-/// Joins a display prefix and a relative path with `/`.
-fn shown(prefix: &str, path: &str) -> String {
-    let prefix = prefix.trim_end_matches('/');
-    if prefix.is_empty() || prefix == "." {
-        path.to_owned()
-    } else {
-        format!("{prefix}/{path}")
-    }
-}
-
 /// Compares `files` with the folder `dir` (shown to the user as `shown_dir`).
-pub fn compare(files: &[File], dir: &Path, shown_dir: &str) -> Report {
+///
+/// # Errors
+/// [`crate::Error::Output`] when something in the folder cannot be read.
+pub fn compare(files: &[File], dir: &Path, shown_dir: &str) -> Result<Report, crate::Error> {
+    let survey = output::survey(files, dir, shown_dir)?;
     let mut report = Report::default();
-    for file in files {
+    for (file, (_, found)) in files.iter().zip(&survey.files) {
         let path = shown(shown_dir, &file.path);
-        match std::fs::read(dir.join(&file.path)) {
-            Ok(bytes) if bytes == file.contents.as_bytes() => report.unchanged += 1,
-            Ok(bytes) => {
-                let old = String::from_utf8_lossy(&bytes);
-                report.drift.push(Drift {
-                    diff: unified(&old, &file.contents, &path),
-                    path,
-                    status: Status::Changed,
-                });
+        let (status, diff, reason) = match found {
+            output::Found::Generated(bytes) if bytes == file.contents.as_bytes() => {
+                report.unchanged += 1;
+                continue;
             }
-            Err(_) => report.drift.push(Drift {
-                diff: unified("", &file.contents, &path),
-                path,
-                status: Status::Missing,
-            }),
-        }
+            output::Found::Generated(bytes) => {
+                let old = String::from_utf8_lossy(bytes);
+                (Status::Changed, unified(&old, &file.contents, &path), None)
+            }
+            output::Found::Nothing => (Status::Missing, unified("", &file.contents, &path), None),
+            output::Found::Conflict(conflict, contents) => {
+                // A file's contents are shown; a link is not read through.
+                let diff = contents.as_ref().map_or_else(String::new, |bytes| {
+                    unified(&String::from_utf8_lossy(bytes), &file.contents, &path)
+                });
+                (Status::Conflict, diff, Some(conflict.to_string()))
+            }
+        };
+        report.drift.push(Drift {
+            path,
+            status,
+            diff,
+            reason,
+        });
     }
-    for stale in output::stale(dir, files) {
-        let old = std::fs::read(dir.join(&stale))
+    for stale in &survey.stale {
+        let old = std::fs::read(dir.join(stale))
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
-        let path = shown(shown_dir, &stale);
+        let path = shown(shown_dir, stale);
         report.drift.push(Drift {
             diff: unified(&old, "", &path),
             path,
             status: Status::Stale,
+            reason: None,
+        });
+    }
+    for (link, conflict) in &survey.stale_links {
+        report.drift.push(Drift {
+            path: shown(shown_dir, link),
+            status: Status::Conflict,
+            diff: String::new(),
+            reason: Some(conflict.to_string()),
         });
     }
     report.drift.sort_by(|a, b| a.path.cmp(&b.path));
-    report
+    Ok(report)
 }
 
 /// Compares a committed schema file with this binary's schema; `None` when it is up to date
@@ -133,13 +154,15 @@ pub fn schema(file: &Path, shown_path: &str) -> Option<Drift> {
         diff: unified(&on_disk, &current, shown_path),
         path: shown_path.to_owned(),
         status: Status::Changed,
+        reason: None,
     })
 }
 
 /// The `--format json` report: a stable shape for bots and merge-request comments.
 ///
 /// `{"format": 1, "status": "up-to-date" | "drift" | "error", "spec": ..., "output": ...,
-/// "counts": {"changed", "missing", "stale", "unchanged"}, "files": [{"path", "status", "diff"}],
+/// "counts": {"changed", "missing", "stale", "conflict", "unchanged"}, "files": [{"path",
+/// "status", "diff", "reason"}],
 /// "fix": string or null, "diagnostics": [{"severity", "code", "message", "file", "line",
 /// "column", "help"}]}`.
 pub fn json(
@@ -163,6 +186,7 @@ pub fn json(
             "changed": r.count(Status::Changed),
             "missing": r.count(Status::Missing),
             "stale": r.count(Status::Stale),
+            "conflict": r.count(Status::Conflict),
             "unchanged": r.unchanged,
         })
     });

@@ -54,6 +54,17 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// Paths in the output folder stand in the way of the files to write; nothing was written.
+    #[error(
+        "refusing to write to `{dir}/`, nothing was written:{}",
+        .conflicts.iter().map(|c| format!("\n  {c}")).collect::<String>()
+    )]
+    Refused {
+        /// The output folder, as the user sees it.
+        dir: String,
+        /// Every obstacle, each once.
+        conflicts: Vec<output::Conflict>,
+    },
     /// The spec was read, and has problems: every one found in the first failing stage.
     #[error("{} in `{}`", count(.diagnostics), .file.name)]
     Invalid {

@@ -101,6 +101,10 @@ enum Command {
         /// Output folder, inside the repository.
         #[arg(long, default_value = "generated/")]
         out: PathBuf,
+        /// Replace files at output paths that hybridc did not write (without its header, or
+        /// symbolic links: the link is replaced, never what it points to).
+        #[arg(long)]
+        force: bool,
     },
     /// Compare the output folder with what the spec compiles to, without writing: exit 0 when
     /// up to date, 1 on drift, 2 when the spec is invalid or files cannot be read.
@@ -212,7 +216,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { spec } => validate(&spec),
-        Command::Compile { spec, out } => compile(&spec, &out),
+        Command::Compile { spec, out, force } => compile(&spec, &out, force),
         Command::Init { dir, os, force } => init(&dir, &os, force),
         Command::Check { spec, out, format } => check(&spec, &out, format),
         Command::Explain {
@@ -338,19 +342,29 @@ fn validate(spec: &std::path::Path) -> ExitCode {
     }
 }
 
-fn compile(spec: &std::path::Path, out: &std::path::Path) -> ExitCode {
+fn compile(spec: &std::path::Path, out: &std::path::Path, force: bool) -> ExitCode {
     let compiled = match hybridc::compile(spec, out) {
         Ok(compiled) => compiled,
         Err(error) => return report(error),
     };
     print_diagnostics(&compiled.warnings, &compiled.loaded.source);
-    match hybridc::output::write(&compiled.out_dir, &compiled.files) {
+    let out_shown = out.display().to_string();
+    match hybridc::output::write(&compiled.files, &compiled.out_dir, &out_shown, force) {
         Ok(summary) => {
             for path in &summary.written {
                 say!("wrote {}", out.join(path).display());
             }
             for path in &summary.removed {
                 say!("removed {}", out.join(path).display());
+            }
+            for path in &summary.folders_removed {
+                say!("removed {}/", out.join(path).display());
+            }
+            for path in &summary.leftovers {
+                say!(
+                    "removed {}, left by an interrupted compile",
+                    out.join(path).display()
+                );
             }
             say!(
                 "{}: {} written, {} unchanged, {} removed",
@@ -423,7 +437,10 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
         }
         Err(error) => return report(error),
     };
-    let mut result = hybridc::check::compare(&compiled.files, &compiled.out_dir, &out_shown);
+    let mut result = match hybridc::check::compare(&compiled.files, &compiled.out_dir, &out_shown) {
+        Ok(result) => result,
+        Err(error) => return report(error),
+    };
     let root = compiled.loaded.root.display().to_string();
     let schema_shown = if root == "." {
         "schema/hybrid.schema.json".to_owned()
@@ -438,6 +455,7 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
     }
     let generated_drift = result.drift.iter().any(|d| d.path != schema_shown);
     let schema_drift = result.drift.iter().any(|d| d.path == schema_shown);
+    let conflicts = result.count(hybridc::check::Status::Conflict) > 0;
     let fix = match (generated_drift, schema_drift) {
         (false, false) => None,
         (true, false) => Some(format!(
@@ -449,7 +467,14 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
         (true, true) => Some(format!(
             "run hybridc compile {spec_shown} and hybridc schema --out {schema_shown}, and commit the result"
         )),
-    };
+    }
+    .map(|fix| {
+        if conflicts {
+            format!("resolve each conflict, then {fix}")
+        } else {
+            fix
+        }
+    });
     match format {
         Format::Json => {
             let warnings: Vec<(diagnostic::Diagnostic, Option<&SourceFile>)> = compiled
@@ -475,7 +500,14 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
             let mut text = String::new();
             for drift in &result.drift {
                 text.push_str(&format!("{}: {}\n", drift.status.as_str(), drift.path));
-                if drift.status == hybridc::check::Status::Changed {
+                if let Some(reason) = &drift.reason {
+                    text.push_str(&format!("  {reason}\n"));
+                }
+                // A conflict's diff is there when its file was read (one without the header).
+                if matches!(
+                    drift.status,
+                    hybridc::check::Status::Changed | hybridc::check::Status::Conflict
+                ) {
                     text.push_str(&if colour {
                         paint(&drift.diff)
                     } else {
@@ -489,8 +521,12 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
                     compiled.loaded.source.name, result.unchanged
                 ));
             } else {
+                let conflicts = match result.count(hybridc::check::Status::Conflict) {
+                    0 => String::new(),
+                    n => format!("{n} in conflict, "),
+                };
                 text.push_str(&format!(
-                    "{out_shown}/ is out of date: {} changed, {} missing, {} stale, {} unchanged\n",
+                    "{out_shown}/ is out of date: {} changed, {} missing, {} stale, {conflicts}{} unchanged\n",
                     result.count(hybridc::check::Status::Changed),
                     result.count(hybridc::check::Status::Missing),
                     result.count(hybridc::check::Status::Stale),
@@ -545,7 +581,8 @@ fn init(dir: &std::path::Path, oses: &[String], force: bool) -> ExitCode {
         }
     };
     say!("created {} files in {}", written.len(), dir.display());
-    compile(&dir.join("spec"), &dir.join("generated"))
+    // --force overwrites the scaffold's files and the generated ones alike.
+    compile(&dir.join("spec"), &dir.join("generated"), force)
 }
 
 fn matrix(
@@ -629,7 +666,10 @@ fn build(
     print_diagnostics(&compiled.warnings, &compiled.loaded.source);
     // Packer builds from the files on disk: they must be what the spec says.
     let out_shown = out.display().to_string().trim_end_matches('/').to_owned();
-    let drift = hybridc::check::compare(&compiled.files, &compiled.out_dir, &out_shown);
+    let drift = match hybridc::check::compare(&compiled.files, &compiled.out_dir, &out_shown) {
+        Ok(drift) => drift,
+        Err(error) => return report(error),
+    };
     if !drift.is_clean() {
         eprintln!(
             "error: `{out_shown}/` is out of date with {}; run `hybridc compile {}` first",

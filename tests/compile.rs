@@ -51,7 +51,13 @@ fn compare(root: &Path, out: &Path) -> Vec<String> {
     let compiled = hybridc::compile(&root.join("spec"), out)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()));
     if std::env::var_os("HYBRIDC_BLESS").is_some() {
-        hybridc::output::write(&compiled.out_dir, &compiled.files).expect("bless");
+        hybridc::output::write(
+            &compiled.files,
+            &compiled.out_dir,
+            &out.display().to_string(),
+            false,
+        )
+        .expect("bless");
     }
     let mut problems = Vec::new();
     let on_disk = hybridc::output::files_under(out);
