@@ -8,7 +8,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
+
+use crate::excerpt::{self, Excerpt};
 
 /// A byte range in the spec file, `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -154,28 +156,17 @@ impl SourceFile {
         }
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset, with the YAML parser's line
+    /// breaks (LF, CRLF or a lone CR).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
-        (line, col)
+        excerpt::line_col(&self.text, offset)
     }
 }
 
-fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
-    while offset > 0 && !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
-}
-
-/// A diagnostic bound to its source file, ready for miette.
+/// A diagnostic bound to the part of its source file it shows, ready for miette.
 struct Bound<'a> {
     diagnostic: &'a Diagnostic,
-    source: NamedSource<Arc<str>>,
+    source: Excerpt,
 }
 
 impl fmt::Debug for Bound<'_> {
@@ -216,15 +207,18 @@ impl miette::Diagnostic for Bound<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        // The excerpt holds the labels in the order `render` gave them: primary first.
         let d = self.diagnostic;
         let primary = LabeledSpan::new_primary_with_span(
             Some(d.primary.text.clone()),
-            d.primary.span.to_source_span(),
+            self.source.label(0).to_source_span(),
         );
-        let secondary = d
-            .secondary
-            .iter()
-            .map(|l| LabeledSpan::new_with_span(Some(l.text.clone()), l.span.to_source_span()));
+        let secondary = d.secondary.iter().enumerate().map(|(i, l)| {
+            LabeledSpan::new_with_span(
+                Some(l.text.clone()),
+                self.source.label(i + 1).to_source_span(),
+            )
+        });
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
 }
@@ -241,9 +235,13 @@ pub fn render(diagnostics: &[Diagnostic], source: &SourceFile, colour: bool) -> 
         .with_links(false);
     let mut out = String::new();
     for diagnostic in diagnostics {
+        let spans: Vec<Span> = std::iter::once(&diagnostic.primary)
+            .chain(&diagnostic.secondary)
+            .map(|l| l.span)
+            .collect();
         let bound = Bound {
             diagnostic,
-            source: NamedSource::new(source.name.clone(), source.text.clone()),
+            source: Excerpt::new(&source.name, &source.text, &spans),
         };
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &bound);
