@@ -177,7 +177,7 @@ impl fmt::Debug for Bound<'_> {
 
 impl fmt::Display for Bound<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&excerpt::shorten(&self.diagnostic.message))
     }
 }
 
@@ -199,7 +199,7 @@ impl miette::Diagnostic for Bound<'_> {
         self.diagnostic
             .help
             .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+            .map(|h| Box::new(excerpt::shorten(h)) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -210,12 +210,12 @@ impl miette::Diagnostic for Bound<'_> {
         // The excerpt holds the labels in the order `render` gave them: primary first.
         let d = self.diagnostic;
         let primary = LabeledSpan::new_primary_with_span(
-            Some(d.primary.text.clone()),
+            Some(excerpt::shorten(&d.primary.text).into_owned()),
             self.source.label(0).to_source_span(),
         );
         let secondary = d.secondary.iter().enumerate().map(|(i, l)| {
             LabeledSpan::new_with_span(
-                Some(l.text.clone()),
+                Some(excerpt::shorten(&l.text).into_owned()),
                 self.source.label(i + 1).to_source_span(),
             )
         });

@@ -58,18 +58,43 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Shortens `text` to at most `max` characters for a message, with `…` where the rest was.
-pub fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    match text.char_indices().nth(max) {
-        None => text.into(),
-        Some((end, _)) => {
-            let keep = text[..end]
-                .char_indices()
-                .nth(max.saturating_sub(1))
-                .map_or(end, |(i, _)| i);
-            format!("{}{ELLIPSIS}", &text[..keep]).into()
-        }
+/// Words longer than this many characters are shortened in messages, labels and help lines.
+pub const MAX_WORD: usize = 120;
+
+/// `text` with each word (a run without whitespace) longer than [`MAX_WORD`] characters cut
+/// to its beginning and end around `…`: a message that quotes a key or value of the spec stays
+/// readable however long that key or value is.
+pub fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    let long = |word: &str| word.len() > MAX_WORD && word.chars().nth(MAX_WORD).is_some();
+    if !text.split_whitespace().any(long) {
+        return text.into();
     }
+    let keep = (MAX_WORD - 1) / 2;
+    let mut out = String::with_capacity(text.len().min(4 * 1024));
+    let mut rest = text;
+    while !rest.is_empty() {
+        let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (word, after) = rest.split_at(word_end);
+        if long(word) {
+            let head = forward(word, 0, keep);
+            let tail = word
+                .char_indices()
+                .rev()
+                .nth(keep - 1)
+                .map_or(0, |(i, _)| i);
+            out.push_str(&word[..head]);
+            out.push_str(ELLIPSIS);
+            out.push_str(&word[tail..]);
+        } else {
+            out.push_str(word);
+        }
+        let space_end = after
+            .find(|c: char| !c.is_whitespace())
+            .unwrap_or(after.len());
+        out.push_str(&after[..space_end]);
+        rest = &after[space_end..];
+    }
+    out.into()
 }
 
 /// The part of the spec file shown for one diagnostic, as miette's source.
@@ -440,9 +465,22 @@ mod tests {
     }
 
     #[test]
-    fn clips_long_text_for_messages() {
-        assert_eq!(clip("short", 10), "short");
-        assert_eq!(clip("ééééé", 5), "ééééé");
-        assert_eq!(clip("éééééé", 5), format!("éééé{ELLIPSIS}"));
+    fn shortens_long_words_in_messages() {
+        let fine = format!("unknown key `{}` in  the\nspec", "k".repeat(MAX_WORD - 2));
+        assert_eq!(shorten(&fine), fine);
+        let key = "é".repeat(1_000_000);
+        let message = format!("unknown key `{key}` in `oses.{key}.x`");
+        let keep = (MAX_WORD - 1) / 2;
+        let e = |n: usize| "é".repeat(n);
+        assert_eq!(
+            shorten(&message),
+            format!(
+                "unknown key `{}{ELLIPSIS}{}` in `oses.{}{ELLIPSIS}{}.x`",
+                e(keep - 1),
+                e(keep - 1),
+                e(keep - 6),
+                e(keep - 3)
+            )
+        );
     }
 }

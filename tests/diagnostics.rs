@@ -273,3 +273,22 @@ fn a_mistake_past_column_65535_is_reported_by_every_command() {
     assert_eq!(json_position(&stdout), (1, column as u64));
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
+
+#[test]
+fn a_key_and_a_value_of_a_million_characters_are_shown_short() {
+    let dir = scratch("invalid", "schema-enum-value", "million");
+    let spec = std::fs::read_to_string(dir.join("spec/hybrid.yaml")).expect("fixture spec");
+    let long = "k".repeat(1_000_000);
+    let spec = spec
+        .replace("version: 1\n", &format!("version: 1\n? {long}\n: 1\n"))
+        .replace("family: linx", &format!("family: {long}"));
+    std::fs::write(dir.join("spec/hybrid.yaml"), spec).expect("write spec");
+    let (code, _, stderr) = hybridc(&dir, &["validate", "spec/"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("hybridc::spec::unknown-key"), "{stderr}");
+    assert!(stderr.contains("hybridc::spec::unknown-value"), "{stderr}");
+    assert!(stderr.contains("[spec/hybrid.yaml:16:13]"), "{stderr}");
+    let widest = stderr.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest < 300, "a line of {widest} characters");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
