@@ -15,7 +15,7 @@ use crate::catalogue::{self, Argument, BlockSchema, Component};
 use crate::diagnostic::{self, Diagnostic, Span, did_you_mean};
 use crate::spec::{
     BuilderKind, Family, GuestNetwork, Installer, Options, Os, PlatformName, SeedChannel, Spec,
-    Step, VsphereTemplate,
+    Step, VsphereTemplate, snake,
 };
 use crate::yaml::{Located, Node};
 
@@ -169,8 +169,36 @@ impl Checker<'_, '_> {
 
     fn names(&mut self) {
         let spec = self.cx.spec;
+        // OS names that Packer's variable and local names cannot tell apart (`-` becomes `_`
+        // there). Two valid names never collide, so all but one of each group are invalid.
+        let mut by_identifier: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         for name in spec.oses.keys() {
-            if !is_label(name) {
+            by_identifier.entry(snake(name)).or_default().push(name);
+        }
+        let mut colliding = Vec::new();
+        for (identifier, names) in &by_identifier {
+            let Some(kept) = names.iter().find(|n| is_label(n)).or(names.first()) else {
+                continue;
+            };
+            for name in names.iter().filter(|n| *n != kept) {
+                colliding.push(*name);
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::name-collision",
+                        format!("OS names `{name}` and `{kept}` collide"),
+                        self.key_span(&["oses", name]),
+                        format!("becomes `{identifier}` in Packer names"),
+                    )
+                    .with_secondary(self.key_span(&["oses", kept]), format!("becomes `{identifier}` in Packer names"))
+                    .with_help(format!(
+                        "Packer variable and local names write `-` as `_`, so both OSes would get the same ones (`{identifier}_...`); rename `{name}` (lowercase letters, digits and `-`) or remove one of them"
+                    )),
+                );
+            }
+        }
+        for name in spec.oses.keys() {
+            if !is_label(name) && !colliding.contains(&name.as_str()) {
+                let suggestion = suggest_free_label(name, |n| spec.oses.contains_key(n));
                 self.push(
                     Diagnostic::error(
                         "hybridc::spec::bad-name",
@@ -179,14 +207,14 @@ impl Checker<'_, '_> {
                         "becomes a Packer label",
                     )
                     .with_help(format!(
-                        "use up to 63 lowercase letters, digits and `-`, starting with a letter and without dots, for example `{}`",
-                        suggest_label(name)
+                        "use up to 63 lowercase letters, digits and `-`, starting with a letter and without dots, for example `{suggestion}`"
                     )),
                 );
             }
         }
         for name in spec.environments.keys() {
             if !is_label(name) {
+                let suggestion = suggest_free_label(name, |n| spec.environments.contains_key(n));
                 self.push(
                     Diagnostic::error(
                         "hybridc::spec::bad-name",
@@ -195,8 +223,7 @@ impl Checker<'_, '_> {
                         "becomes env/<name>.pkrvars.hcl",
                     )
                     .with_help(format!(
-                        "use lowercase letters, digits and `-`, starting with a letter, for example `{}`",
-                        suggest_label(name)
+                        "use lowercase letters, digits and `-`, starting with a letter, for example `{suggestion}`"
                     )),
                 );
             }
@@ -1803,6 +1830,19 @@ fn suggest_label(name: &str) -> String {
     }
 }
 
+/// Like [`suggest_label`], but never a name that `taken` says is in use already: the help must
+/// not suggest renaming one entry to another.
+fn suggest_free_label(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    let label = suggest_label(name);
+    (1..)
+        .map(|n| match n {
+            1 => label.clone(),
+            n => format!("{label}-{n}"),
+        })
+        .find(|candidate| !taken(candidate))
+        .expect("names in use are finitely many")
+}
+
 fn display_root(root: &Path) -> String {
     let shown: PathBuf = if root.as_os_str().is_empty() {
         PathBuf::from(".")
@@ -1823,5 +1863,11 @@ mod tests {
         assert!(!is_label("2404"));
         assert!(!is_label("Ubuntu"));
         assert_eq!(suggest_label("Ubuntu_24.04"), "ubuntu-24-04");
+        assert_eq!(suggest_free_label("Dev", |n| n == "dev"), "dev-2");
+        assert_eq!(
+            suggest_free_label("Dev", |n| ["dev", "dev-2"].contains(&n)),
+            "dev-3"
+        );
+        assert_eq!(suggest_free_label("Dev", |_| false), "dev");
     }
 }

@@ -10,6 +10,12 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// How a spec name (an OS, an edition, a build) is written inside Packer variable and local
+/// names, where `-` is not allowed: `ubuntu-2404` declares `local.ubuntu_2404_installer_vars`.
+pub fn snake(name: &str) -> String {
+    name.replace('-', "_")
+}
+
 /// A hybridc spec: OSes x platforms x provisioning x environments, compiled into Packer HCL2.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
