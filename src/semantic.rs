@@ -1316,25 +1316,40 @@ impl Checker<'_, '_> {
             } else {
                 full.is_file()
             };
-            if !ok {
-                let what = if full.is_dir() {
-                    "is a folder, not a file"
-                } else {
-                    "does not exist"
-                };
+            if ok {
+                continue;
+            }
+            if full.is_dir() {
+                let example = first_file(&full).map(|file| {
+                    let folder = path.trim_end_matches('/');
+                    format!(", for example `{folder}/{file}`")
+                });
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::missing-file",
-                        format!("`{path}` {what}"),
+                        "hybridc::spec::not-a-file",
+                        format!("`{path}` is a folder, not a file"),
                         span,
-                        "not found in the repository",
+                        "a folder in the repository",
                     )
                     .with_help(format!(
-                        "paths are relative to the repository root `{}`",
-                        display_root(self.cx.root)
+                        "name a file in the folder instead{}",
+                        example.unwrap_or_default()
                     )),
                 );
+                continue;
             }
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::missing-file",
+                    format!("`{path}` does not exist"),
+                    span,
+                    "not found in the repository",
+                )
+                .with_help(format!(
+                    "paths are relative to the repository root `{}`",
+                    display_root(self.cx.root)
+                )),
+            );
         }
     }
 
@@ -1828,6 +1843,18 @@ fn suggest_label(name: &str) -> String {
     } else {
         trimmed
     }
+}
+
+/// The name of the first file (by name) directly in `folder`, for a help line.
+fn first_file(folder: &Path) -> Option<String> {
+    let mut files: Vec<String> = std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    files.sort();
+    files.into_iter().next()
 }
 
 /// Like [`suggest_label`], but never a name that `taken` says is in use already: the help must
