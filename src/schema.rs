@@ -309,12 +309,25 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
                 "too large",
             ));
         }
-        ValidationErrorKind::Pattern { pattern } => {
-            let example = schema_at
-                .node
-                .and_then(|s| s.get("examples"))
-                .and_then(|e| e.get(0))
+        ValidationErrorKind::Pattern { .. } => {
+            // Worded from the format's declaration (see `spec::TextFormat`): a regular
+            // expression is not something to show a person.
+            let node = schema_at.node;
+            let words = node
+                .and_then(|s| s.get("patternErrorMessage"))
                 .and_then(Value::as_str);
+            let examples: Vec<&str> = node
+                .and_then(|s| s.get("examples"))
+                .and_then(Value::as_array)
+                .map(|e| e.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let help = if examples.is_empty() {
+                node.and_then(|s| s.get("description"))
+                    .and_then(Value::as_str)
+                    .map(first_sentence)
+            } else {
+                Some(format!("for example {}", backticked(examples)))
+            };
             out.push(
                 Diagnostic::error(
                     "hybridc::spec::bad-format",
@@ -323,9 +336,9 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
                         describe_value(error.instance())
                     ),
                     at.value,
-                    format!("must match `{pattern}`"),
+                    words.unwrap_or("wrong format"),
                 )
-                .with_optional_help(example.map(|e| format!("for example `{e}`"))),
+                .with_optional_help(help),
             );
         }
         ValidationErrorKind::MinItems { limit } => {
@@ -658,6 +671,47 @@ mod tests {
         );
         let firmware = &definitions().expect("definitions")["Firmware"];
         assert_eq!(firmware["enum"], serde_json::json!(["bios", "uefi"]));
+    }
+
+    #[test]
+    fn every_pattern_is_worded_and_has_examples_that_match_it() {
+        fn walk(path: &str, value: &Value, found: &mut Vec<String>) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(pattern) = map.get("pattern").and_then(Value::as_str) {
+                        found.push(pattern.to_owned());
+                        assert!(
+                            map.get("patternErrorMessage").is_some(),
+                            "{path}: a pattern without words"
+                        );
+                        let examples = map["examples"].as_array().expect("examples");
+                        let checker =
+                            jsonschema::draft7::new(&serde_json::json!({ "pattern": pattern }))
+                                .expect("a valid pattern");
+                        for example in examples {
+                            assert!(
+                                checker.is_valid(example),
+                                "{path}: {example} does not match"
+                            );
+                        }
+                    }
+                    for (key, inner) in map {
+                        walk(&format!("{path}/{key}"), inner, found);
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|i| walk(path, i, found)),
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        walk("", schema(), &mut found);
+        for format in crate::spec::TextFormat::ALL {
+            assert!(
+                found.iter().any(|p| p == format.pattern),
+                "{} is unused",
+                format.pattern
+            );
+        }
     }
 
     #[test]
