@@ -180,6 +180,10 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
                         ))
                     }
                 });
+                if let Some(d) = credential_override(tree, &pointer, key, span) {
+                    out.push(d);
+                    continue;
+                }
                 let within = if path.is_empty() {
                     "the spec".to_owned()
                 } else {
@@ -383,6 +387,80 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// A credential of a platform written under an environment's overrides of that platform
+/// (`environments.dev.platforms.proxmox.token`): not an unknown key but a rule worth saying,
+/// with the variable to set instead.
+fn credential_override(tree: &Node, pointer: &str, key: &str, span: Span) -> Option<Diagnostic> {
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let [environments, environment, platforms, platform] = tokens.as_slice() else {
+        return None;
+    };
+    if environments != "environments" || platforms != "platforms" {
+        return None;
+    }
+    let base = property_schema(&["platforms", platform, key])?;
+    if definition_of(base) != Some("Credential") {
+        return None;
+    }
+    let variable = tree
+        .get("platforms")
+        .and_then(|p| p.value.get(platform))
+        .and_then(|p| p.value.get(key))
+        .and_then(|c| c.value.get("env"))
+        .and_then(|e| match &e.value.value {
+            yaml::Value::Str(name) => Some(name.as_str()),
+            _ => None,
+        });
+    let variable = match variable {
+        Some(name) => format!("`{name}` (which `platforms.{platform}.{key}` reads)"),
+        None => format!("the variable that `platforms.{platform}.{key}` names"),
+    };
+    Some(
+        Diagnostic::error(
+            "hybridc::spec::credential-override",
+            format!(
+                "`{key}` is a credential of `platforms.{platform}` and cannot differ in environment `{environment}`"
+            ),
+            span,
+            "credentials are per platform, not per environment",
+        )
+        .with_help(format!(
+            "Packer reads credentials from environment variables when it runs, never from an environment's var file: set {variable} to a different value in each CI environment instead"
+        )),
+    )
+}
+
+/// The schema of the property at `path` (property names from the root), through references.
+fn property_schema(path: &[&str]) -> Option<&'static Value> {
+    let mut node = schema();
+    for name in path {
+        node = dereference(node).get("properties")?.get(*name)?;
+    }
+    Some(node)
+}
+
+/// The definition a schema only refers to: `$ref`, or `allOf` with one `$ref`.
+fn definition_of(node: &Value) -> Option<&str> {
+    let reference = node.get("$ref").or_else(|| {
+        node.get("allOf")
+            .and_then(Value::as_array)
+            .filter(|all| all.len() == 1)
+            .and_then(|all| all[0].get("$ref"))
+    })?;
+    reference.as_str()?.strip_prefix("#/definitions/")
+}
+
+/// The definition a schema refers to, or the schema itself.
+fn dereference(node: &'static Value) -> &'static Value {
+    definition_of(node)
+        .and_then(|name| schema().get("definitions")?.get(name))
+        .unwrap_or(node)
 }
 
 /// Reports the leaf problem of a `oneOf`/`anyOf`: the branch that got furthest, or, when no
