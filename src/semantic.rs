@@ -39,6 +39,7 @@ pub fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     checker.platforms();
     checker.oses();
     checker.provisioning();
+    checker.step_families();
     checker.environments();
     checker.build_user();
     checker.artifact_names();
@@ -659,35 +660,6 @@ impl Checker<'_, '_> {
                     );
                     continue;
                 }
-                for (j, step) in spec.provisioning[set].iter().enumerate() {
-                    let fits = match step {
-                        Step::Shell(_) => os.family == Family::Linux,
-                        Step::Powershell(_) | Step::WindowsRestart(_) => {
-                            os.family == Family::Windows
-                        }
-                        Step::File(_) | Step::Ansible(_) => true,
-                    };
-                    if !fits {
-                        let step_index = j.to_string();
-                        self.push(
-                            Diagnostic::error(
-                                "hybridc::spec::wrong-family",
-                                format!(
-                                    "provisioning set `{set}` has a `{}` step, which cannot run on {} OS `{name}`",
-                                    step.kind(),
-                                    os.family.as_str()
-                                ),
-                                self.at(&["oses", name, "provisioning", &index]).value,
-                                format!("used by a {} OS here", os.family.as_str()),
-                            )
-                            .with_secondary(self.key_span(&["provisioning", set, &step_index, step.kind()]), "the step")
-                            .with_help(format!(
-                                "give {} OSes their own provisioning set",
-                                os.family.as_str()
-                            )),
-                        );
-                    }
-                }
             }
             if os.family == Family::Windows && os.seed == Some(SeedChannel::Http) {
                 self.push(
@@ -745,6 +717,60 @@ impl Checker<'_, '_> {
             }
             self.azure_disk(name, os);
             self.builders(name, os);
+        }
+    }
+
+    /// Steps that cannot run on the family of an OS that uses their set: one finding per step,
+    /// at the step, naming every such OS, however many share the set.
+    fn step_families(&mut self) {
+        let spec = self.cx.spec;
+        for (set, steps) in &spec.provisioning {
+            for (j, step) in steps.iter().enumerate() {
+                let runs_on = match step {
+                    Step::Shell(_) => Family::Linux,
+                    Step::Powershell(_) | Step::WindowsRestart(_) => Family::Windows,
+                    Step::File(_) | Step::Ansible(_) => continue,
+                };
+                let users: Vec<(&String, usize)> = spec
+                    .oses
+                    .iter()
+                    .filter(|(_, os)| os.family != runs_on)
+                    .filter_map(|(name, os)| {
+                        let at = os.provisioning.iter().position(|s| s == set)?;
+                        Some((name, at))
+                    })
+                    .collect();
+                let Some(family) = users.first().map(|(name, _)| spec.oses[*name].family) else {
+                    continue;
+                };
+                let family = family.as_str();
+                let index = j.to_string();
+                let oses = match users.as_slice() {
+                    [(name, _)] => format!("{family} OS `{name}`"),
+                    _ => format!(
+                        "{family} OSes {}",
+                        and_list(users.iter().map(|(name, _)| format!("`{name}`")))
+                    ),
+                };
+                let mut d = Diagnostic::error(
+                    "hybridc::spec::wrong-family",
+                    format!(
+                        "provisioning set `{set}` has a `{}` step, which cannot run on {oses}",
+                        step.kind()
+                    ),
+                    self.key_span(&["provisioning", set, &index, step.kind()]),
+                    format!("runs on {} only", runs_on.as_str()),
+                )
+                .with_help(format!("give {family} OSes their own provisioning set"));
+                for (name, at) in &users {
+                    let at = at.to_string();
+                    d = d.with_secondary(
+                        self.at(&["oses", name, "provisioning", &at]).value,
+                        format!("used by {family} OS `{name}`"),
+                    );
+                }
+                self.push(d);
+            }
         }
     }
 
@@ -1810,6 +1836,16 @@ fn names(platforms: &[PlatformName]) -> String {
         .map(|p| p.as_str())
         .collect::<Vec<_>>()
         .join(" and ")
+}
+
+/// `a`, `b` and `c`.
+fn and_list(items: impl IntoIterator<Item = String>) -> String {
+    let items: Vec<String> = items.into_iter().collect();
+    match items.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 fn describe(value: &Value) -> String {
