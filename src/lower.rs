@@ -89,6 +89,8 @@ pub fn lower(
     crate::interpolation::escape_model(&mut model);
     if !l.problems.is_empty() {
         crate::diagnostic::sort(&mut l.problems);
+        // A platform's options are lowered once per OS: one conflict there is one finding.
+        l.problems.dedup();
         return Err(l.problems);
     }
     crate::diagnostic::sort(&mut l.warnings);
