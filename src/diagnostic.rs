@@ -6,11 +6,11 @@
 //! is wrong with a spec, only how a finding is carried and shown.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 
-use crate::excerpt::{self, Excerpt};
+use crate::excerpt::{self, Excerpt, Lines};
 
 /// A byte range in the spec file, `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -145,6 +145,8 @@ pub struct SourceFile {
     pub name: String,
     /// The whole file.
     pub text: Arc<str>,
+    /// Where its lines start, for positions: found once, on first use.
+    lines: OnceLock<Lines>,
 }
 
 impl SourceFile {
@@ -153,20 +155,26 @@ impl SourceFile {
         SourceFile {
             name: name.into(),
             text: text.into(),
+            lines: OnceLock::new(),
         }
     }
 
     /// 1-based line and column (in characters) of a byte offset, with the YAML parser's line
     /// breaks (LF, CRLF or a lone CR).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        excerpt::line_col(&self.text, offset)
+        self.lines().line_col(&self.text, offset)
+    }
+
+    /// Where the lines of the text start, found on first use.
+    fn lines(&self) -> &Lines {
+        self.lines.get_or_init(|| Lines::new(&self.text))
     }
 }
 
 /// A diagnostic bound to the part of its source file it shows, ready for miette.
 struct Bound<'a> {
     diagnostic: &'a Diagnostic,
-    source: Excerpt,
+    source: Excerpt<'a>,
 }
 
 impl fmt::Debug for Bound<'_> {
@@ -234,6 +242,7 @@ pub fn render(diagnostics: &[Diagnostic], source: &SourceFile, colour: bool) -> 
         .with_width(200)
         .with_links(false);
     let mut out = String::new();
+    let lines = source.lines();
     for diagnostic in diagnostics {
         let spans: Vec<Span> = std::iter::once(&diagnostic.primary)
             .chain(&diagnostic.secondary)
@@ -241,7 +250,7 @@ pub fn render(diagnostics: &[Diagnostic], source: &SourceFile, colour: bool) -> 
             .collect();
         let bound = Bound {
             diagnostic,
-            source: Excerpt::new(&source.name, &source.text, &spans),
+            source: Excerpt::new(&source.name, &source.text, lines, &spans),
         };
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &bound);

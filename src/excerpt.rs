@@ -1,18 +1,20 @@
 //! What a diagnostic shows of the spec file, and the `line:col` it names.
 //!
 //! Lines are the YAML parser's: a line ends at LF, CRLF or a lone CR (YAML 1.2 `b-break`), and
-//! columns count characters. [`line_col`] is the one place that counts them; the JSON report,
-//! `explain` and the snippet header all read it.
+//! columns count characters. [`Lines`] is the one place that counts them; the JSON report,
+//! `explain` and the snippet header all read it (through `SourceFile::line_col`).
 //!
 //! miette draws a snippet from whatever text it is given and counts lines itself, which goes
 //! wrong in two ways on a spec as written: it takes a lone CR for a line break in the header but
 //! not in the snippet, and it panics when it pads an underline past column 65,535 (a spec
 //! written as one long line of JSON). So miette never sees the file itself, but an [`Excerpt`]
-//! of it per diagnostic: the file up to the line after the last label, with each lone CR made an
+//! of it per diagnostic: the file from the line before the first label to the line after the
+//! last, with each lone CR made an
 //! LF (one byte for one, so byte offsets keep their meaning) and each line longer than
 //! [`MAX_LINE`] characters cut down to windows around the labels on it, joined by `…`. The
-//! excerpt maps every label into its own text, and answers the header's `line:col` from the
-//! file, not from itself. This module only reshapes text for display; it decides nothing about
+//! excerpt maps every label into its own text, and answers miette's questions about lines with
+//! the file's line numbers and the header's column from the file, not from itself, so that the
+//! cost of a diagnostic is the size of its excerpt, not of the file before it. This module only reshapes text for display; it decides nothing about
 //! the spec.
 
 use std::sync::Arc;
@@ -29,34 +31,6 @@ pub const CONTEXT: usize = 60;
 
 /// What stands for the characters a cut line leaves out.
 pub const ELLIPSIS: &str = "…";
-
-/// 1-based line and column (in characters) of a byte offset in `text`, counting LF, CRLF and a
-/// lone CR as one line break each, as the YAML parser does.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = floor_char_boundary(text, offset.min(text.len()));
-    let bytes = text.as_bytes();
-    let mut line = 1;
-    let mut line_start = 0;
-    for (i, b) in bytes[..offset].iter().enumerate() {
-        let ends_line = match b {
-            b'\n' => true,
-            // The CR of a CRLF ends nothing: its LF does.
-            b'\r' => bytes.get(i + 1) != Some(&b'\n'),
-            _ => false,
-        };
-        if ends_line {
-            line += 1;
-            line_start = i + 1;
-        }
-    }
-    // An offset between the CR and the LF of a CRLF is still on the line they end.
-    let col = text[line_start..offset]
-        .trim_end_matches('\r')
-        .chars()
-        .count()
-        + 1;
-    (line, col)
-}
 
 /// Words longer than this many characters are shortened in messages, labels and help lines.
 pub const MAX_WORD: usize = 120;
@@ -97,11 +71,60 @@ pub fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// Where each line of a file starts, found once for all the positions asked about it.
+#[derive(Debug, Clone)]
+pub struct Lines {
+    /// Byte offset of the start of each line; the first is 0.
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    /// The lines of `text`: each LF, CRLF and lone CR ends one.
+    pub fn new(text: &str) -> Lines {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        for (i, b) in bytes.iter().enumerate() {
+            match b {
+                b'\n' => starts.push(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                _ => {}
+            }
+        }
+        Lines { starts }
+    }
+
+    /// The 0-based line that holds byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|s| *s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// 1-based line and column (in characters) of a byte offset in `text`, the text these
+    /// lines were found in.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.line_of(offset);
+        let start = self.starts[line].min(offset);
+        // An offset between the CR and the LF of a CRLF is still on the line they end.
+        let col = text[start..offset].trim_end_matches('\r').chars().count() + 1;
+        (line + 1, col)
+    }
+
+    /// Where the line after the 0-based `line` starts (the end of `text` after the last).
+    fn start_after(&self, line: usize, text: &str) -> usize {
+        self.starts.get(line + 1).copied().unwrap_or(text.len())
+    }
+}
+
 /// The part of the spec file shown for one diagnostic, as miette's source.
 #[derive(Debug)]
-pub struct Excerpt {
+pub struct Excerpt<'a> {
     name: String,
     file: Arc<str>,
+    lines: &'a Lines,
+    /// The 0-based line of the file the excerpt starts with.
+    first_line: usize,
     text: String,
     /// Runs of the file copied unchanged into `text`, in order.
     pieces: Vec<Piece>,
@@ -116,9 +139,10 @@ struct Piece {
     len: usize,
 }
 
-impl Excerpt {
-    /// The excerpt of `file` (named `name`) that shows `labels`, byte spans of the file.
-    pub fn new(name: &str, file: &Arc<str>, labels: &[Span]) -> Excerpt {
+impl<'a> Excerpt<'a> {
+    /// The excerpt of `file` (named `name`, its lines found by `lines`) that shows `labels`,
+    /// byte spans of the file.
+    pub fn new(name: &str, file: &Arc<str>, lines: &'a Lines, labels: &[Span]) -> Excerpt<'a> {
         let text: &str = file;
         let labels: Vec<Span> = labels
             .iter()
@@ -131,18 +155,22 @@ impl Excerpt {
         let mut points: Vec<usize> = labels.iter().flat_map(|s| [s.start, s.end]).collect();
         points.sort_unstable();
         points.dedup();
+        // miette shows one line of context before the first label and after the last.
+        let first = points.first().copied().unwrap_or(0);
         let last = points.last().copied().unwrap_or(0);
-        // miette shows one line of context after the last label.
-        let end = after_break(text, after_break(text, last));
+        let first_line = lines.line_of(first).saturating_sub(1);
+        let mut start = lines.starts[first_line];
+        let end = lines.start_after(lines.line_of(last) + 1, text);
         let mut excerpt = Excerpt {
             name: name.to_owned(),
             file: file.clone(),
-            text: String::with_capacity(end.min(64 * 1024)),
+            lines,
+            first_line,
+            text: String::with_capacity((end - start).min(64 * 1024)),
             pieces: Vec::new(),
             labels: Vec::new(),
         };
         let bytes = text.as_bytes();
-        let mut start = 0;
         while start < end {
             let line_end = bytes[start..end]
                 .iter()
@@ -271,22 +299,26 @@ impl Excerpt {
     }
 }
 
-impl SourceCode for Excerpt {
-    fn read_span<'a>(
-        &'a self,
+impl SourceCode for Excerpt<'_> {
+    fn read_span<'b>(
+        &'b self,
         span: &SourceSpan,
         context_lines_before: usize,
         context_lines_after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let contents =
             self.text
                 .as_str()
                 .read_span(span, context_lines_before, context_lines_after)?;
-        let (mut line, mut column) = (contents.line(), contents.column());
+        // Lines are counted from the excerpt's first line, which is the file's `first_line`:
+        // miette numbers the snippet, and decides which snippets to join, with the file's lines.
+        let mut line = contents.line() + self.first_line;
+        let line_count = contents.line_count() + self.first_line;
+        let mut column = contents.column();
         if context_lines_before == 0 && context_lines_after == 0 {
             // miette reads a label without context only for the snippet's `[file:line:col]`
-            // header: that position is the file's, not the excerpt's.
-            let (l, c) = line_col(&self.file, self.to_file(span.offset()));
+            // header: that column is the file's, in characters, not the excerpt's bytes.
+            let (l, c) = self.lines.line_col(&self.file, self.to_file(span.offset()));
             (line, column) = (l - 1, c - 1);
         }
         Ok(Box::new(MietteSpanContents::new_named(
@@ -295,27 +327,8 @@ impl SourceCode for Excerpt {
             *contents.span(),
             line,
             column,
-            contents.line_count(),
+            line_count,
         )))
-    }
-}
-
-/// The offset just past the line break at or after `offset` (the end of `text` when none).
-fn after_break(text: &str, offset: usize) -> usize {
-    let bytes = text.as_bytes();
-    match bytes[offset.min(bytes.len())..]
-        .iter()
-        .position(|b| matches!(b, b'\n' | b'\r'))
-    {
-        None => bytes.len(),
-        Some(i) => {
-            let at = offset + i;
-            if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
-                at + 2
-            } else {
-                at + 1
-            }
-        }
     }
 }
 
@@ -348,13 +361,18 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 mod tests {
     use super::*;
 
-    fn excerpt(text: &str, labels: &[Span]) -> Excerpt {
-        Excerpt::new("x.yaml", &Arc::from(text), labels)
+    fn excerpt(text: &str, labels: &[Span]) -> Excerpt<'static> {
+        let lines: &'static Lines = Box::leak(Box::new(Lines::new(text)));
+        Excerpt::new("x.yaml", &Arc::from(text), lines, labels)
     }
 
-    fn shown(e: &Excerpt, i: usize) -> &str {
+    fn shown<'e>(e: &'e Excerpt<'_>, i: usize) -> &'e str {
         let s = e.label(i);
         &e.text()[s.start..s.end]
+    }
+
+    fn line_col(text: &str, offset: usize) -> (usize, usize) {
+        Lines::new(text).line_col(text, offset)
     }
 
     #[test]
@@ -364,12 +382,65 @@ mod tests {
             assert_eq!(line_col(text, at), (2, 4), "{text:?}");
         }
         assert_eq!(line_col("a\r\nb", 2), (1, 2), "between CR and LF");
+        assert_eq!(line_col("a\r\nb", 3), (2, 1));
+        assert_eq!(line_col("a\r\r\nb", 2), (2, 1), "a lone CR, then a CRLF");
         assert_eq!(
             line_col("né: é2\n", "né: é".len()),
             (1, 6),
             "characters, not bytes"
         );
         assert_eq!(line_col("ab", 99), (1, 3), "clamped to the end");
+        assert_eq!(line_col("é", 1), (1, 1), "inside a character");
+        assert_eq!(line_col("", 0), (1, 1));
+    }
+
+    /// Counts from the start of the text, one byte at a time: what the index must agree with.
+    fn counted(text: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let bytes = text.as_bytes();
+        let (mut line, mut start) = (1, 0);
+        for (i, b) in bytes[..offset].iter().enumerate() {
+            if *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                (line, start) = (line + 1, i + 1);
+            }
+        }
+        let col = text[start..offset].trim_end_matches('\r').chars().count() + 1;
+        (line, col)
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_counting_from_the_start() {
+        for text in [
+            "",
+            "a",
+            "a\n",
+            "a\r\nb\rc\n\nd",
+            "é\r\r\n日\n",
+            "\r\n\r",
+            "\n\n",
+        ] {
+            for offset in 0..=text.len() + 1 {
+                assert_eq!(
+                    line_col(text, offset),
+                    counted(text, offset),
+                    "{text:?} at {offset}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_excerpt_from_the_middle_keeps_the_file_s_line_numbers() {
+        let text: String = (1..=50).map(|i| format!("k{i}: {i}\n")).collect();
+        let at = text.find("k40").expect("present");
+        let e = excerpt(&text, &[Span::new(at, at + 3)]);
+        assert_eq!(e.text(), "k39: 39\nk40: 40\nk41: 41\n");
+        let view = e.label(0);
+        let span = SourceSpan::new(view.start.into(), view.end - view.start);
+        let context = e.read_span(&span, 1, 1).expect("in range");
+        assert_eq!(context.line(), 38, "0-based line of `k39`");
+        let header = e.read_span(&span, 0, 0).expect("in range");
+        assert_eq!((header.line(), header.column()), (39, 0));
     }
 
     #[test]
@@ -386,8 +457,8 @@ mod tests {
         let text = "a: 1\rb: 2\r\nc: 3\r";
         let at = text.find("3").expect("present");
         let e = excerpt(text, &[Span::new(at, at + 1)]);
-        assert_eq!(e.text(), "a: 1\nb: 2\r\nc: 3\n");
-        assert_eq!(e.label(0), Span::new(at, at + 1));
+        assert_eq!(e.text(), "b: 2\r\nc: 3\n");
+        assert_eq!(shown(&e, 0), "3");
     }
 
     #[test]
