@@ -5,14 +5,16 @@
 //! never be written as a value.
 //!
 //! A violation is reported at the spec node that caused it (each argument carries its origin),
-//! so a bad passthrough option points at the option. This stage reads the model and the
-//! catalogue; it changes nothing.
+//! so a bad passthrough option points at the option. A node shared by several builds (a
+//! platform's `options`, a provisioning set) leads to the same violation in each of them; it is
+//! reported once, naming them all. This stage reads the model and the catalogue; it changes
+//! nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Loaded;
 use crate::catalogue::{self, Argument, BlockSchema, Component, Rule};
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::{Diagnostic, Label, Span, did_you_mean};
 use crate::hcl::Expr;
 use crate::model::{Arg, Args, Model, VarType};
 
@@ -36,13 +38,18 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
         loaded,
         vars,
         sensitive,
-        out: Vec::new(),
+        subject: None,
+        found: Vec::new(),
     };
     for source in &model.sources {
-        let what = format!("source `{}`", source.selector());
+        c.subject = Some(Subject {
+            kind: "source",
+            component: source.component,
+            build: source.os.clone(),
+            source: Some(source.selector()),
+        });
         c.body(
             source.component,
-            &what,
             &source.body,
             Scope::Component,
             &source.origin,
@@ -54,73 +61,122 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
             ("post-processor", &build.post_processors),
         ] {
             for step in steps.iter() {
-                let what = format!(
-                    "{kind} `{}` of build `{}`",
-                    step.component.name(),
-                    build.name
-                );
-                c.body(
-                    step.component,
-                    &what,
-                    &step.body,
-                    Scope::Component,
-                    &step.origin,
-                );
+                c.subject = Some(Subject {
+                    kind,
+                    component: step.component,
+                    build: build.name.clone(),
+                    source: None,
+                });
+                c.body(step.component, &step.body, Scope::Component, &step.origin);
             }
         }
     }
-    if c.out.is_empty() {
+    let mut out = merge(c.found);
+    if out.is_empty() {
         return Ok(());
     }
-    let mut out = merge_sources(c.out);
     crate::diagnostic::sort(&mut out);
+    out.dedup();
     Err(out)
 }
 
-/// One violation caused by one spec node (a platform's `options`, a provisioning set) shows in
-/// every source that inherits it: report it once, naming the other sources in its help.
-fn merge_sources(found: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    /// Where, which rule, and the message without its leading "source `x`".
-    type Key = (usize, usize, &'static str, String);
-    // Key -> index in `out`, and the other sources.
-    let mut seen: BTreeMap<Key, (usize, Vec<String>)> = BTreeMap::new();
-    let mut out: Vec<Diagnostic> = Vec::new();
-    for d in found {
-        let (who, rest) = match d
-            .message
-            .strip_prefix("source `")
-            .and_then(|m| m.split_once("` "))
-        {
-            Some((who, rest)) => (Some(who.to_owned()), rest.to_owned()),
-            None => (None, d.message.clone()),
-        };
-        let key = (d.primary.span.start, d.primary.span.end, d.code, rest);
-        match (seen.get_mut(&key), who) {
-            (Some((_, others)), Some(who)) => others.push(who),
-            (Some(_), None) => {}
-            (None, _) => {
-                seen.insert(key, (out.len(), Vec::new()));
-                out.push(d);
-            }
-        }
-    }
-    for (at, others) in seen.into_values() {
-        if others.is_empty() {
-            continue;
-        }
-        let names: Vec<String> = others.iter().map(|o| format!("`{o}`")).collect();
-        let also = format!(
-            "the same holds for source{} {}",
-            if names.len() == 1 { "" } else { "s" },
-            names.join(", ")
+/// What a finding is about: a source, or a provisioner or post-processor of a build.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Subject {
+    /// `source`, `provisioner` or `post-processor`.
+    kind: &'static str,
+    component: Component,
+    /// The build (the OS key).
+    build: String,
+    /// The source's selector (`proxmox-iso.ubuntu-2404`), for a source.
+    source: Option<String>,
+}
+
+/// One violation, before findings that differ only in their subject are merged.
+struct Finding {
+    subject: Subject,
+    /// The message after its subject (`" would set `x`, which is deprecated ..."`).
+    rest: String,
+    primary: Label,
+    secondary: Vec<Label>,
+    help: Option<String>,
+}
+
+/// One diagnostic per violation and spec node, naming every subject it was found in: a
+/// platform option or a shared provisioning set is one mistake, however many builds use it.
+fn merge(found: Vec<Finding>) -> Vec<Diagnostic> {
+    type Key = (
+        Span,
+        String,
+        String,
+        Vec<(Span, String)>,
+        Option<String>,
+        &'static str,
+        Component,
+    );
+    let mut groups: BTreeMap<Key, (Finding, Vec<Subject>)> = BTreeMap::new();
+    for finding in found {
+        let key = (
+            finding.primary.span,
+            finding.rest.clone(),
+            finding.primary.text.clone(),
+            finding
+                .secondary
+                .iter()
+                .map(|l| (l.span, l.text.clone()))
+                .collect(),
+            finding.help.clone(),
+            finding.subject.kind,
+            finding.subject.component,
         );
-        let d = &mut out[at];
-        d.help = Some(match d.help.take() {
-            Some(help) => format!("{help}; {also}"),
-            None => also,
-        });
+        let subject = finding.subject.clone();
+        let (_, subjects) = groups.entry(key).or_insert_with(|| (finding, Vec::new()));
+        if !subjects.contains(&subject) {
+            subjects.push(subject);
+        }
     }
-    out
+    groups
+        .into_values()
+        .map(|(finding, subjects)| Diagnostic {
+            secondary: finding.secondary,
+            help: finding.help,
+            ..Diagnostic::error(
+                "hybridc::compile::plugin-conformance",
+                format!("{}{}", describe(&subjects), finding.rest),
+                finding.primary.span,
+                finding.primary.text,
+            )
+        })
+        .collect()
+}
+
+/// `source `proxmox-iso.ubuntu-2404``, `provisioner `shell` of build `a``; for several
+/// subjects of one kind and component, `each `proxmox-iso` source of builds `a` and `b`` or
+/// `provisioner `shell` of builds `a` and `b``, singular either way, as the messages go on.
+fn describe(subjects: &[Subject]) -> String {
+    let Some(first) = subjects.first() else {
+        return String::new();
+    };
+    let component = first.component.name();
+    let mut builds: Vec<&str> = subjects.iter().map(|s| s.build.as_str()).collect();
+    builds.sort_unstable();
+    builds.dedup();
+    let builds_text = match builds.as_slice() {
+        [one] => format!("build `{one}`"),
+        [rest @ .., last] => format!(
+            "builds {} and `{last}`",
+            rest.iter()
+                .map(|b| format!("`{b}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        [] => String::new(),
+    };
+    match (&first.source, subjects.len()) {
+        (Some(selector), 1) => format!("source `{selector}`"),
+        (Some(_), _) => format!("each `{component}` source of {builds_text}"),
+        (None, _) => format!("{} `{component}` of {builds_text}", first.kind),
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -134,30 +190,47 @@ struct Checker<'a> {
     vars: BTreeMap<&'a str, VarType>,
     /// The variables declared `sensitive`.
     sensitive: BTreeSet<&'a str>,
-    out: Vec<Diagnostic>,
+    /// The source or step being checked.
+    subject: Option<Subject>,
+    found: Vec<Finding>,
 }
 
 impl Checker<'_> {
-    fn span(&self, origin: &str) -> crate::diagnostic::Span {
+    fn span(&self, origin: &str) -> Span {
         self.loaded.tree.locate_nearest(origin).key_or_value()
     }
 
-    fn error(&mut self, origin: &str, message: String, label: &str, help: Option<String>) {
+    /// Records a violation of the current subject; `rest` is the message after the subject.
+    fn error(&mut self, origin: &str, rest: String, label: &str, help: Option<String>) {
         let span = self.span(origin);
-        self.out.push(
-            Diagnostic::error("hybridc::compile::plugin-conformance", message, span, label)
-                .with_optional_help(help),
-        );
+        self.push(rest, span, label, Vec::new(), help);
     }
 
-    fn body(
+    fn push(
         &mut self,
-        component: Component,
-        what: &str,
-        body: &Args,
-        scope: Scope<'_>,
-        origin: &str,
+        rest: String,
+        span: Span,
+        label: &str,
+        secondary: Vec<Label>,
+        help: Option<String>,
     ) {
+        let subject = self
+            .subject
+            .clone()
+            .expect("a subject is set before any body is checked");
+        self.found.push(Finding {
+            subject,
+            rest,
+            primary: Label {
+                span,
+                text: label.to_owned(),
+            },
+            secondary,
+            help,
+        });
+    }
+
+    fn body(&mut self, component: Component, body: &Args, scope: Scope<'_>, origin: &str) {
         let schema = component.schema();
         let (arguments, blocks): (&BTreeMap<String, Argument>, &BTreeMap<String, BlockSchema>) =
             match scope {
@@ -184,7 +257,7 @@ impl Checker<'_> {
                             self.error(
                                 origin,
                                 format!(
-                                    "{what} would set `{name}`, which is {why} in {} {version}",
+                                    " would set `{name}`, which is {why} in {} {version}",
                                     component.name()
                                 ),
                                 "leads to this argument",
@@ -198,7 +271,7 @@ impl Checker<'_> {
                             self.error(
                                 origin,
                                 format!(
-                                    "{what} would write `{name}`, which holds a secret, into the generated files"
+                                    " would write `{name}`, which holds a secret, into the generated files"
                                 ),
                                 "leads to this value",
                                 Some("read it from the environment: `{ env: NAME }`".into()),
@@ -210,7 +283,7 @@ impl Checker<'_> {
                             self.error(
                                 origin,
                                 format!(
-                                    "{what}: `{name}` must be {}, but would be {}",
+                                    ": `{name}` must be {}, but would be {}",
                                     catalogue::describe(&argument.kind),
                                     catalogue::describe(found)
                                 ),
@@ -226,10 +299,7 @@ impl Checker<'_> {
                         let candidates = arguments.keys().chain(blocks.keys()).map(String::as_str);
                         self.error(
                             origin,
-                            format!(
-                                "{what}: {} {version} has no argument `{name}`",
-                                component.name()
-                            ),
+                            format!(": {} {version} has no argument `{name}`", component.name()),
                             "leads to this argument",
                             did_you_mean(name, candidates),
                         );
@@ -247,7 +317,7 @@ impl Checker<'_> {
                             if block.deprecated {
                                 self.error(
                                     origin,
-                                    format!("{what} would use block `{name}`, which is deprecated"),
+                                    format!(" would use block `{name}`, which is deprecated"),
                                     "leads to this block",
                                     block
                                         .replaced_by
@@ -255,16 +325,13 @@ impl Checker<'_> {
                                         .map(|r| format!("use `{r}` instead")),
                                 );
                             }
-                            self.body(component, what, inner, Scope::Block(name, block), origin);
+                            self.body(component, inner, Scope::Block(name, block), origin);
                         }
                         None => {
                             let candidates = blocks.keys().map(String::as_str);
                             self.error(
                                 origin,
-                                format!(
-                                    "{what}: {} {version} has no block `{name}`",
-                                    component.name()
-                                ),
+                                format!(": {} {version} has no block `{name}`", component.name()),
                                 "leads to this block",
                                 did_you_mean(name, candidates),
                             );
@@ -286,7 +353,7 @@ impl Checker<'_> {
                 });
                 self.error(
                     at.as_deref().unwrap_or(origin),
-                    format!("{what} would set `{name}` more than once"),
+                    format!(" would set `{name}` more than once"),
                     "set again here",
                     None,
                 );
@@ -296,7 +363,7 @@ impl Checker<'_> {
             if argument.required && !body.has(name) {
                 self.error(
                     origin,
-                    format!("{what} lacks `{name}`, which {} requires", component.name()),
+                    format!(" lacks `{name}`, which {} requires", component.name()),
                     "required argument missing",
                     Some(format!("add `{name}` through the spec or `options`")),
                 );
@@ -306,10 +373,7 @@ impl Checker<'_> {
             if block.required && !body.has(name) {
                 self.error(
                     origin,
-                    format!(
-                        "{what} lacks block `{name}`, which {} requires",
-                        component.name()
-                    ),
+                    format!(" lacks block `{name}`, which {} requires", component.name()),
                     "required block missing",
                     None,
                 );
@@ -324,11 +388,11 @@ impl Checker<'_> {
             .iter()
             .filter(|r| r.scope.as_deref() == scope_name)
         {
-            self.rule(component, what, body, rule, origin);
+            self.rule(component, body, rule, origin);
         }
     }
 
-    fn rule(&mut self, component: Component, what: &str, body: &Args, rule: &Rule, origin: &str) {
+    fn rule(&mut self, component: Component, body: &Args, rule: &Rule, origin: &str) {
         let satisfied = |alternative: &str| -> bool {
             if alternative.contains('+') {
                 alternative.split('+').all(|a| body.has(a))
@@ -347,18 +411,18 @@ impl Checker<'_> {
         let message = match rule.rule.as_str() {
             "exactly_one_of" if present.len() != 1 => {
                 format!(
-                    "{what} must set exactly one of {choices} ({name} requires it), but sets {}",
+                    " must set exactly one of {choices} ({name} requires it), but sets {}",
                     present.len()
                 )
             }
             "at_least_one_of" if present.is_empty() => {
-                format!("{what} must set at least one of {choices} ({name} requires it)")
+                format!(" must set at least one of {choices} ({name} requires it)")
             }
             "mutually_exclusive" if present.len() > 1 => {
-                format!("{what} sets {choices} together, which {name} does not allow")
+                format!(" sets {choices} together, which {name} does not allow")
             }
             "all_or_none" if !present.is_empty() && present.len() != rule.arguments.len() => {
-                format!("{what} must set all of {choices} or none")
+                format!(" must set all of {choices} or none")
             }
             "min_items" => {
                 let minimum = rule
@@ -371,9 +435,9 @@ impl Checker<'_> {
                     .iter()
                     .find(|a| body.names().filter(|n| n == a).count() < minimum)
                 {
-                    Some(block) => format!(
-                        "{what} needs at least {minimum} `{block}` block(s), {name} requires it"
-                    ),
+                    Some(block) => {
+                        format!(" needs at least {minimum} `{block}` block(s), {name} requires it")
+                    }
                     None => return,
                 }
             }
@@ -401,19 +465,17 @@ impl Checker<'_> {
             .cloned()
             .unwrap_or_else(|| origin.to_owned());
         let span = self.span(&primary);
-        let mut diagnostic = Diagnostic::error(
-            "hybridc::compile::plugin-conformance",
-            message,
-            span,
-            "leads to this argument",
-        );
+        let mut secondary: Vec<Label> = Vec::new();
         for other in origins.iter().filter(|o| **o != primary) {
             let other_span = self.span(other);
-            if other_span != span && !diagnostic.secondary.iter().any(|l| l.span == other_span) {
-                diagnostic = diagnostic.with_secondary(other_span, "and this one");
+            if other_span != span && !secondary.iter().any(|l| l.span == other_span) {
+                secondary.push(Label {
+                    span: other_span,
+                    text: "and this one".into(),
+                });
             }
         }
-        self.out.push(diagnostic);
+        self.push(message, span, "leads to this argument", secondary, None);
     }
 
     /// Whether a secret argument's value stays out of the files: a sensitive variable, or a
@@ -477,4 +539,51 @@ fn compatible(expected: &str, found: &str) -> bool {
         || (expected == "string" && matches!(found, "number" | "bool"))
         || (expected.starts_with("list(") && found == "list(any)")
         || (expected.starts_with("map(") && found == "map(string)" && expected == "map(string)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject(kind: &'static str, build: &str, source: Option<&str>) -> Subject {
+        Subject {
+            kind,
+            component: if source.is_some() {
+                Component::ProxmoxIso
+            } else {
+                Component::Shell
+            },
+            build: build.into(),
+            source: source.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn names_one_subject_as_before_and_several_once() {
+        let a = subject("source", "a", Some("proxmox-iso.a"));
+        assert_eq!(describe(std::slice::from_ref(&a)), "source `proxmox-iso.a`");
+        let b = subject("source", "b", Some("proxmox-iso.b"));
+        let c = subject("source", "c", Some("proxmox-iso.c"));
+        assert_eq!(
+            describe(&[a, b, c]),
+            "each `proxmox-iso` source of builds `a`, `b` and `c`"
+        );
+        let editions = [
+            subject("source", "windows", Some("proxmox-iso.windows-standard")),
+            subject("source", "windows", Some("proxmox-iso.windows-datacenter")),
+        ];
+        assert_eq!(
+            describe(&editions),
+            "each `proxmox-iso` source of build `windows`"
+        );
+        let steps = [
+            subject("provisioner", "b", None),
+            subject("provisioner", "a", None),
+        ];
+        assert_eq!(describe(&steps[..1]), "provisioner `shell` of build `b`");
+        assert_eq!(
+            describe(&steps),
+            "provisioner `shell` of builds `a` and `b`"
+        );
+    }
 }

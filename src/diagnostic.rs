@@ -6,9 +6,11 @@
 //! is wrong with a spec, only how a finding is carried and shown.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
+
+use crate::excerpt::{self, Excerpt, Lines};
 
 /// A byte range in the spec file, `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -159,6 +161,8 @@ pub struct SourceFile {
     pub name: String,
     /// The whole file.
     pub text: Arc<str>,
+    /// Where its lines start, for positions: found once, on first use.
+    lines: OnceLock<Lines>,
 }
 
 impl SourceFile {
@@ -167,31 +171,26 @@ impl SourceFile {
         SourceFile {
             name: name.into(),
             text: text.into(),
+            lines: OnceLock::new(),
         }
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset, with the YAML parser's line
+    /// breaks (LF, CRLF or a lone CR).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
-        (line, col)
+        self.lines().line_col(&self.text, offset)
+    }
+
+    /// Where the lines of the text start, found on first use.
+    fn lines(&self) -> &Lines {
+        self.lines.get_or_init(|| Lines::new(&self.text))
     }
 }
 
-fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
-    while offset > 0 && !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
-}
-
-/// A diagnostic bound to its source file, ready for miette.
+/// A diagnostic bound to the part of its source file it shows, ready for miette.
 struct Bound<'a> {
     diagnostic: &'a Diagnostic,
-    source: NamedSource<Arc<str>>,
+    source: Excerpt<'a>,
 }
 
 impl fmt::Debug for Bound<'_> {
@@ -202,7 +201,7 @@ impl fmt::Debug for Bound<'_> {
 
 impl fmt::Display for Bound<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&excerpt::shorten(&self.diagnostic.message))
     }
 }
 
@@ -224,7 +223,7 @@ impl miette::Diagnostic for Bound<'_> {
         self.diagnostic
             .help
             .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+            .map(|h| Box::new(excerpt::shorten(h)) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -232,15 +231,18 @@ impl miette::Diagnostic for Bound<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        // The excerpt holds the labels in the order `render` gave them: primary first.
         let d = self.diagnostic;
         let primary = LabeledSpan::new_primary_with_span(
-            Some(d.primary.text.clone()),
-            d.primary.span.to_source_span(),
+            Some(excerpt::shorten(&d.primary.text).into_owned()),
+            self.source.label(0).to_source_span(),
         );
-        let secondary = d
-            .secondary
-            .iter()
-            .map(|l| LabeledSpan::new_with_span(Some(l.text.clone()), l.span.to_source_span()));
+        let secondary = d.secondary.iter().enumerate().map(|(i, l)| {
+            LabeledSpan::new_with_span(
+                Some(excerpt::shorten(&l.text).into_owned()),
+                self.source.label(i + 1).to_source_span(),
+            )
+        });
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
 }
@@ -259,10 +261,16 @@ pub fn render(diagnostics: &[Diagnostic], source: &SourceFile, colour: bool) -> 
     // not only in the finding that is about it.
     let text = redacted(&source.text, diagnostics.iter().flat_map(|d| &d.redact));
     let mut out = String::new();
+    let lines = source.lines();
     for diagnostic in diagnostics {
+        let spans: Vec<Span> = std::iter::once(&diagnostic.primary)
+            .chain(&diagnostic.secondary)
+            .map(|l| l.span)
+            .collect();
         let bound = Bound {
             diagnostic,
-            source: NamedSource::new(source.name.clone(), text.clone()),
+            // The masked text keeps every byte offset and line break of the source.
+            source: Excerpt::new(&source.name, &text, lines, &spans),
         };
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &bound);
@@ -278,7 +286,7 @@ fn redacted<'a>(text: &Arc<str>, spans: impl IntoIterator<Item = &'a Span>) -> A
     for span in spans {
         let bytes = bytes.get_or_insert_with(|| text.as_bytes().to_vec());
         // Whole characters only, so the result stays UTF-8.
-        let start = floor_char_boundary(text, span.start.min(text.len()));
+        let start = crate::excerpt::floor_char_boundary(text, span.start.min(text.len()));
         let mut end = span.end.min(text.len());
         while !text.is_char_boundary(end) {
             end += 1;

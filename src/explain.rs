@@ -527,23 +527,30 @@ pub fn render(explanation: &Explanation) -> String {
             .max()
             .unwrap_or(0)
             .max(5);
-        let _ = writeln!(
-            out,
-            "  {:<w0$}  {:<w1$}  {:<w2$}  from",
-            "setting", "value", "layer"
-        );
+        // Padded by hand: a value is the spec's, and `{:<width$}` panics past 65,535.
+        let line = |cells: [&str; 4]| {
+            let mut line = String::new();
+            for (cell, width) in cells.into_iter().zip([w0, w1, w2, 0]) {
+                line.push_str("  ");
+                line.push_str(cell);
+                line.extend(std::iter::repeat_n(
+                    ' ',
+                    width.saturating_sub(cell.chars().count()),
+                ));
+            }
+            line.trim_end().to_owned()
+        };
+        let _ = writeln!(out, "{}", line(["setting", "value", "layer", "from"]));
         for r in rows {
             let from = match r.at {
                 Some((line, col)) => format!("{}:{line}:{col}", explanation.spec),
                 None => "-".into(),
             };
-            let line = format!(
-                "  {:<w0$}  {:<w1$}  {:<w2$}  {from}",
-                r.setting,
-                r.value,
-                r.layer.as_str()
+            let _ = writeln!(
+                out,
+                "{}",
+                line([&r.setting, &r.value, r.layer.as_str(), &from])
             );
-            let _ = writeln!(out, "{}", line.trim_end());
         }
     };
     out.push('\n');
@@ -553,4 +560,62 @@ pub fn render(explanation: &Explanation) -> String {
         table(&mut out, &section.rows);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(setting: &str, value: &str, at: Option<(usize, usize)>) -> Row {
+        Row {
+            setting: setting.into(),
+            value: value.into(),
+            layer: Layer::Os,
+            at,
+        }
+    }
+
+    #[test]
+    fn aligns_columns() {
+        let explanation = Explanation {
+            os: "ubuntu-2404".into(),
+            environment: None,
+            spec: "spec/hybrid.yaml".into(),
+            common: vec![
+                row("family", "linux", Some((3, 5))),
+                row("hardware.cpus", "4", None),
+            ],
+            sections: Vec::new(),
+        };
+        assert_eq!(
+            render(&explanation),
+            "ubuntu-2404 (base values, no environment)\n\n  \
+             setting        value  layer  from\n  \
+             family         linux  OS     spec/hybrid.yaml:3:5\n  \
+             hardware.cpus  4      OS     -\n"
+        );
+    }
+
+    #[test]
+    fn a_value_wider_than_a_format_width_does_not_panic() {
+        let long = "x".repeat(70_000);
+        let explanation = Explanation {
+            os: "a".into(),
+            environment: None,
+            spec: "spec/hybrid.yaml".into(),
+            common: vec![
+                row("description", &long, Some((1, 70_000))),
+                row("b", "1", None),
+            ],
+            sections: Vec::new(),
+        };
+        let text = render(&explanation);
+        assert!(text.contains(&format!(
+            "  description  {long}  OS     spec/hybrid.yaml:1:70000\n"
+        )));
+        assert!(text.contains(&format!(
+            "  b            1{}  OS     -\n",
+            " ".repeat(69_999)
+        )));
+    }
 }

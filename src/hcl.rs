@@ -27,6 +27,10 @@
 //!   block, or an attribute whose value spans several lines (opens a bracket);
 //!   that attribute itself keeps a single space before `=`. A heredoc value
 //!   counts as single-line: it is aligned and does not break the run.
+//!   The one departure from fmt: a name longer than [`MAX_ALIGNED_NAME`]
+//!   characters (only a spec's own map keys get there) is printed like a
+//!   multi-line attribute, breaking the run, because fmt would pad every line
+//!   of the run to it and the output would grow with the square of the input.
 //!
 //! Why (hclwrite internals): fmt aligns `=` over a flat chain of consecutive
 //! lines holding an `=` whose right side has balanced brackets (a heredoc is
@@ -307,6 +311,9 @@ fn spaces(n: usize) -> String {
     " ".repeat(n)
 }
 
+/// Names longer than this many characters are not aligned (see the module doc).
+pub const MAX_ALIGNED_NAME: usize = 256;
+
 /// One output row of a body or object: an alignable-or-not assignment, or
 /// opaque lines (blocks, comments, blank lines) that break a run.
 enum Row {
@@ -375,7 +382,7 @@ fn emit_rows(out: &mut Vec<String>, rows: &[Row], indent: usize) {
     let key_width = |row: &Row| match row {
         Row::Assign {
             key, aligned: true, ..
-        } => Some(key.chars().count()),
+        } => Some(key.chars().count()).filter(|w| *w <= MAX_ALIGNED_NAME),
         _ => None,
     };
     // Width of the run each row belongs to (0 for rows outside any run).
@@ -683,6 +690,21 @@ jj = 1
 k  = 2
 "#;
         assert_eq!(print(&body), expected);
+    }
+
+    #[test]
+    fn a_very_long_name_is_not_aligned() {
+        let long = "k".repeat(MAX_ALIGNED_NAME + 1);
+        let obj = Expr::object([
+            ("a", Expr::from(1)),
+            ("bb", 2.into()),
+            (long.as_str(), 3.into()),
+            ("c", 4.into()),
+        ]);
+        assert_eq!(
+            print(&Body::new().attr("o", obj)),
+            format!("o = {{\n  a  = 1\n  bb = 2\n  {long} = 3\n  c = 4\n}}\n")
+        );
     }
 
     #[test]

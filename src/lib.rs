@@ -15,6 +15,7 @@ pub mod check;
 pub mod conformance;
 pub mod diagnostic;
 pub mod emit;
+pub mod excerpt;
 pub mod explain;
 pub mod hcl;
 pub mod init;

@@ -20,7 +20,7 @@ use crate::model::{
 use crate::semantic::{builder_of, component, iso_platforms};
 use crate::spec::{
     BuilderKind, Credential, Family, Firmware, GuestNetwork, Hardware, Installer, Iso, Os,
-    PlatformName, SeedChannel, Spec, Step as SpecStep, VsphereTemplate,
+    PlatformName, SeedChannel, Spec, Step as SpecStep, VsphereTemplate, snake,
 };
 
 /// Where the generated files are, relative to the repository root, so that they can refer to
@@ -89,6 +89,8 @@ pub fn lower(
     crate::interpolation::escape_model(&mut model);
     if !l.problems.is_empty() {
         crate::diagnostic::sort(&mut l.problems);
+        // A platform's options are lowered once per OS: one conflict there is one finding.
+        l.problems.dedup();
         return Err(l.problems);
     }
     crate::diagnostic::sort(&mut l.warnings);
@@ -380,10 +382,6 @@ fn list(items: &[&str]) -> Expr {
 /// escaped, `${...}` stays live.
 fn escape_hcl_quotes(line: &str) -> String {
     line.replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-fn snake(name: &str) -> String {
-    name.replace('-', "_")
 }
 
 /// A JSON literal from `options` as an HCL expression.

@@ -179,6 +179,10 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
                         ))
                     }
                 });
+                if let Some(d) = credential_override(tree, &pointer, key, span) {
+                    out.push(d);
+                    continue;
+                }
                 let within = if path.is_empty() {
                     "the spec".to_owned()
                 } else {
@@ -315,12 +319,25 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
                 "too large",
             ));
         }
-        ValidationErrorKind::Pattern { pattern } => {
-            let example = schema_at
-                .node
-                .and_then(|s| s.get("examples"))
-                .and_then(|e| e.get(0))
+        ValidationErrorKind::Pattern { .. } => {
+            // Worded from the format's declaration (see `spec::TextFormat`): a regular
+            // expression is not something to show a person.
+            let node = schema_at.node;
+            let words = node
+                .and_then(|s| s.get("patternErrorMessage"))
                 .and_then(Value::as_str);
+            let examples: Vec<&str> = node
+                .and_then(|s| s.get("examples"))
+                .and_then(Value::as_array)
+                .map(|e| e.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let help = if examples.is_empty() {
+                node.and_then(|s| s.get("description"))
+                    .and_then(Value::as_str)
+                    .map(first_sentence)
+            } else {
+                Some(format!("for example {}", backticked(examples)))
+            };
             out.push(
                 Diagnostic::error(
                     "hybridc::spec::bad-format",
@@ -329,9 +346,9 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
                         describe_value(error.instance())
                     ),
                     at.value,
-                    format!("must match `{pattern}`"),
+                    words.unwrap_or("wrong format"),
                 )
-                .with_optional_help(example.map(|e| format!("for example `{e}`"))),
+                .with_optional_help(help),
             );
         }
         ValidationErrorKind::MinItems { limit } => {
@@ -376,6 +393,80 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// A credential of a platform written under an environment's overrides of that platform
+/// (`environments.dev.platforms.proxmox.token`): not an unknown key but a rule worth saying,
+/// with the variable to set instead.
+fn credential_override(tree: &Node, pointer: &str, key: &str, span: Span) -> Option<Diagnostic> {
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let [environments, environment, platforms, platform] = tokens.as_slice() else {
+        return None;
+    };
+    if environments != "environments" || platforms != "platforms" {
+        return None;
+    }
+    let base = property_schema(&["platforms", platform, key])?;
+    if definition_of(base) != Some("Credential") {
+        return None;
+    }
+    let variable = tree
+        .get("platforms")
+        .and_then(|p| p.value.get(platform))
+        .and_then(|p| p.value.get(key))
+        .and_then(|c| c.value.get("env"))
+        .and_then(|e| match &e.value.value {
+            yaml::Value::Str(name) => Some(name.as_str()),
+            _ => None,
+        });
+    let variable = match variable {
+        Some(name) => format!("`{name}` (which `platforms.{platform}.{key}` reads)"),
+        None => format!("the variable that `platforms.{platform}.{key}` names"),
+    };
+    Some(
+        Diagnostic::error(
+            "hybridc::spec::credential-override",
+            format!(
+                "`{key}` is a credential of `platforms.{platform}` and cannot differ in environment `{environment}`"
+            ),
+            span,
+            "credentials are per platform, not per environment",
+        )
+        .with_help(format!(
+            "Packer reads credentials from environment variables when it runs, never from an environment's var file: set {variable} to a different value in each CI environment instead"
+        )),
+    )
+}
+
+/// The schema of the property at `path` (property names from the root), through references.
+fn property_schema(path: &[&str]) -> Option<&'static Value> {
+    let mut node = schema();
+    for name in path {
+        node = dereference(node).get("properties")?.get(*name)?;
+    }
+    Some(node)
+}
+
+/// The definition a schema only refers to: `$ref`, or `allOf` with one `$ref`.
+fn definition_of(node: &Value) -> Option<&str> {
+    let reference = node.get("$ref").or_else(|| {
+        node.get("allOf")
+            .and_then(Value::as_array)
+            .filter(|all| all.len() == 1)
+            .and_then(|all| all[0].get("$ref"))
+    })?;
+    reference.as_str()?.strip_prefix("#/definitions/")
+}
+
+/// The definition a schema refers to, or the schema itself.
+fn dereference(node: &'static Value) -> &'static Value {
+    definition_of(node)
+        .and_then(|name| schema().get("definitions")?.get(name))
+        .unwrap_or(node)
 }
 
 /// Reports the leaf problem of a `oneOf`/`anyOf`: the branch that got furthest, or, when no
@@ -664,6 +755,47 @@ mod tests {
         );
         let firmware = &definitions().expect("definitions")["Firmware"];
         assert_eq!(firmware["enum"], serde_json::json!(["bios", "uefi"]));
+    }
+
+    #[test]
+    fn every_pattern_is_worded_and_has_examples_that_match_it() {
+        fn walk(path: &str, value: &Value, found: &mut Vec<String>) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(pattern) = map.get("pattern").and_then(Value::as_str) {
+                        found.push(pattern.to_owned());
+                        assert!(
+                            map.get("patternErrorMessage").is_some(),
+                            "{path}: a pattern without words"
+                        );
+                        let examples = map["examples"].as_array().expect("examples");
+                        let checker =
+                            jsonschema::draft7::new(&serde_json::json!({ "pattern": pattern }))
+                                .expect("a valid pattern");
+                        for example in examples {
+                            assert!(
+                                checker.is_valid(example),
+                                "{path}: {example} does not match"
+                            );
+                        }
+                    }
+                    for (key, inner) in map {
+                        walk(&format!("{path}/{key}"), inner, found);
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|i| walk(path, i, found)),
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        walk("", schema(), &mut found);
+        for format in crate::spec::TextFormat::ALL {
+            assert!(
+                found.iter().any(|p| p == format.pattern),
+                "{} is unused",
+                format.pattern
+            );
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::catalogue::{self, Argument, BlockSchema, Component};
 use crate::diagnostic::{self, Diagnostic, Span, did_you_mean};
 use crate::spec::{
     BuilderKind, Family, GuestNetwork, Installer, Iso, Options, Os, PlatformName, SeedChannel,
-    Spec, Step, VsphereTemplate,
+    Spec, Step, VsphereTemplate, snake,
 };
 use crate::yaml::{Located, Node};
 
@@ -39,6 +39,7 @@ pub fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     checker.platforms();
     checker.oses();
     checker.provisioning();
+    checker.step_families();
     checker.environments();
     checker.build_user();
     checker.artifact_names();
@@ -152,8 +153,36 @@ impl Checker<'_, '_> {
 
     fn names(&mut self) {
         let spec = self.cx.spec;
+        // OS names that Packer's variable and local names cannot tell apart (`-` becomes `_`
+        // there). Two valid names never collide, so all but one of each group are invalid.
+        let mut by_identifier: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         for name in spec.oses.keys() {
-            if !is_label(name) {
+            by_identifier.entry(snake(name)).or_default().push(name);
+        }
+        let mut colliding = Vec::new();
+        for (identifier, names) in &by_identifier {
+            let Some(kept) = names.iter().find(|n| is_label(n)).or(names.first()) else {
+                continue;
+            };
+            for name in names.iter().filter(|n| *n != kept) {
+                colliding.push(*name);
+                self.push(
+                    Diagnostic::error(
+                        "hybridc::spec::name-collision",
+                        format!("OS names `{name}` and `{kept}` collide"),
+                        self.key_span(&["oses", name]),
+                        format!("becomes `{identifier}` in Packer names"),
+                    )
+                    .with_secondary(self.key_span(&["oses", kept]), format!("becomes `{identifier}` in Packer names"))
+                    .with_help(format!(
+                        "Packer variable and local names write `-` as `_`, so both OSes would get the same ones (`{identifier}_...`); rename `{name}` (lowercase letters, digits and `-`) or remove one of them"
+                    )),
+                );
+            }
+        }
+        for name in spec.oses.keys() {
+            if !is_label(name) && !colliding.contains(&name.as_str()) {
+                let suggestion = suggest_free_label(name, |n| spec.oses.contains_key(n));
                 self.push(
                     Diagnostic::error(
                         "hybridc::spec::bad-name",
@@ -162,14 +191,14 @@ impl Checker<'_, '_> {
                         "becomes a Packer label",
                     )
                     .with_help(format!(
-                        "use up to 63 lowercase letters, digits and `-`, starting with a letter and without dots, for example `{}`",
-                        suggest_label(name)
+                        "use up to 63 lowercase letters, digits and `-`, starting with a letter and without dots, for example `{suggestion}`"
                     )),
                 );
             }
         }
         for name in spec.environments.keys() {
             if !is_label(name) {
+                let suggestion = suggest_free_label(name, |n| spec.environments.contains_key(n));
                 self.push(
                     Diagnostic::error(
                         "hybridc::spec::bad-name",
@@ -178,8 +207,7 @@ impl Checker<'_, '_> {
                         "becomes env/<name>.pkrvars.hcl",
                     )
                     .with_help(format!(
-                        "use lowercase letters, digits and `-`, starting with a letter, for example `{}`",
-                        suggest_label(name)
+                        "use lowercase letters, digits and `-`, starting with a letter, for example `{suggestion}`"
                     )),
                 );
             }
@@ -674,35 +702,6 @@ impl Checker<'_, '_> {
                     );
                     continue;
                 }
-                for (j, step) in spec.provisioning[set].iter().enumerate() {
-                    let fits = match step {
-                        Step::Shell(_) => os.family == Family::Linux,
-                        Step::Powershell(_) | Step::WindowsRestart(_) => {
-                            os.family == Family::Windows
-                        }
-                        Step::File(_) | Step::Ansible(_) => true,
-                    };
-                    if !fits {
-                        let step_index = j.to_string();
-                        self.push(
-                            Diagnostic::error(
-                                "hybridc::spec::wrong-family",
-                                format!(
-                                    "provisioning set `{set}` has a `{}` step, which cannot run on {} OS `{name}`",
-                                    step.kind(),
-                                    os.family.as_str()
-                                ),
-                                self.at(&["oses", name, "provisioning", &index]).value,
-                                format!("used by a {} OS here", os.family.as_str()),
-                            )
-                            .with_secondary(self.key_span(&["provisioning", set, &step_index, step.kind()]), "the step")
-                            .with_help(format!(
-                                "give {} OSes their own provisioning set",
-                                os.family.as_str()
-                            )),
-                        );
-                    }
-                }
             }
             if os.family == Family::Windows && os.seed == Some(SeedChannel::Http) {
                 self.push(
@@ -760,6 +759,60 @@ impl Checker<'_, '_> {
             }
             self.azure_disk(name, os);
             self.builders(name, os);
+        }
+    }
+
+    /// Steps that cannot run on the family of an OS that uses their set: one finding per step,
+    /// at the step, naming every such OS, however many share the set.
+    fn step_families(&mut self) {
+        let spec = self.cx.spec;
+        for (set, steps) in &spec.provisioning {
+            for (j, step) in steps.iter().enumerate() {
+                let runs_on = match step {
+                    Step::Shell(_) => Family::Linux,
+                    Step::Powershell(_) | Step::WindowsRestart(_) => Family::Windows,
+                    Step::File(_) | Step::Ansible(_) => continue,
+                };
+                let users: Vec<(&String, usize)> = spec
+                    .oses
+                    .iter()
+                    .filter(|(_, os)| os.family != runs_on)
+                    .filter_map(|(name, os)| {
+                        let at = os.provisioning.iter().position(|s| s == set)?;
+                        Some((name, at))
+                    })
+                    .collect();
+                let Some(family) = users.first().map(|(name, _)| spec.oses[*name].family) else {
+                    continue;
+                };
+                let family = family.as_str();
+                let index = j.to_string();
+                let oses = match users.as_slice() {
+                    [(name, _)] => format!("{family} OS `{name}`"),
+                    _ => format!(
+                        "{family} OSes {}",
+                        and_list(users.iter().map(|(name, _)| format!("`{name}`")))
+                    ),
+                };
+                let mut d = Diagnostic::error(
+                    "hybridc::spec::wrong-family",
+                    format!(
+                        "provisioning set `{set}` has a `{}` step, which cannot run on {oses}",
+                        step.kind()
+                    ),
+                    self.key_span(&["provisioning", set, &index, step.kind()]),
+                    format!("runs on {} only", runs_on.as_str()),
+                )
+                .with_help(format!("give {family} OSes their own provisioning set"));
+                for (name, at) in &users {
+                    let at = at.to_string();
+                    d = d.with_secondary(
+                        self.at(&["oses", name, "provisioning", &at]).value,
+                        format!("used by {family} OS `{name}`"),
+                    );
+                }
+                self.push(d);
+            }
         }
     }
 
@@ -1332,25 +1385,40 @@ impl Checker<'_, '_> {
             } else {
                 full.is_file()
             };
-            if !ok {
-                let what = if full.is_dir() {
-                    "is a folder, not a file"
-                } else {
-                    "does not exist"
-                };
+            if ok {
+                continue;
+            }
+            if full.is_dir() {
+                let example = first_file(&full).map(|file| {
+                    let folder = path.trim_end_matches('/');
+                    format!(", for example `{folder}/{file}`")
+                });
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::missing-file",
-                        format!("`{path}` {what}"),
+                        "hybridc::spec::not-a-file",
+                        format!("`{path}` is a folder, not a file"),
                         span,
-                        "not found in the repository",
+                        "a folder in the repository",
                     )
                     .with_help(format!(
-                        "paths are relative to the repository root `{}`",
-                        display_root(self.cx.root)
+                        "name a file in the folder instead{}",
+                        example.unwrap_or_default()
                     )),
                 );
+                continue;
             }
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::missing-file",
+                    format!("`{path}` does not exist"),
+                    span,
+                    "not found in the repository",
+                )
+                .with_help(format!(
+                    "paths are relative to the repository root `{}`",
+                    display_root(self.cx.root)
+                )),
+            );
         }
     }
 
@@ -1917,6 +1985,16 @@ fn names(platforms: &[PlatformName]) -> String {
         .join(" and ")
 }
 
+/// `a`, `b` and `c`.
+fn and_list(items: impl IntoIterator<Item = String>) -> String {
+    let items: Vec<String> = items.into_iter().collect();
+    match items.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 fn describe(value: &Value) -> String {
     match value {
         Value::Null => "nothing".into(),
@@ -1969,6 +2047,31 @@ fn suggest_label(name: &str) -> String {
     } else {
         trimmed
     }
+}
+
+/// The name of the first file (by name) directly in `folder`, for a help line.
+fn first_file(folder: &Path) -> Option<String> {
+    let mut files: Vec<String> = std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    files.sort();
+    files.into_iter().next()
+}
+
+/// Like [`suggest_label`], but never a name that `taken` says is in use already: the help must
+/// not suggest renaming one entry to another.
+fn suggest_free_label(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    let label = suggest_label(name);
+    (1..)
+        .map(|n| match n {
+            1 => label.clone(),
+            n => format!("{label}-{n}"),
+        })
+        .find(|candidate| !taken(candidate))
+        .expect("names in use are finitely many")
 }
 
 fn display_root(root: &Path) -> String {
@@ -2029,5 +2132,11 @@ mod tests {
         assert!(!is_label("2404"));
         assert!(!is_label("Ubuntu"));
         assert_eq!(suggest_label("Ubuntu_24.04"), "ubuntu-24-04");
+        assert_eq!(suggest_free_label("Dev", |n| n == "dev"), "dev-2");
+        assert_eq!(
+            suggest_free_label("Dev", |n| ["dev", "dev-2"].contains(&n)),
+            "dev-3"
+        );
+        assert_eq!(suggest_free_label("Dev", |_| false), "dev");
     }
 }

@@ -64,7 +64,7 @@ pub fn read(file: &Path) -> Result<SourceFile, Error> {
         .map_err(read_error)?;
     if bytes.len() as u64 > MAX_SIZE {
         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
-        let first_line = head.lines().next().unwrap_or_default().to_owned();
+        let first_line = first_line(&head).to_owned();
         let end = first_line.len();
         let source = SourceFile::new(name, first_line);
         return Err(Error::Invalid {
@@ -124,6 +124,11 @@ fn empty() -> Diagnostic {
     )
 }
 
+/// The text before the first line break (LF, CRLF or a lone CR, as the YAML parser reads them).
+fn first_line(text: &str) -> &str {
+    text.split(['\n', '\r']).next().unwrap_or_default()
+}
+
 /// The top level must be a mapping with content.
 ///
 /// # Errors
@@ -133,7 +138,7 @@ pub fn check_top_level(tree: &Node, source: &SourceFile) -> Result<(), Vec<Diagn
         Value::Map(_) => Ok(()),
         Value::Null => {
             let mut d = empty();
-            let end = source.text.lines().next().map_or(0, str::len);
+            let end = first_line(&source.text).len();
             d.primary.span = Span::new(0, end);
             d.primary.text = "only comments".into();
             Err(vec![d])

@@ -10,6 +10,125 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// A text format the schema checks with a `pattern`, declared once with what a person is told
+/// about it. The schema carries all of it: the `pattern`, `patternErrorMessage` (the format in
+/// words, which VS Code and yaml-language-server show instead of the regular expression, and
+/// the schema stage uses as its label) and `examples`.
+#[derive(Debug)]
+pub struct TextFormat {
+    /// The regular expression (ECMA-262, as JSON Schema reads it).
+    pub pattern: &'static str,
+    /// A valid value, in words: "an IPv4 address".
+    pub words: &'static str,
+    /// Valid values, the most common first.
+    pub examples: &'static [&'static str],
+}
+
+impl TextFormat {
+    /// Every format the spec uses, for tests.
+    pub const ALL: &'static [&'static TextFormat] = &[
+        &USER_NAME,
+        &VARIABLE_NAME,
+        &IPV4_ADDRESS,
+        &IPV4_PREFIX,
+        &CHECKSUM,
+        &VERSION,
+        &DURATION,
+    ];
+
+    fn apply(&self, schema: &mut serde_json::Map<String, serde_json::Value>) {
+        schema.insert("pattern".into(), self.pattern.into());
+        schema.insert(
+            "patternErrorMessage".into(),
+            format!("expected {}", self.words).into(),
+        );
+        schema.insert("examples".into(), self.examples.into());
+    }
+}
+
+/// A build user name.
+pub const USER_NAME: TextFormat = TextFormat {
+    pattern: r"^[a-z_][a-z0-9_-]{0,31}$",
+    words: "a user name: up to 32 lowercase letters, digits, `_` and `-`, starting with a letter or `_`",
+    examples: &["packer"],
+};
+
+/// The name of an environment variable.
+pub const VARIABLE_NAME: TextFormat = TextFormat {
+    pattern: r"^[A-Za-z_][A-Za-z0-9_]*$",
+    words: "an environment variable name: letters, digits and `_`, not starting with a digit",
+    examples: &["PROXMOX_TOKEN"],
+};
+
+/// An IPv4 address.
+pub const IPV4_ADDRESS: TextFormat = TextFormat {
+    pattern: r"^(\d{1,3}\.){3}\d{1,3}$",
+    words: "an IPv4 address",
+    examples: &["192.0.2.1"],
+};
+
+/// An IPv4 address with its prefix length.
+pub const IPV4_PREFIX: TextFormat = TextFormat {
+    pattern: r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$",
+    words: "an IPv4 address with its prefix length",
+    examples: &["192.0.2.50/24"],
+};
+
+/// An ISO checksum as Packer's `iso_checksum` takes it.
+pub const CHECKSUM: TextFormat = TextFormat {
+    pattern: r"^((md5|sha1|sha256|sha512):[0-9a-fA-F]+|file:.+|none)$",
+    words: "a checksum after its algorithm (`sha256:`, `sha512:`, `sha1:` or `md5:`), `file:` and the URL of a checksum file, or `none`",
+    examples: &[
+        "sha256:97f3d7ffb032c3eb3b23d2c8be9cc76e60c2c1f2c0146ba5ba9fe01cafae0fd8",
+        "file:https://releases.ubuntu.com/24.04.5/SHA256SUMS",
+    ],
+};
+
+/// An Azure gallery image version.
+pub const VERSION: TextFormat = TextFormat {
+    pattern: r"^\d+\.\d+\.\d+$",
+    words: "three numbers separated by dots, `major.minor.patch`",
+    examples: &["1.0.0"],
+};
+
+/// A Go duration, as Packer's timeouts take it.
+pub const DURATION: TextFormat = TextFormat {
+    pattern: r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$",
+    words: "a duration: numbers, each with a unit `h`, `m`, `s`, `ms`, `us` or `ns`",
+    examples: &["15m", "1h30m"],
+};
+
+/// `#[schemars(transform = Format(&F))]`: the field is a string in the format `F`.
+struct Format(&'static TextFormat);
+
+impl schemars::transform::Transform for Format {
+    fn transform(&mut self, schema: &mut schemars::Schema) {
+        if let Some(object) = schema.as_object_mut() {
+            self.0.apply(object);
+        }
+    }
+}
+
+/// `#[schemars(transform = Each(&F))]`: every item of the list, or every value of the map, is
+/// a string in the format `F`.
+struct Each(&'static TextFormat);
+
+impl schemars::transform::Transform for Each {
+    fn transform(&mut self, schema: &mut schemars::Schema) {
+        for keyword in ["items", "additionalProperties"] {
+            if let Some(serde_json::Value::Object(inner)) = schema.get_mut(keyword) {
+                self.0.apply(inner);
+            }
+        }
+    }
+}
+
+/// How a spec name (an OS, an edition, a build) is written inside Packer variable and local
+/// names, where `-` is not allowed: `ubuntu-2404` declares `local.ubuntu_2404_installer_vars`.
+pub fn snake(name: &str) -> String {
+    name.replace('-', "_")
+}
+
 /// A hybridc spec: OSes x platforms x provisioning x environments, compiled into Packer HCL2.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -154,7 +273,7 @@ pub struct Locale {
 #[serde(deny_unknown_fields)]
 pub struct BuildUser {
     /// User name (lowercase letters, digits, `_` and `-`, starting with a letter or `_`).
-    #[schemars(regex(pattern = r"^[a-z_][a-z0-9_-]{0,31}$"), example = &"packer")]
+    #[schemars(transform = Format(&USER_NAME))]
     pub username: String,
     /// Password Packer connects with (SSH or WinRM).
     pub password: Credential,
@@ -167,12 +286,12 @@ pub struct BuildUser {
 #[serde(deny_unknown_fields)]
 pub struct Credential {
     /// Name of the environment variable that holds the secret.
-    #[schemars(regex(pattern = ENV_NAME_PATTERN), example = &"PROXMOX_TOKEN")]
+    #[schemars(transform = Format(&VARIABLE_NAME))]
     pub env: String,
 }
 
 /// What an environment variable's name may be, in a credential and in `options`.
-pub const ENV_NAME_PATTERN: &str = r"^[A-Za-z_][A-Za-z0-9_]*$";
+pub const ENV_NAME_PATTERN: &str = VARIABLE_NAME.pattern;
 
 /// Whether `name` matches [`ENV_NAME_PATTERN`].
 pub fn is_env_name(name: &str) -> bool {
@@ -212,20 +331,16 @@ pub struct GuestNetwork {
     /// DHCP. Builds of several OSes run at the same time, so each gets its own address.
     #[serde(default)]
     #[schemars(
-        extend("additionalProperties" = {
-            "type": "string",
-            "pattern": r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$",
-            "examples": ["192.0.2.50/24"]
-        }),
+        transform = Each(&IPV4_PREFIX),
         example = &serde_json::json!({ "ubuntu-2404": "192.0.2.50/24" })
     )]
     pub addresses: BTreeMap<String, String>,
     /// Default gateway, with a static address.
-    #[schemars(regex(pattern = r"^(\d{1,3}\.){3}\d{1,3}$"), example = &"192.0.2.1")]
+    #[schemars(transform = Format(&IPV4_ADDRESS))]
     pub gateway: Option<String>,
     /// DNS servers, with a static address.
     #[serde(default)]
-    #[schemars(inner(regex(pattern = r"^(\d{1,3}\.){3}\d{1,3}$")))]
+    #[schemars(transform = Each(&IPV4_ADDRESS))]
     pub dns: Vec<String>,
 }
 
@@ -504,7 +619,7 @@ pub struct Gallery {
     /// version with every build, `<year>.<month><day>.<hour><minute><second>` in UTC (for
     /// example `2026.1130.84512`): a fixed version exists after the first build, and Azure
     /// refuses to publish it again unless Packer runs with `-force`, which deletes it first.
-    #[schemars(regex(pattern = r"^\d+\.\d+\.\d+$"), example = &"1.0.0")]
+    #[schemars(transform = Format(&VERSION))]
     pub version: Option<String>,
     /// Regions to replicate the version to.
     #[serde(default)]
@@ -623,10 +738,7 @@ pub struct Iso {
     #[schemars(example = &"https://releases.ubuntu.com/24.04.5/ubuntu-24.04.5-live-server-amd64.iso")]
     pub url: Option<String>,
     /// Checksum with algorithm prefix, or `file:<url>` of a checksum file.
-    #[schemars(
-        regex(pattern = r"^((md5|sha1|sha256|sha512):[0-9a-fA-F]+|file:.+|none)$"),
-        example = &"sha256:97f3d7ffb032c3eb3b23d2c8be9cc76e60c2c1f2c0146ba5ba9fe01cafae0fd8"
-    )]
+    #[schemars(transform = Format(&CHECKSUM))]
     pub checksum: Option<String>,
     /// ISO already uploaded to Proxmox storage (`<storage>:iso/<file>`), used instead of the URL there.
     #[schemars(example = &"local:iso/ubuntu-24.04.5-live-server-amd64.iso")]
@@ -794,7 +906,7 @@ pub struct Powershell {
 #[serde(deny_unknown_fields)]
 pub struct WindowsRestart {
     /// How long to wait for the restart (Go duration).
-    #[schemars(regex(pattern = r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$"), example = &"15m")]
+    #[schemars(transform = Format(&DURATION))]
     pub timeout: Option<String>,
     /// Run only on these platforms.
     #[serde(default)]
@@ -950,7 +1062,7 @@ pub struct AzureOverride {
     /// Name of the gallery.
     pub gallery_name: Option<String>,
     /// Image version to publish.
-    #[schemars(regex(pattern = r"^\d+\.\d+\.\d+$"))]
+    #[schemars(transform = Format(&VERSION))]
     pub gallery_version: Option<String>,
     /// Regions to replicate the version to.
     pub replication_regions: Option<Vec<String>>,

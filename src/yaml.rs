@@ -441,7 +441,13 @@ fn remember(anchors: &mut Vec<Option<(Node, usize)>>, anchor: usize, node: &Node
 fn next_char_end(text: &str, at: usize) -> usize {
     text.get(at..)
         .and_then(|rest| rest.chars().next())
-        .map_or(at, |c| if c == '\n' { at } else { at + c.len_utf8() })
+        .map_or(at, |c| {
+            if matches!(c, '\n' | '\r') {
+                at
+            } else {
+                at + c.len_utf8()
+            }
+        })
 }
 
 /// Trims a scalar's span to its own text: the parser's end marker of a quoted scalar can run

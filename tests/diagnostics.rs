@@ -143,6 +143,158 @@ fn split_diagnostics(text: &str) -> Vec<String> {
     out
 }
 
+/// A scratch copy of the fixture `case` under `folder`, in a temporary folder of its own.
+fn scratch(folder: &str, case: &str, name: &str) -> PathBuf {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(folder)
+        .join(case);
+    let to =
+        std::env::temp_dir().join(format!("hybridc-diagnostics-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&to);
+    copy_tree(&from, &to);
+    to
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("folder entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// Runs the binary in `dir` without colour: exit code, stdout, stderr.
+fn hybridc(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_hybridc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    (
+        output
+            .status
+            .code()
+            .expect("exited normally, not by a signal"),
+        String::from_utf8(output.stdout).expect("UTF-8 output"),
+        String::from_utf8(output.stderr).expect("UTF-8 diagnostics"),
+    )
+}
+
+/// The line and column of the first diagnostic in `check --format json`.
+fn json_position(stdout: &str) -> (u64, u64) {
+    let report: serde_json::Value = serde_json::from_str(stdout).expect("a JSON report");
+    let first = &report["diagnostics"][0];
+    (
+        first["line"].as_u64().expect("a line"),
+        first["column"].as_u64().expect("a column"),
+    )
+}
+
+#[test]
+fn lf_crlf_and_cr_line_ends_give_the_same_positions_and_snippets() {
+    for (case, position) in [
+        ("schema-enum-value", (14, 13)),
+        ("yaml-duplicate-key", (10, 5)),
+        ("semantic-missing-script", (20, 26)),
+    ] {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid");
+        let lf = std::fs::read_to_string(root.join(case).join("spec/hybrid.yaml"))
+            .expect("fixture spec");
+        let expected =
+            std::fs::read_to_string(root.join(case).join("expected.stderr")).expect("snapshot");
+        assert!(!lf.contains('\r'), "{case} is written with LF");
+        for (ending, break_) in [("lf", "\n"), ("crlf", "\r\n"), ("cr", "\r")] {
+            let dir = scratch("invalid", case, &format!("{case}-{ending}"));
+            std::fs::write(dir.join("spec/hybrid.yaml"), lf.replace('\n', break_))
+                .expect("write spec");
+            let (code, _, stderr) = hybridc(&dir, &["validate", "spec/"]);
+            assert_eq!(code, 2, "{case} with {ending}");
+            // The snippet shows the same lines under the same numbers, whatever ends them.
+            assert_eq!(stderr, expected, "{case} with {ending}");
+            let (_, stdout, _) = hybridc(&dir, &["check", "spec/", "--format", "json"]);
+            assert_eq!(json_position(&stdout), position, "{case} with {ending}");
+            std::fs::remove_dir_all(&dir).expect("clean up");
+        }
+    }
+}
+
+/// A spec written as one line of JSON, over 70,000 characters long, whose last OS has an
+/// unknown family: the position of `"linx"` in it.
+fn one_line_json_spec() -> (String, usize) {
+    let mut oses = Vec::new();
+    for i in 0..420 {
+        let family = if i == 419 { "linx" } else { "linux" };
+        oses.push(format!(
+            r#""os-{i:03}": {{"family": "{family}", "azure_image": {{"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server"}}, "platforms": ["azure"], "provisioning": ["base"]}}"#
+        ));
+    }
+    let text = format!(
+        r#"{{"version": 1, "platforms": {{"azure": {{"client_id": {{"env": "ARM_CLIENT_ID"}}, "client_secret": {{"env": "ARM_CLIENT_SECRET"}}, "tenant_id": {{"env": "ARM_TENANT_ID"}}, "subscription_id": {{"env": "ARM_SUBSCRIPTION_ID"}}, "location": "westeurope", "output": {{"managed_image": {{"resource_group": "rg-images"}}}}}}}}, "provisioning": {{"base": [{{"shell": {{"inline": ["echo hello"]}}}}]}}, "environments": {{"dev": {{}}}}, "oses": {{{}}}}}"#,
+        oses.join(", ")
+    );
+    let column = text.rfind(r#""linx""#).expect("the mistake") + 1;
+    assert!(text.len() > 70_000 && !text.contains('\n'));
+    (text + "\n", column)
+}
+
+#[test]
+fn a_mistake_past_column_65535_is_reported_by_every_command() {
+    let (text, column) = one_line_json_spec();
+    let dir = scratch("invalid", "schema-enum-value", "one-line-json");
+    std::fs::write(dir.join("spec/hybrid.yaml"), &text).expect("write spec");
+    let anchor = format!("[spec/hybrid.yaml:1:{column}]");
+    for args in [
+        &["validate", "spec/"][..],
+        &["compile", "spec/"],
+        &["check", "spec/"],
+        &["matrix", "spec/", "--format", "json"],
+        &["explain", "os-419", "--spec", "spec/"],
+    ] {
+        let (code, _, stderr) = hybridc(&dir, args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&anchor),
+            "{args:?}: no {anchor} in\n{stderr}"
+        );
+        assert!(
+            stderr.contains(r#""os-419": {"family": "linx""#),
+            "{args:?}: the snippet shows the mistake\n{stderr}"
+        );
+        let widest = stderr.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(widest < 300, "{args:?}: a line of {widest} characters");
+    }
+    let (code, stdout, _) = hybridc(&dir, &["check", "spec/", "--format", "json"]);
+    assert_eq!(code, 2);
+    assert_eq!(json_position(&stdout), (1, column as u64));
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+#[test]
+fn a_key_and_a_value_of_a_million_characters_are_shown_short() {
+    let dir = scratch("invalid", "schema-enum-value", "million");
+    let spec = std::fs::read_to_string(dir.join("spec/hybrid.yaml")).expect("fixture spec");
+    let long = "k".repeat(1_000_000);
+    let spec = spec
+        .replace("version: 1\n", &format!("version: 1\n? {long}\n: 1\n"))
+        .replace("family: linx", &format!("family: {long}"));
+    std::fs::write(dir.join("spec/hybrid.yaml"), spec).expect("write spec");
+    let (code, _, stderr) = hybridc(&dir, &["validate", "spec/"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("hybridc::spec::unknown-key"), "{stderr}");
+    assert!(stderr.contains("hybridc::spec::unknown-value"), "{stderr}");
+    assert!(stderr.contains("[spec/hybrid.yaml:16:13]"), "{stderr}");
+    let widest = stderr.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest < 300, "a line of {widest} characters");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
 /// A secret no rendered diagnostic holds otherwise: its first character appears nowhere else,
 /// so "no prefix of it is shown" is "its first character is not shown".
 const SECRET: &str = "ØqZ7-hunter2";

@@ -177,3 +177,25 @@ fn enum_values_complete() {
         vec!["autoinstall", "autounattend", "kickstart", "preseed"]
     );
 }
+
+#[test]
+fn a_value_in_the_wrong_format_is_explained_in_words() {
+    if !server_available() {
+        return;
+    }
+    let file = scratch(
+        "format",
+        &format!("{MODELINE}version: 1\ndefaults:\n  network:\n    gateway: 192.0.2\n"),
+    );
+    let results = ask(&file, json!([{ "kind": "diagnostics" }]));
+    let messages: Vec<&str> = results[0]["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    assert!(
+        messages.contains(&"expected an IPv4 address"),
+        "diagnostics: {messages:?}"
+    );
+}

@@ -216,3 +216,21 @@ fn the_matcher_takes_ellipses_and_commits() {
         &lines("v1.4.0-3-gabcdef0")
     ));
 }
+
+/// The README's "What an error looks like" block is the rendered output of the fixture
+/// `tests/fixtures/invalid/readme-error-example`, whose snapshot `tests/diagnostics.rs` checks
+/// against the binary.
+#[test]
+fn the_error_example_is_what_the_binary_prints() {
+    let readme = fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let start = readme
+        .find("```text\nhybridc::spec::")
+        .expect("an error example in the README")
+        + "```text\n".len();
+    let end = start + readme[start..].find("```").expect("the end of the block");
+    let snapshot = fs::read_to_string(
+        repo().join("tests/fixtures/invalid/readme-error-example/expected.stderr"),
+    )
+    .expect("the fixture's snapshot");
+    assert_eq!(&readme[start..end], snapshot);
+}

@@ -95,12 +95,25 @@ fn mutated_specs_never_panic_the_library() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut outcomes = [0usize; 2];
     for i in 0..3000 {
-        let input = if i % 10 == 0 {
+        let mut input: String = if i % 10 == 0 {
             let cut = rng.below(text.len());
             text.chars().take(cut).collect()
         } else {
             mutate(&mut rng, &text)
         };
+        // Old Mac and Windows line ends, and a line too long for a plain snippet.
+        match i % 7 {
+            3 => input = input.replace('\n', "\r"),
+            5 => input = input.replace('\n', "\r\n"),
+            _ => {}
+        }
+        if i % 11 == 4 {
+            let at = input
+                .char_indices()
+                .nth(rng.below(input.chars().count()))
+                .map_or(input.len(), |(at, _)| at);
+            input.insert_str(at, &"x".repeat(70_000));
+        }
         let source = SourceFile::new("spec/hybrid.yaml", input.clone());
         let result = std::panic::catch_unwind(|| hybridc::check(source, root.clone()));
         match result {
@@ -111,7 +124,14 @@ fn mutated_specs_never_panic_the_library() {
                     let rendered = std::panic::catch_unwind(|| {
                         hybridc::diagnostic::render(diagnostics, file, false)
                     });
-                    assert!(rendered.is_ok(), "rendering panicked for input:\n{input}");
+                    let Ok(rendered) = rendered else {
+                        panic!("rendering panicked for input:\n{input}");
+                    };
+                    let widest = rendered.lines().map(|l| l.chars().count()).max();
+                    assert!(
+                        widest.unwrap_or(0) < 600,
+                        "a rendered line of {widest:?} characters for input:\n{input}"
+                    );
                 }
                 outcomes[1] += 1;
             }
