@@ -388,24 +388,33 @@ fn collect<'a>(
     }
 }
 
-/// Does a JSON literal fit an HCL type string from the catalogue?
+/// Whether a value of the HCL type `found` may stand where the catalogue says `expected`: the
+/// same type; a number or bool where a string is expected (HCL converts them); an empty list
+/// (`list(any)`) where any list is expected. The one rule for types, used for `options:`
+/// literals ([`fits`]) and for every argument of the compiled model (conformance).
+pub fn compatible(expected: &str, found: &str) -> bool {
+    expected == found
+        || (expected == "string" && matches!(found, "number" | "bool"))
+        || (expected.starts_with("list(") && found == "list(any)")
+}
+
+/// Does a JSON literal fit an HCL type string from the catalogue? Lists and maps element by
+/// element, each element by [`compatible`].
 pub fn fits(kind: &str, value: &serde_json::Value) -> bool {
     use serde_json::Value;
-    match (kind, value) {
-        ("string", Value::String(_)) => true,
-        // HCL converts numbers and bools to strings where a string is expected.
-        ("string", Value::Number(_) | Value::Bool(_)) => true,
-        ("number", Value::Number(_)) => true,
-        ("bool", Value::Bool(_)) => true,
-        (list, Value::Array(items)) if list.starts_with("list(") => {
-            let inner = &list[5..list.len() - 1];
-            items.iter().all(|i| fits(inner, i))
+    let inner = |prefix: &str| {
+        kind.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(')'))
+    };
+    match value {
+        Value::Array(items) => inner("list(").is_some_and(|t| items.iter().all(|i| fits(t, i))),
+        Value::Object(entries) => {
+            inner("map(").is_some_and(|t| entries.values().all(|v| fits(t, v)))
         }
-        (map, Value::Object(entries)) if map.starts_with("map(") => {
-            let inner = &map[4..map.len() - 1];
-            entries.values().all(|v| fits(inner, v))
-        }
-        _ => false,
+        Value::String(_) => compatible(kind, "string"),
+        Value::Number(_) => compatible(kind, "number"),
+        Value::Bool(_) => compatible(kind, "bool"),
+        Value::Null => false,
     }
 }
 
@@ -503,5 +512,10 @@ mod tests {
         assert!(fits("number", &json!(4)));
         assert!(!fits("bool", &json!("yes")));
         assert!(fits("map(string)", &json!({"a": "b"})));
+        // The same rule as the compiled model's arguments.
+        assert!(fits("string", &json!(5)) && compatible("string", "number"));
+        assert!(fits("list(string)", &json!([])) && compatible("list(string)", "list(any)"));
+        assert!(!fits("number", &json!("5")) && !compatible("number", "string"));
+        assert!(!fits("string", &json!(null)));
     }
 }

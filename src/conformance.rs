@@ -278,7 +278,7 @@ impl Checker<'_> {
                             );
                         }
                         if let Some(found) = self.type_of(value)
-                            && !compatible(&argument.kind, found)
+                            && !catalogue::compatible(&argument.kind, found)
                         {
                             self.error(
                                 origin,
@@ -532,13 +532,6 @@ impl Checker<'_> {
             Expr::Null => None,
         }
     }
-}
-
-fn compatible(expected: &str, found: &str) -> bool {
-    expected == found
-        || (expected == "string" && matches!(found, "number" | "bool"))
-        || (expected.starts_with("list(") && found == "list(any)")
-        || (expected.starts_with("map(") && found == "map(string)" && expected == "map(string)")
 }
 
 #[cfg(test)]
