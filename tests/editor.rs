@@ -1,8 +1,8 @@
 //! Editor support, checked with the real yaml-language-server (tests/editor/lsp.mjs drives it
 //! over LSP): completion of top-level and nested keys and of enum values, hover text, and no
-//! diagnostics on the example spec. The server is installed on first use with
-//! `npm ci --prefix tests/editor` (pinned by its lock file); without node and npm the tests say
-//! so and skip, except under CI, where they fail.
+//! diagnostics on the example spec. The server is installed by the README's set-up line,
+//! `npm ci --prefix tests/editor` (pinned by its lock file), not by the tests, which run
+//! offline; without it the tests say so and skip, except under CI, where they fail.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,18 +13,10 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Whether yaml-language-server is installed (by the README's set-up line, `npm ci --prefix
+/// tests/editor`) and node runs; the tests install nothing, so they run offline.
 fn server_available() -> bool {
-    static INSTALL: std::sync::Once = std::sync::Once::new();
     let folder = repo().join("tests/editor");
-    INSTALL.call_once(|| {
-        if !folder.join("node_modules/yaml-language-server").is_dir() {
-            let status = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&folder)
-                .status();
-            eprintln!("npm ci --prefix tests/editor: {status:?}");
-        }
-    });
     let installed = folder.join("node_modules/yaml-language-server").is_dir();
     let node = Command::new("node")
         .arg("--version")
@@ -33,7 +25,7 @@ fn server_available() -> bool {
     if installed && node {
         return true;
     }
-    let why = "yaml-language-server could not be installed: `npm ci --prefix tests/editor` needs node and npm";
+    let why = "yaml-language-server is not installed: run `npm ci --prefix tests/editor` (needs node and npm; see the README's set-up)";
     assert!(std::env::var_os("CI").is_none(), "{why}");
     eprintln!("SKIPPED editor tests: {why}");
     false
