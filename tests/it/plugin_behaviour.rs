@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod support;
+use crate::support;
 use support::{copy_tree, repo};
 
 use hybridc::diagnostic::Diagnostic;

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-mod support;
+use crate::support;
 use support::{copy_tree, repo};
 
 fn hybridc(dir: &Path, args: &[&str]) -> Output {

@@ -1,4 +1,4 @@
-//! Support shared by integration tests: copies of the example repository. Each test crate
+//! Support shared by integration tests: copies of the example repository. Each test module
 //! uses what it needs of it.
 #![allow(dead_code)]
 

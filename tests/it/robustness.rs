@@ -7,7 +7,7 @@ use std::process::Command;
 
 use hybridc::diagnostic::SourceFile;
 
-mod support;
+use crate::support;
 use support::copy_tree;
 
 /// A small deterministic generator (xorshift64*), so every run tries the same inputs.
