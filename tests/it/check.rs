@@ -1,48 +1,24 @@
 //! `hybridc check`, the CI drift gate: the real binary on temporary copies of the example
 //! repository, one kind of drift per test, checking exit code and output.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Command;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn hybridc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hybridc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::support::{golden, hybridc, repo, text};
 
 /// A compiled copy of the example repository.
 fn compiled_copy(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hybridc-check-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    for folder in [
-        "spec",
-        "builds",
-        "scripts",
-        "ansible",
-        "schema",
-        "generated",
-    ] {
-        let status = Command::new("cp")
-            .arg("-r")
-            .arg(repo().join(folder))
-            .arg(&dir)
-            .status()
-            .expect("cp");
-        assert!(status.success());
-    }
-    dir
+    crate::support::example_copy(
+        &format!("check-{name}"),
+        &[
+            "spec",
+            "builds",
+            "scripts",
+            "ansible",
+            "schema",
+            "generated",
+        ],
+    )
 }
 
 const FIX: &str = "run hybridc compile spec/ and commit the result\n";
@@ -323,14 +299,7 @@ fn the_json_report_matches_its_snapshot() {
     let stdout = text(&out.stdout);
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(report["status"], "drift");
-    let snapshot = repo().join("tests/snapshots/check-report.json");
-    if std::env::var_os("HYBRIDC_BLESS").is_some() {
-        std::fs::write(&snapshot, &stdout).expect("bless");
-    }
-    assert_eq!(
-        stdout,
-        std::fs::read_to_string(&snapshot).expect("snapshot exists")
-    );
+    golden(&repo().join("tests/snapshots/check-report.json"), &stdout);
 
     let spec = std::fs::read_to_string(dir.join("spec/hybrid.yaml")).expect("spec");
     std::fs::write(

@@ -1,32 +1,14 @@
 //! CLI tests: the real binary in temporary folders, checking exit codes, stdout and stderr.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
-use crate::support;
+use crate::support::{command, hybridc, repo, text};
 
-fn hybridc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hybridc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
+/// A temporary folder with an empty `spec/`.
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hybridc-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("spec")).expect("create temp dir");
+    let dir = crate::support::temp_dir(&format!("cli-{name}"));
+    std::fs::create_dir_all(dir.join("spec")).expect("create spec/");
     dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
@@ -102,7 +84,7 @@ fn warnings_do_not_fail_validation() {
     // A fixed gallery version is worth a warning, not an error.
     let dir = temp_dir("warning");
     for folder in ["builds", "scripts", "ansible"] {
-        support::copy_tree(&repo().join(folder), &dir.join(folder));
+        crate::support::copy_tree(&repo().join(folder), &dir.join(folder));
     }
     let spec = std::fs::read_to_string(repo().join("spec/hybrid.yaml")).expect("example");
     let spec = spec.replacen(
@@ -122,7 +104,7 @@ fn warnings_do_not_fail_validation() {
 
 #[test]
 fn colour_is_off_when_piped() {
-    let out = Command::new(env!("CARGO_BIN_EXE_hybridc"))
+    let out = command()
         .args(["validate", "spec/"])
         .current_dir(repo().join("tests/fixtures/invalid/schema-wrong-type"))
         .env_remove("NO_COLOR")
@@ -137,19 +119,10 @@ fn colour_is_off_when_piped() {
 
 /// A scratch repository holding a copy of the example (spec, templates, scripts, playbooks).
 fn example_copy(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hybridc-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    for folder in ["spec", "builds", "scripts", "ansible"] {
-        let status = Command::new("cp")
-            .arg("-r")
-            .arg(repo().join(folder))
-            .arg(&dir)
-            .status()
-            .expect("cp");
-        assert!(status.success());
-    }
-    dir
+    crate::support::example_copy(
+        &format!("cli-{name}"),
+        &["spec", "builds", "scripts", "ansible"],
+    )
 }
 
 #[test]
@@ -264,7 +237,7 @@ fn an_invalid_spec_writes_nothing() {
 #[test]
 fn compile_refuses_output_folders_that_are_not_its_own() {
     let dir = example_copy("refuse");
-    let outside = std::env::temp_dir().join(format!("hybridc-outside-{}", std::process::id()));
+    let outside = std::env::temp_dir().join(format!("hybridc-cli-outside-{}", std::process::id()));
     for (out_dir, why) in [
         ("spec", "it is the spec's folder"),
         (".", "it contains the spec"),

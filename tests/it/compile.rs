@@ -1,15 +1,13 @@
 //! Golden output: every folder under `tests/fixtures/compile/` is a small repository whose
 //! `spec/hybrid.yaml` must compile to exactly the committed `generated/` tree (a missing and an
 //! extra file both fail), and that tree must be what `packer fmt` writes. The repository's own
-//! `generated/` must match `spec/` the same way. `HYBRIDC_BLESS=1 cargo test --test compile`
+//! `generated/` must match `spec/` the same way. `HYBRIDC_BLESS=1 cargo test --test it compile::`
 //! rewrites the expected trees for review.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{blessing, golden_problem, repo, tool};
 
 fn cases() -> Vec<PathBuf> {
     let mut cases: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/fixtures/compile"))
@@ -21,36 +19,12 @@ fn cases() -> Vec<PathBuf> {
     cases
 }
 
-/// A line diff good enough to see what changed.
-fn diff(expected: &str, actual: &str) -> String {
-    let e: Vec<&str> = expected.lines().collect();
-    let a: Vec<&str> = actual.lines().collect();
-    let mut out = String::new();
-    for i in 0..e.len().max(a.len()) {
-        match (e.get(i), a.get(i)) {
-            (Some(x), Some(y)) if x == y => {}
-            (x, y) => {
-                if let Some(x) = x {
-                    out.push_str(&format!("{:>4} - {x}\n", i + 1));
-                }
-                if let Some(y) = y {
-                    out.push_str(&format!("{:>4} + {y}\n", i + 1));
-                }
-            }
-        }
-        if out.len() > 4000 {
-            out.push_str("...\n");
-            break;
-        }
-    }
-    out
-}
-
 /// Compares the compiled files with a folder on disk, both ways.
 fn compare(root: &Path, out: &Path) -> Vec<String> {
     let compiled = hybridc::compile(&root.join("spec"), out)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()));
-    if std::env::var_os("HYBRIDC_BLESS").is_some() {
+    if blessing() {
+        // The writer also removes the files it wrote that the spec no longer makes.
         hybridc::output::write(
             &compiled.files,
             &compiled.out_dir,
@@ -62,15 +36,8 @@ fn compare(root: &Path, out: &Path) -> Vec<String> {
     let mut problems = Vec::new();
     let on_disk = hybridc::output::files_under(out);
     for file in &compiled.files {
-        match std::fs::read_to_string(out.join(&file.path)) {
-            Ok(text) if text == file.contents => {}
-            Ok(text) => problems.push(format!(
-                "{}: {} differs\n{}",
-                root.display(),
-                file.path,
-                diff(&text, &file.contents)
-            )),
-            Err(_) => problems.push(format!("{}: {} is missing", root.display(), file.path)),
+        if let Some(problem) = golden_problem(&out.join(&file.path), &file.contents) {
+            problems.push(format!("{}: {problem}", root.display()));
         }
     }
     for path in on_disk {
@@ -106,24 +73,9 @@ fn the_repository_generated_tree_matches_its_spec() {
     );
 }
 
-fn packer_available() -> bool {
-    let ok = Command::new("packer")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "packer is not installed, and CI needs it (apt-get install packer)"
-        );
-        eprintln!("SKIPPED packer fmt checks: packer is not installed (apt-get install packer)");
-    }
-    ok
-}
-
 #[test]
 fn every_generated_tree_is_packer_fmt_canonical() {
-    if !packer_available() {
+    if !tool("packer", "apt-get install packer") {
         return;
     }
     let mut folders: Vec<PathBuf> = cases().iter().map(|c| c.join("generated")).collect();

@@ -12,9 +12,7 @@ use hcl::expr::{Expression, TraversalOperator};
 use hcl::template::{Directive, Element, Template};
 use hcl::{Body, Structure};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{command, example_copy, repo, tool};
 
 /// The repository and every compile fixture: `(root, compiled files)`.
 fn trees() -> Vec<(PathBuf, Vec<hybridc::emit::File>)> {
@@ -223,19 +221,11 @@ fn variables_are_declared_once_used_and_secret_only_by_environment() {
 
 #[test]
 fn credential_values_never_reach_the_output() {
-    let dir = std::env::temp_dir().join(format!("hybridc-secrets-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    for folder in ["spec", "builds", "scripts", "ansible"] {
-        let status = Command::new("cp")
-            .arg("-r")
-            .arg(repo().join(folder))
-            .arg(&dir)
-            .status()
-            .expect("cp");
-        assert!(status.success());
-    }
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hybridc"));
+    let dir = example_copy(
+        "contract-secrets",
+        &["spec", "builds", "scripts", "ansible"],
+    );
+    let mut cmd = command();
     cmd.args(["compile", "spec/"]).current_dir(&dir);
     let secrets: Vec<(String, String)> = spec_credentials(&repo())
         .into_iter()
@@ -277,18 +267,7 @@ fn compiling_twice_gives_the_same_bytes() {
 
 #[test]
 fn changing_one_os_cpus_changes_only_its_source_lines() {
-    let dir = std::env::temp_dir().join(format!("hybridc-local-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    for folder in ["spec", "builds", "scripts", "ansible"] {
-        let status = Command::new("cp")
-            .arg("-r")
-            .arg(repo().join(folder))
-            .arg(&dir)
-            .status()
-            .expect("cp");
-        assert!(status.success());
-    }
+    let dir = example_copy("contract-local", &["spec", "builds", "scripts", "ansible"]);
     let spec = std::fs::read_to_string(dir.join("spec/hybrid.yaml")).expect("spec");
     let changed = spec.replacen(
         "    hardware: { cpus: 4 }\n",
@@ -337,23 +316,6 @@ fn changing_one_os_cpus_changes_only_its_source_lines() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn packer_available() -> bool {
-    let ok = Command::new("packer")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "packer is not installed, and CI needs it (apt-get install packer)"
-        );
-        eprintln!(
-            "SKIPPED packer console checks: packer is not installed (apt-get install packer)"
-        );
-    }
-    ok
-}
-
 /// The `variable` blocks of a generated file, as written (Packer 1.6.6 cannot load the rest:
 /// it predates `required_plugins` and `templatefile`).
 fn variable_blocks(text: &str) -> String {
@@ -376,7 +338,7 @@ fn variable_blocks(text: &str) -> String {
 
 #[test]
 fn spec_strings_survive_escaping_exactly() {
-    if !packer_available() {
+    if !tool("packer", "apt-get install packer") {
         return;
     }
     let tricky = [
@@ -386,8 +348,7 @@ fn spec_strings_survive_escaping_exactly() {
         "line one\nline two\ttabbed\r\n",
         "non-ASCII: é 日本 😀",
     ];
-    let dir = std::env::temp_dir().join(format!("hybridc-escape-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::support::temp_dir("contract-escape");
     std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
     let yaml = |s: &str| serde_json::to_string(s).expect("JSON strings are YAML strings");
     let spec = format!(

@@ -4,17 +4,17 @@
 //! `tests/fixtures/compile-invalid/` hold specs that validate but cannot compile (plugin
 //! conformance, option conflicts): the binary compiles them and must write nothing. Each spec also states,
 //! in `# expect: LINE:COL CODE` comments, where its diagnostics must point, so positions are
-//! checked independently of the snapshot. `HYBRIDC_BLESS=1 cargo test` rewrites the snapshots.
+//! checked independently of the snapshot. `HYBRIDC_BLESS=1 cargo test --test it diagnostics::`
+//! rewrites the snapshots.
 //! A secret written as a literal is masked in every snippet: the example's credentials, each
 //! replaced by a literal in turn, must not show up in the rendered errors.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use crate::support::{copy_tree, golden_problem, repo};
 
 fn fixtures(folder: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(folder);
+    let root = repo().join("tests/fixtures").join(folder);
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
         .expect("tests/fixtures/invalid exists")
         .map(|e| e.expect("readable entry").path())
@@ -57,7 +57,6 @@ fn uncompilable_specs_render_expected_diagnostics_and_write_nothing() {
 }
 
 fn run(cases: &[PathBuf], args: &[&str]) {
-    let bless = std::env::var_os("HYBRIDC_BLESS").is_some();
     let mut failures = Vec::new();
     for case in cases {
         let name = case
@@ -65,35 +64,19 @@ fn run(cases: &[PathBuf], args: &[&str]) {
             .expect("named")
             .to_string_lossy()
             .into_owned();
-        let output = Command::new(env!("CARGO_BIN_EXE_hybridc"))
-            .args(args)
-            .current_dir(case)
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("the binary runs");
+        let output = crate::support::hybridc(case, args);
         let code = output
             .status
             .code()
             .expect("exited normally, not by a signal");
         let stderr = String::from_utf8(output.stderr).expect("UTF-8 diagnostics");
-        let expected_stderr = case.join("expected.stderr");
-        let expected_code = case.join("expected.code");
-        if bless {
-            std::fs::write(&expected_stderr, &stderr).expect("write snapshot");
-            std::fs::write(&expected_code, format!("{code}\n")).expect("write snapshot");
-        }
-        let want_stderr = std::fs::read_to_string(&expected_stderr).unwrap_or_default();
-        let want_code: i32 = std::fs::read_to_string(&expected_code)
-            .ok()
-            .and_then(|c| c.trim().parse().ok())
-            .unwrap_or(-1);
-        if code != want_code {
-            failures.push(format!("{name}: exit code {code}, expected {want_code}"));
-        }
-        if stderr != want_stderr {
-            failures.push(format!(
-                "{name}: stderr differs\n--- expected\n{want_stderr}\n--- actual\n{stderr}"
-            ));
+        for (file, actual) in [
+            ("expected.code", format!("{code}\n")),
+            ("expected.stderr", stderr.clone()),
+        ] {
+            if let Some(problem) = golden_problem(&case.join(file), &actual) {
+                failures.push(format!("{name}: {problem}"));
+            }
         }
         let spec =
             std::fs::read(case.join("spec/hybrid.yaml")).expect("fixture has spec/hybrid.yaml");
@@ -145,38 +128,15 @@ fn split_diagnostics(text: &str) -> Vec<String> {
 
 /// A scratch copy of the fixture `case` under `folder`, in a temporary folder of its own.
 fn scratch(folder: &str, case: &str, name: &str) -> PathBuf {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(folder)
-        .join(case);
-    let to =
-        std::env::temp_dir().join(format!("hybridc-diagnostics-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&to);
+    let from = repo().join("tests/fixtures").join(folder).join(case);
+    let to = crate::support::temp_dir(&format!("diagnostics-{name}"));
     copy_tree(&from, &to);
     to
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create folder");
-    for entry in std::fs::read_dir(from).expect("read folder") {
-        let entry = entry.expect("folder entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
-}
-
 /// Runs the binary in `dir` without colour: exit code, stdout, stderr.
 fn hybridc(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_hybridc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs");
+    let output = crate::support::hybridc(dir, args);
     (
         output
             .status
@@ -204,7 +164,7 @@ fn lf_crlf_and_cr_line_ends_give_the_same_positions_and_snippets() {
         ("yaml-duplicate-key", (10, 5)),
         ("semantic-missing-script", (20, 26)),
     ] {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid");
+        let root = repo().join("tests/fixtures/invalid");
         let lf = std::fs::read_to_string(root.join(case).join("spec/hybrid.yaml"))
             .expect("fixture spec");
         let expected =
@@ -301,16 +261,10 @@ const SECRET: &str = "ØqZ7-hunter2";
 
 /// Validates `spec` in a temporary repository and returns the exit code and stderr.
 fn validate(name: &str, spec: &str) -> (i32, String) {
-    let dir = std::env::temp_dir().join(format!("hybridc-mask-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::support::temp_dir(&format!("diagnostics-mask-{name}"));
     std::fs::create_dir_all(dir.join("spec")).expect("temp repository");
     std::fs::write(dir.join("spec/hybrid.yaml"), spec).expect("write spec");
-    let output = Command::new(env!("CARGO_BIN_EXE_hybridc"))
-        .args(["validate", "spec/"])
-        .current_dir(&dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs");
+    let output = crate::support::hybridc(&dir, &["validate", "spec/"]);
     let _ = std::fs::remove_dir_all(&dir);
     (
         output.status.code().expect("exited normally"),
@@ -354,8 +308,7 @@ fn assert_masked(case: &str, stderr: &str, code: &str, position: (usize, usize))
 #[test]
 fn literal_credentials_are_masked_in_rendered_errors() {
     let example =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/hybrid.yaml"))
-            .expect("the example spec");
+        std::fs::read_to_string(repo().join("spec/hybrid.yaml")).expect("the example spec");
     let credentials: Vec<(usize, usize)> = example
         .match_indices("{ env: ")
         .map(|(start, _)| {
@@ -389,8 +342,7 @@ fn literal_credentials_are_masked_in_rendered_errors() {
 #[test]
 fn values_inside_a_credential_are_masked() {
     let example =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/hybrid.yaml"))
-            .expect("the example spec");
+        std::fs::read_to_string(repo().join("spec/hybrid.yaml")).expect("the example spec");
     let credential = "{ env: PROXMOX_TOKEN }";
     let start = example
         .find(credential)

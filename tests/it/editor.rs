@@ -9,26 +9,20 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{missing, repo, tool};
 
-/// Whether yaml-language-server is installed (by the README's set-up line, `npm ci --prefix
-/// tests/editor`) and node runs; the tests install nothing, so they run offline.
+/// Whether node runs and yaml-language-server is installed (by the README's set-up line, `npm ci
+/// --prefix tests/editor`); the tests install nothing, so they run offline.
 fn server_available() -> bool {
-    let folder = repo().join("tests/editor");
-    let installed = folder.join("node_modules/yaml-language-server").is_dir();
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if installed && node {
-        return true;
+    const HINT: &str =
+        "run `npm ci --prefix tests/editor`; it needs node and npm, see the README's set-up";
+    if !tool("node", HINT) {
+        return false;
     }
-    let why = "yaml-language-server is not installed: run `npm ci --prefix tests/editor` (needs node and npm; see the README's set-up)";
-    assert!(std::env::var_os("CI").is_none(), "{why}");
-    eprintln!("SKIPPED editor tests: {why}");
-    false
+    repo()
+        .join("tests/editor/node_modules/yaml-language-server")
+        .is_dir()
+        || missing("yaml-language-server is not installed", HINT)
 }
 
 fn ask(file: &Path, queries: Value) -> Vec<Value> {
@@ -70,8 +64,7 @@ fn labels(result: &Value) -> Vec<String> {
 
 /// A scratch repository with the committed schema and one spec document.
 fn scratch(name: &str, spec: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hybridc-editor-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::support::temp_dir(&format!("editor-{name}"));
     std::fs::create_dir_all(dir.join("spec")).expect("spec dir");
     std::fs::create_dir_all(dir.join("schema")).expect("schema dir");
     std::fs::copy(

@@ -1,7 +1,8 @@
 //! `hybridc explain`: each value is shown with the layer it comes from and its spec line.
 
 use std::path::PathBuf;
-use std::process::Command;
+
+use crate::support::hybridc;
 
 const SPEC: &str = "version: 1
 defaults:
@@ -27,8 +28,7 @@ environments:
 ";
 
 fn repo_with_spec(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hybridc-explain-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::support::temp_dir(&format!("explain-{name}"));
     std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
     std::fs::write(dir.join("spec/hybrid.yaml"), SPEC).expect("spec");
     dir
@@ -46,11 +46,7 @@ fn row(text: &str, setting: &str) -> Vec<String> {
 #[test]
 fn each_layer_is_named_with_its_line() {
     let dir = repo_with_spec("layers");
-    let out = Command::new(env!("CARGO_BIN_EXE_hybridc"))
-        .args(["explain", "ubuntu-2404", "--env", "dev"])
-        .current_dir(&dir)
-        .output()
-        .expect("runs");
+    let out = hybridc(&dir, &["explain", "ubuntu-2404", "--env", "dev"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -121,11 +117,7 @@ fn each_layer_is_named_with_its_line() {
     );
 
     // Without an environment, the base value and its line.
-    let base = Command::new(env!("CARGO_BIN_EXE_hybridc"))
-        .args(["explain", "ubuntu-2404", "--platform", "proxmox"])
-        .current_dir(&dir)
-        .output()
-        .expect("runs");
+    let base = hybridc(&dir, &["explain", "ubuntu-2404", "--platform", "proxmox"]);
     let text = String::from_utf8(base.stdout).expect("UTF-8");
     assert!(
         text.starts_with("ubuntu-2404 (base values, no environment)\n"),
@@ -154,11 +146,7 @@ fn unknown_names_get_a_did_you_mean_and_exit_2() {
             "error: OS `ubuntu-2404` is not built on `azure`; it is built on `proxmox`\n",
         ),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_hybridc"))
-            .args(args)
-            .current_dir(&dir)
-            .output()
-            .expect("runs");
+        let out = hybridc(&dir, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert_eq!(String::from_utf8_lossy(&out.stderr), message, "{args:?}");
     }

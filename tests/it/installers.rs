@@ -17,7 +17,7 @@
 //! - the helper itself renders a few hand-checked templates as HCL does (`$${`, `%{ if }`,
 //!   `%{ for }`, `~` strip markers, undefined variables).
 //!
-//! Review changes and bless them with `HYBRIDC_BLESS=1 cargo test --test installers`, which
+//! Review changes and bless them with `HYBRIDC_BLESS=1 cargo test --test it installers::`, which
 //! rewrites the golden files (and removes stale ones).
 //!
 //! Needs `go` and the HCL sources from Debian: `apt-get install golang-go
@@ -33,6 +33,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
+
+use crate::support::{blessing, golden_problem, missing, repo};
 
 // ---------------------------------------------------------------------------------------------
 // Fixed inputs
@@ -172,10 +174,6 @@ fn windows_cases() -> Vec<Case> {
 
 const SUFFIX: &str = ".pkrtpl.hcl";
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => repo().join(dir),
@@ -190,10 +188,6 @@ fn work_dir() -> PathBuf {
 
 fn golden_root() -> PathBuf {
     repo().join("tests/fixtures/installers")
-}
-
-fn blessing() -> bool {
-    std::env::var("HYBRIDC_BLESS").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
 /// One installer template: `builds/<os>/<stem>.pkrtpl.hcl`.
@@ -358,22 +352,15 @@ fn build_helper() -> Helper {
 
 /// The helper, or `None` after printing why the test is skipped. Fails instead of skipping
 /// when `CI` is set.
-fn helper(test: &str) -> Option<&'static Path> {
+fn helper() -> Option<&'static Path> {
     static HELPER: OnceLock<Helper> = OnceLock::new();
     match HELPER.get_or_init(build_helper) {
         Helper::Ready(exe) => Some(exe),
         Helper::Broken(why) => panic!("{why}"),
         Helper::Missing(why) => {
-            if std::env::var_os("CI").is_some() {
-                panic!(
-                    "{test}: cannot render installer templates: {why}. \
-                     Install the renderer's prerequisites: {INSTALL_HINT}"
-                );
-            }
-            // Straight to stderr: the test harness would swallow eprintln! of a passing test.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test}: {why}; to run it: {INSTALL_HINT}"
+            missing(
+                &format!("cannot render installer templates: {why}"),
+                INSTALL_HINT,
             );
             None
         }
@@ -436,35 +423,10 @@ fn render_case(exe: &Path, template: &Template, case: &Case) -> Result<String, S
 // Reporting
 // ---------------------------------------------------------------------------------------------
 
-/// A line diff good enough to see what changed.
-fn diff(expected: &str, actual: &str) -> String {
-    let e: Vec<&str> = expected.split('\n').collect();
-    let a: Vec<&str> = actual.split('\n').collect();
-    let mut out = String::new();
-    for i in 0..e.len().max(a.len()) {
-        match (e.get(i), a.get(i)) {
-            (Some(x), Some(y)) if x == y => {}
-            (x, y) => {
-                if let Some(x) = x {
-                    out.push_str(&format!("{:>4} - {x:?}\n", i + 1));
-                }
-                if let Some(y) = y {
-                    out.push_str(&format!("{:>4} + {y:?}\n", i + 1));
-                }
-            }
-        }
-        if out.len() > 4000 {
-            out.push_str("...\n");
-            break;
-        }
-    }
-    out
-}
-
 fn fail_with(problems: Vec<String>) {
     if !problems.is_empty() {
         panic!(
-            "{} problem(s):\n\n{}\n\nIf the change is intended: HYBRIDC_BLESS=1 cargo test --test installers",
+            "{} problem(s):\n\n{}\n\nIf the change is intended: HYBRIDC_BLESS=1 cargo test --test it installers::",
             problems.len(),
             problems.join("\n\n")
         );
@@ -478,7 +440,7 @@ fn fail_with(problems: Vec<String>) {
 /// Every template renders for every case and matches its golden file; no golden file is stale.
 #[test]
 fn installer_templates_match_golden_files() {
-    let Some(exe) = helper("installer_templates_match_golden_files") else {
+    let Some(exe) = helper() else {
         return;
     };
     let bless = blessing();
@@ -496,23 +458,8 @@ fn installer_templates_match_golden_files() {
                     continue;
                 }
             };
-            let rel = golden.strip_prefix(repo()).unwrap_or(&golden).display();
-            if bless {
-                std::fs::create_dir_all(golden.parent().expect("parent")).expect("mkdir");
-                std::fs::write(&golden, &rendered).expect("write golden file");
-                continue;
-            }
-            match std::fs::read_to_string(&golden) {
-                Ok(text) if text == rendered => {}
-                Ok(text) => problems.push(format!(
-                    "{} differs from {rel}\n{}",
-                    template.label(&case),
-                    diff(&text, &rendered)
-                )),
-                Err(_) => problems.push(format!(
-                    "{}: golden file {rel} is missing",
-                    template.label(&case)
-                )),
+            if let Some(problem) = golden_problem(&golden, &rendered) {
+                problems.push(format!("{}: {problem}", template.label(&case)));
             }
         }
     }
@@ -595,7 +542,7 @@ fn foreign_secrets(template: &Template) -> Vec<String> {
 /// as `meta-data`).
 #[test]
 fn secrets_appear_only_where_the_installer_reads_them() {
-    let Some(exe) = helper("secrets_appear_only_where_the_installer_reads_them") else {
+    let Some(exe) = helper() else {
         return;
     };
     let mut problems = Vec::new();
@@ -665,7 +612,7 @@ fn fixed_inputs_are_well_formed_test_values() {
 /// The helper renders hand-checked templates exactly as HCL (and so Packer) does.
 #[test]
 fn helper_renders_like_hcl_templatefile() {
-    let Some(exe) = helper("helper_renders_like_hcl_templatefile") else {
+    let Some(exe) = helper() else {
         return;
     };
     let vars = json!({

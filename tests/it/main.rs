@@ -1,4 +1,7 @@
-//! The integration tests, one crate (as casey/just has it): one module per area, with the support they share.
+//! The integration tests, one crate: one module per area, sharing `support` (the binary, the
+//! repository, temporary copies, the diff, the rule for missing tools, and snapshots, which
+//! `HYBRIDC_BLESS=1 cargo test --test it [NAME]` rewrites). The README's Tests section says what
+//! each module checks.
 
 mod check;
 mod cli;
@@ -17,6 +20,6 @@ mod robustness;
 mod runner;
 mod secrets;
 mod seeds;
+mod support;
 mod validators;
 mod workflow;
-mod support;

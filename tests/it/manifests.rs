@@ -4,18 +4,20 @@
 //! `custom_data`, an entry without an artifact id, a file cut short, a JSON file that is not a
 //! manifest, a README and a lock file that must be ignored). Its table, Markdown and JSON
 //! renderings must match `tests/fixtures/manifests/expected.{txt,md,json}`;
-//! `HYBRIDC_BLESS=1 cargo test --test manifests` rewrites them for review.
+//! `HYBRIDC_BLESS=1 cargo test --test it manifests::` rewrites them for review.
 
 use std::path::{Path, PathBuf};
 
 use hybridc::manifests::{self, Format, Inventory};
+
+use crate::support::repo;
 
 /// The fixture folder as a relative path, as a user would pass it: integration tests run in
 /// the package root.
 const DIR: &str = "tests/fixtures/manifests/manifests";
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifests")
+    repo().join("tests/fixtures/manifests")
 }
 
 fn inventory() -> Inventory {
@@ -24,37 +26,12 @@ fn inventory() -> Inventory {
 
 /// A fresh, empty folder for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("manifests-{name}"));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).expect("remove the previous scratch folder");
-    }
-    std::fs::create_dir_all(&dir).expect("create a scratch folder");
-    dir
+    crate::support::temp_dir(&format!("manifests-{name}"))
 }
 
 /// Compares `actual` with the expected file `name`, or rewrites it under `HYBRIDC_BLESS`.
 fn golden(name: &str, actual: &str) {
-    let path = fixtures().join(name);
-    if std::env::var("HYBRIDC_BLESS").is_ok_and(|v| !v.is_empty() && v != "0") {
-        std::fs::write(&path, actual).expect("bless");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; bless it with HYBRIDC_BLESS=1", path.display()));
-    if expected != actual {
-        let mut diff = String::new();
-        let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-        for i in 0..e.len().max(a.len()) {
-            if e.get(i) != a.get(i) {
-                diff.push_str(&format!("{:>4} - {}\n", i + 1, e.get(i).unwrap_or(&"")));
-                diff.push_str(&format!("{:>4} + {}\n", i + 1, a.get(i).unwrap_or(&"")));
-            }
-        }
-        panic!(
-            "{} differs:\n{diff}\nif the change is intended: HYBRIDC_BLESS=1 cargo test --test manifests",
-            path.display()
-        );
-    }
+    crate::support::golden(&fixtures().join(name), actual);
 }
 
 #[test]
@@ -192,11 +169,7 @@ fn a_missing_folder_means_nothing_was_built_yet() {
     );
     // The binary says so and succeeds, as on a fresh clone.
     let dir = scratch("fresh-clone");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hybridc"))
-        .arg("manifests")
-        .current_dir(&dir)
-        .output()
-        .expect("run hybridc");
+    let out = crate::support::hybridc(&dir, &["manifests"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("no artifacts found in manifests/\n"));
 }

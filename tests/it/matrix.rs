@@ -2,15 +2,11 @@
 //! the GitHub Actions matrix and the JSON job list, as snapshots under
 //! `tests/snapshots/matrix/` (`HYBRIDC_BLESS=1` rewrites them) and parsed back.
 
-use std::path::PathBuf;
-
 use hybridc::matrix::{self, Job};
 use hybridc::spec::PlatformName;
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::repo;
 
 /// The example's jobs and environment names.
 fn example() -> (Vec<Job>, Vec<String>) {
@@ -28,24 +24,7 @@ fn example() -> (Vec<Job>, Vec<String>) {
 
 /// Compares `actual` with the committed snapshot, or rewrites it under `HYBRIDC_BLESS`.
 fn snapshot(name: &str, actual: &str) {
-    let path = repo().join("tests/snapshots/matrix").join(name);
-    if std::env::var_os("HYBRIDC_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().expect("has a parent")).expect("snapshot folder");
-        std::fs::write(&path, actual).expect("bless");
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "no snapshot `{}`: run `HYBRIDC_BLESS=1 cargo test --test matrix`",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let diff = similar::TextDiff::from_lines(&expected, actual)
-            .unified_diff()
-            .header("snapshot", "actual")
-            .to_string();
-        panic!("`{name}` differs from its snapshot (HYBRIDC_BLESS=1 re-blesses):\n{diff}");
-    }
+    crate::support::golden(&repo().join("tests/snapshots/matrix").join(name), actual);
 }
 
 fn gitlab_tree(text: &str) -> Value {

@@ -4,29 +4,14 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::support;
-use support::{copy_tree, repo};
-
-fn hybridc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hybridc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::support::{command, copy_tree, hybridc, repo, text};
 
 /// A scratch folder holding `repo/` (a copy of the example, not compiled) and `outside/`, a
 /// folder beside the repository.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hybridc-output-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
+    let dir = crate::support::temp_dir(&format!("output-{name}"));
     for folder in ["spec", "builds", "scripts", "ansible"] {
         copy_tree(&repo().join(folder), &dir.join("repo").join(folder));
     }
@@ -329,7 +314,7 @@ fn temporary_files_of_an_interrupted_compile_are_removed_by_the_next_one() {
 /// fails with EFBIG. Unlike a read-only folder, this stops root too.
 fn with_file_size_limit(repo: &Path, args: &[&str], limit: u64) -> Output {
     use std::os::unix::process::CommandExt;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hybridc"));
+    let mut command = command();
     command.args(args).current_dir(repo).env("NO_COLOR", "1");
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {

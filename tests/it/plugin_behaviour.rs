@@ -10,17 +10,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support;
-use support::{copy_tree, repo};
-
 use hybridc::diagnostic::Diagnostic;
+
+use crate::support::{copy_tree, repo, tool};
 
 /// A scratch folder of its own for each test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hybridc-behaviour-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("create a scratch folder");
-    dir
+    crate::support::temp_dir(&format!("behaviour-{name}"))
 }
 
 /// The example repository in a scratch folder, its spec changed by `edit`.
@@ -114,23 +110,6 @@ fn codes(diagnostics: &[Diagnostic]) -> Vec<String> {
     diagnostics.iter().map(|d| d.code.to_owned()).collect()
 }
 
-/// Whether `tool` runs; a missing tool fails under CI and skips elsewhere.
-fn tool(test: &str, tool: &str, install: &str) -> bool {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{tool} is missing and CI needs it: {install}"
-        );
-        eprintln!("SKIPPED {test}: {tool} is not installed ({install})");
-    }
-    found
-}
-
 /// What `packer console` printed for the expression: its last line (warnings come first).
 fn last_line(text: &str) -> String {
     text.trim().lines().last().unwrap_or_default().to_owned()
@@ -218,7 +197,6 @@ build {{ sources = ["source.qemu.t"] }}
 
 #[test]
 fn windows_scripts_land_at_the_root_of_the_answer_files_cd() {
-    let test = "windows_scripts_land_at_the_root_of_the_answer_files_cd";
     let dir = example("cd-files", |s| s);
     let out = compile(&dir);
     // Proxmox puts the CD in `additional_iso_files`, vSphere at the top level: both the glob.
@@ -243,9 +221,9 @@ fn windows_scripts_land_at_the_root_of_the_answer_files_cd() {
             "the answer file looks for {script} at a drive's root first"
         );
     }
-    if !(tool(test, "packer", "apt-get install packer")
-        && tool(test, "xorriso", "apt-get install xorriso")
-        && tool(test, "qemu-img", "apt-get install qemu-utils"))
+    if !(tool("packer", "apt-get install packer")
+        && tool("xorriso", "apt-get install xorriso")
+        && tool("qemu-img", "apt-get install qemu-utils"))
     {
         return;
     }
@@ -453,8 +431,7 @@ fn every_artifact_name_carries_the_build_version() {
 /// without leading zeros.
 #[test]
 fn packer_evaluates_the_version_locals() {
-    let test = "packer_evaluates_the_version_locals";
-    if !tool(test, "packer", "apt-get install packer") {
+    if !tool("packer", "apt-get install packer") {
         return;
     }
     let dir = example("version-locals", |s| s);
@@ -593,7 +570,6 @@ fn static_addresses_are_on_each_installers_boot_line() {
 /// template text itself, with each environment's var file.
 #[test]
 fn per_environment_addresses_reach_the_boot_line_through_variables() {
-    let test = "per_environment_addresses_reach_the_boot_line_through_variables";
     let dir = example("network-env", |s| {
         replace_once(
             &s,
@@ -624,7 +600,7 @@ fn per_environment_addresses_reach_the_boot_line_through_variables() {
         dev.contains("network_address_debian_12 = \"198.51.100.12/24\""),
         "{dev}"
     );
-    if !tool(test, "packer", "apt-get install packer") {
+    if !tool("packer", "apt-get install packer") {
         return;
     }
     let common = out.file("common.pkr.hcl");
@@ -873,8 +849,7 @@ fn spec_text_reaches_the_plugins_literally() {
         vsphere.contains("s=http://{{ .HTTPIP }}:{{ .HTTPPort }}/"),
         "{vsphere}"
     );
-    let test = "spec_text_reaches_the_plugins_literally";
-    if !tool(test, "packer", "apt-get install packer") {
+    if !tool("packer", "apt-get install packer") {
         return;
     }
     // The manifest post-processor renders `output` once, like the builders' arguments: the
@@ -975,8 +950,7 @@ fn ansible_extra_vars_arrive_whole() {
     let parsed: serde_json::Value = serde_json::from_str(&document).expect("JSON");
     assert_eq!(parsed["motd"], "x b=c 'q' \"d\"");
     assert_eq!(parsed["empty"], "");
-    let test = "ansible_extra_vars_arrive_whole";
-    if !tool(test, "ansible", "python3 -m pip install ansible") {
+    if !tool("ansible", "python3 -m pip install ansible") {
         return;
     }
     let (ok, log) = run(Command::new("ansible")

@@ -10,8 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support;
-use support::{copy_tree, repo};
+use crate::support::{command, copy_tree, repo};
 
 /// One `$ command` and the output the README shows for it.
 struct Example {
@@ -48,7 +47,7 @@ fn blocks(readme: &str) -> Vec<Vec<Example>> {
 }
 
 fn hybridc(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hybridc"))
+    let out = command()
         .args(args)
         .current_dir(dir)
         .env_remove("CI")
@@ -170,8 +169,10 @@ fn readme_console_examples_are_what_the_binary_prints() {
     let mut problems = Vec::new();
     for (n, block) in blocks.iter().enumerate() {
         let Some(first) = block.first() else { continue };
-        let dir = std::env::temp_dir().join(format!("hybridc-readme-{n}-{}", std::process::id()));
-        let dir = prepare(&dir, &first.command);
+        let dir = prepare(
+            &crate::support::temp_dir(&format!("readme-{n}")),
+            &first.command,
+        );
         for example in block {
             if example.command.contains(['>', '|']) {
                 continue;
@@ -218,7 +219,7 @@ fn the_matcher_takes_ellipses_and_commits() {
 }
 
 /// The README's "What an error looks like" block is the rendered output of the fixture
-/// `tests/fixtures/invalid/readme-error-example`, whose snapshot `tests/diagnostics.rs` checks
+/// `tests/fixtures/invalid/readme-error-example`, whose snapshot `tests/it/diagnostics.rs` checks
 /// against the binary.
 #[test]
 fn the_error_example_is_what_the_binary_prints() {

@@ -7,8 +7,7 @@ use std::process::Command;
 
 use hybridc::diagnostic::SourceFile;
 
-use crate::support;
-use support::copy_tree;
+use crate::support::{copy_tree, hybridc, repo, tool};
 
 /// A small deterministic generator (xorshift64*), so every run tries the same inputs.
 struct Rng(u64);
@@ -33,7 +32,7 @@ const PIECES: &[&str] = &[
 ];
 
 fn example() -> (String, PathBuf) {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = repo();
     let text = std::fs::read_to_string(root.join("spec/hybrid.yaml")).expect("example spec");
     (text, root)
 }
@@ -147,21 +146,13 @@ fn mutated_specs_never_panic_the_library() {
 
 fn run_binary(dir: &Path, bytes: &[u8]) -> Option<i32> {
     std::fs::write(dir.join("spec/hybrid.yaml"), bytes).expect("write");
-    Command::new(env!("CARGO_BIN_EXE_hybridc"))
-        .args(["validate", "spec/"])
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs")
-        .status
-        .code()
+    hybridc(dir, &["validate", "spec/"]).status.code()
 }
 
 #[test]
 fn mutated_specs_exit_0_or_2_from_the_binary() {
     let (text, root) = example();
-    let dir = std::env::temp_dir().join(format!("hybridc-robust-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::support::temp_dir("robustness-robust");
     std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
     // Paths in the example are relative to the repository: give the copy the same files.
     for folder in ["builds", "scripts", "ansible"] {
@@ -279,7 +270,7 @@ fn validate_errors(spec: &Path) -> Option<Vec<String>> {
 /// compile, and mutants of the example.
 #[test]
 fn validate_reports_every_error_compile_would() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = repo();
     let mut specs: Vec<PathBuf> = Vec::new();
     for corpus in [
         "tests/fixtures/invalid",
@@ -294,8 +285,7 @@ fn validate_reports_every_error_compile_would() {
         cases.sort();
         specs.extend(cases);
     }
-    let dir = std::env::temp_dir().join(format!("hybridc-agree-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::support::temp_dir("robustness-agree");
     std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
     for folder in ["builds", "scripts", "ansible"] {
         copy_tree(&root.join(folder), &dir.join(folder));
@@ -348,8 +338,7 @@ fn validate_reports_every_error_compile_would() {
 #[test]
 fn mutants_compile_to_canonical_hcl_or_write_nothing() {
     let (text, root) = example();
-    let dir = std::env::temp_dir().join(format!("hybridc-mutants-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::support::temp_dir("robustness-mutants");
     std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
     for folder in ["builds", "scripts", "ansible"] {
         copy_tree(&root.join(folder), &dir.join(folder));
@@ -361,14 +350,7 @@ fn mutants_compile_to_canonical_hcl_or_write_nothing() {
         let generated = dir.join("generated");
         let _ = std::fs::remove_dir_all(&generated);
         std::fs::write(dir.join("spec/hybrid.yaml"), mutate(&mut rng, &text)).expect("write");
-        let code = Command::new(env!("CARGO_BIN_EXE_hybridc"))
-            .args(["compile", "spec/"])
-            .current_dir(&dir)
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("runs")
-            .status
-            .code();
+        let code = hybridc(&dir, &["compile", "spec/"]).status.code();
         match code {
             Some(0) => {
                 valid += 1;
@@ -392,11 +374,7 @@ fn mutants_compile_to_canonical_hcl_or_write_nothing() {
     }
     assert!(valid > 0 && invalid > 0, "valid {valid}, invalid {invalid}");
     eprintln!("{valid} valid and {invalid} invalid mutants compiled");
-    let packer = Command::new("sh")
-        .arg("-c")
-        .arg("command -v packer")
-        .output();
-    if packer.is_ok_and(|o| o.status.success()) {
+    if tool("packer", "apt-get install packer") {
         // Packer 1.6.6 formats one folder at a time.
         for tree in std::fs::read_dir(&trees).expect("trees") {
             let tree = tree.expect("tree").path();
@@ -416,12 +394,6 @@ fn mutants_compile_to_canonical_hcl_or_write_nothing() {
                 );
             }
         }
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "packer is missing and CI needs it"
-        );
-        eprintln!("SKIPPED packer fmt of the mutants: packer is not installed");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

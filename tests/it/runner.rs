@@ -20,9 +20,7 @@ use hybridc::runner::{
 use hybridc::spec::PlatformName;
 use hybridc::version::{PackerVersion, VersionConstraint};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{command, copy_tree, golden, hybridc, repo, text, tool};
 
 /// The model of the repository's own spec, compiled once.
 fn model() -> &'static Model {
@@ -83,24 +81,11 @@ fn dry_run(selection: &Selection, jobs: usize) -> String {
 
 /// Compares with `tests/fixtures/runner/<name>.txt`, or rewrites it under `HYBRIDC_BLESS`.
 fn snapshot(name: &str, actual: &str) {
-    let path = repo()
-        .join("tests/fixtures/runner")
-        .join(format!("{name}.txt"));
-    if std::env::var_os("HYBRIDC_BLESS").is_some() {
-        std::fs::write(&path, actual).expect("write the snapshot");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read `{}` ({e}); run with HYBRIDC_BLESS=1 to create it",
-            path.display()
-        )
-    });
-    assert_eq!(
+    golden(
+        &repo()
+            .join("tests/fixtures/runner")
+            .join(format!("{name}.txt")),
         actual,
-        expected,
-        "`{}` is out of date (HYBRIDC_BLESS=1 rewrites it)",
-        path.display()
     );
 }
 
@@ -605,15 +590,6 @@ fn a_missing_packer_runs_nothing() {
 
 // ---- the real packer -----------------------------------------------------------------------
 
-/// Whether a test may skip for lack of a tool (not under `CI=true`).
-fn may_skip(tool: &str) -> bool {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("`{tool}` is required under CI=true");
-    }
-    eprintln!("SKIPPED: `{tool}` is not installed");
-    true
-}
-
 fn real_packer() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
@@ -626,10 +602,10 @@ fn real_packer() -> Option<PathBuf> {
 /// `Build '<name>' finished/errored` lines tell the sources of one process apart.
 #[test]
 fn real_packer_accepts_the_flags_and_selectors() {
-    let Some(packer) = real_packer() else {
-        assert!(may_skip("packer"));
+    if !tool("packer", "apt-get install packer") {
         return;
-    };
+    }
+    let packer = real_packer().expect("packer is on PATH");
     let dir = temp_dir("real");
     std::fs::create_dir_all(dir.join("env")).expect("env dir");
     std::fs::write(dir.join("env/dev.pkrvars.hcl"), "greeting = \"hello\"\n").expect("write");
@@ -908,17 +884,9 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
-fn has_git() -> bool {
-    Command::new("git")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 #[test]
 fn git_describe_names_the_tag_the_commits_since_and_local_changes() {
-    if !has_git() {
-        assert!(may_skip("git"));
+    if !tool("git", "apt-get install git") {
         return;
     }
     let dir = temp_dir("describe");
@@ -1656,8 +1624,7 @@ fn the_system_host_asks_packer_for_its_version() {
 #[test]
 fn the_system_host_asks_python_for_modules() {
     let host = runner::System::from_env();
-    if host.find(Path::new("python3")).is_none() {
-        assert!(may_skip("python3"));
+    if !tool("python3", "apt-get install python3") {
         return;
     }
     assert!(host.python_imports("sys"));
@@ -1681,30 +1648,15 @@ const ALL_CREDENTIALS: [&str; 8] = [
     "VSPHERE_PASSWORD",
 ];
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// A copy of the example repository, compiled by this binary (so it is up to date whatever the
 /// committed `generated/` says), with a `bin` folder holding the fake `packer` and `tools`
 /// (each a script that succeeds; a fake `python3` imports every module).
 fn example_repo(name: &str, tools: &[&str]) -> PathBuf {
     let dir = temp_dir(&format!("cli-{name}"));
     for folder in ["spec", "builds", "scripts", "ansible", "generated"] {
-        let status = Command::new("cp")
-            .arg("-r")
-            .arg(repo().join(folder))
-            .arg(&dir)
-            .status()
-            .expect("cp");
-        assert!(status.success());
+        copy_tree(&repo().join(folder), &dir.join(folder));
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_hybridc"))
-        .args(["compile", "spec/"])
-        .current_dir(&dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs");
+    let out = hybridc(&dir, &["compile", "spec/"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).expect("bin");
@@ -1728,7 +1680,7 @@ fn hybridc_build(dir: &Path, args: &[&str], path: Option<&str>, env: &[(&str, &s
         Some(path) => format!("{}:{path}", bin.display()),
         None => bin.display().to_string(),
     };
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hybridc"));
+    let mut cmd = command();
     cmd.arg("build")
         .args(args)
         .current_dir(dir)
@@ -1855,8 +1807,7 @@ fn cli_outside_git_the_utc_time_names_the_artifacts() {
 
 #[test]
 fn cli_in_a_git_work_tree_git_describe_names_the_artifacts() {
-    if !has_git() {
-        assert!(may_skip("git"));
+    if !tool("git", "apt-get install git") {
         return;
     }
     let dir = example_repo("git", &TOOLS);

@@ -11,29 +11,11 @@ use std::path::PathBuf;
 
 use hybridc::catalogue::{Component, Secrecy};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{copy_tree, repo};
 
 /// Compares `actual` with the committed snapshot, or rewrites it under `HYBRIDC_BLESS`.
 fn snapshot(name: &str, actual: &str) {
-    let path = repo().join("tests/snapshots").join(name);
-    if std::env::var_os("HYBRIDC_BLESS").is_some() {
-        std::fs::write(&path, actual).expect("bless");
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "no snapshot `{}`: run `HYBRIDC_BLESS=1 cargo test --test secrets`",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let diff = similar::TextDiff::from_lines(&expected, actual)
-            .unified_diff()
-            .header("snapshot", "actual")
-            .to_string();
-        panic!("`{name}` differs from its snapshot (HYBRIDC_BLESS=1 re-blesses):\n{diff}");
-    }
+    crate::support::golden(&repo().join("tests/snapshots").join(name), actual);
 }
 
 /// `(component, dotted path, secrecy)` of every argument of every catalogued component.
@@ -165,12 +147,7 @@ struct Case {
 
 impl Case {
     fn new(component: Component) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "hybridc-secrets-{}-{}",
-            std::process::id(),
-            component.name()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = crate::support::temp_dir(&format!("secrets-{}", component.name()));
         for folder in ["builds", "scripts", "ansible"] {
             copy_tree(&repo().join(folder), &dir.join(folder));
         }
@@ -251,7 +228,7 @@ impl Case {
     fn compile(&self, spec: &str) -> (i32, String) {
         std::fs::write(self.dir.join("spec/hybrid.yaml"), spec).expect("write spec");
         let _ = std::fs::remove_dir_all(self.dir.join("generated"));
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_hybridc"))
+        let output = crate::support::command()
             .args(["compile", "spec/"])
             .current_dir(&self.dir)
             .env("NO_COLOR", "1")
@@ -279,19 +256,6 @@ impl Case {
 impl Drop for Case {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("create folder");
-    for entry in std::fs::read_dir(from).expect("read folder") {
-        let entry = entry.expect("folder entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy file");
-        }
     }
 }
 

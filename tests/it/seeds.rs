@@ -10,9 +10,7 @@ use hcl::expr::{Expression, ObjectKey};
 use hcl::{Block, Body};
 use hybridc::spec::{Family, Installer, SeedChannel};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::repo;
 
 fn strings(expr: &Expression) -> Vec<String> {
     match expr {

@@ -2,7 +2,7 @@
 //! read them (or by the installer's own schema), not by look-alikes.
 //!
 //! Installer files are checked as rendered: the golden files under
-//! `tests/fixtures/installers/<os>/<case>/<file>` that `tests/installers.rs` renders from
+//! `tests/fixtures/installers/<os>/<case>/<file>` that `tests/it/installers.rs` renders from
 //! `builds/<os>/*.pkrtpl.hcl` and keeps current, so these tests need no Go. Scripts and playbooks
 //! are checked where they live.
 //!
@@ -30,20 +30,17 @@
 //! the repository: `ansible-lint` runs with `--offline`, which keeps its cache out of the
 //! project directory.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use hybridc::diagnostic::{SourceFile, render};
 use serde_json::Value;
 
+use crate::support::{missing, repo};
+
 // ---------------------------------------------------------------------------------------------
 // Paths
 // ---------------------------------------------------------------------------------------------
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// `path` relative to the repository, for messages.
 fn rel(path: &Path) -> String {
@@ -85,7 +82,7 @@ fn golden_files_named(name: &str) -> Vec<PathBuf> {
         .collect();
     assert!(
         !files.is_empty(),
-        "no golden file named {name:?} under {}; run `HYBRIDC_BLESS=1 cargo test --test installers`",
+        "no golden file named {name:?} under {}; run `HYBRIDC_BLESS=1 cargo test --test it installers::`",
         rel(&golden_root())
     );
     files
@@ -152,8 +149,8 @@ const ANSIBLE_LINT: Tool = Tool {
     install: "python3 -m pip install ansible-lint, at the version pinned in .ci/run",
 };
 
-/// Whether `tool` can run. When it is not installed, prints why `check` is skipped and returns
-/// false, or fails when `CI` is set. A tool that is installed but fails its probe is an error.
+/// Whether `tool` can run. When it is not installed, the test is skipped (see
+/// [`missing`](crate::support::missing)), or fails when `CI` is set. A tool that is installed but fails its probe is an error.
 fn available(check: &str, tool: &Tool) -> bool {
     match Command::new(tool.program).args(tool.probe).output() {
         Ok(out) if out.status.success() => return true,
@@ -167,16 +164,7 @@ fn available(check: &str, tool: &Tool) -> bool {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => panic!("{check}: cannot run {}: {e}", tool.program),
     }
-    let message = format!(
-        "SKIPPED {check}: {} not installed ({})",
-        tool.program, tool.install
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{message}; CI must run every validator");
-    }
-    // Straight to stderr: the test harness would swallow eprintln! of a passing test.
-    let _ = writeln!(std::io::stderr(), "\n*** {message} ***\n");
-    false
+    missing(&format!("{} is not installed", tool.program), tool.install)
 }
 
 fn probe_line(tool: &Tool) -> String {
@@ -414,7 +402,7 @@ fn debian_preseed_passes_debconf_set_selections_checkonly() {
 // Windows: autounattend
 // ---------------------------------------------------------------------------------------------
 
-/// The image each Windows case must select, as `tests/installers.rs` passes it in `image_name`.
+/// The image each Windows case must select, as `tests/it/installers.rs` passes it in `image_name`.
 fn expected_image_name(case: &str) -> Option<&'static str> {
     match case {
         "standard-proxmox" | "standard-proxmox-bios" => Some("Windows Server 2022 SERVERSTANDARD"),
@@ -512,7 +500,7 @@ fn every_rendered_installer_file_has_a_validator() {
         .collect();
     assert!(
         unchecked.is_empty(),
-        "no validator in tests/validators.rs for {unchecked:?}"
+        "no validator in tests/it/validators.rs for {unchecked:?}"
     );
 }
 
@@ -610,7 +598,7 @@ fn ansible_lint_passes_production_profile() {
 // Windows: partitions, static network, first-logon commands, computer name
 // ---------------------------------------------------------------------------------------------
 
-/// The static network of a Windows case, as `windows_cases` in `tests/installers.rs` passes it
+/// The static network of a Windows case, as `windows_cases` in `tests/it/installers.rs` passes it
 /// (the address split into address and prefix length).
 struct WindowsNetwork {
     address: &'static str,
@@ -619,7 +607,7 @@ struct WindowsNetwork {
     dns: &'static [&'static str],
 }
 
-/// What a Windows case of `tests/installers.rs` passes, as far as the checks below need it.
+/// What a Windows case of `tests/it/installers.rs` passes, as far as the checks below need it.
 struct WindowsCase {
     firmware: &'static str,
     computer_name: &'static str,

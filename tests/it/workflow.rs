@@ -3,24 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn hybridc(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hybridc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::support::{command, copy_tree, hybridc, repo, text};
 
 fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hybridc-workflow-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    crate::support::temp_dir(&format!("workflow-{name}"))
 }
 
 #[test]
@@ -142,7 +128,7 @@ fn completions_and_the_manual_are_printed() {
 
 #[test]
 fn a_closed_pipe_is_not_a_crash() {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let repo = repo();
     for args in [
         &["completions", "bash"][..],
         &["man"][..],
@@ -153,7 +139,7 @@ fn a_closed_pipe_is_not_a_crash() {
         // The reading end is gone before the command writes, like `| head` that has finished.
         let (reader, writer) = std::io::pipe().expect("pipe");
         drop(reader);
-        let out = Command::new(env!("CARGO_BIN_EXE_hybridc"))
+        let out = command()
             .args(args)
             .current_dir(&repo)
             .stdout(writer)
@@ -174,15 +160,9 @@ fn a_closed_pipe_is_not_a_crash() {
 /// tools `build` checks for (scripts that succeed), so the preflight passes on any host.
 fn build_repo(name: &str) -> (PathBuf, PathBuf) {
     let dir = temp(name);
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let repo = repo();
     for folder in ["spec", "builds", "scripts", "ansible", "generated"] {
-        let status = Command::new("cp")
-            .arg("-r")
-            .arg(repo.join(folder))
-            .arg(&dir)
-            .status()
-            .expect("cp");
-        assert!(status.success());
+        copy_tree(&repo.join(folder), &dir.join(folder));
     }
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).expect("bin");
@@ -210,8 +190,8 @@ fn build(dir: &Path, bin: &Path, args: &[&str], credentials: &[&str]) -> Output 
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hybridc"));
-    // A fixed version: the default depends on git and the clock (tests/runner.rs covers it).
+    let mut cmd = command();
+    // A fixed version: the default depends on git and the clock (tests/it/runner.rs covers it).
     cmd.arg("build")
         .args(["--build-version", "1.0.0"])
         .args(args)
