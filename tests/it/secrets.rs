@@ -35,7 +35,7 @@ fn secret_arguments_of_the_whole_catalogue() {
         "# Arguments of the pinned Packer components that hold a secret, by component, as\n\
          # `catalogue::secrecy` decides: `name` (the last word is password, secret, token or key)\n\
          # or `docs` (reviewed against the plugin's docs). Then the arguments whose docs overrule\n\
-         # their name. Written by tests/secrets.rs; HYBRIDC_BLESS=1 rewrites it.\n\n",
+         # their name. Written by tests/it/secrets.rs; HYBRIDC_BLESS=1 rewrites it.\n\n",
     );
     let all = classified();
     for (component, path, secrecy) in &all {
