@@ -91,7 +91,7 @@ fn unified(old: &str, new: &str, path: &str) -> String {
 ///
 /// # Errors
 /// [`crate::Error::Output`] when something in the folder cannot be read.
-pub fn compare(files: &[File], dir: &Path, shown_dir: &str) -> Result<Report, crate::Error> {
+pub fn compare(files: &[File], dir: &Path, shown_dir: &str) -> Result<Report, crate::error::Error> {
     let survey = output::survey(files, dir, shown_dir)?;
     let mut report = Report::default();
     for (file, (_, found)) in files.iter().zip(&survey.files) {

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value as Json;
 
-use crate::Loaded;
+use crate::loaded::Loaded;
 use crate::spec::{Family, Os, PlatformName};
 
 /// Where an effective value comes from.
