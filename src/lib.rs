@@ -7,7 +7,9 @@
 //! the plugin [`catalogue`], [`emit`] prints it as files in memory (with [`hcl`]) and [`output`]
 //! writes them. Each stage reports every problem it finds as [`diagnostic::Diagnostic`] values,
 //! and the pipeline stops between stages: [`Error`] is how a run ends early, [`Loaded`] a spec
-//! that passed every check. Nothing in the library prints or exits: the binary does.
+//! that passed every check. Above the pipeline, the workflow commands ([`init`], [`explain`],
+//! [`matrix`], [`runner`], [`manifests`]) start from its results; no stage imports them. Nothing
+//! in the library prints or exits: the binary does.
 
 #![warn(missing_docs)]
 
@@ -18,23 +20,19 @@ pub mod diagnostic;
 pub mod emit;
 mod error;
 pub mod excerpt;
-pub mod explain;
 pub mod hcl;
-pub mod init;
 pub mod interpolation;
 mod loaded;
 pub mod lower;
-pub mod manifests;
-pub mod matrix;
 pub mod model;
 pub mod output;
-pub mod runner;
 pub mod schema;
 pub mod semantic;
 pub mod source;
 pub mod spec;
 pub mod version;
 pub mod windows_locale;
+mod workflow;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -43,6 +41,7 @@ use diagnostic::{Diagnostic, SourceFile};
 
 pub use error::{Error, count};
 pub use loaded::Loaded;
+pub use workflow::{explain, init, manifests, matrix, runner};
 
 /// Reads and checks the spec at `path` (a file, or a folder holding `hybrid.yaml`).
 ///

@@ -614,7 +614,7 @@ impl BuildVersion {
     /// # Errors
     /// A [`VersionError`] for a time so long before the epoch that its year is negative.
     pub fn from_time(secs: i64) -> Result<Self, VersionError> {
-        let (year, month, day) = crate::manifests::civil_from_days(secs.div_euclid(86_400));
+        let (year, month, day) = super::manifests::civil_from_days(secs.div_euclid(86_400));
         let of_day = secs.rem_euclid(86_400);
         let text = format!(
             "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
