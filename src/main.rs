@@ -379,56 +379,13 @@ fn compile(spec: &std::path::Path, out: &std::path::Path, force: bool) -> ExitCo
     }
 }
 
-fn paint(diff: &str) -> String {
-    let mut out = String::with_capacity(diff.len() + 64);
-    for line in diff.split_inclusive('\n') {
-        let colour = if line.starts_with("+++") || line.starts_with("---") {
-            "\x1b[1m"
-        } else if line.starts_with('+') {
-            "\x1b[32m"
-        } else if line.starts_with('-') {
-            "\x1b[31m"
-        } else if line.starts_with("@@") {
-            "\x1b[36m"
-        } else {
-            ""
-        };
-        if colour.is_empty() {
-            out.push_str(line);
-        } else {
-            out.push_str(colour);
-            out.push_str(line.trim_end_matches('\n'));
-            out.push_str("\x1b[0m");
-            if line.ends_with('\n') {
-                out.push('\n');
-            }
-        }
-    }
-    out
-}
-
 fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitCode {
     let spec_shown = spec.display().to_string();
     let out_shown = out.display().to_string().trim_end_matches('/').to_owned();
     let compiled = match hybridc::compile(spec, out) {
         Ok(compiled) => compiled,
         Err(error) if format == Format::Json => {
-            let diagnostics: Vec<(diagnostic::Diagnostic, Option<&SourceFile>)> = match &error {
-                hybridc::Error::Invalid { file, diagnostics } => diagnostics
-                    .iter()
-                    .map(|d| (d.clone(), Some(file)))
-                    .collect(),
-                other => vec![(
-                    diagnostic::Diagnostic::error(
-                        "hybridc::io",
-                        other.to_string(),
-                        Default::default(),
-                        "",
-                    ),
-                    None,
-                )],
-            };
-            let json = hybridc::check::json(&spec_shown, &out_shown, None, None, &diagnostics);
+            let json = hybridc::check::error_json(&spec_shown, &out_shown, &error);
             say!(
                 "{}",
                 serde_json::to_string_pretty(&json).expect("a JSON value always serialises")
@@ -437,44 +394,16 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
         }
         Err(error) => return report(error),
     };
-    let mut result = match hybridc::check::compare(&compiled.files, &compiled.out_dir, &out_shown) {
-        Ok(result) => result,
+    let verdict = match hybridc::check::verdict(
+        &compiled.files,
+        &compiled.out_dir,
+        &out_shown,
+        &compiled.loaded.root,
+        &spec_shown,
+    ) {
+        Ok(verdict) => verdict,
         Err(error) => return report(error),
     };
-    let root = compiled.loaded.root.display().to_string();
-    let schema_shown = if root == "." {
-        "schema/hybrid.schema.json".to_owned()
-    } else {
-        format!("{root}/schema/hybrid.schema.json")
-    };
-    if let Some(drift) = hybridc::check::schema(
-        &compiled.loaded.root.join("schema/hybrid.schema.json"),
-        &schema_shown,
-    ) {
-        result.drift.push(drift);
-    }
-    let generated_drift = result.drift.iter().any(|d| d.path != schema_shown);
-    let schema_drift = result.drift.iter().any(|d| d.path == schema_shown);
-    let conflicts = result.count(hybridc::check::Status::Conflict) > 0;
-    let fix = match (generated_drift, schema_drift) {
-        (false, false) => None,
-        (true, false) => Some(format!(
-            "run hybridc compile {spec_shown} and commit the result"
-        )),
-        (false, true) => Some(format!(
-            "run hybridc schema --out {schema_shown} and commit the result"
-        )),
-        (true, true) => Some(format!(
-            "run hybridc compile {spec_shown} and hybridc schema --out {schema_shown}, and commit the result"
-        )),
-    }
-    .map(|fix| {
-        if conflicts {
-            format!("resolve each conflict, then {fix}")
-        } else {
-            fix
-        }
-    });
     match format {
         Format::Json => {
             let warnings: Vec<(diagnostic::Diagnostic, Option<&SourceFile>)> = compiled
@@ -485,8 +414,8 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
             let json = hybridc::check::json(
                 &spec_shown,
                 &out_shown,
-                Some(&result),
-                fix.as_deref(),
+                Some(&verdict.report),
+                verdict.fix.as_deref(),
                 &warnings,
             );
             say!(
@@ -497,50 +426,12 @@ fn check(spec: &std::path::Path, out: &std::path::Path, format: Format) -> ExitC
         Format::Text => {
             print_diagnostics(&compiled.warnings, &compiled.loaded.source);
             let colour = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
-            let mut text = String::new();
-            for drift in &result.drift {
-                text.push_str(&format!("{}: {}\n", drift.status.as_str(), drift.path));
-                if let Some(reason) = &drift.reason {
-                    text.push_str(&format!("  {reason}\n"));
-                }
-                // A conflict's diff is there when its file was read (one without the header).
-                if matches!(
-                    drift.status,
-                    hybridc::check::Status::Changed | hybridc::check::Status::Conflict
-                ) {
-                    text.push_str(&if colour {
-                        paint(&drift.diff)
-                    } else {
-                        drift.diff.clone()
-                    });
-                }
-            }
-            if result.is_clean() {
-                text.push_str(&format!(
-                    "{out_shown}/ is up to date with {} ({} files)\n",
-                    compiled.loaded.source.name, result.unchanged
-                ));
-            } else {
-                let conflicts = match result.count(hybridc::check::Status::Conflict) {
-                    0 => String::new(),
-                    n => format!("{n} in conflict, "),
-                };
-                text.push_str(&format!(
-                    "{out_shown}/ is out of date: {} changed, {} missing, {} stale, {conflicts}{} unchanged\n",
-                    result.count(hybridc::check::Status::Changed),
-                    result.count(hybridc::check::Status::Missing),
-                    result.count(hybridc::check::Status::Stale),
-                    result.unchanged
-                ));
-            }
-            if let Some(fix) = &fix {
-                text.push_str(fix);
-                text.push('\n');
-            }
+            let text =
+                hybridc::check::text(&verdict, &out_shown, &compiled.loaded.source.name, colour);
             let _ = std::io::stdout().write_all(text.as_bytes());
         }
     }
-    if result.is_clean() {
+    if verdict.passes() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
