@@ -7,16 +7,25 @@
 //! that carries hybridc's header but is no longer produced is stale; a link that leads to such a
 //! file is a conflict, since `compile` never removes links; other files are not looked at. What counts as a conflict is the output stage's [`output::survey`], the
 //! same one `compile` refuses by. The committed JSON Schema is compared with this
-//! binary's too, since editors complete from it. This module reads files and returns a report;
-//! presenting it (text, colour, JSON) is the caller's job.
+//! binary's too, since editors complete from it.
+//!
+//! The policy of `hybridc check` lives here too: what it compares ([`verdict`]), the one
+//! command line that fixes the drift, the exit code rule ([`Verdict::passes`]) and the text
+//! and JSON reports, built as strings. This module reads files and writes none; printing the
+//! report is the caller's job.
 
 use std::path::Path;
 
 use serde::Serialize;
 use similar::TextDiff;
 
+use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::emit::File;
+use crate::error::Error;
 use crate::output::{self, shown};
+
+/// Where a repository keeps its committed JSON Schema, relative to its root.
+pub const SCHEMA_FILE: &str = "schema/hybrid.schema.json";
 
 /// How a file differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -91,7 +100,7 @@ fn unified(old: &str, new: &str, path: &str) -> String {
 ///
 /// # Errors
 /// [`crate::Error::Output`] when something in the folder cannot be read.
-pub fn compare(files: &[File], dir: &Path, shown_dir: &str) -> Result<Report, crate::Error> {
+pub fn compare(files: &[File], dir: &Path, shown_dir: &str) -> Result<Report, Error> {
     let survey = output::survey(files, dir, shown_dir)?;
     let mut report = Report::default();
     for (file, (_, found)) in files.iter().zip(&survey.files) {
@@ -158,6 +167,161 @@ pub fn schema(file: &Path, shown_path: &str) -> Option<Drift> {
     })
 }
 
+/// What `hybridc check` found: the drift of the output folder and of the committed schema, and
+/// what to run about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// Every file that differs, the committed schema included, in path order (the schema last).
+    pub report: Report,
+    /// The command line that fixes the drift, `None` when there is none.
+    pub fix: Option<String>,
+}
+
+impl Verdict {
+    /// The exit code rule: only an up-to-date output folder and schema pass (exit 0); drift of
+    /// any kind, conflicts included, is a finding (exit 1). A check that could not compare at
+    /// all (an invalid spec, an unreadable folder) has no verdict and exits 2.
+    pub fn passes(&self) -> bool {
+        self.report.is_clean()
+    }
+}
+
+/// Compares the compiled `files` with the output folder `out_dir` (shown as `out_shown`) and
+/// the committed schema under `root` with this binary's, and words the fix for `spec_shown`.
+///
+/// # Errors
+/// [`crate::Error::Output`] when something in the output folder cannot be read.
+pub fn verdict(
+    files: &[File],
+    out_dir: &Path,
+    out_shown: &str,
+    root: &Path,
+    spec_shown: &str,
+) -> Result<Verdict, Error> {
+    let mut report = compare(files, out_dir, out_shown)?;
+    let root_shown = root.display().to_string();
+    let schema_shown = if root_shown == "." {
+        SCHEMA_FILE.to_owned()
+    } else {
+        format!("{root_shown}/{SCHEMA_FILE}")
+    };
+    if let Some(drift) = schema(&root.join(SCHEMA_FILE), &schema_shown) {
+        report.drift.push(drift);
+    }
+    let generated_drift = report.drift.iter().any(|d| d.path != schema_shown);
+    let schema_drift = report.drift.iter().any(|d| d.path == schema_shown);
+    let conflicts = report.count(Status::Conflict) > 0;
+    let fix = match (generated_drift, schema_drift) {
+        (false, false) => None,
+        (true, false) => Some(format!(
+            "run hybridc compile {spec_shown} and commit the result"
+        )),
+        (false, true) => Some(format!(
+            "run hybridc schema --out {schema_shown} and commit the result"
+        )),
+        (true, true) => Some(format!(
+            "run hybridc compile {spec_shown} and hybridc schema --out {schema_shown}, and commit the result"
+        )),
+    }
+    .map(|fix| {
+        if conflicts {
+            format!("resolve each conflict, then {fix}")
+        } else {
+            fix
+        }
+    });
+    Ok(Verdict { report, fix })
+}
+
+/// The text report: each differing file with its status, reason and diff (coloured when
+/// `colour`), then one summary line about `out_shown` and `spec_name`, then the fix.
+pub fn text(verdict: &Verdict, out_shown: &str, spec_name: &str, colour: bool) -> String {
+    let result = &verdict.report;
+    let mut text = String::new();
+    for drift in &result.drift {
+        text.push_str(&format!("{}: {}\n", drift.status.as_str(), drift.path));
+        if let Some(reason) = &drift.reason {
+            text.push_str(&format!("  {reason}\n"));
+        }
+        // A conflict's diff is there when its file was read (one without the header).
+        if matches!(drift.status, Status::Changed | Status::Conflict) {
+            text.push_str(&if colour {
+                paint(&drift.diff)
+            } else {
+                drift.diff.clone()
+            });
+        }
+    }
+    if result.is_clean() {
+        text.push_str(&format!(
+            "{out_shown}/ is up to date with {spec_name} ({} files)\n",
+            result.unchanged
+        ));
+    } else {
+        let conflicts = match result.count(Status::Conflict) {
+            0 => String::new(),
+            n => format!("{n} in conflict, "),
+        };
+        text.push_str(&format!(
+            "{out_shown}/ is out of date: {} changed, {} missing, {} stale, {conflicts}{} unchanged\n",
+            result.count(Status::Changed),
+            result.count(Status::Missing),
+            result.count(Status::Stale),
+            result.unchanged
+        ));
+    }
+    if let Some(fix) = &verdict.fix {
+        text.push_str(fix);
+        text.push('\n');
+    }
+    text
+}
+
+/// A unified diff with ANSI colours: headers bold, additions green, removals red, hunks cyan.
+fn paint(diff: &str) -> String {
+    let mut out = String::with_capacity(diff.len() + 64);
+    for line in diff.split_inclusive('\n') {
+        let colour = if line.starts_with("+++") || line.starts_with("---") {
+            "\x1b[1m"
+        } else if line.starts_with('+') {
+            "\x1b[32m"
+        } else if line.starts_with('-') {
+            "\x1b[31m"
+        } else if line.starts_with("@@") {
+            "\x1b[36m"
+        } else {
+            ""
+        };
+        if colour.is_empty() {
+            out.push_str(line);
+        } else {
+            out.push_str(colour);
+            out.push_str(line.trim_end_matches('\n'));
+            out.push_str("\x1b[0m");
+            if line.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// The `--format json` report of a check that could not compare: the spec's problems, or the
+/// one error that stopped it.
+pub fn error_json(spec: &str, output: &str, error: &Error) -> serde_json::Value {
+    let diagnostics: Vec<(Diagnostic, Option<&SourceFile>)> = match error {
+        Error::Invalid { file, diagnostics } => diagnostics
+            .iter()
+            .map(|d| (d.clone(), Some(file)))
+            .collect(),
+        other => vec![(
+            Diagnostic::error("hybridc::io", other.to_string(), Default::default(), ""),
+            None,
+        )],
+    };
+    json(spec, output, None, None, &diagnostics)
+}
+
 /// The `--format json` report: a stable shape for bots and merge-request comments.
 ///
 /// `{"format": 1, "status": "up-to-date" | "drift" | "error", "spec": ..., "output": ...,
@@ -170,10 +334,7 @@ pub fn json(
     output: &str,
     report: Option<&Report>,
     fix: Option<&str>,
-    diagnostics: &[(
-        crate::diagnostic::Diagnostic,
-        Option<&crate::diagnostic::SourceFile>,
-    )],
+    diagnostics: &[(Diagnostic, Option<&SourceFile>)],
 ) -> serde_json::Value {
     use serde_json::json;
     let status = match report {

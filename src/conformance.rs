@@ -12,10 +12,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::Loaded;
 use crate::catalogue::{self, Argument, BlockSchema, Component, Rule};
 use crate::diagnostic::{Diagnostic, Label, Span, did_you_mean};
 use crate::hcl::Expr;
+use crate::loaded::Loaded;
 use crate::model::{Arg, Args, Model, VarType};
 
 /// Checks every source, provisioner and post-processor of the model.

@@ -313,6 +313,34 @@ pub fn did_you_mean<'a>(
     closest(input, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
+/// A name that is not among the ones the spec defines (an environment, an OS), with what a
+/// message about it needs: the closest defined name when one is a likely typo, and all of them.
+/// Built by [`Unknown::among`], the one check every command that takes such a name uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unknown {
+    /// The name asked for.
+    pub name: String,
+    /// The closest defined name, when one is close enough.
+    pub suggestion: Option<String>,
+    /// Every defined name, in the order given.
+    pub known: Vec<String>,
+}
+
+impl Unknown {
+    /// `None` when `name` is one of `defined`, else what is unknown about it.
+    pub fn among<'a>(name: &str, defined: impl IntoIterator<Item = &'a str>) -> Option<Unknown> {
+        let defined: Vec<&str> = defined.into_iter().collect();
+        if defined.contains(&name) {
+            return None;
+        }
+        Some(Unknown {
+            name: name.to_owned(),
+            suggestion: closest(name, defined.iter().copied()).map(str::to_owned),
+            known: defined.iter().map(|d| (*d).to_owned()).collect(),
+        })
+    }
+}
+
 /// The candidate closest to `input` when it is close enough to be a likely typo.
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lowered = input.to_ascii_lowercase();
@@ -329,6 +357,21 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_name_gets_the_close_one_and_every_defined_one() {
+        assert_eq!(Unknown::among("dev", ["dev", "prod"]), None);
+        assert_eq!(
+            Unknown::among("prdo", ["dev", "prod"]),
+            Some(Unknown {
+                name: "prdo".to_owned(),
+                suggestion: Some("prod".to_owned()),
+                known: vec!["dev".to_owned(), "prod".to_owned()],
+            })
+        );
+        let far = Unknown::among("staging", []).expect("nothing is defined");
+        assert_eq!((far.suggestion, far.known), (None, vec![]));
+    }
 
     #[test]
     fn line_col_counts_characters() {

@@ -6,7 +6,10 @@
 //! say; [`lower`] turns it into the Packer [`model`], [`conformance`] checks that model against
 //! the plugin [`catalogue`], [`emit`] prints it as files in memory (with [`hcl`]) and [`output`]
 //! writes them. Each stage reports every problem it finds as [`diagnostic::Diagnostic`] values,
-//! and the pipeline stops between stages. Nothing in the library prints or exits: the binary does.
+//! and the pipeline stops between stages: [`Error`] is how a run ends early, [`Loaded`] a spec
+//! that passed every check. Above the pipeline, the workflow commands ([`init`], [`explain`],
+//! [`matrix`], [`runner`], [`manifests`]) start from its results; no stage imports them. Nothing
+//! in the library prints or exits: the binary does.
 
 #![warn(missing_docs)]
 
@@ -15,95 +18,30 @@ pub mod check;
 pub mod conformance;
 pub mod diagnostic;
 pub mod emit;
+mod error;
 pub mod excerpt;
-pub mod explain;
 pub mod hcl;
-pub mod init;
 pub mod interpolation;
+mod loaded;
 pub mod lower;
-pub mod manifests;
-pub mod matrix;
 pub mod model;
 pub mod output;
-pub mod runner;
 pub mod schema;
 pub mod semantic;
 pub mod source;
 pub mod spec;
 pub mod version;
 pub mod windows_locale;
+mod workflow;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
 use diagnostic::{Diagnostic, SourceFile};
 
-/// Why a spec could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The spec file could not be read at all.
-    #[error("cannot read `{path}`: {message}")]
-    Read {
-        /// The path as given.
-        path: PathBuf,
-        /// What the operating system said.
-        message: String,
-    },
-    /// The output folder cannot be used or written.
-    #[error("{message}")]
-    Output {
-        /// What went wrong.
-        message: String,
-    },
-    /// Paths in the output folder stand in the way of the files to write; nothing was written.
-    #[error(
-        "refusing to write to `{dir}/`, nothing was written:{}",
-        .conflicts.iter().map(|c| format!("\n  {c}")).collect::<String>()
-    )]
-    Refused {
-        /// The output folder, as the user sees it.
-        dir: String,
-        /// Every obstacle, each once.
-        conflicts: Vec<output::Conflict>,
-    },
-    /// The spec was read, and has problems: every one found in the first failing stage.
-    #[error("{} in `{}`", count(.diagnostics), .file.name)]
-    Invalid {
-        /// The spec file.
-        file: SourceFile,
-        /// The problems, sorted by position (warnings may be among them).
-        diagnostics: Vec<Diagnostic>,
-    },
-}
-
-/// "1 error" / "3 errors" (and warnings, when there are some).
-pub fn count(diagnostics: &[Diagnostic]) -> String {
-    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = diagnostics.len() - errors;
-    let mut text = format!("{errors} error{}", if errors == 1 { "" } else { "s" });
-    if warnings > 0 {
-        text.push_str(&format!(
-            ", {warnings} warning{}",
-            if warnings == 1 { "" } else { "s" }
-        ));
-    }
-    text
-}
-
-/// A spec that passed every check.
-#[derive(Debug)]
-pub struct Loaded {
-    /// The typed spec.
-    pub spec: spec::Spec,
-    /// The spec file, for later diagnostics.
-    pub source: SourceFile,
-    /// The parsed YAML, for positions.
-    pub tree: yaml::Node,
-    /// The repository root that paths in the spec are relative to.
-    pub root: PathBuf,
-    /// Findings that do not stop the build.
-    pub warnings: Vec<Diagnostic>,
-}
+pub use error::{Error, count};
+pub use loaded::Loaded;
+pub use workflow::{explain, init, manifests, matrix, runner};
 
 /// Reads and checks the spec at `path` (a file, or a folder holding `hybrid.yaml`).
 ///

@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
-use crate::Loaded;
 use crate::catalogue::{self, Component};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::hcl::{Expr, escape_string};
+use crate::loaded::Loaded;
 use crate::model::{
     Args, Build, EnvFile, FileKey, Local, Model, Plugin, Source, Step, VarType, Variable,
 };

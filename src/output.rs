@@ -29,8 +29,8 @@
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use crate::Error;
 use crate::emit::{File, HEADER_PREFIX};
+use crate::error::Error;
 
 /// What a write did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

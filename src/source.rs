@@ -6,8 +6,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::Error;
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
+use crate::error::Error;
 use crate::yaml::{Node, Value};
 
 /// File name of the spec inside a spec folder.

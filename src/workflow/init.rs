@@ -8,12 +8,12 @@
 use std::path::{Path, PathBuf};
 
 /// The example spec the scaffold is cut from.
-const EXAMPLE: &str = include_str!("../spec/hybrid.yaml");
+const EXAMPLE: &str = include_str!("../../spec/hybrid.yaml");
 
 /// Files shared by every OS of a family, and the files of each OS, embedded from the example.
 macro_rules! embed {
     ($($path:literal),* $(,)?) => {
-        &[$(($path, include_str!(concat!("../", $path)))),*]
+        &[$(($path, include_str!(concat!("../../", $path)))),*]
     };
 }
 

@@ -58,7 +58,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Sender};
 
 use crate::catalogue::Component;
-use crate::diagnostic::closest;
+use crate::diagnostic::{Unknown, closest};
 use crate::hcl::Expr;
 use crate::model::{Arg, Args, Model, Source};
 use crate::spec::PlatformName;
@@ -140,14 +140,7 @@ pub enum Requirement {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SelectError {
     /// The spec has no environment of that name.
-    UnknownEnvironment {
-        /// The name asked for.
-        name: String,
-        /// A close name, if there is one.
-        suggestion: Option<String>,
-        /// Every environment of the spec.
-        known: Vec<String>,
-    },
+    UnknownEnvironment(Unknown),
     /// The spec has no OS of that name.
     UnknownOs {
         /// The name asked for.
@@ -198,11 +191,11 @@ pub enum SelectError {
 impl fmt::Display for SelectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SelectError::UnknownEnvironment {
+            SelectError::UnknownEnvironment(Unknown {
                 name,
                 suggestion,
                 known,
-            } => {
+            }) => {
                 write!(f, "no environment `{name}` in the spec")?;
                 match suggestion {
                     Some(s) => write!(f, "; did you mean `{s}`?"),
@@ -323,13 +316,9 @@ pub fn parse_platform(text: &str) -> Result<PlatformName, SelectError> {
 /// A [`SelectError`] when the environment, OS, edition or platform does not exist or does not
 /// fit the others, or when the selection names no source.
 pub fn select(model: &Model, out_dir: &Path, selection: &Selection) -> Result<Plan, SelectError> {
-    let environments: Vec<&str> = model.environments.iter().map(|e| e.name.as_str()).collect();
-    if !environments.contains(&selection.env.as_str()) {
-        return Err(SelectError::UnknownEnvironment {
-            name: selection.env.clone(),
-            suggestion: closest(&selection.env, environments.iter().copied()).map(str::to_owned),
-            known: environments.iter().map(|e| (*e).to_owned()).collect(),
-        });
+    let environments = model.environments.iter().map(|e| e.name.as_str());
+    if let Some(unknown) = Unknown::among(&selection.env, environments) {
+        return Err(SelectError::UnknownEnvironment(unknown));
     }
 
     let ordered = ordered_sources(model);
@@ -614,7 +603,7 @@ impl BuildVersion {
     /// # Errors
     /// A [`VersionError`] for a time so long before the epoch that its year is negative.
     pub fn from_time(secs: i64) -> Result<Self, VersionError> {
-        let (year, month, day) = crate::manifests::civil_from_days(secs.div_euclid(86_400));
+        let (year, month, day) = super::manifests::civil_from_days(secs.div_euclid(86_400));
         let of_day = secs.rem_euclid(86_400);
         let text = format!(
             "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",

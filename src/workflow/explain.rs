@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 
 use serde_json::Value as Json;
 
-use crate::Loaded;
+use crate::diagnostic::Unknown;
+use crate::loaded::Loaded;
 use crate::spec::{Family, Os, PlatformName};
 
 /// Where an effective value comes from.
@@ -82,29 +83,16 @@ pub struct Explanation {
 #[error("{0}")]
 pub struct ExplainError(pub String);
 
-fn suggest<'a>(
-    what: &str,
-    given: &str,
-    candidates: impl IntoIterator<Item = &'a str> + Clone,
-) -> ExplainError {
-    let known: Vec<String> = candidates
-        .clone()
-        .into_iter()
-        .map(|c| format!("`{c}`"))
-        .collect();
-    let hint = crate::diagnostic::closest(given, candidates)
-        .map(|c| format!("; did you mean `{c}`?"))
-        .unwrap_or_else(|| {
-            format!(
-                "; the spec has {}",
-                if known.is_empty() {
-                    "none".into()
-                } else {
-                    known.join(", ")
-                }
-            )
-        });
-    ExplainError(format!("no {what} `{given}` in the spec{hint}"))
+fn suggest(what: &str, unknown: &Unknown) -> ExplainError {
+    let hint = match &unknown.suggestion {
+        Some(close) => format!("; did you mean `{close}`?"),
+        None if unknown.known.is_empty() => "; the spec has none".to_owned(),
+        None => {
+            let known: Vec<String> = unknown.known.iter().map(|c| format!("`{c}`")).collect();
+            format!("; the spec has {}", known.join(", "))
+        }
+    };
+    ExplainError(format!("no {what} `{}` in the spec{hint}", unknown.name))
 }
 
 /// A candidate location of a setting, with its layer, in increasing precedence.
@@ -196,18 +184,14 @@ pub fn explain(
     env: Option<&str>,
 ) -> Result<Explanation, ExplainError> {
     let spec = &loaded.spec;
-    let os: &Os = spec
-        .oses
-        .get(os_name)
-        .ok_or_else(|| suggest("OS", os_name, spec.oses.keys().map(String::as_str)))?;
+    if let Some(unknown) = Unknown::among(os_name, spec.oses.keys().map(String::as_str)) {
+        return Err(suggest("OS", &unknown));
+    }
+    let os: &Os = &spec.oses[os_name];
     if let Some(env) = env
-        && !spec.environments.contains_key(env)
+        && let Some(unknown) = Unknown::among(env, spec.environments.keys().map(String::as_str))
     {
-        return Err(suggest(
-            "environment",
-            env,
-            spec.environments.keys().map(String::as_str),
-        ));
+        return Err(suggest("environment", &unknown));
     }
     if let Some(p) = platform
         && !os.platforms.contains(&p)

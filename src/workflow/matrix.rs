@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::diagnostic::Unknown;
 use crate::model::{Model, Source};
 use crate::spec::PlatformName;
 
@@ -81,14 +82,14 @@ fn build_name<'a>(model: &'a Model, source: &'a Source) -> &'a str {
 /// A message naming the unknown environment, with a did-you-mean when one is close, else the
 /// environments the spec has.
 pub fn check_env(env: &str, environments: &[String]) -> Result<(), String> {
-    if environments.iter().any(|e| e == env) {
+    let Some(unknown) = Unknown::among(env, environments.iter().map(String::as_str)) else {
         return Ok(());
-    }
-    let hint = match crate::diagnostic::closest(env, environments.iter().map(String::as_str)) {
+    };
+    let hint = match &unknown.suggestion {
         Some(close) => format!("did you mean `{close}`?"),
-        None if environments.is_empty() => "the spec has no environments".to_owned(),
+        None if unknown.known.is_empty() => "the spec has no environments".to_owned(),
         None => {
-            let known: Vec<String> = environments.iter().map(|e| format!("`{e}`")).collect();
+            let known: Vec<String> = unknown.known.iter().map(|e| format!("`{e}`")).collect();
             format!("the spec has {}", known.join(", "))
         }
     };

@@ -1,0 +1,200 @@
+//! The command line as clap reads it: the commands, their flags and their help text. Nothing
+//! here runs anything; [`super::run`] turns a [`Command`] into calls of the library.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Compile one YAML spec of golden VM images into Packer HCL2 for Proxmox, vSphere and Azure.
+#[derive(Parser)]
+#[command(name = "hybridc", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Diffs for people.
+    Text,
+    /// A stable JSON report for tools.
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MatrixFormat {
+    /// A complete GitLab child pipeline using `parallel:matrix`.
+    Gitlab,
+    /// The JSON for GitHub Actions' `strategy.matrix`.
+    Github,
+    /// The jobs as JSON.
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ManifestFormat {
+    /// Aligned columns.
+    Table,
+    /// A stable JSON document.
+    Json,
+    /// A Markdown table, for merge-request comments and wikis.
+    Markdown,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Platform {
+    Proxmox,
+    Vsphere,
+    Azure,
+}
+
+impl From<Platform> for hybridc::spec::PlatformName {
+    fn from(p: Platform) -> Self {
+        match p {
+            Platform::Proxmox => hybridc::spec::PlatformName::Proxmox,
+            Platform::Vsphere => hybridc::spec::PlatformName::Vsphere,
+            Platform::Azure => hybridc::spec::PlatformName::Azure,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Check the spec and report every problem with its file:line:col.
+    Validate {
+        /// Spec file, or a folder holding `hybrid.yaml`.
+        #[arg(default_value = "spec/")]
+        spec: PathBuf,
+    },
+    /// Scaffold a new image repository (spec, schema, installer templates, scripts, playbooks,
+    /// CI file) and compile it.
+    Init {
+        /// The folder of the new repository.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The OSes to start with, comma-separated (known: ubuntu-2404, rocky-9, debian-12,
+        /// windows-2022).
+        #[arg(long, value_delimiter = ',', default_values_t = hybridc::init::DEFAULT_OSES.iter().map(|s| s.to_string()))]
+        os: Vec<String>,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Compile the spec into Packer HCL2 in the output folder.
+    Compile {
+        /// Spec file, or a folder holding `hybrid.yaml`.
+        #[arg(default_value = "spec/")]
+        spec: PathBuf,
+        /// Output folder, inside the repository.
+        #[arg(long, default_value = "generated/")]
+        out: PathBuf,
+        /// Replace files at output paths that hybridc did not write (without its header, or
+        /// symbolic links: the link is replaced, never what it points to).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Compare the output folder with what the spec compiles to, without writing: exit 0 when
+    /// up to date, 1 on drift, 2 when the spec is invalid or files cannot be read.
+    Check {
+        /// Spec file, or a folder holding `hybrid.yaml`.
+        #[arg(default_value = "spec/")]
+        spec: PathBuf,
+        /// Output folder, inside the repository.
+        #[arg(long, default_value = "generated/")]
+        out: PathBuf,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show the effective settings of one OS's build, each with the layer it comes from
+    /// (defaults, OS, platform, environment) and where the spec sets it.
+    Explain {
+        /// The OS (its key under `oses`).
+        os: String,
+        /// Only this platform.
+        #[arg(long, value_enum)]
+        platform: Option<Platform>,
+        /// With this environment's values.
+        #[arg(long)]
+        env: Option<String>,
+        /// Spec file, or a folder holding `hybrid.yaml`.
+        #[arg(long, default_value = "spec/")]
+        spec: PathBuf,
+    },
+    /// Build images with Packer from the output folder, non-interactively: `packer init`, then
+    /// `packer build` with exactly the right `-only` selectors and the environment's var file.
+    Build {
+        /// The environment whose var file is used.
+        #[arg(long)]
+        env: String,
+        /// Only this OS.
+        #[arg(long)]
+        os: Option<String>,
+        /// Only this platform.
+        #[arg(long, value_enum)]
+        platform: Option<Platform>,
+        /// Only this Windows edition.
+        #[arg(long)]
+        edition: Option<String>,
+        /// Print the packer commands and run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Builds to run at the same time (each its own `packer build`, output prefixed).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        jobs: u16,
+        /// The version that names the artifacts (`-var build_version=V`); default: `git
+        /// describe --always --dirty` in the repository, else the UTC time as
+        /// `YYYYMMDD-HHMMSS`. 1 to 40 letters, digits, `-` and `.`.
+        #[arg(long, value_name = "V")]
+        build_version: Option<String>,
+        /// Pass `-force` to `packer build`: replace existing artifacts of the same name.
+        #[arg(long)]
+        force: bool,
+        /// Spec file, or a folder holding `hybrid.yaml`.
+        #[arg(long, default_value = "spec/")]
+        spec: PathBuf,
+        /// Output folder the images are built from.
+        #[arg(long, default_value = "generated/")]
+        out: PathBuf,
+    },
+    /// Print the CI jobs, one per OS x platform (x edition), each with its `-only` selector:
+    /// a GitLab child pipeline, GitHub's `strategy.matrix`, or JSON.
+    Matrix {
+        /// Spec file, or a folder holding `hybrid.yaml`.
+        #[arg(default_value = "spec/")]
+        spec: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: MatrixFormat,
+        /// The environment the jobs build for (default: the first one).
+        #[arg(long)]
+        env: Option<String>,
+        /// Output folder the jobs build from.
+        #[arg(long, default_value = "generated/")]
+        out: PathBuf,
+    },
+    /// List the latest artifact per OS x platform x edition from the files Packer's manifest
+    /// post-processor wrote. Unreadable or foreign files are reported, not fatal.
+    Manifests {
+        /// The folder of the manifest files.
+        #[arg(default_value = "manifests/")]
+        dir: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ManifestFormat::Table)]
+        format: ManifestFormat,
+    },
+    /// Print a shell completion script (for example `hybridc completions bash > /etc/bash_completion.d/hybridc`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), for `man -l -` or a `man1` folder.
+    Man,
+    /// Print the spec's JSON Schema (draft-07), or write it to a file.
+    Schema {
+        /// Write the schema to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}

@@ -1,0 +1,78 @@
+//! The command layer of the binary: the arguments ([`args`]), one function per command that
+//! calls the library and prints what it returns ([`compile`], [`check`], [`build`],
+//! [`workflow`], [`docs`]), and the printing itself ([`print`]). Only this layer prints; each
+//! command ends with a [`Status`], which `main` turns into the exit code.
+
+mod args;
+mod build;
+mod check;
+mod compile;
+mod docs;
+mod print;
+mod workflow;
+
+pub use args::Cli;
+use args::Command;
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// It did what was asked (exit 0).
+    Success,
+    /// It ran and found something wrong: drift, a failed build (exit 1).
+    Findings,
+    /// It could not run: invalid input, an unreadable file, a missing tool (exit 2).
+    Failure,
+}
+
+/// Runs one command.
+pub fn run(command: Command) -> Status {
+    match command {
+        Command::Validate { spec } => compile::validate(&spec),
+        Command::Compile { spec, out, force } => compile::compile(&spec, &out, force),
+        Command::Init { dir, os, force } => workflow::init(&dir, &os, force),
+        Command::Check { spec, out, format } => check::check(&spec, &out, format),
+        Command::Explain {
+            os,
+            platform,
+            env,
+            spec,
+        } => workflow::explain(&spec, &os, platform.map(Into::into), env.as_deref()),
+        Command::Schema { out } => compile::schema(out.as_deref()),
+        Command::Build {
+            env,
+            os,
+            platform,
+            edition,
+            dry_run,
+            jobs,
+            build_version,
+            force,
+            spec,
+            out,
+        } => {
+            let selection = hybridc::runner::Selection {
+                env,
+                os,
+                platform: platform.map(Into::into),
+                edition,
+            };
+            let flags = build::Flags {
+                dry_run,
+                jobs: usize::from(jobs),
+                build_version,
+                force,
+            };
+            build::build(&spec, &out, &selection, &flags)
+        }
+        Command::Matrix {
+            spec,
+            format,
+            env,
+            out,
+        } => workflow::matrix(&spec, &out, format, env.as_deref()),
+        Command::Manifests { dir, format } => workflow::manifests(&dir, format),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man => docs::man(),
+    }
+}
