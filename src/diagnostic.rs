@@ -318,6 +318,8 @@ pub fn did_you_mean<'a>(
 /// Built by [`Unknown::among`], the one check every command that takes such a name uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unknown {
+    /// What kind of name it is (`environment`, `OS`), as the message says it.
+    pub what: &'static str,
     /// The name asked for.
     pub name: String,
     /// The closest defined name, when one is close enough.
@@ -328,16 +330,44 @@ pub struct Unknown {
 
 impl Unknown {
     /// `None` when `name` is one of `defined`, else what is unknown about it.
-    pub fn among<'a>(name: &str, defined: impl IntoIterator<Item = &'a str>) -> Option<Unknown> {
+    pub fn among<'a>(
+        what: &'static str,
+        name: &str,
+        defined: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Unknown> {
         let defined: Vec<&str> = defined.into_iter().collect();
         if defined.contains(&name) {
             return None;
         }
         Some(Unknown {
+            what,
             name: name.to_owned(),
             suggestion: closest(name, defined.iter().copied()).map(str::to_owned),
             known: defined.iter().map(|d| (*d).to_owned()).collect(),
         })
+    }
+}
+
+/// The one wording of an unknown name: `no environment `prd` in the spec; did you mean
+/// `prod`?`, else the names it has, else that it defines none.
+impl std::fmt::Display for Unknown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no {} `{}` in the spec", self.what, self.name)?;
+        match &self.suggestion {
+            Some(close) => write!(f, "; did you mean `{close}`?"),
+            None if self.known.is_empty() => write!(f, ", which defines none"),
+            None => write!(f, "; it has {}", prose_list(&self.known)),
+        }
+    }
+}
+
+/// Names in backticks as prose: "none", "`a`", "`a` and `b`", "`a`, `b` and `c`".
+pub fn prose_list<S: AsRef<str>>(names: &[S]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
+    match quoted.split_last() {
+        None => "none".to_owned(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -360,16 +390,31 @@ mod tests {
 
     #[test]
     fn an_unknown_name_gets_the_close_one_and_every_defined_one() {
-        assert_eq!(Unknown::among("dev", ["dev", "prod"]), None);
+        assert_eq!(Unknown::among("environment", "dev", ["dev", "prod"]), None);
         assert_eq!(
-            Unknown::among("prdo", ["dev", "prod"]),
+            Unknown::among("environment", "prdo", ["dev", "prod"]),
             Some(Unknown {
+                what: "environment",
                 name: "prdo".to_owned(),
                 suggestion: Some("prod".to_owned()),
                 known: vec!["dev".to_owned(), "prod".to_owned()],
             })
         );
-        let far = Unknown::among("staging", []).expect("nothing is defined");
+        let far = Unknown::among("environment", "staging", []).expect("nothing is defined");
+        assert_eq!(
+            far.to_string(),
+            "no environment `staging` in the spec, which defines none"
+        );
+        let typo = Unknown::among("OS", "ubunt", ["ubuntu", "rocky"]).expect("unknown");
+        assert_eq!(
+            typo.to_string(),
+            "no OS `ubunt` in the spec; did you mean `ubuntu`?"
+        );
+        let other = Unknown::among("environment", "qa", ["dev", "prod"]).expect("unknown");
+        assert_eq!(
+            other.to_string(),
+            "no environment `qa` in the spec; it has `dev` and `prod`"
+        );
         assert_eq!((far.suggestion, far.known), (None, vec![]));
     }
 

@@ -83,18 +83,6 @@ pub struct Explanation {
 #[error("{0}")]
 pub struct ExplainError(pub String);
 
-fn suggest(what: &str, unknown: &Unknown) -> ExplainError {
-    let hint = match &unknown.suggestion {
-        Some(close) => format!("; did you mean `{close}`?"),
-        None if unknown.known.is_empty() => "; the spec has none".to_owned(),
-        None => {
-            let known: Vec<String> = unknown.known.iter().map(|c| format!("`{c}`")).collect();
-            format!("; the spec has {}", known.join(", "))
-        }
-    };
-    ExplainError(format!("no {what} `{}` in the spec{hint}", unknown.name))
-}
-
 /// A candidate location of a setting, with its layer, in increasing precedence.
 type Candidate = (Layer, Vec<String>);
 
@@ -184,14 +172,18 @@ pub fn explain(
     env: Option<&str>,
 ) -> Result<Explanation, ExplainError> {
     let spec = &loaded.spec;
-    if let Some(unknown) = Unknown::among(os_name, spec.oses.keys().map(String::as_str)) {
-        return Err(suggest("OS", &unknown));
+    if let Some(unknown) = Unknown::among("OS", os_name, spec.oses.keys().map(String::as_str)) {
+        return Err(ExplainError(unknown.to_string()));
     }
     let os: &Os = &spec.oses[os_name];
     if let Some(env) = env
-        && let Some(unknown) = Unknown::among(env, spec.environments.keys().map(String::as_str))
+        && let Some(unknown) = Unknown::among(
+            "environment",
+            env,
+            spec.environments.keys().map(String::as_str),
+        )
     {
-        return Err(suggest("environment", &unknown));
+        return Err(ExplainError(unknown.to_string()));
     }
     if let Some(p) = platform
         && !os.platforms.contains(&p)

@@ -82,18 +82,10 @@ fn build_name<'a>(model: &'a Model, source: &'a Source) -> &'a str {
 /// A message naming the unknown environment, with a did-you-mean when one is close, else the
 /// environments the spec has.
 pub fn check_env(env: &str, environments: &[String]) -> Result<(), String> {
-    let Some(unknown) = Unknown::among(env, environments.iter().map(String::as_str)) else {
-        return Ok(());
-    };
-    let hint = match &unknown.suggestion {
-        Some(close) => format!("did you mean `{close}`?"),
-        None if unknown.known.is_empty() => "the spec has no environments".to_owned(),
-        None => {
-            let known: Vec<String> = unknown.known.iter().map(|e| format!("`{e}`")).collect();
-            format!("the spec has {}", known.join(", "))
-        }
-    };
-    Err(format!("unknown environment `{env}`; {hint}"))
+    match Unknown::among("environment", env, environments.iter().map(String::as_str)) {
+        None => Ok(()),
+        Some(unknown) => Err(unknown.to_string()),
+    }
 }
 
 /// A complete GitLab CI child pipeline building every job.

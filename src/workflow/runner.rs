@@ -58,7 +58,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Sender};
 
 use crate::catalogue::Component;
-use crate::diagnostic::{Unknown, closest};
+use crate::diagnostic::{Unknown, closest, prose_list};
 use crate::hcl::Expr;
 use crate::model::{Arg, Args, Model, Source};
 use crate::spec::PlatformName;
@@ -142,14 +142,7 @@ pub enum SelectError {
     /// The spec has no environment of that name.
     UnknownEnvironment(Unknown),
     /// The spec has no OS of that name.
-    UnknownOs {
-        /// The name asked for.
-        name: String,
-        /// A close name, if there is one.
-        suggestion: Option<String>,
-        /// Every OS of the spec.
-        known: Vec<String>,
-    },
+    UnknownOs(Unknown),
     /// The text is not a platform name.
     UnknownPlatform {
         /// The text given.
@@ -191,28 +184,8 @@ pub enum SelectError {
 impl fmt::Display for SelectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SelectError::UnknownEnvironment(Unknown {
-                name,
-                suggestion,
-                known,
-            }) => {
-                write!(f, "no environment `{name}` in the spec")?;
-                match suggestion {
-                    Some(s) => write!(f, "; did you mean `{s}`?"),
-                    None if known.is_empty() => write!(f, ", which defines none"),
-                    None => write!(f, "; it has {}", list(known)),
-                }
-            }
-            SelectError::UnknownOs {
-                name,
-                suggestion,
-                known,
-            } => {
-                write!(f, "no OS `{name}` in the spec")?;
-                match suggestion {
-                    Some(s) => write!(f, "; did you mean `{s}`?"),
-                    None => write!(f, "; it has {}", list(known)),
-                }
+            SelectError::UnknownEnvironment(unknown) | SelectError::UnknownOs(unknown) => {
+                write!(f, "{unknown}")
             }
             SelectError::UnknownPlatform { name, suggestion } => {
                 write!(f, "unknown platform `{name}`")?;
@@ -221,7 +194,7 @@ impl fmt::Display for SelectError {
                     None => write!(
                         f,
                         "; expected {}",
-                        list(&PlatformName::ALL.map(PlatformName::as_str))
+                        prose_list(&PlatformName::ALL.map(PlatformName::as_str))
                     ),
                 }
             }
@@ -241,7 +214,7 @@ impl fmt::Display for SelectError {
                 match suggestion {
                     Some(s) => write!(f, "; did you mean `{s}`?"),
                     None if known.is_empty() => Ok(()),
-                    None => write!(f, "; editions are {}", list(known)),
+                    None => write!(f, "; editions are {}", prose_list(known)),
                 }
             }
             SelectError::PlatformNotBuilt {
@@ -256,22 +229,22 @@ impl fmt::Display for SelectError {
                     (Some(os), Some(edition)) => write!(
                         f,
                         "edition `{edition}` of `{os}` is not built on `{platform}`; it is built on {}",
-                        list(&built_on)
+                        prose_list(&built_on)
                     ),
                     (Some(os), None) => write!(
                         f,
                         "OS `{os}` is not built on `{platform}`; it is built on {}",
-                        list(&built_on)
+                        prose_list(&built_on)
                     ),
                     (None, Some(edition)) => write!(
                         f,
                         "edition `{edition}` is not built on `{platform}`; it is built on {}",
-                        list(&built_on)
+                        prose_list(&built_on)
                     ),
                     (None, None) => write!(
                         f,
                         "no OS is built on `{platform}`; the spec builds on {}",
-                        list(&built_on)
+                        prose_list(&built_on)
                     ),
                 }
             }
@@ -283,14 +256,6 @@ impl fmt::Display for SelectError {
 impl std::error::Error for SelectError {}
 
 /// "`a`", "`a` and `b`", "`a`, `b` and `c`".
-fn list<S: AsRef<str>>(names: &[S]) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
-    match quoted.split_last() {
-        None => "none".to_owned(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    }
-}
 
 /// Reads a platform name as written in the spec (`proxmox`, `vsphere`, `azure`).
 ///
@@ -317,7 +282,7 @@ pub fn parse_platform(text: &str) -> Result<PlatformName, SelectError> {
 /// fit the others, or when the selection names no source.
 pub fn select(model: &Model, out_dir: &Path, selection: &Selection) -> Result<Plan, SelectError> {
     let environments = model.environments.iter().map(|e| e.name.as_str());
-    if let Some(unknown) = Unknown::among(&selection.env, environments) {
+    if let Some(unknown) = Unknown::among("environment", &selection.env, environments) {
         return Err(SelectError::UnknownEnvironment(unknown));
     }
 
@@ -326,12 +291,8 @@ pub fn select(model: &Model, out_dir: &Path, selection: &Selection) -> Result<Pl
 
     if let Some(os) = &selection.os {
         let oses: BTreeSet<&str> = ordered.iter().map(|s| s.os.as_str()).collect();
-        if !oses.contains(os.as_str()) {
-            return Err(SelectError::UnknownOs {
-                name: os.clone(),
-                suggestion: closest(os, oses.iter().copied()).map(str::to_owned),
-                known: oses.iter().map(|o| (*o).to_owned()).collect(),
-            });
+        if let Some(unknown) = Unknown::among("OS", os, oses.iter().copied()) {
+            return Err(SelectError::UnknownOs(unknown));
         }
         scope.retain(|s| &s.os == os);
     }
@@ -1053,7 +1014,7 @@ fn or_list(names: &[&str]) -> String {
 fn sources(selectors: &[String]) -> String {
     const SHOWN: usize = 3;
     if selectors.len() <= SHOWN {
-        return list(selectors);
+        return prose_list(selectors);
     }
     let shown: Vec<String> = selectors[..SHOWN]
         .iter()
@@ -1708,10 +1669,10 @@ mod tests {
 
     #[test]
     fn lists_names_in_prose() {
-        assert_eq!(list::<&str>(&[]), "none");
-        assert_eq!(list(&["a"]), "`a`");
-        assert_eq!(list(&["a", "b"]), "`a` and `b`");
-        assert_eq!(list(&["a", "b", "c"]), "`a`, `b` and `c`");
+        assert_eq!(prose_list::<&str>(&[]), "none");
+        assert_eq!(prose_list(&["a"]), "`a`");
+        assert_eq!(prose_list(&["a", "b"]), "`a` and `b`");
+        assert_eq!(prose_list(&["a", "b", "c"]), "`a`, `b` and `c`");
     }
 
     #[test]

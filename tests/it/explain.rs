@@ -139,7 +139,7 @@ fn unknown_names_get_a_did_you_mean_and_exit_2() {
         ),
         (
             &["explain", "ubuntu-2404", "--env", "dve"][..],
-            "error: no environment `dve` in the spec; the spec has `dev`\n",
+            "error: no environment `dve` in the spec; it has `dev`\n",
         ),
         (
             &["explain", "ubuntu-2404", "--platform", "azure"][..],

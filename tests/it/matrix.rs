@@ -347,10 +347,10 @@ fn unknown_environment_is_named_with_a_suggestion() {
     assert_eq!(matrix::check_env("prod", &environments), Ok(()));
     assert_eq!(
         matrix::check_env("prdo", &environments),
-        Err("unknown environment `prdo`; did you mean `prod`?".to_owned())
+        Err("no environment `prdo` in the spec; did you mean `prod`?".to_owned())
     );
     assert_eq!(
         matrix::check_env("staging", &environments),
-        Err("unknown environment `staging`; the spec has `dev`, `prod`".to_owned())
+        Err("no environment `staging` in the spec; it has `dev` and `prod`".to_owned())
     );
 }
