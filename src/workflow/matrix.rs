@@ -398,15 +398,15 @@ mod tests {
         assert_eq!(check_env("dev", &envs), Ok(()));
         assert_eq!(
             check_env("prdo", &envs),
-            Err("unknown environment `prdo`; did you mean `prod`?".to_owned())
+            Err("no environment `prdo` in the spec; did you mean `prod`?".to_owned())
         );
         assert_eq!(
             check_env("staging", &envs),
-            Err("unknown environment `staging`; the spec has `dev`, `prod`".to_owned())
+            Err("no environment `staging` in the spec; it has `dev` and `prod`".to_owned())
         );
         assert_eq!(
             check_env("dev", &[]),
-            Err("unknown environment `dev`; the spec has no environments".to_owned())
+            Err("no environment `dev` in the spec, which defines none".to_owned())
         );
     }
 }

@@ -255,8 +255,6 @@ impl fmt::Display for SelectError {
 
 impl std::error::Error for SelectError {}
 
-/// "`a`", "`a` and `b`", "`a`, `b` and `c`".
-
 /// Reads a platform name as written in the spec (`proxmox`, `vsphere`, `azure`).
 ///
 /// # Errors
