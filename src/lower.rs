@@ -404,10 +404,7 @@ fn literal(value: &Json) -> Expr {
 }
 
 fn ptr(tokens: &[&str]) -> String {
-    tokens
-        .iter()
-        .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
-        .collect()
+    crate::pointer::from_tokens(tokens)
 }
 
 impl Lowerer<'_> {
@@ -1782,7 +1779,7 @@ impl Lowerer<'_> {
             ),
         ] {
             for (key, value) in options.unwrap_or_default() {
-                let origin = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+                let origin = crate::pointer::child(&at, &key);
                 merged.insert(key, (value, origin));
             }
         }
@@ -1828,7 +1825,7 @@ impl Lowerer<'_> {
     ) {
         let Json::Object(entries) = value else { return };
         for (key, v) in entries {
-            let at = format!("{origin}/{}", key.replace('~', "~0").replace('/', "~1"));
+            let at = crate::pointer::child(origin, key);
             match block.blocks.get(key) {
                 Some(inner) => {
                     for (item, item_at) in block_items(v, inner, &at) {
@@ -1862,11 +1859,7 @@ impl Lowerer<'_> {
         else {
             return literal(value);
         };
-        let tokens: Vec<String> = origin
-            .split('/')
-            .skip(1)
-            .map(|t| t.replace("~1", "/").replace("~0", "~"))
-            .collect();
+        let tokens = crate::pointer::tokens(origin);
         // `platforms` or `oses` first, then the place of the options, then the argument's path.
         let name = snake(&tokens[1..].join("_"));
         let split = tokens

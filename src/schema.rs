@@ -161,7 +161,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
                 .map(|p| p.keys().map(String::as_str).collect::<Vec<_>>())
                 .unwrap_or_default();
             for key in unexpected {
-                let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                let child = crate::pointer::child(&pointer, key);
                 let located = tree.locate(&child);
                 let span = located.map_or(at.key_or_value(), |l| l.key_or_value());
                 let help = did_you_mean(key, allowed.iter().copied()).or_else(|| {
@@ -399,11 +399,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
 /// (`environments.dev.platforms.proxmox.token`): not an unknown key but a rule worth saying,
 /// with the variable to set instead.
 fn credential_override(tree: &Node, pointer: &str, key: &str, span: Span) -> Option<Diagnostic> {
-    let tokens: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect();
+    let tokens = crate::pointer::tokens(pointer);
     let [environments, environment, platforms, platform] = tokens.as_slice() else {
         return None;
     };
@@ -622,7 +618,7 @@ fn resolve_schema(schema_path: &str) -> SchemaAt<'static> {
     let parents = segments.len().saturating_sub(1);
     let mut previous = "";
     for raw in &segments[..parents] {
-        let token = raw.replace("~1", "/").replace("~0", "~");
+        let token = crate::pointer::unescape(raw);
         if previous == "definitions" && parents > 0 {
             definition = root
                 .get("definitions")
@@ -658,7 +654,7 @@ pub fn display_path(tree: &Node, pointer: &str) -> String {
     let mut out = String::new();
     let mut node = Some(tree);
     for raw in pointer.split('/').skip(1) {
-        let token = raw.replace("~1", "/").replace("~0", "~");
+        let token = crate::pointer::unescape(raw);
         match node.map(|n| &n.value) {
             Some(yaml::Value::Seq(items)) => {
                 out.push_str(&format!("[{token}]"));

@@ -55,10 +55,7 @@ struct Checker<'a, 'b> {
 
 /// Builds a JSON pointer from unescaped tokens.
 fn ptr(tokens: &[&str]) -> String {
-    tokens
-        .iter()
-        .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
-        .collect()
+    crate::pointer::from_tokens(tokens)
 }
 
 fn is_label(name: &str) -> bool {

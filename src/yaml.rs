@@ -98,7 +98,7 @@ impl Node {
             return Some(here);
         }
         for raw in pointer.strip_prefix('/')?.split('/') {
-            let token = raw.replace("~1", "/").replace("~0", "~");
+            let token = crate::pointer::unescape(raw);
             match &node.value {
                 Value::Map(entries) => {
                     let entry = entries.iter().find(|e| e.key == token)?;

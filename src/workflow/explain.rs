@@ -97,10 +97,7 @@ fn tokens(path: &[&str]) -> Vec<String> {
 }
 
 fn pointer(tokens: &[String]) -> String {
-    tokens
-        .iter()
-        .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
-        .collect()
+    crate::pointer::from_tokens(tokens)
 }
 
 /// The node at a path of mapping keys.
