@@ -44,8 +44,11 @@ pub enum Component {
 }
 
 impl Component {
+    /// How many components there are: the length of [`Component::ALL`] and of the schema cache.
+    pub const COUNT: usize = 12;
+
     /// Every catalogued component, in declaration order.
-    pub const ALL: [Component; 12] = [
+    pub const ALL: [Component; Component::COUNT] = [
         Component::ProxmoxIso,
         Component::ProxmoxClone,
         Component::VsphereIso,
@@ -130,7 +133,8 @@ impl Component {
 
     /// The component's catalogue entry, with the [`Secrecy`] of every argument filled in.
     pub fn schema(self) -> &'static ComponentSchema {
-        static LOADED: [OnceLock<ComponentSchema>; 12] = [const { OnceLock::new() }; 12];
+        static LOADED: [OnceLock<ComponentSchema>; Component::COUNT] =
+            [const { OnceLock::new() }; Component::COUNT];
         LOADED[self.index()].get_or_init(|| {
             let mut schema: ComponentSchema = serde_json::from_str(self.data())
                 .expect("the embedded plugin catalogue is valid JSON of the documented shape");
