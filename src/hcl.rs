@@ -47,36 +47,37 @@ use std::fmt::Write as _;
 pub const MAX_INLINE_LIST_WIDTH: usize = 80;
 
 /// A sequence of attributes, blocks, blank lines and comments: a whole file or
-/// the inside of a block.
+/// the inside of a block. Names and values may be borrowed from the caller's
+/// own model, so printing it needs no copy of that model.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Body {
+pub struct Body<'a> {
     /// The items in output order.
-    pub items: Vec<Item>,
+    pub items: Vec<Item<'a>>,
 }
 
 /// One entry of a [`Body`].
 #[derive(Debug, Clone, PartialEq)]
-pub enum Item {
+pub enum Item<'a> {
     /// `name = value`; the name is written as is (caller passes an identifier).
-    Attribute(String, Expr),
+    Attribute(Cow<'a, str>, Cow<'a, Expr>),
     /// A nested block.
-    Block(Block),
+    Block(Block<'a>),
     /// An empty line (trailing ones at the end of the file are dropped).
     BlankLine,
     /// A full-line `# ...` comment; each line of the text becomes one comment
     /// line, trailing whitespace is removed.
-    Comment(String),
+    Comment(Cow<'a, str>),
 }
 
 /// `kind "label" ... { body }`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Block {
+pub struct Block<'a> {
     /// Block type, written as is (`source`, `provisioner`, ...).
     pub kind: String,
     /// Labels, always written as quoted strings (escaped like [`Expr::String`]).
     pub labels: Vec<String>,
     /// Block contents.
-    pub body: Body,
+    pub body: Body<'a>,
 }
 
 /// An HCL expression.
@@ -122,20 +123,28 @@ pub enum Expr {
     },
 }
 
-impl Body {
+impl<'a> Body<'a> {
     /// An empty body.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Appends `name = value`.
-    pub fn attr(mut self, name: impl Into<String>, value: impl Into<Expr>) -> Self {
-        self.items.push(Item::Attribute(name.into(), value.into()));
+    pub fn attr(mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Expr>) -> Self {
+        self.items
+            .push(Item::Attribute(name.into(), Cow::Owned(value.into())));
+        self
+    }
+
+    /// Appends `name = value` for a name and value the caller keeps.
+    pub fn attr_ref(mut self, name: &'a str, value: &'a Expr) -> Self {
+        self.items
+            .push(Item::Attribute(Cow::Borrowed(name), Cow::Borrowed(value)));
         self
     }
 
     /// Appends a nested block.
-    pub fn block(mut self, block: Block) -> Self {
+    pub fn block(mut self, block: Block<'a>) -> Self {
         self.items.push(Item::Block(block));
         self
     }
@@ -147,18 +156,18 @@ impl Body {
     }
 
     /// Appends a `# text` comment.
-    pub fn comment(mut self, text: impl Into<String>) -> Self {
+    pub fn comment(mut self, text: impl Into<Cow<'a, str>>) -> Self {
         self.items.push(Item::Comment(text.into()));
         self
     }
 }
 
-impl Block {
+impl<'a> Block<'a> {
     /// A block with the given kind, labels and body.
     pub fn new<L: Into<String>>(
         kind: impl Into<String>,
         labels: impl IntoIterator<Item = L>,
-        body: Body,
+        body: Body<'a>,
     ) -> Self {
         Self {
             kind: kind.into(),
@@ -344,7 +353,7 @@ struct RowPlan {
 /// breaks an alignment run).
 enum Entry<'a> {
     Assign(Cow<'a, str>, &'a Expr),
-    Item(&'a Item),
+    Item(&'a Item<'a>),
 }
 
 /// Writes every line straight into one buffer. Each line ends with `\n`;
@@ -364,7 +373,7 @@ impl Printer {
         let entries: Vec<Entry<'_>> = items
             .iter()
             .map(|item| match item {
-                Item::Attribute(name, value) => Entry::Assign(Cow::Borrowed(name), value),
+                Item::Attribute(name, value) => Entry::Assign(Cow::Borrowed(name), value.as_ref()),
                 other => Entry::Item(other),
             })
             .collect();
@@ -990,7 +999,7 @@ build {
         dir
     }
 
-    fn sample_document() -> Body {
+    fn sample_document() -> Body<'static> {
         let boot: Vec<Expr> = [
             "<esc><wait>",
             "<esc><wait>",
