@@ -304,6 +304,15 @@ fn quote_into(out: &mut String, s: &str) {
 /// Shared escaper; `markers` doubles `${`/`%{` (literals) or keeps them
 /// (template text).
 fn escape_into(out: &mut String, s: &str, markers: bool) {
+    // Most text needs no escape at all: copy it whole. Every byte that may start an escape is
+    // ASCII, except C1 control characters, whose UTF-8 encoding starts with 0xC2.
+    let special = |b: &u8| {
+        matches!(b, 0..=0x1F | 0x7F | b'\\' | b'"' | 0xC2) || (markers && matches!(b, b'$' | b'%'))
+    };
+    if !s.as_bytes().iter().any(special) {
+        out.push_str(s);
+        return;
+    }
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
