@@ -442,7 +442,7 @@ impl Checker<'_> {
                 alternative.split('|').any(|a| names.has(a))
             }
         };
-        let present: Vec<&String> = rule.arguments.iter().filter(|a| satisfied(a)).collect();
+        let present = rule.arguments.iter().filter(|a| satisfied(a)).count();
         // The message is only worded for a rule that fails.
         let choices = || {
             rule.arguments
@@ -453,23 +453,23 @@ impl Checker<'_> {
         };
         let name = component.name();
         let message = match rule.rule.as_str() {
-            "exactly_one_of" if present.len() != 1 => {
+            "exactly_one_of" if present != 1 => {
                 format!(
                     " must set exactly one of {} ({name} requires it), but sets {}",
                     choices(),
-                    present.len()
+                    present
                 )
             }
-            "at_least_one_of" if present.is_empty() => {
+            "at_least_one_of" if present == 0 => {
                 format!(
                     " must set at least one of {} ({name} requires it)",
                     choices()
                 )
             }
-            "mutually_exclusive" if present.len() > 1 => {
+            "mutually_exclusive" if present > 1 => {
                 format!(" sets {} together, which {name} does not allow", choices())
             }
-            "all_or_none" if !present.is_empty() && present.len() != rule.arguments.len() => {
+            "all_or_none" if present != 0 && present != rule.arguments.len() => {
                 format!(" must set all of {} or none", choices())
             }
             "min_items" => {
@@ -489,8 +489,10 @@ impl Checker<'_> {
         };
         // Point at what the user wrote when a passthrough option is involved, else at the
         // spec node behind the whole block.
-        let origins: Vec<String> = present
+        let origins: Vec<String> = rule
+            .arguments
             .iter()
+            .filter(|a| satisfied(a))
             .flat_map(|alternative| alternative.split(['|', '+']))
             .filter_map(|arg| names.first(arg).map(|at| origin_of(&body.0[at]).to_owned()))
             .collect();
