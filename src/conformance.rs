@@ -11,6 +11,7 @@
 //! nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use crate::Loaded;
 use crate::catalogue::{self, Argument, BlockSchema, Component, Rule};
@@ -40,6 +41,7 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
         sensitive,
         subject: None,
         found: Vec::new(),
+        required: BTreeMap::new(),
     };
     for source in &model.sources {
         c.subject = Some(Subject {
@@ -230,7 +232,7 @@ impl<'a> Names<'a> {
 #[derive(Clone, Copy)]
 enum Scope<'a> {
     Component,
-    Block(&'a str, &'a BlockSchema),
+    Block(&'a str, &'static BlockSchema),
 }
 
 struct Checker<'a> {
@@ -241,6 +243,16 @@ struct Checker<'a> {
     /// The source or step being checked.
     subject: Option<Subject>,
     found: Vec<Finding>,
+    /// What each catalogued body requires, by the address of its schema's argument map.
+    required: BTreeMap<usize, Rc<Required>>,
+}
+
+/// What a body of one schema must hold: worked out once per schema instead of walking every
+/// catalogued argument and rule for each body.
+struct Required {
+    arguments: Vec<&'static str>,
+    blocks: Vec<&'static str>,
+    rules: Vec<&'static Rule>,
 }
 
 impl Checker<'_> {
@@ -280,11 +292,13 @@ impl Checker<'_> {
 
     fn body(&mut self, component: Component, body: &Args, scope: Scope<'_>, origin: &str) {
         let schema = component.schema();
-        let (arguments, blocks): (&BTreeMap<String, Argument>, &BTreeMap<String, BlockSchema>) =
-            match scope {
-                Scope::Component => (&schema.arguments, &schema.blocks),
-                Scope::Block(_, block) => (&block.arguments, &block.blocks),
-            };
+        let (arguments, blocks): (
+            &'static BTreeMap<String, Argument>,
+            &'static BTreeMap<String, BlockSchema>,
+        ) = match scope {
+            Scope::Component => (&schema.arguments, &schema.blocks),
+            Scope::Block(_, block) => (&block.arguments, &block.blocks),
+        };
         let version = schema.plugin_version.as_deref().unwrap_or("pinned");
         let names = Names::new(body);
         for arg in &body.0 {
@@ -394,8 +408,9 @@ impl Checker<'_> {
                 );
             }
         }
-        for (name, argument) in arguments {
-            if argument.required && !names.has(name) {
+        let required = self.required(component, scope, arguments, blocks);
+        for name in &required.arguments {
+            if !names.has(name) {
                 self.error(
                     origin,
                     format!(" lacks `{name}`, which {} requires", component.name()),
@@ -404,8 +419,8 @@ impl Checker<'_> {
                 );
             }
         }
-        for (name, block) in blocks {
-            if block.required && !names.has(name) {
+        for name in &required.blocks {
+            if !names.has(name) {
                 self.error(
                     origin,
                     format!(" lacks block `{name}`, which {} requires", component.name()),
@@ -414,17 +429,46 @@ impl Checker<'_> {
                 );
             }
         }
+        for rule in &required.rules {
+            self.rule(component, body, &names, rule, origin);
+        }
+    }
+
+    /// The required arguments, blocks and rules of a body with these `arguments` and `blocks`.
+    fn required(
+        &mut self,
+        component: Component,
+        scope: Scope<'_>,
+        arguments: &'static BTreeMap<String, Argument>,
+        blocks: &'static BTreeMap<String, BlockSchema>,
+    ) -> Rc<Required> {
+        // The catalogue is static, so a schema's address names it.
+        let key = std::ptr::from_ref(arguments) as usize;
         let scope_name = match scope {
             Scope::Component => None,
             Scope::Block(name, _) => Some(name),
         };
-        for rule in schema
-            .conditional_requirements
-            .iter()
-            .filter(|r| r.scope.as_deref() == scope_name)
-        {
-            self.rule(component, body, &names, rule, origin);
-        }
+        let required = self.required.entry(key).or_insert_with(|| {
+            Rc::new(Required {
+                arguments: arguments
+                    .iter()
+                    .filter(|(_, a)| a.required)
+                    .map(|(name, _)| name.as_str())
+                    .collect(),
+                blocks: blocks
+                    .iter()
+                    .filter(|(_, b)| b.required)
+                    .map(|(name, _)| name.as_str())
+                    .collect(),
+                rules: component
+                    .schema()
+                    .conditional_requirements
+                    .iter()
+                    .filter(|r| r.scope.as_deref() == scope_name)
+                    .collect(),
+            })
+        });
+        Rc::clone(required)
     }
 
     fn rule(
