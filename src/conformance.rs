@@ -11,6 +11,7 @@
 //! nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use crate::catalogue::{self, Argument, BlockSchema, Component, Rule};
 use crate::diagnostic::{Diagnostic, Label, Span, did_you_mean};
@@ -40,6 +41,7 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
         sensitive,
         subject: None,
         found: Vec::new(),
+        required: BTreeMap::new(),
     };
     for source in &model.sources {
         c.subject = Some(Subject {
@@ -179,10 +181,58 @@ fn describe(subjects: &[Subject]) -> String {
     }
 }
 
+/// The spec node an argument or block comes from.
+fn origin_of(arg: &Arg) -> &str {
+    match arg {
+        Arg::Attr { origin, .. } | Arg::Block { origin, .. } => origin,
+    }
+}
+
+/// The names set in one body, looked up by binary search instead of a scan of the body for
+/// each rule and required argument: `(name, position in the body)`, sorted by name, then
+/// position.
+struct Names<'a>(Vec<(&'a str, usize)>);
+
+impl<'a> Names<'a> {
+    fn new(body: &'a Args) -> Self {
+        let mut names: Vec<(&str, usize)> = body.names().zip(0..).collect();
+        names.sort_unstable();
+        Self(names)
+    }
+
+    /// The positions of `name`, in body order.
+    fn positions(&self, name: &str) -> &[(&'a str, usize)] {
+        let start = self.0.partition_point(|(n, _)| *n < name);
+        let end = start + self.0[start..].partition_point(|(n, _)| *n == name);
+        &self.0[start..end]
+    }
+
+    fn has(&self, name: &str) -> bool {
+        !self.positions(name).is_empty()
+    }
+
+    fn count(&self, name: &str) -> usize {
+        self.positions(name).len()
+    }
+
+    /// Where `name` is first set.
+    fn first(&self, name: &str) -> Option<usize> {
+        self.positions(name).first().map(|(_, at)| *at)
+    }
+
+    /// Each name set more than once, in name order, with where it is set last.
+    fn repeated(&self) -> impl Iterator<Item = (&'a str, usize)> + '_ {
+        self.0
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|group| group.len() > 1)
+            .map(|group| group[group.len() - 1])
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Scope<'a> {
     Component,
-    Block(&'a str, &'a BlockSchema),
+    Block(&'a str, &'static BlockSchema),
 }
 
 struct Checker<'a> {
@@ -193,6 +243,16 @@ struct Checker<'a> {
     /// The source or step being checked.
     subject: Option<Subject>,
     found: Vec<Finding>,
+    /// What each catalogued body requires, by the address of its schema's argument map.
+    required: BTreeMap<usize, Rc<Required>>,
+}
+
+/// What a body of one schema must hold: worked out once per schema instead of walking every
+/// catalogued argument and rule for each body.
+struct Required {
+    arguments: Vec<&'static str>,
+    blocks: Vec<&'static str>,
+    rules: Vec<&'static Rule>,
 }
 
 impl Checker<'_> {
@@ -232,13 +292,15 @@ impl Checker<'_> {
 
     fn body(&mut self, component: Component, body: &Args, scope: Scope<'_>, origin: &str) {
         let schema = component.schema();
-        let (arguments, blocks): (&BTreeMap<String, Argument>, &BTreeMap<String, BlockSchema>) =
-            match scope {
-                Scope::Component => (&schema.arguments, &schema.blocks),
-                Scope::Block(_, block) => (&block.arguments, &block.blocks),
-            };
+        let (arguments, blocks): (
+            &'static BTreeMap<String, Argument>,
+            &'static BTreeMap<String, BlockSchema>,
+        ) = match scope {
+            Scope::Component => (&schema.arguments, &schema.blocks),
+            Scope::Block(_, block) => (&block.arguments, &block.blocks),
+        };
         let version = schema.plugin_version.as_deref().unwrap_or("pinned");
-        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        let names = Names::new(body);
         for arg in &body.0 {
             match arg {
                 Arg::Attr {
@@ -246,7 +308,6 @@ impl Checker<'_> {
                     value,
                     origin,
                 } => {
-                    *counts.entry(name.as_str()).or_default() += 1;
                     if let Some(argument) = arguments.get(name) {
                         if argument.internal || argument.deprecated {
                             let why = if argument.internal {
@@ -310,57 +371,46 @@ impl Checker<'_> {
                     body: inner,
                     origin,
                     ..
-                } => {
-                    *counts.entry(name.as_str()).or_default() += 1;
-                    match blocks.get(name) {
-                        Some(block) => {
-                            if block.deprecated {
-                                self.error(
-                                    origin,
-                                    format!(" would use block `{name}`, which is deprecated"),
-                                    "leads to this block",
-                                    block
-                                        .replaced_by
-                                        .as_ref()
-                                        .map(|r| format!("use `{r}` instead")),
-                                );
-                            }
-                            self.body(component, inner, Scope::Block(name, block), origin);
-                        }
-                        None => {
-                            let candidates = blocks.keys().map(String::as_str);
+                } => match blocks.get(name) {
+                    Some(block) => {
+                        if block.deprecated {
                             self.error(
                                 origin,
-                                format!(": {} {version} has no block `{name}`", component.name()),
+                                format!(" would use block `{name}`, which is deprecated"),
                                 "leads to this block",
-                                did_you_mean(name, candidates),
+                                block
+                                    .replaced_by
+                                    .as_ref()
+                                    .map(|r| format!("use `{r}` instead")),
                             );
                         }
+                        self.body(component, inner, Scope::Block(name, block), origin);
                     }
-                }
+                    None => {
+                        let candidates = blocks.keys().map(String::as_str);
+                        self.error(
+                            origin,
+                            format!(": {} {version} has no block `{name}`", component.name()),
+                            "leads to this block",
+                            did_you_mean(name, candidates),
+                        );
+                    }
+                },
             }
         }
-        for (name, count) in &counts {
-            if *count > 1 && blocks.get(*name).is_none_or(|b| !b.repeatable) {
-                let at = body.0.iter().rev().find_map(|a| match a {
-                    Arg::Attr {
-                        name: n, origin, ..
-                    }
-                    | Arg::Block {
-                        name: n, origin, ..
-                    } if n == name => Some(origin.clone()),
-                    _ => None,
-                });
+        for (name, at) in names.repeated() {
+            if blocks.get(name).is_none_or(|b| !b.repeatable) {
                 self.error(
-                    at.as_deref().unwrap_or(origin),
+                    origin_of(&body.0[at]),
                     format!(" would set `{name}` more than once"),
                     "set again here",
                     None,
                 );
             }
         }
-        for (name, argument) in arguments {
-            if argument.required && !body.has(name) {
+        let required = self.required(component, scope, arguments, blocks);
+        for name in &required.arguments {
+            if !names.has(name) {
                 self.error(
                     origin,
                     format!(" lacks `{name}`, which {} requires", component.name()),
@@ -369,8 +419,8 @@ impl Checker<'_> {
                 );
             }
         }
-        for (name, block) in blocks {
-            if block.required && !body.has(name) {
+        for name in &required.blocks {
+            if !names.has(name) {
                 self.error(
                     origin,
                     format!(" lacks block `{name}`, which {} requires", component.name()),
@@ -379,50 +429,92 @@ impl Checker<'_> {
                 );
             }
         }
+        for rule in &required.rules {
+            self.rule(component, body, &names, rule, origin);
+        }
+    }
+
+    /// The required arguments, blocks and rules of a body with these `arguments` and `blocks`.
+    fn required(
+        &mut self,
+        component: Component,
+        scope: Scope<'_>,
+        arguments: &'static BTreeMap<String, Argument>,
+        blocks: &'static BTreeMap<String, BlockSchema>,
+    ) -> Rc<Required> {
+        // The catalogue is static, so a schema's address names it.
+        let key = std::ptr::from_ref(arguments) as usize;
         let scope_name = match scope {
             Scope::Component => None,
             Scope::Block(name, _) => Some(name),
         };
-        for rule in schema
-            .conditional_requirements
-            .iter()
-            .filter(|r| r.scope.as_deref() == scope_name)
-        {
-            self.rule(component, body, rule, origin);
-        }
+        let required = self.required.entry(key).or_insert_with(|| {
+            Rc::new(Required {
+                arguments: arguments
+                    .iter()
+                    .filter(|(_, a)| a.required)
+                    .map(|(name, _)| name.as_str())
+                    .collect(),
+                blocks: blocks
+                    .iter()
+                    .filter(|(_, b)| b.required)
+                    .map(|(name, _)| name.as_str())
+                    .collect(),
+                rules: component
+                    .schema()
+                    .conditional_requirements
+                    .iter()
+                    .filter(|r| r.scope.as_deref() == scope_name)
+                    .collect(),
+            })
+        });
+        Rc::clone(required)
     }
 
-    fn rule(&mut self, component: Component, body: &Args, rule: &Rule, origin: &str) {
+    fn rule(
+        &mut self,
+        component: Component,
+        body: &Args,
+        names: &Names<'_>,
+        rule: &Rule,
+        origin: &str,
+    ) {
         let satisfied = |alternative: &str| -> bool {
             if alternative.contains('+') {
-                alternative.split('+').all(|a| body.has(a))
+                alternative.split('+').all(|a| names.has(a))
             } else {
-                alternative.split('|').any(|a| body.has(a))
+                alternative.split('|').any(|a| names.has(a))
             }
         };
-        let present: Vec<&String> = rule.arguments.iter().filter(|a| satisfied(a)).collect();
-        let choices = rule
-            .arguments
-            .iter()
-            .map(|a| format!("`{}`", a.replace('|', "`/`").replace('+', "` + `")))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let present = rule.arguments.iter().filter(|a| satisfied(a)).count();
+        // The message is only worded for a rule that fails.
+        let choices = || {
+            rule.arguments
+                .iter()
+                .map(|a| format!("`{}`", a.replace('|', "`/`").replace('+', "` + `")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let name = component.name();
         let message = match rule.rule.as_str() {
-            "exactly_one_of" if present.len() != 1 => {
+            "exactly_one_of" if present != 1 => {
                 format!(
-                    " must set exactly one of {choices} ({name} requires it), but sets {}",
-                    present.len()
+                    " must set exactly one of {} ({name} requires it), but sets {}",
+                    choices(),
+                    present
                 )
             }
-            "at_least_one_of" if present.is_empty() => {
-                format!(" must set at least one of {choices} ({name} requires it)")
+            "at_least_one_of" if present == 0 => {
+                format!(
+                    " must set at least one of {} ({name} requires it)",
+                    choices()
+                )
             }
-            "mutually_exclusive" if present.len() > 1 => {
-                format!(" sets {choices} together, which {name} does not allow")
+            "mutually_exclusive" if present > 1 => {
+                format!(" sets {} together, which {name} does not allow", choices())
             }
-            "all_or_none" if !present.is_empty() && present.len() != rule.arguments.len() => {
-                format!(" must set all of {choices} or none")
+            "all_or_none" if present != 0 && present != rule.arguments.len() => {
+                format!(" must set all of {} or none", choices())
             }
             "min_items" => {
                 let minimum = rule
@@ -430,11 +522,7 @@ impl Checker<'_> {
                     .as_ref()
                     .and_then(serde_json::Value::as_u64)
                     .unwrap_or(1) as usize;
-                match rule
-                    .arguments
-                    .iter()
-                    .find(|a| body.names().filter(|n| n == a).count() < minimum)
-                {
+                match rule.arguments.iter().find(|a| names.count(a) < minimum) {
                     Some(block) => {
                         format!(" needs at least {minimum} `{block}` block(s), {name} requires it")
                     }
@@ -445,19 +533,12 @@ impl Checker<'_> {
         };
         // Point at what the user wrote when a passthrough option is involved, else at the
         // spec node behind the whole block.
-        let origins: Vec<String> = present
+        let origins: Vec<String> = rule
+            .arguments
             .iter()
+            .filter(|a| satisfied(a))
             .flat_map(|alternative| alternative.split(['|', '+']))
-            .filter_map(|arg| {
-                body.0.iter().find_map(|a| match a {
-                    Arg::Attr { name, origin, .. } | Arg::Block { name, origin, .. }
-                        if name == arg =>
-                    {
-                        Some(origin.clone())
-                    }
-                    _ => None,
-                })
-            })
+            .filter_map(|arg| names.first(arg).map(|at| origin_of(&body.0[at]).to_owned()))
             .collect();
         let primary = origins
             .iter()

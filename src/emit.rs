@@ -41,8 +41,7 @@ pub fn emit(model: &Model) -> Vec<File> {
     for env in &model.environments {
         let mut body = Body::new().comment(header(model)).blank();
         for (name, value) in &env.values {
-            body.items
-                .push(Item::Attribute(name.clone(), value.clone()));
+            body = body.attr_ref(name, value);
         }
         files.push(File {
             path: format!("env/{}.pkrvars.hcl", env.name),
@@ -52,14 +51,14 @@ pub fn emit(model: &Model) -> Vec<File> {
     files
 }
 
-fn variables(body: &mut Body, model: &Model, file: FileKey) {
+fn variables<'a>(body: &mut Body<'a>, model: &'a Model, file: FileKey) {
     for variable in model.variables.iter().filter(|v| v.file == file) {
         body.items.push(Item::Block(variable_block(variable)));
         body.items.push(Item::BlankLine);
     }
 }
 
-fn variable_block(v: &Variable) -> Block {
+fn variable_block(v: &Variable) -> Block<'_> {
     let kind = match v.kind {
         VarType::String => "string",
         VarType::Number => "number",
@@ -72,7 +71,7 @@ fn variable_block(v: &Variable) -> Block {
     if v.sensitive {
         body = body.attr("sensitive", true);
     }
-    body = body.attr("default", v.default.clone());
+    body = body.attr_ref("default", &v.default);
     Block::new("variable", [v.name.as_str()], body)
 }
 
@@ -97,7 +96,7 @@ fn common(model: &Model) -> File {
     if !plugins.is_empty() {
         let mut required = Body::new();
         for (name, value) in plugins {
-            required.items.push(Item::Attribute(name, value));
+            required = required.attr(name, value);
         }
         packer = packer.block(Block::new(
             "required_plugins",
@@ -114,9 +113,7 @@ fn common(model: &Model) -> File {
     if !model.locals.is_empty() {
         let mut locals = Body::new();
         for local in &model.locals {
-            locals
-                .items
-                .push(Item::Attribute(local.name.clone(), local.value.clone()));
+            locals = locals.attr_ref(&local.name, &local.value);
         }
         body.items.push(Item::Block(Block::new(
             "locals",
@@ -147,13 +144,11 @@ fn platform_file(model: &Model, platform: PlatformName) -> File {
     }
 }
 
-fn args(list: &Args) -> Body {
+fn args(list: &Args) -> Body<'_> {
     let mut body = Body::new();
     for arg in &list.0 {
         match arg {
-            Arg::Attr { name, value, .. } => body
-                .items
-                .push(Item::Attribute(name.clone(), value.clone())),
+            Arg::Attr { name, value, .. } => body = body.attr_ref(name, value),
             Arg::Block {
                 name,
                 body: inner,
@@ -171,7 +166,7 @@ fn args(list: &Args) -> Body {
                 ..
             } => {
                 let dynamic = Body::new()
-                    .attr("for_each", collection.clone())
+                    .attr_ref("for_each", collection)
                     .block(Block::new("content", Vec::<String>::new(), args(inner)));
                 body.items
                     .push(Item::Block(Block::new("dynamic", [name.as_str()], dynamic)));
@@ -181,7 +176,7 @@ fn args(list: &Args) -> Body {
     body
 }
 
-fn step(kind: &str, step: &Step) -> Block {
+fn step<'a>(kind: &'a str, step: &'a Step) -> Block<'a> {
     let mut body = Body::new();
     if !step.only.is_empty() {
         body = body.attr(

@@ -40,42 +40,44 @@
 //! Note: Packer 1.6.6 formats but does not evaluate `templatefile` or
 //! `required_plugins` (both arrived in 1.7.0).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// Longest `[a, b, ...]` text (in chars, brackets included) printed on one line.
 pub const MAX_INLINE_LIST_WIDTH: usize = 80;
 
 /// A sequence of attributes, blocks, blank lines and comments: a whole file or
-/// the inside of a block.
+/// the inside of a block. Names and values may be borrowed from the caller's
+/// own model, so printing it needs no copy of that model.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Body {
+pub struct Body<'a> {
     /// The items in output order.
-    pub items: Vec<Item>,
+    pub items: Vec<Item<'a>>,
 }
 
 /// One entry of a [`Body`].
 #[derive(Debug, Clone, PartialEq)]
-pub enum Item {
+pub enum Item<'a> {
     /// `name = value`; the name is written as is (caller passes an identifier).
-    Attribute(String, Expr),
+    Attribute(Cow<'a, str>, Cow<'a, Expr>),
     /// A nested block.
-    Block(Block),
+    Block(Block<'a>),
     /// An empty line (trailing ones at the end of the file are dropped).
     BlankLine,
     /// A full-line `# ...` comment; each line of the text becomes one comment
     /// line, trailing whitespace is removed.
-    Comment(String),
+    Comment(Cow<'a, str>),
 }
 
 /// `kind "label" ... { body }`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Block {
+pub struct Block<'a> {
     /// Block type, written as is (`source`, `provisioner`, ...).
     pub kind: String,
     /// Labels, always written as quoted strings (escaped like [`Expr::String`]).
     pub labels: Vec<String>,
     /// Block contents.
-    pub body: Body,
+    pub body: Body<'a>,
 }
 
 /// An HCL expression.
@@ -121,20 +123,28 @@ pub enum Expr {
     },
 }
 
-impl Body {
+impl<'a> Body<'a> {
     /// An empty body.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Appends `name = value`.
-    pub fn attr(mut self, name: impl Into<String>, value: impl Into<Expr>) -> Self {
-        self.items.push(Item::Attribute(name.into(), value.into()));
+    pub fn attr(mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Expr>) -> Self {
+        self.items
+            .push(Item::Attribute(name.into(), Cow::Owned(value.into())));
+        self
+    }
+
+    /// Appends `name = value` for a name and value the caller keeps.
+    pub fn attr_ref(mut self, name: &'a str, value: &'a Expr) -> Self {
+        self.items
+            .push(Item::Attribute(Cow::Borrowed(name), Cow::Borrowed(value)));
         self
     }
 
     /// Appends a nested block.
-    pub fn block(mut self, block: Block) -> Self {
+    pub fn block(mut self, block: Block<'a>) -> Self {
         self.items.push(Item::Block(block));
         self
     }
@@ -146,18 +156,18 @@ impl Body {
     }
 
     /// Appends a `# text` comment.
-    pub fn comment(mut self, text: impl Into<String>) -> Self {
+    pub fn comment(mut self, text: impl Into<Cow<'a, str>>) -> Self {
         self.items.push(Item::Comment(text.into()));
         self
     }
 }
 
-impl Block {
+impl<'a> Block<'a> {
     /// A block with the given kind, labels and body.
     pub fn new<L: Into<String>>(
         kind: impl Into<String>,
         labels: impl IntoIterator<Item = L>,
-        body: Body,
+        body: Body<'a>,
     ) -> Self {
         Self {
             kind: kind.into(),
@@ -242,26 +252,25 @@ pub fn print(body: &Body) -> String {
     while let [rest @ .., Item::BlankLine] = items {
         items = rest;
     }
-    let mut lines = Vec::new();
-    write_items(&mut lines, items, 0);
-    if lines.is_empty() {
-        return String::new();
-    }
-    let mut out = lines.join("\n");
-    out.push('\n');
-    out
+    let mut printer = Printer::default();
+    printer.items(items, 0);
+    printer.out
 }
 
 /// Escapes a literal for use between double quotes (without the quotes):
 /// `\\`, `\"`, `\n`, `\r`, `\t`, other control characters as `\uXXXX`,
 /// every `${` as `$${` and every `%{` as `%%{`.
 pub fn escape_string(s: &str) -> String {
-    escape(s, true)
+    let mut out = String::with_capacity(s.len() + 2);
+    escape_into(&mut out, s, true);
+    out
 }
 
 /// [`escape_string`] wrapped in double quotes.
 pub fn quote_string(s: &str) -> String {
-    format!("\"{}\"", escape_string(s))
+    let mut out = String::with_capacity(s.len() + 2);
+    quote_into(&mut out, s);
+    out
 }
 
 /// Whether `s` can be written as a bare identifier: an ASCII letter or `_`,
@@ -275,17 +284,35 @@ pub fn is_identifier(s: &str) -> bool {
 /// An object key as printed: bare if [`is_identifier`] (except `for`, which
 /// would start a `for` expression), otherwise quoted and escaped.
 pub fn object_key(key: &str) -> String {
+    object_key_cow(key).into_owned()
+}
+
+fn object_key_cow(key: &str) -> Cow<'_, str> {
     if is_identifier(key) && key != "for" {
-        key.to_string()
+        Cow::Borrowed(key)
     } else {
-        quote_string(key)
+        Cow::Owned(quote_string(key))
     }
+}
+
+fn quote_into(out: &mut String, s: &str) {
+    out.push('"');
+    escape_into(out, s, true);
+    out.push('"');
 }
 
 /// Shared escaper; `markers` doubles `${`/`%{` (literals) or keeps them
 /// (template text).
-fn escape(s: &str, markers: bool) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
+fn escape_into(out: &mut String, s: &str, markers: bool) {
+    // Most text needs no escape at all: copy it whole. Every byte that may start an escape is
+    // ASCII, except C1 control characters, whose UTF-8 encoding starts with 0xC2.
+    let special = |b: &u8| {
+        matches!(b, 0..=0x1F | 0x7F | b'\\' | b'"' | 0xC2) || (markers && matches!(b, b'$' | b'%'))
+    };
+    if !s.as_bytes().iter().any(special) {
+        out.push_str(s);
+        return;
+    }
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -304,121 +331,266 @@ fn escape(s: &str, markers: bool) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
-fn spaces(n: usize) -> String {
-    " ".repeat(n)
+/// Appends `n` spaces.
+fn pad(out: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut left = n;
+    while left > 0 {
+        let step = left.min(SPACES.len());
+        out.push_str(&SPACES[..step]);
+        left -= step;
+    }
 }
 
 /// Names longer than this many characters are not aligned (see the module doc).
 pub const MAX_ALIGNED_NAME: usize = 256;
 
-/// One output row of a body or object: an alignable-or-not assignment, or
-/// opaque lines (blocks, comments, blank lines) that break a run.
-enum Row {
-    Assign {
-        key: String,
-        /// First line follows `key = `; later lines carry their own indent.
-        value: Vec<String>,
-        aligned: bool,
-    },
-    Lines(Vec<String>),
+/// What the printer knows about one row of a body or object before writing
+/// it: whether it is an assignment that can join an alignment run, and where
+/// its one-line value already sits in the scratch buffer.
+#[derive(Clone)]
+struct RowPlan {
+    /// Width in chars of the name, for an assignment that joins a run.
+    width: Option<usize>,
+    /// The one-line value, a range of `Printer::scratch`.
+    inline: Option<std::ops::Range<usize>>,
 }
 
-fn write_items(out: &mut Vec<String>, items: &[Item], indent: usize) {
-    let pad = spaces(indent);
-    let rows: Vec<Row> = items
-        .iter()
-        .map(|item| match item {
-            Item::Attribute(name, value) => assign(name.clone(), value, indent),
-            Item::Block(block) => Row::Lines(render_block(block, indent)),
-            Item::BlankLine => Row::Lines(vec![String::new()]),
-            Item::Comment(text) => Row::Lines(
-                text.split('\n')
-                    .map(|line| match line.trim_end() {
-                        "" => format!("{pad}#"),
-                        line => format!("{pad}# {line}"),
-                    })
-                    .collect(),
-            ),
-        })
-        .collect();
-    emit_rows(out, &rows, indent);
+/// One `key = value` entry of a body or object, or anything else (which
+/// breaks an alignment run).
+enum Entry<'a> {
+    Assign(Cow<'a, str>, &'a Expr),
+    Item(&'a Item<'a>),
 }
 
-fn render_block(block: &Block, indent: usize) -> Vec<String> {
-    let pad = spaces(indent);
-    let mut header = format!("{pad}{}", block.kind);
-    for label in &block.labels {
-        header.push(' ');
-        header.push_str(&quote_string(label));
-    }
-    header.push_str(" {");
-    let mut lines = vec![header];
-    write_items(&mut lines, &block.body.items, indent + 2);
-    lines.push(format!("{pad}}}"));
-    lines
+/// Writes every line straight into one buffer. Each line ends with `\n`;
+/// an expression leaves the cursor at the end of its last line, so the row
+/// that holds it adds the newline. Alignment needs each row's width before
+/// the row is written, and whether its value fits on one line: the one-line
+/// forms of a body's values are written once into `scratch` (used as a
+/// stack, since bodies nest) and copied from there.
+#[derive(Default)]
+struct Printer {
+    out: String,
+    scratch: String,
 }
 
-fn assign(key: String, value: &Expr, indent: usize) -> Row {
-    let (value, aligned) = match value {
-        Expr::Heredoc { tag, lines } => (render_heredoc(tag, lines, indent), true),
-        other => {
-            let lines = render(other, indent);
-            let single = lines.len() == 1;
-            (lines, single)
-        }
-    };
-    Row::Assign {
-        key,
-        value,
-        aligned,
-    }
-}
-
-fn emit_rows(out: &mut Vec<String>, rows: &[Row], indent: usize) {
-    let pad = spaces(indent);
-    let key_width = |row: &Row| match row {
-        Row::Assign {
-            key, aligned: true, ..
-        } => Some(key.chars().count()).filter(|w| *w <= MAX_ALIGNED_NAME),
-        _ => None,
-    };
-    // Width of the run each row belongs to (0 for rows outside any run).
-    let mut widths = vec![0; rows.len()];
-    let mut start = 0;
-    while start < rows.len() {
-        let len = rows[start..]
+impl Printer {
+    fn items(&mut self, items: &[Item], indent: usize) {
+        let entries: Vec<Entry<'_>> = items
             .iter()
-            .take_while(|r| key_width(r).is_some())
-            .count();
-        let width = rows[start..start + len]
-            .iter()
-            .filter_map(key_width)
-            .max()
-            .unwrap_or(0);
-        widths[start..start + len].fill(width);
-        start += len.max(1);
+            .map(|item| match item {
+                Item::Attribute(name, value) => Entry::Assign(Cow::Borrowed(name), value.as_ref()),
+                other => Entry::Item(other),
+            })
+            .collect();
+        self.rows(&entries, indent);
     }
-    for (row, width) in rows.iter().zip(widths) {
-        match row {
-            Row::Assign {
-                key,
-                value,
-                aligned,
-            } => {
-                let gap = if *aligned {
-                    width.saturating_sub(key.chars().count()) + 1
-                } else {
-                    1
-                };
-                let (first, rest) = value.split_first().map_or(("", &[][..]), |(f, r)| (f, r));
-                out.push(format!("{pad}{key}{}= {first}", spaces(gap)));
-                out.extend(rest.iter().cloned());
+
+    /// Writes the rows of a body or object, each `name = value` aligned with
+    /// its run (see the module doc).
+    fn rows(&mut self, entries: &[Entry<'_>], indent: usize) {
+        let base = self.scratch.len();
+        let plans: Vec<RowPlan> = entries
+            .iter()
+            .map(|entry| match entry {
+                Entry::Assign(key, Expr::Heredoc { .. }) => RowPlan {
+                    width: Some(key.chars().count()).filter(|w| *w <= MAX_ALIGNED_NAME),
+                    inline: None,
+                },
+                Entry::Assign(key, value) => {
+                    let start = self.scratch.len();
+                    if write_inline(&mut self.scratch, value) {
+                        RowPlan {
+                            width: Some(key.chars().count()).filter(|w| *w <= MAX_ALIGNED_NAME),
+                            inline: Some(start..self.scratch.len()),
+                        }
+                    } else {
+                        self.scratch.truncate(start);
+                        RowPlan {
+                            width: None,
+                            inline: None,
+                        }
+                    }
+                }
+                Entry::Item(_) => RowPlan {
+                    width: None,
+                    inline: None,
+                },
+            })
+            .collect();
+        let mut start = 0;
+        while start < entries.len() {
+            let len = plans[start..]
+                .iter()
+                .take_while(|p| p.width.is_some())
+                .count();
+            let width = plans[start..start + len]
+                .iter()
+                .filter_map(|p| p.width)
+                .max()
+                .unwrap_or(0);
+            for at in start..start + (len.max(1)) {
+                self.row(&entries[at], &plans[at], width, indent);
             }
-            Row::Lines(lines) => out.extend(lines.iter().cloned()),
+            start += len.max(1);
         }
+        self.scratch.truncate(base);
+    }
+
+    fn row(&mut self, entry: &Entry<'_>, plan: &RowPlan, width: usize, indent: usize) {
+        match entry {
+            Entry::Assign(key, value) => {
+                pad(&mut self.out, indent);
+                self.out.push_str(key);
+                let gap = match plan.width {
+                    Some(own) => width.saturating_sub(own) + 1,
+                    None => 1,
+                };
+                pad(&mut self.out, gap);
+                self.out.push_str("= ");
+                match (&plan.inline, value) {
+                    (Some(range), _) => self.out.push_str(&self.scratch[range.clone()]),
+                    (None, Expr::Heredoc { tag, lines }) => self.heredoc(tag, lines, indent),
+                    (None, value) => self.multiline(value, indent),
+                }
+                self.out.push('\n');
+            }
+            Entry::Item(Item::Block(block)) => self.block(block, indent),
+            Entry::Item(Item::BlankLine) => self.out.push('\n'),
+            Entry::Item(Item::Comment(text)) => {
+                for line in text.split('\n') {
+                    pad(&mut self.out, indent);
+                    match line.trim_end() {
+                        "" => self.out.push('#'),
+                        line => {
+                            self.out.push_str("# ");
+                            self.out.push_str(line);
+                        }
+                    }
+                    self.out.push('\n');
+                }
+            }
+            Entry::Item(Item::Attribute(..)) => {
+                unreachable!("attributes are turned into assignments")
+            }
+        }
+    }
+
+    fn block(&mut self, block: &Block, indent: usize) {
+        pad(&mut self.out, indent);
+        self.out.push_str(&block.kind);
+        for label in &block.labels {
+            self.out.push(' ');
+            quote_into(&mut self.out, label);
+        }
+        self.out.push_str(" {\n");
+        self.items(&block.body.items, indent + 2);
+        pad(&mut self.out, indent);
+        self.out.push_str("}\n");
+    }
+
+    /// Writes an expression that starts on a line indented by `indent`,
+    /// from the current position (after `key = ` or similar); its later
+    /// lines carry their full indentation.
+    fn expr(&mut self, e: &Expr, indent: usize) {
+        let start = self.out.len();
+        if write_inline(&mut self.out, e) {
+            return;
+        }
+        self.out.truncate(start);
+        self.multiline(e, indent);
+    }
+
+    /// [`Printer::expr`] for an expression known to have no one-line form.
+    fn multiline(&mut self, e: &Expr, indent: usize) {
+        match e {
+            Expr::List(items) => {
+                self.out.push_str("[\n");
+                for item in items {
+                    self.element(item, indent + 2);
+                }
+                pad(&mut self.out, indent);
+                self.out.push(']');
+            }
+            Expr::Object(entries) => {
+                let entries: Vec<Entry<'_>> = entries
+                    .iter()
+                    .map(|(k, v)| Entry::Assign(object_key_cow(k), v))
+                    .collect();
+                self.out.push_str("{\n");
+                self.rows(&entries, indent + 2);
+                pad(&mut self.out, indent);
+                self.out.push('}');
+            }
+            Expr::Call(name, args) => self.call(name, args, indent),
+            // Every other variant always has an inline form.
+            other => {
+                let _ = write_inline(&mut self.out, other);
+            }
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[Expr], indent: usize) {
+        let start = self.out.len();
+        if let Some((last, init)) = args.split_last()
+            && matches!(last, Expr::List(_) | Expr::Object(_))
+        {
+            self.out.push_str(name);
+            self.out.push('(');
+            if init.iter().all(|arg| {
+                let ok = write_inline(&mut self.out, arg);
+                self.out.push_str(", ");
+                ok
+            }) {
+                self.expr(last, indent);
+                self.out.push(')');
+                return;
+            }
+            self.out.truncate(start);
+        }
+        self.out.push_str(name);
+        self.out.push_str("(\n");
+        for arg in args {
+            self.element(arg, indent + 2);
+        }
+        pad(&mut self.out, indent);
+        self.out.push(')');
+    }
+
+    /// A list element / call argument on its own line(s), plus a comma.
+    fn element(&mut self, e: &Expr, indent: usize) {
+        pad(&mut self.out, indent);
+        self.expr(e, indent);
+        self.out.push_str(",\n");
+    }
+
+    fn heredoc(&mut self, tag: &str, lines: &[String], indent: usize) {
+        let content = || lines.iter().flat_map(|l| l.split('\n'));
+        let mut tag =
+            if tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && is_identifier(tag) {
+                tag.to_string()
+            } else {
+                "EOT".to_string()
+            };
+        while content().any(|l| l.trim_start().starts_with(&tag)) {
+            tag.push('_');
+        }
+        self.out.push_str("<<-");
+        self.out.push_str(&tag);
+        self.out.push('\n');
+        for line in content() {
+            // Whitespace-only lines are kept verbatim by HCL's `<<-` rule.
+            if !line.trim().is_empty() {
+                pad(&mut self.out, indent + 2);
+            }
+            self.out.push_str(line);
+            self.out.push('\n');
+        }
+        pad(&mut self.out, indent);
+        self.out.push_str(&tag);
     }
 }
 
@@ -433,148 +605,85 @@ fn is_simple(e: &Expr) -> bool {
 }
 
 /// The one-line form of an expression, if the layout policy allows one.
+#[cfg(test)]
 fn inline(e: &Expr) -> Option<String> {
-    Some(match e {
-        Expr::Null => "null".to_string(),
-        Expr::Bool(b) => b.to_string(),
-        Expr::Number(n) => n.to_string(),
-        Expr::Decimal(d) => d.clone(),
-        Expr::String(s) => quote_string(s),
-        Expr::Template(t) => format!("\"{t}\""),
-        Expr::Traversal(t) => t.clone(),
-        Expr::Heredoc { lines, .. } => format!("\"{}\"", escape(&heredoc_value(lines), false)),
+    let mut out = String::new();
+    write_inline(&mut out, e).then_some(out)
+}
+
+/// Appends the one-line form of an expression if the layout policy allows
+/// one and returns `true`; otherwise returns `false`, having appended
+/// something the caller truncates.
+fn write_inline(out: &mut String, e: &Expr) -> bool {
+    match e {
+        Expr::Null => out.push_str("null"),
+        Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Expr::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Expr::Decimal(d) | Expr::Traversal(d) => out.push_str(d),
+        Expr::String(s) => quote_into(out, s),
+        Expr::Template(t) => {
+            out.push('"');
+            out.push_str(t);
+            out.push('"');
+        }
+        Expr::Heredoc { lines, .. } => {
+            out.push('"');
+            escape_into(out, &heredoc_value(lines), false);
+            out.push('"');
+        }
         Expr::List(items) => {
             if !items.iter().all(is_simple) {
-                return None;
+                return false;
             }
-            let parts = items.iter().map(inline).collect::<Option<Vec<_>>>()?;
-            let text = format!("[{}]", parts.join(", "));
-            if text.chars().count() > MAX_INLINE_LIST_WIDTH {
-                return None;
+            let start = out.len();
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                if !write_inline(out, item) {
+                    return false;
+                }
             }
-            text
+            out.push(']');
+            let text = &out[start..];
+            // A char is at least one byte: only a long text needs counting.
+            if text.len() > MAX_INLINE_LIST_WIDTH && text.chars().count() > MAX_INLINE_LIST_WIDTH {
+                return false;
+            }
         }
-        Expr::Object(entries) if entries.is_empty() => "{}".to_string(),
-        Expr::Object(_) => return None,
+        Expr::Object(entries) if entries.is_empty() => out.push_str("{}"),
+        Expr::Object(_) => return false,
         Expr::Call(name, args) => {
-            let parts = args.iter().map(inline).collect::<Option<Vec<_>>>()?;
-            format!("{name}({})", parts.join(", "))
-        }
-    })
-}
-
-/// Renders an expression that starts on a line indented by `indent`. The
-/// first returned line has no indentation (it follows `key = ` or similar);
-/// later lines carry their full indentation.
-fn render(e: &Expr, indent: usize) -> Vec<String> {
-    if let Some(text) = inline(e) {
-        return vec![text];
-    }
-    let pad = spaces(indent);
-    match e {
-        Expr::List(items) => {
-            let mut out = vec!["[".to_string()];
-            for item in items {
-                push_element(&mut out, render(item, indent + 2), indent + 2);
+            out.push_str(name);
+            out.push('(');
+            for (i, arg) in args.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                if !write_inline(out, arg) {
+                    return false;
+                }
             }
-            out.push(format!("{pad}]"));
-            out
-        }
-        Expr::Object(entries) => {
-            let rows: Vec<Row> = entries
-                .iter()
-                .map(|(k, v)| assign(object_key(k), v, indent + 2))
-                .collect();
-            let mut out = vec!["{".to_string()];
-            emit_rows(&mut out, &rows, indent + 2);
-            out.push(format!("{pad}}}"));
-            out
-        }
-        Expr::Call(name, args) => render_call(name, args, indent),
-        // Every other variant always has an inline form.
-        other => vec![inline(other).unwrap_or_default()],
-    }
-}
-
-fn render_call(name: &str, args: &[Expr], indent: usize) -> Vec<String> {
-    if let Some((last, init)) = args.split_last()
-        && matches!(last, Expr::List(_) | Expr::Object(_))
-        && let Some(init) = init.iter().map(inline).collect::<Option<Vec<_>>>()
-    {
-        let mut out = render(last, indent);
-        let mut head = format!("{name}(");
-        for arg in init {
-            head.push_str(&arg);
-            head.push_str(", ");
-        }
-        if let Some(first) = out.first_mut() {
-            first.insert_str(0, &head);
-        }
-        if let Some(end) = out.last_mut() {
-            end.push(')');
-        }
-        return out;
-    }
-    let mut out = vec![format!("{name}(")];
-    for arg in args {
-        push_element(&mut out, render(arg, indent + 2), indent + 2);
-    }
-    out.push(format!("{})", spaces(indent)));
-    out
-}
-
-/// Appends a list element / call argument on its own line(s), plus a comma.
-fn push_element(out: &mut Vec<String>, mut lines: Vec<String>, indent: usize) {
-    if let Some(first) = lines.first_mut() {
-        first.insert_str(0, &spaces(indent));
-    }
-    if let Some(end) = lines.last_mut() {
-        end.push(',');
-    }
-    out.extend(lines);
-}
-
-fn heredoc_lines(lines: &[String]) -> Vec<&str> {
-    lines.iter().flat_map(|l| l.split('\n')).collect()
-}
-
-fn render_heredoc(tag: &str, lines: &[String], indent: usize) -> Vec<String> {
-    let content = heredoc_lines(lines);
-    let mut tag =
-        if tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && is_identifier(tag) {
-            tag.to_string()
-        } else {
-            "EOT".to_string()
-        };
-    while content.iter().any(|l| l.trim_start().starts_with(&tag)) {
-        tag.push('_');
-    }
-    let inner = spaces(indent + 2);
-    let mut out = vec![format!("<<-{tag}")];
-    for line in content {
-        // Whitespace-only lines are kept verbatim by HCL's `<<-` rule.
-        if line.trim().is_empty() {
-            out.push(line.to_string());
-        } else {
-            out.push(format!("{inner}{line}"));
+            out.push(')');
         }
     }
-    out.push(format!("{}{tag}", spaces(indent)));
-    out
+    true
 }
 
 /// The template text a heredoc evaluates to (before interpolation).
 fn heredoc_value(lines: &[String]) -> String {
-    let content = heredoc_lines(lines);
+    let content = || lines.iter().flat_map(|l| l.split('\n'));
     let leading = |l: &str| l.chars().take_while(|c| c.is_whitespace()).count();
-    let strip = content
-        .iter()
+    let strip = content()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| leading(l))
+        .map(leading)
         .min()
         .unwrap_or(0);
     let mut value = String::new();
-    for line in content {
+    for line in content() {
         if line.trim().is_empty() {
             value.push_str(line);
         } else {
@@ -899,7 +1008,7 @@ build {
         dir
     }
 
-    fn sample_document() -> Body {
+    fn sample_document() -> Body<'static> {
         let boot: Vec<Expr> = [
             "<esc><wait>",
             "<esc><wait>",
