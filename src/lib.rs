@@ -26,6 +26,7 @@ mod loaded;
 pub mod lower;
 pub mod model;
 pub mod output;
+pub mod platform;
 pub mod pointer;
 pub mod schema;
 pub mod semantic;

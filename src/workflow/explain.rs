@@ -351,93 +351,16 @@ pub fn explain(
                 Some(Json::from(40)),
             ));
         }
-        let fields: &[&str] = match p {
-            PlatformName::Proxmox => &[
-                "endpoint",
-                "username",
-                "token",
-                "insecure_skip_tls_verify",
-                "node",
-                "vm_storage_pool",
-                "iso_storage_pool",
-                "bridge",
-                "vlan_tag",
-            ],
-            PlatformName::Vsphere => &[
-                "endpoint",
-                "username",
-                "password",
-                "insecure_connection",
-                "datacenter",
-                "cluster",
-                "host",
-                "datastore",
-                "folder",
-                "resource_pool",
-                "network",
-            ],
-            PlatformName::Azure => &[
-                "client_id",
-                "client_secret",
-                "tenant_id",
-                "subscription_id",
-                "location",
-                "build_resource_group",
-            ],
-        };
-        for field in fields {
-            let mut candidates = vec![base(field)];
-            candidates.extend(over(field));
-            rows.push(x.row(field, &candidates, None));
-        }
-        if p == PlatformName::Vsphere {
-            let mut candidates = vec![(
-                Layer::Platform,
-                tokens(&["platforms", name, "output", "content_library", "library"]),
-            )];
-            candidates.extend(over("content_library"));
-            rows.push(x.row("output.content_library", &candidates, None));
-        }
-        if p == PlatformName::Azure {
-            // The OS's own size is a literal in its source: environments cannot change it.
-            let mut candidates = vec![base("vm_size")];
-            candidates.extend(over("vm_size"));
-            candidates.push((Layer::Os, o(&["azure", "vm_size"])));
-            rows.push(x.row("vm_size", &candidates, None));
-            let outputs = [
-                (
-                    "output.managed_image.resource_group",
-                    &["output", "managed_image", "resource_group"][..],
-                    "managed_image_resource_group",
-                ),
-                (
-                    "output.gallery.resource_group",
-                    &["output", "gallery", "resource_group"][..],
-                    "gallery_resource_group",
-                ),
-                (
-                    "output.gallery.name",
-                    &["output", "gallery", "name"][..],
-                    "gallery_name",
-                ),
-                (
-                    "output.gallery.version",
-                    &["output", "gallery", "version"][..],
-                    "gallery_version",
-                ),
-                (
-                    "output.gallery.replication_regions",
-                    &["output", "gallery", "replication_regions"][..],
-                    "replication_regions",
-                ),
-            ];
-            for (setting, path, env_field) in outputs {
-                let mut full = tokens(&["platforms", name]);
-                full.extend(tokens(path));
-                let mut candidates = vec![(Layer::Platform, full)];
-                candidates.extend(over(env_field));
-                rows.push(x.row(setting, &candidates, None));
+        // The platform's settings, from the one table lowering declares its variables from.
+        for setting in crate::platform::SETTINGS.iter().filter(|s| s.platform == p) {
+            let mut path = tokens(&["platforms", name]);
+            path.extend(crate::pointer::tokens(setting.base));
+            let mut candidates = vec![(Layer::Platform, path)];
+            candidates.extend(over(setting.name));
+            if let Some(field) = setting.os_field {
+                candidates.push((Layer::Os, o(field)));
             }
+            rows.push(x.row(setting.label, &candidates, None));
         }
         // Passthrough options: the OS's own win over the platform's.
         let mut keys: Vec<String> = Vec::new();

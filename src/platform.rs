@@ -1,0 +1,317 @@
+//! What a platform's settings are, declared once: each setting an environment may change (and
+//! each credential) with its spec field, the variable it becomes, its type and description,
+//! the environment override's key, where an OS may set its own value, and how `explain` names
+//! it. Lowering declares the variables from this table and `explain` lists the settings from
+//! it. Data only.
+
+use crate::model::VarType;
+use crate::spec::PlatformName;
+
+/// A platform setting that becomes a variable `<platform>_<name>`.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// The platform it belongs to.
+    pub platform: PlatformName,
+    /// The variable's name after the platform, and the key of the environment override.
+    pub name: &'static str,
+    /// JSON pointer of the base value inside `platforms.<platform>`.
+    pub base: &'static str,
+    /// A node that must be present for the setting to exist (an optional output).
+    pub requires: Option<&'static str>,
+    /// The variable's type.
+    pub kind: VarType,
+    /// The variable's description.
+    pub description: &'static str,
+    /// A `{ env: NAME }` credential: a sensitive variable, never overridden.
+    pub credential: bool,
+    /// Its name as `explain` shows it.
+    pub label: &'static str,
+    /// Where an OS sets its own value, inside `oses.<os>`, which wins over the platform's and
+    /// every environment's (it is a literal in the OS's source).
+    pub os_field: Option<&'static [&'static str]>,
+}
+
+const fn setting(
+    platform: PlatformName,
+    name: &'static str,
+    base: &'static str,
+    kind: VarType,
+    description: &'static str,
+) -> Setting {
+    Setting {
+        platform,
+        name,
+        base,
+        requires: None,
+        kind,
+        description,
+        credential: false,
+        label: name,
+        os_field: None,
+    }
+}
+
+const fn secret(
+    platform: PlatformName,
+    name: &'static str,
+    description: &'static str,
+    base: &'static str,
+) -> Setting {
+    Setting {
+        credential: true,
+        ..setting(platform, name, base, VarType::String, description)
+    }
+}
+
+const fn output(
+    platform: PlatformName,
+    name: &'static str,
+    base: &'static str,
+    requires: &'static str,
+    kind: VarType,
+    description: &'static str,
+    label: &'static str,
+) -> Setting {
+    Setting {
+        requires: Some(requires),
+        label,
+        ..setting(platform, name, base, kind, description)
+    }
+}
+
+use PlatformName::{Azure, Proxmox, Vsphere};
+use VarType::{Bool, ListString, String as Text};
+
+/// Every platform setting an environment may change, and every credential, in declaration
+/// order (variables are printed sorted by name).
+pub const SETTINGS: &[Setting] = &[
+    setting(Proxmox, "endpoint", "/endpoint", Text, "Proxmox API URL"),
+    setting(
+        Proxmox,
+        "username",
+        "/username",
+        Text,
+        "Proxmox API token ID (user@realm!token)",
+    ),
+    secret(Proxmox, "token", "Proxmox API token secret", "/token"),
+    setting(
+        Proxmox,
+        "insecure_skip_tls_verify",
+        "/insecure_skip_tls_verify",
+        Bool,
+        "Skip TLS verification of the Proxmox API",
+    ),
+    setting(
+        Proxmox,
+        "node",
+        "/node",
+        Text,
+        "Proxmox node the VM is built on",
+    ),
+    setting(
+        Proxmox,
+        "vm_storage_pool",
+        "/vm_storage_pool",
+        Text,
+        "Storage pool for VM disks",
+    ),
+    setting(
+        Proxmox,
+        "iso_storage_pool",
+        "/iso_storage_pool",
+        Text,
+        "Storage pool for ISO images",
+    ),
+    setting(
+        Proxmox,
+        "bridge",
+        "/bridge",
+        Text,
+        "Network bridge of the VM",
+    ),
+    setting(
+        Proxmox,
+        "vlan_tag",
+        "/vlan_tag",
+        Text,
+        "VLAN tag of the VM's network adapter",
+    ),
+    setting(Vsphere, "endpoint", "/endpoint", Text, "vCenter server"),
+    setting(Vsphere, "username", "/username", Text, "vCenter user"),
+    secret(Vsphere, "password", "vCenter password", "/password"),
+    setting(
+        Vsphere,
+        "insecure_connection",
+        "/insecure_connection",
+        Bool,
+        "Skip TLS verification of vCenter",
+    ),
+    setting(
+        Vsphere,
+        "datacenter",
+        "/datacenter",
+        Text,
+        "vSphere datacenter",
+    ),
+    setting(Vsphere, "cluster", "/cluster", Text, "vSphere cluster"),
+    setting(Vsphere, "host", "/host", Text, "ESXi host"),
+    setting(
+        Vsphere,
+        "datastore",
+        "/datastore",
+        Text,
+        "Datastore of the VM",
+    ),
+    setting(
+        Vsphere,
+        "folder",
+        "/folder",
+        Text,
+        "VM folder of the templates",
+    ),
+    setting(
+        Vsphere,
+        "resource_pool",
+        "/resource_pool",
+        Text,
+        "Resource pool",
+    ),
+    setting(Vsphere, "network", "/network", Text, "Port group of the VM"),
+    output(
+        Vsphere,
+        "content_library",
+        "/output/content_library/library",
+        "/output/content_library",
+        Text,
+        "Content library the VM is imported into",
+        "output.content_library",
+    ),
+    secret(
+        Azure,
+        "client_id",
+        "Service principal client ID",
+        "/client_id",
+    ),
+    secret(
+        Azure,
+        "client_secret",
+        "Service principal secret",
+        "/client_secret",
+    ),
+    secret(Azure, "tenant_id", "Tenant ID", "/tenant_id"),
+    secret(
+        Azure,
+        "subscription_id",
+        "Subscription ID",
+        "/subscription_id",
+    ),
+    setting(
+        Azure,
+        "location",
+        "/location",
+        Text,
+        "Azure region of the build VM",
+    ),
+    setting(
+        Azure,
+        "build_resource_group",
+        "/build_resource_group",
+        Text,
+        "Existing resource group to build in",
+    ),
+    Setting {
+        os_field: Some(&["azure", "vm_size"]),
+        ..setting(Azure, "vm_size", "/vm_size", Text, "Size of the build VM")
+    },
+    output(
+        Azure,
+        "managed_image_resource_group",
+        "/output/managed_image/resource_group",
+        "/output/managed_image",
+        Text,
+        "Resource group of the managed images",
+        "output.managed_image.resource_group",
+    ),
+    output(
+        Azure,
+        "gallery_resource_group",
+        "/output/gallery/resource_group",
+        "/output/gallery",
+        Text,
+        "Resource group of the Shared Image Gallery",
+        "output.gallery.resource_group",
+    ),
+    output(
+        Azure,
+        "gallery_name",
+        "/output/gallery/name",
+        "/output/gallery",
+        Text,
+        "Shared Image Gallery",
+        "output.gallery.name",
+    ),
+    output(
+        Azure,
+        "gallery_version",
+        "/output/gallery/version",
+        "/output/gallery",
+        Text,
+        "Image version published to the gallery",
+        "output.gallery.version",
+    ),
+    output(
+        Azure,
+        "replication_regions",
+        "/output/gallery/replication_regions",
+        "/output/gallery",
+        ListString,
+        "Regions the image version is replicated to",
+        "output.gallery.replication_regions",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys an environment may set under `platforms.<platform>`.
+    fn override_keys<T: schemars::JsonSchema>() -> Vec<String> {
+        let schema = serde_json::to_value(schemars::schema_for!(T)).expect("a schema");
+        let mut keys: Vec<String> = schema["properties"]
+            .as_object()
+            .expect("an object schema")
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// Every key an environment's override struct accepts is a setting of this table, and the
+    /// reverse: a field added to one but not the other would be ignored without a word.
+    #[test]
+    fn the_table_and_the_environment_overrides_name_the_same_settings() {
+        for (platform, keys) in [
+            (
+                PlatformName::Proxmox,
+                override_keys::<crate::spec::ProxmoxOverride>(),
+            ),
+            (
+                PlatformName::Vsphere,
+                override_keys::<crate::spec::VsphereOverride>(),
+            ),
+            (
+                PlatformName::Azure,
+                override_keys::<crate::spec::AzureOverride>(),
+            ),
+        ] {
+            let mut settings: Vec<String> = SETTINGS
+                .iter()
+                .filter(|s| s.platform == platform && !s.credential)
+                .map(|s| s.name.to_owned())
+                .collect();
+            settings.sort();
+            assert_eq!(settings, keys, "{}", platform.as_str());
+        }
+    }
+}
