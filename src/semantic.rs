@@ -1444,6 +1444,48 @@ impl Checker<'_, '_> {
         (!target.starts_with(&root)).then_some("a link that leads out of the repository")
     }
 
+    /// An environment may change a setting of an optional output (a gallery, a content
+    /// library) only when the platform has that output: the settings and the output each needs
+    /// come from the one table, [`crate::platform::SETTINGS`].
+    fn output_overrides(&mut self, name: &str, env: &crate::spec::Environment) {
+        let spec = self.cx.spec;
+        let given = serde_json::to_value(&env.platforms).unwrap_or(Value::Null);
+        let base = serde_json::to_value(&spec.platforms).unwrap_or(Value::Null);
+        for setting in crate::platform::SETTINGS {
+            let Some(requires) = setting.requires else {
+                continue;
+            };
+            let platform = setting.platform.as_str();
+            let overridden = given
+                .get(platform)
+                .and_then(|p| p.get(setting.name))
+                .is_some_and(|v| !v.is_null());
+            let configured = base
+                .get(platform)
+                .and_then(|p| p.pointer(requires))
+                .is_some_and(|v| !v.is_null());
+            // The platform missing altogether is reported on its own.
+            if !overridden || configured || base.get(platform).is_none_or(Value::is_null) {
+                continue;
+            }
+            let output = requires.trim_start_matches("/output/");
+            self.push(
+                Diagnostic::error(
+                    "hybridc::spec::unknown-reference",
+                    format!(
+                        "environment `{name}` overrides `{}`, but {platform} has no `{output}` output",
+                        setting.name
+                    ),
+                    self.key_span(&["environments", name, "platforms", platform, setting.name]),
+                    "nothing to override",
+                )
+                .with_help(format!(
+                    "add `output.{output}` under `platforms.{platform}`, or remove this override"
+                )),
+            );
+        }
+    }
+
     fn environments(&mut self) {
         let spec = self.cx.spec;
         for (name, env) in &spec.environments {
@@ -1469,51 +1511,6 @@ impl Checker<'_, '_> {
                 }
             }
             if let (Some(azure), Some(base)) = (&env.platforms.azure, &spec.platforms.azure) {
-                let pairs = [
-                    (
-                        "managed_image_resource_group",
-                        azure.managed_image_resource_group.is_some(),
-                        base.output.managed_image.is_some(),
-                        "managed_image",
-                    ),
-                    (
-                        "gallery_resource_group",
-                        azure.gallery_resource_group.is_some(),
-                        base.output.gallery.is_some(),
-                        "gallery",
-                    ),
-                    (
-                        "gallery_name",
-                        azure.gallery_name.is_some(),
-                        base.output.gallery.is_some(),
-                        "gallery",
-                    ),
-                    (
-                        "gallery_version",
-                        azure.gallery_version.is_some(),
-                        base.output.gallery.is_some(),
-                        "gallery",
-                    ),
-                    (
-                        "replication_regions",
-                        azure.replication_regions.is_some(),
-                        base.output.gallery.is_some(),
-                        "gallery",
-                    ),
-                ];
-                for (key, given, configured, output) in pairs {
-                    if given && !configured {
-                        self.push(
-                            Diagnostic::error(
-                                "hybridc::spec::unknown-reference",
-                                format!("environment `{name}` overrides `{key}`, but Azure has no `{output}` output"),
-                                self.key_span(&["environments", name, "platforms", "azure", key]),
-                                "nothing to override",
-                            )
-                            .with_help(format!("add `output.{output}` under `platforms.azure`, or remove this override")),
-                        );
-                    }
-                }
                 let switches = [
                     (
                         "location",
@@ -1542,20 +1539,7 @@ impl Checker<'_, '_> {
                     }
                 }
             }
-            if let (Some(vsphere), Some(base)) = (&env.platforms.vsphere, &spec.platforms.vsphere)
-                && vsphere.content_library.is_some()
-                && base.output.content_library.is_none()
-            {
-                self.push(
-                        Diagnostic::error(
-                            "hybridc::spec::unknown-reference",
-                            format!("environment `{name}` overrides `content_library`, but vSphere has no content library output"),
-                            self.key_span(&["environments", name, "platforms", "vsphere", "content_library"]),
-                            "nothing to override",
-                        )
-                        .with_help("add `output.content_library` under `platforms.vsphere`, or remove this override"),
-                    );
-            }
+            self.output_overrides(name, env);
         }
     }
 
