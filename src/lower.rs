@@ -501,10 +501,7 @@ impl Lowerer<'_> {
                 {
                     continue;
                 }
-                let source_name = match edition {
-                    Some(e) => format!("{name}-{}", e.name),
-                    None => name.to_owned(),
-                };
+                let source_name = crate::spec::source_name(name, edition.map(|e| e.name.as_str()));
                 let source = self.source(
                     name,
                     os,
@@ -517,14 +514,15 @@ impl Lowerer<'_> {
                 model.sources.push(source);
             }
         }
-        let selectors: Vec<(PlatformName, String)> = model
+        let own: Vec<&Source> = model
             .sources
             .iter()
             .filter(|s| s.origin == origin)
-            .map(|s| (s.platform, s.selector()))
             .collect();
+        let selectors: Vec<(PlatformName, String)> =
+            own.iter().map(|s| (s.platform, s.selector())).collect();
         self.provisioning(name, os, &selectors, &mut build);
-        self.post_processors(name, &selectors, &editions, &mut build);
+        self.post_processors(name, &selectors, &own, &editions, &mut build);
         model.builds.push(build);
     }
 
@@ -868,7 +866,7 @@ impl Lowerer<'_> {
             }
             None => s(""),
         };
-        let source = format!("{name}-{}", edition.name);
+        let source = crate::spec::source_name(name, Some(&edition.name));
         let (_, _, _, firmware) = self.hardware(os, platform);
         let network = self.network(&source).object();
         let vars = Expr::Object(vec![
@@ -1956,6 +1954,7 @@ impl Lowerer<'_> {
         &mut self,
         name: &str,
         selectors: &[(PlatformName, String)],
+        sources: &[&Source],
         editions: &[Option<&crate::spec::Edition>],
         build: &mut Build,
     ) {
@@ -1963,16 +1962,14 @@ impl Lowerer<'_> {
         for edition in editions {
             let only: Vec<String> = match edition {
                 None => Vec::new(),
-                Some(e) => selectors
+                Some(e) => sources
                     .iter()
-                    .filter(|(_, sel)| sel.ends_with(&format!(".{name}-{}", e.name)))
-                    .map(|(_, sel)| sel.clone())
+                    .filter(|s| s.edition.as_deref() == Some(e.name.as_str()))
+                    .map(|s| s.selector())
                     .collect(),
             };
-            let file = match edition {
-                Some(e) => format!("manifests/{name}-{}.json", e.name),
-                None => format!("manifests/{name}.json"),
-            };
+            let source = crate::spec::source_name(name, edition.map(|e| e.name.as_str()));
+            let file = format!("manifests/{source}.json");
             let mut body = Args::default();
             body.attr("output", self.path(&file), &origin);
             body.attr("strip_path", Expr::Bool(true), &origin);

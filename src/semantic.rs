@@ -413,7 +413,7 @@ impl Checker<'_, '_> {
                     .iter()
                     .map(|e| {
                         (
-                            format!("{name}-{}", e.name),
+                            crate::spec::source_name(name, Some(&e.name)),
                             vec!["oses", name.as_str(), "editions"],
                         )
                     })
@@ -1924,9 +1924,11 @@ pub fn static_sources(spec: &Spec) -> Vec<String> {
         }
         match os.family {
             Family::Linux => names.push(name.clone()),
-            Family::Windows => {
-                names.extend(os.editions.iter().map(|e| format!("{name}-{}", e.name)))
-            }
+            Family::Windows => names.extend(
+                os.editions
+                    .iter()
+                    .map(|e| crate::spec::source_name(name, Some(&e.name))),
+            ),
         }
     }
     names

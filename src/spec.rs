@@ -626,6 +626,16 @@ pub struct Gallery {
     pub replication_regions: Vec<String>,
 }
 
+/// The name of one of an OS's sources, the same on every platform: the OS's key, or
+/// `<os>-<edition>` for a Windows edition. Artifacts, manifests and static addresses are named
+/// after it.
+pub fn source_name(os: &str, edition: Option<&str>) -> String {
+    match edition {
+        Some(edition) => format!("{os}-{edition}"),
+        None => os.to_owned(),
+    }
+}
+
 /// One OS. Its key in `oses` is the build name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

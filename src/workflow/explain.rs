@@ -266,7 +266,10 @@ pub fn explain(
             .map(|e| {
                 (
                     format!("network.address ({})", e.name),
-                    vec!["addresses".into(), format!("{os_name}-{}", e.name)],
+                    vec![
+                        "addresses".into(),
+                        crate::spec::source_name(os_name, Some(&e.name)),
+                    ],
                 )
             })
             .collect(),
