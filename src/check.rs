@@ -19,7 +19,7 @@ use std::path::Path;
 use serde::Serialize;
 use similar::TextDiff;
 
-use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::emit::File;
 use crate::error::Error;
 use crate::output::{self, shown};
@@ -315,7 +315,7 @@ pub fn error_json(spec: &str, output: &str, error: &Error) -> serde_json::Value 
             .map(|d| (d.clone(), Some(file)))
             .collect(),
         other => vec![(
-            Diagnostic::error("hybridc::io", other.to_string(), Default::default(), ""),
+            Diagnostic::error(Code::Io, other.to_string(), Default::default(), ""),
             None,
         )],
     };

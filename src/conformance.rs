@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use crate::catalogue::{self, Argument, BlockSchema, Component, Rule};
-use crate::diagnostic::{Diagnostic, Label, Span, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Label, Span, did_you_mean};
 use crate::hcl::Expr;
 use crate::loaded::Loaded;
 use crate::model::{Arg, Args, Model, VarType};
@@ -143,7 +143,7 @@ fn merge(found: Vec<Finding>) -> Vec<Diagnostic> {
             secondary: finding.secondary,
             help: finding.help,
             ..Diagnostic::error(
-                "hybridc::compile::plugin-conformance",
+                Code::PluginConformance,
                 format!("{}{}", describe(&subjects), finding.rest),
                 finding.primary.span,
                 finding.primary.text,

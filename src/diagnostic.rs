@@ -35,6 +35,156 @@ impl Span {
     }
 }
 
+/// Every finding's stable identifier, with the text shown and written to JSON reports.
+macro_rules! codes {
+    ($($(#[doc = $doc:literal])* $name:ident => $text:literal,)*) => {
+        /// The stable identifier of a finding.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $($(#[doc = $doc])* $name,)*
+        }
+
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [Code] = &[$(Code::$name,)*];
+
+            /// The code as shown, for example `hybridc::spec::unknown-key`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$name => $text,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// An `options:` entry sets an argument that hybridc sets itself.
+    OptionConflict => "hybridc::compile::option-conflict",
+    /// The compiled model breaks a rule of the pinned plugin catalogue.
+    PluginConformance => "hybridc::compile::plugin-conformance",
+    /// An environment overrides a setting that no build of it uses.
+    UnusedOverride => "hybridc::compile::unused-override",
+    /// Reading or writing a file failed.
+    Io => "hybridc::io",
+    /// The spec file is empty.
+    Empty => "hybridc::read::empty",
+    /// The spec file is not UTF-8.
+    NotUtf8 => "hybridc::read::not-utf8",
+    /// The spec file is larger than hybridc reads.
+    TooLarge => "hybridc::read::too-large",
+    /// An IP address, prefix or gateway is malformed or inconsistent.
+    BadAddress => "hybridc::spec::bad-address",
+    /// An ISO checksum is malformed for its algorithm.
+    BadChecksum => "hybridc::spec::bad-checksum",
+    /// A value does not have the format its field requires.
+    BadFormat => "hybridc::spec::bad-format",
+    /// A name is not a valid label.
+    BadName => "hybridc::spec::bad-name",
+    /// A URL is not one Packer can read.
+    BadUrl => "hybridc::spec::bad-url",
+    /// Two settings contradict each other.
+    Conflict => "hybridc::spec::conflict",
+    /// An environment overrides a credential.
+    CredentialOverride => "hybridc::spec::credential-override",
+    /// An `options:` entry uses a deprecated plugin argument.
+    DeprecatedOption => "hybridc::spec::deprecated-option",
+    /// A disk is smaller than the marketplace image it starts from.
+    DiskBelowImage => "hybridc::spec::disk-below-image",
+    /// One address is given to two builds.
+    DuplicateAddress => "hybridc::spec::duplicate-address",
+    /// Two builds would have the same name.
+    DuplicateBuild => "hybridc::spec::duplicate-build",
+    /// A list holds the same item twice.
+    DuplicateItem => "hybridc::spec::duplicate-item",
+    /// A provisioning set has no steps.
+    EmptySet => "hybridc::spec::empty-set",
+    /// A provisioning step does nothing.
+    EmptyStep => "hybridc::spec::empty-step",
+    /// A setting pins what hybridc versions itself.
+    FixedVersion => "hybridc::spec::fixed-version",
+    /// The spec breaks its JSON Schema.
+    Invalid => "hybridc::spec::invalid",
+    /// A credential is written as a literal instead of `{ env: NAME }`.
+    LiteralCredential => "hybridc::spec::literal-credential",
+    /// An `options:` entry writes a secret argument as a literal.
+    LiteralSecret => "hybridc::spec::literal-secret",
+    /// A referenced file or folder does not exist.
+    MissingFile => "hybridc::spec::missing-file",
+    /// An OS needs an ISO and has none.
+    MissingIso => "hybridc::spec::missing-iso",
+    /// A required key is missing.
+    MissingKey => "hybridc::spec::missing-key",
+    /// A platform has no place to build or store its image.
+    MissingPlacement => "hybridc::spec::missing-placement",
+    /// Two names map to the same generated name.
+    NameCollision => "hybridc::spec::name-collision",
+    /// A generated name exceeds the platform's limit.
+    NameTooLong => "hybridc::spec::name-too-long",
+    /// A build produces no image.
+    NoOutput => "hybridc::spec::no-output",
+    /// A path names a folder where a file is needed.
+    NotAFile => "hybridc::spec::not-a-file",
+    /// The top level of the spec is not a mapping.
+    NotAMapping => "hybridc::spec::not-a-mapping",
+    /// A number is outside its allowed range.
+    OutOfRange => "hybridc::spec::out-of-range",
+    /// A path leaves the repository.
+    OutsideRepository => "hybridc::spec::outside-repository",
+    /// A value that Packer renders again contains a template action.
+    TemplateAction => "hybridc::spec::template-action",
+    /// A list has fewer items than required.
+    TooFew => "hybridc::spec::too-few",
+    /// A list has more items than allowed.
+    TooMany => "hybridc::spec::too-many",
+    /// A key the spec does not have.
+    UnknownKey => "hybridc::spec::unknown-key",
+    /// A keyboard layout Windows does not know.
+    UnknownKeyboard => "hybridc::spec::unknown-keyboard",
+    /// A tagged item of a kind the spec does not have.
+    UnknownKind => "hybridc::spec::unknown-kind",
+    /// An `options:` entry names an argument the plugin does not have.
+    UnknownOption => "hybridc::spec::unknown-option",
+    /// A name refers to something not defined in the spec.
+    UnknownReference => "hybridc::spec::unknown-reference",
+    /// A time zone that has no Windows equivalent.
+    UnknownTimeZone => "hybridc::spec::unknown-time-zone",
+    /// A value outside its field's allowed set.
+    UnknownValue => "hybridc::spec::unknown-value",
+    /// A combination hybridc cannot build.
+    Unsupported => "hybridc::spec::unsupported",
+    /// Something defined but never used.
+    Unused => "hybridc::spec::unused",
+    /// An installer or step for another OS family.
+    WrongFamily => "hybridc::spec::wrong-family",
+    /// A value of the wrong type.
+    WrongType => "hybridc::spec::wrong-type",
+    /// YAML aliases expand beyond the limit.
+    AliasLimit => "hybridc::yaml::alias-limit",
+    /// A YAML key that is not a plain scalar.
+    ComplexKey => "hybridc::yaml::complex-key",
+    /// A YAML mapping has the same key twice.
+    DuplicateKey => "hybridc::yaml::duplicate-key",
+    /// The YAML file holds more than one document.
+    MultipleDocuments => "hybridc::yaml::multiple-documents",
+    /// The YAML is malformed.
+    Syntax => "hybridc::yaml::syntax",
+    /// YAML nesting beyond the limit.
+    TooDeep => "hybridc::yaml::too-deep",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -59,7 +209,7 @@ pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
     /// Stable identifier, for example `hybridc::spec::unknown-key`.
-    pub code: &'static str,
+    pub code: Code,
     /// One line, lowercase, no trailing period.
     pub message: String,
     /// The place the finding is about.
@@ -76,7 +226,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at `span`.
     pub fn error(
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
         span: Span,
         label: impl Into<String>,
@@ -97,7 +247,7 @@ impl Diagnostic {
 
     /// A warning at `span`.
     pub fn warning(
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
         span: Span,
         label: impl Into<String>,
@@ -145,7 +295,11 @@ impl Diagnostic {
 /// of one finding at one place.
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
-        (a.primary.span.start, a.code, &a.message).cmp(&(b.primary.span.start, b.code, &b.message))
+        (a.primary.span.start, a.code.as_str(), &a.message).cmp(&(
+            b.primary.span.start,
+            b.code.as_str(),
+            &b.message,
+        ))
     });
     // One spec node shared by several sources (a provisioning set, a platform's options) is
     // reported once, not once per source.
@@ -389,6 +543,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_code_is_distinct_and_names_its_stage() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            let text = code.as_str();
+            assert!(seen.insert(text), "{text} is declared twice");
+            let mut parts = text.split("::");
+            assert_eq!(parts.next(), Some("hybridc"), "{text}");
+            assert!(
+                parts.all(|p| !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')),
+                "{text} is not lowercase kebab-case"
+            );
+            assert_eq!(code.to_string(), text);
+        }
+    }
+
+    #[test]
     fn an_unknown_name_gets_the_close_one_and_every_defined_one() {
         assert_eq!(Unknown::among("environment", "dev", ["dev", "prod"]), None);
         assert_eq!(
@@ -432,9 +604,8 @@ mod tests {
         let source = SourceFile::new("x.yaml", text);
         let start = text.find("hunter2").expect("present");
         let secret = Span::new(start, start + "hunter2".len());
-        let d =
-            Diagnostic::error("hybridc::test", "a secret", secret, "here").with_redacted(secret);
-        let other = Diagnostic::error("hybridc::test", "next door", Span::new(0, 1), "there");
+        let d = Diagnostic::error(Code::Conflict, "a secret", secret, "here").with_redacted(secret);
+        let other = Diagnostic::error(Code::Conflict, "next door", Span::new(0, 1), "there");
         let shown = render(&[other, d], &source, false);
         assert!(!shown.contains("hunter"), "{shown}");
         assert!(shown.contains("password: *******\n"), "{shown}");

@@ -39,7 +39,7 @@ pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
-use diagnostic::{Diagnostic, SourceFile};
+use diagnostic::{Code, Diagnostic, SourceFile};
 
 pub use error::{Error, count};
 pub use loaded::Loaded;
@@ -75,7 +75,7 @@ pub fn check(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
         Err(error) => {
             // The schema is generated from these types, so this is a gap between the two.
             let d = Diagnostic::error(
-                "hybridc::spec::invalid",
+                Code::Invalid,
                 format!("the spec does not fit its model: {error}"),
                 tree.span,
                 "here",

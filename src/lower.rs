@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 
 use crate::catalogue::{self, Component};
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::hcl::{Expr, escape_string};
 use crate::loaded::Loaded;
 use crate::model::{
@@ -464,7 +464,7 @@ impl Lowerer<'_> {
             let (platform, field) = (platform.to_owned(), field.to_owned());
             self.warnings.push(
                 Diagnostic::warning(
-                    "hybridc::compile::unused-override",
+                    Code::UnusedOverride,
                     format!("environment `{env}` sets {platform} `{field}`, which no build uses"),
                     self.span(&origin),
                     "not written to the environment's file",
@@ -1546,7 +1546,7 @@ impl Lowerer<'_> {
             if body.has(&key) {
                 self.problems.push(
                     Diagnostic::error(
-                        "hybridc::compile::option-conflict",
+                        Code::OptionConflict,
                         format!("`{key}` is set by hybridc for {} and cannot be passed through `options`", component.name()),
                         self.span(&origin),
                         "hybridc already sets this argument",
@@ -1640,7 +1640,7 @@ impl Lowerer<'_> {
             .is_some_and(|c| c.variable.credential() != Some(env))
         {
             self.problems.push(Diagnostic::error(
-                "hybridc::compile::option-conflict",
+                Code::OptionConflict,
                 format!("this option would become variable `{name}`, which stands for something else already"),
                 self.span(origin),
                 "variable name taken",

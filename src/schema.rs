@@ -14,7 +14,7 @@ use schemars::generate::SchemaSettings;
 use schemars::transform::{Transform, transform_subschemas};
 use serde_json::{Map, Value};
 
-use crate::diagnostic::{Diagnostic, Span, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Span, did_you_mean};
 use crate::spec::Spec;
 use crate::yaml::{self, Node};
 
@@ -137,7 +137,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
     let Some(mut at) = tree.locate(&pointer) else {
         // Every instance path comes from the same document; this only guards the invariant.
         out.push(Diagnostic::error(
-            "hybridc::spec::invalid",
+            Code::Invalid,
             error.to_string(),
             tree.span,
             "in this document",
@@ -189,7 +189,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
                     format!("`{path}`")
                 };
                 let mut diagnostic = Diagnostic::error(
-                    "hybridc::spec::unknown-key",
+                    Code::UnknownKey,
                     format!("unknown key `{key}` in {within}"),
                     span,
                     "unknown key",
@@ -225,7 +225,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
             };
             out.push(
                 Diagnostic::error(
-                    "hybridc::spec::missing-key",
+                    Code::MissingKey,
                     format!("missing key `{name}` in {within}"),
                     span,
                     format!("`{name}` is required here"),
@@ -248,7 +248,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
             if schema_at.definition == Some("Credential") {
                 out.push(
                     Diagnostic::error(
-                        "hybridc::spec::literal-credential",
+                        Code::LiteralCredential,
                         format!("`{path}` is a credential and cannot be written in the spec"),
                         at.value,
                         "a literal where a credential belongs",
@@ -260,7 +260,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
                 );
             } else {
                 out.push(Diagnostic::error(
-                    "hybridc::spec::wrong-type",
+                    Code::WrongType,
                     format!("`{path}` must be {expected}, found {found}"),
                     at.value,
                     format!("expected {expected}"),
@@ -284,7 +284,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
             let help = did_you_mean(&given, values.iter().map(String::as_str));
             out.push(
                 Diagnostic::error(
-                    "hybridc::spec::unknown-value",
+                    Code::UnknownValue,
                     format!(
                         "`{path}` must be one of {}, found `{given}`",
                         backticked(values.iter().map(String::as_str))
@@ -298,7 +298,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
         ValidationErrorKind::Minimum { limit }
         | ValidationErrorKind::ExclusiveMinimum { limit } => {
             out.push(Diagnostic::error(
-                "hybridc::spec::out-of-range",
+                Code::OutOfRange,
                 format!(
                     "`{path}` must be at least {limit}, found {}",
                     error.instance()
@@ -310,7 +310,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
         ValidationErrorKind::Maximum { limit }
         | ValidationErrorKind::ExclusiveMaximum { limit } => {
             out.push(Diagnostic::error(
-                "hybridc::spec::out-of-range",
+                Code::OutOfRange,
                 format!(
                     "`{path}` must be at most {limit}, found {}",
                     error.instance()
@@ -340,7 +340,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
             };
             out.push(
                 Diagnostic::error(
-                    "hybridc::spec::bad-format",
+                    Code::BadFormat,
                     format!(
                         "`{path}` has the wrong format, found {}",
                         describe_value(error.instance())
@@ -353,7 +353,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
         }
         ValidationErrorKind::MinItems { limit } => {
             out.push(Diagnostic::error(
-                "hybridc::spec::too-few",
+                Code::TooFew,
                 format!(
                     "`{path}` needs at least {limit} item{}",
                     if *limit == 1 { "" } else { "s" }
@@ -364,7 +364,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
         }
         ValidationErrorKind::MinProperties { limit } => {
             out.push(Diagnostic::error(
-                "hybridc::spec::too-few",
+                Code::TooFew,
                 format!(
                     "`{path}` needs at least {limit} entr{}",
                     if *limit == 1 { "y" } else { "ies" }
@@ -375,7 +375,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
         }
         ValidationErrorKind::UniqueItems => {
             out.push(Diagnostic::error(
-                "hybridc::spec::duplicate-item",
+                Code::DuplicateItem,
                 format!("`{path}` lists the same item more than once"),
                 at.value,
                 "items must be unique",
@@ -386,7 +386,7 @@ fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Diagnostic>) {
         }
         _ => {
             out.push(Diagnostic::error(
-                "hybridc::spec::invalid",
+                Code::Invalid,
                 format!("`{path}`: {error}"),
                 at.value,
                 "invalid here",
@@ -425,7 +425,7 @@ fn credential_override(tree: &Node, pointer: &str, key: &str, span: Span) -> Opt
     };
     Some(
         Diagnostic::error(
-            "hybridc::spec::credential-override",
+            Code::CredentialOverride,
             format!(
                 "`{key}` is a credential of `platforms.{platform}` and cannot differ in environment `{environment}`"
             ),
@@ -560,7 +560,7 @@ fn report_alternatives(
                 let child = format!("{}/{}", error.instance_path().as_str(), extra);
                 out.push(
                     Diagnostic::error(
-                        "hybridc::spec::unknown-key",
+                        Code::UnknownKey,
                         format!("unknown key `{extra}` in `{path}`"),
                         tree.locate(&child).map_or(at.value, |l| l.key_or_value()),
                         "unknown key",
@@ -578,9 +578,7 @@ fn report_alternatives(
         } else {
             "not a known kind"
         };
-        out.push(
-            Diagnostic::error("hybridc::spec::unknown-kind", message, span, label).with_help(help),
-        );
+        out.push(Diagnostic::error(Code::UnknownKind, message, span, label).with_help(help));
         return;
     }
     match best {
@@ -590,7 +588,7 @@ fn report_alternatives(
             }
         }
         None => out.push(Diagnostic::error(
-            "hybridc::spec::invalid",
+            Code::Invalid,
             format!("`{path}` does not match any allowed form"),
             at.value,
             "invalid here",

@@ -12,7 +12,7 @@ use std::path::{Component as PathComponent, Path, PathBuf};
 use serde_json::Value;
 
 use crate::catalogue::{self, Argument, BlockSchema, Component};
-use crate::diagnostic::{self, Diagnostic, Span, did_you_mean};
+use crate::diagnostic::{self, Code, Diagnostic, Span, did_you_mean};
 use crate::spec::{
     BuilderKind, Family, GuestNetwork, Installer, Iso, Options, Os, PlatformName, SeedChannel,
     Spec, Step, VsphereTemplate, snake,
@@ -165,7 +165,7 @@ impl Checker<'_, '_> {
                 colliding.push(*name);
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::name-collision",
+                        Code::NameCollision,
                         format!("OS names `{name}` and `{kept}` collide"),
                         self.key_span(&["oses", name]),
                         format!("becomes `{identifier}` in Packer names"),
@@ -182,7 +182,7 @@ impl Checker<'_, '_> {
                 let suggestion = suggest_free_label(name, |n| spec.oses.contains_key(n));
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::bad-name",
+                        Code::BadName,
                         format!("OS name `{name}` is not a valid build name"),
                         self.key_span(&["oses", name]),
                         "becomes a Packer label",
@@ -198,7 +198,7 @@ impl Checker<'_, '_> {
                 let suggestion = suggest_free_label(name, |n| spec.environments.contains_key(n));
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::bad-name",
+                        Code::BadName,
                         format!("environment name `{name}` is not a valid file name"),
                         self.key_span(&["environments", name]),
                         "becomes env/<name>.pkrvars.hcl",
@@ -212,7 +212,7 @@ impl Checker<'_, '_> {
         for (name, set) in &spec.provisioning {
             if set.is_empty() {
                 self.push(Diagnostic::warning(
-                    "hybridc::spec::empty-set",
+                    Code::EmptySet,
                     format!("provisioning set `{name}` has no steps"),
                     self.key_span(&["provisioning", name]),
                     "empty",
@@ -228,7 +228,7 @@ impl Checker<'_, '_> {
         {
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::bad-format",
+                    Code::BadFormat,
                     "`packer.required_version` is not a version constraint",
                     self.at(&["packer", "required_version"]).value,
                     problem,
@@ -270,7 +270,7 @@ impl Checker<'_, '_> {
         {
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::missing-placement",
+                    Code::MissingPlacement,
                     "vSphere needs a `cluster` or a `host` to run the build VM on",
                     self.key_span(&["platforms", "vsphere"]),
                     "neither `cluster` nor `host` is set",
@@ -284,7 +284,7 @@ impl Checker<'_, '_> {
         {
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::conflict",
+                    Code::Conflict,
                     "vSphere cannot convert the VM to a template and also import it into a content library",
                     self.key_span(&["platforms", "vsphere", "output", "content_library"]),
                     "the builder imports the VM here",
@@ -297,7 +297,7 @@ impl Checker<'_, '_> {
             if azure.output.managed_image.is_none() && azure.output.gallery.is_none() {
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::no-output",
+                        Code::NoOutput,
                         "the Azure output has neither a managed image nor a gallery",
                         self.key_span(&["platforms", "azure", "output"]),
                         "produces nothing",
@@ -330,7 +330,7 @@ impl Checker<'_, '_> {
             for tokens in fixed {
                 self.push(
                     Diagnostic::warning(
-                        "hybridc::spec::fixed-version",
+                        Code::FixedVersion,
                         "a fixed gallery image version can be published only once",
                         self.key_span(&tokens),
                         "every build after the first fails unless Packer runs with `-force`, which deletes this version first",
@@ -341,7 +341,7 @@ impl Checker<'_, '_> {
             match (&azure.location, &azure.build_resource_group) {
                 (Some(_), Some(_)) => self.push(
                     Diagnostic::error(
-                        "hybridc::spec::conflict",
+                        Code::Conflict,
                         "Azure takes `location` or `build_resource_group`, not both",
                         self.key_span(&["platforms", "azure", "build_resource_group"]),
                         "builds in this existing group",
@@ -351,7 +351,7 @@ impl Checker<'_, '_> {
                 ),
                 (None, None) => self.push(
                     Diagnostic::error(
-                        "hybridc::spec::missing-placement",
+                        Code::MissingPlacement,
                         "Azure needs a `location` or a `build_resource_group`",
                         self.key_span(&["platforms", "azure"]),
                         "neither is set",
@@ -425,7 +425,7 @@ impl Checker<'_, '_> {
                 if on_azure && source.len() > MAX_AZURE_SOURCE_NAME {
                     self.push(
                         Diagnostic::error(
-                            "hybridc::spec::name-too-long",
+                            Code::NameTooLong,
                             format!("build `{source}` is too long for an Azure image name ({} characters, at most {MAX_AZURE_SOURCE_NAME})", source.len()),
                             self.key_span(&at),
                             "names `<build>-<version>` managed images",
@@ -456,12 +456,8 @@ impl Checker<'_, '_> {
             }
         }
         for (what, table, code) in [
-            ("build", &sources, "hybridc::spec::duplicate-build"),
-            (
-                "Azure gallery image",
-                &gallery_images,
-                "hybridc::spec::duplicate-build",
-            ),
+            ("build", &sources, Code::DuplicateBuild),
+            ("Azure gallery image", &gallery_images, Code::DuplicateBuild),
         ] {
             for (name, places) in table {
                 if let [first, second, ..] = places.as_slice() {
@@ -493,7 +489,7 @@ impl Checker<'_, '_> {
         {
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::bad-url",
+                    Code::BadUrl,
                     format!("`{url}` is not an ISO location Packer can read"),
                     self.at(&at("url")).value,
                     problem,
@@ -508,7 +504,7 @@ impl Checker<'_, '_> {
         {
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::bad-checksum",
+                    Code::BadChecksum,
                     format!("a {algorithm} digest has {length} hex digits, this one {}", digest.len()),
                     self.at(&at("checksum")).value,
                     "wrong length for its algorithm",
@@ -524,7 +520,7 @@ impl Checker<'_, '_> {
         if network.addresses.is_empty() && (network.gateway.is_some() || !network.dns.is_empty()) {
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::conflict",
+                    Code::Conflict,
                     format!("`{}` sets a gateway or DNS servers but no static address", base.join(".")),
                     self.key_span(base),
                     "DHCP provides these",
@@ -539,7 +535,7 @@ impl Checker<'_, '_> {
             if !sources.contains(source) {
                 let names: Vec<&str> = sources.iter().map(String::as_str).collect();
                 let mut d = Diagnostic::error(
-                    "hybridc::spec::unknown-reference",
+                    Code::UnknownReference,
                     format!("`{source}` is not a build that installs from an ISO"),
                     self.key_span(&tokens),
                     "no such build",
@@ -565,7 +561,7 @@ impl Checker<'_, '_> {
                         other.extend(["addresses", first]);
                         self.push(
                             Diagnostic::error(
-                                "hybridc::spec::duplicate-address",
+                                Code::DuplicateAddress,
                                 format!("`{source}` and `{first}` have the same address {ip}"),
                                 self.at(&tokens).value,
                                 "used again here",
@@ -577,7 +573,7 @@ impl Checker<'_, '_> {
                 }
                 None => self.push(
                     Diagnostic::error(
-                        "hybridc::spec::bad-address",
+                        Code::BadAddress,
                         format!("`{address}` is not an IPv4 address with a prefix length"),
                         self.at(&tokens).value,
                         "expected a.b.c.d/prefix, each number 0-255, prefix 1-32",
@@ -591,7 +587,7 @@ impl Checker<'_, '_> {
             tokens.push("dns");
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::too-many",
+                    Code::TooMany,
                     format!("{} DNS servers, at most {MAX_DNS_SERVERS}", network.dns.len()),
                     self.at(&tokens).value,
                     "too many for the installers",
@@ -615,7 +611,7 @@ impl Checker<'_, '_> {
                 let mut tokens = base.to_vec();
                 tokens.extend(rest.iter().map(String::as_str));
                 self.push(Diagnostic::error(
-                    "hybridc::spec::bad-address",
+                    Code::BadAddress,
                     format!("`{value}` is not an IPv4 address"),
                     self.at(&tokens).value,
                     "expected a.b.c.d, each number 0-255",
@@ -635,7 +631,7 @@ impl Checker<'_, '_> {
                 let span = self.at(&["oses", name, "platforms", &index]).value;
                 if seen.contains(platform) {
                     self.push(Diagnostic::error(
-                        "hybridc::spec::duplicate-item",
+                        Code::DuplicateItem,
                         format!("OS `{name}` lists platform `{}` twice", platform.as_str()),
                         span,
                         "listed again here",
@@ -646,7 +642,7 @@ impl Checker<'_, '_> {
                     let configured = self.configured_names();
                     self.push(
                         Diagnostic::error(
-                            "hybridc::spec::unknown-reference",
+                            Code::UnknownReference,
                             format!(
                                 "OS `{name}` targets platform `{}`, which is not configured",
                                 platform.as_str()
@@ -688,7 +684,7 @@ impl Checker<'_, '_> {
                         });
                     self.push(
                         Diagnostic::error(
-                            "hybridc::spec::unknown-reference",
+                            Code::UnknownReference,
                             format!(
                                 "OS `{name}` uses provisioning set `{set}`, which is not defined"
                             ),
@@ -703,7 +699,7 @@ impl Checker<'_, '_> {
             if os.family == Family::Windows && os.seed == Some(SeedChannel::Http) {
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::wrong-family",
+                        Code::WrongFamily,
                         format!("Windows OS `{name}` cannot read its answer file over HTTP"),
                         self.at(&["oses", name, "seed"]).value,
                         "Windows Setup reads `autounattend.xml` from a drive",
@@ -722,7 +718,7 @@ impl Checker<'_, '_> {
             {
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::missing-key",
+                        Code::MissingKey,
                         format!("Windows OS `{name}` is installed on Proxmox, which needs `virtio_iso`"),
                         self.key_span(&["platforms", "proxmox"]),
                         "no VirtIO driver ISO",
@@ -741,7 +737,7 @@ impl Checker<'_, '_> {
                 };
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::unsupported",
+                        Code::Unsupported,
                         format!("OS `{name}` uses preseed, which hybridc serves over HTTP only"),
                         span,
                         "a seed CD is asked for here",
@@ -792,7 +788,7 @@ impl Checker<'_, '_> {
                     ),
                 };
                 let mut d = Diagnostic::error(
-                    "hybridc::spec::wrong-family",
+                    Code::WrongFamily,
                     format!(
                         "provisioning set `{set}` has a `{}` step, which cannot run on {oses}",
                         step.kind()
@@ -820,7 +816,7 @@ impl Checker<'_, '_> {
             Some(installer) if installer.family() != os.family => {
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::wrong-family",
+                        Code::WrongFamily,
                         format!(
                             "installer `{}` does not install {} OSes",
                             installer.as_str(),
@@ -842,7 +838,7 @@ impl Checker<'_, '_> {
             None if !iso_platforms.is_empty() => {
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::missing-key",
+                        Code::MissingKey,
                         format!("OS `{name}` is installed from an ISO but has no `installer`"),
                         self.key_span(&["oses", name]),
                         format!("iso builds on {}", names(&iso_platforms)),
@@ -863,7 +859,7 @@ impl Checker<'_, '_> {
         if iso.url.is_some() && iso.checksum.is_none() {
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::missing-key",
+                    Code::MissingKey,
                     format!("the ISO of OS `{name}` has a `url` but no `checksum`"),
                     self.key_span(&["oses", name, "iso", "url"]),
                     "downloaded without verification",
@@ -889,7 +885,7 @@ impl Checker<'_, '_> {
                 };
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::missing-iso",
+                        Code::MissingIso,
                         format!("OS `{name}` has no ISO for its {} build", platform.as_str()),
                         span,
                         "no ISO source",
@@ -909,7 +905,7 @@ impl Checker<'_, '_> {
             if !self.cx.root.join(&relative).is_file() {
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::missing-file",
+                        Code::MissingFile,
                         format!(
                             "installer `{}` of OS `{name}` needs the template `{}`",
                             installer.as_str(),
@@ -944,7 +940,7 @@ impl Checker<'_, '_> {
             };
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::unknown-keyboard",
+                    Code::UnknownKeyboard,
                     format!(
                         "keyboard `{keyboard}` of Windows OS `{name}` has no Windows input profile"
                     ),
@@ -963,7 +959,7 @@ impl Checker<'_, '_> {
             };
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::unknown-time-zone",
+                    Code::UnknownTimeZone,
                     format!("time zone `{zone}` of Windows OS `{name}` has no Windows time zone"),
                     self.at(&at).value,
                     "not in CLDR's Windows time zone table",
@@ -1003,7 +999,7 @@ impl Checker<'_, '_> {
             {
                 self.push(
                     Diagnostic::warning(
-                        "hybridc::spec::disk-below-image",
+                        Code::DiskBelowImage,
                         format!(
                             "OS `{name}` asks for a {disk} GiB disk, smaller than the {size} GiB OS disk of the Azure image `{}:{}:{sku}`",
                             image.publisher, image.offer
@@ -1025,7 +1021,7 @@ impl Checker<'_, '_> {
                 if !os.editions.is_empty() {
                     self.push(
                         Diagnostic::error(
-                            "hybridc::spec::wrong-family",
+                            Code::WrongFamily,
                             format!("OS `{name}` is linux and cannot have `editions`"),
                             self.key_span(&["oses", name, "editions"]),
                             "editions are for Windows",
@@ -1038,7 +1034,7 @@ impl Checker<'_, '_> {
                 if os.editions.is_empty() {
                     self.push(
                         Diagnostic::error(
-                            "hybridc::spec::missing-key",
+                            Code::MissingKey,
                             format!("Windows OS `{name}` needs at least one edition"),
                             self.key_span(&["oses", name]),
                             "no `editions`",
@@ -1053,7 +1049,7 @@ impl Checker<'_, '_> {
                     if !is_label(&edition.name) {
                         self.push(
                             Diagnostic::error(
-                                "hybridc::spec::bad-name",
+                                Code::BadName,
                                 format!("edition name `{}` is not valid", edition.name),
                                 span,
                                 "becomes part of a Packer label",
@@ -1068,7 +1064,7 @@ impl Checker<'_, '_> {
                         let first_index = first.to_string();
                         self.push(
                             Diagnostic::error(
-                                "hybridc::spec::duplicate-item",
+                                Code::DuplicateItem,
                                 format!("OS `{name}` has two editions named `{}`", edition.name),
                                 span,
                                 "defined again here",
@@ -1086,7 +1082,7 @@ impl Checker<'_, '_> {
                             let j = j.to_string();
                             self.push(
                                 Diagnostic::error(
-                                    "hybridc::spec::unknown-reference",
+                                    Code::UnknownReference,
                                     format!(
                                         "edition `{}` targets `{}`, which OS `{name}` is not built on",
                                         edition.name,
@@ -1113,7 +1109,7 @@ impl Checker<'_, '_> {
             match (builder, &proxmox.clone_vm) {
                 (BuilderKind::Clone, None) if targets(PlatformName::Proxmox) => self.push(
                     Diagnostic::error(
-                        "hybridc::spec::missing-key",
+                        Code::MissingKey,
                         format!("OS `{name}` clones on Proxmox but names no VM to clone"),
                         self.key_span(&["oses", name, "proxmox"]),
                         "clone builder without `clone_vm`",
@@ -1122,7 +1118,7 @@ impl Checker<'_, '_> {
                 ),
                 (BuilderKind::Iso, Some(_)) => self.push(
                     Diagnostic::error(
-                        "hybridc::spec::conflict",
+                        Code::Conflict,
                         format!(
                             "OS `{name}` names a VM to clone but builds from an ISO on Proxmox"
                         ),
@@ -1140,7 +1136,7 @@ impl Checker<'_, '_> {
         {
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::missing-key",
+                    Code::MissingKey,
                     format!("OS `{name}` clones on Proxmox but names no VM to clone"),
                     self.key_span(&["oses", name]),
                     "the Proxmox platform uses the clone builder",
@@ -1157,7 +1153,7 @@ impl Checker<'_, '_> {
         {
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::missing-key",
+                    Code::MissingKey,
                     format!("OS `{name}` is built on vSphere but has no `guest_os_type`"),
                     if os.vsphere.is_some() {
                         self.key_span(&["oses", name, "vsphere"])
@@ -1174,7 +1170,7 @@ impl Checker<'_, '_> {
             match (builder, &vsphere.template) {
                 (BuilderKind::Clone, None) if targets(PlatformName::Vsphere) => self.push(
                     Diagnostic::error(
-                        "hybridc::spec::missing-key",
+                        Code::MissingKey,
                         format!("OS `{name}` clones on vSphere but names no template"),
                         self.key_span(&["oses", name, "vsphere"]),
                         "clone builder without `template`",
@@ -1183,7 +1179,7 @@ impl Checker<'_, '_> {
                 ),
                 (BuilderKind::Iso, Some(_)) => self.push(
                     Diagnostic::error(
-                        "hybridc::spec::conflict",
+                        Code::Conflict,
                         format!("OS `{name}` names a template to clone but builds from an ISO on vSphere"),
                         self.key_span(&["oses", name, "vsphere", "template"]),
                         "only used by the clone builder",
@@ -1198,7 +1194,7 @@ impl Checker<'_, '_> {
         if targets(PlatformName::Azure) && os.azure_image.is_none() {
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::missing-key",
+                    Code::MissingKey,
                     format!("OS `{name}` is built on Azure but has no `azure_image`"),
                     self.key_span(&["oses", name]),
                     "Azure builds start from a Marketplace image",
@@ -1221,7 +1217,7 @@ impl Checker<'_, '_> {
             if settings_given && !targets(platform) {
                 self.push(
                     Diagnostic::warning(
-                        "hybridc::spec::unused",
+                        Code::Unused,
                         format!(
                             "OS `{name}` has `{}` settings but does not target {}",
                             platform.as_str(),
@@ -1285,7 +1281,7 @@ impl Checker<'_, '_> {
                         tokens.extend(["only", j.as_str()]);
                         self.push(
                             Diagnostic::error(
-                                "hybridc::spec::unknown-reference",
+                                Code::UnknownReference,
                                 format!(
                                     "step is limited to platform `{}`, which is not configured",
                                     platform.as_str()
@@ -1320,7 +1316,7 @@ impl Checker<'_, '_> {
         let span = if key { at.key_or_value() } else { at.value };
         self.push(
             Diagnostic::error(
-                "hybridc::spec::template-action",
+                Code::TemplateAction,
                 "Packer would read `{{` here as the start of a template action",
                 span,
                 "rendered as a Go template on every run",
@@ -1339,7 +1335,7 @@ impl Checker<'_, '_> {
     fn empty_step(&mut self, base: &[&str], a: &str, b: &str) {
         self.push(
             Diagnostic::error(
-                "hybridc::spec::empty-step",
+                Code::EmptyStep,
                 format!("a `{}` step needs `{a}` or `{b}`", base[3]),
                 self.key_span(base),
                 "runs nothing",
@@ -1367,7 +1363,7 @@ impl Checker<'_, '_> {
             if let Some(problem) = self.outside(path) {
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::outside-repository",
+                        Code::OutsideRepository,
                         format!("`{path}` is outside the repository"),
                         span,
                         problem,
@@ -1392,7 +1388,7 @@ impl Checker<'_, '_> {
                 });
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::not-a-file",
+                        Code::NotAFile,
                         format!("`{path}` is a folder, not a file"),
                         span,
                         "a folder in the repository",
@@ -1406,7 +1402,7 @@ impl Checker<'_, '_> {
             }
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::missing-file",
+                    Code::MissingFile,
                     format!("`{path}` does not exist"),
                     span,
                     "not found in the repository",
@@ -1471,7 +1467,7 @@ impl Checker<'_, '_> {
             let output = requires.trim_start_matches("/output/");
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::unknown-reference",
+                    Code::UnknownReference,
                     format!(
                         "environment `{name}` overrides `{}`, but {platform} has no `{output}` output",
                         setting.name
@@ -1498,7 +1494,7 @@ impl Checker<'_, '_> {
                 if given && !self.configured(platform) {
                     self.push(
                         Diagnostic::error(
-                            "hybridc::spec::unknown-reference",
+                            Code::UnknownReference,
                             format!(
                                 "environment `{name}` overrides platform `{}`, which is not configured",
                                 platform.as_str()
@@ -1529,7 +1525,7 @@ impl Checker<'_, '_> {
                     if given && !used {
                         self.push(
                             Diagnostic::error(
-                                "hybridc::spec::conflict",
+                                Code::Conflict,
                                 format!("environment `{name}` sets Azure `{key}`, but the platform places builds with `{other}`"),
                                 self.key_span(&["environments", name, "platforms", "azure", key]),
                                 "an environment can change the value, not the kind of placement",
@@ -1556,7 +1552,7 @@ impl Checker<'_, '_> {
         match &spec.defaults.build_user {
             None => self.push(
                 Diagnostic::error(
-                    "hybridc::spec::missing-key",
+                    Code::MissingKey,
                     "ISO builds need a build user, and `defaults.build_user` is not set",
                     if spec.defaults == Default::default() {
                         self.key_span(&["oses", first])
@@ -1572,7 +1568,7 @@ impl Checker<'_, '_> {
                 if let (None, Some((name, _))) = (&user.password_hash, linux) {
                     self.push(
                         Diagnostic::error(
-                            "hybridc::spec::missing-key",
+                            Code::MissingKey,
                             "Linux installers need `password_hash` of the build user",
                             self.key_span(&["defaults", "build_user"]),
                             format!("OS `{name}` is installed from an ISO"),
@@ -1595,7 +1591,7 @@ impl Checker<'_, '_> {
             if let Some(argument) = schema.arguments.get(name) {
                 if argument.internal {
                     let mut d = Diagnostic::error(
-                        "hybridc::spec::unknown-option",
+                        Code::UnknownOption,
                         format!(
                             "`{name}` is set by Packer itself and cannot be passed through `options`"
                         ),
@@ -1623,7 +1619,7 @@ impl Checker<'_, '_> {
                 .chain(schema.blocks.keys().map(String::as_str))
                 .collect();
             let d = Diagnostic::error(
-                "hybridc::spec::unknown-option",
+                Code::UnknownOption,
                 format!("{} {version} has no argument `{name}`", component.name()),
                 key,
                 "unknown argument",
@@ -1675,7 +1671,7 @@ impl Checker<'_, '_> {
         if argument.deprecated {
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::deprecated-option",
+                    Code::DeprecatedOption,
                     format!("`{shown}` is deprecated in {} {version}", component.name()),
                     self.key_span(at),
                     "deprecated",
@@ -1695,7 +1691,7 @@ impl Checker<'_, '_> {
             if !crate::spec::is_env_name(env) {
                 self.push(
                     Diagnostic::error(
-                        "hybridc::spec::bad-format",
+                        Code::BadFormat,
                         format!("`{shown}` reads the environment variable `{env}`, which is not a valid name"),
                         located,
                         format!("must match `{}`", crate::spec::ENV_NAME_PATTERN),
@@ -1708,7 +1704,7 @@ impl Checker<'_, '_> {
         if argument.is_secret() {
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::literal-secret",
+                    Code::LiteralSecret,
                     format!(
                         "`{shown}` of {} holds a secret and cannot be written in the spec",
                         component.name()
@@ -1726,7 +1722,7 @@ impl Checker<'_, '_> {
         }
         if !catalogue::fits(&argument.kind, value) {
             self.push(Diagnostic::error(
-                "hybridc::spec::wrong-type",
+                Code::WrongType,
                 format!(
                     "`{shown}` of {} must be {}, found {}",
                     component.name(),
@@ -1761,7 +1757,7 @@ impl Checker<'_, '_> {
                     "a mapping"
                 };
                 self.push(Diagnostic::error(
-                    "hybridc::spec::wrong-type",
+                    Code::WrongType,
                     format!(
                         "block `{name}` of {} must be {expected}, found {}",
                         component.name(),
@@ -1776,7 +1772,7 @@ impl Checker<'_, '_> {
         if block.deprecated {
             self.push(
                 Diagnostic::error(
-                    "hybridc::spec::deprecated-option",
+                    Code::DeprecatedOption,
                     format!("block `{name}` is deprecated in {}", component.name()),
                     self.key_span(at),
                     "deprecated",
@@ -1797,7 +1793,7 @@ impl Checker<'_, '_> {
             }
             let Value::Object(entries) = item else {
                 self.push(Diagnostic::error(
-                    "hybridc::spec::wrong-type",
+                    Code::WrongType,
                     format!(
                         "each `{name}` block must be a mapping, found {}",
                         describe(item)
@@ -1822,7 +1818,7 @@ impl Checker<'_, '_> {
                         .map(String::as_str)
                         .collect();
                     let d = Diagnostic::error(
-                        "hybridc::spec::unknown-option",
+                        Code::UnknownOption,
                         format!(
                             "block `{name}` of {} has no argument `{arg}`",
                             component.name()

@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, SourceFile, Span};
+use crate::diagnostic::{Code, Diagnostic, SourceFile, Span};
 use crate::error::Error;
 use crate::yaml::{Node, Value};
 
@@ -71,7 +71,7 @@ pub fn read(file: &Path) -> Result<SourceFile, Error> {
             file: source,
             diagnostics: vec![
                 Diagnostic::error(
-                    "hybridc::read::too-large",
+                    Code::TooLarge,
                     format!("the spec is larger than {} MiB", MAX_SIZE / 1024 / 1024),
                     Span::new(0, end),
                     "file starts here",
@@ -100,7 +100,7 @@ pub fn read(file: &Path) -> Result<SourceFile, Error> {
                 file: SourceFile::new(name, text),
                 diagnostics: vec![
                     Diagnostic::error(
-                        "hybridc::read::not-utf8",
+                        Code::NotUtf8,
                         "the spec is not valid UTF-8",
                         Span::new(at, end),
                         "invalid byte here",
@@ -114,7 +114,7 @@ pub fn read(file: &Path) -> Result<SourceFile, Error> {
 
 fn empty() -> Diagnostic {
     Diagnostic::error(
-        "hybridc::read::empty",
+        Code::Empty,
         "the spec is empty",
         Span::new(0, 0),
         "nothing here",
@@ -149,7 +149,7 @@ pub fn check_top_level(tree: &Node, source: &SourceFile) -> Result<(), Vec<Diagn
                 _ => "a single value",
             };
             Err(vec![Diagnostic::error(
-                "hybridc::spec::not-a-mapping",
+                Code::NotAMapping,
                 format!("the top level of the spec must be a mapping of keys, found {found}"),
                 tree.span,
                 "expected `key: value` lines",

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
 
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Code, Diagnostic, Span};
 
 /// How many nodes aliases may add to the tree before the document is refused.
 pub const ALIAS_EXPANSION_LIMIT: usize = 10_000;
@@ -240,7 +240,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                 let end = next_char_end(text, at);
                 problems.push(
                     Diagnostic::error(
-                        "hybridc::yaml::syntax",
+                        Code::Syntax,
                         format!("invalid YAML: {}", error.info()),
                         Span::new(at, end),
                         "here",
@@ -260,7 +260,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                 if documents > 1 {
                     problems.push(
                         Diagnostic::error(
-                            "hybridc::yaml::multiple-documents",
+                            Code::MultipleDocuments,
                             "the spec must be a single YAML document",
                             Span::new(span.start, next_char_end(text, span.start)),
                             "a second document starts here",
@@ -286,7 +286,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                     if expanded > ALIAS_EXPANSION_LIMIT {
                         problems.push(
                             Diagnostic::error(
-                                "hybridc::yaml::alias-limit",
+                                Code::AliasLimit,
                                 format!("aliases expand to more than {ALIAS_EXPANSION_LIMIT} nodes"),
                                 span,
                                 "this alias goes over the limit",
@@ -302,7 +302,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                 }
                 None => {
                     problems.push(Diagnostic::error(
-                        "hybridc::yaml::syntax",
+                        Code::Syntax,
                         "invalid YAML: alias to an unknown anchor",
                         span,
                         "no anchor of this name before here",
@@ -313,7 +313,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
                     problems.push(Diagnostic::error(
-                        "hybridc::yaml::too-deep",
+                        Code::TooDeep,
                         format!("collections nest deeper than {MAX_DEPTH} levels"),
                         Span::new(span.start, next_char_end(text, span.start)),
                         "too deep here",
@@ -393,7 +393,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                             Value::Null => String::new(),
                             Value::Seq(_) | Value::Map(_) => {
                                 problems.push(Diagnostic::error(
-                                    "hybridc::yaml::complex-key",
+                                    Code::ComplexKey,
                                     "mapping keys must be plain strings",
                                     node.span,
                                     "a collection used as a key",
@@ -404,7 +404,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                         if let Some(first) = entries.iter().find(|e| e.key == name) {
                             problems.push(
                                 Diagnostic::error(
-                                    "hybridc::yaml::duplicate-key",
+                                    Code::DuplicateKey,
                                     format!("duplicate key `{name}`"),
                                     node.span,
                                     "defined again here",
@@ -609,7 +609,7 @@ mod tests {
     fn reports_every_duplicate_key_with_both_places() {
         let errors = parse("a: 1\nb: 2\na: 3\nc:\n  x: 1\n  x: 2\n").expect_err("duplicates");
         assert_eq!(errors.len(), 2);
-        assert_eq!(errors[0].code, "hybridc::yaml::duplicate-key");
+        assert_eq!(errors[0].code, Code::DuplicateKey);
         assert_eq!(errors[0].primary.span.start, 10);
         assert_eq!(errors[0].secondary[0].span.start, 0);
     }
@@ -624,13 +624,13 @@ mod tests {
             ));
         }
         let errors = parse(&text).expect_err("bomb");
-        assert_eq!(errors[0].code, "hybridc::yaml::alias-limit");
+        assert_eq!(errors[0].code, Code::AliasLimit);
     }
 
     #[test]
     fn refuses_deep_nesting_without_overflowing() {
         let errors = parse(&"[".repeat(MAX_DEPTH + 5)).expect_err("too deep");
-        assert_eq!(errors[0].code, "hybridc::yaml::too-deep");
+        assert_eq!(errors[0].code, Code::TooDeep);
         // Far deeper input is refused too (by the parser's own limit), never by a stack overflow.
         assert!(parse(&"[".repeat(100_000)).is_err());
     }

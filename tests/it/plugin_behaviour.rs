@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hybridc::diagnostic::Diagnostic;
+use hybridc::diagnostic::{Code, Diagnostic};
 
 use crate::support::{copy_tree, repo, tool};
 
@@ -107,7 +107,10 @@ fn invalid(dir: &Path) -> Vec<Diagnostic> {
 }
 
 fn codes(diagnostics: &[Diagnostic]) -> Vec<String> {
-    diagnostics.iter().map(|d| d.code.to_owned()).collect()
+    diagnostics
+        .iter()
+        .map(|d| d.code.as_str().to_owned())
+        .collect()
 }
 
 /// What `packer console` printed for the expression: its last line (warnings come first).
@@ -309,7 +312,7 @@ fn azure_os_disk_is_never_smaller_than_the_image() {
     let warning = out
         .warnings
         .iter()
-        .find(|w| w.code == "hybridc::spec::disk-below-image")
+        .find(|w| w.code == Code::DiskBelowImage)
         .expect("a warning");
     assert!(warning.message.contains("127 GiB"), "{}", warning.message);
     let spec = fs::read_to_string(dir.join("spec/hybrid.yaml")).expect("spec");
@@ -717,7 +720,7 @@ fn windows_setup_gets_its_firmware_time_zone_and_keyboard() {
     let found = invalid(&dir);
     let tz = found
         .iter()
-        .find(|d| d.code == "hybridc::spec::unknown-time-zone")
+        .find(|d| d.code == Code::UnknownTimeZone)
         .unwrap_or_else(|| panic!("{:?}", codes(&found)));
     assert!(
         tz.help
@@ -911,7 +914,7 @@ fn template_actions_are_refused_where_packer_renders_again() {
     let found = invalid(&dir);
     let refused: Vec<&Diagnostic> = found
         .iter()
-        .filter(|d| d.code == "hybridc::spec::template-action")
+        .filter(|d| d.code == Code::TemplateAction)
         .collect();
     assert_eq!(refused.len(), 2, "{:?}", codes(&found));
 }
