@@ -1,0 +1,217 @@
+//! The OSes section: what each OS installs from, how, and its per-platform settings.
+
+use super::*;
+
+/// One OS. Its key in `oses` is the build name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Os {
+    /// Human-readable description, used in template notes.
+    pub description: Option<String>,
+    /// OS family: decides communicator (ssh or winrm), installers and generalisation.
+    pub family: Family,
+    /// Unattended installer of the ISO builds.
+    pub installer: Option<Installer>,
+    /// How the installer's answer file reaches the VM (default: `defaults.seed`).
+    pub seed: Option<SeedChannel>,
+    /// Installer ISO for iso builders.
+    pub iso: Option<Iso>,
+    /// Azure Marketplace image the Azure build starts from.
+    pub azure_image: Option<AzureImage>,
+    /// Platforms this OS is built on.
+    #[schemars(length(min = 1))]
+    pub platforms: Vec<PlatformName>,
+    /// Hardware overrides for this OS.
+    #[serde(default)]
+    pub hardware: Hardware,
+    /// Locale overrides for this OS.
+    #[serde(default)]
+    pub locale: Locale,
+    /// Windows editions: one source per edition on each platform.
+    #[serde(default)]
+    pub editions: Vec<Edition>,
+    /// Names of `provisioning` sets to run, in order.
+    #[serde(default)]
+    pub provisioning: Vec<String>,
+    /// Proxmox settings of this OS.
+    pub proxmox: Option<OsProxmox>,
+    /// vSphere settings of this OS.
+    pub vsphere: Option<OsVsphere>,
+    /// Azure settings of this OS.
+    pub azure: Option<OsAzure>,
+}
+
+/// OS family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// Linux: SSH communicator.
+    Linux,
+    /// Windows: WinRM communicator.
+    Windows,
+}
+
+impl Family {
+    /// The family as written in the spec.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Linux => "linux",
+            Family::Windows => "windows",
+        }
+    }
+}
+
+/// Unattended installer kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Installer {
+    /// Ubuntu subiquity autoinstall (cloud-init `user-data` and `meta-data`).
+    Autoinstall,
+    /// Red Hat family kickstart (`ks.cfg`).
+    Kickstart,
+    /// Debian preseed (`preseed.cfg`).
+    Preseed,
+    /// Windows Setup answer file (`autounattend.xml`).
+    Autounattend,
+}
+
+impl Installer {
+    /// The installer as written in the spec.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Installer::Autoinstall => "autoinstall",
+            Installer::Kickstart => "kickstart",
+            Installer::Preseed => "preseed",
+            Installer::Autounattend => "autounattend",
+        }
+    }
+
+    /// The family whose installer this is.
+    pub fn family(self) -> Family {
+        match self {
+            Installer::Autounattend => Family::Windows,
+            _ => Family::Linux,
+        }
+    }
+
+    /// The template files the installer needs under `builds/<os>/`.
+    pub fn templates(self) -> &'static [&'static str] {
+        match self {
+            Installer::Autoinstall => &["user-data.pkrtpl.hcl", "meta-data.pkrtpl.hcl"],
+            Installer::Kickstart => &["ks.pkrtpl.hcl"],
+            Installer::Preseed => &["preseed.pkrtpl.hcl"],
+            Installer::Autounattend => &["autounattend.pkrtpl.hcl"],
+        }
+    }
+}
+
+/// Where the installer ISO comes from: a URL with checksum (downloaded by Packer), and/or a file
+/// already on the platform.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Iso {
+    /// Download URL.
+    #[schemars(example = &"https://releases.ubuntu.com/24.04.5/ubuntu-24.04.5-live-server-amd64.iso")]
+    pub url: Option<String>,
+    /// Checksum with algorithm prefix, or `file:<url>` of a checksum file.
+    #[schemars(transform = Format(&CHECKSUM))]
+    pub checksum: Option<String>,
+    /// ISO already uploaded to Proxmox storage (`<storage>:iso/<file>`), used instead of the URL there.
+    #[schemars(example = &"local:iso/ubuntu-24.04.5-live-server-amd64.iso")]
+    pub proxmox_file: Option<String>,
+    /// ISO already on a vSphere datastore (`[datastore] path`), used instead of the URL there.
+    #[schemars(example = &"[datastore1] iso/ubuntu-24.04.5-live-server-amd64.iso")]
+    pub vsphere_path: Option<String>,
+}
+
+/// An Azure Marketplace image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AzureImage {
+    /// Publisher.
+    #[schemars(example = &"Canonical")]
+    pub publisher: String,
+    /// Offer.
+    #[schemars(example = &"ubuntu-24_04-lts")]
+    pub offer: String,
+    /// SKU.
+    #[schemars(example = &"server")]
+    pub sku: String,
+    /// Version, or `latest`.
+    #[serde(default = "latest")]
+    pub version: String,
+}
+
+fn latest() -> String {
+    "latest".to_owned()
+}
+
+/// A Windows edition in the installation image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Edition {
+    /// Short name, part of the source name: lowercase letters, digits and `-`.
+    #[schemars(example = &"standard")]
+    pub name: String,
+    /// Image name in `install.wim`, as Windows Setup expects it.
+    #[schemars(example = &"Windows Server 2022 SERVERSTANDARD")]
+    pub image_name: String,
+    /// Product key, when the media needs one.
+    pub product_key: Option<Credential>,
+    /// Azure Marketplace SKU of this edition, when it differs from the OS's `azure_image`.
+    pub azure_sku: Option<String>,
+    /// Platforms this edition is built on (default: every platform of the OS).
+    #[serde(default)]
+    pub platforms: Vec<PlatformName>,
+}
+
+/// Proxmox settings of one OS.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OsProxmox {
+    /// Builder for this OS (default: the platform's).
+    pub builder: Option<BuilderKind>,
+    /// VM or template to clone, with the clone builder.
+    pub clone_vm: Option<String>,
+    /// Hardware overrides on Proxmox.
+    #[serde(default)]
+    pub hardware: Hardware,
+    /// Other proxmox builder arguments for this OS, checked against the plugin catalogue.
+    /// Secrets (passwords, tokens, keys) are written as `{ env: NAME }`.
+    #[serde(default)]
+    pub options: Options,
+}
+
+/// vSphere settings of one OS.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OsVsphere {
+    /// Builder for this OS (default: the platform's).
+    pub builder: Option<BuilderKind>,
+    /// Template to clone, with the clone builder.
+    pub template: Option<String>,
+    /// vSphere guest OS identifier.
+    #[schemars(example = &"ubuntu64Guest")]
+    pub guest_os_type: Option<String>,
+    /// Hardware overrides on vSphere.
+    #[serde(default)]
+    pub hardware: Hardware,
+    /// Other vsphere builder arguments for this OS, checked against the plugin catalogue.
+    /// Secrets (passwords, tokens, keys) are written as `{ env: NAME }`.
+    #[serde(default)]
+    pub options: Options,
+}
+
+/// Azure settings of one OS.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OsAzure {
+    /// Size of the build VM for this OS.
+    pub vm_size: Option<String>,
+    /// Image definition name in the gallery (default: the OS key).
+    pub gallery_image: Option<String>,
+    /// Other azure-arm builder arguments for this OS, checked against the plugin catalogue.
+    /// Secrets (passwords, tokens, keys) are written as `{ env: NAME }`.
+    #[serde(default)]
+    pub options: Options,
+}
