@@ -12,28 +12,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 
 use crate::excerpt::{self, Excerpt, Lines};
 
-/// A byte range in the spec file, `start..end`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Span {
-    /// First byte.
-    pub start: usize,
-    /// One past the last byte.
-    pub end: usize,
-}
-
-impl Span {
-    /// A span from `start` to `end` (bytes).
-    pub fn new(start: usize, end: usize) -> Self {
-        Span {
-            start,
-            end: end.max(start),
-        }
-    }
-
-    fn to_source_span(self) -> SourceSpan {
-        SourceSpan::new(self.start.into(), self.end - self.start)
-    }
-}
+pub use crate::span::Span;
 
 /// Every finding's stable identifier, with the text shown and written to JSON reports.
 macro_rules! codes {
@@ -389,12 +368,12 @@ impl miette::Diagnostic for Bound<'_> {
         let d = self.diagnostic;
         let primary = LabeledSpan::new_primary_with_span(
             Some(excerpt::shorten(&d.primary.text).into_owned()),
-            self.source.label(0).to_source_span(),
+            source_span(self.source.label(0)),
         );
         let secondary = d.secondary.iter().enumerate().map(|(i, l)| {
             LabeledSpan::new_with_span(
                 Some(excerpt::shorten(&l.text).into_owned()),
-                self.source.label(i + 1).to_source_span(),
+                source_span(self.source.label(i + 1)),
             )
         });
         Some(Box::new(std::iter::once(primary).chain(secondary)))
@@ -536,6 +515,11 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
         }
     }
     best.map(|(_, c)| c)
+}
+
+/// The span as miette counts it.
+fn source_span(span: Span) -> SourceSpan {
+    SourceSpan::new(span.start.into(), span.end - span.start)
 }
 
 #[cfg(test)]

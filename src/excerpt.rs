@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
-use crate::diagnostic::Span;
+use crate::span::Span;
 
 /// Lines longer than this many characters are cut around the labels on them.
 pub const MAX_LINE: usize = 200;

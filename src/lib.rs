@@ -31,6 +31,7 @@ pub mod pointer;
 pub mod schema;
 pub mod semantic;
 pub mod source;
+pub mod span;
 pub mod spec;
 pub mod version;
 pub mod windows_locale;

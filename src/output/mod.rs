@@ -30,7 +30,16 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 use crate::emit::{File, HEADER_PREFIX};
+pub use crate::error::Conflict;
 use crate::error::Error;
+
+mod atomic;
+mod survey;
+
+pub use atomic::is_temp_name;
+use atomic::replace;
+use survey::link_target;
+pub use survey::{files_under, shown, survey};
 
 /// What a write did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,74 +54,6 @@ pub struct Summary {
     pub leftovers: Vec<String>,
     /// Folders below the output folder that removing files left empty, removed.
     pub folders_removed: Vec<String>,
-}
-
-/// A path in the output folder that stops `compile` before it writes anything.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Conflict {
-    /// A folder on the way to an output file is a symbolic link.
-    #[error(
-        "`{path}` is a symbolic link to `{target}`; hybridc writes only into real folders of the output folder"
-    )]
-    LinkedFolder {
-        /// The link, as the user sees it (`generated/env`).
-        path: String,
-        /// What it points to, as stored in the link.
-        target: String,
-    },
-    /// Something other than a folder stands where a folder of the output must be.
-    #[error("`{path}` is not a folder, and an output file goes into it")]
-    NotAFolder {
-        /// The path, as the user sees it.
-        path: String,
-    },
-    /// An output file is a symbolic link.
-    #[error(
-        "`{path}` is a symbolic link to `{target}`; --force replaces the link, never what it points to"
-    )]
-    LinkedFile {
-        /// The link, as the user sees it.
-        path: String,
-        /// What it points to, as stored in the link.
-        target: String,
-    },
-    /// A regular file without hybridc's header stands at an output path.
-    #[error(
-        "`{path}` was not written by hybridc (it does not start with its header); --force replaces it"
-    )]
-    NotGenerated {
-        /// The file, as the user sees it.
-        path: String,
-    },
-    /// Something other than a regular file (a folder, a device) stands at an output path.
-    #[error("`{path}` is not a regular file")]
-    NotAFile {
-        /// The path, as the user sees it.
-        path: String,
-    },
-    /// A symbolic link the spec does not produce leads to a file with hybridc's header: it looks
-    /// like a stale generated file, and Packer would read it, but hybridc never removes a link.
-    #[error(
-        "`{path}` is a symbolic link to `{target}`, a file with hybridc's header that the spec no longer produces; hybridc never removes a link: remove it yourself"
-    )]
-    StaleLink {
-        /// The link, as the user sees it.
-        path: String,
-        /// What it points to, as stored in the link.
-        target: String,
-    },
-}
-
-impl Conflict {
-    /// Whether `--force` lets `compile` replace it: a file hybridc did not write at an output
-    /// path, or a link there (the link, not what it points to). A linked folder, a stale link and
-    /// anything that is not a file are never replaced.
-    pub fn forceable(&self) -> bool {
-        matches!(
-            self,
-            Conflict::LinkedFile { .. } | Conflict::NotGenerated { .. }
-        )
-    }
 }
 
 /// What stands at the path of a produced file.
@@ -262,163 +203,6 @@ pub fn is_generated(path: &Path) -> bool {
     head[..read].starts_with(HEADER_PREFIX.as_bytes())
 }
 
-/// The regular files and the symbolic links under a folder, found without entering a linked
-/// folder, as paths relative to it with `/` separators, sorted.
-#[derive(Debug, Default)]
-struct Walk {
-    files: Vec<String>,
-    links: Vec<String>,
-}
-
-fn walk(dir: &Path) -> Walk {
-    fn visit(dir: &Path, prefix: &str, out: &mut Walk) {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            // The entry's own type: a link is a link here, whatever it points to.
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            let relative = if prefix.is_empty() {
-                name.clone()
-            } else {
-                format!("{prefix}/{name}")
-            };
-            if kind.is_dir() {
-                visit(&entry.path(), &relative, out);
-            } else if kind.is_file() {
-                out.files.push(relative);
-            } else if kind.is_symlink() {
-                out.links.push(relative);
-            }
-        }
-    }
-    let mut out = Walk::default();
-    visit(dir, "", &mut out);
-    out.files.sort();
-    out.links.sort();
-    out
-}
-
-/// Every regular file under `dir` (recursively, never through a linked folder), as paths
-/// relative to it with `/` separators, sorted.
-pub fn files_under(dir: &Path) -> Vec<String> {
-    walk(dir).files
-}
-
-/// Joins a display prefix (`generated`) and a relative path with `/`.
-pub fn shown(prefix: &str, path: &str) -> String {
-    let prefix = prefix.trim_end_matches('/');
-    if prefix.is_empty() || prefix == "." {
-        path.to_owned()
-    } else {
-        format!("{prefix}/{path}")
-    }
-}
-
-/// What the link at `path` points to, as stored in it.
-fn link_target(path: &Path) -> String {
-    fs::read_link(path)
-        .map(|target| target.display().to_string())
-        .unwrap_or_else(|e| format!("(unreadable: {e})"))
-}
-
-/// What stands on the way to the produced file `rel` and at it, without following links.
-fn inspect(dir: &Path, shown_dir: &str, rel: &str) -> Result<Found, Error> {
-    let mut parts: Vec<&str> = rel.split('/').collect();
-    let name = parts.pop().unwrap_or_default();
-    let mut folder = dir.to_path_buf();
-    let mut shown_folder = shown_dir.trim_end_matches('/').to_owned();
-    // The output folder itself, then each folder below it on the way to the file.
-    for part in std::iter::once(None).chain(parts.into_iter().map(Some)) {
-        if let Some(part) = part {
-            folder.push(part);
-            shown_folder = shown(&shown_folder, part);
-        }
-        match fs::symlink_metadata(&folder) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
-            Err(e) => return Err(read_error(&folder, e)),
-            Ok(meta) if meta.file_type().is_symlink() => {
-                let conflict = Conflict::LinkedFolder {
-                    target: link_target(&folder),
-                    path: shown_folder,
-                };
-                return Ok(Found::Conflict(conflict, None));
-            }
-            Ok(meta) if !meta.is_dir() => {
-                let conflict = Conflict::NotAFolder { path: shown_folder };
-                return Ok(Found::Conflict(conflict, None));
-            }
-            Ok(_) => {}
-        }
-    }
-    let target = folder.join(name);
-    let path = shown(&shown_folder, name);
-    match fs::symlink_metadata(&target) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Found::Nothing),
-        Err(e) => Err(read_error(&target, e)),
-        Ok(meta) if meta.file_type().is_symlink() => {
-            let conflict = Conflict::LinkedFile {
-                target: link_target(&target),
-                path,
-            };
-            Ok(Found::Conflict(conflict, None))
-        }
-        Ok(meta) if !meta.is_file() => Ok(Found::Conflict(Conflict::NotAFile { path }, None)),
-        Ok(_) => {
-            let contents = fs::read(&target).map_err(|e| read_error(&target, e))?;
-            if contents.starts_with(HEADER_PREFIX.as_bytes()) {
-                Ok(Found::Generated(contents))
-            } else {
-                Ok(Found::Conflict(
-                    Conflict::NotGenerated { path },
-                    Some(contents),
-                ))
-            }
-        }
-    }
-}
-
-/// Looks at the output folder `dir` (shown to the user as `shown_dir`) before `files` are
-/// written to it: what stands at each of their paths, and the stale generated files.
-///
-/// # Errors
-/// [`Error::Output`] when something on the way cannot be read.
-pub fn survey(files: &[File], dir: &Path, shown_dir: &str) -> Result<Survey, Error> {
-    let mut survey = Survey::default();
-    for file in files {
-        survey
-            .files
-            .push((file.path.clone(), inspect(dir, shown_dir, &file.path)?));
-    }
-    let produced = |p: &String| files.iter().any(|f| &f.path == p);
-    let on_disk = walk(dir);
-    let (leftovers, others): (Vec<String>, Vec<String>) = on_disk
-        .files
-        .into_iter()
-        .partition(|p| is_temp_name(p.rsplit('/').next().unwrap_or(p)));
-    survey.leftovers = leftovers;
-    survey.stale = others
-        .into_iter()
-        .filter(|p| !produced(p))
-        .filter(|p| is_generated(&dir.join(p)))
-        .collect();
-    // A produced path that is a link is already a conflict above.
-    for link in on_disk.links.into_iter().filter(|p| !produced(p)) {
-        let path = dir.join(&link);
-        if is_generated(&path) {
-            let conflict = Conflict::StaleLink {
-                path: shown(shown_dir, &link),
-                target: link_target(&path),
-            };
-            survey.stale_links.push((link, conflict));
-        }
-    }
-    Ok(survey)
-}
-
 /// The error for an obstacle that appeared after the survey, while files were being written.
 fn appeared(conflict: Conflict) -> Error {
     Error::Output {
@@ -474,82 +258,6 @@ fn folder_for(
         });
     }
     Ok(folder)
-}
-
-/// The name of the temporary file that stands in for `name` while it is written: hidden, and
-/// marked with this process's id.
-fn temp_name(name: &str) -> String {
-    format!(".{name}.hybridc-{}", std::process::id())
-}
-
-/// Whether `name` is one [`temp_name`] makes, in any process: `.NAME.hybridc-PID`.
-pub fn is_temp_name(name: &str) -> bool {
-    name.strip_prefix('.')
-        .and_then(|rest| rest.rsplit_once(".hybridc-"))
-        .is_some_and(|(file, pid)| {
-            !file.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
-        })
-}
-
-/// A temporary file this process created, removed when dropped unless it was renamed onto its
-/// target: every early return after creating one, and a panic, clean it up.
-struct TempFile {
-    path: PathBuf,
-    file: Option<fs::File>,
-}
-
-impl TempFile {
-    /// Creates the temporary file for `target` in `folder`. It must not exist yet, so a link
-    /// planted under its name is never written through.
-    fn create(folder: &Path, target: &Path) -> std::io::Result<TempFile> {
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let path = folder.join(temp_name(&name));
-        let file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
-        Ok(TempFile {
-            path,
-            file: Some(file),
-        })
-    }
-
-    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        use std::io::Write;
-        match &mut self.file {
-            Some(file) => file.write_all(bytes),
-            None => Ok(()),
-        }
-    }
-
-    /// Renames the file onto `target`; from then on it is no longer removed.
-    fn persist(mut self, target: &Path) -> std::io::Result<()> {
-        drop(self.file.take());
-        fs::rename(&self.path, target)?;
-        self.path = PathBuf::new();
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        drop(self.file.take());
-        if !self.path.as_os_str().is_empty() {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// Replaces the file at `target` (in the checked `folder`) with `contents`, through a
-/// temporary file beside it.
-fn replace(folder: &Path, target: &Path, contents: &str) -> Result<(), Error> {
-    let mut temp = TempFile::create(folder, target).map_err(|e| io_error(target, e))?;
-    temp.write_all(contents.as_bytes())
-        .map_err(|e| io_error(&temp.path, e))?;
-    temp.persist(target).map_err(|e| io_error(target, e))
 }
 
 /// Writes `files` into the output folder `dir` (shown to the user as `shown_dir`). With `force`,
@@ -750,51 +458,5 @@ mod tests {
             ),
             "a link is never up to date, even to the right contents"
         );
-    }
-
-    #[test]
-    fn temporary_names_are_recognised_and_nothing_else() {
-        let name = temp_name("common.pkr.hcl");
-        assert!(is_temp_name(&name), "{name}");
-        assert!(is_temp_name(".dev.pkrvars.hcl.hybridc-1"));
-        for other in [
-            "common.pkr.hcl",
-            ".common.pkr.hcl",
-            "common.pkr.hcl.hybridc-12",
-            "..hybridc-12",
-            ".common.pkr.hcl.hybridc-",
-            ".common.pkr.hcl.hybridc-12a",
-            ".notes.hybridc-x",
-        ] {
-            assert!(!is_temp_name(other), "{other}");
-        }
-    }
-
-    #[test]
-    fn a_temporary_file_is_removed_unless_persisted() {
-        let dir = scratch("temp");
-        let target = dir.join("out/common.pkr.hcl");
-        let mut temp = TempFile::create(&dir.join("out"), &target).expect("create");
-        temp.write_all(b"half").expect("write");
-        let path = temp.path.clone();
-        assert!(path.exists());
-        drop(temp);
-        assert!(!path.exists(), "dropped before the rename: removed");
-
-        let mut temp = TempFile::create(&dir.join("out"), &target).expect("create");
-        temp.write_all(b"whole").expect("write");
-        temp.persist(&target).expect("rename");
-        assert_eq!(fs::read(&target).expect("read"), b"whole");
-        assert_eq!(files_under(&dir.join("out")), vec!["common.pkr.hcl"]);
-    }
-
-    #[test]
-    fn a_temporary_file_someone_else_made_is_not_removed() {
-        let dir = scratch("not-mine");
-        let target = dir.join("out/common.pkr.hcl");
-        let theirs = dir.join("out").join(temp_name("common.pkr.hcl"));
-        fs::write(&theirs, "theirs").expect("write");
-        assert!(TempFile::create(&dir.join("out"), &target).is_err());
-        assert_eq!(fs::read(&theirs).expect("still there"), b"theirs");
     }
 }
