@@ -563,6 +563,7 @@ impl Checker<'_> {
     /// value Packer fills in itself (`build.Password`).
     fn hides(&self, value: &Expr) -> bool {
         match value {
+            Expr::Var(name) => self.sensitive.contains(name.as_str()),
             Expr::Traversal(path) => match path.strip_prefix("var.") {
                 Some(name) => self.sensitive.contains(name),
                 None => path.starts_with("build."),
@@ -574,7 +575,9 @@ impl Checker<'_> {
     /// The HCL type a value will have, when it can be known without evaluating it.
     fn type_of(&self, value: &Expr) -> Option<&'static str> {
         match value {
-            Expr::String(_) | Expr::Template(_) | Expr::Heredoc { .. } => Some("string"),
+            Expr::String(_) | Expr::Template(_) | Expr::Interpolated(_) | Expr::Heredoc { .. } => {
+                Some("string")
+            }
             Expr::Number(_) | Expr::Decimal(_) => Some("number"),
             Expr::Bool(_) => Some("bool"),
             Expr::List(items) => {
@@ -606,6 +609,8 @@ impl Checker<'_> {
                 let name = path.strip_prefix("var.")?;
                 self.vars.get(name).map(|k| k.catalogue_name())
             }
+            Expr::Var(name) => self.vars.get(name.as_str()).map(|k| k.catalogue_name()),
+            Expr::Local(_) | Expr::Index(..) | Expr::Binary(..) | Expr::Conditional(..) => None,
             Expr::Call(name, _) => match name.as_str() {
                 "templatefile" | "env" => Some("string"),
                 _ => None,

@@ -101,6 +101,20 @@ pub enum Expr {
     /// A raw traversal or other expression text written as is, e.g. `var.x`,
     /// `source.proxmox-iso.ubuntu`.
     Traversal(String),
+    /// `var.<name>`: a reference to an input variable.
+    Var(String),
+    /// `local.<name>`: a reference to a local value.
+    Local(String),
+    /// A quoted template of parts: literal text, escaped by the printer, and interpolated
+    /// expressions, printed as `${...}`.
+    Interpolated(Vec<Part>),
+    /// `<collection>[<key>]`.
+    Index(Box<Expr>, Box<Expr>),
+    /// `<left> <operator> <right>`; operands are printed as they are, so an operand that is
+    /// itself an operation or a conditional must not be used (HCL would regroup it).
+    Binary(Box<Expr>, Operator, Box<Expr>),
+    /// `<condition> ? <then> : <else>`.
+    Conditional(Box<Expr>, Box<Expr>, Box<Expr>),
     /// A function call `name(args...)`.
     Call(String, Vec<Expr>),
     /// A tuple constructor `[...]`.
@@ -177,7 +191,64 @@ impl<'a> Block<'a> {
     }
 }
 
+/// One part of an [`Expr::Interpolated`] template.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// Literal text: the printer escapes it (quotes, control characters, `${`, `%{`).
+    Text(String),
+    /// An interpolated expression: `${<expression>}`.
+    Expr(Expr),
+}
+
+/// A binary operator of [`Expr::Binary`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    /// `==`.
+    Equal,
+    /// `!=`.
+    NotEqual,
+}
+
+impl Operator {
+    fn as_str(self) -> &'static str {
+        match self {
+            Operator::Equal => "==",
+            Operator::NotEqual => "!=",
+        }
+    }
+}
+
 impl Expr {
+    /// `var.<name>` ([`Expr::Var`]).
+    pub fn var(name: impl Into<String>) -> Self {
+        Self::Var(name.into())
+    }
+
+    /// `local.<name>` ([`Expr::Local`]).
+    pub fn local(name: impl Into<String>) -> Self {
+        Self::Local(name.into())
+    }
+
+    /// `<self>[<key>]` ([`Expr::Index`]).
+    pub fn index(self, key: impl Into<Expr>) -> Self {
+        Self::Index(Box::new(self), Box::new(key.into()))
+    }
+
+    /// `<self> == <other>` ([`Expr::Binary`]).
+    pub fn equal(self, other: impl Into<Expr>) -> Self {
+        Self::Binary(Box::new(self), Operator::Equal, Box::new(other.into()))
+    }
+
+    /// `<self> != <other>` ([`Expr::Binary`]).
+    pub fn not_equal(self, other: impl Into<Expr>) -> Self {
+        Self::Binary(Box::new(self), Operator::NotEqual, Box::new(other.into()))
+    }
+
+    /// `<condition> ? <then> : <otherwise>` ([`Expr::Conditional`]).
+    pub fn conditional(condition: Expr, then: Expr, otherwise: Expr) -> Self {
+        Self::Conditional(Box::new(condition), Box::new(then), Box::new(otherwise))
+    }
+
     /// A literal string ([`Expr::String`]).
     pub fn string(s: impl Into<String>) -> Self {
         Self::String(s.into())
@@ -622,6 +693,41 @@ fn write_inline(out: &mut String, e: &Expr) -> bool {
             let _ = write!(out, "{n}");
         }
         Expr::Decimal(d) | Expr::Traversal(d) => out.push_str(d),
+        Expr::Var(name) => {
+            out.push_str("var.");
+            out.push_str(name);
+        }
+        Expr::Local(name) => {
+            out.push_str("local.");
+            out.push_str(name);
+        }
+        Expr::Interpolated(parts) => {
+            out.push('"');
+            let ok = write_parts(out, parts);
+            out.push('"');
+            return ok;
+        }
+        Expr::Index(collection, key) => {
+            let ok = write_inline(out, collection);
+            out.push('[');
+            let ok = ok && write_inline(out, key);
+            out.push(']');
+            return ok;
+        }
+        Expr::Binary(left, op, right) => {
+            let ok = write_inline(out, left);
+            out.push(' ');
+            out.push_str(op.as_str());
+            out.push(' ');
+            return ok && write_inline(out, right);
+        }
+        Expr::Conditional(condition, then, otherwise) => {
+            let ok = write_inline(out, condition);
+            out.push_str(" ? ");
+            let ok = ok && write_inline(out, then);
+            out.push_str(" : ");
+            return ok && write_inline(out, otherwise);
+        }
         Expr::String(s) => quote_into(out, s),
         Expr::Template(t) => {
             out.push('"');
@@ -671,6 +777,33 @@ fn write_inline(out: &mut String, e: &Expr) -> bool {
         }
     }
     true
+}
+
+/// The body of a quoted template between its quotes. A `$` that ends a text part right before
+/// an interpolation is written as an interpolated string, since `$${` would read as an escaped
+/// `${`.
+fn write_parts(out: &mut String, parts: &[Part]) -> bool {
+    let mut ok = true;
+    for (i, part) in parts.iter().enumerate() {
+        match part {
+            Part::Text(text) => {
+                let before_interpolation = matches!(parts.get(i + 1), Some(Part::Expr(_)));
+                match text.strip_suffix('$') {
+                    Some(rest) if before_interpolation => {
+                        escape_into(out, rest, true);
+                        out.push_str("${\"$\"}");
+                    }
+                    _ => escape_into(out, text, true),
+                }
+            }
+            Part::Expr(e) => {
+                out.push_str("${");
+                ok &= write_inline(out, e);
+                out.push('}');
+            }
+        }
+    }
+    ok
 }
 
 /// The template text a heredoc evaluates to (before interpolation).
@@ -900,6 +1033,114 @@ m = merge(
 )
 "#;
         assert_eq!(print(&body), expected);
+    }
+
+    #[test]
+    fn typed_references_and_operations_print_as_hcl() {
+        let address = Expr::var("net_address");
+        let cases = [
+            (Expr::var("x"), "var.x"),
+            (Expr::local("build_version"), "local.build_version"),
+            (
+                Expr::call("split", vec![s("/"), address.clone()]).index(0),
+                r#"split("/", var.net_address)[0]"#,
+            ),
+            (
+                Expr::conditional(
+                    address.clone().not_equal(""),
+                    address.clone(),
+                    Expr::call("formatdate", vec![s("YYYY"), Expr::local("t")]),
+                ),
+                r#"var.net_address != "" ? var.net_address : formatdate("YYYY", local.t)"#,
+            ),
+            (address.clone().equal(""), r#"var.net_address == """#),
+            (
+                Expr::Interpolated(vec![
+                    Part::Expr(t("path.root")),
+                    Part::Text("/../builds/a \"b\" ${c}".into()),
+                ]),
+                r#""${path.root}/../builds/a \"b\" $${c}""#,
+            ),
+            (
+                Expr::Interpolated(vec![
+                    Part::Text("cost: 5$".into()),
+                    Part::Expr(Expr::var("n")),
+                    Part::Text("%".into()),
+                    Part::Expr(Expr::var("m")),
+                    Part::Text("%".into()),
+                ]),
+                r#""cost: 5${"$"}${var.n}%${var.m}%""#,
+            ),
+        ];
+        for (expr, text) in cases {
+            assert_eq!(inline(&expr).as_deref(), Some(text));
+        }
+    }
+
+    /// The typed forms evaluate in Packer 1.6.6 as the text they stand for: a template's text
+    /// parts stay literal (quotes, `${`, a `$` right before an interpolation) and its
+    /// interpolations are live.
+    #[test]
+    fn oracle_packer_console_evaluates_typed_expressions() {
+        if !packer_available("oracle_packer_console_evaluates_typed_expressions") {
+            return;
+        }
+        let n = Expr::var("n");
+        let body = Body::new()
+            .block(Block::new(
+                "variable",
+                ["n"],
+                Body::new().attr("default", "10.0.0.5/24"),
+            ))
+            .block(Block::new(
+                "variable",
+                ["e"],
+                Body::new().attr("default", ""),
+            ))
+            .block(Block::new(
+                "locals",
+                Vec::<String>::new(),
+                Body::new()
+                    .attr(
+                        "t",
+                        Expr::Interpolated(vec![
+                            Part::Text("a \"q\" ${x} 5$".into()),
+                            Part::Expr(Expr::call("split", vec![s("/"), n.clone()]).index(0)),
+                            Part::Text("%".into()),
+                            Part::Expr(Expr::var("e")),
+                            Part::Text("%{".into()),
+                        ]),
+                    )
+                    .attr(
+                        "c",
+                        Expr::conditional(
+                            Expr::var("e").not_equal(""),
+                            Expr::var("e"),
+                            Expr::local("t"),
+                        ),
+                    )
+                    .attr("b", Expr::var("e").equal("")),
+            ));
+        let dir = scratch_dir("console-typed");
+        std::fs::write(dir.join("vars.pkr.hcl"), print(&body)).expect("write");
+        assert!(
+            packer(&["fmt", "-check"], &dir, None).status.success(),
+            "{}",
+            print(&body)
+        );
+        let eval = |expr: &str| {
+            let out = packer(&["console"], &dir, Some(&format!("{expr}\n")));
+            assert!(
+                out.status.success(),
+                "{expr}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).expect("utf-8 output")
+        };
+        assert_eq!(eval("local.t"), "a \"q\" ${x} 5$10.0.0.5%%{\n");
+        assert_eq!(eval("local.c"), "a \"q\" ${x} 5$10.0.0.5%%{\n");
+        assert_eq!(eval("local.b"), "true\n");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! no escape survives: spec text that reaches them must not contain `{{` at all, which
 //! [`crate::semantic`] enforces with [`has_action`].
 
-use crate::hcl::Expr;
+use crate::hcl::{Expr, Part};
 use crate::model::{Arg, Args, Model};
 
 /// What a Go template turns back into `{{` when rendered once.
@@ -95,12 +95,25 @@ fn escape_expr(expr: &mut Expr) {
                 escape_expr(value);
             }
         }
+        Expr::Index(a, b) | Expr::Binary(a, _, b) => {
+            escape_expr(a);
+            escape_expr(b);
+        }
+        Expr::Conditional(a, b, c) => [a, b, c].into_iter().for_each(|e| escape_expr(e)),
+        // A template's text is the generator's own; its interpolated expressions are not.
+        Expr::Interpolated(parts) => parts.iter_mut().for_each(|part| {
+            if let Part::Expr(e) = part {
+                escape_expr(e);
+            }
+        }),
         Expr::Null
         | Expr::Bool(_)
         | Expr::Number(_)
         | Expr::Decimal(_)
         | Expr::Template(_)
         | Expr::Traversal(_)
+        | Expr::Var(_)
+        | Expr::Local(_)
         | Expr::Heredoc { .. } => {}
     }
 }

@@ -153,6 +153,25 @@ pub fn references(expr: &Expr, prefix: &str, out: &mut BTreeSet<String>) {
             args.iter().for_each(|a| references(a, prefix, out))
         }
         Expr::Object(entries) => entries.iter().for_each(|(_, v)| references(v, prefix, out)),
+        Expr::Var(name) if prefix == "var." => {
+            out.insert(name.clone());
+        }
+        Expr::Local(name) if prefix == "local." => {
+            out.insert(name.clone());
+        }
+        Expr::Var(_) | Expr::Local(_) => {}
+        Expr::Interpolated(parts) => parts.iter().for_each(|part| {
+            if let crate::hcl::Part::Expr(e) = part {
+                references(e, prefix, out);
+            }
+        }),
+        Expr::Index(a, b) | Expr::Binary(a, _, b) => {
+            references(a, prefix, out);
+            references(b, prefix, out);
+        }
+        Expr::Conditional(a, b, c) => [a, b, c]
+            .into_iter()
+            .for_each(|e| references(e, prefix, out)),
         Expr::Null | Expr::Bool(_) | Expr::Number(_) | Expr::Decimal(_) | Expr::String(_) => {}
     }
 }
