@@ -1,6 +1,63 @@
 //! JSON pointers (RFC 6901), the way every stage names a spec node: `/oses/ubuntu-2404/iso`.
 //! One escaper and one reader, so that a key holding `/` or `~` means the same node
-//! everywhere. Pure string functions, no I/O.
+//! everywhere. [`Pointer`] is the typed form a stage keeps; the functions work on text that
+//! comes from elsewhere (a schema error's instance path). Pure, no I/O.
+
+use std::fmt;
+
+/// A JSON pointer to a spec node, built only from unescaped tokens, so it is always escaped
+/// right: `/oses/a~1b`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pointer(String);
+
+impl Pointer {
+    /// The whole document: the empty pointer.
+    pub fn root() -> Self {
+        Pointer(String::new())
+    }
+
+    /// The pointer of unescaped tokens: `["oses", "a/b"]` is `/oses/a~1b`.
+    pub fn new<S: AsRef<str>>(tokens: &[S]) -> Self {
+        Pointer(from_tokens(tokens))
+    }
+
+    /// This pointer with one more (unescaped) token.
+    pub fn child(&self, token: &str) -> Self {
+        Pointer(child(&self.0, token))
+    }
+
+    /// This pointer with more (unescaped) tokens.
+    pub fn join<S: AsRef<str>>(&self, tokens: &[S]) -> Self {
+        let mut out = self.clone();
+        for token in tokens {
+            out.0.push('/');
+            out.0.push_str(&escape(token.as_ref()));
+        }
+        out
+    }
+
+    /// The escaped text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The unescaped tokens.
+    pub fn tokens(&self) -> Vec<String> {
+        tokens(&self.0)
+    }
+}
+
+impl fmt::Display for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for Pointer {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
 
 /// One reference token escaped for a pointer: `~` as `~0`, `/` as `~1`.
 pub fn escape(token: &str) -> String {
@@ -45,5 +102,16 @@ mod tests {
         assert_eq!(super::tokens(&pointer), tokens);
         assert_eq!(child("/oses", "x/y"), "/oses/x~1y");
         assert!(super::tokens("").is_empty());
+    }
+
+    #[test]
+    fn a_typed_pointer_escapes_every_token_it_is_given() {
+        let os = Pointer::new(&["oses", "a/b"]);
+        assert_eq!(os.as_str(), "/oses/a~1b");
+        assert_eq!(os.child("~x").as_str(), "/oses/a~1b/~0x");
+        assert_eq!(os.join(&["steps", "0"]).to_string(), "/oses/a~1b/steps/0");
+        assert_eq!(os.child("c/d").tokens(), ["oses", "a/b", "c/d"]);
+        assert_eq!(Pointer::root().as_str(), "");
+        assert!(Pointer::root().tokens().is_empty());
     }
 }
