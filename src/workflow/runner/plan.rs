@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::catalogue::Component;
 use crate::diagnostic::{Unknown, closest, prose_list};
 use crate::hcl::Expr;
-use crate::model::{Arg, Args, Model, Source};
+use crate::model::{Arg, Args, Model, Source, SourceRef};
 use crate::spec::PlatformName;
 
 /// What to build: an environment, and optionally one OS, one platform, one Windows edition.
@@ -278,7 +278,7 @@ pub fn select(model: &Model, out_dir: &Path, selection: &Selection) -> Result<Pl
         sources: scope
             .iter()
             .map(|s| Planned {
-                selector: only_name(s),
+                selector: model.only_selector(s),
                 os: s.os.clone(),
                 platform: s.platform,
                 edition: s.edition.clone(),
@@ -302,22 +302,14 @@ fn requirements(model: &Model, scope: &[&Source]) -> BTreeMap<Requirement, Vec<S
             needs
                 .entry(requirement)
                 .or_default()
-                .push(only_name(source));
+                .push(model.only_selector(source));
         };
         if has_any(&source.body, &["cd_files", "cd_content"]) {
             need(Requirement::IsoTool);
         }
-        let selector = source.selector();
-        let reference = format!("source.{selector}");
         let ansible = model
-            .builds
-            .iter()
-            .filter(|b| b.sources.contains(&reference))
-            .flat_map(|b| &b.provisioners)
-            .any(|step| {
-                step.component == Component::Ansible
-                    && (step.only.is_empty() || step.only.contains(&selector))
-            });
+            .steps_for(&source.reference())
+            .any(|step| step.component == Component::Ansible);
         if ansible {
             need(Requirement::Ansible);
             if communicator(&source.body) == Some("winrm") {
@@ -355,26 +347,18 @@ fn communicator(body: &Args) -> Option<&str> {
     })
 }
 
-/// `<os>.<builder type>.<source name>`: the name Packer matches `-only` against for a source
-/// used in the build named after its OS.
-fn only_name(source: &Source) -> String {
-    format!("{}.{}", source.os, source.selector())
-}
-
 /// The model's sources in the order of the builds and of each build's `sources` list, as
 /// Packer lists them; sources no build uses come last, in model order.
 fn ordered_sources(model: &Model) -> Vec<&Source> {
-    let mut rank: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut rank: BTreeMap<&SourceRef, (usize, usize)> = BTreeMap::new();
     for (b, build) in model.builds.iter().enumerate() {
         for (i, reference) in build.sources.iter().enumerate() {
-            let name = reference.strip_prefix("source.").unwrap_or(reference);
-            rank.entry(format!("{}.{name}", build.name))
-                .or_insert((b, i));
+            rank.entry(reference).or_insert((b, i));
         }
     }
     let mut sources: Vec<(usize, &Source)> = model.sources.iter().enumerate().collect();
     sources.sort_by_key(|(position, s)| {
-        rank.get(&only_name(s))
+        rank.get(&s.reference())
             .copied()
             .unwrap_or((usize::MAX, *position))
     });
