@@ -555,6 +555,27 @@ mod tests {
     }
 
     #[test]
+    fn credentials_come_from_the_steps_that_run_for_the_sources() {
+        let (mut model, [proxmox, vsphere, other]) = model();
+        for name in ["all", "proxmox", "vsphere", "template", "other"] {
+            model.variables.push(Variable {
+                name: name.to_owned(),
+                kind: VarType::String,
+                description: String::new(),
+                default: Expr::call("env", vec![Expr::String(name.to_uppercase())]),
+                sensitive: true,
+                file: FileKey::Common,
+                origin: "/".to_owned(),
+            });
+        }
+        assert_eq!(model.credentials(&[&proxmox]), ["ALL", "PROXMOX"]);
+        assert_eq!(
+            model.credentials(&[&vsphere, &other]),
+            ["ALL", "OTHER", "TEMPLATE", "VSPHERE"]
+        );
+    }
+
+    #[test]
     fn finds_references_in_templates_and_calls() {
         let mut out = BTreeSet::new();
         references(
