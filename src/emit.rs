@@ -181,7 +181,12 @@ fn step<'a>(kind: &'a str, step: &'a Step) -> Block<'a> {
     if !step.only.is_empty() {
         body = body.attr(
             "only",
-            Expr::List(step.only.iter().map(|o| Expr::String(o.clone())).collect()),
+            Expr::List(
+                step.only
+                    .iter()
+                    .map(|o| Expr::String(o.to_string()))
+                    .collect(),
+            ),
         );
     }
     body.items.extend(args(&step.body).items);
@@ -195,7 +200,7 @@ fn builds(model: &Model) -> File {
             build
                 .sources
                 .iter()
-                .map(|s| Expr::String(s.clone()))
+                .map(|s| Expr::String(s.address()))
                 .collect(),
         );
         let mut inner = Body::new()

@@ -15,7 +15,7 @@ use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::hcl::{Expr, escape_string};
 use crate::loaded::Loaded;
 use crate::model::{
-    Args, Build, EnvFile, FileKey, Local, Model, Plugin, Source, Step, VarType, Variable,
+    Args, Build, EnvFile, FileKey, Local, Model, Plugin, Source, SourceRef, Step, VarType, Variable,
 };
 use crate::platform::SETTINGS;
 use crate::semantic::{builder_of, component, iso_platforms};
@@ -510,7 +510,7 @@ impl Lowerer<'_> {
                     &source_name,
                     seed_local.as_deref(),
                 );
-                build.sources.push(format!("source.{}", source.selector()));
+                build.sources.push(source.reference());
                 model.sources.push(source);
             }
         }
@@ -519,8 +519,8 @@ impl Lowerer<'_> {
             .iter()
             .filter(|s| s.origin == origin)
             .collect();
-        let selectors: Vec<(PlatformName, String)> =
-            own.iter().map(|s| (s.platform, s.selector())).collect();
+        let selectors: Vec<(PlatformName, SourceRef)> =
+            own.iter().map(|s| (s.platform, s.reference())).collect();
         self.provisioning(name, os, &selectors, &mut build);
         self.post_processors(name, &selectors, &own, &editions, &mut build);
         model.builds.push(build);
@@ -1661,7 +1661,7 @@ impl Lowerer<'_> {
         &mut self,
         name: &str,
         os: &Os,
-        selectors: &[(PlatformName, String)],
+        selectors: &[(PlatformName, SourceRef)],
         build: &mut Build,
     ) {
         let env_platform =
@@ -1673,7 +1673,7 @@ impl Lowerer<'_> {
             for (j, step) in steps.iter().enumerate() {
                 let index = j.to_string();
                 let origin = ptr(&["provisioning", set, &index, step.kind()]);
-                let only: Vec<String> = if step.only().is_empty() {
+                let only: Vec<SourceRef> = if step.only().is_empty() {
                     Vec::new()
                 } else {
                     selectors
@@ -1843,18 +1843,18 @@ impl Lowerer<'_> {
         &mut self,
         name: &str,
         os: &Os,
-        selectors: &[(PlatformName, String)],
+        selectors: &[(PlatformName, SourceRef)],
         build: &mut Build,
     ) {
         let origin = ptr(&["oses", name]);
-        let on = |platforms: &[PlatformName]| -> Vec<String> {
+        let on = |platforms: &[PlatformName]| -> Vec<SourceRef> {
             selectors
                 .iter()
                 .filter(|(p, _)| platforms.contains(p))
                 .map(|(_, s)| s.clone())
                 .collect()
         };
-        let mut steps: Vec<(Component, Args, Vec<String>)> = Vec::new();
+        let mut steps: Vec<(Component, Args, Vec<SourceRef>)> = Vec::new();
         match os.family {
             Family::Linux => {
                 let hypervisors = on(&[PlatformName::Proxmox, PlatformName::Vsphere]);
@@ -1953,19 +1953,19 @@ impl Lowerer<'_> {
     fn post_processors(
         &mut self,
         name: &str,
-        selectors: &[(PlatformName, String)],
+        selectors: &[(PlatformName, SourceRef)],
         sources: &[&Source],
         editions: &[Option<&crate::spec::Edition>],
         build: &mut Build,
     ) {
         let origin = ptr(&["oses", name]);
         for edition in editions {
-            let only: Vec<String> = match edition {
+            let only: Vec<SourceRef> = match edition {
                 None => Vec::new(),
                 Some(e) => sources
                     .iter()
                     .filter(|s| s.edition.as_deref() == Some(e.name.as_str()))
-                    .map(|s| s.selector())
+                    .map(|s| s.reference())
                     .collect(),
             };
             let source = crate::spec::source_name(name, edition.map(|e| e.name.as_str()));
@@ -1996,7 +1996,7 @@ impl Lowerer<'_> {
             .vsphere
             .as_ref()
             .map(|v| v.output.template);
-        let vsphere: Vec<String> = selectors
+        let vsphere: Vec<SourceRef> = selectors
             .iter()
             .filter(|(p, _)| *p == PlatformName::Vsphere)
             .map(|(_, s)| s.clone())

@@ -6,6 +6,7 @@
 //! problem found later can still point at the spec. This module holds data only.
 
 use std::collections::BTreeSet;
+use std::fmt;
 
 use crate::catalogue::Component;
 use crate::hcl::Expr;
@@ -265,9 +266,51 @@ pub struct Source {
 }
 
 impl Source {
-    /// `proxmox-iso.ubuntu-2404`, as `only` and `-only` name it.
+    /// The reference that names this source in a build's `sources` and a step's `only`.
+    pub fn reference(&self) -> SourceRef {
+        SourceRef {
+            component: self.component,
+            name: self.name.clone(),
+        }
+    }
+
+    /// `proxmox-iso.ubuntu-2404`: the source's reference as text, for messages.
     pub fn selector(&self) -> String {
-        format!("{}.{}", self.component.name(), self.name)
+        self.reference().to_string()
+    }
+}
+
+/// A reference to a source, as a build's `sources` and a step's `only` hold it: its builder
+/// and its name, which together are unique in a model.
+///
+/// Lowering builds it from the [`Source`]; later stages compare it, and only the emitter and
+/// the runner's command line print it, through [`SourceRef::address`], [`SourceRef::only_in`]
+/// and `Display` (`proxmox-iso.ubuntu-2404`, the form `only` takes).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SourceRef {
+    /// The builder (`proxmox-iso`).
+    pub component: Component,
+    /// The source name (`ubuntu-2404`).
+    pub name: String,
+}
+
+impl SourceRef {
+    /// `source.proxmox-iso.ubuntu-2404`: how a build's `sources` list names it.
+    pub fn address(&self) -> String {
+        format!("source.{self}")
+    }
+
+    /// `ubuntu-2404.proxmox-iso.ubuntu-2404`: how `packer build -only` names it when it is
+    /// used in the build named `build`.
+    pub fn only_in(&self, build: &str) -> String {
+        format!("{build}.{self}")
+    }
+}
+
+impl fmt::Display for SourceRef {
+    /// `proxmox-iso.ubuntu-2404`, as a step's `only` names it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.component.name(), self.name)
     }
 }
 
@@ -278,8 +321,8 @@ pub struct Step {
     pub component: Component,
     /// Its arguments.
     pub body: Args,
-    /// Sources it is limited to (`proxmox-iso.ubuntu-2404`); empty for all.
-    pub only: Vec<String>,
+    /// Sources it is limited to; empty for all.
+    pub only: Vec<SourceRef>,
     /// The spec node it comes from.
     pub origin: Origin,
 }
@@ -289,12 +332,19 @@ pub struct Step {
 pub struct Build {
     /// The build name: the OS key.
     pub name: String,
-    /// Its sources, as `source.<type>.<name>` references.
-    pub sources: Vec<String>,
+    /// Its sources.
+    pub sources: Vec<SourceRef>,
     /// Provisioners, in order.
     pub provisioners: Vec<Step>,
     /// Post-processors, in order.
     pub post_processors: Vec<Step>,
+}
+
+impl Step {
+    /// Whether it runs for `source`: it is limited to no source, or to that one among others.
+    pub fn runs_for(&self, source: &SourceRef) -> bool {
+        self.only.is_empty() || self.only.contains(source)
+    }
 }
 
 /// A local value.
@@ -327,6 +377,31 @@ pub struct EnvFile {
 }
 
 impl Model {
+    /// The build whose `sources` list `source`.
+    pub fn build_of(&self, source: &SourceRef) -> Option<&Build> {
+        self.builds.iter().find(|b| b.sources.contains(source))
+    }
+
+    /// The provisioners and post-processors that run for `source`, in order: those of the build
+    /// that lists it, without the steps limited to other sources.
+    pub fn steps_for<'a>(&'a self, source: &'a SourceRef) -> impl Iterator<Item = &'a Step> {
+        self.builds
+            .iter()
+            .filter(|b| b.sources.contains(source))
+            .flat_map(|b| b.provisioners.iter().chain(&b.post_processors))
+            .filter(|step| step.runs_for(source))
+    }
+
+    /// How `packer build -only` names `source`: `<build>.<builder>.<source name>`, the build
+    /// being the one that lists it, else the one named after its OS.
+    pub fn only_selector(&self, source: &Source) -> String {
+        let reference = source.reference();
+        let build = self
+            .build_of(&reference)
+            .map_or(source.os.as_str(), |b| b.name.as_str());
+        reference.only_in(build)
+    }
+
     /// The environment variables behind the credentials a build of `sources` needs: in their
     /// arguments, in the provisioners and post-processors of their builds that run for them,
     /// and in the locals those refer to, transitively. Sorted, without duplicates.
@@ -336,19 +411,9 @@ impl Model {
         for source in sources {
             variables.extend(source.body.references("var."));
             locals.extend(source.body.references("local."));
-            let selector = source.selector();
-            let reference = format!("source.{selector}");
-            for build in self
-                .builds
-                .iter()
-                .filter(|b| b.sources.contains(&reference))
-            {
-                for step in build.provisioners.iter().chain(&build.post_processors) {
-                    if step.only.is_empty() || step.only.contains(&selector) {
-                        variables.extend(step.body.references("var."));
-                        locals.extend(step.body.references("local."));
-                    }
-                }
+            for step in self.steps_for(&source.reference()) {
+                variables.extend(step.body.references("var."));
+                locals.extend(step.body.references("local."));
             }
         }
         let mut pending: Vec<String> = locals.iter().cloned().collect();
@@ -398,6 +463,136 @@ pub struct Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn source(component: Component, platform: PlatformName, name: &str, os: &str) -> Source {
+        Source {
+            platform,
+            component,
+            name: name.to_owned(),
+            os: os.to_owned(),
+            edition: None,
+            body: Args::default(),
+            origin: format!("/oses/{os}"),
+        }
+    }
+
+    fn step(component: Component, variable: &str, only: &[&Source]) -> Step {
+        let mut body = Args::default();
+        body.attr("x", Expr::Traversal(format!("var.{variable}")), "/");
+        Step {
+            component,
+            body,
+            only: only.iter().map(|s| s.reference()).collect(),
+            origin: "/provisioning".to_owned(),
+        }
+    }
+
+    /// One build `linux` of two sources, with a step for both, one for each, and a
+    /// post-processor for the vSphere one; and a build `other` of its own source.
+    fn model() -> (Model, [Source; 3]) {
+        let proxmox = source(
+            Component::ProxmoxIso,
+            PlatformName::Proxmox,
+            "linux",
+            "linux",
+        );
+        let vsphere = source(
+            Component::VsphereIso,
+            PlatformName::Vsphere,
+            "linux",
+            "linux",
+        );
+        let other = source(
+            Component::ProxmoxIso,
+            PlatformName::Proxmox,
+            "other",
+            "other",
+        );
+        let model = Model {
+            builds: vec![
+                Build {
+                    name: "linux".to_owned(),
+                    sources: vec![proxmox.reference(), vsphere.reference()],
+                    provisioners: vec![
+                        step(Component::Shell, "all", &[]),
+                        step(Component::Shell, "proxmox", &[&proxmox]),
+                        step(Component::Ansible, "vsphere", &[&vsphere]),
+                    ],
+                    post_processors: vec![step(Component::Manifest, "template", &[&vsphere])],
+                },
+                Build {
+                    name: "other".to_owned(),
+                    sources: vec![other.reference()],
+                    provisioners: vec![step(Component::Shell, "other", &[])],
+                    post_processors: Vec::new(),
+                },
+            ],
+            sources: vec![proxmox.clone(), vsphere.clone(), other.clone()],
+            ..Model::default()
+        };
+        (model, [proxmox, vsphere, other])
+    }
+
+    #[test]
+    fn a_source_reference_prints_as_packer_names_it() {
+        let (model, [proxmox, vsphere, _]) = model();
+        let reference = proxmox.reference();
+        assert_eq!(reference.to_string(), "proxmox-iso.linux");
+        assert_eq!(proxmox.selector(), "proxmox-iso.linux");
+        assert_eq!(reference.address(), "source.proxmox-iso.linux");
+        assert_eq!(reference.only_in("linux"), "linux.proxmox-iso.linux");
+        assert_eq!(model.only_selector(&vsphere), "linux.vsphere-iso.linux");
+        // The builder tells apart sources of one name on two platforms.
+        assert_ne!(reference, vsphere.reference());
+    }
+
+    #[test]
+    fn a_source_outside_every_build_is_selected_in_the_build_of_its_os() {
+        let (model, _) = model();
+        let loose = source(Component::AzureArm, PlatformName::Azure, "linux", "linux");
+        assert!(model.build_of(&loose.reference()).is_none());
+        assert_eq!(model.only_selector(&loose), "linux.azure-arm.linux");
+        assert_eq!(model.steps_for(&loose.reference()).count(), 0);
+    }
+
+    #[test]
+    fn the_steps_for_a_source_are_those_of_its_build_not_limited_to_others() {
+        let (model, [proxmox, vsphere, other]) = model();
+        let variables = |source: &Source| -> Vec<String> {
+            model
+                .steps_for(&source.reference())
+                .flat_map(|step| step.body.variables())
+                .collect()
+        };
+        assert_eq!(variables(&proxmox), ["all", "proxmox"]);
+        assert_eq!(variables(&vsphere), ["all", "vsphere", "template"]);
+        assert_eq!(variables(&other), ["other"]);
+        assert_eq!(
+            model.build_of(&other.reference()).map(|b| b.name.as_str()),
+            Some("other")
+        );
+    }
+
+    #[test]
+    fn credentials_come_from_the_steps_that_run_for_the_sources() {
+        let (mut model, [proxmox, vsphere, other]) = model();
+        for name in ["all", "proxmox", "vsphere", "template", "other"] {
+            model.variables.push(Variable {
+                name: name.to_owned(),
+                kind: VarType::String,
+                description: String::new(),
+                default: Expr::call("env", vec![Expr::String(name.to_uppercase())]),
+                sensitive: true,
+                file: FileKey::Common,
+                origin: "/".to_owned(),
+            });
+        }
+        assert_eq!(model.credentials(&[&proxmox]), ["ALL", "PROXMOX"]);
+        assert_eq!(
+            model.credentials(&[&vsphere, &other]),
+            ["ALL", "OTHER", "TEMPLATE", "VSPHERE"]
+        );
+    }
 
     #[test]
     fn finds_references_in_templates_and_calls() {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::diagnostic::Unknown;
-use crate::model::{Model, Source};
+use crate::model::Model;
 use crate::spec::PlatformName;
 
 /// The most jobs one GitLab `parallel:matrix` may create; larger matrices are split.
@@ -56,7 +56,7 @@ pub fn jobs(model: &Model) -> Vec<Job> {
             platform: source.platform,
             edition: source.edition.clone(),
             builder: source.component.name().to_owned(),
-            only: format!("{}.{}", build_name(model, source), source.selector()),
+            only: model.only_selector(source),
             credentials: model.credentials(&[source]),
         })
         .collect();
@@ -64,16 +64,6 @@ pub fn jobs(model: &Model) -> Vec<Job> {
         (&a.os, &a.edition, a.platform, &a.id).cmp(&(&b.os, &b.edition, b.platform, &b.id))
     });
     jobs
-}
-
-/// The name of the build that holds `source`: the one listing it, else the OS key.
-fn build_name<'a>(model: &'a Model, source: &'a Source) -> &'a str {
-    let reference = format!("source.{}", source.selector());
-    model
-        .builds
-        .iter()
-        .find(|b| b.sources.contains(&reference))
-        .map_or(source.os.as_str(), |b| b.name.as_str())
 }
 
 /// Checks that `env` is one of the spec's environments.

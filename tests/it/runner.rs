@@ -1053,11 +1053,16 @@ fn the_example_needs_iso_tools_for_cd_files_ansible_and_pywinrm_for_windows() {
     );
 }
 
-/// A model of one OS on two platforms, with one Ansible step limited to `only`.
-fn tiny_model(proxmox: hybridc::model::Args, only: &[&str]) -> Model {
+/// A model of one OS on two platforms, with one Ansible step limited to the sources of the
+/// builders `only`.
+fn tiny_model(proxmox: hybridc::model::Args, only: &[hybridc::catalogue::Component]) -> Model {
     use hybridc::catalogue::Component;
     use hybridc::hcl::Expr;
-    use hybridc::model::{Args, Build, EnvFile, Source, Step};
+    use hybridc::model::{Args, Build, EnvFile, Source, SourceRef, Step};
+    let win = |component| SourceRef {
+        component,
+        name: "win".to_owned(),
+    };
     let mut vsphere = Args::default();
     vsphere.attr("communicator", Expr::String("winrm".to_owned()), "/");
     let source = |platform, component, body| Source {
@@ -1077,14 +1082,11 @@ fn tiny_model(proxmox: hybridc::model::Args, only: &[&str]) -> Model {
         ],
         builds: vec![Build {
             name: "win".to_owned(),
-            sources: vec![
-                "source.proxmox-iso.win".to_owned(),
-                "source.vsphere-iso.win".to_owned(),
-            ],
+            sources: vec![win(Component::ProxmoxIso), win(Component::VsphereIso)],
             provisioners: vec![Step {
                 component: Component::Ansible,
                 body: Args::default(),
-                only: only.iter().map(|o| (*o).to_owned()).collect(),
+                only: only.iter().map(|c| win(*c)).collect(),
                 origin: "/provisioning".to_owned(),
             }],
             post_processors: Vec::new(),
@@ -1099,6 +1101,7 @@ fn tiny_model(proxmox: hybridc::model::Args, only: &[&str]) -> Model {
 
 #[test]
 fn requirements_follow_nested_blocks_and_only_lists() {
+    use hybridc::catalogue::Component;
     use hybridc::hcl::Expr;
     use hybridc::model::Args;
     let select = |model: &Model| {
@@ -1121,7 +1124,7 @@ fn requirements_follow_nested_blocks_and_only_lists() {
     let mut proxmox = Args::default();
     proxmox.attr("cd_content", Expr::Object(Vec::new()), "/");
     proxmox.block("additional_iso_files", outer, "/");
-    let plan = select(&tiny_model(proxmox, &["vsphere-iso.win"]));
+    let plan = select(&tiny_model(proxmox, &[Component::VsphereIso]));
     // The Ansible step runs only on vSphere, which has no CD but speaks WinRM.
     assert_eq!(
         requirements(&plan),
@@ -1134,7 +1137,7 @@ fn requirements_follow_nested_blocks_and_only_lists() {
     let mut empty = Args::default();
     empty.attr("cd_files", Expr::List(Vec::new()), "/");
     empty.attr("cd_content", Expr::Null, "/");
-    let plan = select(&tiny_model(empty, &["proxmox-iso.win"]));
+    let plan = select(&tiny_model(empty, &[Component::ProxmoxIso]));
     // Proxmox has no WinRM communicator here: Ansible, but no pywinrm; no CD at all.
     assert_eq!(
         requirements(&plan),
