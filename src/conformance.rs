@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use crate::catalogue::{self, Argument, BlockSchema, Component, Rule};
+use crate::catalogue::{self, Argument, BlockSchema, Component, Rule, RuleKind, Type};
 use crate::diagnostic::{Code, Diagnostic, Label, Span, did_you_mean};
 use crate::hcl::Expr;
 use crate::loaded::Loaded;
@@ -339,14 +339,14 @@ impl Checker<'_> {
                             );
                         }
                         if let Some(found) = self.type_of(value)
-                            && !catalogue::compatible(&argument.kind, found)
+                            && !catalogue::compatible(&argument.kind, &found)
                         {
                             self.error(
                                 origin,
                                 format!(
                                     ": `{name}` must be {}, but would be {}",
-                                    catalogue::describe(&argument.kind),
-                                    catalogue::describe(found)
+                                    argument.kind.describe(),
+                                    found.describe()
                                 ),
                                 "leads to this value",
                                 None,
@@ -496,32 +496,28 @@ impl Checker<'_> {
                 .join(", ")
         };
         let name = component.name();
-        let message = match rule.rule.as_str() {
-            "exactly_one_of" if present != 1 => {
+        let message = match rule.rule {
+            RuleKind::ExactlyOneOf if present != 1 => {
                 format!(
                     " must set exactly one of {} ({name} requires it), but sets {}",
                     choices(),
                     present
                 )
             }
-            "at_least_one_of" if present == 0 => {
+            RuleKind::AtLeastOneOf if present == 0 => {
                 format!(
                     " must set at least one of {} ({name} requires it)",
                     choices()
                 )
             }
-            "mutually_exclusive" if present > 1 => {
+            RuleKind::MutuallyExclusive if present > 1 => {
                 format!(" sets {} together, which {name} does not allow", choices())
             }
-            "all_or_none" if present != 0 && present != rule.arguments.len() => {
+            RuleKind::AllOrNone if present != 0 && present != rule.arguments.len() => {
                 format!(" must set all of {} or none", choices())
             }
-            "min_items" => {
-                let minimum = rule
-                    .value
-                    .as_ref()
-                    .and_then(serde_json::Value::as_u64)
-                    .unwrap_or(1) as usize;
+            RuleKind::MinItems => {
+                let minimum = rule.value.unwrap_or(1);
                 match rule.arguments.iter().find(|a| names.count(a) < minimum) {
                     Some(block) => {
                         format!(" needs at least {minimum} `{block}` block(s), {name} requires it")
@@ -572,20 +568,19 @@ impl Checker<'_> {
     }
 
     /// The HCL type a value will have, when it can be known without evaluating it.
-    fn type_of(&self, value: &Expr) -> Option<&'static str> {
+    fn type_of(&self, value: &Expr) -> Option<Type> {
         match value {
-            Expr::String(_) | Expr::Template(_) | Expr::Heredoc { .. } => Some("string"),
-            Expr::Number(_) | Expr::Decimal(_) => Some("number"),
-            Expr::Bool(_) => Some("bool"),
+            Expr::String(_) | Expr::Template(_) | Expr::Heredoc { .. } => Some(Type::String),
+            Expr::Number(_) | Expr::Decimal(_) => Some(Type::Number),
+            Expr::Bool(_) => Some(Type::Bool),
             Expr::List(items) => {
-                let inner: Vec<Option<&str>> = items.iter().map(|i| self.type_of(i)).collect();
+                let inner: Vec<Option<Type>> = items.iter().map(|i| self.type_of(i)).collect();
                 match inner.first() {
-                    None => Some("list(any)"),
-                    Some(Some("string")) if inner.iter().all(|t| *t == Some("string")) => {
-                        Some("list(string)")
-                    }
-                    Some(Some("number")) if inner.iter().all(|t| *t == Some("number")) => {
-                        Some("list(number)")
+                    None => Some(Type::list_of(Type::Any)),
+                    Some(Some(first @ (Type::String | Type::Number)))
+                        if inner.iter().all(|t| t.as_ref() == Some(first)) =>
+                    {
+                        Some(Type::list_of(first.clone()))
                     }
                     _ => None,
                 }
@@ -595,19 +590,19 @@ impl Checker<'_> {
                 // against the map.
                 if entries
                     .iter()
-                    .all(|(_, v)| matches!(self.type_of(v), Some("string") | None))
+                    .all(|(_, v)| matches!(self.type_of(v), Some(Type::String) | None))
                 {
-                    Some("map(string)")
+                    Some(Type::map_of(Type::String))
                 } else {
-                    Some("object")
+                    Some(Type::Object)
                 }
             }
             Expr::Traversal(path) => {
                 let name = path.strip_prefix("var.")?;
-                self.vars.get(name).map(|k| k.catalogue_name())
+                self.vars.get(name).map(|k| k.catalogue_type())
             }
             Expr::Call(name, _) => match name.as_str() {
-                "templatefile" | "env" => Some("string"),
+                "templatefile" | "env" => Some(Type::String),
                 _ => None,
             },
             Expr::Null => None,

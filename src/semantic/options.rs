@@ -116,7 +116,7 @@ impl Checker<'_, '_> {
         }
         let located = self.at(at).value;
         if let Some(env) = crate::spec::env_reference(value)
-            && argument.kind == "string"
+            && argument.kind == catalogue::Type::String
         {
             if !crate::spec::is_env_name(env) {
                 self.push(
@@ -156,11 +156,11 @@ impl Checker<'_, '_> {
                 format!(
                     "`{shown}` of {} must be {}, found {}",
                     component.name(),
-                    catalogue::describe(&argument.kind),
+                    argument.kind.describe(),
                     describe(value)
                 ),
                 located,
-                format!("expected {}", catalogue::describe(&argument.kind)),
+                format!("expected {}", argument.kind.describe()),
             ));
         }
     }
