@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+pub mod check;
 mod types;
 
 pub use types::{RuleKind, Type, compatible, fits};
@@ -314,6 +315,13 @@ pub struct Rule {
     /// The bound of `min_items` / `max_items`.
     #[serde(default)]
     pub value: Option<usize>,
+}
+
+impl Rule {
+    /// The bound of a `min_items` rule: at least one when the data gives none.
+    pub fn minimum(&self) -> usize {
+        self.value.unwrap_or(1)
+    }
 }
 
 /// A nested block.
