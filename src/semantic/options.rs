@@ -1,271 +1,265 @@
 //! The passthrough `options:` of platforms and OSes, checked against the plugin catalogue.
-
-use std::collections::BTreeMap;
+//!
+//! The catalogue's rules are applied by [`crate::catalogue::check`], the same walk conformance
+//! makes over the compiled model; this file gives it the options as YAML values with their
+//! places in the spec, and words what it finds. What only the spec has is said here: a
+//! `{ env: NAME }` reference stands for a string, and its name must be a valid one.
 
 use serde_json::Value;
 
 use super::*;
-use crate::catalogue::{self, Argument, BlockSchema, Component};
-use crate::diagnostic::{self, Code, Diagnostic, did_you_mean};
+use crate::catalogue::check::{self, Body, Entry, Finding, Hiding, Opened, Problem, Stray};
+use crate::catalogue::{self, Argument, Component, Type};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::spec::Options;
 
-impl Checker<'_, '_> {
-    /// Checks passthrough `options` against a component's catalogue.
-    pub(super) fn options(&mut self, options: &Options, at: &[&str], component: Component) {
-        let schema = component.schema();
-        let version = schema.plugin_version.as_deref().unwrap_or("pinned");
-        for (name, value) in options {
-            let mut tokens = at.to_vec();
-            tokens.push(name);
-            let key = self.key_span(&tokens);
-            if let Some(argument) = schema.arguments.get(name) {
-                if argument.internal {
-                    let mut d = Diagnostic::error(
-                        Code::UnknownOption,
-                        format!(
-                            "`{name}` is set by Packer itself and cannot be passed through `options`"
-                        ),
-                        key,
-                        "internal argument",
-                    );
-                    if argument.is_secret() {
-                        d = d.with_redacted(self.at(&tokens).value);
-                    }
-                    self.push(d);
-                    continue;
+/// Options as the catalogue checker walks them: YAML values by name, findings at JSON pointer
+/// tokens.
+struct Yaml<'v> {
+    entries: Vec<(&'v str, &'v Value)>,
+    at: Vec<String>,
+}
+
+impl<'v> Yaml<'v> {
+    fn new(entries: impl Iterator<Item = (&'v String, &'v Value)>, at: Vec<String>) -> Self {
+        Self {
+            entries: entries
+                .map(|(name, value)| (name.as_str(), value))
+                .collect(),
+            at,
+        }
+    }
+}
+
+/// `at` with `token` after it.
+fn join(at: &[String], token: String) -> Vec<String> {
+    let mut tokens = at.to_vec();
+    tokens.push(token);
+    tokens
+}
+
+impl<'v> Body<'v> for Yaml<'v> {
+    type Value = Value;
+    type At = Vec<String>;
+
+    fn at(&self) -> Vec<String> {
+        self.at.clone()
+    }
+
+    fn entries(&self) -> Vec<(&'v str, Entry<'v, Self>, Vec<String>)> {
+        self.entries
+            .iter()
+            .map(|(name, value)| {
+                (
+                    *name,
+                    Entry::Value(*value),
+                    join(&self.at, (*name).to_owned()),
+                )
+            })
+            .collect()
+    }
+
+    fn open(&self, value: &'v Value, at: &Vec<String>, repeatable: bool) -> Opened<'v, Self> {
+        match value {
+            Value::Array(items) if repeatable => Opened::Blocks(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let at = join(at, i.to_string());
+                        match item {
+                            Value::Object(entries) => Ok(Yaml::new(entries.iter(), at)),
+                            _ => Err(Stray { at, value: item }),
+                        }
+                    })
+                    .collect(),
+            ),
+            Value::Object(entries) => {
+                Opened::Blocks(vec![Ok(Yaml::new(entries.iter(), at.clone()))])
+            }
+            _ => Opened::Shape,
+        }
+    }
+
+    /// `{ env: NAME }` is a string; any other value a literal, by [`catalogue::fits`].
+    fn fits(&self, value: &'v Value, expected: &Type) -> bool {
+        (*expected == Type::String && crate::spec::env_reference(value).is_some())
+            || catalogue::fits(expected, value)
+    }
+
+    /// A string argument may be read from the environment, `{ env: NAME }`, with a valid name.
+    fn hides(&self, value: &'v Value, argument: &Argument) -> Hiding {
+        match crate::spec::env_reference(value) {
+            Some(env) if argument.kind == Type::String => {
+                if crate::spec::is_env_name(env) {
+                    Hiding::Hidden
+                } else {
+                    Hiding::Malformed(env.to_owned())
                 }
-                self.argument(name, argument, value, &tokens, component);
-                continue;
             }
-            if let Some(block) = schema.blocks.get(name) {
-                self.block(name, block, value, &tokens, component);
-                continue;
+            _ => Hiding::Shown,
+        }
+    }
+}
+
+impl Checker<'_, '_> {
+    /// Checks passthrough `options` against a component's catalogue. A secret must be
+    /// `{ env: NAME }`, and so may any other string argument; a literal must fit the argument's
+    /// type. hybridc never emits a deprecated argument (conformance refuses it in the model
+    /// too), so a deprecated option is refused here, where its replacement can be named.
+    pub(super) fn options(&mut self, options: &Options, at: &[&str], component: Component) {
+        let body = Yaml::new(options.iter(), at.iter().map(|t| (*t).to_owned()).collect());
+        for finding in check::Checker::new().component(component, &body, false) {
+            if let Some(diagnostic) = self.option_finding(finding, component) {
+                self.push(diagnostic);
             }
-            let candidates: Vec<&str> = schema
-                .arguments
-                .iter()
-                .filter(|(_, a)| !a.internal)
-                .map(|(n, _)| n.as_str())
-                .chain(schema.blocks.keys().map(String::as_str))
-                .collect();
-            let d = Diagnostic::error(
-                Code::UnknownOption,
-                format!("{} {version} has no argument `{name}`", component.name()),
-                key,
-                "unknown argument",
-            )
-            .with_optional_help(did_you_mean(name, candidates.iter().copied()));
-            let d = self.mask_if_secret(d, name, &candidates, &schema.arguments, &tokens);
-            self.push(d);
         }
     }
 
-    /// Masks the value of a misspelt option when it looks like a secret: by its own name, or
-    /// because the argument it was probably meant to be holds one.
-    pub(super) fn mask_if_secret(
+    /// Words what the catalogue checker found in `options`.
+    fn option_finding<'v>(
         &self,
-        diagnostic: Diagnostic,
-        name: &str,
-        candidates: &[&str],
-        arguments: &BTreeMap<String, Argument>,
-        at: &[&str],
-    ) -> Diagnostic {
-        let meant = diagnostic::closest(name, candidates.iter().copied())
-            .and_then(|c| arguments.get(c))
-            .is_some_and(Argument::is_secret);
-        if meant || catalogue::secret_by_name(name) {
-            diagnostic.with_redacted(self.at(at).value)
-        } else {
-            diagnostic
-        }
-    }
-
-    /// A catalogued argument given through `options`. A secret must be `{ env: NAME }`, and so
-    /// may any other string argument; a literal must fit the argument's type. A deprecated
-    /// argument is an error. `shown` is its name as the user reads it.
-    pub(super) fn argument(
-        &mut self,
-        shown: &str,
-        argument: &Argument,
-        value: &Value,
-        at: &[&str],
+        finding: Finding<'v, Yaml<'v>>,
         component: Component,
-    ) {
+    ) -> Option<Diagnostic> {
+        let Finding {
+            path,
+            name,
+            at,
+            value,
+            problem,
+        } = finding;
+        let tokens: Vec<&str> = at.iter().map(String::as_str).collect();
+        let key = self.key_span(&tokens);
+        let located = self.at(&tokens).value;
         let version = component
             .schema()
             .plugin_version
             .as_deref()
             .unwrap_or("pinned");
-        // hybridc never emits a deprecated argument (conformance refuses it in the model too),
-        // so the option is refused here, where its replacement can be named.
-        if argument.deprecated {
-            self.push(
-                Diagnostic::error(
-                    Code::DeprecatedOption,
-                    format!("`{shown}` is deprecated in {} {version}", component.name()),
-                    self.key_span(at),
-                    "deprecated",
-                )
-                .with_optional_help(
-                    argument
-                        .replaced_by
-                        .as_ref()
-                        .map(|r| format!("use `{r}` instead")),
-                ),
-            );
-        }
-        let located = self.at(at).value;
-        if let Some(env) = crate::spec::env_reference(value)
-            && argument.kind == catalogue::Type::String
-        {
-            if !crate::spec::is_env_name(env) {
-                self.push(
-                    Diagnostic::error(
-                        Code::BadFormat,
-                        format!("`{shown}` reads the environment variable `{env}`, which is not a valid name"),
-                        located,
-                        format!("must match `{}`", crate::spec::ENV_NAME_PATTERN),
-                    )
-                    .with_help(format!("for example `{{ env: {} }}`", env_name_for(shown))),
-                );
-            }
-            return;
-        }
-        if argument.is_secret() {
-            self.push(
-                Diagnostic::error(
-                    Code::LiteralSecret,
+        let c = component.name();
+        // The name as the user reads it: `customize.linux_options.host_name`.
+        let shown = path
+            .iter()
+            .copied()
+            .chain(std::iter::once(name))
+            .collect::<Vec<_>>()
+            .join(".");
+        let found = || value.map(describe).unwrap_or_default();
+        let replaced = |by: &Option<String>| by.as_ref().map(|r| format!("use `{r}` instead"));
+        Some(match problem {
+            Problem::Internal(argument) => {
+                let d = Diagnostic::error(
+                    Code::UnknownOption,
                     format!(
-                        "`{shown}` of {} holds a secret and cannot be written in the spec",
-                        component.name()
+                        "`{shown}` is set by Packer itself and cannot be passed through `options`"
                     ),
-                    located,
-                    "a literal where a secret belongs",
-                )
-                .with_redacted(located)
-                .with_help(format!(
-                    "read it from an environment variable instead: `{{ env: {} }}`",
-                    env_name_for(shown)
-                )),
-            );
-            return;
-        }
-        if !catalogue::fits(&argument.kind, value) {
-            self.push(Diagnostic::error(
+                    key,
+                    "internal argument",
+                );
+                if argument.is_secret() {
+                    d.with_redacted(located)
+                } else {
+                    d
+                }
+            }
+            Problem::Deprecated(argument) => Diagnostic::error(
+                Code::DeprecatedOption,
+                format!("`{shown}` is deprecated in {c} {version}"),
+                key,
+                "deprecated",
+            )
+            .with_optional_help(replaced(&argument.replaced_by)),
+            Problem::Malformed(env) => Diagnostic::error(
+                Code::BadFormat,
+                format!(
+                    "`{shown}` reads the environment variable `{env}`, which is not a valid name"
+                ),
+                located,
+                format!("must match `{}`", crate::spec::ENV_NAME_PATTERN),
+            )
+            .with_help(format!("for example `{{ env: {} }}`", env_name_for(&shown))),
+            Problem::Secret(_) => Diagnostic::error(
+                Code::LiteralSecret,
+                format!("`{shown}` of {c} holds a secret and cannot be written in the spec"),
+                located,
+                "a literal where a secret belongs",
+            )
+            .with_redacted(located)
+            .with_help(format!(
+                "read it from an environment variable instead: `{{ env: {} }}`",
+                env_name_for(&shown)
+            )),
+            Problem::WrongType(argument) => Diagnostic::error(
                 Code::WrongType,
                 format!(
-                    "`{shown}` of {} must be {}, found {}",
-                    component.name(),
+                    "`{shown}` of {c} must be {}, found {}",
                     argument.kind.describe(),
-                    describe(value)
+                    found()
                 ),
                 located,
                 format!("expected {}", argument.kind.describe()),
-            ));
-        }
-    }
-
-    pub(super) fn block(
-        &mut self,
-        name: &str,
-        block: &BlockSchema,
-        value: &Value,
-        at: &[&str],
-        component: Component,
-    ) {
-        let items: Vec<(Option<usize>, &Value)> = match value {
-            Value::Array(items) if block.repeatable => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (Some(i), v))
-                .collect(),
-            Value::Object(_) => vec![(None, value)],
-            _ => {
+            ),
+            Problem::NotABlock(block) => {
                 let expected = if block.repeatable {
                     "a mapping or a list of mappings"
                 } else {
                     "a mapping"
                 };
-                self.push(Diagnostic::error(
-                    Code::WrongType,
-                    format!(
-                        "block `{name}` of {} must be {expected}, found {}",
-                        component.name(),
-                        describe(value)
-                    ),
-                    self.at(at).value,
-                    format!("expected {expected}"),
-                ));
-                return;
-            }
-        };
-        if block.deprecated {
-            self.push(
                 Diagnostic::error(
-                    Code::DeprecatedOption,
-                    format!("block `{name}` is deprecated in {}", component.name()),
-                    self.key_span(at),
-                    "deprecated",
-                )
-                .with_optional_help(
-                    block
-                        .replaced_by
-                        .as_ref()
-                        .map(|r| format!("use `{r}` instead")),
-                ),
-            );
-        }
-        for (index, item) in items {
-            let index_text = index.map(|i| i.to_string());
-            let mut base = at.to_vec();
-            if let Some(i) = &index_text {
-                base.push(i);
-            }
-            let Value::Object(entries) = item else {
-                self.push(Diagnostic::error(
                     Code::WrongType,
                     format!(
-                        "each `{name}` block must be a mapping, found {}",
-                        describe(item)
+                        "block `{shown}` of {c} must be {expected}, found {}",
+                        found()
                     ),
-                    self.at(&base).value,
-                    "expected a mapping",
-                ));
-                continue;
-            };
-            for (arg, v) in entries {
-                let mut tokens = base.clone();
-                tokens.push(arg);
-                if let Some(argument) = block.arguments.get(arg) {
-                    self.argument(&format!("{name}.{arg}"), argument, v, &tokens, component);
-                } else if let Some(inner) = block.blocks.get(arg) {
-                    self.block(&format!("{name}.{arg}"), inner, v, &tokens, component);
+                    located,
+                    format!("expected {expected}"),
+                )
+            }
+            Problem::DeprecatedBlock(block) => Diagnostic::error(
+                Code::DeprecatedOption,
+                format!("block `{shown}` is deprecated in {c}"),
+                key,
+                "deprecated",
+            )
+            .with_optional_help(replaced(&block.replaced_by)),
+            Problem::NotABody => Diagnostic::error(
+                Code::WrongType,
+                format!("each `{shown}` block must be a mapping, found {}", found()),
+                located,
+                "expected a mapping",
+            ),
+            Problem::Unknown {
+                suggestion,
+                suggests_secret,
+                ..
+            } => {
+                let message = if path.is_empty() {
+                    format!("{c} {version} has no argument `{name}`")
                 } else {
-                    let candidates: Vec<&str> = block
-                        .arguments
-                        .keys()
-                        .chain(block.blocks.keys())
-                        .map(String::as_str)
-                        .collect();
-                    let d = Diagnostic::error(
-                        Code::UnknownOption,
-                        format!(
-                            "block `{name}` of {} has no argument `{arg}`",
-                            component.name()
-                        ),
-                        self.key_span(&tokens),
-                        "unknown argument",
-                    )
-                    .with_optional_help(did_you_mean(arg, candidates.iter().copied()));
-                    let d = self.mask_if_secret(d, arg, &candidates, &block.arguments, &tokens);
-                    self.push(d);
+                    format!("block `{}` of {c} has no argument `{name}`", path.join("."))
+                };
+                let d = Diagnostic::error(Code::UnknownOption, message, key, "unknown argument")
+                    .with_optional_help(did_you_mean(name, suggestion));
+                // A misspelt secret is still a secret: by its own name, or by the name it
+                // was probably meant to be.
+                if suggests_secret || catalogue::secret_by_name(name) {
+                    d.with_redacted(located)
+                } else {
+                    d
                 }
             }
-        }
+            // A part of a body is not held to what the whole must hold.
+            Problem::Repeated
+            | Problem::MissingArgument
+            | Problem::MissingBlock
+            | Problem::Rule { .. } => return None,
+        })
     }
 }
 
-pub(super) fn describe(value: &Value) -> String {
+/// A YAML value's kind, as a message says what was found.
+fn describe(value: &Value) -> String {
     match value {
         Value::Null => "nothing".into(),
         Value::Bool(_) => "a boolean".into(),
@@ -278,7 +272,7 @@ pub(super) fn describe(value: &Value) -> String {
 
 /// An environment variable name to suggest for the option `shown` (`customize.windows_options.
 /// admin_password` -> `ADMIN_PASSWORD`).
-pub(super) fn env_name_for(shown: &str) -> String {
+fn env_name_for(shown: &str) -> String {
     let last = shown.rsplit('.').next().unwrap_or(shown);
     let name: String = last
         .chars()
