@@ -77,7 +77,6 @@ pub enum Hiding {
 }
 
 /// Something a body does against the catalogue.
-#[derive(Debug)]
 pub struct Finding<'v, B: Body<'v>> {
     /// The names of the catalogued blocks around the entry, outermost first.
     pub path: Vec<&'static str>,
@@ -521,5 +520,203 @@ impl<'v> Names<'v> {
             .chunk_by(|a, b| a.0 == b.0)
             .filter(|group| group.len() > 1)
             .map(|group| group[group.len() - 1])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// An inline body: names with literal values or nested blocks; findings at entry names.
+    enum Item {
+        Literal(Value),
+        Block(Vec<(&'static str, Item)>),
+    }
+
+    struct Inline<'v>(&'v [(&'static str, Item)]);
+
+    impl<'v> Body<'v> for Inline<'v> {
+        type Value = Value;
+        type At = &'static str;
+
+        fn at(&self) -> &'static str {
+            "body"
+        }
+
+        fn entries(&self) -> Vec<(&'v str, Entry<'v, Self>, &'static str)> {
+            self.0
+                .iter()
+                .map(|(name, item)| match item {
+                    Item::Literal(value) => (*name, Entry::Value(value), *name),
+                    Item::Block(inner) => (*name, Entry::Block(Inline(inner)), *name),
+                })
+                .collect()
+        }
+
+        fn open(&self, _: &'v Value, _: &&'static str, _: bool) -> Opened<'v, Self> {
+            Opened::NotABlock
+        }
+
+        fn fits(&self, value: &'v Value, expected: &Type) -> bool {
+            super::super::fits(expected, value)
+        }
+
+        fn hides(&self, _: &'v Value, _: &Argument) -> Hiding {
+            Hiding::Shown
+        }
+    }
+
+    fn lit(value: Value) -> Item {
+        Item::Literal(value)
+    }
+
+    /// What the checker finds in `body` of `component`, as `(name, at, problem)` text.
+    fn findings(
+        component: Component,
+        body: &[(&'static str, Item)],
+        complete: bool,
+    ) -> Vec<String> {
+        Checker::new()
+            .component(component, &Inline(body), complete)
+            .into_iter()
+            .map(|f| {
+                let problem = match f.problem {
+                    Problem::Unknown { suggestion, .. } => format!("unknown, meant {suggestion:?}"),
+                    Problem::Deprecated(a) => format!("deprecated, use {:?}", a.replaced_by),
+                    Problem::Internal(_) => "internal".into(),
+                    Problem::WrongType(a) => format!("not {}", a.kind),
+                    Problem::Rule { rule, present, .. } => {
+                        format!("{:?}, {present} set", rule.rule)
+                    }
+                    Problem::MissingArgument => "missing".into(),
+                    Problem::MissingBlock => "missing block".into(),
+                    Problem::Repeated => "repeated".into(),
+                    other => format!("{other:?}"),
+                };
+                format!("{} at {}: {problem}", f.name, f.at)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_body_that_keeps_the_rules_passes() {
+        let body = [
+            ("inline", lit(json!(["echo hello"]))),
+            ("execute_command", lit(json!("sh -c '{{ .Path }}'"))),
+            ("expect_disconnect", lit(json!(true))),
+        ];
+        assert_eq!(
+            findings(Component::Shell, &body, true),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn an_unknown_name_comes_with_the_closest_known_one() {
+        let body = [("inlin", lit(json!(["echo"])))];
+        assert_eq!(
+            findings(Component::Shell, &body, false),
+            ["inlin at inlin: unknown, meant Some(\"inline\")"]
+        );
+        let body = [("zzz", lit(json!(1)))];
+        assert_eq!(
+            findings(Component::Shell, &body, false),
+            ["zzz at zzz: unknown, meant None"]
+        );
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_found() {
+        let body = [("inline", lit(json!(5))), ("script", lit(json!(5)))];
+        // A number is a string to HCL, but never a list.
+        assert_eq!(
+            findings(Component::Shell, &body, false),
+            ["inline at inline: not list(string)"]
+        );
+    }
+
+    #[test]
+    fn deprecated_and_internal_arguments_are_found() {
+        let body = [
+            ("iso_file", lit(json!("local:iso/x.iso"))),
+            ("packer_build_name", lit(json!("x"))),
+        ];
+        assert_eq!(
+            findings(Component::ProxmoxIso, &body, false),
+            [
+                "iso_file at iso_file: deprecated, use Some(\"boot_iso\")",
+                "packer_build_name at packer_build_name: internal",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_secret_written_as_a_literal_is_found_and_its_type_not_held_against_it() {
+        let body = [("password", lit(json!(1234)))];
+        let found = Checker::new().component(Component::ProxmoxIso, &Inline(&body), false);
+        let problems: Vec<String> = found.iter().map(|f| format!("{:?}", f.problem)).collect();
+        assert!(
+            matches!(found.as_slice(), [f] if matches!(f.problem, Problem::Secret(_))),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_complete_body_is_held_to_required_arguments_and_rules() {
+        assert_eq!(
+            findings(Component::Shell, &[], true),
+            [" at body: ExactlyOneOf, 0 set"]
+        );
+        let both = [
+            ("inline", lit(json!(["echo"]))),
+            ("script", lit(json!("a.sh"))),
+        ];
+        assert_eq!(
+            findings(Component::Shell, &both, true),
+            [" at body: ExactlyOneOf, 2 set"]
+        );
+        // A part of a body (passthrough options) is not.
+        assert_eq!(findings(Component::Shell, &[], false), Vec::<String>::new());
+        let found = findings(Component::ProxmoxIso, &[], true);
+        for expected in [
+            "node at body: missing",
+            "proxmox_url at body: missing",
+            "username at body: missing",
+            "boot_iso at body: missing block",
+        ] {
+            assert!(
+                found.contains(&expected.to_owned()),
+                "{expected} in {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nested_blocks_are_checked_against_their_own_schema() {
+        let body = [(
+            "boot_iso",
+            Item::Block(vec![("iso_fil", lit(json!("local:iso/x.iso")))]),
+        )];
+        let found = findings(Component::ProxmoxIso, &body, false);
+        assert_eq!(
+            found,
+            ["iso_fil at iso_fil: unknown, meant Some(\"iso_file\")"]
+        );
+        let once = [
+            ("boot_iso", Item::Block(vec![])),
+            ("boot_iso", Item::Block(vec![])),
+            ("no_such_block", Item::Block(vec![])),
+        ];
+        let found = findings(Component::ProxmoxIso, &once, true);
+        assert!(
+            found.contains(&"boot_iso at boot_iso: repeated".to_owned()),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&"no_such_block at no_such_block: unknown, meant None".to_owned()),
+            "{found:?}"
+        );
     }
 }
