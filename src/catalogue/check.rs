@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use super::names::Names;
 use super::{Argument, BlockSchema, Component, Rule, RuleKind, Type};
 
 /// A body of named values, as the checker walks it: the spec's `options:` or the model's
@@ -176,12 +177,13 @@ impl Checker {
     ) -> Vec<Finding<'v, B>> {
         let mut out = Vec::new();
         let mut walk = Walk {
+            checker: self,
             component,
             complete,
             path: Vec::new(),
             out: &mut out,
         };
-        walk.body(self, body, Scope::Component);
+        walk.body(body, Scope::Component);
         out
     }
 
@@ -228,7 +230,9 @@ fn schema_of(
     }
 }
 
+/// One walk of a component's body: where it is, and what it found so far.
 struct Walk<'o, 'v, B: Body<'v>> {
+    checker: &'o mut Checker,
     component: Component,
     complete: bool,
     path: Vec<&'static str>,
@@ -252,7 +256,7 @@ impl<'v, B: Body<'v>> Walk<'_, 'v, B> {
         });
     }
 
-    fn body(&mut self, checker: &mut Checker, body: &B, scope: Scope) {
+    fn body(&mut self, body: &B, scope: Scope) {
         let (arguments, blocks, _) = schema_of(self.component, scope);
         let entries = body.entries();
         for (name, entry, at) in &entries {
@@ -262,49 +266,9 @@ impl<'v, B: Body<'v>> Walk<'_, 'v, B> {
                     if let Some(argument) = arguments.get(name) {
                         self.argument(body, name, argument, value, at);
                     } else if let Some((key, block)) = blocks.get_key_value(name) {
-                        match body.open(value, &at, block.repeatable) {
-                            Opened::Blocks(items) => {
-                                if block.deprecated {
-                                    self.push(
-                                        name,
-                                        at,
-                                        Some(value),
-                                        Problem::DeprecatedBlock(block),
-                                    );
-                                }
-                                for item in items {
-                                    match item {
-                                        Ok(inner) => {
-                                            self.path.push(key);
-                                            self.body(checker, &inner, Scope::Block(key, block));
-                                            self.path.pop();
-                                        }
-                                        Err(stray) => {
-                                            self.push(
-                                                name,
-                                                stray.at,
-                                                Some(stray.value),
-                                                Problem::NotABody,
-                                            );
-                                        }
-                                    }
-                                }
-                            }
-                            Opened::Shape => {
-                                self.push(name, at, Some(value), Problem::NotABlock(block))
-                            }
-                            Opened::NotABlock => self.unknown(arguments, blocks, name, at, false),
-                        }
-                    } else if matches!(scope, Scope::Component)
-                        && self
-                            .component
-                            .schema()
-                            .core_block_arguments
-                            .contains_key(name)
-                    {
-                        // `only`, `name`, ... are decoded by Packer core on every block.
-                    } else {
-                        self.unknown(arguments, blocks, name, at, false);
+                        self.block_value(body, scope, (name, key), block, value, at);
+                    } else if !(matches!(scope, Scope::Component) && self.core(name)) {
+                        self.unknown(scope, name, at, false);
                     }
                 }
                 Entry::Block(inner) => match blocks.get_key_value(name) {
@@ -312,16 +276,59 @@ impl<'v, B: Body<'v>> Walk<'_, 'v, B> {
                         if block.deprecated {
                             self.push(name, at, None, Problem::DeprecatedBlock(block));
                         }
-                        self.path.push(key);
-                        self.body(checker, inner, Scope::Block(key, block));
-                        self.path.pop();
+                        self.nested(inner, key, block);
                     }
-                    None => self.unknown(arguments, blocks, name, at, true),
+                    None => self.unknown(scope, name, at, true),
                 },
             }
         }
         if self.complete {
-            self.whole(checker, body, scope, &entries);
+            self.whole(body, scope, &entries);
+        }
+    }
+
+    /// Whether Packer core decodes `name` on every block of the component (`only`, `name`).
+    fn core(&self, name: &str) -> bool {
+        self.component
+            .schema()
+            .core_block_arguments
+            .contains_key(name)
+    }
+
+    /// Checks the body of a block, its name among the names around what is found in it.
+    fn nested(&mut self, inner: &B, key: &'static str, block: &'static BlockSchema) {
+        self.path.push(key);
+        self.body(inner, Scope::Block(key, block));
+        self.path.pop();
+    }
+
+    /// A value whose name the catalogue declares as a block: its shape, whether the block is
+    /// deprecated, then each of its bodies.
+    fn block_value(
+        &mut self,
+        body: &B,
+        scope: Scope,
+        (name, key): (&'v str, &'static str),
+        block: &'static BlockSchema,
+        value: &'v B::Value,
+        at: B::At,
+    ) {
+        match body.open(value, &at, block.repeatable) {
+            Opened::Blocks(items) => {
+                if block.deprecated {
+                    self.push(name, at, Some(value), Problem::DeprecatedBlock(block));
+                }
+                for item in items {
+                    match item {
+                        Ok(inner) => self.nested(&inner, key, block),
+                        Err(stray) => {
+                            self.push(name, stray.at, Some(stray.value), Problem::NotABody);
+                        }
+                    }
+                }
+            }
+            Opened::Shape => self.push(name, at, Some(value), Problem::NotABlock(block)),
+            Opened::NotABlock => self.unknown(scope, name, at, false),
         }
     }
 
@@ -360,14 +367,8 @@ impl<'v, B: Body<'v>> Walk<'_, 'v, B> {
 
     /// A name the catalogue does not know, with the closest one it could have meant: any
     /// argument a user may set or block for a value, a block for a block.
-    fn unknown(
-        &mut self,
-        arguments: &'static Arguments,
-        blocks: &'static Blocks,
-        name: &'v str,
-        at: B::At,
-        block: bool,
-    ) {
+    fn unknown(&mut self, scope: Scope, name: &'v str, at: B::At, block: bool) {
+        let (arguments, blocks, _) = schema_of(self.component, scope);
         let settable = arguments
             .iter()
             .filter(|(_, a)| !a.internal && !block)
@@ -391,13 +392,7 @@ impl<'v, B: Body<'v>> Walk<'_, 'v, B> {
 
     /// What a complete body must hold: each name once unless its block repeats, the required
     /// arguments and blocks, and the rules between arguments.
-    fn whole(
-        &mut self,
-        checker: &mut Checker,
-        body: &B,
-        scope: Scope,
-        entries: &[(&'v str, Entry<'v, B>, B::At)],
-    ) {
+    fn whole(&mut self, body: &B, scope: Scope, entries: &[(&'v str, Entry<'v, B>, B::At)]) {
         let (_, blocks, _) = schema_of(self.component, scope);
         let names = Names::new(entries.iter().map(|(name, _, _)| *name));
         for (name, at) in names.repeated() {
@@ -405,7 +400,7 @@ impl<'v, B: Body<'v>> Walk<'_, 'v, B> {
                 self.push(name, entries[at].2.clone(), None, Problem::Repeated);
             }
         }
-        let required = checker.required(self.component, scope);
+        let required = self.checker.required(self.component, scope);
         for name in &required.arguments {
             if !names.has(name) {
                 self.push(name, body.at(), None, Problem::MissingArgument);
@@ -479,47 +474,6 @@ impl<'v, B: Body<'v>> Walk<'_, 'v, B> {
                 involved,
             },
         );
-    }
-}
-
-/// The names set in one body, looked up by binary search instead of a scan of the body for
-/// each rule and required argument: `(name, position in the body)`, sorted by name, then
-/// position.
-struct Names<'v>(Vec<(&'v str, usize)>);
-
-impl<'v> Names<'v> {
-    fn new(names: impl Iterator<Item = &'v str>) -> Self {
-        let mut names: Vec<(&str, usize)> = names.zip(0..).collect();
-        names.sort_unstable();
-        Self(names)
-    }
-
-    /// The positions of `name`, in body order.
-    fn positions(&self, name: &str) -> &[(&'v str, usize)] {
-        let start = self.0.partition_point(|(n, _)| *n < name);
-        let end = start + self.0[start..].partition_point(|(n, _)| *n == name);
-        &self.0[start..end]
-    }
-
-    fn has(&self, name: &str) -> bool {
-        !self.positions(name).is_empty()
-    }
-
-    fn count(&self, name: &str) -> usize {
-        self.positions(name).len()
-    }
-
-    /// Where `name` is first set.
-    fn first(&self, name: &str) -> Option<usize> {
-        self.positions(name).first().map(|(_, at)| *at)
-    }
-
-    /// Each name set more than once, in name order, with where it is set last.
-    fn repeated(&self) -> impl Iterator<Item = (&'v str, usize)> + '_ {
-        self.0
-            .chunk_by(|a, b| a.0 == b.0)
-            .filter(|group| group.len() > 1)
-            .map(|group| group[group.len() - 1])
     }
 }
 

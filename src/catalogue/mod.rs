@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 pub mod check;
+mod names;
 mod types;
 
 pub use types::{RuleKind, Type, compatible, fits};
