@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::*;
+use super::{Checker, iso_platforms};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::spec::{Family, Os, PlatformName};
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::*;
+use super::{Checker, is_label};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::spec::{Family, PlatformName, snake};
 

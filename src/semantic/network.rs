@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::*;
+use super::{Checker, iso_platforms};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::spec::{Family, GuestNetwork, Spec};
 

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::*;
+use super::Checker;
 use crate::catalogue::check::{self, Body, Entry, Finding, Hiding, Opened, Problem, Stray};
 use crate::catalogue::{self, Argument, Component, Type};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::names::suggest_label;
-use super::*;
+use super::{Checker, builder_of, is_label, iso_platforms};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::spec::{BuilderKind, Family, Installer, Os, PlatformName, SeedChannel, Step};
 

@@ -1,7 +1,7 @@
 //! The `platforms` section and the builders each OS uses on them: placement, outputs, ISO locations
 //! and checksums, clone sources, and the Azure OS disk.
 
-use super::*;
+use super::{Checker, builder_of, component, static_sources};
 use crate::catalogue::Component;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::spec::{BuilderKind, Family, Iso, Options, Os, PlatformName, Spec, VsphereTemplate};

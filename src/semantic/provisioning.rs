@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Component as PathComponent, Path, PathBuf};
 
-use super::*;
+use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::spec::Step;
 
