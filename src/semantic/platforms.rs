@@ -1,10 +1,10 @@
 //! The `platforms` section and the builders each OS uses on them: placement, outputs, ISO locations
 //! and checksums, clone sources, and the Azure OS disk.
 
-use super::{Checker, builder_of, component, static_sources};
+use super::{Checker, builder_of, component, platform_builder, static_sources};
 use crate::catalogue::Component;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::spec::{BuilderKind, Family, Iso, Options, Os, PlatformName, Spec, VsphereTemplate};
+use crate::spec::{BuilderKind, Family, Iso, Options, Os, PlatformName, VsphereTemplate};
 
 impl Checker<'_, '_> {
     pub(super) fn platforms(&mut self) {
@@ -173,7 +173,7 @@ impl Checker<'_, '_> {
             components.sort();
             components.dedup();
             if components.is_empty() {
-                components.push(component(platform, builder_of_platform(spec, platform)));
+                components.push(component(platform, platform_builder(spec, platform)));
             }
             for c in components {
                 self.options(options, &["platforms", platform.as_str(), "options"], c);
@@ -467,24 +467,6 @@ pub fn iso_url_problem(url: &str) -> Option<(String, String)> {
         ));
     }
     None
-}
-
-pub(super) fn builder_of_platform(spec: &Spec, platform: PlatformName) -> BuilderKind {
-    match platform {
-        PlatformName::Proxmox => spec
-            .platforms
-            .proxmox
-            .as_ref()
-            .map(|p| p.builder)
-            .unwrap_or_default(),
-        PlatformName::Vsphere => spec
-            .platforms
-            .vsphere
-            .as_ref()
-            .map(|p| p.builder)
-            .unwrap_or_default(),
-        PlatformName::Azure => BuilderKind::Clone,
-    }
 }
 
 #[cfg(test)]
