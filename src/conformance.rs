@@ -9,6 +9,10 @@
 //! platform's `options`, a provisioning set) leads to the same violation in each of them; it is
 //! reported once, naming them all. This stage reads the model and the catalogue; it changes
 //! nothing.
+//!
+//! The catalogue's rules are applied by [`crate::catalogue::check`], the walk the `options:`
+//! check makes too; this stage gives it the model's bodies, knows the types of the model's
+//! values and which of them stay out of the files, and words what the walk finds.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -8,6 +8,10 @@
 //! Whether an argument holds a secret is decided here, once, by [`secrecy`], and stored on every
 //! [`Argument`] as it is loaded, so the stages that care (the `options:` check, the lowering of
 //! `{ env: NAME }` values, conformance) read the same answer.
+//!
+//! Argument types and rule kinds are parsed into [`Type`] and [`RuleKind`] as the data is
+//! loaded (`types.rs`). [`check`] is the one walk of a body against a component's entry, which
+//! the `options:` check and conformance both use.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
