@@ -230,7 +230,10 @@ impl Checker<'_, '_> {
                         Code::MissingKey,
                         format!("OS `{name}` is installed from an ISO but has no `installer`"),
                         self.key_span(&["oses", name]),
-                        format!("iso builds on {}", names(&iso_platforms)),
+                        format!(
+                            "iso builds on {}",
+                            and_list(iso_platforms.iter().map(|p| p.as_str().to_owned()))
+                        ),
                     )
                     .with_help(match os.family {
                         Family::Linux => "add `installer: autoinstall`, `kickstart` or `preseed`",
@@ -444,16 +447,8 @@ impl Checker<'_, '_> {
     }
 }
 
-pub(super) fn names(platforms: &[PlatformName]) -> String {
-    platforms
-        .iter()
-        .map(|p| p.as_str())
-        .collect::<Vec<_>>()
-        .join(" and ")
-}
-
 /// `a`, `b` and `c`.
-pub(super) fn and_list(items: impl IntoIterator<Item = String>) -> String {
+fn and_list(items: impl IntoIterator<Item = String>) -> String {
     let items: Vec<String> = items.into_iter().collect();
     match items.as_slice() {
         [] => String::new(),
