@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalogue::check::{self, Body, Entry, Hiding, Opened, Problem};
-use crate::catalogue::{self, Argument, Component, Rule, RuleKind, Type};
+use crate::catalogue::{self, Argument, BlockSchema, Component, Rule, RuleKind, Type};
 use crate::diagnostic::{Code, Diagnostic, Label, Span, did_you_mean};
 use crate::hcl::Expr;
 use crate::loaded::Loaded;
@@ -285,7 +285,7 @@ impl<'a> Body<'a> for Hcl<'a> {
             .collect()
     }
 
-    fn open(&self, _: &'a Expr, _: &&'a str, _: bool) -> Opened<'a, Self> {
+    fn open(&self, _: &'a Expr, _: &&'a str, _: &BlockSchema) -> Opened<'a, Self> {
         // An attribute is never a block, whatever its name.
         Opened::NotABlock
     }

@@ -30,7 +30,7 @@ pub trait Body<'v>: Sized {
     fn entries(&self) -> Vec<(&'v str, Entry<'v, Self>, Self::At)>;
 
     /// A value whose name the catalogue declares as a block, opened into the block's bodies.
-    fn open(&self, value: &'v Self::Value, at: &Self::At, repeatable: bool) -> Opened<'v, Self>;
+    fn open(&self, value: &'v Self::Value, at: &Self::At, block: &BlockSchema) -> Opened<'v, Self>;
 
     /// Whether `value` may stand where the catalogue declares `expected`.
     fn fits(&self, value: &'v Self::Value, expected: &Type) -> bool;
@@ -313,7 +313,7 @@ impl<'v, B: Body<'v>> Walk<'_, 'v, B> {
         value: &'v B::Value,
         at: B::At,
     ) {
-        match body.open(value, &at, block.repeatable) {
+        match body.open(value, &at, block) {
             Opened::Blocks(items) => {
                 if block.deprecated {
                     self.push(name, at, Some(value), Problem::DeprecatedBlock(block));
@@ -509,7 +509,7 @@ mod tests {
                 .collect()
         }
 
-        fn open(&self, _: &'v Value, _: &&'static str, _: bool) -> Opened<'v, Self> {
+        fn open(&self, _: &'v Value, _: &&'static str, _: &BlockSchema) -> Opened<'v, Self> {
             Opened::NotABlock
         }
 

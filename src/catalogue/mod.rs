@@ -322,6 +322,27 @@ pub struct Rule {
     pub value: Option<usize>,
 }
 
+impl BlockSchema {
+    /// How a passthrough value (`options:`) gives this block: each item of a list, with its
+    /// index, for a repeatable block, or one mapping; `None` for a value of neither shape.
+    pub fn items<'v>(
+        &self,
+        value: &'v serde_json::Value,
+    ) -> Option<Vec<(Option<usize>, &'v serde_json::Value)>> {
+        match value {
+            serde_json::Value::Array(items) if self.repeatable => Some(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (Some(i), v))
+                    .collect(),
+            ),
+            serde_json::Value::Object(_) => Some(vec![(None, value)]),
+            _ => None,
+        }
+    }
+}
+
 impl Rule {
     /// The bound of a `min_items` rule: at least one when the data gives none.
     pub fn minimum(&self) -> usize {
@@ -432,6 +453,23 @@ mod tests {
             Component::VsphereIso.schema().arguments["CPUs"].kind,
             Type::Number
         );
+    }
+
+    #[test]
+    fn a_passthrough_block_is_a_mapping_or_a_list_of_them_when_it_repeats() {
+        use serde_json::json;
+        let blocks = &Component::ProxmoxIso.schema().blocks;
+        let (disks, boot) = (&blocks["disks"], &blocks["boot_iso"]);
+        let two = json!([{ "disk_size": "1G" }, 5]);
+        let items = disks.items(&two).expect("a list of a repeatable block");
+        assert_eq!(
+            items.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+            [Some(0), Some(1)]
+        );
+        let one = json!({ "iso_file": "local:iso/x.iso" });
+        assert_eq!(boot.items(&one).map(|i| i.len()), Some(1));
+        assert!(boot.items(&json!([one])).is_none());
+        assert!(disks.items(&json!("disk")).is_none());
     }
 
     #[test]

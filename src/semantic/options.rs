@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::Checker;
 use crate::catalogue::check::{self, Body, Entry, Finding, Hiding, Opened, Problem, Stray};
-use crate::catalogue::{self, Argument, Component, Type};
+use crate::catalogue::{self, Argument, BlockSchema, Component, Type};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::spec::Options;
 
@@ -59,26 +59,21 @@ impl<'v> Body<'v> for Yaml<'v> {
             .collect()
     }
 
-    fn open(&self, value: &'v Value, at: &Vec<String>, repeatable: bool) -> Opened<'v, Self> {
-        match value {
-            Value::Array(items) if repeatable => Opened::Blocks(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| {
-                        let at = join(at, i.to_string());
-                        match item {
-                            Value::Object(entries) => Ok(Yaml::new(entries.iter(), at)),
-                            _ => Err(Stray { at, value: item }),
-                        }
-                    })
-                    .collect(),
-            ),
-            Value::Object(entries) => {
-                Opened::Blocks(vec![Ok(Yaml::new(entries.iter(), at.clone()))])
+    fn open(&self, value: &'v Value, at: &Vec<String>, block: &BlockSchema) -> Opened<'v, Self> {
+        let Some(items) = block.items(value) else {
+            return Opened::Shape;
+        };
+        let items = items.into_iter().map(|(index, item)| {
+            let at = match index {
+                Some(i) => join(at, i.to_string()),
+                None => at.clone(),
+            };
+            match item {
+                Value::Object(entries) => Ok(Yaml::new(entries.iter(), at)),
+                _ => Err(Stray { at, value: item }),
             }
-            _ => Opened::Shape,
-        }
+        });
+        Opened::Blocks(items.collect())
     }
 
     /// `{ env: NAME }` is a string; any other value a literal, by [`catalogue::fits`].
