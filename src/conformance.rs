@@ -9,11 +9,15 @@
 //! platform's `options`, a provisioning set) leads to the same violation in each of them; it is
 //! reported once, naming them all. This stage reads the model and the catalogue; it changes
 //! nothing.
+//!
+//! The catalogue's rules are applied by [`crate::catalogue::check`], the walk the `options:`
+//! check makes too; this stage gives it the model's bodies, knows the types of the model's
+//! values and which of them stay out of the files, and words what the walk finds.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
 
-use crate::catalogue::{self, Argument, BlockSchema, Component, Rule};
+use crate::catalogue::check::{self, Body, Entry, Hiding, Opened, Problem};
+use crate::catalogue::{self, Argument, BlockSchema, Component, Rule, RuleKind, Type};
 use crate::diagnostic::{Code, Diagnostic, Label, Span, did_you_mean};
 use crate::hcl::Expr;
 use crate::loaded::Loaded;
@@ -24,24 +28,25 @@ use crate::model::{Arg, Args, Model, VarType};
 /// # Errors
 /// Every violation, at its spec location, sorted by position.
 pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
-    let vars: BTreeMap<&str, VarType> = model
-        .variables
-        .iter()
-        .map(|v| (v.name.as_str(), v.kind))
-        .collect();
-    let sensitive = model
-        .variables
-        .iter()
-        .filter(|v| v.sensitive)
-        .map(|v| v.name.as_str())
-        .collect();
+    let variables = Variables {
+        kinds: model
+            .variables
+            .iter()
+            .map(|v| (v.name.as_str(), v.kind))
+            .collect(),
+        sensitive: model
+            .variables
+            .iter()
+            .filter(|v| v.sensitive)
+            .map(|v| v.name.as_str())
+            .collect(),
+    };
     let mut c = Checker {
         loaded,
-        vars,
-        sensitive,
+        variables: &variables,
         subject: None,
         found: Vec::new(),
-        required: BTreeMap::new(),
+        catalogue: check::Checker::new(),
     };
     for source in &model.sources {
         c.subject = Some(Subject {
@@ -50,12 +55,7 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
             build: source.os.clone(),
             source: Some(source.selector()),
         });
-        c.body(
-            source.component,
-            &source.body,
-            Scope::Component,
-            &source.origin,
-        );
+        c.body(source.component, &source.body, &source.origin);
     }
     for build in &model.builds {
         for (kind, steps) in [
@@ -69,7 +69,7 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
                     build: build.name.clone(),
                     source: None,
                 });
-                c.body(step.component, &step.body, Scope::Component, &step.origin);
+                c.body(step.component, &step.body, &step.origin);
             }
         }
     }
@@ -181,81 +181,145 @@ fn describe(subjects: &[Subject]) -> String {
     }
 }
 
-/// The spec node an argument or block comes from.
-fn origin_of(arg: &Arg) -> &str {
-    match arg {
-        Arg::Attr { origin, .. } | Arg::Block { origin, .. } => origin,
+/// What the values of the model's variables are: their types, and which are sensitive.
+struct Variables<'a> {
+    kinds: BTreeMap<&'a str, VarType>,
+    /// The variables declared `sensitive`.
+    sensitive: BTreeSet<&'a str>,
+}
+
+impl Variables<'_> {
+    /// Whether a secret argument's value stays out of the files: a sensitive variable, or a
+    /// value Packer fills in itself (`build.Password`).
+    fn hides(&self, value: &Expr) -> bool {
+        match value {
+            Expr::Var(name) => self.sensitive.contains(name.as_str()),
+            Expr::Traversal(path) => match path.strip_prefix("var.") {
+                Some(name) => self.sensitive.contains(name),
+                None => path.starts_with("build."),
+            },
+            _ => false,
+        }
+    }
+
+    /// The HCL type a value will have, when it can be known without evaluating it.
+    fn type_of(&self, value: &Expr) -> Option<Type> {
+        match value {
+            Expr::String(_) | Expr::Template(_) | Expr::Interpolated(_) | Expr::Heredoc { .. } => {
+                Some(Type::String)
+            }
+            Expr::Number(_) | Expr::Decimal(_) => Some(Type::Number),
+            Expr::Bool(_) => Some(Type::Bool),
+            Expr::List(items) => {
+                let inner: Vec<Option<Type>> = items.iter().map(|i| self.type_of(i)).collect();
+                match inner.first() {
+                    None => Some(Type::list_of(Type::Any)),
+                    Some(Some(first @ (Type::String | Type::Number)))
+                        if inner.iter().all(|t| t.as_ref() == Some(first)) =>
+                    {
+                        Some(Type::list_of(first.clone()))
+                    }
+                    _ => None,
+                }
+            }
+            Expr::Object(entries) => {
+                // Values whose type is only known at build time (`source.name`) are not held
+                // against the map.
+                if entries
+                    .iter()
+                    .all(|(_, v)| matches!(self.type_of(v), Some(Type::String) | None))
+                {
+                    Some(Type::map_of(Type::String))
+                } else {
+                    Some(Type::Object)
+                }
+            }
+            Expr::Traversal(path) => {
+                let name = path.strip_prefix("var.")?;
+                self.kinds.get(name).map(|k| k.catalogue_type())
+            }
+            Expr::Var(name) => self.kinds.get(name.as_str()).map(|k| k.catalogue_type()),
+            Expr::Local(_) | Expr::Index(..) | Expr::Binary(..) | Expr::Conditional(..) => None,
+            Expr::Call(name, _) => match name.as_str() {
+                "templatefile" | "env" => Some(Type::String),
+                _ => None,
+            },
+            Expr::Null => None,
+        }
     }
 }
 
-/// The names set in one body, looked up by binary search instead of a scan of the body for
-/// each rule and required argument: `(name, position in the body)`, sorted by name, then
-/// position.
-struct Names<'a>(Vec<(&'a str, usize)>);
-
-impl<'a> Names<'a> {
-    fn new(body: &'a Args) -> Self {
-        let mut names: Vec<(&str, usize)> = body.names().zip(0..).collect();
-        names.sort_unstable();
-        Self(names)
-    }
-
-    /// The positions of `name`, in body order.
-    fn positions(&self, name: &str) -> &[(&'a str, usize)] {
-        let start = self.0.partition_point(|(n, _)| *n < name);
-        let end = start + self.0[start..].partition_point(|(n, _)| *n == name);
-        &self.0[start..end]
-    }
-
-    fn has(&self, name: &str) -> bool {
-        !self.positions(name).is_empty()
-    }
-
-    fn count(&self, name: &str) -> usize {
-        self.positions(name).len()
-    }
-
-    /// Where `name` is first set.
-    fn first(&self, name: &str) -> Option<usize> {
-        self.positions(name).first().map(|(_, at)| *at)
-    }
-
-    /// Each name set more than once, in name order, with where it is set last.
-    fn repeated(&self) -> impl Iterator<Item = (&'a str, usize)> + '_ {
-        self.0
-            .chunk_by(|a, b| a.0 == b.0)
-            .filter(|group| group.len() > 1)
-            .map(|group| group[group.len() - 1])
-    }
+/// A body of the model, as the catalogue checker walks it: findings point at each argument's
+/// origin, or at the block's for what it lacks.
+struct Hcl<'a> {
+    args: &'a Args,
+    origin: &'a str,
+    variables: &'a Variables<'a>,
 }
 
-#[derive(Clone, Copy)]
-enum Scope<'a> {
-    Component,
-    Block(&'a str, &'static BlockSchema),
+impl<'a> Body<'a> for Hcl<'a> {
+    type Value = Expr;
+    type At = &'a str;
+
+    fn at(&self) -> &'a str {
+        self.origin
+    }
+
+    fn entries(&self) -> Vec<(&'a str, Entry<'a, Self>, &'a str)> {
+        self.args
+            .0
+            .iter()
+            .map(|arg| match arg {
+                Arg::Attr {
+                    name,
+                    value,
+                    origin,
+                } => (name.as_str(), Entry::Value(value), origin.as_str()),
+                Arg::Block {
+                    name, body, origin, ..
+                } => (
+                    name.as_str(),
+                    Entry::Block(Hcl {
+                        args: body,
+                        origin,
+                        variables: self.variables,
+                    }),
+                    origin.as_str(),
+                ),
+            })
+            .collect()
+    }
+
+    fn open(&self, _: &'a Expr, _: &&'a str, _: &BlockSchema) -> Opened<'a, Self> {
+        // An attribute is never a block, whatever its name.
+        Opened::NotABlock
+    }
+
+    fn fits(&self, value: &'a Expr, expected: &Type) -> bool {
+        self.variables
+            .type_of(value)
+            .is_none_or(|found| catalogue::compatible(expected, &found))
+    }
+
+    fn hides(&self, value: &'a Expr, _: &Argument) -> Hiding {
+        if self.variables.hides(value) {
+            Hiding::Hidden
+        } else {
+            Hiding::Shown
+        }
+    }
 }
 
 struct Checker<'a> {
     loaded: &'a Loaded,
-    vars: BTreeMap<&'a str, VarType>,
-    /// The variables declared `sensitive`.
-    sensitive: BTreeSet<&'a str>,
+    variables: &'a Variables<'a>,
     /// The source or step being checked.
     subject: Option<Subject>,
     found: Vec<Finding>,
-    /// What each catalogued body requires, by the address of its schema's argument map.
-    required: BTreeMap<usize, Rc<Required>>,
+    catalogue: check::Checker,
 }
 
-/// What a body of one schema must hold: worked out once per schema instead of walking every
-/// catalogued argument and rule for each body.
-struct Required {
-    arguments: Vec<&'static str>,
-    blocks: Vec<&'static str>,
-    rules: Vec<&'static Rule>,
-}
-
-impl Checker<'_> {
+impl<'a> Checker<'a> {
     fn span(&self, origin: &str) -> Span {
         self.loaded.tree.locate_nearest(origin).key_or_value()
     }
@@ -290,204 +354,125 @@ impl Checker<'_> {
         });
     }
 
-    fn body(&mut self, component: Component, body: &Args, scope: Scope<'_>, origin: &str) {
-        let schema = component.schema();
-        let (arguments, blocks): (
-            &'static BTreeMap<String, Argument>,
-            &'static BTreeMap<String, BlockSchema>,
-        ) = match scope {
-            Scope::Component => (&schema.arguments, &schema.blocks),
-            Scope::Block(_, block) => (&block.arguments, &block.blocks),
+    /// Checks a component's body and words what fails.
+    fn body(&mut self, component: Component, body: &'a Args, origin: &'a str) {
+        let hcl = Hcl {
+            args: body,
+            origin,
+            variables: self.variables,
         };
-        let version = schema.plugin_version.as_deref().unwrap_or("pinned");
-        let names = Names::new(body);
-        for arg in &body.0 {
-            match arg {
-                Arg::Attr {
-                    name,
-                    value,
-                    origin,
-                } => {
-                    if let Some(argument) = arguments.get(name) {
-                        if argument.internal || argument.deprecated {
-                            let why = if argument.internal {
-                                "set by Packer itself"
-                            } else {
-                                "deprecated"
-                            };
-                            self.error(
-                                origin,
-                                format!(
-                                    " would set `{name}`, which is {why} in {} {version}",
-                                    component.name()
-                                ),
-                                "leads to this argument",
-                                argument
-                                    .replaced_by
-                                    .as_ref()
-                                    .map(|r| format!("use `{r}` instead")),
-                            );
-                        }
-                        if argument.is_secret() && !self.hides(value) {
-                            self.error(
-                                origin,
-                                format!(
-                                    " would write `{name}`, which holds a secret, into the generated files"
-                                ),
-                                "leads to this value",
-                                Some("read it from the environment: `{ env: NAME }`".into()),
-                            );
-                        }
-                        if let Some(found) = self.type_of(value)
-                            && !catalogue::compatible(&argument.kind, found)
-                        {
-                            self.error(
-                                origin,
-                                format!(
-                                    ": `{name}` must be {}, but would be {}",
-                                    catalogue::describe(&argument.kind),
-                                    catalogue::describe(found)
-                                ),
-                                "leads to this value",
-                                None,
-                            );
-                        }
-                    } else if matches!(scope, Scope::Component)
-                        && schema.core_block_arguments.contains_key(name)
-                    {
-                        // `only`, `name`, ... are decoded by Packer core on every block.
+        let findings = self.catalogue.component(component, &hcl, true);
+        let version = component
+            .schema()
+            .plugin_version
+            .as_deref()
+            .unwrap_or("pinned");
+        let replaced = |by: &Option<String>| by.as_ref().map(|r| format!("use `{r}` instead"));
+        for finding in findings {
+            let name = finding.name;
+            let at = finding.at;
+            match finding.problem {
+                Problem::Internal(argument) | Problem::Deprecated(argument) => {
+                    let why = if argument.internal {
+                        "set by Packer itself"
                     } else {
-                        let candidates = arguments.keys().chain(blocks.keys()).map(String::as_str);
-                        self.error(
-                            origin,
-                            format!(": {} {version} has no argument `{name}`", component.name()),
-                            "leads to this argument",
-                            did_you_mean(name, candidates),
-                        );
-                    }
+                        "deprecated"
+                    };
+                    self.error(
+                        at,
+                        format!(
+                            " would set `{name}`, which is {why} in {} {version}",
+                            component.name()
+                        ),
+                        "leads to this argument",
+                        replaced(&argument.replaced_by),
+                    );
                 }
-                Arg::Block {
-                    name,
-                    body: inner,
-                    origin,
-                    ..
-                } => match blocks.get(name) {
-                    Some(block) => {
-                        if block.deprecated {
-                            self.error(
-                                origin,
-                                format!(" would use block `{name}`, which is deprecated"),
-                                "leads to this block",
-                                block
-                                    .replaced_by
-                                    .as_ref()
-                                    .map(|r| format!("use `{r}` instead")),
-                            );
-                        }
-                        self.body(component, inner, Scope::Block(name, block), origin);
-                    }
-                    None => {
-                        let candidates = blocks.keys().map(String::as_str);
-                        self.error(
-                            origin,
-                            format!(": {} {version} has no block `{name}`", component.name()),
-                            "leads to this block",
-                            did_you_mean(name, candidates),
-                        );
-                    }
-                },
-            }
-        }
-        for (name, at) in names.repeated() {
-            if blocks.get(name).is_none_or(|b| !b.repeatable) {
-                self.error(
-                    origin_of(&body.0[at]),
+                Problem::Secret(_) => self.error(
+                    at,
+                    format!(
+                        " would write `{name}`, which holds a secret, into the generated files"
+                    ),
+                    "leads to this value",
+                    Some("read it from the environment: `{ env: NAME }`".into()),
+                ),
+                Problem::WrongType(argument) => {
+                    let found = finding
+                        .value
+                        .and_then(|v| self.variables.type_of(v))
+                        .map_or_else(String::new, |t| t.describe());
+                    self.error(
+                        at,
+                        format!(
+                            ": `{name}` must be {}, but would be {found}",
+                            argument.kind.describe()
+                        ),
+                        "leads to this value",
+                        None,
+                    );
+                }
+                Problem::Unknown {
+                    block, suggestion, ..
+                } => {
+                    let what = if block { "block" } else { "argument" };
+                    self.error(
+                        at,
+                        format!(": {} {version} has no {what} `{name}`", component.name()),
+                        if block {
+                            "leads to this block"
+                        } else {
+                            "leads to this argument"
+                        },
+                        did_you_mean(name, suggestion),
+                    );
+                }
+                Problem::DeprecatedBlock(block) => self.error(
+                    at,
+                    format!(" would use block `{name}`, which is deprecated"),
+                    "leads to this block",
+                    replaced(&block.replaced_by),
+                ),
+                Problem::Repeated => self.error(
+                    at,
                     format!(" would set `{name}` more than once"),
                     "set again here",
                     None,
-                );
-            }
-        }
-        let required = self.required(component, scope, arguments, blocks);
-        for name in &required.arguments {
-            if !names.has(name) {
-                self.error(
-                    origin,
+                ),
+                Problem::MissingArgument => self.error(
+                    at,
                     format!(" lacks `{name}`, which {} requires", component.name()),
                     "required argument missing",
                     Some(format!("add `{name}` through the spec or `options`")),
-                );
-            }
-        }
-        for name in &required.blocks {
-            if !names.has(name) {
-                self.error(
-                    origin,
+                ),
+                Problem::MissingBlock => self.error(
+                    at,
                     format!(" lacks block `{name}`, which {} requires", component.name()),
                     "required block missing",
                     None,
-                );
+                ),
+                Problem::Rule {
+                    rule,
+                    present,
+                    block,
+                    involved,
+                } => self.rule(component, rule, present, block, &involved, at),
+                // The model's bodies are built as HCL: no malformed references, no values
+                // standing for blocks.
+                Problem::Malformed(_) | Problem::NotABlock(_) | Problem::NotABody => {}
             }
         }
-        for rule in &required.rules {
-            self.rule(component, body, &names, rule, origin);
-        }
     }
 
-    /// The required arguments, blocks and rules of a body with these `arguments` and `blocks`.
-    fn required(
-        &mut self,
-        component: Component,
-        scope: Scope<'_>,
-        arguments: &'static BTreeMap<String, Argument>,
-        blocks: &'static BTreeMap<String, BlockSchema>,
-    ) -> Rc<Required> {
-        // The catalogue is static, so a schema's address names it.
-        let key = std::ptr::from_ref(arguments) as usize;
-        let scope_name = match scope {
-            Scope::Component => None,
-            Scope::Block(name, _) => Some(name),
-        };
-        let required = self.required.entry(key).or_insert_with(|| {
-            Rc::new(Required {
-                arguments: arguments
-                    .iter()
-                    .filter(|(_, a)| a.required)
-                    .map(|(name, _)| name.as_str())
-                    .collect(),
-                blocks: blocks
-                    .iter()
-                    .filter(|(_, b)| b.required)
-                    .map(|(name, _)| name.as_str())
-                    .collect(),
-                rules: component
-                    .schema()
-                    .conditional_requirements
-                    .iter()
-                    .filter(|r| r.scope.as_deref() == scope_name)
-                    .collect(),
-            })
-        });
-        Rc::clone(required)
-    }
-
+    /// Words a rule between arguments that does not hold.
     fn rule(
         &mut self,
         component: Component,
-        body: &Args,
-        names: &Names<'_>,
         rule: &Rule,
+        present: usize,
+        block: Option<&str>,
+        origins: &[&str],
         origin: &str,
     ) {
-        let satisfied = |alternative: &str| -> bool {
-            if alternative.contains('+') {
-                alternative.split('+').all(|a| names.has(a))
-            } else {
-                alternative.split('|').any(|a| names.has(a))
-            }
-        };
-        let present = rule.arguments.iter().filter(|a| satisfied(a)).count();
-        // The message is only worded for a rule that fails.
         let choices = || {
             rule.arguments
                 .iter()
@@ -496,56 +481,33 @@ impl Checker<'_> {
                 .join(", ")
         };
         let name = component.name();
-        let message = match rule.rule.as_str() {
-            "exactly_one_of" if present != 1 => {
-                format!(
-                    " must set exactly one of {} ({name} requires it), but sets {}",
-                    choices(),
-                    present
-                )
-            }
-            "at_least_one_of" if present == 0 => {
-                format!(
-                    " must set at least one of {} ({name} requires it)",
-                    choices()
-                )
-            }
-            "mutually_exclusive" if present > 1 => {
+        let message = match (rule.rule, block) {
+            (RuleKind::ExactlyOneOf, _) => format!(
+                " must set exactly one of {} ({name} requires it), but sets {present}",
+                choices()
+            ),
+            (RuleKind::AtLeastOneOf, _) => format!(
+                " must set at least one of {} ({name} requires it)",
+                choices()
+            ),
+            (RuleKind::MutuallyExclusive, _) => {
                 format!(" sets {} together, which {name} does not allow", choices())
             }
-            "all_or_none" if present != 0 && present != rule.arguments.len() => {
-                format!(" must set all of {} or none", choices())
-            }
-            "min_items" => {
-                let minimum = rule
-                    .value
-                    .as_ref()
-                    .and_then(serde_json::Value::as_u64)
-                    .unwrap_or(1) as usize;
-                match rule.arguments.iter().find(|a| names.count(a) < minimum) {
-                    Some(block) => {
-                        format!(" needs at least {minimum} `{block}` block(s), {name} requires it")
-                    }
-                    None => return,
-                }
-            }
+            (RuleKind::AllOrNone, _) => format!(" must set all of {} or none", choices()),
+            (RuleKind::MinItems, Some(block)) => format!(
+                " needs at least {} `{block}` block(s), {name} requires it",
+                rule.minimum()
+            ),
             _ => return,
         };
         // Point at what the user wrote when a passthrough option is involved, else at the
         // spec node behind the whole block.
-        let origins: Vec<String> = rule
-            .arguments
-            .iter()
-            .filter(|a| satisfied(a))
-            .flat_map(|alternative| alternative.split(['|', '+']))
-            .filter_map(|arg| names.first(arg).map(|at| origin_of(&body.0[at]).to_owned()))
-            .collect();
         let primary = origins
             .iter()
             .find(|o| o.contains("/options/"))
-            .cloned()
-            .unwrap_or_else(|| origin.to_owned());
-        let span = self.span(&primary);
+            .copied()
+            .unwrap_or(origin);
+        let span = self.span(primary);
         let mut secondary: Vec<Label> = Vec::new();
         for other in origins.iter().filter(|o| **o != primary) {
             let other_span = self.span(other);
@@ -557,66 +519,6 @@ impl Checker<'_> {
             }
         }
         self.push(message, span, "leads to this argument", secondary, None);
-    }
-
-    /// Whether a secret argument's value stays out of the files: a sensitive variable, or a
-    /// value Packer fills in itself (`build.Password`).
-    fn hides(&self, value: &Expr) -> bool {
-        match value {
-            Expr::Var(name) => self.sensitive.contains(name.as_str()),
-            Expr::Traversal(path) => match path.strip_prefix("var.") {
-                Some(name) => self.sensitive.contains(name),
-                None => path.starts_with("build."),
-            },
-            _ => false,
-        }
-    }
-
-    /// The HCL type a value will have, when it can be known without evaluating it.
-    fn type_of(&self, value: &Expr) -> Option<&'static str> {
-        match value {
-            Expr::String(_) | Expr::Template(_) | Expr::Interpolated(_) | Expr::Heredoc { .. } => {
-                Some("string")
-            }
-            Expr::Number(_) | Expr::Decimal(_) => Some("number"),
-            Expr::Bool(_) => Some("bool"),
-            Expr::List(items) => {
-                let inner: Vec<Option<&str>> = items.iter().map(|i| self.type_of(i)).collect();
-                match inner.first() {
-                    None => Some("list(any)"),
-                    Some(Some("string")) if inner.iter().all(|t| *t == Some("string")) => {
-                        Some("list(string)")
-                    }
-                    Some(Some("number")) if inner.iter().all(|t| *t == Some("number")) => {
-                        Some("list(number)")
-                    }
-                    _ => None,
-                }
-            }
-            Expr::Object(entries) => {
-                // Values whose type is only known at build time (`source.name`) are not held
-                // against the map.
-                if entries
-                    .iter()
-                    .all(|(_, v)| matches!(self.type_of(v), Some("string") | None))
-                {
-                    Some("map(string)")
-                } else {
-                    Some("object")
-                }
-            }
-            Expr::Traversal(path) => {
-                let name = path.strip_prefix("var.")?;
-                self.vars.get(name).map(|k| k.catalogue_name())
-            }
-            Expr::Var(name) => self.vars.get(name.as_str()).map(|k| k.catalogue_name()),
-            Expr::Local(_) | Expr::Index(..) | Expr::Binary(..) | Expr::Conditional(..) => None,
-            Expr::Call(name, _) => match name.as_str() {
-                "templatefile" | "env" => Some("string"),
-                _ => None,
-            },
-            Expr::Null => None,
-        }
     }
 }
 

@@ -1613,7 +1613,7 @@ impl Lowerer<'_> {
         platform: PlatformName,
     ) -> Expr {
         let Some(env) = crate::spec::env_reference(value)
-            .filter(|_| argument.is_some_and(|a| a.kind == "string"))
+            .filter(|_| argument.is_some_and(|a| a.kind == catalogue::Type::String))
         else {
             return literal(value);
         };

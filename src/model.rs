@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::catalogue::Component;
+use crate::catalogue::{Component, Type};
 use crate::hcl::Expr;
 use crate::spec::PlatformName;
 
@@ -191,13 +191,13 @@ pub enum VarType {
 }
 
 impl VarType {
-    /// The type as written in a catalogue (`list(string)`).
-    pub fn catalogue_name(self) -> &'static str {
+    /// The type in the catalogue's terms.
+    pub fn catalogue_type(self) -> Type {
         match self {
-            VarType::String => "string",
-            VarType::Number => "number",
-            VarType::Bool => "bool",
-            VarType::ListString => "list(string)",
+            VarType::String => Type::String,
+            VarType::Number => Type::Number,
+            VarType::Bool => Type::Bool,
+            VarType::ListString => Type::list_of(Type::String),
         }
     }
 }

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use hybridc::catalogue::{Component, Secrecy};
+use hybridc::catalogue::{Component, Secrecy, Type};
 
 use crate::support::{copy_tree, repo};
 
@@ -280,9 +280,9 @@ fn nested(component: Component, path: &[&str], value: &str) -> String {
         let mut entries = vec![format!("{name}: {text}")];
         for (other, argument) in &block.arguments {
             if argument.required && other != name {
-                let filler = match argument.kind.as_str() {
-                    "number" => "1",
-                    "bool" => "true",
+                let filler = match argument.kind {
+                    Type::Number => "1",
+                    Type::Bool => "true",
                     _ => "filler",
                 };
                 entries.push(format!("{other}: {filler}"));

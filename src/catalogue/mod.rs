@@ -8,11 +8,21 @@
 //! Whether an argument holds a secret is decided here, once, by [`secrecy`], and stored on every
 //! [`Argument`] as it is loaded, so the stages that care (the `options:` check, the lowering of
 //! `{ env: NAME }` values, conformance) read the same answer.
+//!
+//! Argument types and rule kinds are parsed into [`Type`] and [`RuleKind`] as the data is
+//! loaded (`types.rs`). [`check`] is the one walk of a body against a component's entry, which
+//! the `options:` check and conformance both use.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
+
+pub mod check;
+mod names;
+mod types;
+
+pub use types::{RuleKind, Type, compatible, fits};
 
 /// A catalogued Packer component (builder, provisioner or post-processor).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -112,18 +122,18 @@ impl Component {
 
     fn data(self) -> &'static str {
         match self {
-            Component::ProxmoxIso => include_str!("../data/plugins/proxmox-iso.json"),
-            Component::ProxmoxClone => include_str!("../data/plugins/proxmox-clone.json"),
-            Component::VsphereIso => include_str!("../data/plugins/vsphere-iso.json"),
-            Component::VsphereClone => include_str!("../data/plugins/vsphere-clone.json"),
-            Component::AzureArm => include_str!("../data/plugins/azure-arm.json"),
-            Component::Shell => include_str!("../data/plugins/shell.json"),
-            Component::Powershell => include_str!("../data/plugins/powershell.json"),
-            Component::WindowsRestart => include_str!("../data/plugins/windows-restart.json"),
-            Component::File => include_str!("../data/plugins/file.json"),
-            Component::Ansible => include_str!("../data/plugins/ansible.json"),
-            Component::Manifest => include_str!("../data/plugins/manifest.json"),
-            Component::VsphereTemplate => include_str!("../data/plugins/vsphere-template.json"),
+            Component::ProxmoxIso => include_str!("../../data/plugins/proxmox-iso.json"),
+            Component::ProxmoxClone => include_str!("../../data/plugins/proxmox-clone.json"),
+            Component::VsphereIso => include_str!("../../data/plugins/vsphere-iso.json"),
+            Component::VsphereClone => include_str!("../../data/plugins/vsphere-clone.json"),
+            Component::AzureArm => include_str!("../../data/plugins/azure-arm.json"),
+            Component::Shell => include_str!("../../data/plugins/shell.json"),
+            Component::Powershell => include_str!("../../data/plugins/powershell.json"),
+            Component::WindowsRestart => include_str!("../../data/plugins/windows-restart.json"),
+            Component::File => include_str!("../../data/plugins/file.json"),
+            Component::Ansible => include_str!("../../data/plugins/ansible.json"),
+            Component::Manifest => include_str!("../../data/plugins/manifest.json"),
+            Component::VsphereTemplate => include_str!("../../data/plugins/vsphere-template.json"),
         }
     }
 
@@ -290,14 +300,14 @@ pub struct ComponentSchema {
 pub struct CoreArgument {
     /// HCL type.
     #[serde(rename = "type", default)]
-    pub kind: Option<String>,
+    pub kind: Option<Type>,
 }
 
 /// A rule between arguments (`exactly_one_of`, `at_least_one_of`, ...).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Rule {
     /// The rule kind.
-    pub rule: String,
+    pub rule: RuleKind,
     /// The block the rule applies inside; the component's body when absent.
     #[serde(default)]
     pub scope: Option<String>,
@@ -309,7 +319,35 @@ pub struct Rule {
     pub when: Option<String>,
     /// The bound of `min_items` / `max_items`.
     #[serde(default)]
-    pub value: Option<serde_json::Value>,
+    pub value: Option<usize>,
+}
+
+impl BlockSchema {
+    /// How a passthrough value (`options:`) gives this block: each item of a list, with its
+    /// index, for a repeatable block, or one mapping; `None` for a value of neither shape.
+    pub fn items<'v>(
+        &self,
+        value: &'v serde_json::Value,
+    ) -> Option<Vec<(Option<usize>, &'v serde_json::Value)>> {
+        match value {
+            serde_json::Value::Array(items) if self.repeatable => Some(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (Some(i), v))
+                    .collect(),
+            ),
+            serde_json::Value::Object(_) => Some(vec![(None, value)]),
+            _ => None,
+        }
+    }
+}
+
+impl Rule {
+    /// The bound of a `min_items` rule: at least one when the data gives none.
+    pub fn minimum(&self) -> usize {
+        self.value.unwrap_or(1)
+    }
 }
 
 /// A nested block.
@@ -339,7 +377,7 @@ pub struct BlockSchema {
 pub struct Argument {
     /// HCL type: `string`, `number`, `bool`, `list(string)`, `map(string)`, ...
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Type,
     /// Required whenever its scope is present.
     #[serde(default)]
     pub required: bool,
@@ -392,50 +430,6 @@ fn collect<'a>(
     }
 }
 
-/// Whether a value of the HCL type `found` may stand where the catalogue says `expected`: the
-/// same type; a number or bool where a string is expected (HCL converts them); an empty list
-/// (`list(any)`) where any list is expected. The one rule for types, used for `options:`
-/// literals ([`fits`]) and for every argument of the compiled model (conformance).
-pub fn compatible(expected: &str, found: &str) -> bool {
-    expected == found
-        || (expected == "string" && matches!(found, "number" | "bool"))
-        || (expected.starts_with("list(") && found == "list(any)")
-}
-
-/// Does a JSON literal fit an HCL type string from the catalogue? Lists and maps element by
-/// element, each element by [`compatible`].
-pub fn fits(kind: &str, value: &serde_json::Value) -> bool {
-    use serde_json::Value;
-    let inner = |prefix: &str| {
-        kind.strip_prefix(prefix)
-            .and_then(|rest| rest.strip_suffix(')'))
-    };
-    match value {
-        Value::Array(items) => inner("list(").is_some_and(|t| items.iter().all(|i| fits(t, i))),
-        Value::Object(entries) => {
-            inner("map(").is_some_and(|t| entries.values().all(|v| fits(t, v)))
-        }
-        Value::String(_) => compatible(kind, "string"),
-        Value::Number(_) => compatible(kind, "number"),
-        Value::Bool(_) => compatible(kind, "bool"),
-        Value::Null => false,
-    }
-}
-
-/// The type as a user reads it in a message.
-pub fn describe(kind: &str) -> String {
-    match kind {
-        "string" => "a string".into(),
-        "number" => "a number".into(),
-        "bool" => "`true` or `false`".into(),
-        other if other.starts_with("list(") => format!("a list of {}s", &other[5..other.len() - 1]),
-        other if other.starts_with("map(") => {
-            format!("a mapping of {}s", &other[4..other.len() - 1])
-        }
-        other => other.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,8 +451,25 @@ mod tests {
         assert!(iso.blocks.contains_key("boot_iso"));
         assert_eq!(
             Component::VsphereIso.schema().arguments["CPUs"].kind,
-            "number"
+            Type::Number
         );
+    }
+
+    #[test]
+    fn a_passthrough_block_is_a_mapping_or_a_list_of_them_when_it_repeats() {
+        use serde_json::json;
+        let blocks = &Component::ProxmoxIso.schema().blocks;
+        let (disks, boot) = (&blocks["disks"], &blocks["boot_iso"]);
+        let two = json!([{ "disk_size": "1G" }, 5]);
+        let items = disks.items(&two).expect("a list of a repeatable block");
+        assert_eq!(
+            items.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+            [Some(0), Some(1)]
+        );
+        let one = json!({ "iso_file": "local:iso/x.iso" });
+        assert_eq!(boot.items(&one).map(|i| i.len()), Some(1));
+        assert!(boot.items(&json!([one])).is_none());
+        assert!(disks.items(&json!("disk")).is_none());
     }
 
     #[test]
@@ -506,20 +517,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn literal_types_fit_hcl_types() {
-        use serde_json::json;
-        assert!(fits("list(string)", &json!(["a", "b"])));
-        assert!(!fits("list(string)", &json!([["a"]])));
-        assert!(fits("number", &json!(4)));
-        assert!(!fits("bool", &json!("yes")));
-        assert!(fits("map(string)", &json!({"a": "b"})));
-        // The same rule as the compiled model's arguments.
-        assert!(fits("string", &json!(5)) && compatible("string", "number"));
-        assert!(fits("list(string)", &json!([])) && compatible("list(string)", "list(any)"));
-        assert!(!fits("number", &json!("5")) && !compatible("number", "string"));
-        assert!(!fits("string", &json!(null)));
     }
 }

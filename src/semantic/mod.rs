@@ -1,0 +1,162 @@
+//! Semantic checks: what the schema cannot say about a spec that has the right shape.
+//!
+//! References between sections, names that become Packer labels or file names, files the spec
+//! points at, contradictions between settings, and the `options:` passthrough checked against
+//! the plugin catalogue. Every finding points at the spec node that causes it. This stage reads
+//! the typed spec and the YAML tree (for positions) and may look at files under the repository
+//! root; it never writes anything.
+//!
+//! [`check`] runs one `Checker` over the spec; each section's checks are `impl Checker`
+//! blocks in their own file: `names` (labels, file and artifact names), `platforms` (placement,
+//! outputs, ISOs, builders), `network`, `oses` (installers, editions, Windows locale, step
+//! families), `provisioning` (steps and the files they name), `environments` (overrides and
+//! the build user) and `options` (the passthrough checked against the catalogue).
+
+use std::path::Path;
+
+use crate::catalogue::Component;
+use crate::diagnostic::{self, Diagnostic, Span};
+use crate::spec::{BuilderKind, Os, PlatformName, Spec};
+use crate::yaml::{Located, Node};
+
+mod environments;
+mod names;
+mod network;
+mod options;
+mod oses;
+mod platforms;
+mod provisioning;
+
+pub use network::{parse_cidr, static_sources};
+pub use platforms::{DEFAULT_DISK_GB, azure_image_disk_gb, iso_url_problem};
+
+/// Everything the semantic stage looks at.
+pub struct Context<'a> {
+    /// The typed spec.
+    pub spec: &'a Spec,
+    /// The YAML tree, for positions.
+    pub tree: &'a Node,
+    /// The repository root, which relative paths in the spec start from.
+    pub root: &'a Path,
+}
+
+/// Runs every check and returns all findings (errors and warnings), sorted by position.
+pub fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
+    let mut checker = Checker {
+        cx,
+        out: Vec::new(),
+    };
+    checker.names();
+    checker.platforms();
+    checker.oses();
+    checker.provisioning();
+    checker.step_families();
+    checker.environments();
+    checker.build_user();
+    checker.artifact_names();
+    let mut out = checker.out;
+    diagnostic::sort(&mut out);
+    out
+}
+
+struct Checker<'a, 'b> {
+    cx: &'a Context<'b>,
+    out: Vec<Diagnostic>,
+}
+
+/// Builds a JSON pointer from unescaped tokens.
+fn ptr(tokens: &[&str]) -> String {
+    crate::pointer::from_tokens(tokens)
+}
+
+fn is_label(name: &str) -> bool {
+    // Also a valid host name: at most 63 characters.
+    if name.len() > 63 {
+        return false;
+    }
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.ends_with('-')
+}
+
+/// The Packer component an OS uses on a platform.
+pub fn component(platform: PlatformName, builder: BuilderKind) -> Component {
+    match (platform, builder) {
+        (PlatformName::Proxmox, BuilderKind::Iso) => Component::ProxmoxIso,
+        (PlatformName::Proxmox, BuilderKind::Clone) => Component::ProxmoxClone,
+        (PlatformName::Vsphere, BuilderKind::Iso) => Component::VsphereIso,
+        (PlatformName::Vsphere, BuilderKind::Clone) => Component::VsphereClone,
+        (PlatformName::Azure, _) => Component::AzureArm,
+    }
+}
+
+/// The builder kind an OS uses on a platform: the OS's choice, else the platform's.
+pub fn builder_of(spec: &Spec, os: &Os, platform: PlatformName) -> BuilderKind {
+    let own = match platform {
+        PlatformName::Proxmox => os.proxmox.as_ref().and_then(|p| p.builder),
+        PlatformName::Vsphere => os.vsphere.as_ref().and_then(|p| p.builder),
+        PlatformName::Azure => None,
+    };
+    own.unwrap_or_else(|| platform_builder(spec, platform))
+}
+
+/// The builder kind a platform uses unless an OS chooses its own.
+fn platform_builder(spec: &Spec, platform: PlatformName) -> BuilderKind {
+    let p = &spec.platforms;
+    match platform {
+        PlatformName::Proxmox => p.proxmox.as_ref().map(|p| p.builder).unwrap_or_default(),
+        PlatformName::Vsphere => p.vsphere.as_ref().map(|p| p.builder).unwrap_or_default(),
+        PlatformName::Azure => BuilderKind::Clone,
+    }
+}
+
+/// Whether the spec configures `platform` under `platforms`.
+fn configured(spec: &Spec, platform: PlatformName) -> bool {
+    let p = &spec.platforms;
+    match platform {
+        PlatformName::Proxmox => p.proxmox.is_some(),
+        PlatformName::Vsphere => p.vsphere.is_some(),
+        PlatformName::Azure => p.azure.is_some(),
+    }
+}
+
+/// The configured platforms an OS is installed on from an ISO (with its installer), in the
+/// OS's order. Azure starts from a Marketplace image and is never among them.
+pub fn iso_platforms(spec: &Spec, os: &Os) -> Vec<PlatformName> {
+    os.platforms
+        .iter()
+        .copied()
+        .filter(|platform| configured(spec, *platform))
+        .filter(|platform| builder_of(spec, os, *platform) == BuilderKind::Iso)
+        .collect()
+}
+
+impl Checker<'_, '_> {
+    fn at(&self, tokens: &[&str]) -> Located {
+        self.cx.tree.locate(&ptr(tokens)).unwrap_or(Located {
+            key: None,
+            value: self.cx.tree.span,
+        })
+    }
+
+    fn key_span(&self, tokens: &[&str]) -> Span {
+        self.at(tokens).key_or_value()
+    }
+
+    fn push(&mut self, diagnostic: Diagnostic) {
+        self.out.push(diagnostic);
+    }
+
+    fn configured(&self, platform: PlatformName) -> bool {
+        configured(self.cx.spec, platform)
+    }
+
+    fn configured_names(&self) -> Vec<&'static str> {
+        PlatformName::ALL
+            .into_iter()
+            .filter(|p| self.configured(*p))
+            .map(PlatformName::as_str)
+            .collect()
+    }
+}
