@@ -1,0 +1,199 @@
+//! The arguments of a Proxmox source (proxmox-iso, proxmox-clone).
+
+use super::{Lowerer, n, ptr, s};
+use crate::hcl::Expr;
+use crate::model::Args;
+use crate::spec::{BuilderKind, Family, Firmware, Iso, Os, PlatformName, SeedChannel};
+
+impl Lowerer<'_> {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn proxmox(
+        &mut self,
+        body: &mut Args,
+        name: &str,
+        os: &Os,
+        builder: BuilderKind,
+        edition: Option<&crate::spec::Edition>,
+        source_name: &str,
+        seed_local: Option<&str>,
+    ) {
+        let o = ptr(&["platforms", "proxmox"]);
+        let os_origin = ptr(&["oses", name]);
+        let hw_origin = os_origin.clone();
+        for (arg, var) in [
+            ("proxmox_url", "proxmox_endpoint"),
+            ("username", "proxmox_username"),
+            ("token", "proxmox_token"),
+            (
+                "insecure_skip_tls_verify",
+                "proxmox_insecure_skip_tls_verify",
+            ),
+            ("node", "proxmox_node"),
+        ] {
+            let value = self.var(var);
+            body.attr(arg, value, &o);
+        }
+        let (cpus, memory, disk, firmware) = self.hardware(os, PlatformName::Proxmox);
+        let versioned = self.versioned(source_name);
+        body.attr("vm_name", versioned.clone(), &os_origin);
+        body.attr("template_name", versioned, &os_origin);
+        body.attr(
+            "template_description",
+            s(&Self::description(os, name, edition)),
+            &os_origin,
+        );
+        if builder == BuilderKind::Clone {
+            let clone = os
+                .proxmox
+                .as_ref()
+                .and_then(|p| p.clone_vm.clone())
+                .unwrap_or_default();
+            body.attr(
+                "clone_vm",
+                s(&clone),
+                &ptr(&["oses", name, "proxmox", "clone_vm"]),
+            );
+        } else {
+            body.attr(
+                "os",
+                s(if os.family == Family::Windows {
+                    "win11"
+                } else {
+                    "l26"
+                }),
+                &os_origin,
+            );
+        }
+        body.attr("cores", n(cpus), &hw_origin);
+        body.attr("sockets", n(1), &hw_origin);
+        body.attr("memory", n(memory), &hw_origin);
+        // A clone keeps its template's firmware, EFI disk and system disk.
+        let iso = builder == BuilderKind::Iso;
+        let uefi = firmware == Firmware::Uefi;
+        if iso {
+            body.attr("bios", s(if uefi { "ovmf" } else { "seabios" }), &hw_origin);
+            if uefi {
+                body.attr("machine", s("q35"), &hw_origin);
+            }
+        }
+        let platform = self
+            .spec
+            .platforms
+            .proxmox
+            .clone()
+            .expect("a proxmox source implies a proxmox platform");
+        // A cloud-init drive is for Linux guests; Windows would need cloudbase-init.
+        if platform.cloud_init && os.family == Family::Linux {
+            body.attr(
+                "cloud_init",
+                Expr::Bool(true),
+                &ptr(&["platforms", "proxmox", "cloud_init"]),
+            );
+            let pool = self.var("proxmox_vm_storage_pool");
+            body.attr("cloud_init_storage_pool", pool, &o);
+        }
+        // The shutdown after provisioning is a Proxmox task awaited for `task_timeout`, 60
+        // seconds by default (packer-plugin-proxmox v1.2.4 `builder/proxmox/common/
+        // step_convert_to_template.go`, `Run`: `client.ShutdownVm`, then `WaitForCompletion`);
+        // a Windows guest that has just been generalised takes longer than that.
+        body.attr("task_timeout", s("10m"), &os_origin);
+        if builder == BuilderKind::Iso {
+            let (wait, command) = self.boot(name, os, firmware);
+            body.attr("boot_wait", wait, &os_origin);
+            body.attr("boot_command", command, &os_origin);
+            if let (Some(local), SeedChannel::Http) = (seed_local, self.channel(os))
+                && let Some(files) = self.seed_files(name, os, local, PlatformName::Proxmox)
+            {
+                body.attr("http_content", files, &os_origin);
+            }
+        }
+        self.communicator(body, os, &os_origin);
+        if builder == BuilderKind::Iso {
+            let iso = os.iso.clone().unwrap_or_default();
+            let mut boot = Args::default();
+            self.iso_args(&mut boot, &iso, &ptr(&["oses", name, "iso"]));
+            boot.attr("unmount", Expr::Bool(true), &os_origin);
+            body.block("boot_iso", boot, &ptr(&["oses", name, "iso"]));
+            if os.family == Family::Windows {
+                if let Some(virtio) = &platform.virtio_iso {
+                    let mut drivers = Args::default();
+                    self.iso_args(
+                        &mut drivers,
+                        virtio,
+                        &ptr(&["platforms", "proxmox", "virtio_iso"]),
+                    );
+                    drivers.attr("unmount", Expr::Bool(true), &o);
+                    body.block(
+                        "additional_iso_files",
+                        drivers,
+                        &ptr(&["platforms", "proxmox", "virtio_iso"]),
+                    );
+                }
+            }
+            if self.channel(os) == SeedChannel::Cd {
+                let mut cd = Args::default();
+                match (os.family, edition) {
+                    (Family::Windows, Some(e)) => {
+                        cd.attr("cd_files", self.windows_cd_files(), &os_origin);
+                        let content = self.autounattend(name, os, e, PlatformName::Proxmox);
+                        cd.attr("cd_content", content, &os_origin);
+                    }
+                    _ => {
+                        if let Some(files) = seed_local.and_then(|local| {
+                            self.seed_files(name, os, local, PlatformName::Proxmox)
+                        }) {
+                            cd.attr("cd_content", files, &os_origin);
+                        }
+                    }
+                }
+                cd.attr("cd_label", s("cidata"), &os_origin);
+                let pool = self.var("proxmox_iso_storage_pool");
+                cd.attr("iso_storage_pool", pool, &o);
+                cd.attr("unmount", Expr::Bool(true), &os_origin);
+                body.block("additional_iso_files", cd, &os_origin);
+            }
+        }
+        if iso && uefi {
+            let mut efi = Args::default();
+            let pool = self.var("proxmox_vm_storage_pool");
+            efi.attr("efi_storage_pool", pool, &o);
+            efi.attr("efi_type", s("4m"), &hw_origin);
+            efi.attr("pre_enrolled_keys", Expr::Bool(true), &hw_origin);
+            body.block("efi_config", efi, &hw_origin);
+        }
+        if iso {
+            let mut disk_args = Args::default();
+            disk_args.attr("type", s("scsi"), &hw_origin);
+            disk_args.attr("disk_size", s(&format!("{disk}G")), &hw_origin);
+            let pool = self.var("proxmox_vm_storage_pool");
+            disk_args.attr("storage_pool", pool, &o);
+            body.block("disks", disk_args, &hw_origin);
+        }
+        let mut nic = Args::default();
+        let bridge = self.var("proxmox_bridge");
+        nic.attr("bridge", bridge, &o);
+        nic.attr("model", s("virtio"), &o);
+        if self.has_var("proxmox_vlan_tag") {
+            let tag = self.var("proxmox_vlan_tag");
+            nic.attr("vlan_tag", tag, &o);
+        }
+        body.block("network_adapters", nic, &o);
+    }
+
+    /// ISO arguments inside a Proxmox `boot_iso`/`additional_iso_files` block: a file already
+    /// on the platform wins over a download.
+    pub(super) fn iso_args(&mut self, args: &mut Args, iso: &Iso, origin: &str) {
+        if let Some(file) = &iso.proxmox_file {
+            args.attr("iso_file", s(file), origin);
+        } else if let Some(url) = &iso.url {
+            args.attr("iso_url", s(url), origin);
+            args.attr(
+                "iso_checksum",
+                s(iso.checksum.as_deref().unwrap_or("none")),
+                origin,
+            );
+            let pool = self.var("proxmox_iso_storage_pool");
+            args.attr("iso_storage_pool", pool, origin);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The arguments of a vSphere source (vsphere-iso, vsphere-clone).
+
+use super::{Lowerer, n, ptr, s};
+use crate::hcl::{Expr, escape_string};
+use crate::model::Args;
+use crate::spec::{BuilderKind, Family, Firmware, Os, PlatformName, SeedChannel, VsphereTemplate};
+
+impl Lowerer<'_> {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn vsphere(
+        &mut self,
+        body: &mut Args,
+        name: &str,
+        os: &Os,
+        builder: BuilderKind,
+        edition: Option<&crate::spec::Edition>,
+        source_name: &str,
+        seed_local: Option<&str>,
+    ) {
+        let o = ptr(&["platforms", "vsphere"]);
+        let os_origin = ptr(&["oses", name]);
+        for (arg, var) in [
+            ("vcenter_server", "vsphere_endpoint"),
+            ("username", "vsphere_username"),
+            ("password", "vsphere_password"),
+            ("insecure_connection", "vsphere_insecure_connection"),
+            ("datacenter", "vsphere_datacenter"),
+            ("cluster", "vsphere_cluster"),
+            ("host", "vsphere_host"),
+            ("datastore", "vsphere_datastore"),
+            ("folder", "vsphere_folder"),
+            ("resource_pool", "vsphere_resource_pool"),
+        ] {
+            if self.has_var(var) {
+                let value = self.var(var);
+                body.attr(arg, value, &o);
+            }
+        }
+        let settings = os.vsphere.clone().unwrap_or_default();
+        let (cpus, memory, disk, firmware) = self.hardware(os, PlatformName::Vsphere);
+        let versioned = self.versioned(source_name);
+        body.attr("vm_name", versioned, &os_origin);
+        if builder == BuilderKind::Clone {
+            body.attr(
+                "template",
+                s(settings.template.as_deref().unwrap_or_default()),
+                &ptr(&["oses", name, "vsphere", "template"]),
+            );
+            body.attr("linked_clone", Expr::Bool(false), &os_origin);
+        } else {
+            let guest = settings.guest_os_type.clone().unwrap_or_default();
+            body.attr(
+                "guest_os_type",
+                s(&guest),
+                &ptr(&["oses", name, "vsphere", "guest_os_type"]),
+            );
+            body.attr(
+                "firmware",
+                s(if firmware == Firmware::Uefi {
+                    "efi"
+                } else {
+                    "bios"
+                }),
+                &os_origin,
+            );
+        }
+        body.attr("CPUs", n(cpus), &os_origin);
+        body.attr("RAM", n(memory), &os_origin);
+        body.attr(
+            "notes",
+            s(&Self::description(os, name, edition)),
+            &os_origin,
+        );
+        if builder == BuilderKind::Clone {
+            let network = self.var("vsphere_network");
+            body.attr("network", network, &o);
+        }
+        if builder == BuilderKind::Iso {
+            let iso = os.iso.clone().unwrap_or_default();
+            let iso_origin = ptr(&["oses", name, "iso"]);
+            let mut paths: Vec<Expr> = Vec::new();
+            if let Some(path) = &iso.vsphere_path {
+                paths.push(s(path));
+            } else if let Some(url) = &iso.url {
+                body.attr("iso_url", s(url), &iso_origin);
+                body.attr(
+                    "iso_checksum",
+                    s(iso.checksum.as_deref().unwrap_or("none")),
+                    &iso_origin,
+                );
+            }
+            if os.family == Family::Windows {
+                // VMware Tools, from the ESXi host's own image store.
+                paths.push(s("[] /vmimages/tools-isoimages/windows.iso"));
+            }
+            if !paths.is_empty() {
+                body.attr("iso_paths", Expr::List(paths), &iso_origin);
+            }
+            match (self.channel(os), os.family, edition) {
+                (SeedChannel::Http, _, _) => {
+                    if let Some(files) = seed_local
+                        .and_then(|local| self.seed_files(name, os, local, PlatformName::Vsphere))
+                    {
+                        body.attr("http_content", files, &os_origin);
+                    }
+                }
+                (SeedChannel::Cd, Family::Windows, Some(e)) => {
+                    body.attr("cd_files", self.windows_cd_files(), &os_origin);
+                    let content = self.autounattend(name, os, e, PlatformName::Vsphere);
+                    body.attr("cd_content", content, &os_origin);
+                    body.attr("cd_label", s("cidata"), &os_origin);
+                }
+                (SeedChannel::Cd, _, _) => {
+                    if let Some(files) = seed_local
+                        .and_then(|local| self.seed_files(name, os, local, PlatformName::Vsphere))
+                    {
+                        body.attr("cd_content", files, &os_origin);
+                        body.attr("cd_label", s("cidata"), &os_origin);
+                    }
+                }
+            }
+            let (wait, command) = self.boot(name, os, firmware);
+            body.attr("boot_wait", wait, &os_origin);
+            body.attr("boot_command", command, &os_origin);
+            body.attr("remove_cdrom", Expr::Bool(true), &os_origin);
+        }
+        self.communicator(body, os, &os_origin);
+        // Linux: VMware Tools shut the VM down (the build user's sudo rule is gone by then; see
+        // `finish`).
+        if os.family == Family::Windows {
+            body.attr(
+                "shutdown_command",
+                s("shutdown /s /t 10 /f /d p:4:1 /c \"Packer shutdown\""),
+                &os_origin,
+            );
+        }
+        let platform = self
+            .spec
+            .platforms
+            .vsphere
+            .clone()
+            .expect("a vsphere source implies a vsphere platform");
+        let output_origin = ptr(&["platforms", "vsphere", "output"]);
+        if platform.output.template == VsphereTemplate::Convert {
+            body.attr("convert_to_template", Expr::Bool(true), &output_origin);
+        }
+        if builder == BuilderKind::Iso {
+            let mut storage = Args::default();
+            storage.attr("disk_size", n(disk * 1024), &os_origin);
+            storage.attr("disk_thin_provisioned", Expr::Bool(true), &os_origin);
+            body.block("storage", storage, &os_origin);
+            let mut nic = Args::default();
+            let network = self.var("vsphere_network");
+            nic.attr("network", network, &o);
+            nic.attr("network_card", s("vmxnet3"), &o);
+            body.block("network_adapters", nic, &o);
+        }
+        if let Some(library) = &platform.output.content_library {
+            let lib_origin = ptr(&["platforms", "vsphere", "output", "content_library"]);
+            let mut cl = Args::default();
+            let value = self.var("vsphere_content_library");
+            cl.attr("library", value, &lib_origin);
+            // An OVF item of the same name is updated in place, so clones keep one stable name
+            // (packer-plugin-vsphere v2.0.0 `builder/vsphere/driver/vm.go`,
+            // `ImportOvfToContentLibrary`). A VM template item cannot be updated and must not
+            // share the VM's name (`common/step_import_to_content_library.go`, `Prepare`), so
+            // each build imports a new one.
+            let item = if library.ovf {
+                s(source_name)
+            } else {
+                Expr::Template(format!(
+                    "{}-${{local.build_version}}-library",
+                    escape_string(source_name)
+                ))
+            };
+            cl.attr("name", item, &lib_origin);
+            cl.attr(
+                "description",
+                s(&Self::description(os, name, edition)),
+                &lib_origin,
+            );
+            cl.attr("ovf", Expr::Bool(library.ovf), &lib_origin);
+            cl.attr("destroy", Expr::Bool(library.destroy), &lib_origin);
+            body.block("content_library_destination", cl, &lib_origin);
+        }
+    }
+}
