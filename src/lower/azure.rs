@@ -1,34 +1,23 @@
 //! The arguments of an Azure source (azure-arm).
 
-use super::{Lowerer, n, ptr, s};
+use super::{Lowerer, Target, n, ptr, s};
 use crate::hcl::Expr;
 use crate::model::Args;
-use crate::spec::{Family, Os, PlatformName};
+use crate::platform::azure_image_disk_gb;
+use crate::spec::PlatformName;
 
 impl Lowerer<'_> {
     pub(super) fn azure(
         &mut self,
         body: &mut Args,
-        name: &str,
-        os: &Os,
+        t: Target<'_>,
         edition: Option<&crate::spec::Edition>,
         source_name: &str,
     ) {
+        let Target { name, os, .. } = t;
         let o = ptr(&["platforms", "azure"]);
         let os_origin = ptr(&["oses", name]);
-        for (arg, var) in [
-            ("client_id", "azure_client_id"),
-            ("client_secret", "azure_client_secret"),
-            ("tenant_id", "azure_tenant_id"),
-            ("subscription_id", "azure_subscription_id"),
-            ("location", "azure_location"),
-            ("build_resource_group_name", "azure_build_resource_group"),
-        ] {
-            if self.has_var(var) {
-                let value = self.var(var);
-                body.attr(arg, value, &o);
-            }
-        }
+        self.connection(body, PlatformName::Azure, &o);
         match os.azure.as_ref().and_then(|a| a.vm_size.clone()) {
             Some(size) => body.attr(
                 "vm_size",
@@ -40,15 +29,7 @@ impl Lowerer<'_> {
                 body.attr("vm_size", size, &o);
             }
         }
-        body.attr(
-            "os_type",
-            s(if os.family == Family::Windows {
-                "Windows"
-            } else {
-                "Linux"
-            }),
-            &os_origin,
-        );
+        body.attr("os_type", s(t.family.azure_os_type), &os_origin);
         let image_origin = ptr(&["oses", name, "azure_image"]);
         if let Some(image) = &os.azure_image {
             body.attr("image_publisher", s(&image.publisher), &image_origin);
@@ -65,7 +46,7 @@ impl Lowerer<'_> {
             let sku = edition
                 .and_then(|e| e.azure_sku.as_deref())
                 .unwrap_or(&image.sku);
-            crate::semantic::azure_image_disk_gb(&image.publisher, sku)
+            azure_image_disk_gb(&image.publisher, sku)
         });
         if image_disk.is_none_or(|size| disk >= size) {
             body.attr("os_disk_size_gb", n(disk), &os_origin);
@@ -103,16 +84,7 @@ impl Lowerer<'_> {
             Expr::Object(tags),
             &ptr(&["defaults", "tags"]),
         );
-        match os.family {
-            Family::Linux => body.attr("communicator", s("ssh"), &os_origin),
-            Family::Windows => {
-                body.attr("communicator", s("winrm"), &os_origin);
-                body.attr("winrm_use_ssl", Expr::Bool(true), &os_origin);
-                body.attr("winrm_insecure", Expr::Bool(true), &os_origin);
-                body.attr("winrm_timeout", s("10m"), &os_origin);
-                body.attr("winrm_username", s("packer"), &os_origin);
-            }
-        }
+        self.communicator(body, t.family.azure_communicator, &os_origin);
         if platform.output.gallery.is_some() {
             let g = ptr(&["platforms", "azure", "output", "gallery"]);
             let mut dest = Args::default();

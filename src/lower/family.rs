@@ -1,37 +1,37 @@
-//! What an OS family decides for every source: the communicator, the locale's form, and the
-//! Linux distribution facts the generated steps depend on.
+//! What an OS family decides for every source, from its entry in [`crate::family::FAMILIES`]:
+//! the communicator, the locale's form, the Linux distribution, and the steps that strip the
+//! build's credentials and generalise the template.
 
-use super::{Lowerer, s};
+use super::provisioning::SUDO_EXECUTE;
+use super::{Lowerer, Target, escape_hcl_quotes, go_template, list, ptr, s};
+use crate::catalogue::Component;
+use crate::family::{CommunicatorValue, Distribution, FinishShell, distribution_of_publisher};
 use crate::hcl::Expr;
-use crate::model::Args;
-use crate::spec::{Family, Installer, Os};
+use crate::model::{Args, Build, Step};
+use crate::spec::PlatformName;
 
 impl Lowerer<'_> {
-    pub(super) fn communicator(&mut self, body: &mut Args, os: &Os, origin: &str) {
-        match os.family {
-            Family::Linux => {
-                body.attr("communicator", s("ssh"), origin);
-                let user = self.var("build_username");
-                body.attr("ssh_username", user, origin);
-                let password = self.var("build_password");
-                body.attr("ssh_password", password, origin);
-                body.attr("ssh_timeout", s("30m"), origin);
-            }
-            Family::Windows => {
-                body.attr("communicator", s("winrm"), origin);
-                let user = self.var("build_username");
-                body.attr("winrm_username", user, origin);
-                let password = self.var("build_password");
-                body.attr("winrm_password", password, origin);
-                body.attr("winrm_timeout", s("2h"), origin);
-                body.attr("winrm_use_ssl", Expr::Bool(false), origin);
-                body.attr("winrm_insecure", Expr::Bool(true), origin);
-            }
+    /// The communicator's arguments, in the family table's order.
+    pub(super) fn communicator(
+        &mut self,
+        body: &mut Args,
+        arguments: &[(&str, CommunicatorValue)],
+        origin: &str,
+    ) {
+        for (name, value) in arguments {
+            let value = match value {
+                CommunicatorValue::Text(text) => s(text),
+                CommunicatorValue::Bool(b) => Expr::Bool(*b),
+                CommunicatorValue::BuildUsername => self.var("build_username"),
+                CommunicatorValue::BuildPassword => self.var("build_password"),
+            };
+            body.attr(name, value, origin);
         }
     }
 
     /// Language, keyboard and time zone after layering, in the form the family expects.
-    pub(super) fn locale(&self, os: &Os) -> (String, String, String) {
+    pub(super) fn locale(&self, t: Target<'_>) -> (String, String, String) {
+        let os = t.os;
         let d = &self.spec.defaults.locale;
         let language = os
             .locale
@@ -51,50 +51,80 @@ impl Lowerer<'_> {
             .clone()
             .or(d.timezone.clone())
             .unwrap_or_else(|| "UTC".into());
-        match os.family {
-            Family::Linux => (language, keyboard, timezone),
-            // Windows Setup's own identifiers; `semantic` has checked that both map.
-            Family::Windows => (
-                language.replace('_', "-"),
-                crate::windows_locale::windows_input_locale(&keyboard).unwrap_or(keyboard),
-                crate::windows_locale::windows_time_zone(&timezone).map_or(timezone, str::to_owned),
-            ),
+        if !t.family.windows_locale {
+            return (language, keyboard, timezone);
         }
+        // Windows Setup's own identifiers; `semantic` has checked that both map.
+        (
+            language.replace('_', "-"),
+            crate::windows_locale::windows_input_locale(&keyboard).unwrap_or(keyboard),
+            crate::windows_locale::windows_time_zone(&timezone).map_or(timezone, str::to_owned),
+        )
     }
-}
 
-/// The Linux distribution families whose layout the generated steps depend on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Distribution {
-    /// Debian and Ubuntu.
-    Debian,
-    /// Red Hat Enterprise Linux and its rebuilds (Rocky, Alma).
-    RedHat,
-}
-
-impl Distribution {
-    /// The SFTP server binary: Debian's `openssh-sftp-server` package and RHEL's
-    /// `openssh-server` package install it at these paths.
-    pub(super) fn sftp_server(self) -> &'static str {
-        match self {
-            Self::Debian => "/usr/lib/openssh/sftp-server",
-            Self::RedHat => "/usr/libexec/openssh/sftp-server",
+    /// The steps every template ends with, after the spec's own, from the family's table
+    /// entry (see [`crate::family::FAMILIES`] for why each is needed): a step limited to some
+    /// platforms runs only on the ones the OS builds on, and not at all when it builds on none.
+    pub(super) fn finish(
+        &mut self,
+        t: Target<'_>,
+        selectors: &[(PlatformName, String)],
+        build: &mut Build,
+    ) {
+        let origin = ptr(&["oses", t.name]);
+        for step in t.family.finish {
+            let only: Vec<String> = selectors
+                .iter()
+                .filter(|(p, _)| step.platforms.contains(p))
+                .map(|(_, s)| s.clone())
+                .collect();
+            if !step.platforms.is_empty() && only.is_empty() {
+                continue;
+            }
+            let inline = if step.build_user {
+                if !self.has_var("build_username") {
+                    continue;
+                }
+                let Expr::Traversal(user) = self.var("build_username") else {
+                    unreachable!("a variable reference is a traversal")
+                };
+                let user = format!("${{{user}}}");
+                Expr::List(
+                    step.inline
+                        .iter()
+                        .map(|line| {
+                            Expr::Template(escape_hcl_quotes(&line.replace("{build_user}", &user)))
+                        })
+                        .collect(),
+                )
+            } else {
+                list(step.inline)
+            };
+            let mut body = Args::default();
+            body.attr("inline", inline, &origin);
+            let component = match step.shell {
+                FinishShell::Sudo => {
+                    body.attr("execute_command", go_template(SUDO_EXECUTE), &origin);
+                    body.attr("skip_clean", Expr::Bool(true), &origin);
+                    Component::Shell
+                }
+                FinishShell::Powershell => Component::Powershell,
+            };
+            build.provisioners.push(Step {
+                component,
+                body,
+                only,
+                origin: origin.clone(),
+            });
         }
     }
 }
 
 /// The distribution family of a Linux OS: from its installer, else from its Azure image's
 /// publisher; `None` when neither tells.
-pub(super) fn linux_distribution(os: &Os) -> Option<Distribution> {
-    match os.installer {
-        Some(Installer::Autoinstall | Installer::Preseed) => return Some(Distribution::Debian),
-        Some(Installer::Kickstart) => return Some(Distribution::RedHat),
-        Some(Installer::Autounattend) | None => {}
+pub(super) fn distribution(t: Target<'_>) -> Option<&'static Distribution> {
+    if let Some(distribution) = t.installer.and_then(|k| k.distribution) {
+        return Some(distribution);
     }
-    let publisher = os.azure_image.as_ref()?.publisher.to_ascii_lowercase();
-    match publisher.as_str() {
-        "canonical" | "debian" => Some(Distribution::Debian),
-        "redhat" | "resf" | "almalinux" | "openlogic" => Some(Distribution::RedHat),
-        _ => None,
-    }
+    distribution_of_publisher(&t.os.azure_image.as_ref()?.publisher)
 }

@@ -1,34 +1,35 @@
-//! An OS's unattended installer: the seed files and the channel they reach the VM by, the
-//! boot command, the installer's network on its kernel command line, and the Windows answer
-//! file.
+//! An OS's unattended installer, from its entry in [`crate::installer::INSTALLERS`]: the seed
+//! files and the channel they reach the VM by, the boot command, the installer's network on
+//! its kernel command line, and the Windows answer file.
 
-use super::{Lowerer, ptr, s};
+use super::{Lowerer, Target, ptr, s};
 use crate::hcl::{Expr, escape_string};
+use crate::installer::{BootLine, InstallerKind, KernelNetwork, SeedInputs};
 use crate::model::{FileKey, Local, Model, VarType, Variable};
-use crate::semantic::iso_platforms;
-use crate::spec::{
-    Family, Firmware, GuestNetwork, Installer, Os, PlatformName, SeedChannel, snake,
-};
+use crate::platform::iso_platforms;
+use crate::spec::{Firmware, GuestNetwork, Installer, PlatformName, SeedChannel, snake};
 
 impl Lowerer<'_> {
-    /// The Windows scripts on the answer file's CD, as a glob: the files land at the CD's root,
-    /// where the answer file's first-logon commands look for them.
+    /// The repository files an installer puts on its seed CD, as globs: the files land at the
+    /// CD's root, where the answer file's first-logon commands look for them.
     ///
-    /// Not the folder itself: packer-plugin-sdk `multistep/commonsteps/step_create_cdrom.go`
+    /// Not folders: packer-plugin-sdk `multistep/commonsteps/step_create_cdrom.go`
     /// (`StepCreateCD.AddFile`) strips a folder's prefix as written while the walked children
     /// are cleaned paths, so a folder under `${path.root}/..` never matches and the step fails
     /// to open its files; a glob is expanded first and each match is copied by its base name.
-    pub(super) fn windows_cd_files(&self) -> Expr {
-        Expr::List(vec![self.path("scripts/windows/*")])
+    pub(super) fn cd_files(&self, kind: &InstallerKind) -> Expr {
+        Expr::List(kind.cd_files.iter().map(|f| self.path(f)).collect())
     }
 
-    /// The installer inputs shared by every source of a Linux OS, as a local value.
-    pub(super) fn seed_local(&mut self, name: &str, os: &Os, model: &mut Model) -> Option<String> {
-        os.installer?;
-        if os.family != Family::Linux || iso_platforms(self.spec, os).is_empty() {
+    /// The installer inputs shared by every source of an OS whose installer renders its seed
+    /// once per OS, as a local value.
+    pub(super) fn seed_local(&mut self, t: Target<'_>, model: &mut Model) -> Option<String> {
+        let Target { name, os, .. } = t;
+        let kind = t.installer?;
+        if kind.seed != SeedInputs::PerOs || iso_platforms(self.spec, os).is_empty() {
             return None;
         }
-        let locale = self.locale(os);
+        let locale = self.locale(t);
         let network = self.network(name).object();
         let vars = Expr::Object(vec![
             ("build_username".into(), self.var("build_username")),
@@ -51,17 +52,34 @@ impl Lowerer<'_> {
     }
 
     /// The installer's files for one source: `{ "/user-data" = templatefile(...) }` (HTTP
-    /// paths) or `{ "user-data" = ... }` (CD), rendered with the OS's shared inputs plus the
-    /// platform, which decides the guest agent the installer adds.
+    /// paths) or `{ "user-data" = ... }` (CD), rendered with `vars`.
+    fn seed_object(&self, t: Target<'_>, kind: &InstallerKind, vars: &Expr) -> Expr {
+        let channel = self.channel(t);
+        let files = kind
+            .templates
+            .iter()
+            .map(|template| {
+                let served = kind.served_name(template);
+                let key = match channel {
+                    SeedChannel::Http => format!("/{served}"),
+                    SeedChannel::Cd => served.clone(),
+                };
+                let path = self.path(&format!("builds/{}/{template}", t.name));
+                (key, Expr::call("templatefile", vec![path, vars.clone()]))
+            })
+            .collect();
+        Expr::Object(files)
+    }
+
+    /// The seed of an OS's installer for one source, rendered with the OS's shared inputs
+    /// plus the platform, which decides the guest agent the installer adds.
     pub(super) fn seed_files(
         &self,
-        name: &str,
-        os: &Os,
+        t: Target<'_>,
         vars_local: &str,
         platform: PlatformName,
     ) -> Option<Expr> {
-        let installer = os.installer?;
-        let channel = self.channel(os);
+        let kind = t.installer?;
         // The platform decides the guest agent; a Proxmox cloud-init drive needs cloud-init in
         // the guest to be of any use to the clones.
         let cloud_init = platform == PlatformName::Proxmox
@@ -81,20 +99,7 @@ impl Lowerer<'_> {
                 ]),
             ],
         );
-        let files = installer
-            .templates()
-            .iter()
-            .map(|template| {
-                let served = served_name(installer, template);
-                let key = match channel {
-                    SeedChannel::Http => format!("/{served}"),
-                    SeedChannel::Cd => served.clone(),
-                };
-                let path = self.path(&format!("builds/{name}/{template}"));
-                (key, Expr::call("templatefile", vec![path, vars.clone()]))
-            })
-            .collect();
-        Some(Expr::Object(files))
+        Some(self.seed_object(t, kind, &vars))
     }
 
     /// The installer's network of one build (`<os>` or `<os>-<edition>`): its address from
@@ -211,22 +216,53 @@ impl Lowerer<'_> {
         }
     }
 
-    pub(super) fn channel(&self, os: &Os) -> SeedChannel {
-        match os.family {
-            Family::Windows => SeedChannel::Cd,
-            Family::Linux => os.seed.unwrap_or(self.spec.defaults.seed),
+    /// The seed CD's arguments of one source (`cd_files`, `cd_content`), without its label:
+    /// none when the installer has nothing to put there.
+    pub(super) fn cd_seed(
+        &mut self,
+        t: Target<'_>,
+        edition: Option<&crate::spec::Edition>,
+        seed_local: Option<&str>,
+        platform: PlatformName,
+    ) -> Vec<(&'static str, Expr)> {
+        let mut args = Vec::new();
+        match (t.installer, edition) {
+            (Some(kind), Some(e)) if kind.seed == SeedInputs::PerEdition => {
+                if !kind.cd_files.is_empty() {
+                    args.push(("cd_files", self.cd_files(kind)));
+                }
+                args.push(("cd_content", self.autounattend(t, kind, e, platform)));
+            }
+            _ => {
+                if let Some(files) =
+                    seed_local.and_then(|local| self.seed_files(t, local, platform))
+                {
+                    args.push(("cd_content", files));
+                }
+            }
         }
+        args
     }
 
-    /// The Windows answer file for one edition on one platform, rendered at build time.
+    /// The channel the OS's seed reaches the VM by, as its installer allows.
+    pub(super) fn channel(&self, t: Target<'_>) -> SeedChannel {
+        let default = self.spec.defaults.seed;
+        t.installer.map_or(t.os.seed.unwrap_or(default), |k| {
+            k.channel(t.os.seed, default)
+        })
+    }
+
+    /// The answer file for one edition on one platform, rendered at build time, for an
+    /// installer whose seed is rendered per edition.
     pub(super) fn autounattend(
         &mut self,
-        name: &str,
-        os: &Os,
+        t: Target<'_>,
+        kind: &InstallerKind,
         edition: &crate::spec::Edition,
         platform: PlatformName,
     ) -> Expr {
-        let locale = self.locale(os);
+        let Target { name, os, .. } = t;
+        let locale = self.locale(t);
         let product_key = match &edition.product_key {
             Some(_) => {
                 let var = format!("{}_{}_product_key", snake(name), snake(&edition.name));
@@ -250,102 +286,43 @@ impl Lowerer<'_> {
             ("platform".into(), s(platform.as_str())),
             ("network".into(), network),
         ]);
-        let path = self.path(&format!("builds/{name}/autounattend.pkrtpl.hcl"));
-        Expr::Object(vec![(
-            "autounattend.xml".into(),
-            Expr::call("templatefile", vec![path, vars]),
-        )])
+        self.seed_object(t, kind, &vars)
     }
 
-    /// `boot_wait` and `boot_command` of an ISO build. The lines are HCL templates: Packer's
-    /// own `{{ .HTTPIP }}` actions and the installer network's expressions stay live.
-    pub(super) fn boot(&mut self, name: &str, os: &Os, firmware: Firmware) -> (Expr, Expr) {
-        let installer = os.installer.unwrap_or(Installer::Autoinstall);
-        let http = self.channel(os) == SeedChannel::Http;
-        let base = "http://{{ .HTTPIP }}:{{ .HTTPPort }}";
-        let net = if installer == Installer::Autounattend {
-            String::new()
-        } else {
-            self.network(name).kernel_arguments(installer, name)
+    /// `boot_wait` and `boot_command` of an ISO build, from the installer's boot lines. The
+    /// lines are HCL templates: Packer's own `{{ .HTTPIP }}` actions and the installer
+    /// network's expressions stay live.
+    pub(super) fn boot(&mut self, t: Target<'_>, firmware: Firmware) -> (Expr, Expr) {
+        let name = t.name;
+        let kind = t.installer.unwrap_or_else(|| Installer::Autoinstall.kind());
+        let (http, cd) = kind.seed_argument;
+        let seed = match self.channel(t) {
+            SeedChannel::Http => http,
+            SeedChannel::Cd => cd,
+        };
+        let net = match kind.network {
+            KernelNetwork::None => String::new(),
+            style => self.network(name).kernel_arguments(style, name),
+        };
+        let fill = |text: &str| {
+            text.replace("{seed}", seed)
+                .replace("{hostname}", name)
+                .replace("{url}", "http://{{ .HTTPIP }}:{{ .HTTPPort }}")
         };
         // Static text is escaped for HCL; `net` already is a template body.
         let e = escape_string;
-        let with_net = |before: &str, after: &str| {
-            if net.is_empty() {
-                e(&format!("{before}{after}"))
-            } else {
-                format!("{} {net}{}", e(before), e(after))
+        let commands = kind.boot(firmware).iter().map(|line| match line {
+            BootLine::Keys(keys) => e(keys),
+            BootLine::Kernel { before, after } if net.is_empty() => {
+                e(&fill(&format!("{before}{after}")))
             }
-        };
-        let commands: Vec<String> = match (installer, firmware) {
-            (Installer::Autoinstall, _) => {
-                let ds = if http {
-                    format!("ds=\"nocloud;s={base}/\"")
-                } else {
-                    "ds=nocloud".into()
-                };
-                vec![
-                    e("<wait3s>c<wait3s>"),
-                    // Arguments before `---` are for the installer only; after it they would be
-                    // copied into the installed system's boot line.
-                    with_net(
-                        &format!("linux /casper/vmlinuz autoinstall {ds}"),
-                        " ---<enter><wait3s>",
-                    ),
-                    e("initrd /casper/initrd<enter><wait3s>"),
-                    e("boot<enter>"),
-                ]
+            BootLine::Kernel { before, after } => {
+                format!("{} {net}{}", e(&fill(before)), e(&fill(after)))
             }
-            (Installer::Kickstart, firmware) => {
-                let ks = if http {
-                    format!("inst.ks={base}/ks.cfg")
-                } else {
-                    "inst.ks=hd:LABEL=cidata:/ks.cfg".into()
-                };
-                match firmware {
-                    Firmware::Uefi => vec![with_net(
-                        &format!("<up>e<wait><down><down><end> inst.text {ks}"),
-                        "<leftCtrlOn>x<leftCtrlOff>",
-                    )],
-                    Firmware::Bios => {
-                        vec![with_net(&format!("<up><tab> inst.text {ks}"), "<enter>")]
-                    }
-                }
-            }
-            // debian-installer asks for the host and domain name before it loads a preseed
-            // from the network, so they are answered here (Debian installation guide, appendix B.2).
-            (Installer::Preseed, Firmware::Uefi) => vec![
-                e("<wait3s>c<wait3s>"),
-                with_net(
-                    &format!(
-                        "linux /install.amd/vmlinuz auto=true priority=critical preseed/url={base}/preseed.cfg hostname={name} domain="
-                    ),
-                    " --- quiet<enter><wait3s>",
-                ),
-                e("initrd /install.amd/initrd.gz<enter><wait3s>"),
-                e("boot<enter>"),
-            ],
-            (Installer::Preseed, Firmware::Bios) => vec![
-                e("<esc><wait>"),
-                with_net(
-                    &format!(
-                        "auto priority=critical url={base}/preseed.cfg hostname={name} domain="
-                    ),
-                    "<enter>",
-                ),
-            ],
-            (Installer::Autounattend, _) => {
-                vec![e("<spacebar><wait><spacebar><wait><spacebar>")]
-            }
-        };
-        let wait = if installer == Installer::Autounattend {
-            "2s"
-        } else {
-            "5s"
-        };
+        });
         (
-            s(wait),
-            Expr::List(commands.into_iter().map(Expr::Template).collect()),
+            s(kind.boot_wait),
+            Expr::List(commands.map(Expr::Template).collect()),
         )
     }
 }
@@ -419,8 +396,8 @@ impl Network {
     ///   dracut `modules.d/40network/parse-ip-opts.sh` (the interface may be left out when there
     ///   is a single `ip=`); the kernel's `Documentation/admin-guide/nfs/nfsroot.rst`
     ///   (`<dns0-ip>:<dns1-ip>` after autoconf `none`).
-    pub(super) fn kernel_arguments(&self, installer: Installer, hostname: &str) -> String {
-        let debian = installer == Installer::Preseed;
+    pub(super) fn kernel_arguments(&self, style: KernelNetwork, hostname: &str) -> String {
+        let debian = style == KernelNetwork::Netcfg;
         match self {
             Self::Dhcp => String::new(),
             Self::Fixed { cidr, gateway, dns } => {
@@ -479,15 +456,4 @@ impl Network {
 pub(super) fn computer_name(source: &str) -> String {
     let short: String = source.chars().take(15).collect();
     short.trim_end_matches('-').to_owned()
-}
-
-/// The name the installer looks for: `user-data.pkrtpl.hcl` is served as `user-data`,
-/// `ks.pkrtpl.hcl` as `ks.cfg`, `preseed.pkrtpl.hcl` as `preseed.cfg`.
-pub(super) fn served_name(installer: Installer, template: &str) -> String {
-    let stem = template.trim_end_matches(".pkrtpl.hcl");
-    match installer {
-        Installer::Autoinstall => stem.to_owned(),
-        Installer::Kickstart | Installer::Preseed => format!("{stem}.cfg"),
-        Installer::Autounattend => format!("{stem}.xml"),
-    }
 }

@@ -26,11 +26,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::family::FamilyFacts;
 use crate::hcl::{Expr, escape_string};
+use crate::installer::InstallerKind;
 use crate::loaded::Loaded;
 use crate::model::{Args, Build, Local, Model, Source, Variable};
-use crate::semantic::{builder_of, component};
-use crate::spec::{Family, Firmware, Hardware, Os, PlatformName, Spec};
+use crate::platform::{builder_of, component};
+use crate::spec::{Firmware, Hardware, Os, PlatformName, Spec};
 
 /// Where the generated files are, relative to the repository root, so that they can refer to
 /// `builds/`, `scripts/` and `ansible/` with `${path.root}/..`.
@@ -46,7 +48,7 @@ pub struct Layout {
 const DEFAULT_HARDWARE: Hardware = Hardware {
     cpus: Some(2),
     memory_mb: Some(4096),
-    disk_gb: Some(crate::semantic::DEFAULT_DISK_GB),
+    disk_gb: Some(crate::platform::DEFAULT_DISK_GB),
     firmware: Some(Firmware::Uefi),
 };
 
@@ -77,7 +79,7 @@ pub fn lower(
         ..Model::default()
     };
     for (name, os) in &loaded.spec.oses {
-        l.os(name, os, &mut model);
+        l.os(Target::new(name, os), &mut model);
     }
     model.plugins = plugins::plugins(&model);
     // Locals shared by every build come before the per-OS ones.
@@ -123,6 +125,28 @@ struct Lowerer<'a> {
     locals: BTreeMap<String, Expr>,
     problems: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
+}
+
+/// One OS being lowered, with the table entries that say what its family and installer mean:
+/// lowering reads these facts rather than matching on the family or the installer.
+#[derive(Debug, Clone, Copy)]
+struct Target<'s> {
+    /// The OS's key in `oses`.
+    name: &'s str,
+    os: &'s Os,
+    family: &'static FamilyFacts,
+    installer: Option<&'static InstallerKind>,
+}
+
+impl<'s> Target<'s> {
+    fn new(name: &'s str, os: &'s Os) -> Self {
+        Target {
+            name,
+            os,
+            family: os.family.facts(),
+            installer: os.installer.map(crate::spec::Installer::kind),
+        }
+    }
 }
 
 fn s(text: &str) -> Expr {
@@ -212,7 +236,8 @@ impl Lowerer<'_> {
         ))
     }
 
-    fn os(&mut self, name: &str, os: &Os, model: &mut Model) {
+    fn os(&mut self, t: Target<'_>, model: &mut Model) {
+        let Target { name, os, .. } = t;
         let origin = ptr(&["oses", name]);
         let mut build = Build {
             name: name.to_owned(),
@@ -220,11 +245,12 @@ impl Lowerer<'_> {
             provisioners: Vec::new(),
             post_processors: Vec::new(),
         };
-        let editions: Vec<Option<&crate::spec::Edition>> = match os.family {
-            Family::Linux => vec![None],
-            Family::Windows => os.editions.iter().map(Some).collect(),
+        let editions: Vec<Option<&crate::spec::Edition>> = if t.family.per_edition {
+            os.editions.iter().map(Some).collect()
+        } else {
+            vec![None]
         };
-        let seed_local = self.seed_local(name, os, model);
+        let seed_local = self.seed_local(t, model);
         for platform in PlatformName::ALL {
             if !os.platforms.contains(&platform) {
                 continue;
@@ -237,14 +263,8 @@ impl Lowerer<'_> {
                     continue;
                 }
                 let source_name = crate::spec::source_name(name, edition.map(|e| e.name.as_str()));
-                let source = self.source(
-                    name,
-                    os,
-                    platform,
-                    *edition,
-                    &source_name,
-                    seed_local.as_deref(),
-                );
+                let source =
+                    self.source(t, platform, *edition, &source_name, seed_local.as_deref());
                 build.sources.push(format!("source.{}", source.selector()));
                 model.sources.push(source);
             }
@@ -256,7 +276,7 @@ impl Lowerer<'_> {
             .collect();
         let selectors: Vec<(PlatformName, String)> =
             own.iter().map(|s| (s.platform, s.selector())).collect();
-        self.provisioning(name, os, &selectors, &mut build);
+        self.provisioning(t, &selectors, &mut build);
         self.post_processors(name, &selectors, &own, &editions, &mut build);
         model.builds.push(build);
     }
@@ -275,44 +295,32 @@ impl Lowerer<'_> {
         (
             hw.cpus.unwrap_or(2),
             hw.memory_mb.unwrap_or(4096),
-            hw.disk_gb.unwrap_or(40),
+            hw.disk_gb.unwrap_or(crate::platform::DEFAULT_DISK_GB),
             hw.firmware.unwrap_or(Firmware::Uefi),
         )
     }
 
     fn source(
         &mut self,
-        name: &str,
-        os: &Os,
+        t: Target<'_>,
         platform: PlatformName,
         edition: Option<&crate::spec::Edition>,
         source_name: &str,
         seed_local: Option<&str>,
     ) -> Source {
+        let Target { name, os, .. } = t;
         let origin = ptr(&["oses", name]);
         let builder = builder_of(self.spec, os, platform);
         let component = component(platform, builder);
         let mut body = Args::default();
         match platform {
-            PlatformName::Proxmox => self.proxmox(
-                &mut body,
-                name,
-                os,
-                builder,
-                edition,
-                source_name,
-                seed_local,
-            ),
-            PlatformName::Vsphere => self.vsphere(
-                &mut body,
-                name,
-                os,
-                builder,
-                edition,
-                source_name,
-                seed_local,
-            ),
-            PlatformName::Azure => self.azure(&mut body, name, os, edition, source_name),
+            PlatformName::Proxmox => {
+                self.proxmox(&mut body, t, builder, edition, source_name, seed_local)
+            }
+            PlatformName::Vsphere => {
+                self.vsphere(&mut body, t, builder, edition, source_name, seed_local)
+            }
+            PlatformName::Azure => self.azure(&mut body, t, edition, source_name),
         }
         self.passthrough(&mut body, name, os, platform, component);
         Source {

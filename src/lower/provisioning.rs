@@ -3,24 +3,26 @@
 
 use serde_json::Value as Json;
 
-use super::family::{Distribution, linux_distribution};
-use super::{Lowerer, escape_hcl_quotes, go_template, list, ptr, s};
+use super::family::distribution;
+use super::{Lowerer, Target, go_template, ptr, s};
 use crate::catalogue::Component;
+use crate::family::AnsibleConnection;
 use crate::hcl::Expr;
 use crate::model::{Args, Build, Source, Step};
-use crate::spec::{Family, Os, PlatformName, Step as SpecStep, VsphereTemplate};
+use crate::platform::SETTINGS;
+use crate::spec::{PlatformName, Step as SpecStep, VsphereTemplate};
 
 /// The shell provisioner's `execute_command` for steps that run as root.
-const SUDO_EXECUTE: &str = "{{ .Vars }} sudo -E sh -eu '{{ .Path }}'";
+pub(super) const SUDO_EXECUTE: &str = "{{ .Vars }} sudo -E sh -eu '{{ .Path }}'";
 
 impl Lowerer<'_> {
     pub(super) fn provisioning(
         &mut self,
-        name: &str,
-        os: &Os,
+        t: Target<'_>,
         selectors: &[(PlatformName, String)],
         build: &mut Build,
     ) {
+        let os = t.os;
         let env_platform =
             Expr::Template("HYBRIDC_PLATFORM=${split(\"-\", source.type)[0]}".into());
         for set in &os.provisioning {
@@ -115,22 +117,18 @@ impl Lowerer<'_> {
                         }
                         body.attr("user", Expr::Traversal("build.User".into()), &origin);
                         let mut vars: Vec<(String, Json)> = Vec::new();
-                        match os.family {
-                            Family::Linux => self.ansible_over_ssh(&mut body, os, &origin),
-                            Family::Windows => {
-                                // WinRM: Ansible connects to the VM itself. packer-plugin-ansible
-                                // v1.1.6 `provisioner/ansible/provisioner.go`: with
-                                // `use_proxy = false` `createInventoryFile` writes
-                                // `ansible_connection=winrm` with the communicator's host, port
-                                // and user, and `createCmdArgs` adds `-e ansible_password=...`
-                                // from the communicator itself; the scheme follows the port
-                                // (5985: http) in Ansible's winrm connection plugin.
+                        match t.family.ansible {
+                            AnsibleConnection::SshProxy => {
+                                self.ansible_over_ssh(&mut body, t, &origin);
+                            }
+                            // Ansible connects to the VM itself: see `FAMILIES`.
+                            AnsibleConnection::Winrm(winrm_vars) => {
                                 body.attr("use_proxy", Expr::Bool(false), &origin);
-                                vars.push(("ansible_winrm_transport".into(), "ntlm".into()));
-                                vars.push((
-                                    "ansible_winrm_server_cert_validation".into(),
-                                    "ignore".into(),
-                                ));
+                                vars.extend(
+                                    winrm_vars
+                                        .iter()
+                                        .map(|(k, v)| ((*k).to_owned(), Json::from(*v))),
+                                );
                             }
                         }
                         vars.extend(
@@ -174,116 +172,7 @@ impl Lowerer<'_> {
                 });
             }
         }
-        self.finish(name, os, selectors, build);
-    }
-
-    /// The steps every template ends with, after the spec's own: no build credential may
-    /// survive in it, and it must be generalised for cloning.
-    ///
-    /// - Linux on Proxmox and vSphere: the build user's password is locked, its passwordless
-    ///   sudo rule removed and SSH password logins turned off (a clone's cloud-init may turn
-    ///   them on again: its `50-cloud-init.conf` is read before `90-hybridc.conf`). Nothing runs
-    ///   as root after it: vsphere-iso then shuts the VM down through VMware Tools when
-    ///   `shutdown_command` is empty (packer-plugin-vsphere v2.0.0
-    ///   `builder/vsphere/common/step_shutdown.go`, `Run`), proxmox-iso through the Proxmox API
-    ///   (packer-plugin-proxmox v1.2.4 `builder/proxmox/common/step_convert_to_template.go`).
-    /// - Linux on Azure: `waagent -deprovision+user` removes the user Azure created for the
-    ///   build and generalises the VM (Microsoft Learn, "Create a generalized image of a Linux
-    ///   VM"; the azure-arm documentation's Linux example).
-    /// - Windows everywhere: Sysprep `/generalize /oobe`, waiting until the image state says it
-    ///   is done, so that every clone gets its own SID and name and asks for its own
-    ///   Administrator password; on Azure only once the guest agent's services run (the
-    ///   azure-arm documentation's Windows example, Microsoft's documented sequence). The build
-    ///   user is removed at a clone's first start by the task `scripts/windows/cleanup.ps1`
-    ///   registers.
-    pub(super) fn finish(
-        &mut self,
-        name: &str,
-        os: &Os,
-        selectors: &[(PlatformName, String)],
-        build: &mut Build,
-    ) {
-        let origin = ptr(&["oses", name]);
-        let on = |platforms: &[PlatformName]| -> Vec<String> {
-            selectors
-                .iter()
-                .filter(|(p, _)| platforms.contains(p))
-                .map(|(_, s)| s.clone())
-                .collect()
-        };
-        let mut steps: Vec<(Component, Args, Vec<String>)> = Vec::new();
-        match os.family {
-            Family::Linux => {
-                let hypervisors = on(&[PlatformName::Proxmox, PlatformName::Vsphere]);
-                if !hypervisors.is_empty() && self.has_var("build_username") {
-                    let user = self.var("build_username");
-                    let Expr::Traversal(user) = user else {
-                        unreachable!("a variable reference is a traversal")
-                    };
-                    let mut body = Args::default();
-                    body.attr(
-                        "inline",
-                        Expr::List(
-                            [
-                                format!("passwd -l \"${{{user}}}\""),
-                                format!("rm -f \"/etc/sudoers.d/${{{user}}}\""),
-                                "rm -f /etc/ssh/sshd_config.d/50-cloud-init.conf".into(),
-                                "printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf"
-                                    .into(),
-                            ]
-                            .iter()
-                            .map(|line| Expr::Template(escape_hcl_quotes(line)))
-                            .collect(),
-                        ),
-                        &origin,
-                    );
-                    body.attr("execute_command", go_template(SUDO_EXECUTE), &origin);
-                    body.attr("skip_clean", Expr::Bool(true), &origin);
-                    steps.push((Component::Shell, body, hypervisors));
-                }
-                let azure = on(&[PlatformName::Azure]);
-                if !azure.is_empty() {
-                    let mut body = Args::default();
-                    body.attr("inline", list(&["/usr/sbin/waagent -force -deprovision+user && export HISTSIZE=0 && sync"]), &origin);
-                    body.attr("execute_command", go_template(SUDO_EXECUTE), &origin);
-                    body.attr("skip_clean", Expr::Bool(true), &origin);
-                    steps.push((Component::Shell, body, azure));
-                }
-            }
-            Family::Windows => {
-                let azure = on(&[PlatformName::Azure]);
-                if !azure.is_empty() {
-                    let mut body = Args::default();
-                    body.attr(
-                        "inline",
-                        list(&[
-                            "while ((Get-Service RdAgent).Status -ne 'Running') { Start-Sleep -Seconds 5 }",
-                            "while ((Get-Service WindowsAzureGuestAgent).Status -ne 'Running') { Start-Sleep -Seconds 5 }",
-                        ]),
-                        &origin,
-                    );
-                    steps.push((Component::Powershell, body, azure));
-                }
-                let mut body = Args::default();
-                body.attr(
-                    "inline",
-                    list(&[
-                        "& $env:SystemRoot\\System32\\Sysprep\\Sysprep.exe /generalize /oobe /mode:vm /quiet /quit",
-                        "while ($true) { $state = (Get-ItemProperty HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Setup\\State).ImageState; if ($state -ne 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE') { Write-Output $state; Start-Sleep -Seconds 10 } else { break } }",
-                    ]),
-                    &origin,
-                );
-                steps.push((Component::Powershell, body, Vec::new()));
-            }
-        }
-        for (component, body, only) in steps {
-            build.provisioners.push(Step {
-                component,
-                body,
-                only,
-                origin: origin.clone(),
-            });
-        }
+        self.finish(t, selectors, build);
     }
 
     /// Ansible over SSH goes through Packer's SSH proxy adapter (`use_proxy` left unset), the
@@ -295,8 +184,8 @@ impl Lowerer<'_> {
     /// and SFTP by running `sftp_command` on the guest (packer-plugin-sdk `adapter/adapter.go`),
     /// whose default path `/usr/lib/sftp-server` exists on neither family: name the real one, and
     /// let scp fall back to its legacy protocol (`-O`) where the path is not known.
-    pub(super) fn ansible_over_ssh(&self, body: &mut Args, os: &Os, origin: &str) {
-        if let Some(server) = linux_distribution(os).map(Distribution::sftp_server) {
+    pub(super) fn ansible_over_ssh(&self, body: &mut Args, t: Target<'_>, origin: &str) {
+        if let Some(server) = distribution(t).map(|d| d.sftp_server) {
             body.attr("use_sftp", Expr::Bool(true), origin);
             body.attr("sftp_command", s(&format!("{server} -e")), origin);
         }
@@ -361,16 +250,13 @@ impl Lowerer<'_> {
         if template == Some(VsphereTemplate::PostProcessor) && !vsphere.is_empty() {
             let o = ptr(&["platforms", "vsphere", "output", "template"]);
             let mut body = Args::default();
-            for (arg, var) in [
-                ("host", "vsphere_endpoint"),
-                ("username", "vsphere_username"),
-                ("password", "vsphere_password"),
-                ("insecure", "vsphere_insecure_connection"),
-                ("datacenter", "vsphere_datacenter"),
-                ("folder", "vsphere_folder"),
-            ] {
-                if self.has_var(var) {
-                    let value = self.var(var);
+            let arguments = SETTINGS.iter().filter_map(|setting| {
+                let argument = setting.template_argument?;
+                Some((argument, setting.variable()))
+            });
+            for (arg, var) in arguments {
+                if self.has_var(&var) {
+                    let value = self.var(&var);
                     body.attr(arg, value, &o);
                 }
             }

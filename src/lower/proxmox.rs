@@ -1,38 +1,26 @@
 //! The arguments of a Proxmox source (proxmox-iso, proxmox-clone).
 
-use super::{Lowerer, n, ptr, s};
+use super::{Lowerer, Target, n, ptr, s};
 use crate::hcl::Expr;
 use crate::model::Args;
-use crate::spec::{BuilderKind, Family, Firmware, Iso, Os, PlatformName, SeedChannel};
+use crate::spec::{BuilderKind, Firmware, Iso, PlatformName, SeedChannel};
 
 impl Lowerer<'_> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn proxmox(
         &mut self,
         body: &mut Args,
-        name: &str,
-        os: &Os,
+        t: Target<'_>,
         builder: BuilderKind,
         edition: Option<&crate::spec::Edition>,
         source_name: &str,
         seed_local: Option<&str>,
     ) {
+        let Target { name, os, .. } = t;
         let o = ptr(&["platforms", "proxmox"]);
         let os_origin = ptr(&["oses", name]);
         let hw_origin = os_origin.clone();
-        for (arg, var) in [
-            ("proxmox_url", "proxmox_endpoint"),
-            ("username", "proxmox_username"),
-            ("token", "proxmox_token"),
-            (
-                "insecure_skip_tls_verify",
-                "proxmox_insecure_skip_tls_verify",
-            ),
-            ("node", "proxmox_node"),
-        ] {
-            let value = self.var(var);
-            body.attr(arg, value, &o);
-        }
+        self.connection(body, PlatformName::Proxmox, &o);
         let (cpus, memory, disk, firmware) = self.hardware(os, PlatformName::Proxmox);
         let versioned = self.versioned(source_name);
         body.attr("vm_name", versioned.clone(), &os_origin);
@@ -54,15 +42,7 @@ impl Lowerer<'_> {
                 &ptr(&["oses", name, "proxmox", "clone_vm"]),
             );
         } else {
-            body.attr(
-                "os",
-                s(if os.family == Family::Windows {
-                    "win11"
-                } else {
-                    "l26"
-                }),
-                &os_origin,
-            );
+            body.attr("os", s(t.family.proxmox_os), &os_origin);
         }
         body.attr("cores", n(cpus), &hw_origin);
         body.attr("sockets", n(1), &hw_origin);
@@ -82,8 +62,7 @@ impl Lowerer<'_> {
             .proxmox
             .clone()
             .expect("a proxmox source implies a proxmox platform");
-        // A cloud-init drive is for Linux guests; Windows would need cloudbase-init.
-        if platform.cloud_init && os.family == Family::Linux {
+        if platform.cloud_init && t.family.cloud_init {
             body.attr(
                 "cloud_init",
                 Expr::Bool(true),
@@ -98,23 +77,23 @@ impl Lowerer<'_> {
         // a Windows guest that has just been generalised takes longer than that.
         body.attr("task_timeout", s("10m"), &os_origin);
         if builder == BuilderKind::Iso {
-            let (wait, command) = self.boot(name, os, firmware);
+            let (wait, command) = self.boot(t, firmware);
             body.attr("boot_wait", wait, &os_origin);
             body.attr("boot_command", command, &os_origin);
-            if let (Some(local), SeedChannel::Http) = (seed_local, self.channel(os))
-                && let Some(files) = self.seed_files(name, os, local, PlatformName::Proxmox)
+            if let (Some(local), SeedChannel::Http) = (seed_local, self.channel(t))
+                && let Some(files) = self.seed_files(t, local, PlatformName::Proxmox)
             {
                 body.attr("http_content", files, &os_origin);
             }
         }
-        self.communicator(body, os, &os_origin);
+        self.communicator(body, t.family.hypervisor_communicator, &os_origin);
         if builder == BuilderKind::Iso {
             let iso = os.iso.clone().unwrap_or_default();
             let mut boot = Args::default();
             self.iso_args(&mut boot, &iso, &ptr(&["oses", name, "iso"]));
             boot.attr("unmount", Expr::Bool(true), &os_origin);
             body.block("boot_iso", boot, &ptr(&["oses", name, "iso"]));
-            if os.family == Family::Windows {
+            if t.family.virtio_drivers {
                 if let Some(virtio) = &platform.virtio_iso {
                     let mut drivers = Args::default();
                     self.iso_args(
@@ -130,21 +109,10 @@ impl Lowerer<'_> {
                     );
                 }
             }
-            if self.channel(os) == SeedChannel::Cd {
+            if self.channel(t) == SeedChannel::Cd {
                 let mut cd = Args::default();
-                match (os.family, edition) {
-                    (Family::Windows, Some(e)) => {
-                        cd.attr("cd_files", self.windows_cd_files(), &os_origin);
-                        let content = self.autounattend(name, os, e, PlatformName::Proxmox);
-                        cd.attr("cd_content", content, &os_origin);
-                    }
-                    _ => {
-                        if let Some(files) = seed_local.and_then(|local| {
-                            self.seed_files(name, os, local, PlatformName::Proxmox)
-                        }) {
-                            cd.attr("cd_content", files, &os_origin);
-                        }
-                    }
+                for (arg, value) in self.cd_seed(t, edition, seed_local, PlatformName::Proxmox) {
+                    cd.attr(arg, value, &os_origin);
                 }
                 cd.attr("cd_label", s("cidata"), &os_origin);
                 let pool = self.var("proxmox_iso_storage_pool");

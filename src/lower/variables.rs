@@ -7,9 +7,9 @@ use serde_json::Value as Json;
 use super::{Lowerer, Override, literal, ptr, s};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::hcl::{Expr, escape_string};
-use crate::model::{EnvFile, FileKey, VarType, Variable};
+use crate::model::{Args, EnvFile, FileKey, VarType, Variable};
 use crate::platform::SETTINGS;
-use crate::spec::{Credential, snake};
+use crate::spec::{Credential, PlatformName, snake};
 
 impl Lowerer<'_> {
     /// `local.build_version`: `var.build_version`, or the build's UTC time when it is empty, so
@@ -64,6 +64,18 @@ impl Lowerer<'_> {
     pub(super) fn versioned(&mut self, name: &str) -> Expr {
         self.build_version();
         Expr::Template(format!("{}-${{local.build_version}}", escape_string(name)))
+    }
+
+    /// A platform's connection and placement arguments, from [`crate::platform::SETTINGS`]:
+    /// each setting with a builder argument whose variable exists.
+    pub(super) fn connection(&mut self, body: &mut Args, platform: PlatformName, origin: &str) {
+        for (argument, setting) in crate::platform::source_arguments(platform) {
+            let variable = setting.variable();
+            if self.has_var(&variable) {
+                let value = self.var(&variable);
+                body.attr(argument, value, origin);
+            }
+        }
     }
 
     pub(super) fn credential(

@@ -1,41 +1,25 @@
 //! The arguments of a vSphere source (vsphere-iso, vsphere-clone).
 
-use super::{Lowerer, n, ptr, s};
+use super::{Lowerer, Target, n, ptr, s};
 use crate::hcl::{Expr, escape_string};
 use crate::model::Args;
-use crate::spec::{BuilderKind, Family, Firmware, Os, PlatformName, SeedChannel, VsphereTemplate};
+use crate::spec::{BuilderKind, Firmware, PlatformName, SeedChannel, VsphereTemplate};
 
 impl Lowerer<'_> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn vsphere(
         &mut self,
         body: &mut Args,
-        name: &str,
-        os: &Os,
+        t: Target<'_>,
         builder: BuilderKind,
         edition: Option<&crate::spec::Edition>,
         source_name: &str,
         seed_local: Option<&str>,
     ) {
+        let Target { name, os, .. } = t;
         let o = ptr(&["platforms", "vsphere"]);
         let os_origin = ptr(&["oses", name]);
-        for (arg, var) in [
-            ("vcenter_server", "vsphere_endpoint"),
-            ("username", "vsphere_username"),
-            ("password", "vsphere_password"),
-            ("insecure_connection", "vsphere_insecure_connection"),
-            ("datacenter", "vsphere_datacenter"),
-            ("cluster", "vsphere_cluster"),
-            ("host", "vsphere_host"),
-            ("datastore", "vsphere_datastore"),
-            ("folder", "vsphere_folder"),
-            ("resource_pool", "vsphere_resource_pool"),
-        ] {
-            if self.has_var(var) {
-                let value = self.var(var);
-                body.attr(arg, value, &o);
-            }
-        }
+        self.connection(body, PlatformName::Vsphere, &o);
         let settings = os.vsphere.clone().unwrap_or_default();
         let (cpus, memory, disk, firmware) = self.hardware(os, PlatformName::Vsphere);
         let versioned = self.versioned(source_name);
@@ -89,50 +73,40 @@ impl Lowerer<'_> {
                     &iso_origin,
                 );
             }
-            if os.family == Family::Windows {
-                // VMware Tools, from the ESXi host's own image store.
-                paths.push(s("[] /vmimages/tools-isoimages/windows.iso"));
+            if let Some(tools) = t.family.vsphere_tools_iso {
+                paths.push(s(tools));
             }
             if !paths.is_empty() {
                 body.attr("iso_paths", Expr::List(paths), &iso_origin);
             }
-            match (self.channel(os), os.family, edition) {
-                (SeedChannel::Http, _, _) => {
+            match self.channel(t) {
+                SeedChannel::Http => {
                     if let Some(files) = seed_local
-                        .and_then(|local| self.seed_files(name, os, local, PlatformName::Vsphere))
+                        .and_then(|local| self.seed_files(t, local, PlatformName::Vsphere))
                     {
                         body.attr("http_content", files, &os_origin);
                     }
                 }
-                (SeedChannel::Cd, Family::Windows, Some(e)) => {
-                    body.attr("cd_files", self.windows_cd_files(), &os_origin);
-                    let content = self.autounattend(name, os, e, PlatformName::Vsphere);
-                    body.attr("cd_content", content, &os_origin);
-                    body.attr("cd_label", s("cidata"), &os_origin);
-                }
-                (SeedChannel::Cd, _, _) => {
-                    if let Some(files) = seed_local
-                        .and_then(|local| self.seed_files(name, os, local, PlatformName::Vsphere))
-                    {
-                        body.attr("cd_content", files, &os_origin);
+                SeedChannel::Cd => {
+                    let cd = self.cd_seed(t, edition, seed_local, PlatformName::Vsphere);
+                    if !cd.is_empty() {
+                        for (arg, value) in cd {
+                            body.attr(arg, value, &os_origin);
+                        }
                         body.attr("cd_label", s("cidata"), &os_origin);
                     }
                 }
             }
-            let (wait, command) = self.boot(name, os, firmware);
+            let (wait, command) = self.boot(t, firmware);
             body.attr("boot_wait", wait, &os_origin);
             body.attr("boot_command", command, &os_origin);
             body.attr("remove_cdrom", Expr::Bool(true), &os_origin);
         }
-        self.communicator(body, os, &os_origin);
-        // Linux: VMware Tools shut the VM down (the build user's sudo rule is gone by then; see
-        // `finish`).
-        if os.family == Family::Windows {
-            body.attr(
-                "shutdown_command",
-                s("shutdown /s /t 10 /f /d p:4:1 /c \"Packer shutdown\""),
-                &os_origin,
-            );
+        self.communicator(body, t.family.hypervisor_communicator, &os_origin);
+        // Else VMware Tools shut the VM down (a Linux build user's sudo rule is gone by then;
+        // see `finish`).
+        if let Some(command) = t.family.vsphere_shutdown {
+            body.attr("shutdown_command", s(command), &os_origin);
         }
         let platform = self
             .spec
