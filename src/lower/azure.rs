@@ -116,3 +116,53 @@ impl Lowerer<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{attr, lowered, source, text};
+    use crate::hcl::Expr;
+    use crate::spec::PlatformName;
+
+    const OSES: &str = r"
+oses:
+  ubuntu-2404:
+    family: linux
+    azure_image: { publisher: Canonical, offer: ubuntu-24_04-lts, sku: server }
+    platforms: [azure]
+  windows-2022:
+    family: windows
+    azure_image: { publisher: MicrosoftWindowsServer, offer: WindowsServer, sku: 2022-datacenter-g2 }
+    platforms: [azure]
+    editions:
+      - { name: datacenter, image_name: Windows Server 2022 SERVERDATACENTER }
+";
+
+    /// A Linux image: SSH alone (azure-arm makes its own user), the disk asked for, and a
+    /// versioned managed image.
+    #[test]
+    fn a_linux_image() {
+        let model = lowered(OSES);
+        let body = &source(&model, PlatformName::Azure, "ubuntu-2404").body;
+        assert_eq!(text(body, "client_id"), "var.azure_client_id");
+        assert_eq!(text(body, "os_type"), "Linux");
+        assert_eq!(text(body, "communicator"), "ssh");
+        assert!(attr(body, "ssh_username").is_none());
+        assert_eq!(attr(body, "os_disk_size_gb"), Some(&Expr::Number(40)));
+        assert_eq!(
+            text(body, "managed_image_name"),
+            "ubuntu-2404-${local.build_version}"
+        );
+    }
+
+    /// A Windows image: WinRM over TLS as azure-arm's user, and never a disk below the image's
+    /// own 127 GiB.
+    #[test]
+    fn a_windows_image() {
+        let model = lowered(OSES);
+        let body = &source(&model, PlatformName::Azure, "windows-2022-datacenter").body;
+        assert_eq!(text(body, "os_type"), "Windows");
+        assert_eq!(text(body, "winrm_username"), "packer");
+        assert_eq!(attr(body, "winrm_use_ssl"), Some(&Expr::Bool(true)));
+        assert!(attr(body, "os_disk_size_gb").is_none());
+    }
+}

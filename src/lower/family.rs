@@ -128,3 +128,62 @@ pub(super) fn distribution(t: Target<'_>) -> Option<&'static Distribution> {
     }
     distribution_of_publisher(&t.os.azure_image.as_ref()?.publisher)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::loaded;
+    use super::super::{Lowerer, Target};
+    use crate::family::{DEBIAN, REDHAT};
+
+    const OSES: &str = r"
+  locale: { language: de_DE, keyboard: de, timezone: Europe/Berlin }
+oses:
+  debian-12:
+    family: linux
+    azure_image: { publisher: Debian, offer: debian-12, sku: 12-gen2 }
+    platforms: [azure]
+  rocky-9:
+    family: linux
+    installer: kickstart
+    iso: { url: https://example.com/rocky.iso, checksum: none }
+    platforms: [proxmox]
+  windows-2022:
+    family: windows
+    azure_image: { publisher: MicrosoftWindowsServer, offer: WindowsServer, sku: 2022-datacenter-g2 }
+    platforms: [azure]
+";
+
+    /// The locale in the family's form: as written for Linux, Windows Setup's identifiers for
+    /// Windows.
+    #[test]
+    fn the_locale_in_the_familys_form() {
+        let loaded = loaded(OSES);
+        let layout = super::super::testing::layout();
+        let l = Lowerer::new(&loaded, &layout);
+        let target = |name: &str| {
+            let (name, os) = loaded.spec.oses.get_key_value(name).expect("an OS");
+            Target::new(name, os)
+        };
+        assert_eq!(
+            l.locale(target("debian-12")),
+            ("de_DE".into(), "de".into(), "Europe/Berlin".into())
+        );
+        let (language, keyboard, timezone) = l.locale(target("windows-2022"));
+        assert_eq!(language, "de-DE");
+        assert_eq!(keyboard, "0407:00000407");
+        assert_eq!(timezone, "W. Europe Standard Time");
+    }
+
+    /// The distribution: from the installer, else from the Azure image's publisher.
+    #[test]
+    fn the_distribution_from_the_installer_or_the_image() {
+        let loaded = loaded(OSES);
+        let target = |name: &str| {
+            let (name, os) = loaded.spec.oses.get_key_value(name).expect("an OS");
+            Target::new(name, os)
+        };
+        assert_eq!(super::distribution(target("rocky-9")), Some(&REDHAT));
+        assert_eq!(super::distribution(target("debian-12")), Some(&DEBIAN));
+        assert_eq!(super::distribution(target("windows-2022")), None);
+    }
+}

@@ -457,3 +457,154 @@ pub(super) fn computer_name(source: &str) -> String {
     let short: String = source.chars().take(15).collect();
     short.trim_end_matches('-').to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{attr, layout, loaded, lowered, source, text, texts};
+    use super::super::{Lowerer, Target};
+    use crate::hcl::Expr;
+    use crate::installer::{BootLine, InstallerKind, KernelNetwork, SeedInputs};
+    use crate::model::Model;
+    use crate::spec::{Family, Installer, PlatformName, SeedChannel};
+
+    /// The keys of an object attribute.
+    fn keys(value: Option<&Expr>) -> Vec<String> {
+        match value {
+            Some(Expr::Object(entries)) => entries.iter().map(|(k, _)| k.clone()).collect(),
+            other => panic!("not an object: {other:?}"),
+        }
+    }
+
+    /// An installer kind that exists only here: everything lowering knows of it is this entry.
+    static ANSWERS: InstallerKind = InstallerKind {
+        // Only the lookup from the spec reads this; lowering never does.
+        installer: Installer::Kickstart,
+        name: "answers",
+        family: Family::Linux,
+        templates: &["answers.pkrtpl.hcl"],
+        served_extension: ".txt",
+        channels: &[SeedChannel::Http, SeedChannel::Cd],
+        default_channel: None,
+        seed: SeedInputs::PerOs,
+        cd_files: &[],
+        boot_wait: "7s",
+        boot_uefi: &[
+            BootLine::Keys("<esc><wait>"),
+            BootLine::Kernel {
+                before: "linux /boot/vmlinuz answers={seed} host={hostname}",
+                after: "<enter>",
+            },
+        ],
+        boot_bios: &[BootLine::Keys("<tab>")],
+        seed_argument: ("{url}/answers.txt", "answers=cdrom:/answers.txt"),
+        network: KernelNetwork::Ip,
+        distribution: None,
+        validator: "none",
+    };
+
+    /// A fourth installer kind, added through its table entry alone, gets its seed files,
+    /// served name, boot command with the static network, and `boot_wait`.
+    #[test]
+    fn an_installer_kind_is_lowered_from_its_table_entry_alone() {
+        let loaded = loaded(
+            r"
+  network:
+    addresses: { alpine-3: 10.0.0.5/24 }
+    gateway: 10.0.0.1
+    dns: [10.0.0.2]
+oses:
+  alpine-3:
+    family: linux
+    installer: kickstart
+    iso: { url: https://example.com/alpine.iso, checksum: none }
+    platforms: [proxmox]
+",
+        );
+        let layout = layout();
+        let mut l = Lowerer::new(&loaded, &layout);
+        let (name, os) = loaded.spec.oses.first_key_value().expect("one OS");
+        let target = Target {
+            name,
+            os,
+            family: os.family.facts(),
+            installer: Some(&ANSWERS),
+        };
+        let mut model = Model::default();
+        l.os(target, &mut model);
+        let body = &source(&model, PlatformName::Proxmox, "alpine-3").body;
+        assert_eq!(keys(attr(body, "http_content")), ["/answers.txt"]);
+        let Some(Expr::Object(files)) = attr(body, "http_content") else {
+            unreachable!("checked above")
+        };
+        let Expr::Call(function, args) = &files[0].1 else {
+            panic!("a templatefile call: {:?}", files[0].1)
+        };
+        assert_eq!(function, "templatefile");
+        assert_eq!(
+            args[0],
+            Expr::Template("${path.root}/../builds/alpine-3/answers.pkrtpl.hcl".into())
+        );
+        assert_eq!(text(body, "boot_wait"), "7s");
+        assert_eq!(
+            texts(body, "boot_command"),
+            [
+                "<esc><wait>",
+                "linux /boot/vmlinuz answers=http://{{ .HTTPIP }}:{{ .HTTPPort }}/answers.txt host=alpine-3 \
+                 ip=10.0.0.5::10.0.0.1:255.255.255.0:alpine-3::none:10.0.0.2<enter>",
+            ]
+        );
+        // The OS's shared inputs are a local, as for every installer rendered once per OS.
+        assert_eq!(model.locals[0].name, "alpine_3_installer_vars");
+    }
+
+    /// Preseed's static network is debian-installer's `netcfg` answers, on the kernel line of
+    /// its BIOS boot menu.
+    #[test]
+    fn preseed_boots_with_netcfg_answers_on_bios() {
+        let model = lowered(
+            r"
+  network:
+    addresses: { debian-12: 192.168.1.20/24 }
+oses:
+  debian-12:
+    family: linux
+    installer: preseed
+    iso: { url: https://example.com/debian.iso, checksum: none }
+    platforms: [proxmox]
+    hardware: { firmware: bios }
+",
+        );
+        let body = &source(&model, PlatformName::Proxmox, "debian-12").body;
+        assert_eq!(
+            texts(body, "boot_command"),
+            [
+                "<esc><wait>",
+                "auto priority=critical url=http://{{ .HTTPIP }}:{{ .HTTPPort }}/preseed.cfg hostname=debian-12 domain= \
+                 netcfg/disable_autoconfig=true netcfg/get_ipaddress=192.168.1.20 netcfg/get_netmask=255.255.255.0 \
+                 netcfg/no_default_route=true netcfg/confirm_static=true<enter>",
+            ]
+        );
+        assert_eq!(keys(attr(body, "http_content")), ["/preseed.cfg"]);
+    }
+
+    /// Autoinstall's two files are served under their stems; on a CD without a leading `/`.
+    #[test]
+    fn autoinstall_serves_both_files_by_channel() {
+        let model = lowered(
+            r"
+oses:
+  ubuntu-2404:
+    family: linux
+    installer: autoinstall
+    seed: cd
+    iso: { url: https://example.com/ubuntu.iso, checksum: none }
+    platforms: [vsphere]
+",
+        );
+        let body = &source(&model, PlatformName::Vsphere, "ubuntu-2404").body;
+        assert_eq!(keys(attr(body, "cd_content")), ["user-data", "meta-data"]);
+        assert_eq!(text(body, "cd_label"), "cidata");
+        assert_eq!(text(body, "boot_wait"), "5s");
+        assert!(texts(body, "boot_command")[1].contains("autoinstall ds=nocloud ---"));
+    }
+}

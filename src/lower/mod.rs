@@ -18,6 +18,8 @@ mod options;
 mod plugins;
 mod provisioning;
 mod proxmox;
+#[cfg(test)]
+mod testing;
 mod variables;
 mod vsphere;
 
@@ -61,18 +63,7 @@ pub fn lower(
     loaded: &Loaded,
     layout: &Layout,
 ) -> Result<(Model, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let mut l = Lowerer {
-        spec: &loaded.spec,
-        loaded,
-        layout,
-        candidates: BTreeMap::new(),
-        used: BTreeSet::new(),
-        locals: BTreeMap::new(),
-        problems: Vec::new(),
-        warnings: Vec::new(),
-    };
-    l.declare_common();
-    l.declare_platforms();
+    let mut l = Lowerer::new(loaded, layout);
     let mut model = Model {
         spec_path: layout.spec_path.clone(),
         required_version: loaded.spec.packer.required_version.clone(),
@@ -194,6 +185,25 @@ fn literal(value: &Json) -> Expr {
 
 fn ptr(tokens: &[&str]) -> String {
     crate::pointer::from_tokens(tokens)
+}
+
+impl<'a> Lowerer<'a> {
+    /// A lowerer with the variables every build may use declared.
+    fn new(loaded: &'a Loaded, layout: &'a Layout) -> Self {
+        let mut l = Lowerer {
+            spec: &loaded.spec,
+            loaded,
+            layout,
+            candidates: BTreeMap::new(),
+            used: BTreeSet::new(),
+            locals: BTreeMap::new(),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+        };
+        l.declare_common();
+        l.declare_platforms();
+        l
+    }
 }
 
 impl Lowerer<'_> {

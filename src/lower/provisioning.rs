@@ -269,3 +269,107 @@ impl Lowerer<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{attr, lowered, text, texts};
+    use crate::catalogue::Component;
+    use crate::hcl::Expr;
+    use crate::model::Step;
+
+    const OSES: &str = r"
+oses:
+  rocky-9:
+    family: linux
+    installer: kickstart
+    iso: { url: https://example.com/rocky.iso, checksum: none }
+    azure_image: { publisher: resf, offer: rockylinux-x86_64, sku: 9-base }
+    platforms: [proxmox, azure]
+    provisioning: [base]
+provisioning:
+  base:
+    - shell: { inline: ['dnf -y update'], sudo: true, env: { A: b } }
+    - ansible: { playbook: ansible/linux.yml }
+    - shell: { inline: ['echo proxmox'], only: [proxmox] }
+    - shell: { inline: ['echo vsphere'], only: [vsphere] }
+";
+
+    fn steps(rest: &str) -> Vec<Step> {
+        lowered(rest).builds.remove(0).provisioners
+    }
+
+    /// The spec's steps in order, a step limited to a platform the OS does not build on left
+    /// out, then the finishing steps of the family, each on its own platforms.
+    #[test]
+    fn spec_steps_then_the_family_finish() {
+        let steps = steps(OSES);
+        let components: Vec<Component> = steps.iter().map(|s| s.component).collect();
+        assert_eq!(
+            components,
+            [
+                Component::Shell,
+                Component::Ansible,
+                Component::Shell,
+                Component::Shell,
+                Component::Shell
+            ]
+        );
+        let shell = &steps[0].body;
+        assert_eq!(
+            texts(shell, "environment_vars"),
+            ["HYBRIDC_PLATFORM=${split(\"-\", source.type)[0]}", "A=b"]
+        );
+        assert!(text(shell, "execute_command").contains("sudo -E"));
+        assert_eq!(steps[2].only, ["proxmox-iso.rocky-9"]);
+        // Locking the build user on the hypervisor, deprovisioning on Azure.
+        assert_eq!(
+            texts(&steps[3].body, "inline")[0],
+            "passwd -l \\\"${var.build_username}\\\""
+        );
+        assert_eq!(steps[3].only, ["proxmox-iso.rocky-9"]);
+        assert!(texts(&steps[4].body, "inline")[0].contains("waagent"));
+        assert_eq!(steps[4].only, ["azure-arm.rocky-9"]);
+        assert_eq!(attr(&steps[4].body, "skip_clean"), Some(&Expr::Bool(true)));
+    }
+
+    /// Ansible over SSH names the distribution's SFTP server, which the installer tells.
+    #[test]
+    fn ansible_names_the_distributions_sftp_server() {
+        let steps = steps(OSES);
+        let ansible = &steps[1].body;
+        assert_eq!(
+            text(ansible, "sftp_command"),
+            "/usr/libexec/openssh/sftp-server -e"
+        );
+        assert!(attr(ansible, "use_proxy").is_none());
+    }
+
+    /// Windows: Ansible over WinRM, and Sysprep on every platform after the agents on Azure.
+    #[test]
+    fn windows_ansible_and_sysprep() {
+        let steps = steps(
+            r"
+oses:
+  windows-2022:
+    family: windows
+    azure_image: { publisher: MicrosoftWindowsServer, offer: WindowsServer, sku: 2022-datacenter-g2 }
+    platforms: [azure]
+    editions:
+      - { name: datacenter, image_name: Windows Server 2022 SERVERDATACENTER }
+    provisioning: [base]
+provisioning:
+  base:
+    - ansible: { playbook: ansible/windows.yml }
+",
+        );
+        assert_eq!(attr(&steps[0].body, "use_proxy"), Some(&Expr::Bool(false)));
+        assert!(
+            texts(&steps[0].body, "extra_arguments")[1]
+                .contains("\"ansible_winrm_transport\":\"ntlm\"")
+        );
+        assert!(texts(&steps[1].body, "inline")[0].contains("RdAgent"));
+        assert_eq!(steps[1].only, ["azure-arm.windows-2022-datacenter"]);
+        assert!(texts(&steps[2].body, "inline")[0].contains("Sysprep.exe"));
+        assert!(steps[2].only.is_empty());
+    }
+}

@@ -165,3 +165,80 @@ impl Lowerer<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{attr, blocks, lowered, source, text, texts};
+    use crate::hcl::Expr;
+    use crate::spec::PlatformName;
+
+    const OSES: &str = r"
+oses:
+  ubuntu-2404:
+    family: linux
+    installer: autoinstall
+    iso: { url: https://example.com/ubuntu.iso, checksum: none }
+    platforms: [proxmox]
+  windows-2022:
+    family: windows
+    installer: autounattend
+    iso: { proxmox_file: 'local:iso/windows.iso' }
+    platforms: [proxmox]
+    editions:
+      - { name: standard, image_name: Windows Server 2022 SERVERSTANDARD }
+";
+
+    /// The connection arguments come from the platform table; a Linux ISO build gets its
+    /// guest type, UEFI machine, seed over HTTP and SSH.
+    #[test]
+    fn a_linux_iso_build() {
+        let model = lowered(OSES);
+        let body = &source(&model, PlatformName::Proxmox, "ubuntu-2404").body;
+        let names: Vec<&str> = body.names().take(5).collect();
+        assert_eq!(
+            names,
+            [
+                "proxmox_url",
+                "username",
+                "token",
+                "insecure_skip_tls_verify",
+                "node"
+            ]
+        );
+        assert_eq!(text(body, "proxmox_url"), "var.proxmox_endpoint");
+        assert_eq!(text(body, "os"), "l26");
+        assert_eq!(text(body, "bios"), "ovmf");
+        assert_eq!(text(body, "communicator"), "ssh");
+        assert_eq!(text(body, "ssh_username"), "var.build_username");
+        assert!(attr(body, "http_content").is_some());
+        let disks = blocks(body, "disks");
+        assert_eq!(text(disks[0], "disk_size"), "40G");
+        assert_eq!(blocks(body, "efi_config").len(), 1);
+    }
+
+    /// A Windows ISO build gets its guest type, the VirtIO drivers and the answer file's CD
+    /// with the scripts beside it, and WinRM.
+    #[test]
+    fn a_windows_iso_build() {
+        let model = lowered(OSES);
+        let body = &source(&model, PlatformName::Proxmox, "windows-2022-standard").body;
+        assert_eq!(text(body, "os"), "win11");
+        assert_eq!(text(body, "communicator"), "winrm");
+        assert_eq!(attr(body, "winrm_use_ssl"), Some(&Expr::Bool(false)));
+        assert_eq!(
+            texts(body, "boot_command"),
+            ["<spacebar><wait><spacebar><wait><spacebar>"]
+        );
+        let isos = blocks(body, "additional_iso_files");
+        assert_eq!(text(isos[0], "iso_file"), "local:iso/virtio-win.iso");
+        assert_eq!(
+            texts(isos[1], "cd_files"),
+            ["${path.root}/../scripts/windows/*"]
+        );
+        let Some(Expr::Object(content)) = attr(isos[1], "cd_content") else {
+            panic!("an answer file")
+        };
+        assert_eq!(content[0].0, "autounattend.xml");
+        assert!(attr(body, "http_content").is_none());
+    }
+}

@@ -159,3 +159,62 @@ impl Lowerer<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{attr, lowered, source, text, texts};
+    use crate::spec::PlatformName;
+
+    const OSES: &str = r"
+oses:
+  rocky-9:
+    family: linux
+    installer: kickstart
+    seed: cd
+    iso: { vsphere_path: '[datastore1] iso/rocky.iso' }
+    platforms: [vsphere]
+    hardware: { firmware: bios }
+    vsphere: { guest_os_type: rhel9_64Guest }
+  windows-2022:
+    family: windows
+    installer: autounattend
+    iso: { url: https://example.com/windows.iso, checksum: none }
+    platforms: [vsphere]
+    editions:
+      - { name: standard, image_name: Windows Server 2022 SERVERSTANDARD }
+";
+
+    /// A Linux build seeded from a CD boots with the CD's kickstart and lets VMware Tools
+    /// shut it down.
+    #[test]
+    fn a_linux_build_seeded_from_a_cd() {
+        let model = lowered(OSES);
+        let body = &source(&model, PlatformName::Vsphere, "rocky-9").body;
+        assert_eq!(text(body, "vcenter_server"), "var.vsphere_endpoint");
+        assert_eq!(text(body, "guest_os_type"), "rhel9_64Guest");
+        assert_eq!(text(body, "firmware"), "bios");
+        assert_eq!(texts(body, "iso_paths"), ["[datastore1] iso/rocky.iso"]);
+        assert_eq!(text(body, "cd_label"), "cidata");
+        assert_eq!(
+            texts(body, "boot_command"),
+            ["<up><tab> inst.text inst.ks=hd:LABEL=cidata:/ks.cfg<enter>"]
+        );
+        assert!(attr(body, "shutdown_command").is_none());
+    }
+
+    /// A Windows build mounts VMware Tools, takes its answer file from a CD and shuts down
+    /// with its own command.
+    #[test]
+    fn a_windows_build() {
+        let model = lowered(OSES);
+        let body = &source(&model, PlatformName::Vsphere, "windows-2022-standard").body;
+        assert_eq!(
+            texts(body, "iso_paths"),
+            ["[] /vmimages/tools-isoimages/windows.iso"]
+        );
+        assert_eq!(text(body, "iso_url"), "https://example.com/windows.iso");
+        assert!(attr(body, "cd_files").is_some());
+        assert!(text(body, "shutdown_command").starts_with("shutdown /s"));
+        assert_eq!(text(body, "winrm_timeout"), "2h");
+    }
+}
