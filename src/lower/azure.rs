@@ -51,11 +51,11 @@ impl Lowerer<'_> {
         if image_disk.is_none_or(|size| disk >= size) {
             body.attr("os_disk_size_gb", n(disk), &os_origin);
         }
-        let platform = self
-            .spec
+        let spec = self.spec;
+        let platform = spec
             .platforms
             .azure
-            .clone()
+            .as_ref()
             .expect("an azure source implies an azure platform");
         if platform.output.managed_image.is_some() {
             let mi = ptr(&["platforms", "azure", "output", "managed_image"]);

@@ -23,33 +23,22 @@ impl Lowerer<'_> {
         platform: PlatformName,
         component: Component,
     ) {
+        let spec = self.spec;
         let (platform_options, os_options) = match platform {
             PlatformName::Proxmox => (
-                self.spec
-                    .platforms
-                    .proxmox
-                    .as_ref()
-                    .map(|p| p.options.clone()),
-                os.proxmox.as_ref().map(|p| p.options.clone()),
+                spec.platforms.proxmox.as_ref().map(|p| &p.options),
+                os.proxmox.as_ref().map(|p| &p.options),
             ),
             PlatformName::Vsphere => (
-                self.spec
-                    .platforms
-                    .vsphere
-                    .as_ref()
-                    .map(|p| p.options.clone()),
-                os.vsphere.as_ref().map(|p| p.options.clone()),
+                spec.platforms.vsphere.as_ref().map(|p| &p.options),
+                os.vsphere.as_ref().map(|p| &p.options),
             ),
             PlatformName::Azure => (
-                self.spec
-                    .platforms
-                    .azure
-                    .as_ref()
-                    .map(|p| p.options.clone()),
-                os.azure.as_ref().map(|p| p.options.clone()),
+                spec.platforms.azure.as_ref().map(|p| &p.options),
+                os.azure.as_ref().map(|p| &p.options),
             ),
         };
-        let mut merged: BTreeMap<String, (Json, String)> = BTreeMap::new();
+        let mut merged: BTreeMap<&str, (&Json, String)> = BTreeMap::new();
         for (options, at) in [
             (
                 platform_options,
@@ -60,14 +49,17 @@ impl Lowerer<'_> {
                 ptr(&["oses", name, platform.as_str(), "options"]),
             ),
         ] {
-            for (key, value) in options.unwrap_or_default() {
-                let origin = crate::pointer::child(&at, &key);
+            for (key, value) in options.into_iter().flatten() {
+                let origin = crate::pointer::child(&at, key);
                 merged.insert(key, (value, origin));
             }
         }
+        if merged.is_empty() {
+            return;
+        }
         let schema = component.schema();
         for (key, (value, origin)) in merged {
-            if body.has(&key) {
+            if body.has(key) {
                 self.problems.push(
                     Diagnostic::error(
                         Code::OptionConflict,
@@ -79,18 +71,18 @@ impl Lowerer<'_> {
                 );
                 continue;
             }
-            match schema.blocks.get(&key) {
+            match schema.blocks.get(key) {
                 Some(block) => {
-                    for (item, at) in block_items(&value, block, &origin) {
+                    for (item, at) in block_items(value, block, &origin) {
                         let mut args = Args::default();
                         self.option_block(&mut args, item, block, &at, platform);
-                        body.block(&key, args, &at);
+                        body.block(key, args, &at);
                     }
                 }
                 None => {
                     let value =
-                        self.option_value(&value, schema.arguments.get(&key), &origin, platform);
-                    body.attr(&key, value, &origin);
+                        self.option_value(value, schema.arguments.get(key), &origin, platform);
+                    body.attr(key, value, &origin);
                 }
             }
         }

@@ -56,11 +56,11 @@ impl Lowerer<'_> {
                 body.attr("machine", s("q35"), &hw_origin);
             }
         }
-        let platform = self
-            .spec
+        let spec = self.spec;
+        let platform = spec
             .platforms
             .proxmox
-            .clone()
+            .as_ref()
             .expect("a proxmox source implies a proxmox platform");
         if platform.cloud_init && t.family.cloud_init {
             body.attr(

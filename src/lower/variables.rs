@@ -168,6 +168,12 @@ impl Lowerer<'_> {
         let spec = self.spec;
         // The typed spec as JSON holds serde's defaults, so every setting can be read by path.
         let platforms = serde_json::to_value(&spec.platforms).unwrap_or(Json::Null);
+        // Each environment's overrides as JSON, once for every setting.
+        let overridden: Vec<Json> = spec
+            .environments
+            .values()
+            .map(|e| serde_json::to_value(&e.platforms).unwrap_or(Json::Null))
+            .collect();
         for setting in SETTINGS {
             let name = setting.platform.as_str();
             let Some(base_platform) = platforms.get(name).filter(|p| !p.is_null()) else {
@@ -214,8 +220,8 @@ impl Lowerer<'_> {
             let overrides: Vec<Override> = spec
                 .environments
                 .iter()
-                .filter_map(|(env, e)| {
-                    let over = serde_json::to_value(&e.platforms).ok()?;
+                .zip(&overridden)
+                .filter_map(|((env, _), over)| {
                     let found = value(over.get(name)?.get(setting.name))?;
                     Some((
                         env.clone(),

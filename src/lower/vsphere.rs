@@ -20,22 +20,22 @@ impl Lowerer<'_> {
         let o = ptr(&["platforms", "vsphere"]);
         let os_origin = ptr(&["oses", name]);
         self.connection(body, PlatformName::Vsphere, &o);
-        let settings = os.vsphere.clone().unwrap_or_default();
+        let settings = os.vsphere.as_ref();
         let (cpus, memory, disk, firmware) = self.hardware(os, PlatformName::Vsphere);
         let versioned = self.versioned(source_name);
         body.attr("vm_name", versioned, &os_origin);
         if builder == BuilderKind::Clone {
             body.attr(
                 "template",
-                s(settings.template.as_deref().unwrap_or_default()),
+                s(settings.and_then(|v| v.template.as_deref()).unwrap_or_default()),
                 &ptr(&["oses", name, "vsphere", "template"]),
             );
             body.attr("linked_clone", Expr::Bool(false), &os_origin);
         } else {
-            let guest = settings.guest_os_type.clone().unwrap_or_default();
+            let guest = settings.and_then(|v| v.guest_os_type.as_deref());
             body.attr(
                 "guest_os_type",
-                s(&guest),
+                s(guest.unwrap_or_default()),
                 &ptr(&["oses", name, "vsphere", "guest_os_type"]),
             );
             body.attr(
@@ -108,11 +108,11 @@ impl Lowerer<'_> {
         if let Some(command) = t.family.vsphere_shutdown {
             body.attr("shutdown_command", s(command), &os_origin);
         }
-        let platform = self
-            .spec
+        let spec = self.spec;
+        let platform = spec
             .platforms
             .vsphere
-            .clone()
+            .as_ref()
             .expect("a vsphere source implies a vsphere platform");
         let output_origin = ptr(&["platforms", "vsphere", "output"]);
         if platform.output.template == VsphereTemplate::Convert {
