@@ -7,13 +7,15 @@
 //! emitter's job, and checking arguments against the plugin catalogue is conformance's.
 //!
 //! One module per axis: `variables` (shared and platform variables, environments' values),
-//! one per platform (`proxmox`, `vsphere`, `azure`), `installer` (seeds, boot command,
-//! installer network), `family` (communicator, locale, distribution facts), `provisioning`
-//! (steps and post-processors), `options` (passthrough arguments) and `plugins`.
+//! one per platform (`proxmox`, `vsphere`, `azure`), `installer` (seeds, boot command),
+//! `network` (the installer's network), `family` (communicator, locale, distribution,
+//! finishing steps), `provisioning` (steps and post-processors), `options` (passthrough
+//! arguments) and `plugins`.
 
 mod azure;
 mod family;
 mod installer;
+mod network;
 mod options;
 mod plugins;
 mod provisioning;

@@ -27,7 +27,9 @@ impl Lowerer<'_> {
         if builder == BuilderKind::Clone {
             body.attr(
                 "template",
-                s(settings.and_then(|v| v.template.as_deref()).unwrap_or_default()),
+                s(settings
+                    .and_then(|v| v.template.as_deref())
+                    .unwrap_or_default()),
                 &ptr(&["oses", name, "vsphere", "template"]),
             );
             body.attr("linked_clone", Expr::Bool(false), &os_origin);
