@@ -250,7 +250,6 @@ impl Lowerer<'_> {
 
     fn os(&mut self, t: Target<'_>, model: &mut Model) {
         let Target { name, os, .. } = t;
-        let origin = ptr(&["oses", name]);
         let mut build = Build {
             name: name.to_owned(),
             sources: Vec::new(),
@@ -263,6 +262,7 @@ impl Lowerer<'_> {
             vec![None]
         };
         let seed_local = self.seed_local(t, model);
+        let first = model.sources.len();
         for platform in PlatformName::ALL {
             if !os.platforms.contains(&platform) {
                 continue;
@@ -281,11 +281,8 @@ impl Lowerer<'_> {
                 model.sources.push(source);
             }
         }
-        let own: Vec<&Source> = model
-            .sources
-            .iter()
-            .filter(|s| s.origin == origin)
-            .collect();
+        // The sources this OS just added, without searching every OS's.
+        let own: Vec<&Source> = model.sources[first..].iter().collect();
         let selectors: Vec<(PlatformName, String)> =
             own.iter().map(|s| (s.platform, s.selector())).collect();
         self.provisioning(t, &selectors, &mut build);

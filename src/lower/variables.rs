@@ -69,8 +69,13 @@ impl Lowerer<'_> {
     /// A platform's connection and placement arguments, from [`crate::platform::SETTINGS`]:
     /// each setting with a builder argument whose variable exists.
     pub(super) fn connection(&mut self, body: &mut Args, platform: PlatformName, origin: &str) {
+        // One buffer for the names: this runs for every source.
+        let mut variable = String::new();
         for (argument, setting) in crate::platform::source_arguments(platform) {
-            let variable = setting.variable();
+            variable.clear();
+            variable.push_str(platform.as_str());
+            variable.push('_');
+            variable.push_str(setting.name);
             if self.has_var(&variable) {
                 let value = self.var(&variable);
                 body.attr(argument, value, origin);
