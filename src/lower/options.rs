@@ -39,17 +39,17 @@ impl Lowerer<'_> {
             ),
         };
         let mut merged: BTreeMap<&str, (&Json, String)> = BTreeMap::new();
-        for (options, at) in [
-            (
-                platform_options,
-                ptr(&["platforms", platform.as_str(), "options"]),
-            ),
-            (
-                os_options,
-                ptr(&["oses", name, platform.as_str(), "options"]),
-            ),
+        let p = platform.as_str();
+        for (options, tokens) in [
+            (platform_options, &["platforms", p, "options"][..]),
+            (os_options, &["oses", name, p, "options"][..]),
         ] {
-            for (key, value) in options.into_iter().flatten() {
+            // Most sources pass nothing through: no pointer, no schema for them.
+            let Some(options) = options.filter(|o| !o.is_empty()) else {
+                continue;
+            };
+            let at = ptr(tokens);
+            for (key, value) in options {
                 let origin = crate::pointer::child(&at, key);
                 merged.insert(key, (value, origin));
             }
