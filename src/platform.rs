@@ -332,7 +332,17 @@ pub fn source_arguments(
 impl Setting {
     /// The variable it becomes: `<platform>_<name>`.
     pub fn variable(&self) -> String {
-        format!("{}_{}", self.platform.as_str(), self.name)
+        let mut name = String::new();
+        self.variable_into(&mut name);
+        name
+    }
+
+    /// [`Setting::variable`] written into `out`, cleared first: for loops that run per source.
+    pub fn variable_into(&self, out: &mut String) {
+        out.clear();
+        out.push_str(self.platform.as_str());
+        out.push('_');
+        out.push_str(self.name);
     }
 }
 

@@ -72,10 +72,7 @@ impl Lowerer<'_> {
         // One buffer for the names: this runs for every source.
         let mut variable = String::new();
         for (argument, setting) in crate::platform::source_arguments(platform) {
-            variable.clear();
-            variable.push_str(platform.as_str());
-            variable.push('_');
-            variable.push_str(setting.name);
+            setting.variable_into(&mut variable);
             if self.has_var(&variable) {
                 let value = self.var(&variable);
                 body.attr(argument, value, origin);
@@ -190,7 +187,7 @@ impl Lowerer<'_> {
                 continue;
             }
             let base_origin = format!("/platforms/{name}{}", setting.base);
-            let variable = format!("{name}_{}", setting.name);
+            let variable = setting.variable();
             if setting.credential {
                 if let Some(env) = base_platform
                     .pointer(setting.base)
