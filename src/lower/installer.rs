@@ -180,6 +180,7 @@ impl Lowerer<'_> {
     /// network's expressions stay live.
     pub(super) fn boot(&mut self, t: Target<'_>, firmware: Firmware) -> (Expr, Expr) {
         let name = t.name;
+        // `semantic` refuses an ISO build without an installer.
         let kind = t.installer.unwrap_or_else(|| Installer::Autoinstall.kind());
         let (http, cd) = kind.seed_argument;
         let seed = match self.channel(t) {
