@@ -2,10 +2,12 @@
 //! each credential) with its spec field, the variable it becomes, its type and description,
 //! the environment override's key, where an OS may set its own value, and how `explain` names
 //! it. Lowering declares the variables from this table and `explain` lists the settings from
-//! it. Data only.
+//! it. Also the facts of a platform that every stage reads alike: the builder component of a
+//! builder kind, which builder an OS uses, the default disk and an Azure image's own disk.
 
+use crate::catalogue::Component;
 use crate::model::VarType;
-use crate::spec::PlatformName;
+use crate::spec::{BuilderKind, Os, PlatformName, Spec};
 
 /// A platform setting that becomes a variable `<platform>_<name>`.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +31,29 @@ pub struct Setting {
     /// Where an OS sets its own value, inside `oses.<os>`, which wins over the platform's and
     /// every environment's (it is a literal in the OS's source).
     pub os_field: Option<&'static [&'static str]>,
+    /// The builder argument a source sets to the variable, among its connection and placement
+    /// arguments (in this table's order).
+    pub argument: Option<&'static str>,
+    /// The `vsphere-template` post-processor's argument set to the variable.
+    pub template_argument: Option<&'static str>,
+}
+
+impl Setting {
+    /// The setting with the builder argument it sets.
+    const fn arg(self, argument: &'static str) -> Setting {
+        Setting {
+            argument: Some(argument),
+            ..self
+        }
+    }
+
+    /// The setting with the `vsphere-template` post-processor's argument it sets too.
+    const fn template_arg(self, argument: &'static str) -> Setting {
+        Setting {
+            template_argument: Some(argument),
+            ..self
+        }
+    }
 }
 
 const fn setting(
@@ -48,6 +73,8 @@ const fn setting(
         credential: false,
         label: name,
         os_field: None,
+        argument: None,
+        template_argument: None,
     }
 }
 
@@ -85,29 +112,32 @@ use VarType::{Bool, ListString, String as Text};
 /// Every platform setting an environment may change, and every credential, in declaration
 /// order (variables are printed sorted by name).
 pub const SETTINGS: &[Setting] = &[
-    setting(Proxmox, "endpoint", "/endpoint", Text, "Proxmox API URL"),
+    setting(Proxmox, "endpoint", "/endpoint", Text, "Proxmox API URL").arg("proxmox_url"),
     setting(
         Proxmox,
         "username",
         "/username",
         Text,
         "Proxmox API token ID (user@realm!token)",
-    ),
-    secret(Proxmox, "token", "Proxmox API token secret", "/token"),
+    )
+    .arg("username"),
+    secret(Proxmox, "token", "Proxmox API token secret", "/token").arg("token"),
     setting(
         Proxmox,
         "insecure_skip_tls_verify",
         "/insecure_skip_tls_verify",
         Bool,
         "Skip TLS verification of the Proxmox API",
-    ),
+    )
+    .arg("insecure_skip_tls_verify"),
     setting(
         Proxmox,
         "node",
         "/node",
         Text,
         "Proxmox node the VM is built on",
-    ),
+    )
+    .arg("node"),
     setting(
         Proxmox,
         "vm_storage_pool",
@@ -136,46 +166,60 @@ pub const SETTINGS: &[Setting] = &[
         Text,
         "VLAN tag of the VM's network adapter",
     ),
-    setting(Vsphere, "endpoint", "/endpoint", Text, "vCenter server"),
-    setting(Vsphere, "username", "/username", Text, "vCenter user"),
-    secret(Vsphere, "password", "vCenter password", "/password"),
+    setting(Vsphere, "endpoint", "/endpoint", Text, "vCenter server")
+        .arg("vcenter_server")
+        .template_arg("host"),
+    setting(Vsphere, "username", "/username", Text, "vCenter user")
+        .arg("username")
+        .template_arg("username"),
+    secret(Vsphere, "password", "vCenter password", "/password")
+        .arg("password")
+        .template_arg("password"),
     setting(
         Vsphere,
         "insecure_connection",
         "/insecure_connection",
         Bool,
         "Skip TLS verification of vCenter",
-    ),
+    )
+    .arg("insecure_connection")
+    .template_arg("insecure"),
     setting(
         Vsphere,
         "datacenter",
         "/datacenter",
         Text,
         "vSphere datacenter",
-    ),
-    setting(Vsphere, "cluster", "/cluster", Text, "vSphere cluster"),
-    setting(Vsphere, "host", "/host", Text, "ESXi host"),
+    )
+    .arg("datacenter")
+    .template_arg("datacenter"),
+    setting(Vsphere, "cluster", "/cluster", Text, "vSphere cluster").arg("cluster"),
+    setting(Vsphere, "host", "/host", Text, "ESXi host").arg("host"),
     setting(
         Vsphere,
         "datastore",
         "/datastore",
         Text,
         "Datastore of the VM",
-    ),
+    )
+    .arg("datastore"),
     setting(
         Vsphere,
         "folder",
         "/folder",
         Text,
         "VM folder of the templates",
-    ),
+    )
+    .arg("folder")
+    .template_arg("folder"),
     setting(
         Vsphere,
         "resource_pool",
         "/resource_pool",
         Text,
         "Resource pool",
-    ),
+    )
+    .arg("resource_pool"),
     setting(Vsphere, "network", "/network", Text, "Port group of the VM"),
     output(
         Vsphere,
@@ -191,34 +235,39 @@ pub const SETTINGS: &[Setting] = &[
         "client_id",
         "Service principal client ID",
         "/client_id",
-    ),
+    )
+    .arg("client_id"),
     secret(
         Azure,
         "client_secret",
         "Service principal secret",
         "/client_secret",
-    ),
-    secret(Azure, "tenant_id", "Tenant ID", "/tenant_id"),
+    )
+    .arg("client_secret"),
+    secret(Azure, "tenant_id", "Tenant ID", "/tenant_id").arg("tenant_id"),
     secret(
         Azure,
         "subscription_id",
         "Subscription ID",
         "/subscription_id",
-    ),
+    )
+    .arg("subscription_id"),
     setting(
         Azure,
         "location",
         "/location",
         Text,
         "Azure region of the build VM",
-    ),
+    )
+    .arg("location"),
     setting(
         Azure,
         "build_resource_group",
         "/build_resource_group",
         Text,
         "Existing resource group to build in",
-    ),
+    )
+    .arg("build_resource_group_name"),
     Setting {
         os_field: Some(&["azure", "vm_size"]),
         ..setting(Azure, "vm_size", "/vm_size", Text, "Size of the build VM")
@@ -269,6 +318,98 @@ pub const SETTINGS: &[Setting] = &[
         "output.gallery.replication_regions",
     ),
 ];
+
+/// The settings a platform's sources set as builder arguments, in order, with the argument.
+pub fn source_arguments(
+    platform: PlatformName,
+) -> impl Iterator<Item = (&'static str, &'static Setting)> {
+    SETTINGS
+        .iter()
+        .filter(move |s| s.platform == platform)
+        .filter_map(|s| Some((s.argument?, s)))
+}
+
+impl Setting {
+    /// The variable it becomes: `<platform>_<name>`.
+    pub fn variable(&self) -> String {
+        let mut name = String::new();
+        self.variable_into(&mut name);
+        name
+    }
+
+    /// [`Setting::variable`] written into `out`, cleared first: for loops that run per source.
+    pub fn variable_into(&self, out: &mut String) {
+        out.clear();
+        out.push_str(self.platform.as_str());
+        out.push('_');
+        out.push_str(self.name);
+    }
+}
+
+/// The plugin component of a builder kind on a platform.
+pub fn component(platform: PlatformName, builder: BuilderKind) -> Component {
+    match (platform, builder) {
+        (PlatformName::Proxmox, BuilderKind::Iso) => Component::ProxmoxIso,
+        (PlatformName::Proxmox, BuilderKind::Clone) => Component::ProxmoxClone,
+        (PlatformName::Vsphere, BuilderKind::Iso) => Component::VsphereIso,
+        (PlatformName::Vsphere, BuilderKind::Clone) => Component::VsphereClone,
+        (PlatformName::Azure, _) => Component::AzureArm,
+    }
+}
+
+/// The builder kind an OS uses on a platform: the OS's choice, else the platform's.
+pub fn builder_of(spec: &Spec, os: &Os, platform: PlatformName) -> BuilderKind {
+    match platform {
+        PlatformName::Proxmox => os
+            .proxmox
+            .as_ref()
+            .and_then(|p| p.builder)
+            .or(spec.platforms.proxmox.as_ref().map(|p| p.builder))
+            .unwrap_or_default(),
+        PlatformName::Vsphere => os
+            .vsphere
+            .as_ref()
+            .and_then(|p| p.builder)
+            .or(spec.platforms.vsphere.as_ref().map(|p| p.builder))
+            .unwrap_or_default(),
+        PlatformName::Azure => BuilderKind::Clone,
+    }
+}
+
+/// The configured platforms an OS is installed on from an ISO (with its installer), in the
+/// OS's order. Azure starts from a Marketplace image and is never among them.
+pub fn iso_platforms(spec: &Spec, os: &Os) -> Vec<PlatformName> {
+    let p = &spec.platforms;
+    os.platforms
+        .iter()
+        .copied()
+        .filter(|platform| match platform {
+            PlatformName::Proxmox => p.proxmox.is_some(),
+            PlatformName::Vsphere => p.vsphere.is_some(),
+            PlatformName::Azure => false,
+        })
+        .filter(|platform| builder_of(spec, os, *platform) == BuilderKind::Iso)
+        .collect()
+}
+
+/// The disk size when no layer sets one, in GiB.
+pub const DEFAULT_DISK_GB: u32 = 40;
+
+/// The OS disk size of an Azure Marketplace image, where it is documented: Windows Server and
+/// Windows client images have 127 GiB, their `smalldisk` SKUs 30 GiB (Microsoft Learn,
+/// "Azure Windows VM images with a smaller OS disk", and the managed-disk sizing notes), and
+/// the Ubuntu and Debian images 30 GiB (Microsoft Learn, "Expand virtual hard disks on a
+/// Linux VM": the OS disk of most Linux images is 30 GiB). `None` for other images.
+pub fn azure_image_disk_gb(publisher: &str, sku: &str) -> Option<u32> {
+    let sku = sku.to_ascii_lowercase();
+    match publisher.to_ascii_lowercase().as_str() {
+        "microsoftwindowsserver" | "microsoftwindowsdesktop" => {
+            Some(if sku.contains("smalldisk") { 30 } else { 127 })
+        }
+        "canonical" | "debian" => Some(30),
+        _ => None,
+    }
+}
 
 #[cfg(test)]
 mod tests {

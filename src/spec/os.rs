@@ -54,10 +54,12 @@ pub enum Family {
 impl Family {
     /// The family as written in the spec.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Family::Linux => "linux",
-            Family::Windows => "windows",
-        }
+        self.facts().name
+    }
+
+    /// What the family means: its entry in [`crate::family::FAMILIES`].
+    pub fn facts(self) -> &'static crate::family::FamilyFacts {
+        crate::family::facts(self)
     }
 }
 
@@ -78,30 +80,22 @@ pub enum Installer {
 impl Installer {
     /// The installer as written in the spec.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Installer::Autoinstall => "autoinstall",
-            Installer::Kickstart => "kickstart",
-            Installer::Preseed => "preseed",
-            Installer::Autounattend => "autounattend",
-        }
+        self.kind().name
     }
 
     /// The family whose installer this is.
     pub fn family(self) -> Family {
-        match self {
-            Installer::Autounattend => Family::Windows,
-            _ => Family::Linux,
-        }
+        self.kind().family
     }
 
     /// The template files the installer needs under `builds/<os>/`.
     pub fn templates(self) -> &'static [&'static str] {
-        match self {
-            Installer::Autoinstall => &["user-data.pkrtpl.hcl", "meta-data.pkrtpl.hcl"],
-            Installer::Kickstart => &["ks.pkrtpl.hcl"],
-            Installer::Preseed => &["preseed.pkrtpl.hcl"],
-            Installer::Autounattend => &["autounattend.pkrtpl.hcl"],
-        }
+        self.kind().templates
+    }
+
+    /// What the installer is: its entry in [`crate::installer::INSTALLERS`].
+    pub fn kind(self) -> &'static crate::installer::InstallerKind {
+        crate::installer::kind(self)
     }
 }
 

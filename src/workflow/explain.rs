@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 
 use crate::diagnostic::Unknown;
 use crate::loaded::Loaded;
-use crate::spec::{Family, Os, PlatformName};
+use crate::spec::{Os, PlatformName, SeedChannel};
 
 /// Where an effective value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,10 +215,18 @@ pub fn explain(
         x.row("family", &[(Layer::Os, o(&["family"]))], None),
         x.row("installer", &[(Layer::Os, o(&["installer"]))], None),
     ];
-    let seed = if os.family == Family::Windows {
+    // An installer with a channel of its own (Windows Setup reads a CD) ignores the layers.
+    let fixed = os
+        .installer
+        .and_then(|installer| installer.kind().default_channel);
+    let seed = if let Some(channel) = fixed {
         Row {
             setting: "seed".into(),
-            value: "cd".into(),
+            value: match channel {
+                SeedChannel::Http => "http",
+                SeedChannel::Cd => "cd",
+            }
+            .into(),
             layer: Layer::Default,
             at: None,
         }
@@ -255,13 +263,8 @@ pub fn explain(
             .is_some_and(|e| e.network.is_some())
     });
     // Addresses are per build: the OS, or each Windows edition.
-    let mut fields: Vec<(String, Vec<String>)> = match os.family {
-        Family::Linux => vec![(
-            "network.address".into(),
-            vec!["addresses".into(), os_name.into()],
-        )],
-        Family::Windows => os
-            .editions
+    let mut fields: Vec<(String, Vec<String>)> = if os.family.facts().per_edition {
+        os.editions
             .iter()
             .map(|e| {
                 (
@@ -272,7 +275,12 @@ pub fn explain(
                     ],
                 )
             })
-            .collect(),
+            .collect()
+    } else {
+        vec![(
+            "network.address".into(),
+            vec!["addresses".into(), os_name.into()],
+        )]
     };
     fields.push(("network.gateway".into(), vec!["gateway".into()]));
     fields.push(("network.dns".into(), vec!["dns".into()]));

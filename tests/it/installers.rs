@@ -32,6 +32,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use hybridc::installer::INSTALLERS;
+use hybridc::spec::Family;
 use serde_json::{Value, json};
 
 use crate::support::{blessing, golden_problem, missing, repo};
@@ -198,8 +200,12 @@ struct Template {
 }
 
 impl Template {
+    /// Whether an installer of the Windows family reads it, by the installer table.
     fn is_windows(&self) -> bool {
-        self.stem == "autounattend"
+        let file = format!("{}{SUFFIX}", self.stem);
+        INSTALLERS
+            .iter()
+            .any(|k| k.family == Family::Windows && k.templates.contains(&file.as_str()))
     }
 
     fn cases(&self) -> Vec<Case> {
@@ -738,4 +744,24 @@ fn helper_renders_like_hcl_templatefile() {
     if !problems.is_empty() {
         panic!("the render helper is off:\n\n{}", problems.join("\n\n"));
     }
+}
+
+/// Every template of every installer kind in the table is rendered here for some OS, so that
+/// `validators.rs` checks it: a new installer kind comes with its golden files.
+#[test]
+fn every_installer_kind_in_the_table_is_rendered_and_checked() {
+    let stems: BTreeSet<String> = templates().into_iter().map(|t| t.stem).collect();
+    let mut missing_kinds = Vec::new();
+    for kind in INSTALLERS {
+        for template in kind.templates {
+            let stem = template.trim_end_matches(SUFFIX);
+            if !stems.contains(stem) {
+                missing_kinds.push(format!("{} ({template})", kind.name));
+            }
+        }
+    }
+    assert!(
+        missing_kinds.is_empty(),
+        "installer kinds without a template under builds/: {missing_kinds:?}"
+    );
 }

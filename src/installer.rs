@@ -1,0 +1,268 @@
+//! What each unattended installer kind is, declared once as data: its family, the template
+//! files it reads under `builds/<os>/` and the names they are served as, the seed channels it
+//! can read them from, its boot command and `boot_wait`, the form its network takes on the
+//! kernel command line, the Linux distribution it installs and the tool that checks its
+//! rendered files in tests. Lowering builds seeds and boot commands from an entry of this
+//! table; `spec::Installer`'s accessors read it. Data only: adding an installer kind is an
+//! entry here plus its templates.
+
+use crate::family::{DEBIAN, Distribution, REDHAT};
+use crate::spec::{Family, Firmware, Installer, SeedChannel};
+
+/// One installer kind.
+#[derive(Debug)]
+pub struct InstallerKind {
+    /// The spec's name for it.
+    pub installer: Installer,
+    /// Its name as written in the spec (`installer: kickstart`).
+    pub name: &'static str,
+    /// The family it installs.
+    pub family: Family,
+    /// Its template files under `builds/<os>/`, rendered with `templatefile`.
+    pub templates: &'static [&'static str],
+    /// What a template is served as: its stem (`ks.pkrtpl.hcl` -> `ks`) plus this extension.
+    pub served_extension: &'static str,
+    /// The seed channels it can read its files from.
+    pub channels: &'static [SeedChannel],
+    /// The channel when the OS names none; `None`: the spec's `defaults.seed`.
+    pub default_channel: Option<SeedChannel>,
+    /// How its files are rendered: once per OS, or once per edition and platform.
+    pub seed: SeedInputs,
+    /// Repository files put on the seed CD beside the rendered files, at its root.
+    pub cd_files: &'static [&'static str],
+    /// `boot_wait`.
+    pub boot_wait: &'static str,
+    /// The boot command with UEFI firmware.
+    pub boot_uefi: &'static [BootLine],
+    /// The boot command with BIOS firmware.
+    pub boot_bios: &'static [BootLine],
+    /// The seed's location on the boot line (`{seed}`), by channel: `(http, cd)`. `{url}` in
+    /// it is the Packer HTTP server's address.
+    pub seed_argument: (&'static str, &'static str),
+    /// The form the installer's static network takes on its kernel command line.
+    pub network: KernelNetwork,
+    /// The distribution it installs, whose layout generated steps depend on.
+    pub distribution: Option<&'static Distribution>,
+    /// What checks its rendered files in `tests/it/validators.rs`.
+    pub validator: &'static str,
+}
+
+/// How an installer's files are rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedInputs {
+    /// From one local per OS (user, password hash, host name, locale, network) merged with the
+    /// platform: one seed for every source of the OS.
+    PerOs,
+    /// Per edition and platform (image name, product key, firmware, computer name): a Windows
+    /// answer file.
+    PerEdition,
+}
+
+/// One line of a boot command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BootLine {
+    /// Keys typed as they are.
+    Keys(&'static str),
+    /// The kernel line: `before`, the installer's network arguments when it has a static
+    /// address, then `after`. `{seed}` is replaced by the seed's location and `{hostname}` by
+    /// the OS's name.
+    Kernel {
+        /// Up to the network arguments.
+        before: &'static str,
+        /// After them.
+        after: &'static str,
+    },
+}
+
+/// The form of an installer's static network on its kernel command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelNetwork {
+    /// None: the answer file configures the network itself.
+    None,
+    /// dracut and casper/klibc `ip=<ip>::<gateway>:<netmask>:<hostname>::none:<dns1>:<dns2>`.
+    Ip,
+    /// debian-installer `netcfg/*` answers.
+    Netcfg,
+}
+
+impl InstallerKind {
+    /// The channel the seed reaches the VM by: the OS's, else the kind's own default, else the
+    /// spec's default.
+    pub fn channel(&self, os: Option<SeedChannel>, spec_default: SeedChannel) -> SeedChannel {
+        os.or(self.default_channel).unwrap_or(spec_default)
+    }
+
+    /// The name the installer looks for: `user-data.pkrtpl.hcl` is served as `user-data`,
+    /// `ks.pkrtpl.hcl` as `ks.cfg`.
+    pub fn served_name(&self, template: &str) -> String {
+        let stem = template.trim_end_matches(".pkrtpl.hcl");
+        format!("{stem}{}", self.served_extension)
+    }
+
+    /// The boot command's lines for a firmware.
+    pub fn boot(&self, firmware: Firmware) -> &'static [BootLine] {
+        match firmware {
+            Firmware::Uefi => self.boot_uefi,
+            Firmware::Bios => self.boot_bios,
+        }
+    }
+}
+
+use BootLine::{Kernel, Keys};
+use SeedChannel::{Cd, Http};
+
+/// Every installer kind.
+pub const INSTALLERS: &[InstallerKind] = &[
+    InstallerKind {
+        installer: Installer::Autoinstall,
+        name: "autoinstall",
+        family: Family::Linux,
+        templates: &["user-data.pkrtpl.hcl", "meta-data.pkrtpl.hcl"],
+        served_extension: "",
+        channels: &[Http, Cd],
+        default_channel: None,
+        seed: SeedInputs::PerOs,
+        cd_files: &[],
+        boot_wait: "5s",
+        // Arguments before `---` are for the installer only; after it they would be copied
+        // into the installed system's boot line.
+        boot_uefi: UBUNTU_BOOT,
+        boot_bios: UBUNTU_BOOT,
+        seed_argument: ("ds=\"nocloud;s={url}/\"", "ds=nocloud"),
+        network: KernelNetwork::Ip,
+        distribution: Some(&DEBIAN),
+        validator: "subiquity's autoinstall JSON Schema (user-data); a YAML mapping (meta-data)",
+    },
+    InstallerKind {
+        installer: Installer::Kickstart,
+        name: "kickstart",
+        family: Family::Linux,
+        templates: &["ks.pkrtpl.hcl"],
+        served_extension: ".cfg",
+        channels: &[Http, Cd],
+        default_channel: None,
+        seed: SeedInputs::PerOs,
+        cd_files: &[],
+        boot_wait: "5s",
+        boot_uefi: &[Kernel {
+            before: "<up>e<wait><down><down><end> inst.text {seed}",
+            after: "<leftCtrlOn>x<leftCtrlOff>",
+        }],
+        boot_bios: &[Kernel {
+            before: "<up><tab> inst.text {seed}",
+            after: "<enter>",
+        }],
+        seed_argument: ("inst.ks={url}/ks.cfg", "inst.ks=hd:LABEL=cidata:/ks.cfg"),
+        network: KernelNetwork::Ip,
+        distribution: Some(&REDHAT),
+        validator: "pykickstart's ksvalidator -v RHEL9",
+    },
+    // debian-installer asks for the host and domain name before it loads a preseed from the
+    // network, so they are answered on the boot line (Debian installation guide, appendix B.2).
+    InstallerKind {
+        installer: Installer::Preseed,
+        name: "preseed",
+        family: Family::Linux,
+        templates: &["preseed.pkrtpl.hcl"],
+        served_extension: ".cfg",
+        channels: &[Http],
+        default_channel: None,
+        seed: SeedInputs::PerOs,
+        cd_files: &[],
+        boot_wait: "5s",
+        boot_uefi: &[
+            Keys("<wait3s>c<wait3s>"),
+            Kernel {
+                before: "linux /install.amd/vmlinuz auto=true priority=critical preseed/url={seed} hostname={hostname} domain=",
+                after: " --- quiet<enter><wait3s>",
+            },
+            Keys("initrd /install.amd/initrd.gz<enter><wait3s>"),
+            Keys("boot<enter>"),
+        ],
+        boot_bios: &[
+            Keys("<esc><wait>"),
+            Kernel {
+                before: "auto priority=critical url={seed} hostname={hostname} domain=",
+                after: "<enter>",
+            },
+        ],
+        seed_argument: ("{url}/preseed.cfg", ""),
+        network: KernelNetwork::Netcfg,
+        distribution: Some(&DEBIAN),
+        validator: "debconf-set-selections --checkonly",
+    },
+    InstallerKind {
+        installer: Installer::Autounattend,
+        name: "autounattend",
+        family: Family::Windows,
+        templates: &["autounattend.pkrtpl.hcl"],
+        served_extension: ".xml",
+        channels: &[Cd],
+        default_channel: Some(Cd),
+        seed: SeedInputs::PerEdition,
+        // The scripts the answer file's first-logon commands run, as a glob: see
+        // `lower::installer`.
+        cd_files: &["scripts/windows/*"],
+        boot_wait: "2s",
+        boot_uefi: WINDOWS_BOOT,
+        boot_bios: WINDOWS_BOOT,
+        seed_argument: ("", ""),
+        network: KernelNetwork::None,
+        distribution: None,
+        validator: "xmllint --noout, and the image, partition and network checks",
+    },
+];
+
+const UBUNTU_BOOT: &[BootLine] = &[
+    Keys("<wait3s>c<wait3s>"),
+    Kernel {
+        before: "linux /casper/vmlinuz autoinstall {seed}",
+        after: " ---<enter><wait3s>",
+    },
+    Keys("initrd /casper/initrd<enter><wait3s>"),
+    Keys("boot<enter>"),
+];
+
+/// Windows Setup's "press any key to boot from CD".
+const WINDOWS_BOOT: &[BootLine] = &[Keys("<spacebar><wait><spacebar><wait><spacebar>")];
+
+/// The table's entry of an installer.
+pub fn kind(installer: Installer) -> &'static InstallerKind {
+    INSTALLERS
+        .iter()
+        .find(|k| k.installer == installer)
+        .expect("every installer has an entry in INSTALLERS")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every installer the spec accepts has one entry, and its name is the spec's.
+    #[test]
+    fn every_installer_has_one_entry_named_as_in_the_spec() {
+        for kind in INSTALLERS {
+            let spelled = serde_json::to_value(kind.installer).expect("serialisable");
+            assert_eq!(spelled, kind.name);
+            assert_eq!(
+                INSTALLERS
+                    .iter()
+                    .filter(|k| k.installer == kind.installer)
+                    .count(),
+                1
+            );
+            assert!(
+                kind.channels
+                    .contains(&kind.channel(None, kind.channels[0]))
+            );
+        }
+        for installer in [
+            Installer::Autoinstall,
+            Installer::Kickstart,
+            Installer::Preseed,
+            Installer::Autounattend,
+        ] {
+            assert_eq!(kind(installer).installer, installer);
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! An OS's unattended installer, from its entry in [`crate::installer::INSTALLERS`]: the seed
+//! files and the channel they reach the VM by, the boot command (with the installer's network,
+//! from `network`), and the Windows answer file.
+
+use super::{Lowerer, Target, s};
+use crate::hcl::{Expr, escape_string};
+use crate::installer::{BootLine, InstallerKind, KernelNetwork, SeedInputs};
+use crate::model::{Local, Model};
+use crate::platform::iso_platforms;
+use crate::spec::{Firmware, Installer, PlatformName, SeedChannel, snake};
+
+impl Lowerer<'_> {
+    /// The repository files an installer puts on its seed CD, as globs: the files land at the
+    /// CD's root, where the answer file's first-logon commands look for them.
+    ///
+    /// Not folders: packer-plugin-sdk `multistep/commonsteps/step_create_cdrom.go`
+    /// (`StepCreateCD.AddFile`) strips a folder's prefix as written while the walked children
+    /// are cleaned paths, so a folder under `${path.root}/..` never matches and the step fails
+    /// to open its files; a glob is expanded first and each match is copied by its base name.
+    pub(super) fn cd_files(&self, kind: &InstallerKind) -> Expr {
+        Expr::List(kind.cd_files.iter().map(|f| self.path(f)).collect())
+    }
+
+    /// The installer inputs shared by every source of an OS whose installer renders its seed
+    /// once per OS, as a local value.
+    pub(super) fn seed_local(&mut self, t: Target<'_>, model: &mut Model) -> Option<String> {
+        let Target { name, os, .. } = t;
+        let kind = t.installer?;
+        if kind.seed != SeedInputs::PerOs || iso_platforms(self.spec, os).is_empty() {
+            return None;
+        }
+        let locale = self.locale(t);
+        let network = self.network(name).object();
+        let vars = Expr::Object(vec![
+            ("build_username".into(), self.var("build_username")),
+            (
+                "build_password_hash".into(),
+                self.var("build_password_hash"),
+            ),
+            ("hostname".into(), s(name)),
+            ("language".into(), s(&locale.0)),
+            ("keyboard".into(), s(&locale.1)),
+            ("timezone".into(), s(&locale.2)),
+            ("network".into(), network),
+        ]);
+        let vars_name = format!("{}_installer_vars", snake(name));
+        model.locals.push(Local {
+            name: vars_name.clone(),
+            value: vars,
+        });
+        Some(vars_name)
+    }
+
+    /// The installer's files for one source: `{ "/user-data" = templatefile(...) }` (HTTP
+    /// paths) or `{ "user-data" = ... }` (CD), rendered with `vars`.
+    fn seed_object(&self, t: Target<'_>, kind: &InstallerKind, vars: &Expr) -> Expr {
+        let channel = self.channel(t);
+        let files = kind
+            .templates
+            .iter()
+            .map(|template| {
+                let served = kind.served_name(template);
+                let key = match channel {
+                    SeedChannel::Http => format!("/{served}"),
+                    SeedChannel::Cd => served.clone(),
+                };
+                let path = self.path(&format!("builds/{}/{template}", t.name));
+                (key, Expr::call("templatefile", vec![path, vars.clone()]))
+            })
+            .collect();
+        Expr::Object(files)
+    }
+
+    /// The seed of an OS's installer for one source, rendered with the OS's shared inputs
+    /// plus the platform, which decides the guest agent the installer adds.
+    pub(super) fn seed_files(
+        &self,
+        t: Target<'_>,
+        vars_local: &str,
+        platform: PlatformName,
+    ) -> Option<Expr> {
+        let kind = t.installer?;
+        // The platform decides the guest agent; a Proxmox cloud-init drive needs cloud-init in
+        // the guest to be of any use to the clones.
+        let cloud_init = platform == PlatformName::Proxmox
+            && self
+                .spec
+                .platforms
+                .proxmox
+                .as_ref()
+                .is_some_and(|p| p.cloud_init);
+        let vars = Expr::call(
+            "merge",
+            vec![
+                Expr::Traversal(format!("local.{vars_local}")),
+                Expr::Object(vec![
+                    ("platform".into(), s(platform.as_str())),
+                    ("cloud_init".into(), Expr::Bool(cloud_init)),
+                ]),
+            ],
+        );
+        Some(self.seed_object(t, kind, &vars))
+    }
+
+    /// The seed CD's arguments of one source (`cd_files`, `cd_content`), without its label:
+    /// none when the installer has nothing to put there.
+    pub(super) fn cd_seed(
+        &mut self,
+        t: Target<'_>,
+        edition: Option<&crate::spec::Edition>,
+        seed_local: Option<&str>,
+        platform: PlatformName,
+    ) -> Vec<(&'static str, Expr)> {
+        let mut args = Vec::new();
+        match (t.installer, edition) {
+            (Some(kind), Some(e)) if kind.seed == SeedInputs::PerEdition => {
+                if !kind.cd_files.is_empty() {
+                    args.push(("cd_files", self.cd_files(kind)));
+                }
+                args.push(("cd_content", self.autounattend(t, kind, e, platform)));
+            }
+            _ => {
+                if let Some(files) =
+                    seed_local.and_then(|local| self.seed_files(t, local, platform))
+                {
+                    args.push(("cd_content", files));
+                }
+            }
+        }
+        args
+    }
+
+    /// The channel the OS's seed reaches the VM by, as its installer allows.
+    pub(super) fn channel(&self, t: Target<'_>) -> SeedChannel {
+        let default = self.spec.defaults.seed;
+        t.installer.map_or(t.os.seed.unwrap_or(default), |k| {
+            k.channel(t.os.seed, default)
+        })
+    }
+
+    /// The answer file for one edition on one platform, rendered at build time, for an
+    /// installer whose seed is rendered per edition.
+    pub(super) fn autounattend(
+        &mut self,
+        t: Target<'_>,
+        kind: &InstallerKind,
+        edition: &crate::spec::Edition,
+        platform: PlatformName,
+    ) -> Expr {
+        let Target { name, os, .. } = t;
+        let locale = self.locale(t);
+        let product_key = match &edition.product_key {
+            Some(_) => {
+                let var = format!("{}_{}_product_key", snake(name), snake(&edition.name));
+                self.var(&var)
+            }
+            None => s(""),
+        };
+        let source = crate::spec::source_name(name, Some(&edition.name));
+        let (_, _, _, firmware) = self.hardware(os, platform);
+        let network = self.network(&source).object();
+        let vars = Expr::Object(vec![
+            ("build_username".into(), self.var("build_username")),
+            ("build_password".into(), self.var("build_password")),
+            ("image_name".into(), s(&edition.image_name)),
+            ("product_key".into(), product_key),
+            ("language".into(), s(&locale.0)),
+            ("keyboard".into(), s(&locale.1)),
+            ("timezone".into(), s(&locale.2)),
+            ("firmware".into(), s(firmware.as_str())),
+            ("computer_name".into(), s(&computer_name(&source))),
+            ("platform".into(), s(platform.as_str())),
+            ("network".into(), network),
+        ]);
+        self.seed_object(t, kind, &vars)
+    }
+
+    /// `boot_wait` and `boot_command` of an ISO build, from the installer's boot lines. The
+    /// lines are HCL templates: Packer's own `{{ .HTTPIP }}` actions and the installer
+    /// network's expressions stay live.
+    pub(super) fn boot(&mut self, t: Target<'_>, firmware: Firmware) -> (Expr, Expr) {
+        let name = t.name;
+        // `semantic` refuses an ISO build without an installer.
+        let kind = t.installer.unwrap_or_else(|| Installer::Autoinstall.kind());
+        let (http, cd) = kind.seed_argument;
+        let seed = match self.channel(t) {
+            SeedChannel::Http => http,
+            SeedChannel::Cd => cd,
+        };
+        let net = match kind.network {
+            KernelNetwork::None => String::new(),
+            style => self.network(name).kernel_arguments(style, name),
+        };
+        let fill = |text: &str| {
+            text.replace("{seed}", seed)
+                .replace("{hostname}", name)
+                .replace("{url}", "http://{{ .HTTPIP }}:{{ .HTTPPort }}")
+        };
+        // Static text is escaped for HCL; `net` already is a template body.
+        let e = escape_string;
+        let commands = kind.boot(firmware).iter().map(|line| match line {
+            BootLine::Keys(keys) => e(keys),
+            BootLine::Kernel { before, after } if net.is_empty() => {
+                e(&fill(&format!("{before}{after}")))
+            }
+            BootLine::Kernel { before, after } => {
+                format!("{} {net}{}", e(&fill(before)), e(&fill(after)))
+            }
+        });
+        (
+            s(kind.boot_wait),
+            Expr::List(commands.map(Expr::Template).collect()),
+        )
+    }
+}
+
+/// A NetBIOS computer name from a source name: at most 15 characters, not ending in `-`
+/// (Microsoft-Windows-Shell-Setup `ComputerName`).
+pub(super) fn computer_name(source: &str) -> String {
+    let short: String = source.chars().take(15).collect();
+    short.trim_end_matches('-').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{attr, layout, loaded, lowered, source, text, texts};
+    use super::super::{Lowerer, Target};
+    use crate::hcl::Expr;
+    use crate::installer::{BootLine, InstallerKind, KernelNetwork, SeedInputs};
+    use crate::model::Model;
+    use crate::spec::{Family, Installer, PlatformName, SeedChannel};
+
+    /// The keys of an object attribute.
+    fn keys(value: Option<&Expr>) -> Vec<String> {
+        match value {
+            Some(Expr::Object(entries)) => entries.iter().map(|(k, _)| k.clone()).collect(),
+            other => panic!("not an object: {other:?}"),
+        }
+    }
+
+    /// An installer kind that exists only here: everything lowering knows of it is this entry.
+    static ANSWERS: InstallerKind = InstallerKind {
+        // Only the lookup from the spec reads this; lowering never does.
+        installer: Installer::Kickstart,
+        name: "answers",
+        family: Family::Linux,
+        templates: &["answers.pkrtpl.hcl"],
+        served_extension: ".txt",
+        channels: &[SeedChannel::Http, SeedChannel::Cd],
+        default_channel: None,
+        seed: SeedInputs::PerOs,
+        cd_files: &[],
+        boot_wait: "7s",
+        boot_uefi: &[
+            BootLine::Keys("<esc><wait>"),
+            BootLine::Kernel {
+                before: "linux /boot/vmlinuz answers={seed} host={hostname}",
+                after: "<enter>",
+            },
+        ],
+        boot_bios: &[BootLine::Keys("<tab>")],
+        seed_argument: ("{url}/answers.txt", "answers=cdrom:/answers.txt"),
+        network: KernelNetwork::Ip,
+        distribution: None,
+        validator: "none",
+    };
+
+    /// A fourth installer kind, added through its table entry alone, gets its seed files,
+    /// served name, boot command with the static network, and `boot_wait`.
+    #[test]
+    fn an_installer_kind_is_lowered_from_its_table_entry_alone() {
+        let loaded = loaded(
+            r"
+  network:
+    addresses: { alpine-3: 10.0.0.5/24 }
+    gateway: 10.0.0.1
+    dns: [10.0.0.2]
+oses:
+  alpine-3:
+    family: linux
+    installer: kickstart
+    iso: { url: https://example.com/alpine.iso, checksum: none }
+    platforms: [proxmox]
+",
+        );
+        let layout = layout();
+        let mut l = Lowerer::new(&loaded, &layout);
+        let (name, os) = loaded.spec.oses.first_key_value().expect("one OS");
+        let target = Target {
+            name,
+            os,
+            family: os.family.facts(),
+            installer: Some(&ANSWERS),
+        };
+        let mut model = Model::default();
+        l.os(target, &mut model);
+        let body = &source(&model, PlatformName::Proxmox, "alpine-3").body;
+        assert_eq!(keys(attr(body, "http_content")), ["/answers.txt"]);
+        let Some(Expr::Object(files)) = attr(body, "http_content") else {
+            unreachable!("checked above")
+        };
+        let Expr::Call(function, args) = &files[0].1 else {
+            panic!("a templatefile call: {:?}", files[0].1)
+        };
+        assert_eq!(function, "templatefile");
+        assert_eq!(
+            args[0],
+            Expr::Template("${path.root}/../builds/alpine-3/answers.pkrtpl.hcl".into())
+        );
+        assert_eq!(text(body, "boot_wait"), "7s");
+        assert_eq!(
+            texts(body, "boot_command"),
+            [
+                "<esc><wait>",
+                "linux /boot/vmlinuz answers=http://{{ .HTTPIP }}:{{ .HTTPPort }}/answers.txt host=alpine-3 \
+                 ip=10.0.0.5::10.0.0.1:255.255.255.0:alpine-3::none:10.0.0.2<enter>",
+            ]
+        );
+        // The OS's shared inputs are a local, as for every installer rendered once per OS.
+        assert_eq!(model.locals[0].name, "alpine_3_installer_vars");
+    }
+
+    /// Preseed's static network is debian-installer's `netcfg` answers, on the kernel line of
+    /// its BIOS boot menu.
+    #[test]
+    fn preseed_boots_with_netcfg_answers_on_bios() {
+        let model = lowered(
+            r"
+  network:
+    addresses: { debian-12: 192.168.1.20/24 }
+oses:
+  debian-12:
+    family: linux
+    installer: preseed
+    iso: { url: https://example.com/debian.iso, checksum: none }
+    platforms: [proxmox]
+    hardware: { firmware: bios }
+",
+        );
+        let body = &source(&model, PlatformName::Proxmox, "debian-12").body;
+        assert_eq!(
+            texts(body, "boot_command"),
+            [
+                "<esc><wait>",
+                "auto priority=critical url=http://{{ .HTTPIP }}:{{ .HTTPPort }}/preseed.cfg hostname=debian-12 domain= \
+                 netcfg/disable_autoconfig=true netcfg/get_ipaddress=192.168.1.20 netcfg/get_netmask=255.255.255.0 \
+                 netcfg/no_default_route=true netcfg/confirm_static=true<enter>",
+            ]
+        );
+        assert_eq!(keys(attr(body, "http_content")), ["/preseed.cfg"]);
+    }
+
+    /// Autoinstall's two files are served under their stems; on a CD without a leading `/`.
+    #[test]
+    fn autoinstall_serves_both_files_by_channel() {
+        let model = lowered(
+            r"
+oses:
+  ubuntu-2404:
+    family: linux
+    installer: autoinstall
+    seed: cd
+    iso: { url: https://example.com/ubuntu.iso, checksum: none }
+    platforms: [vsphere]
+",
+        );
+        let body = &source(&model, PlatformName::Vsphere, "ubuntu-2404").body;
+        assert_eq!(keys(attr(body, "cd_content")), ["user-data", "meta-data"]);
+        assert_eq!(text(body, "cd_label"), "cidata");
+        assert_eq!(text(body, "boot_wait"), "5s");
+        assert!(texts(body, "boot_command")[1].contains("autoinstall ds=nocloud ---"));
+    }
+}

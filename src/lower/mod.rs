@@ -1,0 +1,353 @@
+//! Lowering: a checked spec becomes the Packer model (variables, sources, builds, pkrvars).
+//!
+//! This is where the spec's layering (defaults -> OS -> platform -> environment) is resolved,
+//! where each platform setting an environment may change becomes a variable, each credential a
+//! sensitive variable read from the environment, and where installer seeds, boot commands,
+//! communicators, outputs and provisioning are chosen. It produces data only: formatting is the
+//! emitter's job, and checking arguments against the plugin catalogue is conformance's.
+//!
+//! One module per axis: `variables` (shared and platform variables, environments' values),
+//! one per platform (`proxmox`, `vsphere`, `azure`), `installer` (seeds, boot command),
+//! `network` (the installer's network), `family` (communicator, locale, distribution,
+//! finishing steps), `provisioning` (steps and post-processors), `options` (passthrough
+//! arguments) and `plugins`.
+
+mod azure;
+mod family;
+mod installer;
+mod network;
+mod options;
+mod plugins;
+mod provisioning;
+mod proxmox;
+#[cfg(test)]
+mod testing;
+mod variables;
+mod vsphere;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value as Json;
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::family::FamilyFacts;
+use crate::hcl::{Expr, escape_string};
+use crate::installer::InstallerKind;
+use crate::loaded::Loaded;
+use crate::model::{Args, Build, Local, Model, Source, SourceRef, Variable};
+use crate::platform::{builder_of, component};
+use crate::spec::{Firmware, Hardware, Os, PlatformName, Spec};
+
+/// Where the generated files are, relative to the repository root, so that they can refer to
+/// `builds/`, `scripts/` and `ansible/` with `${path.root}/..`.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The spec file, relative to the repository root (`spec/hybrid.yaml`), for headers.
+    pub spec_path: String,
+    /// The way from the output folder back to the repository root (`..`).
+    pub to_root: String,
+}
+
+/// Hardware used when no layer sets a value.
+const DEFAULT_HARDWARE: Hardware = Hardware {
+    cpus: Some(2),
+    memory_mb: Some(4096),
+    disk_gb: Some(crate::platform::DEFAULT_DISK_GB),
+    firmware: Some(Firmware::Uefi),
+};
+
+/// Lowers a checked spec.
+///
+/// # Errors
+/// Diagnostics for problems only visible now: `options` that collide with arguments hybridc
+/// sets itself. Warnings (values that are never used) come back with the model.
+pub fn lower(
+    loaded: &Loaded,
+    layout: &Layout,
+) -> Result<(Model, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut l = Lowerer::new(loaded, layout);
+    let mut model = Model {
+        spec_path: layout.spec_path.clone(),
+        required_version: loaded.spec.packer.required_version.clone(),
+        ..Model::default()
+    };
+    for (name, os) in &loaded.spec.oses {
+        l.os(Target::new(name, os), &mut model);
+    }
+    model.plugins = plugins::plugins(&model);
+    // Locals shared by every build come before the per-OS ones.
+    let shared = std::mem::take(&mut l.locals)
+        .into_iter()
+        .map(|(name, value)| Local { name, value });
+    model.locals.splice(0..0, shared);
+    model.environments = l.environments();
+    model.variables = l
+        .candidates
+        .values()
+        .filter(|c| l.used.contains(&c.variable.name))
+        .map(|c| c.variable.clone())
+        .collect();
+    crate::interpolation::escape_model(&mut model);
+    if !l.problems.is_empty() {
+        crate::diagnostic::sort(&mut l.problems);
+        // A platform's options are lowered once per OS: one conflict there is one finding.
+        l.problems.dedup();
+        return Err(l.problems);
+    }
+    crate::diagnostic::sort(&mut l.warnings);
+    Ok((model, l.warnings))
+}
+
+/// One environment's value of a variable: `(environment, value, origin)`.
+type Override = (String, Expr, String);
+
+/// A variable that exists if something uses it, with the values environments give it.
+struct Candidate {
+    variable: Variable,
+    /// `(environment, value, origin)`.
+    overrides: Vec<(String, Expr, String)>,
+}
+
+struct Lowerer<'a> {
+    spec: &'a Spec,
+    loaded: &'a Loaded,
+    layout: &'a Layout,
+    candidates: BTreeMap<String, Candidate>,
+    used: BTreeSet<String>,
+    /// Locals shared by every build, by name.
+    locals: BTreeMap<String, Expr>,
+    problems: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+/// One OS being lowered, with the table entries that say what its family and installer mean:
+/// lowering reads these facts rather than matching on the family or the installer.
+#[derive(Debug, Clone, Copy)]
+struct Target<'s> {
+    /// The OS's key in `oses`.
+    name: &'s str,
+    os: &'s Os,
+    family: &'static FamilyFacts,
+    installer: Option<&'static InstallerKind>,
+}
+
+impl<'s> Target<'s> {
+    fn new(name: &'s str, os: &'s Os) -> Self {
+        Target {
+            name,
+            os,
+            family: os.family.facts(),
+            installer: os.installer.map(crate::spec::Installer::kind),
+        }
+    }
+}
+
+fn s(text: &str) -> Expr {
+    Expr::String(text.to_owned())
+}
+
+/// Text the generator writes with Packer's Go-template actions on purpose (`{{ .HTTPIP }}`,
+/// `{{ .Path }}`), which [`crate::interpolation`] must leave as it is.
+fn go_template(text: &str) -> Expr {
+    Expr::Template(escape_string(text))
+}
+
+fn n(value: u32) -> Expr {
+    Expr::Number(i64::from(value))
+}
+
+fn list(items: &[&str]) -> Expr {
+    Expr::List(items.iter().map(|i| s(i)).collect())
+}
+
+/// A line for an HCL quoted template that may refer to expressions: only `"` and `\\` are
+/// escaped, `${...}` stays live.
+fn escape_hcl_quotes(line: &str) -> String {
+    line.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// A JSON literal from `options` as an HCL expression.
+fn literal(value: &Json) -> Expr {
+    match value {
+        Json::Null => Expr::Null,
+        Json::Bool(b) => Expr::Bool(*b),
+        Json::Number(n) => n
+            .as_i64()
+            .map_or_else(|| Expr::Decimal(n.to_string()), Expr::Number),
+        Json::String(text) => Expr::String(text.clone()),
+        Json::Array(items) => Expr::List(items.iter().map(literal).collect()),
+        Json::Object(entries) => Expr::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), literal(v)))
+                .collect(),
+        ),
+    }
+}
+
+fn ptr(tokens: &[&str]) -> String {
+    crate::pointer::from_tokens(tokens)
+}
+
+impl<'a> Lowerer<'a> {
+    /// A lowerer with the variables every build may use declared.
+    fn new(loaded: &'a Loaded, layout: &'a Layout) -> Self {
+        let mut l = Lowerer {
+            spec: &loaded.spec,
+            loaded,
+            layout,
+            candidates: BTreeMap::new(),
+            used: BTreeSet::new(),
+            locals: BTreeMap::new(),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+        };
+        l.declare_common();
+        l.declare_platforms();
+        l
+    }
+}
+
+impl Lowerer<'_> {
+    fn span(&self, origin: &str) -> Span {
+        self.loaded.tree.locate_nearest(origin).key_or_value()
+    }
+
+    /// Registers a variable that may be used.
+    fn candidate(&mut self, variable: Variable, overrides: Vec<(String, Expr, String)>) {
+        self.candidates.insert(
+            variable.name.clone(),
+            Candidate {
+                variable,
+                overrides,
+            },
+        );
+    }
+
+    /// `var.<name>`, marking the variable as used.
+    fn var(&mut self, name: &str) -> Expr {
+        debug_assert!(
+            self.candidates.contains_key(name),
+            "variable `{name}` is registered before use"
+        );
+        self.used.insert(name.to_owned());
+        Expr::Traversal(format!("var.{name}"))
+    }
+
+    fn has_var(&self, name: &str) -> bool {
+        self.candidates.contains_key(name)
+    }
+
+    /// `"${path.root}/../scripts/x.sh"`: a repository file seen from the generated folder.
+    fn path(&self, relative: &str) -> Expr {
+        let relative = relative.trim_start_matches("./");
+        Expr::Template(format!(
+            "${{path.root}}/{}/{}",
+            self.layout.to_root,
+            escape_string(relative)
+        ))
+    }
+
+    fn os(&mut self, t: Target<'_>, model: &mut Model) {
+        let Target { name, os, .. } = t;
+        let mut build = Build {
+            name: name.to_owned(),
+            sources: Vec::new(),
+            provisioners: Vec::new(),
+            post_processors: Vec::new(),
+        };
+        let editions: Vec<Option<&crate::spec::Edition>> = if t.family.per_edition {
+            os.editions.iter().map(Some).collect()
+        } else {
+            vec![None]
+        };
+        let seed_local = self.seed_local(t, model);
+        let first = model.sources.len();
+        for platform in PlatformName::ALL {
+            if !os.platforms.contains(&platform) {
+                continue;
+            }
+            for edition in &editions {
+                if let Some(e) = edition
+                    && !e.platforms.is_empty()
+                    && !e.platforms.contains(&platform)
+                {
+                    continue;
+                }
+                let source_name = crate::spec::source_name(name, edition.map(|e| e.name.as_str()));
+                let source =
+                    self.source(t, platform, *edition, &source_name, seed_local.as_deref());
+                build.sources.push(source.reference());
+                model.sources.push(source);
+            }
+        }
+        // The sources this OS just added, without searching every OS's.
+        let own: Vec<&Source> = model.sources[first..].iter().collect();
+        let selectors: Vec<(PlatformName, SourceRef)> =
+            own.iter().map(|s| (s.platform, s.reference())).collect();
+        self.provisioning(t, &selectors, &mut build);
+        self.post_processors(name, &selectors, &own, &editions, &mut build);
+        model.builds.push(build);
+    }
+
+    fn hardware(&self, os: &Os, platform: PlatformName) -> (u32, u32, u32, Firmware) {
+        let platform_hw = match platform {
+            PlatformName::Proxmox => os.proxmox.as_ref().map(|p| p.hardware.clone()),
+            PlatformName::Vsphere => os.vsphere.as_ref().map(|p| p.hardware.clone()),
+            PlatformName::Azure => None,
+        }
+        .unwrap_or_default();
+        let hw = platform_hw
+            .or(&os.hardware)
+            .or(&self.spec.defaults.hardware)
+            .or(&DEFAULT_HARDWARE);
+        (
+            hw.cpus.unwrap_or(2),
+            hw.memory_mb.unwrap_or(4096),
+            hw.disk_gb.unwrap_or(crate::platform::DEFAULT_DISK_GB),
+            hw.firmware.unwrap_or(Firmware::Uefi),
+        )
+    }
+
+    fn source(
+        &mut self,
+        t: Target<'_>,
+        platform: PlatformName,
+        edition: Option<&crate::spec::Edition>,
+        source_name: &str,
+        seed_local: Option<&str>,
+    ) -> Source {
+        let Target { name, os, .. } = t;
+        let origin = ptr(&["oses", name]);
+        let builder = builder_of(self.spec, os, platform);
+        let component = component(platform, builder);
+        let mut body = Args::default();
+        match platform {
+            PlatformName::Proxmox => {
+                self.proxmox(&mut body, t, builder, edition, source_name, seed_local)
+            }
+            PlatformName::Vsphere => {
+                self.vsphere(&mut body, t, builder, edition, source_name, seed_local)
+            }
+            PlatformName::Azure => self.azure(&mut body, t, edition, source_name),
+        }
+        self.passthrough(&mut body, name, os, platform, component);
+        Source {
+            platform,
+            component,
+            name: source_name.to_owned(),
+            os: name.to_owned(),
+            edition: edition.map(|e| e.name.clone()),
+            body,
+            origin,
+        }
+    }
+
+    fn description(os: &Os, name: &str, edition: Option<&crate::spec::Edition>) -> String {
+        let what = os.description.clone().unwrap_or_else(|| name.to_owned());
+        match edition {
+            Some(e) => format!("{what} {}, built by hybridc", e.name),
+            None => format!("{what}, built by hybridc"),
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! The arguments of a Proxmox source (proxmox-iso, proxmox-clone).
+
+use super::{Lowerer, Target, n, ptr, s};
+use crate::hcl::Expr;
+use crate::model::Args;
+use crate::spec::{BuilderKind, Firmware, Iso, PlatformName, SeedChannel};
+
+impl Lowerer<'_> {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn proxmox(
+        &mut self,
+        body: &mut Args,
+        t: Target<'_>,
+        builder: BuilderKind,
+        edition: Option<&crate::spec::Edition>,
+        source_name: &str,
+        seed_local: Option<&str>,
+    ) {
+        let Target { name, os, .. } = t;
+        let o = ptr(&["platforms", "proxmox"]);
+        let os_origin = ptr(&["oses", name]);
+        let hw_origin = os_origin.clone();
+        self.connection(body, PlatformName::Proxmox, &o);
+        let (cpus, memory, disk, firmware) = self.hardware(os, PlatformName::Proxmox);
+        let versioned = self.versioned(source_name);
+        body.attr("vm_name", versioned.clone(), &os_origin);
+        body.attr("template_name", versioned, &os_origin);
+        body.attr(
+            "template_description",
+            s(&Self::description(os, name, edition)),
+            &os_origin,
+        );
+        if builder == BuilderKind::Clone {
+            let clone = os
+                .proxmox
+                .as_ref()
+                .and_then(|p| p.clone_vm.clone())
+                .unwrap_or_default();
+            body.attr(
+                "clone_vm",
+                s(&clone),
+                &ptr(&["oses", name, "proxmox", "clone_vm"]),
+            );
+        } else {
+            body.attr("os", s(t.family.proxmox_os), &os_origin);
+        }
+        body.attr("cores", n(cpus), &hw_origin);
+        body.attr("sockets", n(1), &hw_origin);
+        body.attr("memory", n(memory), &hw_origin);
+        // A clone keeps its template's firmware, EFI disk and system disk.
+        let iso = builder == BuilderKind::Iso;
+        let uefi = firmware == Firmware::Uefi;
+        if iso {
+            body.attr("bios", s(if uefi { "ovmf" } else { "seabios" }), &hw_origin);
+            if uefi {
+                body.attr("machine", s("q35"), &hw_origin);
+            }
+        }
+        let spec = self.spec;
+        let platform = spec
+            .platforms
+            .proxmox
+            .as_ref()
+            .expect("a proxmox source implies a proxmox platform");
+        if platform.cloud_init && t.family.cloud_init {
+            body.attr(
+                "cloud_init",
+                Expr::Bool(true),
+                &ptr(&["platforms", "proxmox", "cloud_init"]),
+            );
+            let pool = self.var("proxmox_vm_storage_pool");
+            body.attr("cloud_init_storage_pool", pool, &o);
+        }
+        // The shutdown after provisioning is a Proxmox task awaited for `task_timeout`, 60
+        // seconds by default (packer-plugin-proxmox v1.2.4 `builder/proxmox/common/
+        // step_convert_to_template.go`, `Run`: `client.ShutdownVm`, then `WaitForCompletion`);
+        // a Windows guest that has just been generalised takes longer than that.
+        body.attr("task_timeout", s("10m"), &os_origin);
+        if builder == BuilderKind::Iso {
+            let (wait, command) = self.boot(t, firmware);
+            body.attr("boot_wait", wait, &os_origin);
+            body.attr("boot_command", command, &os_origin);
+            if let (Some(local), SeedChannel::Http) = (seed_local, self.channel(t))
+                && let Some(files) = self.seed_files(t, local, PlatformName::Proxmox)
+            {
+                body.attr("http_content", files, &os_origin);
+            }
+        }
+        self.communicator(body, t.family.hypervisor_communicator, &os_origin);
+        if builder == BuilderKind::Iso {
+            let iso = os.iso.clone().unwrap_or_default();
+            let mut boot = Args::default();
+            self.iso_args(&mut boot, &iso, &ptr(&["oses", name, "iso"]));
+            boot.attr("unmount", Expr::Bool(true), &os_origin);
+            body.block("boot_iso", boot, &ptr(&["oses", name, "iso"]));
+            if t.family.virtio_drivers {
+                if let Some(virtio) = &platform.virtio_iso {
+                    let mut drivers = Args::default();
+                    self.iso_args(
+                        &mut drivers,
+                        virtio,
+                        &ptr(&["platforms", "proxmox", "virtio_iso"]),
+                    );
+                    drivers.attr("unmount", Expr::Bool(true), &o);
+                    body.block(
+                        "additional_iso_files",
+                        drivers,
+                        &ptr(&["platforms", "proxmox", "virtio_iso"]),
+                    );
+                }
+            }
+            if self.channel(t) == SeedChannel::Cd {
+                let mut cd = Args::default();
+                for (arg, value) in self.cd_seed(t, edition, seed_local, PlatformName::Proxmox) {
+                    cd.attr(arg, value, &os_origin);
+                }
+                cd.attr("cd_label", s("cidata"), &os_origin);
+                let pool = self.var("proxmox_iso_storage_pool");
+                cd.attr("iso_storage_pool", pool, &o);
+                cd.attr("unmount", Expr::Bool(true), &os_origin);
+                body.block("additional_iso_files", cd, &os_origin);
+            }
+        }
+        if iso && uefi {
+            let mut efi = Args::default();
+            let pool = self.var("proxmox_vm_storage_pool");
+            efi.attr("efi_storage_pool", pool, &o);
+            efi.attr("efi_type", s("4m"), &hw_origin);
+            efi.attr("pre_enrolled_keys", Expr::Bool(true), &hw_origin);
+            body.block("efi_config", efi, &hw_origin);
+        }
+        if iso {
+            let mut disk_args = Args::default();
+            disk_args.attr("type", s("scsi"), &hw_origin);
+            disk_args.attr("disk_size", s(&format!("{disk}G")), &hw_origin);
+            let pool = self.var("proxmox_vm_storage_pool");
+            disk_args.attr("storage_pool", pool, &o);
+            body.block("disks", disk_args, &hw_origin);
+        }
+        let mut nic = Args::default();
+        let bridge = self.var("proxmox_bridge");
+        nic.attr("bridge", bridge, &o);
+        nic.attr("model", s("virtio"), &o);
+        if self.has_var("proxmox_vlan_tag") {
+            let tag = self.var("proxmox_vlan_tag");
+            nic.attr("vlan_tag", tag, &o);
+        }
+        body.block("network_adapters", nic, &o);
+    }
+
+    /// ISO arguments inside a Proxmox `boot_iso`/`additional_iso_files` block: a file already
+    /// on the platform wins over a download.
+    pub(super) fn iso_args(&mut self, args: &mut Args, iso: &Iso, origin: &str) {
+        if let Some(file) = &iso.proxmox_file {
+            args.attr("iso_file", s(file), origin);
+        } else if let Some(url) = &iso.url {
+            args.attr("iso_url", s(url), origin);
+            args.attr(
+                "iso_checksum",
+                s(iso.checksum.as_deref().unwrap_or("none")),
+                origin,
+            );
+            let pool = self.var("proxmox_iso_storage_pool");
+            args.attr("iso_storage_pool", pool, origin);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{attr, blocks, lowered, source, text, texts};
+    use crate::hcl::Expr;
+    use crate::spec::PlatformName;
+
+    const OSES: &str = r"
+oses:
+  ubuntu-2404:
+    family: linux
+    installer: autoinstall
+    iso: { url: https://example.com/ubuntu.iso, checksum: none }
+    platforms: [proxmox]
+  windows-2022:
+    family: windows
+    installer: autounattend
+    iso: { proxmox_file: 'local:iso/windows.iso' }
+    platforms: [proxmox]
+    editions:
+      - { name: standard, image_name: Windows Server 2022 SERVERSTANDARD }
+";
+
+    /// The connection arguments come from the platform table; a Linux ISO build gets its
+    /// guest type, UEFI machine, seed over HTTP and SSH.
+    #[test]
+    fn a_linux_iso_build() {
+        let model = lowered(OSES);
+        let body = &source(&model, PlatformName::Proxmox, "ubuntu-2404").body;
+        let names: Vec<&str> = body.names().take(5).collect();
+        assert_eq!(
+            names,
+            [
+                "proxmox_url",
+                "username",
+                "token",
+                "insecure_skip_tls_verify",
+                "node"
+            ]
+        );
+        assert_eq!(text(body, "proxmox_url"), "var.proxmox_endpoint");
+        assert_eq!(text(body, "os"), "l26");
+        assert_eq!(text(body, "bios"), "ovmf");
+        assert_eq!(text(body, "communicator"), "ssh");
+        assert_eq!(text(body, "ssh_username"), "var.build_username");
+        assert!(attr(body, "http_content").is_some());
+        let disks = blocks(body, "disks");
+        assert_eq!(text(disks[0], "disk_size"), "40G");
+        assert_eq!(blocks(body, "efi_config").len(), 1);
+    }
+
+    /// A Windows ISO build gets its guest type, the VirtIO drivers and the answer file's CD
+    /// with the scripts beside it, and WinRM.
+    #[test]
+    fn a_windows_iso_build() {
+        let model = lowered(OSES);
+        let body = &source(&model, PlatformName::Proxmox, "windows-2022-standard").body;
+        assert_eq!(text(body, "os"), "win11");
+        assert_eq!(text(body, "communicator"), "winrm");
+        assert_eq!(attr(body, "winrm_use_ssl"), Some(&Expr::Bool(false)));
+        assert_eq!(
+            texts(body, "boot_command"),
+            ["<spacebar><wait><spacebar><wait><spacebar>"]
+        );
+        let isos = blocks(body, "additional_iso_files");
+        assert_eq!(text(isos[0], "iso_file"), "local:iso/virtio-win.iso");
+        assert_eq!(
+            texts(isos[1], "cd_files"),
+            ["${path.root}/../scripts/windows/*"]
+        );
+        let Some(Expr::Object(content)) = attr(isos[1], "cd_content") else {
+            panic!("an answer file")
+        };
+        assert_eq!(content[0].0, "autounattend.xml");
+        assert!(attr(body, "http_content").is_none());
+    }
+}

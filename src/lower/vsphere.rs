@@ -1,0 +1,222 @@
+//! The arguments of a vSphere source (vsphere-iso, vsphere-clone).
+
+use super::{Lowerer, Target, n, ptr, s};
+use crate::hcl::{Expr, escape_string};
+use crate::model::Args;
+use crate::spec::{BuilderKind, Firmware, PlatformName, SeedChannel, VsphereTemplate};
+
+impl Lowerer<'_> {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn vsphere(
+        &mut self,
+        body: &mut Args,
+        t: Target<'_>,
+        builder: BuilderKind,
+        edition: Option<&crate::spec::Edition>,
+        source_name: &str,
+        seed_local: Option<&str>,
+    ) {
+        let Target { name, os, .. } = t;
+        let o = ptr(&["platforms", "vsphere"]);
+        let os_origin = ptr(&["oses", name]);
+        self.connection(body, PlatformName::Vsphere, &o);
+        let settings = os.vsphere.as_ref();
+        let (cpus, memory, disk, firmware) = self.hardware(os, PlatformName::Vsphere);
+        let versioned = self.versioned(source_name);
+        body.attr("vm_name", versioned, &os_origin);
+        if builder == BuilderKind::Clone {
+            body.attr(
+                "template",
+                s(settings
+                    .and_then(|v| v.template.as_deref())
+                    .unwrap_or_default()),
+                &ptr(&["oses", name, "vsphere", "template"]),
+            );
+            body.attr("linked_clone", Expr::Bool(false), &os_origin);
+        } else {
+            let guest = settings.and_then(|v| v.guest_os_type.as_deref());
+            body.attr(
+                "guest_os_type",
+                s(guest.unwrap_or_default()),
+                &ptr(&["oses", name, "vsphere", "guest_os_type"]),
+            );
+            body.attr(
+                "firmware",
+                s(if firmware == Firmware::Uefi {
+                    "efi"
+                } else {
+                    "bios"
+                }),
+                &os_origin,
+            );
+        }
+        body.attr("CPUs", n(cpus), &os_origin);
+        body.attr("RAM", n(memory), &os_origin);
+        body.attr(
+            "notes",
+            s(&Self::description(os, name, edition)),
+            &os_origin,
+        );
+        if builder == BuilderKind::Clone {
+            let network = self.var("vsphere_network");
+            body.attr("network", network, &o);
+        }
+        if builder == BuilderKind::Iso {
+            let iso = os.iso.clone().unwrap_or_default();
+            let iso_origin = ptr(&["oses", name, "iso"]);
+            let mut paths: Vec<Expr> = Vec::new();
+            if let Some(path) = &iso.vsphere_path {
+                paths.push(s(path));
+            } else if let Some(url) = &iso.url {
+                body.attr("iso_url", s(url), &iso_origin);
+                body.attr(
+                    "iso_checksum",
+                    s(iso.checksum.as_deref().unwrap_or("none")),
+                    &iso_origin,
+                );
+            }
+            if let Some(tools) = t.family.vsphere_tools_iso {
+                paths.push(s(tools));
+            }
+            if !paths.is_empty() {
+                body.attr("iso_paths", Expr::List(paths), &iso_origin);
+            }
+            match self.channel(t) {
+                SeedChannel::Http => {
+                    if let Some(files) = seed_local
+                        .and_then(|local| self.seed_files(t, local, PlatformName::Vsphere))
+                    {
+                        body.attr("http_content", files, &os_origin);
+                    }
+                }
+                SeedChannel::Cd => {
+                    let cd = self.cd_seed(t, edition, seed_local, PlatformName::Vsphere);
+                    if !cd.is_empty() {
+                        for (arg, value) in cd {
+                            body.attr(arg, value, &os_origin);
+                        }
+                        body.attr("cd_label", s("cidata"), &os_origin);
+                    }
+                }
+            }
+            let (wait, command) = self.boot(t, firmware);
+            body.attr("boot_wait", wait, &os_origin);
+            body.attr("boot_command", command, &os_origin);
+            body.attr("remove_cdrom", Expr::Bool(true), &os_origin);
+        }
+        self.communicator(body, t.family.hypervisor_communicator, &os_origin);
+        // Else VMware Tools shut the VM down (a Linux build user's sudo rule is gone by then;
+        // see `finish`).
+        if let Some(command) = t.family.vsphere_shutdown {
+            body.attr("shutdown_command", s(command), &os_origin);
+        }
+        let spec = self.spec;
+        let platform = spec
+            .platforms
+            .vsphere
+            .as_ref()
+            .expect("a vsphere source implies a vsphere platform");
+        let output_origin = ptr(&["platforms", "vsphere", "output"]);
+        if platform.output.template == VsphereTemplate::Convert {
+            body.attr("convert_to_template", Expr::Bool(true), &output_origin);
+        }
+        if builder == BuilderKind::Iso {
+            let mut storage = Args::default();
+            storage.attr("disk_size", n(disk * 1024), &os_origin);
+            storage.attr("disk_thin_provisioned", Expr::Bool(true), &os_origin);
+            body.block("storage", storage, &os_origin);
+            let mut nic = Args::default();
+            let network = self.var("vsphere_network");
+            nic.attr("network", network, &o);
+            nic.attr("network_card", s("vmxnet3"), &o);
+            body.block("network_adapters", nic, &o);
+        }
+        if let Some(library) = &platform.output.content_library {
+            let lib_origin = ptr(&["platforms", "vsphere", "output", "content_library"]);
+            let mut cl = Args::default();
+            let value = self.var("vsphere_content_library");
+            cl.attr("library", value, &lib_origin);
+            // An OVF item of the same name is updated in place, so clones keep one stable name
+            // (packer-plugin-vsphere v2.0.0 `builder/vsphere/driver/vm.go`,
+            // `ImportOvfToContentLibrary`). A VM template item cannot be updated and must not
+            // share the VM's name (`common/step_import_to_content_library.go`, `Prepare`), so
+            // each build imports a new one.
+            let item = if library.ovf {
+                s(source_name)
+            } else {
+                Expr::Template(format!(
+                    "{}-${{local.build_version}}-library",
+                    escape_string(source_name)
+                ))
+            };
+            cl.attr("name", item, &lib_origin);
+            cl.attr(
+                "description",
+                s(&Self::description(os, name, edition)),
+                &lib_origin,
+            );
+            cl.attr("ovf", Expr::Bool(library.ovf), &lib_origin);
+            cl.attr("destroy", Expr::Bool(library.destroy), &lib_origin);
+            body.block("content_library_destination", cl, &lib_origin);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{attr, lowered, source, text, texts};
+    use crate::spec::PlatformName;
+
+    const OSES: &str = r"
+oses:
+  rocky-9:
+    family: linux
+    installer: kickstart
+    seed: cd
+    iso: { vsphere_path: '[datastore1] iso/rocky.iso' }
+    platforms: [vsphere]
+    hardware: { firmware: bios }
+    vsphere: { guest_os_type: rhel9_64Guest }
+  windows-2022:
+    family: windows
+    installer: autounattend
+    iso: { url: https://example.com/windows.iso, checksum: none }
+    platforms: [vsphere]
+    editions:
+      - { name: standard, image_name: Windows Server 2022 SERVERSTANDARD }
+";
+
+    /// A Linux build seeded from a CD boots with the CD's kickstart and lets VMware Tools
+    /// shut it down.
+    #[test]
+    fn a_linux_build_seeded_from_a_cd() {
+        let model = lowered(OSES);
+        let body = &source(&model, PlatformName::Vsphere, "rocky-9").body;
+        assert_eq!(text(body, "vcenter_server"), "var.vsphere_endpoint");
+        assert_eq!(text(body, "guest_os_type"), "rhel9_64Guest");
+        assert_eq!(text(body, "firmware"), "bios");
+        assert_eq!(texts(body, "iso_paths"), ["[datastore1] iso/rocky.iso"]);
+        assert_eq!(text(body, "cd_label"), "cidata");
+        assert_eq!(
+            texts(body, "boot_command"),
+            ["<up><tab> inst.text inst.ks=hd:LABEL=cidata:/ks.cfg<enter>"]
+        );
+        assert!(attr(body, "shutdown_command").is_none());
+    }
+
+    /// A Windows build mounts VMware Tools, takes its answer file from a CD and shuts down
+    /// with its own command.
+    #[test]
+    fn a_windows_build() {
+        let model = lowered(OSES);
+        let body = &source(&model, PlatformName::Vsphere, "windows-2022-standard").body;
+        assert_eq!(
+            texts(body, "iso_paths"),
+            ["[] /vmimages/tools-isoimages/windows.iso"]
+        );
+        assert_eq!(text(body, "iso_url"), "https://example.com/windows.iso");
+        assert!(attr(body, "cd_files").is_some());
+        assert!(text(body, "shutdown_command").starts_with("shutdown /s"));
+        assert_eq!(text(body, "winrm_timeout"), "2h");
+    }
+}
