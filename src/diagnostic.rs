@@ -494,14 +494,35 @@ impl std::fmt::Display for Unknown {
     }
 }
 
+/// Items as prose, joined by `conjunction`: "a", "a and b", "a, b and c"; empty for none.
+pub fn words<S: AsRef<str>>(items: &[S], conjunction: &str) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.as_ref().to_owned(),
+        Some((last, rest)) => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} {conjunction} {}", rest.join(", "), last.as_ref())
+        }
+    }
+}
+
+/// Names in backticks as prose, joined by `conjunction`; "none" for none.
+fn quoted_words<S: AsRef<str>>(names: &[S], conjunction: &str) -> String {
+    if names.is_empty() {
+        return "none".to_owned();
+    }
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
+    words(&quoted, conjunction)
+}
+
 /// Names in backticks as prose: "none", "`a`", "`a` and `b`", "`a`, `b` and `c`".
 pub fn prose_list<S: AsRef<str>>(names: &[S]) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
-    match quoted.split_last() {
-        None => "none".to_owned(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    }
+    quoted_words(names, "and")
+}
+
+/// Names in backticks as alternatives: "none", "`a`", "`a` or `b`", "`a`, `b` or `c`".
+pub fn prose_alternatives<S: AsRef<str>>(names: &[S]) -> String {
+    quoted_words(names, "or")
 }
 
 /// The candidate closest to `input` when it is close enough to be a likely typo.

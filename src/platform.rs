@@ -359,35 +359,41 @@ pub fn component(platform: PlatformName, builder: BuilderKind) -> Component {
 
 /// The builder kind an OS uses on a platform: the OS's choice, else the platform's.
 pub fn builder_of(spec: &Spec, os: &Os, platform: PlatformName) -> BuilderKind {
+    let own = match platform {
+        PlatformName::Proxmox => os.proxmox.as_ref().and_then(|p| p.builder),
+        PlatformName::Vsphere => os.vsphere.as_ref().and_then(|p| p.builder),
+        PlatformName::Azure => None,
+    };
+    own.unwrap_or_else(|| default_builder(spec, platform))
+}
+
+/// The builder kind a platform uses unless an OS chooses its own.
+pub fn default_builder(spec: &Spec, platform: PlatformName) -> BuilderKind {
+    let p = &spec.platforms;
     match platform {
-        PlatformName::Proxmox => os
-            .proxmox
-            .as_ref()
-            .and_then(|p| p.builder)
-            .or(spec.platforms.proxmox.as_ref().map(|p| p.builder))
-            .unwrap_or_default(),
-        PlatformName::Vsphere => os
-            .vsphere
-            .as_ref()
-            .and_then(|p| p.builder)
-            .or(spec.platforms.vsphere.as_ref().map(|p| p.builder))
-            .unwrap_or_default(),
+        PlatformName::Proxmox => p.proxmox.as_ref().map(|p| p.builder).unwrap_or_default(),
+        PlatformName::Vsphere => p.vsphere.as_ref().map(|p| p.builder).unwrap_or_default(),
         PlatformName::Azure => BuilderKind::Clone,
+    }
+}
+
+/// Whether the spec configures `platform` under `platforms`.
+pub fn configured(spec: &Spec, platform: PlatformName) -> bool {
+    let p = &spec.platforms;
+    match platform {
+        PlatformName::Proxmox => p.proxmox.is_some(),
+        PlatformName::Vsphere => p.vsphere.is_some(),
+        PlatformName::Azure => p.azure.is_some(),
     }
 }
 
 /// The configured platforms an OS is installed on from an ISO (with its installer), in the
 /// OS's order. Azure starts from a Marketplace image and is never among them.
 pub fn iso_platforms(spec: &Spec, os: &Os) -> Vec<PlatformName> {
-    let p = &spec.platforms;
     os.platforms
         .iter()
         .copied()
-        .filter(|platform| match platform {
-            PlatformName::Proxmox => p.proxmox.is_some(),
-            PlatformName::Vsphere => p.vsphere.is_some(),
-            PlatformName::Azure => false,
-        })
+        .filter(|platform| configured(spec, *platform))
         .filter(|platform| builder_of(spec, os, *platform) == BuilderKind::Iso)
         .collect()
 }

@@ -3,8 +3,9 @@
 
 use serde_json::Value;
 
-use super::{Checker, iso_platforms};
+use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::platform::iso_platforms;
 use crate::spec::{Family, Os, PlatformName};
 
 impl Checker<'_, '_> {

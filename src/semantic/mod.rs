@@ -14,9 +14,8 @@
 
 use std::path::Path;
 
-use crate::catalogue::Component;
 use crate::diagnostic::{self, Diagnostic, Span};
-use crate::spec::{BuilderKind, Os, PlatformName, Spec};
+use crate::spec::{PlatformName, Spec};
 use crate::yaml::{Located, Node};
 
 mod environments;
@@ -28,7 +27,7 @@ mod platforms;
 mod provisioning;
 
 pub use network::{parse_cidr, static_sources};
-pub use platforms::{DEFAULT_DISK_GB, azure_image_disk_gb, iso_url_problem};
+pub use platforms::iso_url_problem;
 
 /// Everything the semantic stage looks at.
 pub struct Context<'a> {
@@ -80,58 +79,6 @@ fn is_label(name: &str) -> bool {
         && !name.ends_with('-')
 }
 
-/// The Packer component an OS uses on a platform.
-pub fn component(platform: PlatformName, builder: BuilderKind) -> Component {
-    match (platform, builder) {
-        (PlatformName::Proxmox, BuilderKind::Iso) => Component::ProxmoxIso,
-        (PlatformName::Proxmox, BuilderKind::Clone) => Component::ProxmoxClone,
-        (PlatformName::Vsphere, BuilderKind::Iso) => Component::VsphereIso,
-        (PlatformName::Vsphere, BuilderKind::Clone) => Component::VsphereClone,
-        (PlatformName::Azure, _) => Component::AzureArm,
-    }
-}
-
-/// The builder kind an OS uses on a platform: the OS's choice, else the platform's.
-pub fn builder_of(spec: &Spec, os: &Os, platform: PlatformName) -> BuilderKind {
-    let own = match platform {
-        PlatformName::Proxmox => os.proxmox.as_ref().and_then(|p| p.builder),
-        PlatformName::Vsphere => os.vsphere.as_ref().and_then(|p| p.builder),
-        PlatformName::Azure => None,
-    };
-    own.unwrap_or_else(|| platform_builder(spec, platform))
-}
-
-/// The builder kind a platform uses unless an OS chooses its own.
-fn platform_builder(spec: &Spec, platform: PlatformName) -> BuilderKind {
-    let p = &spec.platforms;
-    match platform {
-        PlatformName::Proxmox => p.proxmox.as_ref().map(|p| p.builder).unwrap_or_default(),
-        PlatformName::Vsphere => p.vsphere.as_ref().map(|p| p.builder).unwrap_or_default(),
-        PlatformName::Azure => BuilderKind::Clone,
-    }
-}
-
-/// Whether the spec configures `platform` under `platforms`.
-fn configured(spec: &Spec, platform: PlatformName) -> bool {
-    let p = &spec.platforms;
-    match platform {
-        PlatformName::Proxmox => p.proxmox.is_some(),
-        PlatformName::Vsphere => p.vsphere.is_some(),
-        PlatformName::Azure => p.azure.is_some(),
-    }
-}
-
-/// The configured platforms an OS is installed on from an ISO (with its installer), in the
-/// OS's order. Azure starts from a Marketplace image and is never among them.
-pub fn iso_platforms(spec: &Spec, os: &Os) -> Vec<PlatformName> {
-    os.platforms
-        .iter()
-        .copied()
-        .filter(|platform| configured(spec, *platform))
-        .filter(|platform| builder_of(spec, os, *platform) == BuilderKind::Iso)
-        .collect()
-}
-
 impl Checker<'_, '_> {
     fn at(&self, tokens: &[&str]) -> Located {
         self.cx.tree.locate(&ptr(tokens)).unwrap_or(Located {
@@ -149,7 +96,7 @@ impl Checker<'_, '_> {
     }
 
     fn configured(&self, platform: PlatformName) -> bool {
-        configured(self.cx.spec, platform)
+        crate::platform::configured(self.cx.spec, platform)
     }
 
     fn configured_names(&self) -> Vec<&'static str> {

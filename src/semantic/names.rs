@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{Checker, is_label};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::spec::{Family, PlatformName, snake};
+use crate::spec::{PlatformName, snake};
 
 impl Checker<'_, '_> {
     pub(super) fn names(&mut self) {
@@ -92,10 +92,8 @@ impl Checker<'_, '_> {
         let mut sources: Places = BTreeMap::new();
         let mut gallery_images: Places = BTreeMap::new();
         for (name, os) in &spec.oses {
-            let own: Vec<(String, Vec<&str>)> = match os.family {
-                Family::Linux => vec![(name.clone(), vec!["oses", name.as_str()])],
-                Family::Windows => os
-                    .editions
+            let own: Vec<(String, Vec<&str>)> = if os.family.facts().per_edition {
+                os.editions
                     .iter()
                     .map(|e| {
                         (
@@ -103,7 +101,9 @@ impl Checker<'_, '_> {
                             vec!["oses", name.as_str(), "editions"],
                         )
                     })
-                    .collect(),
+                    .collect()
+            } else {
+                vec![(name.clone(), vec!["oses", name.as_str()])]
             };
             let on_azure =
                 os.platforms.contains(&PlatformName::Azure) && self.configured(PlatformName::Azure);

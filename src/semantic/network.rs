@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{Checker, iso_platforms};
+use super::Checker;
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
-use crate::spec::{Family, GuestNetwork, Spec};
+use crate::platform::iso_platforms;
+use crate::spec::{GuestNetwork, Spec};
 
 impl Checker<'_, '_> {
     /// A guest network: addresses only for builds that install from an ISO, each its own
@@ -126,14 +127,7 @@ pub fn static_sources(spec: &Spec) -> Vec<String> {
         if os.installer.is_none() || iso_platforms(spec, os).is_empty() {
             continue;
         }
-        match os.family {
-            Family::Linux => names.push(name.clone()),
-            Family::Windows => names.extend(
-                os.editions
-                    .iter()
-                    .map(|e| crate::spec::source_name(name, Some(&e.name))),
-            ),
-        }
+        names.extend(os.build_names(name));
     }
     names
 }

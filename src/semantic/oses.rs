@@ -4,8 +4,10 @@
 use std::path::Path;
 
 use super::names::suggest_label;
-use super::{Checker, builder_of, is_label, iso_platforms};
+use super::{Checker, is_label};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::installer::{INSTALLERS, InstallerKind};
+use crate::platform::{builder_of, iso_platforms};
 use crate::spec::{BuilderKind, Family, Installer, Os, PlatformName, SeedChannel, Step};
 
 impl Checker<'_, '_> {
@@ -85,18 +87,7 @@ impl Checker<'_, '_> {
                     continue;
                 }
             }
-            if os.family == Family::Windows && os.seed == Some(SeedChannel::Http) {
-                self.push(
-                    Diagnostic::error(
-                        Code::WrongFamily,
-                        format!("Windows OS `{name}` cannot read its answer file over HTTP"),
-                        self.at(&["oses", name, "seed"]).value,
-                        "Windows Setup reads `autounattend.xml` from a drive",
-                    )
-                    .with_help("use `seed: cd` (Windows always uses a CD; an inherited `defaults.seed: http` is ignored for Windows)"),
-                );
-            }
-            if os.family == Family::Windows
+            if os.family.facts().virtio_drivers
                 && configured[PlatformName::Proxmox as usize]
                 && builder_of(spec, os, PlatformName::Proxmox) == BuilderKind::Iso
                 && spec
@@ -116,27 +107,10 @@ impl Checker<'_, '_> {
                     .with_help("add `virtio_iso: { url: <virtio-win ISO>, checksum: ... }` (or `proxmox_file: local:iso/virtio-win.iso`)"),
                 );
             }
-            if os.installer == Some(Installer::Preseed)
-                && os.seed.unwrap_or(spec.defaults.seed) == SeedChannel::Cd
-                && !iso_platforms(spec, os).is_empty()
-            {
-                let span = match os.seed {
-                    Some(_) => self.at(&["oses", name, "seed"]).value,
-                    None => self.at(&["defaults", "seed"]).value,
-                };
-                self.push(
-                    Diagnostic::error(
-                        Code::Unsupported,
-                        format!("OS `{name}` uses preseed, which hybridc serves over HTTP only"),
-                        span,
-                        "a seed CD is asked for here",
-                    )
-                    .with_help(format!("set `seed: http` on OS `{name}`")),
-                );
-            }
+            self.seed_channel(name, os);
             self.installer(name, os);
             self.editions(name, os);
-            if os.family == Family::Windows {
+            if os.family.facts().windows_locale {
                 self.windows_locale(name, os);
             }
             self.azure_disk(name, os);
@@ -173,7 +147,7 @@ impl Checker<'_, '_> {
                     [(name, _)] => format!("{family} OS `{name}`"),
                     _ => format!(
                         "{family} OSes {}",
-                        and_list(users.iter().map(|(name, _)| format!("`{name}`")))
+                        and_words(users.iter().map(|(name, _)| format!("`{name}`")))
                     ),
                 };
                 let mut d = Diagnostic::error(
@@ -215,12 +189,7 @@ impl Checker<'_, '_> {
                         format!("a {} installer", installer.family().as_str()),
                     )
                     .with_secondary(self.at(&["oses", name, "family"]).value, "the OS family")
-                    .with_help(match os.family {
-                        Family::Linux => {
-                            "Linux installers are `autoinstall`, `kickstart` and `preseed`"
-                        }
-                        Family::Windows => "Windows is installed with `autounattend`",
-                    }),
+                    .with_help(installers_of(os.family)),
                 );
             }
             Some(installer) if !iso_platforms.is_empty() => self.templates(name, installer),
@@ -232,13 +201,10 @@ impl Checker<'_, '_> {
                         self.key_span(&["oses", name]),
                         format!(
                             "iso builds on {}",
-                            and_list(iso_platforms.iter().map(|p| p.as_str().to_owned()))
+                            and_words(iso_platforms.iter().map(|p| p.as_str().to_owned()))
                         ),
                     )
-                    .with_help(match os.family {
-                        Family::Linux => "add `installer: autoinstall`, `kickstart` or `preseed`",
-                        Family::Windows => "add `installer: autounattend`",
-                    }),
+                    .with_help(add_installer(os.family)),
                 );
             }
             _ => {}
@@ -362,97 +328,224 @@ impl Checker<'_, '_> {
     }
 
     pub(super) fn editions(&mut self, name: &str, os: &Os) {
-        match os.family {
-            Family::Linux => {
-                if !os.editions.is_empty() {
-                    self.push(
-                        Diagnostic::error(
-                            Code::WrongFamily,
-                            format!("OS `{name}` is linux and cannot have `editions`"),
-                            self.key_span(&["oses", name, "editions"]),
-                            "editions are for Windows",
-                        )
-                        .with_help("remove `editions`, or define one OS per Linux variant"),
-                    );
-                }
+        if os.family.facts().per_edition {
+            if os.editions.is_empty() {
+                self.push(
+                    Diagnostic::error(
+                        Code::MissingKey,
+                        format!("Windows OS `{name}` needs at least one edition"),
+                        self.key_span(&["oses", name]),
+                        "no `editions`",
+                    )
+                    .with_help("add `editions: [{ name: standard, image_name: \"Windows Server 2022 SERVERSTANDARD\" }]`"),
+                );
             }
-            Family::Windows => {
-                if os.editions.is_empty() {
+            let mut seen: Vec<&str> = Vec::new();
+            for (i, edition) in os.editions.iter().enumerate() {
+                let index = i.to_string();
+                let span = self.at(&["oses", name, "editions", &index, "name"]).value;
+                if !is_label(&edition.name) {
                     self.push(
                         Diagnostic::error(
-                            Code::MissingKey,
-                            format!("Windows OS `{name}` needs at least one edition"),
-                            self.key_span(&["oses", name]),
-                            "no `editions`",
+                            Code::BadName,
+                            format!("edition name `{}` is not valid", edition.name),
+                            span,
+                            "becomes part of a Packer label",
                         )
-                        .with_help("add `editions: [{ name: standard, image_name: \"Windows Server 2022 SERVERSTANDARD\" }]`"),
+                        .with_help(format!(
+                            "use lowercase letters, digits and `-`, for example `{}`",
+                            suggest_label(&edition.name)
+                        )),
                     );
                 }
-                let mut seen: Vec<&str> = Vec::new();
-                for (i, edition) in os.editions.iter().enumerate() {
-                    let index = i.to_string();
-                    let span = self.at(&["oses", name, "editions", &index, "name"]).value;
-                    if !is_label(&edition.name) {
+                if let Some(first) = seen.iter().position(|n| *n == edition.name) {
+                    let first_index = first.to_string();
+                    self.push(
+                        Diagnostic::error(
+                            Code::DuplicateItem,
+                            format!("OS `{name}` has two editions named `{}`", edition.name),
+                            span,
+                            "defined again here",
+                        )
+                        .with_secondary(
+                            self.at(&["oses", name, "editions", &first_index, "name"])
+                                .value,
+                            "first defined here",
+                        ),
+                    );
+                }
+                seen.push(&edition.name);
+                for (j, platform) in edition.platforms.iter().enumerate() {
+                    if !os.platforms.contains(platform) {
+                        let j = j.to_string();
                         self.push(
                             Diagnostic::error(
-                                Code::BadName,
-                                format!("edition name `{}` is not valid", edition.name),
-                                span,
-                                "becomes part of a Packer label",
+                                Code::UnknownReference,
+                                format!(
+                                    "edition `{}` targets `{}`, which OS `{name}` is not built on",
+                                    edition.name,
+                                    platform.as_str()
+                                ),
+                                self.at(&["oses", name, "editions", &index, "platforms", &j])
+                                    .value,
+                                "not in the OS's `platforms`",
                             )
                             .with_help(format!(
-                                "use lowercase letters, digits and `-`, for example `{}`",
-                                suggest_label(&edition.name)
+                                "add `{}` to the OS's `platforms`, or remove it here",
+                                platform.as_str()
                             )),
                         );
                     }
-                    if let Some(first) = seen.iter().position(|n| *n == edition.name) {
-                        let first_index = first.to_string();
-                        self.push(
-                            Diagnostic::error(
-                                Code::DuplicateItem,
-                                format!("OS `{name}` has two editions named `{}`", edition.name),
-                                span,
-                                "defined again here",
-                            )
-                            .with_secondary(
-                                self.at(&["oses", name, "editions", &first_index, "name"])
-                                    .value,
-                                "first defined here",
-                            ),
-                        );
-                    }
-                    seen.push(&edition.name);
-                    for (j, platform) in edition.platforms.iter().enumerate() {
-                        if !os.platforms.contains(platform) {
-                            let j = j.to_string();
-                            self.push(
-                                Diagnostic::error(
-                                    Code::UnknownReference,
-                                    format!(
-                                        "edition `{}` targets `{}`, which OS `{name}` is not built on",
-                                        edition.name,
-                                        platform.as_str()
-                                    ),
-                                    self.at(&["oses", name, "editions", &index, "platforms", &j]).value,
-                                    "not in the OS's `platforms`",
-                                )
-                                .with_help(format!("add `{}` to the OS's `platforms`, or remove it here", platform.as_str())),
-                            );
-                        }
-                    }
                 }
             }
+        } else if !os.editions.is_empty() {
+            self.push(
+                Diagnostic::error(
+                    Code::WrongFamily,
+                    format!(
+                        "OS `{name}` is {} and cannot have `editions`",
+                        os.family.as_str()
+                    ),
+                    self.key_span(&["oses", name, "editions"]),
+                    "editions are for Windows",
+                )
+                .with_help(format!(
+                    "remove `editions`, or define one OS per {} variant",
+                    title(os.family)
+                )),
+            );
         }
     }
 }
 
-/// `a`, `b` and `c`.
-fn and_list(items: impl IntoIterator<Item = String>) -> String {
-    let items: Vec<String> = items.into_iter().collect();
-    match items.as_slice() {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+impl Checker<'_, '_> {
+    /// The channel an OS's seed reaches the VM by must be one its installer kind reads; a
+    /// `seed` the OS sets itself must be one that some installer kind of its family reads.
+    fn seed_channel(&mut self, name: &str, os: &Os) {
+        let spec = self.cx.spec;
+        let (kinds, channel): (Vec<&InstallerKind>, SeedChannel) = match os.installer {
+            Some(installer) => {
+                let kind = installer.kind();
+                if iso_platforms(spec, os).is_empty() && os.seed.is_none() {
+                    return;
+                }
+                (vec![kind], kind.channel(os.seed, spec.defaults.seed))
+            }
+            None => match os.seed {
+                Some(seed) => (
+                    INSTALLERS
+                        .iter()
+                        .filter(|k| k.family == os.family)
+                        .collect(),
+                    seed,
+                ),
+                None => return,
+            },
+        };
+        if kinds.iter().any(|k| k.channels.contains(&channel)) {
+            return;
+        }
+        let mut readable: Vec<SeedChannel> = Vec::new();
+        for channel in kinds.iter().flat_map(|k| k.channels) {
+            if !readable.contains(channel) {
+                readable.push(*channel);
+            }
+        }
+        let span = match os.seed {
+            Some(_) => self.at(&["oses", name, "seed"]).value,
+            None => self.at(&["defaults", "seed"]).value,
+        };
+        let read: Vec<&str> = readable.iter().map(|c| channel_words(*c)).collect();
+        let message = match kinds.as_slice() {
+            [kind] if os.installer.is_some() => format!(
+                "OS `{name}` uses {}, whose files hybridc serves by {} only",
+                kind.name,
+                crate::diagnostic::words(&read, "or")
+            ),
+            _ => format!(
+                "{} OS `{name}` asks for its installer's files by {}; hybridc serves them to {} installers by {} only",
+                title(os.family),
+                channel_words(channel),
+                os.family.as_str(),
+                crate::diagnostic::words(&read, "or")
+            ),
+        };
+        let options: Vec<String> = readable
+            .iter()
+            .map(|c| format!("`seed: {}`", c.as_str()))
+            .collect();
+        let mut help = format!("set {} on OS `{name}`", or_words(options));
+        if os.seed.is_some() && kinds.iter().all(|k| k.default_channel.is_some()) {
+            help.push_str(", or remove its `seed`");
+        }
+        self.push(
+            Diagnostic::error(
+                Code::Unsupported,
+                message,
+                span,
+                format!("a seed by {} is asked for here", channel_words(channel)),
+            )
+            .with_help(help),
+        );
     }
+}
+
+/// A seed channel in words.
+fn channel_words(channel: SeedChannel) -> &'static str {
+    match channel {
+        SeedChannel::Http => "HTTP",
+        SeedChannel::Cd => "CD",
+    }
+}
+
+/// The installer kinds of a family, from the installer table, as `` `a`, `b` `` words.
+fn installer_names(family: Family) -> Vec<String> {
+    crate::installer::INSTALLERS
+        .iter()
+        .filter(|k| k.family == family)
+        .map(|k| format!("`{}`", k.name))
+        .collect()
+}
+
+/// The family's name with a capital: `Linux`.
+fn title(family: Family) -> String {
+    let name = family.as_str();
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// "Linux installers are `autoinstall`, `kickstart` and `preseed`".
+fn installers_of(family: Family) -> String {
+    let names = installer_names(family);
+    match names.as_slice() {
+        [one] => format!("{} is installed with {one}", title(family)),
+        _ => format!("{} installers are {}", title(family), and_words(names)),
+    }
+}
+
+/// "add `installer: autoinstall`, `kickstart` or `preseed`".
+fn add_installer(family: Family) -> String {
+    let names: Vec<String> = installer_names(family)
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| {
+            if i == 0 {
+                format!("`installer: {}", &n[1..])
+            } else {
+                n
+            }
+        })
+        .collect();
+    format!("add {}", or_words(names))
+}
+
+fn and_words(items: impl IntoIterator<Item = String>) -> String {
+    crate::diagnostic::words(&items.into_iter().collect::<Vec<_>>(), "and")
+}
+
+fn or_words(items: impl IntoIterator<Item = String>) -> String {
+    crate::diagnostic::words(&items.into_iter().collect::<Vec<_>>(), "or")
 }

@@ -1,10 +1,13 @@
 //! The `platforms` section and the builders each OS uses on them: placement, outputs, ISO locations
 //! and checksums, clone sources, and the Azure OS disk.
 
-use super::{Checker, builder_of, component, platform_builder, static_sources};
+use super::{Checker, static_sources};
 use crate::catalogue::Component;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::spec::{BuilderKind, Family, Iso, Options, Os, PlatformName, VsphereTemplate};
+use crate::platform::{
+    DEFAULT_DISK_GB, azure_image_disk_gb, builder_of, component, default_builder,
+};
+use crate::spec::{BuilderKind, Iso, Options, Os, PlatformName, VsphereTemplate};
 
 impl Checker<'_, '_> {
     pub(super) fn platforms(&mut self) {
@@ -173,7 +176,7 @@ impl Checker<'_, '_> {
             components.sort();
             components.dedup();
             if components.is_empty() {
-                components.push(component(platform, platform_builder(spec, platform)));
+                components.push(component(platform, default_builder(spec, platform)));
             }
             for c in components {
                 self.options(options, &["platforms", platform.as_str(), "options"], c);
@@ -368,14 +371,14 @@ impl Checker<'_, '_> {
             (None, Some(d)) => (d, vec!["defaults", "hardware", "disk_gb"]),
             (None, None) => (DEFAULT_DISK_GB, vec!["oses", name]),
         };
-        let mut skus: Vec<&str> = match os.family {
-            Family::Linux => vec![image.sku.as_str()],
-            Family::Windows => os
-                .editions
+        let mut skus: Vec<&str> = if os.family.facts().per_edition {
+            os.editions
                 .iter()
                 .filter(|e| e.platforms.is_empty() || e.platforms.contains(&PlatformName::Azure))
                 .map(|e| e.azure_sku.as_deref().unwrap_or(&image.sku))
-                .collect(),
+                .collect()
+        } else {
+            vec![image.sku.as_str()]
         };
         skus.dedup();
         for sku in skus {
@@ -398,25 +401,6 @@ impl Checker<'_, '_> {
                 );
             }
         }
-    }
-}
-
-/// The size used when no layer sets `hardware.disk_gb`.
-pub const DEFAULT_DISK_GB: u32 = 40;
-
-/// The OS disk size of an Azure Marketplace image, where it is documented: Windows Server and
-/// Windows client images have 127 GiB, their `smalldisk` SKUs 30 GiB (Microsoft Learn,
-/// "Azure Windows VM images with a smaller OS disk", and the managed-disk sizing notes), and
-/// the Ubuntu and Debian images 30 GiB (Microsoft Learn, "Expand virtual hard disks on a
-/// Linux VM": the OS disk of most Linux images is 30 GiB). `None` for other images.
-pub fn azure_image_disk_gb(publisher: &str, sku: &str) -> Option<u32> {
-    let sku = sku.to_ascii_lowercase();
-    match publisher.to_ascii_lowercase().as_str() {
-        "microsoftwindowsserver" | "microsoftwindowsdesktop" => {
-            Some(if sku.contains("smalldisk") { 30 } else { 127 })
-        }
-        "canonical" | "debian" => Some(30),
-        _ => None,
     }
 }
 

@@ -322,6 +322,16 @@ pub enum SeedChannel {
     Cd,
 }
 
+impl SeedChannel {
+    /// The spec's spelling: `http` or `cd`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeedChannel::Http => "http",
+            SeedChannel::Cd => "cd",
+        }
+    }
+}
+
 /// Guest network during the installation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

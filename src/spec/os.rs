@@ -51,6 +51,21 @@ pub enum Family {
     Windows,
 }
 
+impl Os {
+    /// The names of this OS's builds: its own name, or `<name>-<edition>` for each edition
+    /// when its family is built per edition.
+    pub fn build_names(&self, name: &str) -> Vec<String> {
+        if self.family.facts().per_edition {
+            self.editions
+                .iter()
+                .map(|e| source_name(name, Some(&e.name)))
+                .collect()
+        } else {
+            vec![name.to_owned()]
+        }
+    }
+}
+
 impl Family {
     /// The family as written in the spec.
     pub fn as_str(self) -> &'static str {

@@ -203,7 +203,7 @@ impl fmt::Display for HostProblem {
                 "no ISO creation tool ({}) on `PATH`, needed for the CD files of {}; install \
                  xorriso (`apt-get install xorriso`, `dnf install xorriso` or `brew install \
                  xorriso`)",
-                or_list(&ISO_TOOLS),
+                crate::diagnostic::prose_alternatives(&ISO_TOOLS),
                 sources(needed_by)
             ),
             HostProblem::NoAnsible { needed_by } => write!(
@@ -265,16 +265,6 @@ impl fmt::Display for HostWarning {
                  version is not checked"
             ),
         }
-    }
-}
-
-/// "`a`", "`a` or `b`", "`a`, `b` or `c`".
-fn or_list(names: &[&str]) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-    match quoted.split_last() {
-        None => "none".to_owned(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
     }
 }
 
@@ -390,6 +380,9 @@ mod tests {
         assert_eq!(sources(&selectors[..1]), "`a`");
         assert_eq!(sources(&selectors[..3]), "`a`, `b` and `c`");
         assert_eq!(sources(&selectors), "`a`, `b`, `c` and 2 more");
-        assert_eq!(or_list(&ISO_TOOLS[..2]), "`xorriso` or `mkisofs`");
+        assert_eq!(
+            crate::diagnostic::prose_alternatives(&ISO_TOOLS[..2]),
+            "`xorriso` or `mkisofs`"
+        );
     }
 }
