@@ -194,10 +194,7 @@ impl Variables<'_> {
     fn hides(&self, value: &Expr) -> bool {
         match value {
             Expr::Var(name) => self.sensitive.contains(name.as_str()),
-            Expr::Traversal(path) => match path.strip_prefix("var.") {
-                Some(name) => self.sensitive.contains(name),
-                None => path.starts_with("build."),
-            },
+            Expr::Traversal(path) => path.starts_with("build."),
             _ => false,
         }
     }
@@ -205,9 +202,7 @@ impl Variables<'_> {
     /// The HCL type a value will have, when it can be known without evaluating it.
     fn type_of(&self, value: &Expr) -> Option<Type> {
         match value {
-            Expr::String(_) | Expr::Template(_) | Expr::Interpolated(_) | Expr::Heredoc { .. } => {
-                Some(Type::String)
-            }
+            Expr::String(_) | Expr::Template(_) | Expr::Heredoc { .. } => Some(Type::String),
             Expr::Number(_) | Expr::Decimal(_) => Some(Type::Number),
             Expr::Bool(_) => Some(Type::Bool),
             Expr::List(items) => {
@@ -234,12 +229,12 @@ impl Variables<'_> {
                     Some(Type::Object)
                 }
             }
-            Expr::Traversal(path) => {
-                let name = path.strip_prefix("var.")?;
-                self.kinds.get(name).map(|k| k.catalogue_type())
-            }
             Expr::Var(name) => self.kinds.get(name.as_str()).map(|k| k.catalogue_type()),
-            Expr::Local(_) | Expr::Index(..) | Expr::Binary(..) | Expr::Conditional(..) => None,
+            Expr::Traversal(_)
+            | Expr::Local(_)
+            | Expr::Index(..)
+            | Expr::Binary(..)
+            | Expr::Conditional(..) => None,
             Expr::Call(name, _) => match name.as_str() {
                 "templatefile" | "env" => Some(Type::String),
                 _ => None,

@@ -95,11 +95,9 @@ pub enum Expr {
     /// A literal string: escaped (`\\ \" \n \r \t \uXXXX`, `${`→`$${`,
     /// `%{`→`%%{`) so that it evaluates to exactly this text.
     String(String),
-    /// An already-valid quoted-template body written between quotes as is,
-    /// e.g. `${path.root}/http` (the caller is responsible for escaping).
-    Template(String),
-    /// A raw traversal or other expression text written as is, e.g. `var.x`,
-    /// `source.proxmox-iso.ubuntu`.
+    /// A traversal from a name Packer provides, written as is: `path.root`, `source.name`,
+    /// `build.User`, an iterator's `value`; or a type keyword (`string`). Variables and locals
+    /// are [`Expr::Var`] and [`Expr::Local`], never this.
     Traversal(String),
     /// `var.<name>`: a reference to an input variable.
     Var(String),
@@ -107,7 +105,7 @@ pub enum Expr {
     Local(String),
     /// A quoted template of parts: literal text, escaped by the printer, and interpolated
     /// expressions, printed as `${...}`.
-    Interpolated(Vec<Part>),
+    Template(Vec<Part>),
     /// `<collection>[<key>]`.
     Index(Box<Expr>, Box<Expr>),
     /// `<left> <operator> <right>`; operands are printed as they are, so an operand that is
@@ -122,8 +120,9 @@ pub enum Expr {
     /// An object constructor; keys are literal strings (bare when they are
     /// identifiers, quoted and escaped otherwise), order is kept.
     Object(Vec<(String, Expr)>),
-    /// A `<<-TAG` heredoc whose lines are template text (like
-    /// [`Expr::Template`]). Its value is every line followed by `\n`, with
+    /// A `<<-TAG` heredoc whose lines are raw template text (`${...}` stays
+    /// live; the printer's own form, which the compiled model does not use).
+    /// Its value is every line followed by `\n`, with
     /// HCL's `<<-` rule applied: leading whitespace common to all non-blank
     /// lines is removed. `tag` is replaced by `EOT` if it is not a plain
     /// identifier and extended with `_` while a line could close it early.
@@ -191,13 +190,97 @@ impl<'a> Block<'a> {
     }
 }
 
-/// One part of an [`Expr::Interpolated`] template.
+/// One part of an [`Expr::Template`] template.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
     /// Literal text: the printer escapes it (quotes, control characters, `${`, `%{`).
     Text(String),
     /// An interpolated expression: `${<expression>}`.
     Expr(Expr),
+    /// `%{if <condition>}<then>%{else}<otherwise>%{endif}` (no `%{else}` when `otherwise` is
+    /// empty).
+    If {
+        /// The condition.
+        condition: Expr,
+        /// The parts when it holds.
+        then: Vec<Part>,
+        /// The parts when it does not.
+        otherwise: Vec<Part>,
+    },
+    /// `%{for <variable> in <collection>}<body>%{endfor}`.
+    For {
+        /// The name each element is bound to, read in the body as [`Expr::Traversal`].
+        variable: String,
+        /// The collection.
+        collection: Expr,
+        /// The parts repeated per element.
+        body: Vec<Part>,
+    },
+}
+
+impl Part {
+    /// Literal text.
+    pub fn text(text: impl Into<String>) -> Self {
+        Part::Text(text.into())
+    }
+
+    /// The expressions in this part, and in the parts nested in it, outermost first.
+    pub fn expressions(&self) -> Vec<&Expr> {
+        let mut out = Vec::new();
+        self.collect(&mut out);
+        out
+    }
+
+    fn collect<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+        match self {
+            Part::Text(_) => {}
+            Part::Expr(e) => out.push(e),
+            Part::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                out.push(condition);
+                then.iter().chain(otherwise).for_each(|p| p.collect(out));
+            }
+            Part::For {
+                collection, body, ..
+            } => {
+                out.push(collection);
+                body.iter().for_each(|p| p.collect(out));
+            }
+        }
+    }
+
+    /// [`Part::expressions`], to change them.
+    pub fn expressions_mut(&mut self) -> Vec<&mut Expr> {
+        let mut out = Vec::new();
+        self.collect_mut(&mut out);
+        out
+    }
+
+    fn collect_mut<'a>(&'a mut self, out: &mut Vec<&'a mut Expr>) {
+        match self {
+            Part::Text(_) => {}
+            Part::Expr(e) => out.push(e),
+            Part::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                out.push(condition);
+                then.iter_mut()
+                    .chain(otherwise.iter_mut())
+                    .for_each(|p| p.collect_mut(out));
+            }
+            Part::For {
+                collection, body, ..
+            } => {
+                out.push(collection);
+                body.iter_mut().for_each(|p| p.collect_mut(out));
+            }
+        }
+    }
 }
 
 /// A binary operator of [`Expr::Binary`].
@@ -207,6 +290,8 @@ pub enum Operator {
     Equal,
     /// `!=`.
     NotEqual,
+    /// `>`.
+    Greater,
 }
 
 impl Operator {
@@ -214,6 +299,7 @@ impl Operator {
         match self {
             Operator::Equal => "==",
             Operator::NotEqual => "!=",
+            Operator::Greater => ">",
         }
     }
 }
@@ -244,6 +330,11 @@ impl Expr {
         Self::Binary(Box::new(self), Operator::NotEqual, Box::new(other.into()))
     }
 
+    /// `<self> > <other>` ([`Expr::Binary`]).
+    pub fn greater(self, other: impl Into<Expr>) -> Self {
+        Self::Binary(Box::new(self), Operator::Greater, Box::new(other.into()))
+    }
+
     /// `<condition> ? <then> : <otherwise>` ([`Expr::Conditional`]).
     pub fn conditional(condition: Expr, then: Expr, otherwise: Expr) -> Self {
         Self::Conditional(Box::new(condition), Box::new(then), Box::new(otherwise))
@@ -254,14 +345,14 @@ impl Expr {
         Self::String(s.into())
     }
 
-    /// A raw template body ([`Expr::Template`]).
-    pub fn template(s: impl Into<String>) -> Self {
-        Self::Template(s.into())
-    }
-
-    /// A raw traversal ([`Expr::Traversal`]).
+    /// A traversal from a name Packer provides ([`Expr::Traversal`]).
     pub fn traversal(s: impl Into<String>) -> Self {
-        Self::Traversal(s.into())
+        let s = s.into();
+        debug_assert!(
+            !s.starts_with("var.") && !s.starts_with("local."),
+            "`{s}` is an Expr::Var or Expr::Local"
+        );
+        Self::Traversal(s)
     }
 
     /// A function call ([`Expr::Call`]).
@@ -675,9 +766,15 @@ fn is_simple(e: &Expr) -> bool {
     }
 }
 
+/// The text a template's parts are printed as, between its quotes.
+pub fn template_body(parts: &[Part]) -> String {
+    let mut out = String::new();
+    write_parts(&mut out, parts);
+    out
+}
+
 /// The one-line form of an expression, if the layout policy allows one.
-#[cfg(test)]
-fn inline(e: &Expr) -> Option<String> {
+pub fn inline(e: &Expr) -> Option<String> {
     let mut out = String::new();
     write_inline(&mut out, e).then_some(out)
 }
@@ -701,7 +798,7 @@ fn write_inline(out: &mut String, e: &Expr) -> bool {
             out.push_str("local.");
             out.push_str(name);
         }
-        Expr::Interpolated(parts) => {
+        Expr::Template(parts) => {
             out.push('"');
             let ok = write_parts(out, parts);
             out.push('"');
@@ -729,11 +826,6 @@ fn write_inline(out: &mut String, e: &Expr) -> bool {
             return ok && write_inline(out, otherwise);
         }
         Expr::String(s) => quote_into(out, s),
-        Expr::Template(t) => {
-            out.push('"');
-            out.push_str(t);
-            out.push('"');
-        }
         Expr::Heredoc { lines, .. } => {
             out.push('"');
             escape_into(out, &heredoc_value(lines), false);
@@ -779,19 +871,51 @@ fn write_inline(out: &mut String, e: &Expr) -> bool {
     true
 }
 
-/// The body of a quoted template between its quotes. A `$` that ends a text part right before
-/// an interpolation is written as an interpolated string, since `$${` would read as an escaped
-/// `${`.
+/// The body of a quoted template between its quotes. Text is escaped; where it ends right
+/// before an interpolation with `$`, or right before a directive with `%`, that character is
+/// written as an interpolated string, since `$${` and `%%{` would read as escapes.
 fn write_parts(out: &mut String, parts: &[Part]) -> bool {
+    write_parts_before(out, parts, None)
+}
+
+/// What a template sequence is followed by, for the character before it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Next {
+    Interpolation,
+    Directive,
+}
+
+fn next_of(part: Option<&Part>) -> Option<Next> {
+    match part? {
+        Part::Text(_) => None,
+        Part::Expr(_) => Some(Next::Interpolation),
+        Part::If { .. } | Part::For { .. } => Some(Next::Directive),
+    }
+}
+
+fn write_parts_before(out: &mut String, parts: &[Part], after: Option<Next>) -> bool {
     let mut ok = true;
     for (i, part) in parts.iter().enumerate() {
+        let next = if i + 1 == parts.len() {
+            after
+        } else {
+            next_of(parts.get(i + 1))
+        };
         match part {
             Part::Text(text) => {
-                let before_interpolation = matches!(parts.get(i + 1), Some(Part::Expr(_)));
-                match text.strip_suffix('$') {
-                    Some(rest) if before_interpolation => {
+                let marker = match next {
+                    Some(Next::Interpolation) => '$',
+                    Some(Next::Directive) => '%',
+                    None => '\0',
+                };
+                match text.strip_suffix(marker) {
+                    Some(rest) if marker != '\0' => {
                         escape_into(out, rest, true);
-                        out.push_str("${\"$\"}");
+                        out.push_str(if marker == '$' {
+                            "${\"$\"}"
+                        } else {
+                            "${\"%\"}"
+                        });
                     }
                     _ => escape_into(out, text, true),
                 }
@@ -800,6 +924,34 @@ fn write_parts(out: &mut String, parts: &[Part]) -> bool {
                 out.push_str("${");
                 ok &= write_inline(out, e);
                 out.push('}');
+            }
+            Part::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                out.push_str("%{if ");
+                ok &= write_inline(out, condition);
+                out.push('}');
+                ok &= write_parts_before(out, then, Some(Next::Directive));
+                if !otherwise.is_empty() {
+                    out.push_str("%{else}");
+                    ok &= write_parts_before(out, otherwise, Some(Next::Directive));
+                }
+                out.push_str("%{endif}");
+            }
+            Part::For {
+                variable,
+                collection,
+                body,
+            } => {
+                out.push_str("%{for ");
+                out.push_str(variable);
+                out.push_str(" in ");
+                ok &= write_inline(out, collection);
+                out.push('}');
+                ok &= write_parts_before(out, body, Some(Next::Directive));
+                out.push_str("%{endfor}");
             }
         }
     }
@@ -841,6 +993,11 @@ mod tests {
         Expr::traversal(v)
     }
 
+    /// `"${path.root}<rest>"`.
+    fn root(rest: &str) -> Expr {
+        Expr::Template(vec![Part::Expr(t("path.root")), Part::text(rest)])
+    }
+
     #[test]
     fn escapes_literals() {
         assert_eq!(escape_string("${a} $${y}"), "$${a} $$${y}");
@@ -879,8 +1036,8 @@ mod tests {
             .attr("b", true)
             .attr("c", -3)
             .attr("d", Expr::Decimal("1.5".into()))
-            .attr("e", Expr::template("${path.root}/http"))
-            .attr("f", t("var.x"))
+            .attr("e", root("/http"))
+            .attr("f", Expr::var("x"))
             .attr("g", Expr::call("env", vec![s("X")]))
             .attr("h", Expr::List(vec![]))
             .attr("i", Expr::Object(vec![]))
@@ -1008,13 +1165,13 @@ k  = 2
         let hug = Expr::call(
             "templatefile",
             vec![
-                Expr::template("${path.root}/a.tpl"),
-                Expr::object([("x", Expr::from(1)), ("yy", t("var.y"))]),
+                root("/a.tpl"),
+                Expr::object([("x", Expr::from(1)), ("yy", Expr::var("y"))]),
             ],
         );
         let split = Expr::call(
             "merge",
-            vec![Expr::object([("a", Expr::from(1))]), t("local.b")],
+            vec![Expr::object([("a", Expr::from(1))]), Expr::local("b")],
         );
         let body = Body::new()
             .attr("a", 1)
@@ -1055,14 +1212,14 @@ m = merge(
             ),
             (address.clone().equal(""), r#"var.net_address == """#),
             (
-                Expr::Interpolated(vec![
+                Expr::Template(vec![
                     Part::Expr(t("path.root")),
                     Part::Text("/../builds/a \"b\" ${c}".into()),
                 ]),
                 r#""${path.root}/../builds/a \"b\" $${c}""#,
             ),
             (
-                Expr::Interpolated(vec![
+                Expr::Template(vec![
                     Part::Text("cost: 5$".into()),
                     Part::Expr(Expr::var("n")),
                     Part::Text("%".into()),
@@ -1103,7 +1260,7 @@ m = merge(
                 Body::new()
                     .attr(
                         "t",
-                        Expr::Interpolated(vec![
+                        Expr::Template(vec![
                             Part::Text("a \"q\" ${x} 5$".into()),
                             Part::Expr(Expr::call("split", vec![s("/"), n.clone()]).index(0)),
                             Part::Text("%".into()),
@@ -1320,7 +1477,7 @@ build {
                             vec![s("YYYYMMDD"), Expr::call("timestamp", vec![])],
                         ),
                     )
-                    .attr("output", Expr::template("${path.root}/output"))
+                    .attr("output", root("/output"))
                     .attr("weird", s("${HOME} $${y} %{if} \"q\" C:\\x\n\té"))
                     .attr(
                         "tags",
@@ -1335,10 +1492,10 @@ build {
                         Expr::call(
                             "templatefile",
                             vec![
-                                Expr::template("${path.root}/http/user-data.pkrtpl"),
+                                root("/http/user-data.pkrtpl"),
                                 Expr::object([
                                     ("hostname", s("ubuntu")),
-                                    ("ssh_keys", Expr::List(vec![t("var.ssh_key")])),
+                                    ("ssh_keys", Expr::List(vec![Expr::var("ssh_key")])),
                                     (
                                         "packages",
                                         Expr::List(
@@ -1358,7 +1515,7 @@ build {
                         "merged",
                         Expr::call(
                             "merge",
-                            vec![Expr::object([("a", Expr::from(-1))]), t("local.tags")],
+                            vec![Expr::object([("a", Expr::from(-1))]), Expr::local("tags")],
                         ),
                     )
                     .attr(
@@ -1394,9 +1551,9 @@ build {
                 "source",
                 ["proxmox-iso", "ubuntu"],
                 Body::new()
-                    .attr("proxmox_url", t("var.proxmox_url"))
+                    .attr("proxmox_url", Expr::var("proxmox_url"))
                     .attr("username", "root@pam")
-                    .attr("password", t("var.proxmox_password"))
+                    .attr("password", Expr::var("proxmox_password"))
                     .attr("insecure_skip_tls_verify", true)
                     .attr("node", "pve")
                     .attr("vm_id", 9000)
@@ -1406,16 +1563,13 @@ build {
                     .attr("boot_wait", "5s")
                     .attr("boot_command", Expr::List(boot))
                     .attr("short_boot", Expr::List(vec![s("<enter>"), s("<wait>")]))
-                    .attr("http_directory", Expr::template("${path.root}/http"))
+                    .attr("http_directory", root("/http"))
                     .attr(
                         "cd_content",
                         Expr::object([
-                            (
-                                "autounattend.xml",
-                                Expr::call("file", vec![Expr::template("${path.root}/a.xml")]),
-                            ),
+                            ("autounattend.xml", Expr::call("file", vec![root("/a.xml")])),
                             ("meta-data", s("")),
-                            ("user-data", t("local.user_data")),
+                            ("user-data", Expr::local("user_data")),
                         ]),
                     )
                     .attr("ssh_username", "ubuntu")
@@ -1474,12 +1628,18 @@ build {
                         "post-processor",
                         ["manifest"],
                         Body::new()
-                            .attr("output", Expr::template("${local.output}/manifest.json"))
+                            .attr(
+                                "output",
+                                Expr::Template(vec![
+                                    Part::Expr(Expr::local("output")),
+                                    Part::text("/manifest.json"),
+                                ]),
+                            )
                             .attr("strip_path", true)
                             .attr(
                                 "custom_data",
                                 Expr::object([
-                                    ("build_time", t("local.timestamp")),
+                                    ("build_time", Expr::local("timestamp")),
                                     ("os", s("ubuntu")),
                                     (
                                         "nested",

@@ -11,7 +11,8 @@
 //! This pass makes spec text literal: in every plain string of the model ([`Expr::String`]),
 //! `{{` becomes `{{"{{"}}`, which a single rendering turns back into `{{`. Text the generator
 //! writes on purpose with template actions (`{{ .HTTPIP }}` in boot commands, `{{ .Path }}` in
-//! execute commands) is built as [`Expr::Template`] and left alone, as are expressions.
+//! execute commands) is the text of an [`Expr::Template`] and left alone; a string inside a
+//! template's interpolations is escaped like any other.
 //!
 //! Some arguments are rendered again at run time until the text stops changing (shell `inline`
 //! and `environment_vars`, the manifest's `custom_data`, the file provisioner's paths, ansible's
@@ -101,16 +102,14 @@ fn escape_expr(expr: &mut Expr) {
         }
         Expr::Conditional(a, b, c) => [a, b, c].into_iter().for_each(|e| escape_expr(e)),
         // A template's text is the generator's own; its interpolated expressions are not.
-        Expr::Interpolated(parts) => parts.iter_mut().for_each(|part| {
-            if let Part::Expr(e) = part {
-                escape_expr(e);
-            }
-        }),
+        Expr::Template(parts) => parts
+            .iter_mut()
+            .flat_map(Part::expressions_mut)
+            .for_each(escape_expr),
         Expr::Null
         | Expr::Bool(_)
         | Expr::Number(_)
         | Expr::Decimal(_)
-        | Expr::Template(_)
         | Expr::Traversal(_)
         | Expr::Var(_)
         | Expr::Local(_)
@@ -138,7 +137,7 @@ mod tests {
         args.attr("notes", Expr::String("x {{ y".into()), "/o");
         args.attr(
             "boot_command",
-            Expr::List(vec![Expr::Template("{{ .HTTPIP }}".into())]),
+            Expr::List(vec![Expr::Template(vec![Part::text("{{ .HTTPIP }}")])]),
             "/o",
         );
         let mut nested = Args::default();
@@ -169,7 +168,7 @@ mod tests {
         assert!(printed.contains(r#"k{{\"{{\"}}"#), "{printed}");
         assert!(printed.contains(r#"v{{\"{{\"}}"#), "{printed}");
         assert!(
-            printed.contains(r#"Template("{{ .HTTPIP }}")"#),
+            printed.contains(r#"Template([Text("{{ .HTTPIP }}")])"#),
             "{printed}"
         );
         assert_eq!(

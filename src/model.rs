@@ -108,20 +108,20 @@ impl Args {
 
     /// The variables (`var.<name>`) the arguments refer to, nested blocks included.
     pub fn variables(&self) -> BTreeSet<String> {
-        self.references("var.")
+        self.references(Reference::Variable)
     }
 
-    /// The names after `prefix` (`var.`, `local.`) the arguments refer to, nested blocks and
+    /// The names of the variables or locals the arguments refer to, nested blocks and
     /// templates included.
-    pub fn references(&self, prefix: &str) -> BTreeSet<String> {
+    pub fn references(&self, kind: Reference) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         for arg in &self.0 {
             match arg {
-                Arg::Attr { value, .. } => references(value, prefix, &mut out),
+                Arg::Attr { value, .. } => references(value, kind, &mut out),
                 Arg::Block { body, for_each, .. } => {
-                    out.extend(body.references(prefix));
+                    out.extend(body.references(kind));
                     if let Some(e) = for_each {
-                        references(e, prefix, &mut out);
+                        references(e, kind, &mut out);
                     }
                 }
             }
@@ -130,50 +130,48 @@ impl Args {
     }
 }
 
-/// Collects the names after `prefix` (`var.`, `local.`) in an expression, inside templates too.
-pub fn references(expr: &Expr, prefix: &str, out: &mut BTreeSet<String>) {
-    let mut scan = |text: &str| {
-        for (i, _) in text.match_indices(prefix) {
-            let before = text[..i].chars().next_back();
-            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
-                continue;
-            }
-            let name: String = text[i + prefix.len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-                .collect();
-            if !name.is_empty() {
-                out.insert(name);
-            }
-        }
-    };
+/// What a reference names: an input variable (`var.x`) or a local value (`local.x`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference {
+    /// [`Expr::Var`].
+    Variable,
+    /// [`Expr::Local`].
+    Local,
+}
+
+/// Collects the names of the variables or locals an expression refers to, inside templates
+/// too.
+pub fn references(expr: &Expr, kind: Reference, out: &mut BTreeSet<String>) {
     match expr {
-        Expr::Traversal(text) | Expr::Template(text) => scan(text),
-        Expr::Heredoc { lines, .. } => lines.iter().for_each(|l| scan(l)),
+        Expr::Var(name) if kind == Reference::Variable => {
+            out.insert(name.clone());
+        }
+        Expr::Local(name) if kind == Reference::Local => {
+            out.insert(name.clone());
+        }
         Expr::Call(_, args) | Expr::List(args) => {
-            args.iter().for_each(|a| references(a, prefix, out))
+            args.iter().for_each(|a| references(a, kind, out))
         }
-        Expr::Object(entries) => entries.iter().for_each(|(_, v)| references(v, prefix, out)),
-        Expr::Var(name) if prefix == "var." => {
-            out.insert(name.clone());
-        }
-        Expr::Local(name) if prefix == "local." => {
-            out.insert(name.clone());
-        }
-        Expr::Var(_) | Expr::Local(_) => {}
-        Expr::Interpolated(parts) => parts.iter().for_each(|part| {
-            if let crate::hcl::Part::Expr(e) = part {
-                references(e, prefix, out);
-            }
-        }),
+        Expr::Object(entries) => entries.iter().for_each(|(_, v)| references(v, kind, out)),
+        Expr::Template(parts) => parts
+            .iter()
+            .flat_map(crate::hcl::Part::expressions)
+            .for_each(|e| references(e, kind, out)),
         Expr::Index(a, b) | Expr::Binary(a, _, b) => {
-            references(a, prefix, out);
-            references(b, prefix, out);
+            references(a, kind, out);
+            references(b, kind, out);
         }
-        Expr::Conditional(a, b, c) => [a, b, c]
-            .into_iter()
-            .for_each(|e| references(e, prefix, out)),
-        Expr::Null | Expr::Bool(_) | Expr::Number(_) | Expr::Decimal(_) | Expr::String(_) => {}
+        Expr::Conditional(a, b, c) => [a, b, c].into_iter().for_each(|e| references(e, kind, out)),
+        // A traversal starts at a name Packer provides, and the model holds no heredoc.
+        Expr::Var(_)
+        | Expr::Local(_)
+        | Expr::Traversal(_)
+        | Expr::Heredoc { .. }
+        | Expr::Null
+        | Expr::Bool(_)
+        | Expr::Number(_)
+        | Expr::Decimal(_)
+        | Expr::String(_) => {}
     }
 }
 
@@ -409,19 +407,19 @@ impl Model {
         let mut variables = BTreeSet::new();
         let mut locals = BTreeSet::new();
         for source in sources {
-            variables.extend(source.body.references("var."));
-            locals.extend(source.body.references("local."));
+            variables.extend(source.body.references(Reference::Variable));
+            locals.extend(source.body.references(Reference::Local));
             for step in self.steps_for(&source.reference()) {
-                variables.extend(step.body.references("var."));
-                locals.extend(step.body.references("local."));
+                variables.extend(step.body.references(Reference::Variable));
+                locals.extend(step.body.references(Reference::Local));
             }
         }
         let mut pending: Vec<String> = locals.iter().cloned().collect();
         while let Some(name) = pending.pop() {
             for local in self.locals.iter().filter(|l| l.name == name) {
-                references(&local.value, "var.", &mut variables);
+                references(&local.value, Reference::Variable, &mut variables);
                 let mut found = BTreeSet::new();
-                references(&local.value, "local.", &mut found);
+                references(&local.value, Reference::Local, &mut found);
                 for next in found {
                     if locals.insert(next.clone()) {
                         pending.push(next);
@@ -478,7 +476,7 @@ mod tests {
 
     fn step(component: Component, variable: &str, only: &[&Source]) -> Step {
         let mut body = Args::default();
-        body.attr("x", Expr::Traversal(format!("var.{variable}")), "/");
+        body.attr("x", Expr::var(variable), "/");
         Step {
             component,
             body,
@@ -596,18 +594,28 @@ mod tests {
 
     #[test]
     fn finds_references_in_templates_and_calls() {
-        let mut out = BTreeSet::new();
-        references(
-            &Expr::Call(
-                "merge".to_owned(),
-                vec![
-                    Expr::Traversal("local.a_vars".to_owned()),
-                    Expr::Template("${local.b}-${x.local.c}-${var.d}".to_owned()),
-                ],
-            ),
-            "local.",
-            &mut out,
+        use crate::hcl::Part;
+        let expr = Expr::Call(
+            "merge".to_owned(),
+            vec![
+                Expr::local("a_vars"),
+                Expr::Template(vec![
+                    Part::Expr(Expr::local("b")),
+                    Part::text("-${local.c}-"),
+                    Part::Expr(Expr::traversal("x.local.c")),
+                    Part::If {
+                        condition: Expr::var("d").not_equal(""),
+                        then: vec![Part::Expr(Expr::local("e").index(0))],
+                        otherwise: Vec::new(),
+                    },
+                ]),
+            ],
         );
-        assert_eq!(out.into_iter().collect::<Vec<_>>(), ["a_vars", "b"]);
+        let mut out = BTreeSet::new();
+        references(&expr, Reference::Local, &mut out);
+        assert_eq!(out.into_iter().collect::<Vec<_>>(), ["a_vars", "b", "e"]);
+        let mut out = BTreeSet::new();
+        references(&expr, Reference::Variable, &mut out);
+        assert_eq!(out.into_iter().collect::<Vec<_>>(), ["d"]);
     }
 }

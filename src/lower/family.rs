@@ -3,10 +3,10 @@
 //! build's credentials and generalise the template.
 
 use super::provisioning::SUDO_EXECUTE;
-use super::{Lowerer, Target, escape_hcl_quotes, go_template, list, ptr, s};
+use super::{Lowerer, Target, go_template, list, ptr, s};
 use crate::catalogue::Component;
 use crate::family::{CommunicatorValue, Distribution, FinishShell, distribution_of_publisher};
-use crate::hcl::Expr;
+use crate::hcl::{Expr, Part};
 use crate::model::{Args, Build, SourceRef, Step};
 use crate::spec::PlatformName;
 
@@ -85,15 +85,21 @@ impl Lowerer<'_> {
                 if !self.has_var("build_username") {
                     continue;
                 }
-                let Expr::Traversal(user) = self.var("build_username") else {
-                    unreachable!("a variable reference is a traversal")
-                };
-                let user = format!("${{{user}}}");
+                let user = self.var("build_username");
                 Expr::List(
                     step.inline
                         .iter()
                         .map(|line| {
-                            Expr::Template(escape_hcl_quotes(&line.replace("{build_user}", &user)))
+                            let mut parts = Vec::new();
+                            for (i, piece) in line.split("{build_user}").enumerate() {
+                                if i > 0 {
+                                    parts.push(Part::Expr(user.clone()));
+                                }
+                                if !piece.is_empty() {
+                                    parts.push(Part::text(piece));
+                                }
+                            }
+                            Expr::Template(parts)
                         })
                         .collect(),
                 )

@@ -3,7 +3,7 @@
 //! from `network`), and the Windows answer file.
 
 use super::{Lowerer, Target, s};
-use crate::hcl::{Expr, escape_string};
+use crate::hcl::{Expr, Part};
 use crate::installer::{BootLine, InstallerKind, KernelNetwork, SeedInputs};
 use crate::model::{Local, Model};
 use crate::platform::iso_platforms;
@@ -92,7 +92,7 @@ impl Lowerer<'_> {
         let vars = Expr::call(
             "merge",
             vec![
-                Expr::Traversal(format!("local.{vars_local}")),
+                Expr::local(vars_local),
                 Expr::Object(vec![
                     ("platform".into(), s(platform.as_str())),
                     ("cloud_init".into(), Expr::Bool(cloud_init)),
@@ -188,7 +188,7 @@ impl Lowerer<'_> {
             SeedChannel::Cd => cd,
         };
         let net = match kind.network {
-            KernelNetwork::None => String::new(),
+            KernelNetwork::None => Vec::new(),
             style => self.network(name).kernel_arguments(style, name),
         };
         let fill = |text: &str| {
@@ -196,15 +196,16 @@ impl Lowerer<'_> {
                 .replace("{hostname}", name)
                 .replace("{url}", "http://{{ .HTTPIP }}:{{ .HTTPPort }}")
         };
-        // Static text is escaped for HCL; `net` already is a template body.
-        let e = escape_string;
         let commands = kind.boot(firmware).iter().map(|line| match line {
-            BootLine::Keys(keys) => e(keys),
+            BootLine::Keys(keys) => vec![Part::text(*keys)],
             BootLine::Kernel { before, after } if net.is_empty() => {
-                e(&fill(&format!("{before}{after}")))
+                vec![Part::text(fill(&format!("{before}{after}")))]
             }
             BootLine::Kernel { before, after } => {
-                format!("{} {net}{}", e(&fill(before)), e(&fill(after)))
+                let mut parts = vec![Part::text(format!("{} ", fill(before)))];
+                parts.extend(net.iter().cloned());
+                parts.push(Part::text(fill(after)));
+                parts
             }
         });
         (
@@ -304,8 +305,8 @@ oses:
         };
         assert_eq!(function, "templatefile");
         assert_eq!(
-            args[0],
-            Expr::Template("${path.root}/../builds/alpine-3/answers.pkrtpl.hcl".into())
+            super::super::testing::as_text(&args[0]),
+            "${path.root}/../builds/alpine-3/answers.pkrtpl.hcl"
         );
         assert_eq!(text(body, "boot_wait"), "7s");
         assert_eq!(

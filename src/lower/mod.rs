@@ -31,7 +31,7 @@ use serde_json::Value as Json;
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::family::FamilyFacts;
-use crate::hcl::{Expr, escape_string};
+use crate::hcl::{Expr, Part};
 use crate::installer::InstallerKind;
 use crate::loaded::Loaded;
 use crate::model::{Args, Build, Local, Model, Source, SourceRef, Variable};
@@ -147,9 +147,9 @@ fn s(text: &str) -> Expr {
 }
 
 /// Text the generator writes with Packer's Go-template actions on purpose (`{{ .HTTPIP }}`,
-/// `{{ .Path }}`), which [`crate::interpolation`] must leave as it is.
+/// `{{ .Path }}`), which [`crate::interpolation`] must leave as it is: a template of text.
 fn go_template(text: &str) -> Expr {
-    Expr::Template(escape_string(text))
+    Expr::Template(vec![Part::text(text)])
 }
 
 fn n(value: u32) -> Expr {
@@ -158,12 +158,6 @@ fn n(value: u32) -> Expr {
 
 fn list(items: &[&str]) -> Expr {
     Expr::List(items.iter().map(|i| s(i)).collect())
-}
-
-/// A line for an HCL quoted template that may refer to expressions: only `"` and `\\` are
-/// escaped, `${...}` stays live.
-fn escape_hcl_quotes(line: &str) -> String {
-    line.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// A JSON literal from `options` as an HCL expression.
@@ -231,7 +225,7 @@ impl Lowerer<'_> {
             "variable `{name}` is registered before use"
         );
         self.used.insert(name.to_owned());
-        Expr::Traversal(format!("var.{name}"))
+        Expr::var(name)
     }
 
     fn has_var(&self, name: &str) -> bool {
@@ -240,12 +234,16 @@ impl Lowerer<'_> {
 
     /// `"${path.root}/../scripts/x.sh"`: a repository file seen from the generated folder.
     fn path(&self, relative: &str) -> Expr {
+        Expr::Template(self.path_parts(relative))
+    }
+
+    /// [`Lowerer::path`]'s template parts, to put into a longer template.
+    fn path_parts(&self, relative: &str) -> Vec<Part> {
         let relative = relative.trim_start_matches("./");
-        Expr::Template(format!(
-            "${{path.root}}/{}/{}",
-            self.layout.to_root,
-            escape_string(relative)
-        ))
+        vec![
+            Part::Expr(Expr::traversal("path.root")),
+            Part::text(format!("/{}/{relative}", self.layout.to_root)),
+        ]
     }
 
     fn os(&mut self, t: Target<'_>, model: &mut Model) {

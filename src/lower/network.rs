@@ -2,7 +2,7 @@
 //! as the installer templates' `network` input and as arguments on the kernel command line.
 
 use super::{Lowerer, ptr, s};
-use crate::hcl::{Expr, escape_string};
+use crate::hcl::{Expr, Part};
 use crate::installer::KernelNetwork;
 use crate::model::{FileKey, VarType, Variable};
 use crate::spec::{GuestNetwork, snake};
@@ -110,15 +110,10 @@ impl Lowerer<'_> {
                 );
             }
         }
-        let Expr::Traversal(address) = self.var(&address) else {
-            unreachable!("a variable reference is a traversal")
-        };
-        self.var("network_gateway");
-        self.var("network_dns");
         Network::Variable {
-            address,
-            gateway: "var.network_gateway".into(),
-            dns: "var.network_dns".into(),
+            address: self.var(&address),
+            gateway: self.var("network_gateway"),
+            dns: self.var("network_dns"),
         }
     }
 }
@@ -134,12 +129,12 @@ pub(super) enum Network {
         gateway: Option<String>,
         dns: Vec<String>,
     },
-    /// A static address or DHCP, from variables each environment sets (`var.x` references;
+    /// A static address or DHCP, from variables each environment sets (references to them;
     /// an empty address means DHCP).
     Variable {
-        address: String,
-        gateway: String,
-        dns: String,
+        address: Expr,
+        gateway: Expr,
+        dns: Expr,
     },
 }
 
@@ -167,10 +162,10 @@ impl Network {
                 gateway,
                 dns,
             } => (
-                Expr::Traversal(format!("{address} == \"\"")),
-                Expr::Traversal(address.clone()),
-                Expr::Traversal(gateway.clone()),
-                Expr::Traversal(dns.clone()),
+                address.clone().equal(""),
+                address.clone(),
+                gateway.clone(),
+                dns.clone(),
             ),
         };
         Expr::Object(vec![
@@ -181,8 +176,8 @@ impl Network {
         ])
     }
 
-    /// The installer's own network on its kernel command line, as HCL template text (empty
-    /// for DHCP): an installer that fetches its answer file over HTTP needs the network first.
+    /// The installer's own network on its kernel command line, as template parts (none for
+    /// DHCP): an installer that fetches its answer file over HTTP needs the network first.
     ///
     /// - debian-installer: `netcfg/*` answers, which are also the only way to preseed a static
     ///   network when the preseed itself comes over the network (Debian installation guide,
@@ -192,15 +187,15 @@ impl Network {
     ///   dracut `modules.d/40network/parse-ip-opts.sh` (the interface may be left out when there
     ///   is a single `ip=`); the kernel's `Documentation/admin-guide/nfs/nfsroot.rst`
     ///   (`<dns0-ip>:<dns1-ip>` after autoconf `none`).
-    pub(super) fn kernel_arguments(&self, style: KernelNetwork, hostname: &str) -> String {
+    pub(super) fn kernel_arguments(&self, style: KernelNetwork, hostname: &str) -> Vec<Part> {
         let debian = style == KernelNetwork::Netcfg;
         match self {
-            Self::Dhcp => String::new(),
+            Self::Dhcp => Vec::new(),
             Self::Fixed { cidr, gateway, dns } => {
                 let (ip, prefix) = cidr.split_once('/').unwrap_or((cidr, "32"));
                 let mask = netmask(prefix.parse().unwrap_or(32));
                 let gateway = gateway.as_deref().unwrap_or_default();
-                if debian {
+                let args = if debian {
                     let mut args = format!(
                         "netcfg/disable_autoconfig=true netcfg/get_ipaddress={ip} netcfg/get_netmask={mask}"
                     );
@@ -213,35 +208,73 @@ impl Network {
                         args.push_str(&format!(" netcfg/get_nameservers={first}"));
                     }
                     args.push_str(" netcfg/confirm_static=true");
-                    escape_string(&args)
+                    args
                 } else {
                     let mut args = format!("ip={ip}::{gateway}:{mask}:{hostname}::none");
                     for server in dns.iter().take(2) {
                         args.push_str(&format!(":{server}"));
                     }
-                    escape_string(&args)
-                }
+                    args
+                };
+                vec![Part::text(args)]
             }
             Self::Variable {
                 address,
                 gateway,
                 dns,
             } => {
-                let ip = format!("${{split(\"/\", {address})[0]}}");
-                let mask = format!("${{cidrnetmask({address})}}");
+                let ip = Part::Expr(Expr::call("split", vec![s("/"), address.clone()]).index(0));
+                let mask = Part::Expr(Expr::call("cidrnetmask", vec![address.clone()]));
+                let length = Expr::call("length", vec![dns.clone()]);
                 let body = if debian {
-                    format!(
-                        "netcfg/disable_autoconfig=true netcfg/get_ipaddress={ip} netcfg/get_netmask={mask}\
-                         %{{if {gateway} != \"\"}} netcfg/get_gateway=${{{gateway}}}%{{else}} netcfg/no_default_route=true%{{endif}}\
-                         %{{if length({dns}) > 0}} netcfg/get_nameservers=${{{dns}[0]}}%{{endif}} netcfg/confirm_static=true"
-                    )
+                    vec![
+                        Part::text("netcfg/disable_autoconfig=true netcfg/get_ipaddress="),
+                        ip,
+                        Part::text(" netcfg/get_netmask="),
+                        mask,
+                        Part::If {
+                            condition: gateway.clone().not_equal(""),
+                            then: vec![
+                                Part::text(" netcfg/get_gateway="),
+                                Part::Expr(gateway.clone()),
+                            ],
+                            otherwise: vec![Part::text(" netcfg/no_default_route=true")],
+                        },
+                        Part::If {
+                            condition: length.greater(Expr::Number(0)),
+                            then: vec![
+                                Part::text(" netcfg/get_nameservers="),
+                                Part::Expr(dns.clone().index(0)),
+                            ],
+                            otherwise: Vec::new(),
+                        },
+                        Part::text(" netcfg/confirm_static=true"),
+                    ]
                 } else {
-                    format!(
-                        "ip={ip}::${{{gateway}}}:{mask}:{hostname}::none\
-                         %{{for server in slice({dns}, 0, min(2, length({dns})))}}:${{server}}%{{endfor}}"
-                    )
+                    let shown = Expr::call("min", vec![Expr::Number(2), length]);
+                    vec![
+                        Part::text("ip="),
+                        ip,
+                        Part::text("::"),
+                        Part::Expr(gateway.clone()),
+                        Part::text(":"),
+                        mask,
+                        Part::text(format!(":{hostname}::none")),
+                        Part::For {
+                            variable: "server".into(),
+                            collection: Expr::call(
+                                "slice",
+                                vec![dns.clone(), Expr::Number(0), shown],
+                            ),
+                            body: vec![Part::text(":"), Part::Expr(Expr::traversal("server"))],
+                        },
+                    ]
                 };
-                format!("%{{if {address} != \"\"}}{body}%{{endif}}")
+                vec![Part::If {
+                    condition: address.clone().not_equal(""),
+                    then: body,
+                    otherwise: Vec::new(),
+                }]
             }
         }
     }

@@ -7,7 +7,7 @@ use super::family::distribution;
 use super::{Lowerer, Target, go_template, ptr, s};
 use crate::catalogue::Component;
 use crate::family::AnsibleConnection;
-use crate::hcl::Expr;
+use crate::hcl::{Expr, Part};
 use crate::model::{Args, Build, Source, SourceRef, Step};
 use crate::platform::SETTINGS;
 use crate::spec::{PlatformName, Step as SpecStep, VsphereTemplate};
@@ -23,8 +23,10 @@ impl Lowerer<'_> {
         build: &mut Build,
     ) {
         let os = t.os;
-        let env_platform =
-            Expr::Template("HYBRIDC_PLATFORM=${split(\"-\", source.type)[0]}".into());
+        let env_platform = Expr::Template(vec![
+            Part::text("HYBRIDC_PLATFORM="),
+            Part::Expr(platform_of_source()),
+        ]);
         for set in &os.provisioning {
             let Some(steps) = self.spec.provisioning.get(set) else {
                 continue;
@@ -145,9 +147,7 @@ impl Lowerer<'_> {
                             args.extend([s("--extra-vars"), s(&document)]);
                             body.attr("extra_arguments", Expr::List(args), &origin);
                         }
-                        let mut env = vec![Expr::Template(
-                            "HYBRIDC_PLATFORM=${split(\"-\", source.type)[0]}".into(),
-                        )];
+                        let mut env = vec![env_platform.clone()];
                         // An `ansible.cfg` beside the playbook is only read when named. The
                         // path is kept as written: a backslash is part of a file name here.
                         let config = match ansible.playbook.rfind('/') {
@@ -155,10 +155,9 @@ impl Lowerer<'_> {
                             None => "ansible.cfg".to_owned(),
                         };
                         if self.loaded.root.join(&config).is_file() {
-                            let Expr::Template(path) = self.path(&config) else {
-                                unreachable!("a repository path is a template")
-                            };
-                            env.push(Expr::Template(format!("ANSIBLE_CONFIG={path}")));
+                            let mut parts = vec![Part::text("ANSIBLE_CONFIG=")];
+                            parts.extend(self.path_parts(&config));
+                            env.push(Expr::Template(parts));
                         }
                         body.attr("ansible_env_vars", Expr::List(env), &origin);
                         Component::Ansible
@@ -223,7 +222,7 @@ impl Lowerer<'_> {
             data.push(("edition".into(), s(edition.map_or("", |e| e.name.as_str()))));
             data.push((
                 "platform".into(),
-                Expr::Template("${split(\"-\", source.type)[0]}".into()),
+                Expr::Template(vec![Part::Expr(platform_of_source())]),
             ));
             data.push(("source".into(), Expr::Traversal("source.name".into())));
             let version = self.build_version();
@@ -268,6 +267,12 @@ impl Lowerer<'_> {
             });
         }
     }
+}
+
+/// `split("-", source.type)[0]`: the platform a build runs on, from its builder's type
+/// (`proxmox-iso`).
+fn platform_of_source() -> Expr {
+    Expr::call("split", vec![s("-"), Expr::traversal("source.type")]).index(0)
 }
 
 #[cfg(test)]

@@ -109,24 +109,28 @@ pub(super) fn blocks<'a>(args: &'a Args, name: &str) -> Vec<&'a Args> {
         .collect()
 }
 
+/// An expression as text: a string's value, a template's body between its quotes, anything
+/// else as printed.
+pub(super) fn as_text(value: &Expr) -> String {
+    match value {
+        Expr::String(text) => text.clone(),
+        Expr::Template(parts) => crate::hcl::template_body(parts),
+        other => crate::hcl::inline(other).unwrap_or_else(|| format!("{other:?}")),
+    }
+}
+
 /// A string or template attribute's text.
-pub(super) fn text<'a>(args: &'a Args, name: &str) -> &'a str {
+pub(super) fn text(args: &Args, name: &str) -> String {
     match attr(args, name) {
-        Some(Expr::String(text) | Expr::Template(text) | Expr::Traversal(text)) => text,
-        other => panic!("`{name}` is no text: {other:?}"),
+        Some(value) => as_text(value),
+        None => panic!("no `{name}`"),
     }
 }
 
 /// A list attribute's items as text.
 pub(super) fn texts(args: &Args, name: &str) -> Vec<String> {
     match attr(args, name) {
-        Some(Expr::List(items)) => items
-            .iter()
-            .map(|i| match i {
-                Expr::String(t) | Expr::Template(t) | Expr::Traversal(t) => t.clone(),
-                other => format!("{other:?}"),
-            })
-            .collect(),
+        Some(Expr::List(items)) => items.iter().map(as_text).collect(),
         other => panic!("`{name}` is no list: {other:?}"),
     }
 }

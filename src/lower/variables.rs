@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 
 use super::{Lowerer, Override, literal, ptr, s};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::hcl::{Expr, escape_string};
+use crate::hcl::{Expr, Part};
 use crate::model::{Args, EnvFile, FileKey, VarType, Variable};
 use crate::platform::SETTINGS;
 use crate::spec::{Credential, PlatformName, snake};
@@ -17,27 +17,26 @@ impl Lowerer<'_> {
     pub(super) fn build_version(&mut self) -> Expr {
         if !self.locals.contains_key("build_version") {
             let version = self.var("build_version");
-            let Expr::Traversal(version) = version else {
-                unreachable!("a variable reference is a traversal")
-            };
             let time = self.build_time();
             self.locals.insert(
                 "build_version".into(),
-                Expr::Traversal(format!(
-                    "{version} != \"\" ? {version} : formatdate(\"YYYYMMDD-hhmmss\", {time})"
-                )),
+                Expr::conditional(
+                    version.clone().not_equal(""),
+                    version,
+                    Expr::call("formatdate", vec![s("YYYYMMDD-hhmmss"), time]),
+                ),
             );
         }
-        Expr::Traversal("local.build_version".into())
+        Expr::local("build_version")
     }
 
     /// `local.build_time`: the build's start, read once so that every name derived from it
     /// agrees.
-    pub(super) fn build_time(&mut self) -> &'static str {
+    pub(super) fn build_time(&mut self) -> Expr {
         self.locals
             .entry("build_time".into())
             .or_insert_with(|| Expr::call("timestamp", Vec::new()));
-        "local.build_time"
+        Expr::local("build_time")
     }
 
     /// `local.azure_gallery_version`: a new gallery image version for every build, from its
@@ -47,13 +46,21 @@ impl Lowerer<'_> {
     /// refused without `-force` (`builder.go`, `Run`).
     pub(super) fn gallery_version(&mut self) -> Expr {
         let time = self.build_time();
+        let date = |format: &str| Expr::call("formatdate", vec![s(format), time.clone()]);
+        let number = |format: &str| Expr::call("parseint", vec![date(format), Expr::Number(10)]);
         self.locals.insert(
             "azure_gallery_version".into(),
-            Expr::Traversal(format!(
-                "format(\"%s.%d.%d\", formatdate(\"YYYY\", {time}), parseint(formatdate(\"MMDD\", {time}), 10), parseint(formatdate(\"hhmmss\", {time}), 10))"
-            )),
+            Expr::call(
+                "format",
+                vec![
+                    s("%s.%d.%d"),
+                    date("YYYY"),
+                    number("MMDD"),
+                    number("hhmmss"),
+                ],
+            ),
         );
-        Expr::Traversal("local.azure_gallery_version".into())
+        Expr::local("azure_gallery_version")
     }
 
     /// `"<name>-${local.build_version}"`: an artifact name that a rebuild does not collide with.
@@ -63,7 +70,10 @@ impl Lowerer<'_> {
     /// `Run`); Proxmox accepts duplicate names, which then cannot be told apart.
     pub(super) fn versioned(&mut self, name: &str) -> Expr {
         self.build_version();
-        Expr::Template(format!("{}-${{local.build_version}}", escape_string(name)))
+        Expr::Template(vec![
+            Part::text(format!("{name}-")),
+            Part::Expr(Expr::local("build_version")),
+        ])
     }
 
     /// A platform's connection and placement arguments, from [`crate::platform::SETTINGS`]:

@@ -1,7 +1,7 @@
 //! The arguments of a vSphere source (vsphere-iso, vsphere-clone).
 
 use super::{Lowerer, Target, n, ptr, s};
-use crate::hcl::{Expr, escape_string};
+use crate::hcl::{Expr, Part};
 use crate::model::Args;
 use crate::spec::{BuilderKind, Firmware, PlatformName, SeedChannel, VsphereTemplate};
 
@@ -144,10 +144,11 @@ impl Lowerer<'_> {
             let item = if library.ovf {
                 s(source_name)
             } else {
-                Expr::Template(format!(
-                    "{}-${{local.build_version}}-library",
-                    escape_string(source_name)
-                ))
+                Expr::Template(vec![
+                    Part::text(format!("{source_name}-")),
+                    Part::Expr(Expr::local("build_version")),
+                    Part::text("-library"),
+                ])
             };
             cl.attr("name", item, &lib_origin);
             cl.attr(

@@ -462,7 +462,7 @@ fn conformance_refuses_a_secret_argument_written_as_a_value() {
     for (value, how) in [
         (hybridc::hcl::Expr::String(SECRET.into()), "a literal"),
         (
-            hybridc::hcl::Expr::Traversal("var.build_username".into()),
+            hybridc::hcl::Expr::var("build_username"),
             "a variable that is not sensitive",
         ),
     ] {

@@ -418,7 +418,7 @@ mod tests {
     #[test]
     fn communicator_is_read_from_a_literal() {
         let mut body = Args::default();
-        body.attr("communicator", Expr::Traversal("var.c".to_owned()), "/");
+        body.attr("communicator", Expr::var("c"), "/");
         assert_eq!(communicator(&body), None);
         body.attr("communicator", Expr::String("winrm".to_owned()), "/");
         assert_eq!(communicator(&body), Some("winrm"));
