@@ -1276,7 +1276,24 @@ m = merge(
                             Expr::local("t"),
                         ),
                     )
-                    .attr("b", Expr::var("e").equal("")),
+                    .attr("b", Expr::var("e").equal(""))
+                    .attr(
+                        "d",
+                        Expr::Template(vec![
+                            Part::text("a%"),
+                            Part::If {
+                                condition: Expr::var("e").equal(""),
+                                then: vec![Part::text("x%")],
+                                otherwise: vec![Part::text("y")],
+                            },
+                            Part::For {
+                                variable: "s".into(),
+                                collection: Expr::List(vec![s("1"), s("2")]),
+                                body: vec![Part::text(":$"), Part::Expr(t("s"))],
+                            },
+                            Part::text("%"),
+                        ]),
+                    ),
             ));
         let dir = scratch_dir("console-typed");
         std::fs::write(dir.join("vars.pkr.hcl"), print(&body)).expect("write");
@@ -1297,6 +1314,7 @@ m = merge(
         assert_eq!(eval("local.t"), "a \"q\" ${x} 5$10.0.0.5%%{\n");
         assert_eq!(eval("local.c"), "a \"q\" ${x} 5$10.0.0.5%%{\n");
         assert_eq!(eval("local.b"), "true\n");
+        assert_eq!(eval("local.d"), "a%x%:$1:$2%\n");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
