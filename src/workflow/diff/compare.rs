@@ -1,4 +1,4 @@
-//! The comparison of two compiled specs, build by build: settings through `explain`, the
+//! The comparison of two compiled specs, build by build: settings (see [`super::settings`]), the
 //! steps that run for each source, the repository files they use, and plugin versions.
 //!
 //! It reads the two models, the two checked specs and the files under the two repository
@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-use super::{BuildDiff, BuildId, Change, Entry, FileStatus, LayerName, Report, Status};
-use crate::explain::{self, Explanation, Row};
+use super::settings::{self, Settings};
+use super::{BuildDiff, BuildId, Change, Entry, FileStatus, Report, Status};
 use crate::loaded::Loaded;
 use crate::model::{Arg, Args, Model, Source, Step};
 use crate::spec::{Family, PlatformName, Spec};
@@ -33,8 +33,10 @@ pub fn compare(base: Side<'_>, head: Side<'_>, revision: &str) -> Report {
         .cloned()
         .collect();
     let mut cx = Context {
-        base: SideCache::new(base),
-        head: SideCache::new(head),
+        base,
+        head,
+        base_settings: Settings::new(base.loaded),
+        head_settings: Settings::new(head.loaded),
         environments: environments.clone(),
         files: HashMap::new(),
     };
@@ -99,51 +101,11 @@ fn builds(model: &Model) -> BTreeMap<BuildId, &Source> {
         .collect()
 }
 
-/// One side, with what is worth computing once per OS.
-struct SideCache<'a> {
-    side: Side<'a>,
-    /// `explain` of an OS in an environment, every platform at once.
-    explained: HashMap<(String, Option<String>), Option<Explanation>>,
-}
-
-impl<'a> SideCache<'a> {
-    fn new(side: Side<'a>) -> Self {
-        SideCache {
-            side,
-            explained: HashMap::new(),
-        }
-    }
-
-    /// The effective settings of build `id` in `env`, as `explain` shows them.
-    fn rows(&mut self, id: &BuildId, env: Option<&str>) -> Vec<Row> {
-        let loaded = self.side.loaded;
-        let explanation = self
-            .explained
-            .entry((id.os.clone(), env.map(str::to_owned)))
-            .or_insert_with(|| explain::explain(loaded, &id.os, None, env).ok());
-        let Some(explanation) = explanation else {
-            return Vec::new();
-        };
-        // The addresses of a Windows OS are one row per edition; a build keeps its own.
-        let own_address = id
-            .edition
-            .as_ref()
-            .map(|e| format!("network.address ({e})"));
-        let common = explanation.common.iter().filter(|r| {
-            !r.setting.starts_with("network.address (") || Some(&r.setting) == own_address.as_ref()
-        });
-        let platform = explanation
-            .sections
-            .iter()
-            .filter(|s| s.platform == id.platform)
-            .flat_map(|s| &s.rows);
-        common.chain(platform).cloned().collect()
-    }
-}
-
 struct Context<'a> {
-    base: SideCache<'a>,
-    head: SideCache<'a>,
+    base: Side<'a>,
+    head: Side<'a>,
+    base_settings: Settings<'a>,
+    head_settings: Settings<'a>,
     environments: Vec<String>,
     /// What happened to each repository file, once compared.
     files: HashMap<String, Option<FileStatus>>,
@@ -152,25 +114,18 @@ struct Context<'a> {
 impl Context<'_> {
     /// Every difference of a build that both sides have.
     fn changes(&mut self, id: &BuildId, old: &Source, new: &Source) -> Vec<Entry> {
-        let mut entries: Vec<Entry> = Vec::new();
-        let envs: Vec<Option<String>> = if self.environments.is_empty() {
-            vec![None]
-        } else {
-            self.environments.iter().cloned().map(Some).collect()
-        };
-        for env in &envs {
-            let before = self.base.rows(id, env.as_deref());
-            let after = self.head.rows(id, env.as_deref());
-            for change in settings(&before, &after) {
-                match entries.iter_mut().find(|e| e.change == change) {
-                    Some(entry) => entry.environments.extend(env.clone()),
-                    None => entries.push(Entry {
-                        change,
-                        environments: env.iter().cloned().collect(),
-                    }),
-                }
-            }
-        }
+        let mut entries: Vec<Entry> = settings::changes(
+            &mut self.base_settings,
+            &mut self.head_settings,
+            id,
+            &self.environments,
+        )
+        .into_iter()
+        .map(|(change, environments)| Entry {
+            change,
+            environments,
+        })
+        .collect();
         let mut other = Vec::new();
         if entries.is_empty() {
             let names = arguments(&old.body, &new.body);
@@ -178,7 +133,7 @@ impl Context<'_> {
                 other.push(Change::Arguments(names));
             }
         }
-        let (base, head) = (self.base.side, self.head.side);
+        let (base, head) = (self.base, self.head);
         other.extend(steps(base.model, old, head.model, new));
         let paths: BTreeSet<String> = dependencies(&base.loaded.spec, id)
             .into_iter()
@@ -206,34 +161,6 @@ impl Context<'_> {
         }));
         entries
     }
-}
-
-/// The settings whose effective value differs, in the work tree's order.
-fn settings(before: &[Row], after: &[Row]) -> Vec<Change> {
-    let mut changes = Vec::new();
-    let old: HashMap<&str, &Row> = before.iter().map(|r| (r.setting.as_str(), r)).collect();
-    let new: HashMap<&str, &Row> = after.iter().map(|r| (r.setting.as_str(), r)).collect();
-    let order = after.iter().chain(
-        before
-            .iter()
-            .filter(|r| !new.contains_key(r.setting.as_str())),
-    );
-    for row in order {
-        let (was, is) = (old.get(row.setting.as_str()), new.get(row.setting.as_str()));
-        let value =
-            |r: Option<&&Row>| r.map_or_else(|| "(not set)".to_owned(), |r| r.value.clone());
-        if was.map(|r| &r.value) == is.map(|r| &r.value) {
-            continue;
-        }
-        let layer = is.or(was).map_or(LayerName("default"), |r| r.layer.into());
-        changes.push(Change::Setting {
-            setting: row.setting.clone(),
-            old: value(was),
-            new: value(is),
-            layer,
-        });
-    }
-    changes
 }
 
 /// Arguments as comparable text: names and values, without the spec locations they came from

@@ -16,6 +16,7 @@
 mod compare;
 mod git;
 mod render;
+mod settings;
 
 pub use compare::{Side, compare};
 pub use git::{Checkout, checkout};
@@ -183,7 +184,7 @@ pub struct Report {
     /// The base revision as the user wrote it.
     pub base: String,
     /// The environments both sides have, in the work tree's order; the settings are compared
-    /// in each of them (with the base values when neither side has any).
+    /// in each of them (in the base values when the sides have none in common).
     pub environments: Vec<String>,
     /// Environments only the work tree has.
     pub environments_added: Vec<String>,
