@@ -365,3 +365,81 @@ fn compare_file(base: &Path, head: &Path, path: &str) -> Option<FileStatus> {
         (Err(_), Err(_)) => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::Component;
+    use crate::hcl::Expr;
+    use crate::model::Build;
+
+    fn source() -> Source {
+        Source {
+            platform: PlatformName::Proxmox,
+            component: Component::ProxmoxIso,
+            name: "linux".into(),
+            os: "linux".into(),
+            edition: None,
+            body: Args::default(),
+            origin: "/oses/linux".into(),
+        }
+    }
+
+    /// A shell step running `command`, from the spec node `origin`.
+    fn step(command: &str, origin: &str) -> Step {
+        let mut body = Args::default();
+        body.attr("inline", Expr::List(vec![Expr::from(command)]), origin);
+        Step {
+            component: Component::Shell,
+            body,
+            only: Vec::new(),
+            origin: origin.into(),
+        }
+    }
+
+    fn model(steps: Vec<Step>) -> Model {
+        Model {
+            builds: vec![Build {
+                name: "linux".into(),
+                sources: vec![source().reference()],
+                provisioners: steps,
+                post_processors: Vec::new(),
+            }],
+            sources: vec![source()],
+            ..Model::default()
+        }
+    }
+
+    #[test]
+    fn steps_added_removed_and_reordered() {
+        let (a, b, c) = (
+            step("a", "/p/s/0"),
+            step("b", "/p/s/1"),
+            step("c", "/p/s/2"),
+        );
+        let s = source();
+        let diff =
+            |before: Vec<Step>, after: Vec<Step>| steps(&model(before), &s, &model(after), &s);
+        assert_eq!(
+            diff(vec![a.clone(), b.clone()], vec![a.clone(), b.clone()]),
+            []
+        );
+        assert_eq!(
+            diff(vec![a.clone(), b.clone()], vec![b.clone(), a.clone()]),
+            [Change::StepsReordered]
+        );
+        assert_eq!(
+            diff(vec![a.clone(), b.clone()], vec![a.clone(), c.clone()]),
+            [
+                Change::StepRemoved("shell (/p/s/1)".into()),
+                Change::StepAdded("shell (/p/s/2)".into())
+            ]
+        );
+        // A step inserted before others moves their spec nodes, not what they do.
+        let moved = step("a", "/p/s/1");
+        assert_eq!(
+            diff(vec![a.clone()], vec![c.clone(), moved]),
+            [Change::StepAdded("shell (/p/s/2)".into())]
+        );
+    }
+}

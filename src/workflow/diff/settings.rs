@@ -204,3 +204,47 @@ fn compare_rows(before: &[Row], after: &[Row]) -> Vec<Change> {
     }
     changes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> Loaded {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        crate::load(&root.join("spec/hybrid.yaml")).expect("the example is valid")
+    }
+
+    #[test]
+    fn a_narrowed_spec_explains_as_the_whole_one() {
+        let loaded = example();
+        let settings = Settings::new(&loaded);
+        let mut envs: Vec<Option<&str>> = vec![None];
+        envs.extend(loaded.spec.environments.keys().map(|e| Some(e.as_str())));
+        for os in loaded.spec.oses.keys() {
+            for env in &envs {
+                let whole = explain::explain(&loaded, os, None, *env);
+                let narrow = explain::explain(&settings.narrow(os, *env), os, None, *env);
+                assert_eq!(whole, narrow, "{os} in {env:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unchanged_environment_shows_a_change_it_cannot_override() {
+        let loaded = example();
+        let mut changed = example();
+        changed.spec.defaults.hardware.cpus = Some(6);
+        let (mut base, mut head) = (Settings::new(&loaded), Settings::new(&changed));
+        let id = BuildId {
+            os: "rocky-9".into(),
+            platform: crate::spec::PlatformName::Proxmox,
+            edition: None,
+        };
+        let envs = vec!["dev".to_owned(), "prod".to_owned()];
+        let found = changes(&mut base, &mut head, &id, &envs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1, envs);
+        // Only the base values were explained, not each environment.
+        assert_eq!(head.explained.len(), 1);
+    }
+}
