@@ -12,24 +12,39 @@ use super::print;
 
 /// Prints how the builds of the work tree's spec differ from those at revision `base`.
 pub fn diff(spec: &Path, base: &str, format: DiffFormat) -> Status {
-    let checkout = match diff::checkout(spec, base) {
+    let out = |file: &Path| hybridc::source::repository_root(file).join("generated");
+    let head_out = out(&hybridc::source::resolve(spec));
+    // The work tree's spec compiles while git extracts the base and it compiles.
+    let (checkout, older, head) = std::thread::scope(|scope| {
+        let head = scope.spawn(|| hybridc::compile(spec, &head_out));
+        let checkout = diff::checkout(spec, base);
+        let older = checkout.as_ref().ok().and_then(|c| {
+            c.base_spec
+                .is_file()
+                .then(|| hybridc::compile(&c.base_spec, &out(&c.base_spec)))
+        });
+        let head = head
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (checkout, older, head)
+    });
+    let checkout = match checkout {
         Ok(checkout) => checkout,
         Err(error) => return print::fail(error),
     };
-    let out = |file: &Path| hybridc::source::repository_root(file).join("generated");
-    let head = match hybridc::compile(spec, &out(&hybridc::source::resolve(spec))) {
+    let head = match head {
         Ok(compiled) => compiled,
         Err(error) => return invalid(error, "in the work tree", None),
     };
-    if !checkout.base_spec.is_file() {
-        return print::fail(format!(
-            "there is no spec `{}` at `{base}`",
-            checkout.spec_relative
-        ));
-    }
-    let older = match hybridc::compile(&checkout.base_spec, &out(&checkout.base_spec)) {
-        Ok(compiled) => compiled,
-        Err(error) => return invalid(error, &format!("at `{base}`"), Some(&checkout)),
+    let older = match older {
+        Some(Ok(compiled)) => compiled,
+        Some(Err(error)) => return invalid(error, &format!("at `{base}`"), Some(&checkout)),
+        None => {
+            return print::fail(format!(
+                "there is no spec `{}` at `{base}`",
+                checkout.spec_relative
+            ));
+        }
     };
     let report = diff::compare(
         Side {
