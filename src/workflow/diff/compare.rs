@@ -40,6 +40,7 @@ pub fn compare(base: Side<'_>, head: Side<'_>, revision: &str) -> Report {
         environments: environments.clone(),
         files: HashMap::new(),
     };
+    settings::prepare(&mut cx.base_settings, &mut cx.head_settings);
     let base_builds = builds(base.model);
     let head_builds = builds(head.model);
     let ids: BTreeSet<&BuildId> = base_builds.keys().chain(head_builds.keys()).collect();

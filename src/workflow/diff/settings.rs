@@ -94,14 +94,20 @@ impl<'a> Settings<'a> {
         }
     }
 
-    /// The effective settings of build `id` in `env`, as `explain` shows them.
-    fn rows(&mut self, id: &BuildId, env: Option<&str>) -> Vec<Row> {
-        let key = (id.os.clone(), env.map(str::to_owned));
+    /// Explains `os` in `env`, once.
+    fn explain(&mut self, os: &str, env: Option<&str>) -> (String, Option<String>) {
+        let key = (os.to_owned(), env.map(str::to_owned));
         if !self.explained.contains_key(&key) {
-            let narrow = self.narrow(&id.os, env);
-            let explanation = explain::explain(&narrow, &id.os, None, env).ok();
+            let narrow = self.narrow(os, env);
+            let explanation = explain::explain(&narrow, os, None, env).ok();
             self.explained.insert(key.clone(), explanation);
         }
+        key
+    }
+
+    /// The effective settings of build `id` in `env`, as `explain` shows them.
+    fn rows(&mut self, id: &BuildId, env: Option<&str>) -> Vec<Row> {
+        let key = self.explain(&id.os, env);
         let Some(Some(explanation)) = self.explained.get(&key) else {
             return Vec::new();
         };
@@ -120,6 +126,32 @@ impl<'a> Settings<'a> {
             .flat_map(|s| &s.rows);
         common.chain(platform).cloned().collect()
     }
+}
+
+/// Explains in their base values, on both sides at once, the OSes that both sides have and
+/// whose inputs differ: the explanations [`changes`] needs first.
+pub(super) fn prepare(base: &mut Settings<'_>, head: &mut Settings<'_>) {
+    let shared = base.spec == head.spec;
+    let oses: Vec<&str> = head
+        .loaded
+        .spec
+        .oses
+        .iter()
+        .filter(|(name, os)| {
+            let before = base.loaded.spec.oses.get(*name);
+            before.is_some() && !(shared && before == Some(*os))
+        })
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let explain_all = |side: &mut Settings<'_>| {
+        for os in &oses {
+            side.explain(os, None);
+        }
+    };
+    std::thread::scope(|scope| {
+        scope.spawn(|| explain_all(base));
+        explain_all(head);
+    });
 }
 
 /// The settings of build `id` that differ from `base` to `head`, each with the environments
