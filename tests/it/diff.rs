@@ -285,3 +285,33 @@ fn an_unknown_revision_or_no_repository_cannot_run() {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_invalid_work_tree_spec_or_no_spec_at_the_base_is_named() {
+    let dir = repository("head");
+    edit(&dir, "spec/hybrid.yaml", "    cpus: 2\n", "    cpus: two\n");
+    let run = diff(&dir, &["--base", "HEAD"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("error: the spec in the work tree is invalid:\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("[spec/hybrid.yaml:12:"),
+        "{}",
+        run.stderr
+    );
+    edit(&dir, "spec/hybrid.yaml", "    cpus: two\n", "    cpus: 2\n");
+    fs::rename(dir.join("spec"), dir.join("images")).expect("move the spec");
+    let run = diff(&dir, &["images/", "--base", "HEAD"]);
+    assert_eq!(
+        (run.code, run.stderr.as_str()),
+        (
+            2,
+            "error: there is no spec `images/hybrid.yaml` at `HEAD`\n"
+        )
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
