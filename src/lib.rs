@@ -46,7 +46,7 @@ use diagnostic::{Code, Diagnostic, SourceFile};
 
 pub use error::{Error, count};
 pub use loaded::Loaded;
-pub use workflow::{explain, init, manifests, matrix, runner};
+pub use workflow::{diff, explain, init, manifests, matrix, runner};
 
 /// Reads and checks the spec at `path` (a file, or a folder holding `hybrid.yaml`).
 ///

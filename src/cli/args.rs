@@ -42,6 +42,16 @@ pub enum ManifestFormat {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Changes grouped, each with the builds it affects.
+    Text,
+    /// A merge-request comment: the summary, then one `<details>` per build.
+    Markdown,
+    /// A stable JSON document.
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Platform {
     Proxmox,
     Vsphere,
@@ -120,6 +130,20 @@ pub enum Command {
         /// Spec file, or a folder holding `hybrid.yaml`.
         #[arg(long, default_value = "spec/")]
         spec: PathBuf,
+    },
+    /// Say which builds a change makes different, in which environments and how: the spec and
+    /// the files it uses at a git revision against the work tree. Exit 0 whatever changed, 2
+    /// when either side's spec is invalid or the revision is unknown.
+    Diff {
+        /// Spec file, or a folder holding `hybrid.yaml`.
+        #[arg(default_value = "spec/")]
+        spec: PathBuf,
+        /// The git revision to compare with (`main`, `HEAD~1`, a commit).
+        #[arg(long, value_name = "REV")]
+        base: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
     },
     /// Build images with Packer from the output folder, non-interactively: `packer init`, then
     /// `packer build` with exactly the right `-only` selectors and the environment's var file.

@@ -7,6 +7,7 @@ mod args;
 mod build;
 mod check;
 mod compile;
+mod diff;
 mod docs;
 mod print;
 mod workflow;
@@ -38,6 +39,7 @@ pub fn run(command: Command) -> Status {
             env,
             spec,
         } => workflow::explain(&spec, &os, platform.map(Into::into), env.as_deref()),
+        Command::Diff { spec, base, format } => diff::diff(&spec, &base, format),
         Command::Schema { out } => compile::schema(out.as_deref()),
         Command::Build {
             env,

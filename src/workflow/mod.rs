@@ -1,11 +1,13 @@
 //! The workflow commands around the compiler: scaffolding a repository ([`init`]), explaining
 //! a build's settings ([`explain`]), the CI build matrix ([`matrix`]), running Packer
-//! ([`runner`]) and listing the artifacts it made ([`manifests`]).
+//! ([`runner`]), listing the artifacts it made ([`manifests`]) and saying which images a change
+//! makes different ([`diff`]).
 //!
 //! They sit above the pipeline: they start from its results (a [`crate::Loaded`] spec or the
 //! compiled [`crate::model::Model`]) and no stage of the pipeline imports them. Each is
 //! re-exported at the crate root (`hybridc::runner`, ...).
 
+pub mod diff;
 pub mod explain;
 pub mod init;
 pub mod manifests;

@@ -8,6 +8,7 @@ mod cli;
 mod compile;
 mod contract;
 mod diagnostics;
+mod diff;
 mod editor;
 mod explain;
 mod installers;

@@ -121,6 +121,18 @@ fn prepare(dir: &Path, first: &str) -> PathBuf {
         git(dir, &["commit", "-q", "--allow-empty", "-m", "one"]);
         git(dir, &["commit", "-q", "--allow-empty", "-m", "two"]);
     }
+    if first.starts_with("hybridc diff") {
+        // A committed repository; the change under review is in the work tree.
+        git(dir, &["init", "-q"]);
+        git(dir, &["add", "."]);
+        git(dir, &["commit", "-q", "-m", "images"]);
+        let spec = dir.join("spec/hybrid.yaml");
+        let text = fs::read_to_string(&spec).expect("spec");
+        fs::write(&spec, text.replacen("    cpus: 2\n", "    cpus: 4\n", 1)).expect("edit");
+        let script = dir.join("scripts/linux/cleanup.sh");
+        let text = fs::read_to_string(&script).expect("script");
+        fs::write(&script, format!("{text}rm -f /etc/machine-id\n")).expect("edit");
+    }
     dir.to_owned()
 }
 

@@ -1,0 +1,282 @@
+//! The effective settings of a build on both sides, from [`crate::explain`], and the ones that
+//! differ.
+//!
+//! `explain` converts the whole spec it is given to JSON on every call, and a diff could call
+//! it for every OS in every environment on both sides. So each call gets a copy of the spec
+//! that holds only that OS and that environment (everything else `explain` reads is shared by
+//! all OSes); an OS whose inputs are the same on both sides is not explained at all, and one is
+//! explained per environment only when that can tell more than its base values (see
+//! [`changes`]).
+
+use std::collections::HashMap;
+
+use super::{BuildId, Change, LayerName};
+use crate::explain::{self, Explanation, Row};
+use crate::loaded::Loaded;
+use crate::spec::Spec;
+use crate::yaml::{Node, Value};
+
+/// The keys of the spec that are narrowed to one entry.
+const OSES: &str = "oses";
+const ENVIRONMENTS: &str = "environments";
+
+/// One side's spec without OSes and environments, and `explain` results once computed.
+pub(super) struct Settings<'a> {
+    loaded: &'a Loaded,
+    /// The typed spec without `oses` and `environments`.
+    spec: Spec,
+    /// The YAML tree without the entries of `oses` and `environments`.
+    tree: Node,
+    explained: HashMap<(String, Option<String>), Option<Explanation>>,
+}
+
+impl<'a> Settings<'a> {
+    pub(super) fn new(loaded: &'a Loaded) -> Self {
+        let spec = Spec {
+            oses: Default::default(),
+            environments: Default::default(),
+            ..loaded.spec.clone()
+        };
+        let mut tree = loaded.tree.clone();
+        if let Value::Map(entries) = &mut tree.value {
+            for entry in entries {
+                if (entry.key == OSES || entry.key == ENVIRONMENTS)
+                    && let Value::Map(inner) = &mut entry.value.value
+                {
+                    inner.clear();
+                }
+            }
+        }
+        // Find where the lines start now: every narrowed copy shares the text, and would
+        // otherwise scan all of it again for the positions `explain` reports.
+        let _ = loaded.source.line_col(0);
+        Settings {
+            loaded,
+            spec,
+            tree,
+            explained: HashMap::new(),
+        }
+    }
+
+    /// A copy of the spec with only OS `os` and environment `env`.
+    fn narrow(&self, os: &str, env: Option<&str>) -> Loaded {
+        let full = &self.loaded.spec;
+        let mut spec = self.spec.clone();
+        if let Some(value) = full.oses.get(os) {
+            spec.oses.insert(os.to_owned(), value.clone());
+        }
+        if let Some((name, value)) = env.and_then(|e| full.environments.get_key_value(e)) {
+            spec.environments.insert(name.clone(), value.clone());
+        }
+        let mut tree = self.tree.clone();
+        if let (Value::Map(entries), Value::Map(original)) =
+            (&mut tree.value, &self.loaded.tree.value)
+        {
+            for (entry, from) in entries.iter_mut().zip(original) {
+                let keep = match entry.key.as_str() {
+                    OSES => Some(os),
+                    ENVIRONMENTS => env,
+                    _ => None,
+                };
+                if let (Some(keep), Value::Map(inner), Value::Map(all)) =
+                    (keep, &mut entry.value.value, &from.value.value)
+                {
+                    inner.extend(all.iter().filter(|e| e.key == keep).cloned());
+                }
+            }
+        }
+        Loaded {
+            spec,
+            source: self.loaded.source.clone(),
+            tree,
+            root: self.loaded.root.clone(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Explains `os` in `env`, once.
+    fn explain(&mut self, os: &str, env: Option<&str>) -> (String, Option<String>) {
+        let key = (os.to_owned(), env.map(str::to_owned));
+        if !self.explained.contains_key(&key) {
+            let narrow = self.narrow(os, env);
+            let explanation = explain::explain(&narrow, os, None, env).ok();
+            self.explained.insert(key.clone(), explanation);
+        }
+        key
+    }
+
+    /// The effective settings of build `id` in `env`, as `explain` shows them.
+    fn rows(&mut self, id: &BuildId, env: Option<&str>) -> Vec<Row> {
+        let key = self.explain(&id.os, env);
+        let Some(Some(explanation)) = self.explained.get(&key) else {
+            return Vec::new();
+        };
+        // The addresses of a Windows OS are one row per edition; a build keeps its own.
+        let own_address = id
+            .edition
+            .as_ref()
+            .map(|e| format!("network.address ({e})"));
+        let common = explanation.common.iter().filter(|r| {
+            !r.setting.starts_with("network.address (") || Some(&r.setting) == own_address.as_ref()
+        });
+        let platform = explanation
+            .sections
+            .iter()
+            .filter(|s| s.platform == id.platform)
+            .flat_map(|s| &s.rows);
+        common.chain(platform).cloned().collect()
+    }
+}
+
+/// Explains in their base values, on both sides at once, the OSes that both sides have and
+/// whose inputs differ: the explanations [`changes`] needs first.
+pub(super) fn prepare(base: &mut Settings<'_>, head: &mut Settings<'_>) {
+    let shared = base.spec == head.spec;
+    let oses: Vec<&str> = head
+        .loaded
+        .spec
+        .oses
+        .iter()
+        .filter(|(name, os)| {
+            let before = base.loaded.spec.oses.get(*name);
+            before.is_some() && !(shared && before == Some(*os))
+        })
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let explain_all = |side: &mut Settings<'_>| {
+        for os in &oses {
+            side.explain(os, None);
+        }
+    };
+    std::thread::scope(|scope| {
+        scope.spawn(|| explain_all(base));
+        explain_all(head);
+    });
+}
+
+/// The settings of build `id` that differ from `base` to `head`, each with the environments
+/// it differs in (none when there are no `environments`).
+///
+/// An environment that is the same on both sides changes only the settings it may override
+/// (the platform settings of [`crate::platform::SETTINGS`] and the network, which an
+/// environment's `network` replaces); a setting that differs without one (`hardware.cpus`)
+/// differs alike in each such environment, so the build is explained in it only when a
+/// setting it may override differs.
+pub(super) fn changes(
+    base: &mut Settings<'_>,
+    head: &mut Settings<'_>,
+    id: &BuildId,
+    environments: &[String],
+) -> Vec<(Change, Vec<String>)> {
+    // Everything but the environments that `explain` reads is the same on both sides.
+    let same_os = base.spec == head.spec
+        && base.loaded.spec.oses.get(&id.os) == head.loaded.spec.oses.get(&id.os);
+    let plain = if same_os {
+        Vec::new()
+    } else {
+        compare_rows(&base.rows(id, None), &head.rows(id, None))
+    };
+    if environments.is_empty() {
+        return plain.into_iter().map(|c| (c, Vec::new())).collect();
+    }
+    let overridable = plain.iter().any(|change| match change {
+        Change::Setting { setting, .. } => {
+            setting.starts_with("network.")
+                || crate::platform::SETTINGS
+                    .iter()
+                    .any(|s| s.platform == id.platform && s.label == setting)
+        }
+        _ => false,
+    });
+    let mut found: Vec<(Change, Vec<String>)> = Vec::new();
+    for env in environments {
+        let same_env =
+            base.loaded.spec.environments.get(env) == head.loaded.spec.environments.get(env);
+        let in_env = if same_env && same_os {
+            Vec::new()
+        } else if same_env && !overridable {
+            plain.clone()
+        } else {
+            compare_rows(&base.rows(id, Some(env)), &head.rows(id, Some(env)))
+        };
+        for change in in_env {
+            match found.iter_mut().find(|(c, _)| *c == change) {
+                Some((_, envs)) => envs.push(env.clone()),
+                None => found.push((change, vec![env.clone()])),
+            }
+        }
+    }
+    found
+}
+
+/// The settings whose effective value differs, in the work tree's order.
+fn compare_rows(before: &[Row], after: &[Row]) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let old: HashMap<&str, &Row> = before.iter().map(|r| (r.setting.as_str(), r)).collect();
+    let new: HashMap<&str, &Row> = after.iter().map(|r| (r.setting.as_str(), r)).collect();
+    let order = after.iter().chain(
+        before
+            .iter()
+            .filter(|r| !new.contains_key(r.setting.as_str())),
+    );
+    for row in order {
+        let (was, is) = (old.get(row.setting.as_str()), new.get(row.setting.as_str()));
+        let value =
+            |r: Option<&&Row>| r.map_or_else(|| "(not set)".to_owned(), |r| r.value.clone());
+        if was.map(|r| &r.value) == is.map(|r| &r.value) {
+            continue;
+        }
+        let layer = is.or(was).map_or(LayerName("default"), |r| r.layer.into());
+        changes.push(Change::Setting {
+            setting: row.setting.clone(),
+            old: value(was),
+            new: value(is),
+            layer,
+        });
+    }
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> Loaded {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        crate::load(&root.join("spec/hybrid.yaml")).expect("the example is valid")
+    }
+
+    #[test]
+    fn a_narrowed_spec_explains_as_the_whole_one() {
+        let loaded = example();
+        let settings = Settings::new(&loaded);
+        let mut envs: Vec<Option<&str>> = vec![None];
+        envs.extend(loaded.spec.environments.keys().map(|e| Some(e.as_str())));
+        for os in loaded.spec.oses.keys() {
+            for env in &envs {
+                let whole = explain::explain(&loaded, os, None, *env);
+                let narrow = explain::explain(&settings.narrow(os, *env), os, None, *env);
+                assert_eq!(whole, narrow, "{os} in {env:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unchanged_environment_shows_a_change_it_cannot_override() {
+        let loaded = example();
+        let mut changed = example();
+        changed.spec.defaults.hardware.cpus = Some(6);
+        let (mut base, mut head) = (Settings::new(&loaded), Settings::new(&changed));
+        let id = BuildId {
+            os: "rocky-9".into(),
+            platform: crate::spec::PlatformName::Proxmox,
+            edition: None,
+        };
+        let envs = vec!["dev".to_owned(), "prod".to_owned()];
+        let found = changes(&mut base, &mut head, &id, &envs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].1, envs);
+        // Only the base values were explained, not each environment.
+        assert_eq!(head.explained.len(), 1);
+    }
+}
