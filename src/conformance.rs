@@ -55,7 +55,7 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
             build: source.os.clone(),
             source: Some(source.selector()),
         });
-        c.body(source.component, &source.body, &source.origin);
+        c.body(source.component, &source.body, source.origin.as_str());
     }
     for build in &model.builds {
         for (kind, steps) in [
@@ -69,7 +69,7 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
                     build: build.name.clone(),
                     source: None,
                 });
-                c.body(step.component, &step.body, &step.origin);
+                c.body(step.component, &step.body, step.origin.as_str());
             }
         }
     }
@@ -276,7 +276,7 @@ impl<'a> Body<'a> for Hcl<'a> {
                     name.as_str(),
                     Entry::Block(Hcl {
                         args: body,
-                        origin,
+                        origin: origin.as_str(),
                         variables: self.variables,
                     }),
                     origin.as_str(),

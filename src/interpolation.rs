@@ -121,6 +121,7 @@ fn escape_expr(expr: &mut Expr) {
 mod tests {
     use super::*;
     use crate::model::{EnvFile, Local};
+    use crate::pointer::Pointer;
 
     #[test]
     fn escapes_every_open_and_nothing_else() {
@@ -134,19 +135,23 @@ mod tests {
     fn plain_strings_are_escaped_wherever_they_stand_templates_are_not() {
         let mut model = Model::default();
         let mut args = Args::default();
-        args.attr("notes", Expr::String("x {{ y".into()), "/o");
+        args.attr(
+            "notes",
+            Expr::String("x {{ y".into()),
+            &Pointer::new(&["o"]),
+        );
         args.attr(
             "boot_command",
             Expr::List(vec![Expr::Template(vec![Part::text("{{ .HTTPIP }}")])]),
-            "/o",
+            &Pointer::new(&["o"]),
         );
         let mut nested = Args::default();
         nested.attr(
             "tags",
             Expr::Object(vec![("k{{".into(), Expr::String("v{{".into()))]),
-            "/o",
+            &Pointer::new(&["o"]),
         );
-        args.block("inner", nested, "/o");
+        args.block("inner", nested, &Pointer::new(&["o"]));
         model.locals.push(Local {
             name: "l".into(),
             value: Expr::call("f", vec![Expr::String("{{".into())]),
@@ -159,7 +164,7 @@ mod tests {
             component: crate::catalogue::Component::Shell,
             body: args,
             only: Vec::new(),
-            origin: "/o".into(),
+            origin: Pointer::new(&["o"]),
         };
         escape_args(&mut wrapper.body);
         escape_model(&mut model);

@@ -10,10 +10,11 @@ use std::fmt;
 
 use crate::catalogue::{Component, Type};
 use crate::hcl::Expr;
+use crate::pointer::Pointer;
 use crate::spec::PlatformName;
 
 /// A JSON pointer into the spec: the node an argument came from.
-pub type Origin = String;
+pub type Origin = Pointer;
 
 /// The body of a source, provisioner, post-processor or nested block.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -46,30 +47,30 @@ pub enum Arg {
 
 impl Args {
     /// Appends `name = value`.
-    pub fn attr(&mut self, name: &str, value: Expr, origin: &str) {
+    pub fn attr(&mut self, name: &str, value: Expr, origin: &Pointer) {
         self.0.push(Arg::Attr {
             name: name.to_owned(),
             value,
-            origin: origin.to_owned(),
+            origin: origin.clone(),
         });
     }
 
     /// Appends a nested block.
-    pub fn block(&mut self, name: &str, body: Args, origin: &str) {
+    pub fn block(&mut self, name: &str, body: Args, origin: &Pointer) {
         self.0.push(Arg::Block {
             name: name.to_owned(),
             body,
-            origin: origin.to_owned(),
+            origin: origin.clone(),
             for_each: None,
         });
     }
 
     /// Appends a dynamic block iterating over `for_each`.
-    pub fn dynamic(&mut self, name: &str, for_each: Expr, body: Args, origin: &str) {
+    pub fn dynamic(&mut self, name: &str, for_each: Expr, body: Args, origin: &Pointer) {
         self.0.push(Arg::Block {
             name: name.to_owned(),
             body,
-            origin: origin.to_owned(),
+            origin: origin.clone(),
             for_each: Some(for_each),
         });
     }
@@ -470,18 +471,18 @@ mod tests {
             os: os.to_owned(),
             edition: None,
             body: Args::default(),
-            origin: format!("/oses/{os}"),
+            origin: Pointer::new(&["oses", os]),
         }
     }
 
     fn step(component: Component, variable: &str, only: &[&Source]) -> Step {
         let mut body = Args::default();
-        body.attr("x", Expr::var(variable), "/");
+        body.attr("x", Expr::var(variable), &Pointer::root());
         Step {
             component,
             body,
             only: only.iter().map(|s| s.reference()).collect(),
-            origin: "/provisioning".to_owned(),
+            origin: Pointer::new(&["provisioning"]),
         }
     }
 
@@ -582,7 +583,7 @@ mod tests {
                 default: Expr::call("env", vec![Expr::String(name.to_uppercase())]),
                 sensitive: true,
                 file: FileKey::Common,
-                origin: "/".to_owned(),
+                origin: Pointer::root(),
             });
         }
         assert_eq!(model.credentials(&[&proxmox]), ["ALL", "PROXMOX"]);

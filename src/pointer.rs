@@ -31,7 +31,7 @@ impl Pointer {
         let mut out = self.clone();
         for token in tokens {
             out.0.push('/');
-            out.0.push_str(&escape(token.as_ref()));
+            push_escaped(&mut out.0, token.as_ref());
         }
         out
     }
@@ -61,7 +61,24 @@ impl AsRef<str> for Pointer {
 
 /// One reference token escaped for a pointer: `~` as `~0`, `/` as `~1`.
 pub fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    let mut out = String::with_capacity(token.len());
+    push_escaped(&mut out, token);
+    out
+}
+
+/// Appends `token`, escaped, to `out`.
+fn push_escaped(out: &mut String, token: &str) {
+    if !token.contains(['~', '/']) {
+        out.push_str(token);
+        return;
+    }
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// One reference token as written in a pointer, unescaped.
@@ -71,15 +88,21 @@ pub fn unescape(token: &str) -> String {
 
 /// The pointer of unescaped tokens: `["oses", "a/b"]` is `/oses/a~1b`.
 pub fn from_tokens<S: AsRef<str>>(tokens: &[S]) -> String {
-    tokens
-        .iter()
-        .map(|t| format!("/{}", escape(t.as_ref())))
-        .collect()
+    let mut out = String::with_capacity(tokens.iter().map(|t| t.as_ref().len() + 1).sum());
+    for token in tokens {
+        out.push('/');
+        push_escaped(&mut out, token.as_ref());
+    }
+    out
 }
 
 /// `pointer` with one more token.
 pub fn child(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", escape(token))
+    let mut out = String::with_capacity(pointer.len() + token.len() + 1);
+    out.push_str(pointer);
+    out.push('/');
+    push_escaped(&mut out, token);
+    out
 }
 
 /// The unescaped tokens of a pointer; the empty pointer (the whole document) has none.

@@ -8,6 +8,7 @@ use crate::catalogue::Component;
 use crate::family::{CommunicatorValue, Distribution, FinishShell, distribution_of_publisher};
 use crate::hcl::{Expr, Part};
 use crate::model::{Args, Build, SourceRef, Step};
+use crate::pointer::Pointer;
 use crate::spec::PlatformName;
 
 impl Lowerer<'_> {
@@ -16,7 +17,7 @@ impl Lowerer<'_> {
         &mut self,
         body: &mut Args,
         arguments: &[(&str, CommunicatorValue)],
-        origin: &str,
+        origin: &Pointer,
     ) {
         for (name, value) in arguments {
             let value = match value {

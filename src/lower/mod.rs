@@ -36,6 +36,7 @@ use crate::installer::InstallerKind;
 use crate::loaded::Loaded;
 use crate::model::{Args, Build, Local, Model, Source, SourceRef, Variable};
 use crate::platform::{builder_of, component};
+use crate::pointer::Pointer;
 use crate::spec::{Firmware, Hardware, Os, PlatformName, Spec};
 
 /// Where the generated files are, relative to the repository root, so that they can refer to
@@ -99,13 +100,13 @@ pub fn lower(
 }
 
 /// One environment's value of a variable: `(environment, value, origin)`.
-type Override = (String, Expr, String);
+type Override = (String, Expr, Pointer);
 
 /// A variable that exists if something uses it, with the values environments give it.
 struct Candidate {
     variable: Variable,
     /// `(environment, value, origin)`.
-    overrides: Vec<(String, Expr, String)>,
+    overrides: Vec<(String, Expr, Pointer)>,
 }
 
 struct Lowerer<'a> {
@@ -179,8 +180,8 @@ fn literal(value: &Json) -> Expr {
     }
 }
 
-fn ptr(tokens: &[&str]) -> String {
-    crate::pointer::from_tokens(tokens)
+fn ptr(tokens: &[&str]) -> Pointer {
+    Pointer::new(tokens)
 }
 
 impl<'a> Lowerer<'a> {
@@ -203,12 +204,15 @@ impl<'a> Lowerer<'a> {
 }
 
 impl Lowerer<'_> {
-    fn span(&self, origin: &str) -> Span {
-        self.loaded.tree.locate_nearest(origin).key_or_value()
+    fn span(&self, origin: &Pointer) -> Span {
+        self.loaded
+            .tree
+            .locate_nearest(origin.as_str())
+            .key_or_value()
     }
 
     /// Registers a variable that may be used.
-    fn candidate(&mut self, variable: Variable, overrides: Vec<(String, Expr, String)>) {
+    fn candidate(&mut self, variable: Variable, overrides: Vec<(String, Expr, Pointer)>) {
         self.candidates.insert(
             variable.name.clone(),
             Candidate {

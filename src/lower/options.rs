@@ -10,6 +10,7 @@ use crate::catalogue::{self, Component};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::hcl::Expr;
 use crate::model::{Args, FileKey};
+use crate::pointer::Pointer;
 use crate::spec::{Credential, Os, PlatformName, snake};
 
 impl Lowerer<'_> {
@@ -38,7 +39,7 @@ impl Lowerer<'_> {
                 os.azure.as_ref().map(|p| &p.options),
             ),
         };
-        let mut merged: BTreeMap<&str, (&Json, String)> = BTreeMap::new();
+        let mut merged: BTreeMap<&str, (&Json, Pointer)> = BTreeMap::new();
         let p = platform.as_str();
         for (options, tokens) in [
             (platform_options, &["platforms", p, "options"][..]),
@@ -50,7 +51,7 @@ impl Lowerer<'_> {
             };
             let at = ptr(tokens);
             for (key, value) in options {
-                let origin = crate::pointer::child(&at, key);
+                let origin = at.child(key);
                 merged.insert(key, (value, origin));
             }
         }
@@ -94,12 +95,12 @@ impl Lowerer<'_> {
         args: &mut Args,
         value: &Json,
         block: &catalogue::BlockSchema,
-        origin: &str,
+        origin: &Pointer,
         platform: PlatformName,
     ) {
         let Json::Object(entries) = value else { return };
         for (key, v) in entries {
-            let at = crate::pointer::child(origin, key);
+            let at = origin.child(key);
             match block.blocks.get(key) {
                 Some(inner) => {
                     for (item, item_at) in block_items(v, inner, &at) {
@@ -125,7 +126,7 @@ impl Lowerer<'_> {
         &mut self,
         value: &Json,
         argument: Option<&catalogue::Argument>,
-        origin: &str,
+        origin: &Pointer,
         platform: PlatformName,
     ) -> Expr {
         let Some(env) = crate::spec::env_reference(value)
@@ -133,7 +134,7 @@ impl Lowerer<'_> {
         else {
             return literal(value);
         };
-        let tokens = crate::pointer::tokens(origin);
+        let tokens = origin.tokens();
         // `platforms` or `oses` first, then the place of the options, then the argument's path.
         let name = snake(&tokens[1..].join("_"));
         let split = tokens
@@ -179,13 +180,13 @@ impl Lowerer<'_> {
 pub(super) fn block_items<'v>(
     value: &'v Json,
     block: &catalogue::BlockSchema,
-    origin: &str,
-) -> Vec<(&'v Json, String)> {
+    origin: &Pointer,
+) -> Vec<(&'v Json, Pointer)> {
     match value {
         Json::Array(items) if block.repeatable => items
             .iter()
             .enumerate()
-            .map(|(i, item)| (item, format!("{origin}/{i}")))
+            .map(|(i, item)| (item, origin.child(&i.to_string())))
             .collect(),
         other => vec![(other, origin.to_owned())],
     }

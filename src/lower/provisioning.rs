@@ -10,6 +10,7 @@ use crate::family::AnsibleConnection;
 use crate::hcl::{Expr, Part};
 use crate::model::{Args, Build, Source, SourceRef, Step};
 use crate::platform::SETTINGS;
+use crate::pointer::Pointer;
 use crate::spec::{PlatformName, Step as SpecStep, VsphereTemplate};
 
 /// The shell provisioner's `execute_command` for steps that run as root.
@@ -183,7 +184,7 @@ impl Lowerer<'_> {
     /// and SFTP by running `sftp_command` on the guest (packer-plugin-sdk `adapter/adapter.go`),
     /// whose default path `/usr/lib/sftp-server` exists on neither family: name the real one, and
     /// let scp fall back to its legacy protocol (`-O`) where the path is not known.
-    pub(super) fn ansible_over_ssh(&self, body: &mut Args, t: Target<'_>, origin: &str) {
+    pub(super) fn ansible_over_ssh(&self, body: &mut Args, t: Target<'_>, origin: &Pointer) {
         if let Some(server) = distribution(t).map(|d| d.sftp_server) {
             body.attr("use_sftp", Expr::Bool(true), origin);
             body.attr("sftp_command", s(&format!("{server} -e")), origin);

@@ -3,6 +3,7 @@
 use super::{Lowerer, Target, n, ptr, s};
 use crate::hcl::Expr;
 use crate::model::Args;
+use crate::pointer::Pointer;
 use crate::spec::{BuilderKind, Firmware, Iso, PlatformName, SeedChannel};
 
 impl Lowerer<'_> {
@@ -150,7 +151,7 @@ impl Lowerer<'_> {
 
     /// ISO arguments inside a Proxmox `boot_iso`/`additional_iso_files` block: a file already
     /// on the platform wins over a download.
-    pub(super) fn iso_args(&mut self, args: &mut Args, iso: &Iso, origin: &str) {
+    pub(super) fn iso_args(&mut self, args: &mut Args, iso: &Iso, origin: &Pointer) {
         if let Some(file) = &iso.proxmox_file {
             args.attr("iso_file", s(file), origin);
         } else if let Some(url) = &iso.url {

@@ -9,6 +9,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::hcl::{Expr, Part};
 use crate::model::{Args, EnvFile, FileKey, VarType, Variable};
 use crate::platform::SETTINGS;
+use crate::pointer::Pointer;
 use crate::spec::{Credential, PlatformName, snake};
 
 impl Lowerer<'_> {
@@ -78,7 +79,7 @@ impl Lowerer<'_> {
 
     /// A platform's connection and placement arguments, from [`crate::platform::SETTINGS`]:
     /// each setting with a builder argument whose variable exists.
-    pub(super) fn connection(&mut self, body: &mut Args, platform: PlatformName, origin: &str) {
+    pub(super) fn connection(&mut self, body: &mut Args, platform: PlatformName, origin: &Pointer) {
         // One buffer for the names: this runs for every source.
         let mut variable = String::new();
         for (argument, setting) in crate::platform::source_arguments(platform) {
@@ -96,7 +97,7 @@ impl Lowerer<'_> {
         file: FileKey,
         credential: &Credential,
         description: &str,
-        origin: &str,
+        origin: &Pointer,
     ) {
         self.candidate(
             Variable {
@@ -122,7 +123,7 @@ impl Lowerer<'_> {
                 default: s(""),
                 sensitive: false,
                 file: FileKey::Common,
-                origin: "/version".into(),
+                origin: ptr(&["version"]),
             },
             Vec::new(),
         );
@@ -137,7 +138,7 @@ impl Lowerer<'_> {
                 default: s(&user.username),
                 sensitive: false,
                 file: FileKey::Common,
-                origin: "/defaults/build_user/username".into(),
+                origin: ptr(&["defaults", "build_user", "username"]),
             },
             Vec::new(),
         );
@@ -146,7 +147,7 @@ impl Lowerer<'_> {
             FileKey::Common,
             &user.password,
             "Password of the build user",
-            "/defaults/build_user/password",
+            &ptr(&["defaults", "build_user", "password"]),
         );
         if let Some(hash) = &user.password_hash {
             self.credential(
@@ -154,7 +155,7 @@ impl Lowerer<'_> {
                 FileKey::Common,
                 hash,
                 "SHA-512 crypt hash of the build user's password",
-                "/defaults/build_user/password_hash",
+                &ptr(&["defaults", "build_user", "password_hash"]),
             );
         }
         for (os_name, os) in &self.spec.oses {
@@ -196,7 +197,7 @@ impl Lowerer<'_> {
             {
                 continue;
             }
-            let base_origin = format!("/platforms/{name}{}", setting.base);
+            let base_origin = ptr(&["platforms", name]).join(&crate::pointer::tokens(setting.base));
             let variable = setting.variable();
             if setting.credential {
                 if let Some(env) = base_platform

@@ -13,6 +13,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use hybridc::model::Model;
+use hybridc::pointer::Pointer;
 use hybridc::runner::{
     self, BuildOptions, BuildOutcome, BuildStatus, BuildVersion, Host, HostProblem, HostWarning,
     Plan, Requirement, RunError, RunReport, Selection, VersionOrigin, VersionProblem,
@@ -1064,7 +1065,11 @@ fn tiny_model(proxmox: hybridc::model::Args, only: &[hybridc::catalogue::Compone
         name: "win".to_owned(),
     };
     let mut vsphere = Args::default();
-    vsphere.attr("communicator", Expr::String("winrm".to_owned()), "/");
+    vsphere.attr(
+        "communicator",
+        Expr::String("winrm".to_owned()),
+        &Pointer::root(),
+    );
     let source = |platform, component, body| Source {
         platform,
         component,
@@ -1072,7 +1077,7 @@ fn tiny_model(proxmox: hybridc::model::Args, only: &[hybridc::catalogue::Compone
         os: "win".to_owned(),
         edition: None,
         body,
-        origin: "/oses/win".to_owned(),
+        origin: Pointer::new(&["oses", "win"]),
     };
     Model {
         required_version: ">= 1.11.0".to_owned(),
@@ -1087,7 +1092,7 @@ fn tiny_model(proxmox: hybridc::model::Args, only: &[hybridc::catalogue::Compone
                 component: Component::Ansible,
                 body: Args::default(),
                 only: only.iter().map(|c| win(*c)).collect(),
-                origin: "/provisioning".to_owned(),
+                origin: Pointer::new(&["provisioning"]),
             }],
             post_processors: Vec::new(),
         }],
@@ -1117,13 +1122,13 @@ fn requirements_follow_nested_blocks_and_only_lists() {
     inner.attr(
         "cd_files",
         Expr::List(vec![Expr::String("a".to_owned())]),
-        "/",
+        &Pointer::root(),
     );
     let mut outer = Args::default();
-    outer.dynamic("iso", Expr::List(Vec::new()), inner, "/");
+    outer.dynamic("iso", Expr::List(Vec::new()), inner, &Pointer::root());
     let mut proxmox = Args::default();
-    proxmox.attr("cd_content", Expr::Object(Vec::new()), "/");
-    proxmox.block("additional_iso_files", outer, "/");
+    proxmox.attr("cd_content", Expr::Object(Vec::new()), &Pointer::root());
+    proxmox.block("additional_iso_files", outer, &Pointer::root());
     let plan = select(&tiny_model(proxmox, &[Component::VsphereIso]));
     // The Ansible step runs only on vSphere, which has no CD but speaks WinRM.
     assert_eq!(
@@ -1135,8 +1140,8 @@ fn requirements_follow_nested_blocks_and_only_lists() {
         ]
     );
     let mut empty = Args::default();
-    empty.attr("cd_files", Expr::List(Vec::new()), "/");
-    empty.attr("cd_content", Expr::Null, "/");
+    empty.attr("cd_files", Expr::List(Vec::new()), &Pointer::root());
+    empty.attr("cd_content", Expr::Null, &Pointer::root());
     let plan = select(&tiny_model(empty, &[Component::ProxmoxIso]));
     // Proxmox has no WinRM communicator here: Ansible, but no pywinrm; no CD at all.
     assert_eq!(

@@ -382,19 +382,20 @@ mod tests {
             os: "linux".into(),
             edition: None,
             body: Args::default(),
-            origin: "/oses/linux".into(),
+            origin: crate::pointer::Pointer::new(&["oses", "linux"]),
         }
     }
 
     /// A shell step running `command`, from the spec node `origin`.
     fn step(command: &str, origin: &str) -> Step {
+        let origin = crate::pointer::Pointer::new(&crate::pointer::tokens(origin));
         let mut body = Args::default();
-        body.attr("inline", Expr::List(vec![Expr::from(command)]), origin);
+        body.attr("inline", Expr::List(vec![Expr::from(command)]), &origin);
         Step {
             component: Component::Shell,
             body,
             only: Vec::new(),
-            origin: origin.into(),
+            origin,
         }
     }
 

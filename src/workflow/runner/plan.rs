@@ -418,9 +418,17 @@ mod tests {
     #[test]
     fn communicator_is_read_from_a_literal() {
         let mut body = Args::default();
-        body.attr("communicator", Expr::var("c"), "/");
+        body.attr(
+            "communicator",
+            Expr::var("c"),
+            &crate::pointer::Pointer::root(),
+        );
         assert_eq!(communicator(&body), None);
-        body.attr("communicator", Expr::String("winrm".to_owned()), "/");
+        body.attr(
+            "communicator",
+            Expr::String("winrm".to_owned()),
+            &crate::pointer::Pointer::root(),
+        );
         assert_eq!(communicator(&body), Some("winrm"));
     }
 
