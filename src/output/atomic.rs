@@ -87,14 +87,7 @@ pub(super) fn replace(folder: &Path, target: &Path, contents: &str) -> Result<()
 mod tests {
     use super::*;
     use crate::output::files_under;
-
-    fn scratch(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("hybridc-output-unit-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(dir.join("out")).expect("scratch folder");
-        dir.canonicalize().expect("scratch folder")
-    }
+    use crate::output::tests::scratch;
 
     #[test]
     fn temporary_names_are_recognised_and_nothing_else() {

@@ -396,10 +396,11 @@ fn remove_file(real_dir: &Path, shown_dir: &str, rel: &str) -> Result<bool, Erro
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
+    /// A fresh folder for one test, with an empty `out/` in it.
+    pub(crate) fn scratch(name: &str) -> PathBuf {
         let dir =
             std::env::temp_dir().join(format!("hybridc-output-unit-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
