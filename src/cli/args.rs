@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
+use hybridc::spec::PlatformName;
 
 /// Compile one YAML spec of golden VM images into Packer HCL2 for Proxmox, vSphere and Azure.
 #[derive(Parser)]
@@ -51,21 +53,14 @@ pub enum DiffFormat {
     Json,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Platform {
-    Proxmox,
-    Vsphere,
-    Azure,
-}
-
-impl From<Platform> for hybridc::spec::PlatformName {
-    fn from(p: Platform) -> Self {
-        match p {
-            Platform::Proxmox => hybridc::spec::PlatformName::Proxmox,
-            Platform::Vsphere => hybridc::spec::PlatformName::Vsphere,
-            Platform::Azure => hybridc::spec::PlatformName::Azure,
-        }
-    }
+/// `--platform`: one of the spec's platform names, as [`PlatformName::ALL`] spells them.
+fn platform() -> impl TypedValueParser<Value = PlatformName> {
+    PossibleValuesParser::new(PlatformName::ALL.map(PlatformName::as_str)).map(|name| {
+        PlatformName::ALL
+            .into_iter()
+            .find(|p| p.as_str() == name)
+            .expect("the parser accepts only the names of PlatformName::ALL")
+    })
 }
 
 #[derive(Subcommand)]
@@ -122,8 +117,8 @@ pub enum Command {
         /// The OS (its key under `oses`).
         os: String,
         /// Only this platform.
-        #[arg(long, value_enum)]
-        platform: Option<Platform>,
+        #[arg(long, value_parser = platform())]
+        platform: Option<PlatformName>,
         /// With this environment's values.
         #[arg(long)]
         env: Option<String>,
@@ -155,8 +150,8 @@ pub enum Command {
         #[arg(long)]
         os: Option<String>,
         /// Only this platform.
-        #[arg(long, value_enum)]
-        platform: Option<Platform>,
+        #[arg(long, value_parser = platform())]
+        platform: Option<PlatformName>,
         /// Only this Windows edition.
         #[arg(long)]
         edition: Option<String>,

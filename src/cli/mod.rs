@@ -38,7 +38,7 @@ pub fn run(command: Command) -> Status {
             platform,
             env,
             spec,
-        } => workflow::explain(&spec, &os, platform.map(Into::into), env.as_deref()),
+        } => workflow::explain(&spec, &os, platform, env.as_deref()),
         Command::Diff { spec, base, format } => diff::diff(&spec, &base, format),
         Command::Schema { out } => compile::schema(out.as_deref()),
         Command::Build {
@@ -56,7 +56,7 @@ pub fn run(command: Command) -> Status {
             let selection = hybridc::runner::Selection {
                 env,
                 os,
-                platform: platform.map(Into::into),
+                platform,
                 edition,
             };
             let flags = build::Flags {
