@@ -66,7 +66,10 @@ pub fn check(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
         file: source.clone(),
         diagnostics,
     };
-    let tree = yaml::parse(&source.text).map_err(|d| invalid(&source, d))?;
+    // The schema's validator is built once per process and does not depend on the spec: on a
+    // second core it is ready by the time the YAML is parsed.
+    let ((), tree) = both(schema::prepare, || yaml::parse(&source.text));
+    let tree = tree.map_err(|d| invalid(&source, d))?;
     source::check_top_level(&tree, &source).map_err(|d| invalid(&source, d))?;
     let json = tree.to_json();
     schema::check(&tree, &json).map_err(|d| invalid(&source, d))?;
@@ -115,15 +118,44 @@ pub struct Compiled {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// Runs `first` on a second thread while this one runs `second`, and returns both results in
+/// that order, so that what two cores compute comes out as one would have. A panic in `first`
+/// is resumed here, as if both had run on this thread; when no thread can be started, both run
+/// here one after the other.
+fn both<A: Send, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B) {
+    let slot = std::sync::Mutex::new(Some(first));
+    // Takes the task out of its slot, so that it runs once, here or on the other thread.
+    let run_first = || {
+        let task = slot.lock().ok().and_then(|mut task| task.take());
+        task.map(|task| task())
+    };
+    std::thread::scope(|scope| {
+        let (a, b) = match std::thread::Builder::new().spawn_scoped(scope, run_first) {
+            Ok(handle) => {
+                let b = second();
+                let a = handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (a, b)
+            }
+            Err(_) => (run_first(), second()),
+        };
+        (a.expect("the first task is taken once"), b)
+    })
+}
+
 /// Lowers a loaded spec and checks the model against the plugin catalogue: every problem
-/// that only the compiled model shows.
-fn lower_and_check(
+/// that only the compiled model shows. `alongside` runs on the model while it is checked (on
+/// a second core); its result is only returned when the model passes.
+fn lower_and_check<T>(
     loaded: &Loaded,
     layout: &lower::Layout,
-) -> Result<(model::Model, Vec<Diagnostic>), Vec<Diagnostic>> {
+    alongside: impl FnOnce(&model::Model) -> T,
+) -> Result<(model::Model, Vec<Diagnostic>, T), Vec<Diagnostic>> {
     let (model, warnings) = lower::lower(loaded, layout)?;
-    conformance::check(&model, loaded)?;
-    Ok((model, warnings))
+    let (conforms, extra) = both(|| conformance::check(&model, loaded), || alongside(&model));
+    conforms?;
+    Ok((model, warnings, extra))
 }
 
 /// Validates a spec as `compile` would, writing nothing: reads and checks it ([`load`]), then
@@ -139,8 +171,8 @@ pub fn validate(spec_path: &Path) -> Result<Loaded, Error> {
         spec_path: loaded.source.name.clone(),
         to_root: "..".to_owned(),
     };
-    match lower_and_check(&loaded, &layout) {
-        Ok((_, warnings)) => {
+    match lower_and_check(&loaded, &layout, |_| ()) {
+        Ok((_, warnings, ())) => {
             loaded.warnings.extend(warnings);
             diagnostic::sort(&mut loaded.warnings);
             Ok(loaded)
@@ -174,7 +206,8 @@ pub fn compile(spec_path: &Path, out: &Path) -> Result<Compiled, Error> {
         spec_path: spec_rel,
         to_root,
     };
-    let (model, lower_warnings) = match lower_and_check(&loaded, &layout) {
+    // The files are printed while the model is checked, and dropped if it fails.
+    let (model, lower_warnings, files) = match lower_and_check(&loaded, &layout, emit::emit) {
         Ok(lowered) => lowered,
         Err(diagnostics) => {
             return Err(Error::Invalid {
@@ -183,7 +216,6 @@ pub fn compile(spec_path: &Path, out: &Path) -> Result<Compiled, Error> {
             });
         }
     };
-    let files = emit::emit(&model);
     let mut warnings = loaded.warnings.clone();
     warnings.extend(lower_warnings);
     Ok(Compiled {

@@ -21,6 +21,13 @@ use crate::yaml::Node;
 pub use generate::{definitions, schema, schema_text};
 pub use report::display_path;
 
+/// Builds the validator now rather than at the first [`check`]: it is built once per process
+/// and does not depend on the spec, so a caller can have it built on another thread while it
+/// parses.
+pub fn prepare() {
+    validator();
+}
+
 fn validator() -> &'static Validator {
     static VALIDATOR: OnceLock<Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
