@@ -6,11 +6,16 @@
 //! schema, so `no` stays a string and `0755` is a decimal integer. This module only turns text
 //! into a tree (and the tree into JSON); it knows nothing about what a spec must contain.
 //!
-//! The tree and how to walk it live here; [`parse`] builds it from text.
+//! The tree and how to walk it live here; [`parse`] builds it from text, and `index` finds
+//! the keys of large mappings.
 
+mod index;
 mod parse;
 
+use std::borrow::Cow;
+
 use crate::diagnostic::Span;
+use index::KeyIndex;
 
 pub use parse::parse;
 
@@ -27,6 +32,8 @@ pub struct Node {
     pub span: Span,
     /// What the node holds.
     pub value: Value,
+    /// Where each key of a large mapping is (empty for anything else).
+    index: KeyIndex,
 }
 
 /// The content of a node, after YAML 1.2 core-schema resolution.
@@ -84,9 +91,22 @@ impl Node {
         }
     }
 
+    /// A node; a mapping's keys are indexed when there are many.
+    pub(super) fn new(span: Span, value: Value) -> Self {
+        let index = match &value {
+            Value::Map(entries) => KeyIndex::of(entries),
+            _ => KeyIndex::default(),
+        };
+        Node { span, value, index }
+    }
+
     /// The value under `key` in a mapping node.
     pub fn get(&self, key: &str) -> Option<&Entry> {
-        self.entries().iter().find(|e| e.key == key)
+        let entries = self.entries();
+        match self.index.find(entries, key) {
+            Some(found) => found,
+            None => entries.iter().find(|e| e.key == key),
+        }
     }
 
     /// Follows an RFC 6901 JSON pointer (`/oses/ubuntu/hardware/cpus`) through the tree.
@@ -100,10 +120,14 @@ impl Node {
             return Some(here);
         }
         for raw in pointer.strip_prefix('/')?.split('/') {
-            let token = crate::pointer::unescape(raw);
+            let token: Cow<'_, str> = if raw.contains('~') {
+                Cow::Owned(crate::pointer::unescape(raw))
+            } else {
+                Cow::Borrowed(raw)
+            };
             match &node.value {
-                Value::Map(entries) => {
-                    let entry = entries.iter().find(|e| e.key == token)?;
+                Value::Map(_) => {
+                    let entry = node.get(&token)?;
                     here = Located {
                         key: Some(entry.key_span),
                         value: entry.value.span,
@@ -189,5 +213,31 @@ mod tests {
         let y = node.locate("/oses/b/1").expect("found");
         assert_eq!(&text[y.value.start..y.value.end], "\"y\"");
         assert!(node.locate("/oses/c").is_none());
+    }
+
+    #[test]
+    fn finds_and_refuses_duplicates_in_large_mappings() {
+        let mut text = String::from("oses:\n");
+        for i in 0..40 {
+            text.push_str(&format!("  os-{i}: {{ cpus: {i} }}\n  \"a/b~{i}\": {i}\n"));
+        }
+        let node = parse_ok(&text);
+        let oses = &node.get("oses").expect("oses").value;
+        for i in 0..40 {
+            let os = oses.get(&format!("os-{i}")).expect("indexed");
+            assert_eq!(os.value.to_json()["cpus"], i);
+            let at = node.locate(&format!("/oses/a~1b~0{i}")).expect("escaped");
+            assert_eq!(&text[at.value.start..at.value.end], i.to_string());
+        }
+        assert!(oses.get("os-40").is_none());
+        text.push_str("  os-7: {}\n  os-39: {}\n");
+        let errors = parse(&text).expect_err("duplicates");
+        assert_eq!(errors.len(), 2);
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.code == crate::diagnostic::Code::DuplicateKey)
+        );
+        assert_eq!(&text[errors[0].secondary[0].span.start..][..4], "os-7");
     }
 }

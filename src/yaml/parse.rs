@@ -3,9 +3,12 @@
 //! scalars resolved with the YAML 1.2 core schema.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, DefaultHasher};
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
 
+use super::index::{INDEXED_FROM, hash};
 use super::{ALIAS_EXPANSION_LIMIT, Entry, MAX_DEPTH, Node, Value};
 use crate::diagnostic::{Code, Diagnostic, Span};
 
@@ -46,6 +49,8 @@ enum Frame {
         anchor: usize,
         entries: Vec<Entry>,
         key: Option<(String, Span)>,
+        /// Hashes of the keys so far, once there are enough of them to be worth it.
+        seen: HashSet<u64, BuildHasherDefault<DefaultHasher>>,
     },
 }
 
@@ -112,10 +117,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let span = scalar_span(text, span, style);
-                let node = Node {
-                    span,
-                    value: resolve(value, style, tag.as_deref()),
-                };
+                let node = Node::new(span, resolve(value, style, tag.as_deref()));
                 remember(&mut anchors, anchor, &node);
                 Some(node)
             }
@@ -171,6 +173,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                         anchor,
                         entries: Vec::new(),
                         key: None,
+                        seen: HashSet::default(),
                     }
                 };
                 stack.push(frame);
@@ -184,10 +187,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                         items,
                     }) => {
                         let end = items.last().map_or(span.end, |n| n.span.end).max(start);
-                        let node = Node {
-                            span: Span::new(start, end),
-                            value: Value::Seq(items),
-                        };
+                        let node = Node::new(Span::new(start, end), Value::Seq(items));
                         remember(&mut anchors, anchor, &node);
                         node
                     }
@@ -201,10 +201,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                             .last()
                             .map_or(span.end, |e| e.value.span.end)
                             .max(start);
-                        let node = Node {
-                            span: Span::new(start, end),
-                            value: Value::Map(entries),
-                        };
+                        let node = Node::new(Span::new(start, end), Value::Map(entries));
                         remember(&mut anchors, anchor, &node);
                         node
                     }
@@ -217,15 +214,18 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
             match stack.last_mut() {
                 None => root = Some(node),
                 Some(Frame::Seq { items, .. }) => items.push(node),
-                Some(Frame::Map { entries, key, .. }) => match key.take() {
+                Some(Frame::Map {
+                    entries, key, seen, ..
+                }) => match key.take() {
                     Some((key, key_span)) => entries.push(Entry {
                         key,
                         key_span,
                         value: node,
                     }),
                     None => {
-                        let name = match &node.value {
-                            Value::Str(s) => s.clone(),
+                        let key_span = node.span;
+                        let name = match node.value {
+                            Value::Str(s) => s,
                             Value::Int(i) => i.to_string(),
                             Value::Bool(b) => b.to_string(),
                             Value::Float(f) => f.to_string(),
@@ -234,25 +234,25 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                                 problems.push(Diagnostic::error(
                                     Code::ComplexKey,
                                     "mapping keys must be plain strings",
-                                    node.span,
+                                    key_span,
                                     "a collection used as a key",
                                 ));
                                 String::new()
                             }
                         };
-                        if let Some(first) = entries.iter().find(|e| e.key == name) {
+                        if let Some(first) = earlier_key(entries, seen, &name) {
                             problems.push(
                                 Diagnostic::error(
                                     Code::DuplicateKey,
                                     format!("duplicate key `{name}`"),
-                                    node.span,
+                                    key_span,
                                     "defined again here",
                                 )
                                 .with_secondary(first.key_span, "first defined here")
                                 .with_help("a key may appear once per mapping; remove one of them"),
                             );
                         }
-                        *key = Some((name, node.span));
+                        *key = Some((name, key_span));
                     }
                 },
             }
@@ -261,10 +261,27 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(root.unwrap_or(Node {
-        span: Span::new(0, 0),
-        value: Value::Null,
-    }))
+    Ok(root.unwrap_or(Node::new(Span::new(0, 0), Value::Null)))
+}
+
+/// The entry of `entries` with the key `name`, if any; `seen` holds the hashes of their keys
+/// once there are many, so that a mapping of hundreds of OSes is not scanned once per key.
+fn earlier_key<'e>(
+    entries: &'e [Entry],
+    seen: &mut HashSet<u64, BuildHasherDefault<DefaultHasher>>,
+    name: &str,
+) -> Option<&'e Entry> {
+    if entries.len() < INDEXED_FROM {
+        return entries.iter().find(|e| e.key == name);
+    }
+    if seen.is_empty() {
+        seen.extend(entries.iter().map(|e| hash(&e.key)));
+    }
+    // Only a key whose hash was seen can be a duplicate; the rest are the common case.
+    if seen.insert(hash(name)) {
+        return None;
+    }
+    entries.iter().find(|e| e.key == name)
 }
 
 fn remember(anchors: &mut Vec<Option<(Node, usize)>>, anchor: usize, node: &Node) {
