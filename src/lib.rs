@@ -72,8 +72,15 @@ pub fn check(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
     let tree = tree.map_err(|d| invalid(&source, d))?;
     source::check_top_level(&tree, &source).map_err(|d| invalid(&source, d))?;
     let json = tree.to_json();
-    schema::check(&tree, &json).map_err(|d| invalid(&source, d))?;
-    let spec: spec::Spec = match serde_json::from_value(json) {
+    // The schema check and the typed decoding only read the JSON: they run side by side, and a
+    // problem the schema finds is reported before anything the decoding says.
+    let (shape, typed) = both(
+        || schema::check(&tree, &json),
+        || <spec::Spec as serde::Deserialize>::deserialize(&json),
+    );
+    drop(json);
+    shape.map_err(|d| invalid(&source, d))?;
+    let spec: spec::Spec = match typed {
         Ok(spec) => spec,
         Err(error) => {
             // The schema is generated from these types, so this is a gap between the two.
