@@ -71,14 +71,13 @@ pub fn check(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
     let ((), tree) = both(schema::prepare, || yaml::parse(&source.text));
     let tree = tree.map_err(|d| invalid(&source, d))?;
     source::check_top_level(&tree, &source).map_err(|d| invalid(&source, d))?;
-    let json = tree.to_json();
-    // The schema check and the typed decoding only read the JSON: they run side by side, and a
-    // problem the schema finds is reported before anything the decoding says.
+    // The schema checks the tree's JSON while the typed spec is decoded from the tree itself (as
+    // it would be from that JSON): side by side, and a problem the schema finds is reported
+    // before anything the decoding says.
     let (shape, typed) = both(
-        || schema::check(&tree, &json),
-        || <spec::Spec as serde::Deserialize>::deserialize(&json),
+        || schema::check(&tree, &tree.to_json()),
+        || <spec::Spec as serde::Deserialize>::deserialize(&tree),
     );
-    drop(json);
     shape.map_err(|d| invalid(&source, d))?;
     let spec: spec::Spec = match typed {
         Ok(spec) => spec,

@@ -6,9 +6,11 @@
 //! schema, so `no` stays a string and `0755` is a decimal integer. This module only turns text
 //! into a tree (and the tree into JSON); it knows nothing about what a spec must contain.
 //!
-//! The tree and how to walk it live here; [`parse`] builds it from text, and `index` finds
-//! the keys of large mappings.
+//! The tree and how to walk it live here; [`parse`] builds it from text, `index` finds the
+//! keys of large mappings, and `de` decodes a typed value from it (`T::deserialize(&node)`)
+//! exactly as `serde_json` would from [`Node::to_json`].
 
+mod de;
 mod index;
 mod parse;
 
@@ -17,6 +19,7 @@ use std::borrow::Cow;
 use crate::diagnostic::Span;
 use index::KeyIndex;
 
+pub use de::Error as DecodeError;
 pub use parse::parse;
 
 /// How many nodes aliases may add to the tree before the document is refused.
