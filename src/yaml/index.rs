@@ -10,10 +10,14 @@ use super::Entry;
 /// as fast as hashing one.
 pub(super) const INDEXED_FROM: usize = 16;
 
-/// The hashes of a mapping's keys with each key's position, sorted by hash; empty for a small
-/// mapping.
+/// The hashes of a mapping's keys with each key's position, sorted by hash; `None` for a small
+/// mapping, and one pointer wide, since every node of the tree carries one.
 #[derive(Clone, Default, PartialEq)]
-pub(super) struct KeyIndex(Vec<(u64, u32)>);
+#[allow(
+    clippy::box_collection,
+    reason = "the box keeps the field one pointer wide in every node; few nodes fill it"
+)]
+pub(super) struct KeyIndex(Option<Box<Vec<(u64, u32)>>>);
 
 impl KeyIndex {
     /// The index of `entries`, empty when there are too few to need one.
@@ -27,17 +31,15 @@ impl KeyIndex {
             .map(|(e, i)| (hash(&e.key), i))
             .collect();
         hashes.sort_unstable();
-        KeyIndex(hashes)
+        KeyIndex(Some(Box::new(hashes)))
     }
 
     /// The entry under `key` when the mapping is indexed; `None` when it is not.
     pub(super) fn find<'e>(&self, entries: &'e [Entry], key: &str) -> Option<Option<&'e Entry>> {
-        if self.0.is_empty() {
-            return None;
-        }
+        let hashes = self.0.as_ref()?;
         let wanted = hash(key);
-        let from = self.0.partition_point(|(h, _)| *h < wanted);
-        let found = self.0[from..]
+        let from = hashes.partition_point(|(h, _)| *h < wanted);
+        let found = hashes[from..]
             .iter()
             .take_while(|(h, _)| *h == wanted)
             .filter_map(|(_, i)| entries.get(*i as usize))
@@ -48,7 +50,11 @@ impl KeyIndex {
 
 impl std::fmt::Debug for KeyIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "KeyIndex({} keys)", self.0.len())
+        write!(
+            f,
+            "KeyIndex({} keys)",
+            self.0.as_ref().map_or(0, |h| h.len())
+        )
     }
 }
 

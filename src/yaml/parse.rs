@@ -356,10 +356,10 @@ fn resolve(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value 
         && (tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!")
         && tag.suffix == "str"
     {
-        return Value::Str(value.into_owned());
+        return Value::Str(owned(value));
     }
     if style != ScalarStyle::Plain {
-        return Value::Str(value.into_owned());
+        return Value::Str(owned(value));
     }
     let v = value.as_ref();
     match v {
@@ -376,7 +376,15 @@ fn resolve(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value 
     {
         return Value::Float(f);
     }
-    Value::Str(value.into_owned())
+    Value::Str(owned(value))
+}
+
+/// A scalar's text as a string of its own size: the parser's buffers are larger than their
+/// text, and the tree keeps every one of them until the process ends.
+fn owned(text: Cow<'_, str>) -> String {
+    let mut text = text.into_owned();
+    text.shrink_to_fit();
+    text
 }
 
 fn parse_int(v: &str) -> Option<Value> {
