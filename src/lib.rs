@@ -73,10 +73,11 @@ pub fn check(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
     source::check_top_level(&tree, &source).map_err(|d| invalid(&source, d))?;
     // The schema checks the tree's JSON while the typed spec is decoded from the tree itself (as
     // it would be from that JSON): side by side, and a problem the schema finds is reported
-    // before anything the decoding says.
-    let (shape, typed) = both(
-        || schema::check(&tree, &tree.to_json()),
+    // before anything the decoding says. The JSON is built on this thread, so that the memory
+    // it frees is reused by the stages after it.
+    let (typed, shape) = both(
         || <spec::Spec as serde::Deserialize>::deserialize(&tree),
+        || schema::check(&tree, &tree.to_json()),
     );
     shape.map_err(|d| invalid(&source, d))?;
     let spec: spec::Spec = match typed {
