@@ -66,9 +66,15 @@ pub fn check(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
         file: source.clone(),
         diagnostics,
     };
-    // The schema's validator is built once per process and does not depend on the spec: on a
-    // second core it is ready by the time the YAML is parsed.
-    let ((), tree) = both(schema::prepare, || yaml::parse(&source.text));
+    // The schema's validator and the plugin catalogue are read once per process and do not
+    // depend on the spec: on a second core they are ready by the time the YAML is parsed.
+    let prepare = || {
+        schema::prepare();
+        for component in catalogue::Component::ALL {
+            component.schema();
+        }
+    };
+    let ((), tree) = both(prepare, || yaml::parse(&source.text));
     let tree = tree.map_err(|d| invalid(&source, d))?;
     source::check_top_level(&tree, &source).map_err(|d| invalid(&source, d))?;
     // The schema checks the tree's JSON while the typed spec is decoded from the tree itself (as
