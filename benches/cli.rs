@@ -1,7 +1,8 @@
 //! Whole-process timings of the release binary (`cargo bench`): the numbers users feel.
 //!
-//! Runs each command many times and prints the median and 90th percentile wall time, and the
-//! peak memory of that command's processes. Targets: `validate` of the example spec under
+//! Runs each command many times and prints the median and 90th percentile wall time, the
+//! median CPU time (user and system, all threads: more than the wall time when a run uses both
+//! cores), and the peak memory of that command's processes. Targets: `validate` of the example spec under
 //! 20 ms; `compile` and `check` of a synthetic spec of 200 OSes x 3 platforms x 10 environments
 //! at most 0.03 times what `packer fmt -check` takes on the same generated tree, measured in the
 //! same run when `packer` is on the PATH (so the target moves with the machine), with a peak
@@ -23,13 +24,17 @@ struct Cost {
     peak_mib: f64,
 }
 
-/// Runs `program args` in `dir` to the end, with the wall time it took and its peak resident
-/// memory in KiB (from `wait4`, so of this child alone).
+/// Runs `program args` in `dir` to the end, with the wall time it took, the CPU time it used
+/// and its peak resident memory in KiB (from `wait4`, so of this child alone).
 #[allow(
     clippy::zombie_processes,
     reason = "the child is reaped by wait4, which also reports its peak memory"
 )]
-fn run_once(program: &str, args: &[&str], dir: &Path) -> (ExitStatus, Duration, i64, Vec<u8>) {
+fn run_once(
+    program: &str,
+    args: &[&str],
+    dir: &Path,
+) -> (ExitStatus, Duration, Duration, i64, Vec<u8>) {
     let start = Instant::now();
     let child = Command::new(program)
         .args(args)
@@ -55,7 +60,20 @@ fn run_once(program: &str, args: &[&str], dir: &Path) -> (ExitStatus, Duration, 
         usage
     };
     let took = start.elapsed();
-    (ExitStatus::from_raw(status), took, usage.ru_maxrss, stderr)
+    let cpu = [usage.ru_utime, usage.ru_stime]
+        .iter()
+        .map(|t| {
+            Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
+                + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
+        })
+        .sum();
+    (
+        ExitStatus::from_raw(status),
+        took,
+        cpu,
+        usage.ru_maxrss,
+        stderr,
+    )
 }
 
 fn measure(label: &str, dir: &Path, args: &[&str], runs: usize) -> Cost {
@@ -83,9 +101,10 @@ fn measure_commands(
 ) -> Cost {
     let once = || {
         let mut total = Duration::ZERO;
+        let mut cpu = Duration::ZERO;
         let mut peak = 0;
         for (program, args) in commands {
-            let (status, took, rss, stderr) = run_once(program, args, dir);
+            let (status, took, used, rss, stderr) = run_once(program, args, dir);
             assert!(
                 status.code().is_some_and(|c| codes.contains(&c)),
                 "`{program} {}` failed: {}",
@@ -93,27 +112,32 @@ fn measure_commands(
                 String::from_utf8_lossy(&stderr)
             );
             total += took;
+            cpu += used;
             peak = peak.max(rss);
         }
-        (total, peak)
+        (total, cpu, peak)
     };
     // Warm the page cache and check the commands work at all.
-    let (_, mut peak) = once();
+    let (_, _, mut peak) = once();
+    let mut cpus = Vec::with_capacity(runs);
     let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
-            let (took, rss) = once();
+            let (took, cpu, rss) = once();
             peak = peak.max(rss);
+            cpus.push(cpu);
             took
         })
         .collect();
     times.sort();
+    cpus.sort();
     let median = times[runs / 2];
     let p90 = times[runs * 9 / 10];
     let peak_mib = peak as f64 / 1024.0;
     println!(
-        "{label:<46} median {:>8.2} ms   p90 {:>8.2} ms   peak {peak_mib:>5.1} MiB   ({runs} runs)",
+        "{label:<46} median {:>8.2} ms   p90 {:>8.2} ms   cpu {:>8.2} ms   peak {peak_mib:>5.1} MiB   ({runs} runs)",
         median.as_secs_f64() * 1e3,
-        p90.as_secs_f64() * 1e3
+        p90.as_secs_f64() * 1e3,
+        cpus[runs / 2].as_secs_f64() * 1e3
     );
     Cost { median, peak_mib }
 }

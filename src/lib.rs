@@ -69,11 +69,27 @@ pub fn check(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
         file: source.clone(),
         diagnostics,
     };
-    let tree = yaml::parse(&source.text).map_err(|d| invalid(&source, d))?;
+    // The schema's validator and the plugin catalogue are read once per process and do not
+    // depend on the spec: on a second core they are ready by the time the YAML is parsed.
+    let prepare = || {
+        schema::prepare();
+        for component in catalogue::Component::ALL {
+            component.schema();
+        }
+    };
+    let ((), tree) = both(prepare, || yaml::parse(&source.text));
+    let tree = tree.map_err(|d| invalid(&source, d))?;
     source::check_top_level(&tree, &source).map_err(|d| invalid(&source, d))?;
-    let json = tree.to_json();
-    schema::check(&tree, &json).map_err(|d| invalid(&source, d))?;
-    let spec: spec::Spec = match serde_json::from_value(json) {
+    // The schema checks the tree's JSON while the typed spec is decoded from the tree itself (as
+    // it would be from that JSON): side by side, and a problem the schema finds is reported
+    // before anything the decoding says. The JSON is built on this thread, so that the memory
+    // it frees is reused by the stages after it.
+    let (typed, shape) = both(
+        || <spec::Spec as serde::Deserialize>::deserialize(&tree),
+        || schema::check(&tree, &tree.to_json()),
+    );
+    shape.map_err(|d| invalid(&source, d))?;
+    let spec: spec::Spec = match typed {
         Ok(spec) => spec,
         Err(error) => {
             // The schema is generated from these types, so this is a gap between the two.
@@ -118,15 +134,44 @@ pub struct Compiled {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// Runs `first` on a second thread while this one runs `second`, and returns both results in
+/// that order, so that what two cores compute comes out as one would have. A panic in `first`
+/// is resumed here, as if both had run on this thread; when no thread can be started, both run
+/// here one after the other.
+fn both<A: Send, B>(first: impl FnOnce() -> A + Send, second: impl FnOnce() -> B) -> (A, B) {
+    let slot = std::sync::Mutex::new(Some(first));
+    // Takes the task out of its slot, so that it runs once, here or on the other thread.
+    let run_first = || {
+        let task = slot.lock().ok().and_then(|mut task| task.take());
+        task.map(|task| task())
+    };
+    std::thread::scope(|scope| {
+        let (a, b) = match std::thread::Builder::new().spawn_scoped(scope, run_first) {
+            Ok(handle) => {
+                let b = second();
+                let a = handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (a, b)
+            }
+            Err(_) => (run_first(), second()),
+        };
+        (a.expect("the first task is taken once"), b)
+    })
+}
+
 /// Lowers a loaded spec and checks the model against the plugin catalogue: every problem
-/// that only the compiled model shows.
-fn lower_and_check(
+/// that only the compiled model shows. `alongside` runs on the model while it is checked (on
+/// a second core); its result is only returned when the model passes.
+fn lower_and_check<T>(
     loaded: &Loaded,
     layout: &lower::Layout,
-) -> Result<(model::Model, Vec<Diagnostic>), Vec<Diagnostic>> {
+    alongside: impl FnOnce(&model::Model) -> T,
+) -> Result<(model::Model, Vec<Diagnostic>, T), Vec<Diagnostic>> {
     let (model, warnings) = lower::lower(loaded, layout)?;
-    conformance::check(&model, loaded)?;
-    Ok((model, warnings))
+    let (conforms, extra) = both(|| conformance::check(&model, loaded), || alongside(&model));
+    conforms?;
+    Ok((model, warnings, extra))
 }
 
 /// Validates a spec as `compile` would, writing nothing: reads and checks it ([`load`]), then
@@ -142,8 +187,8 @@ pub fn validate(spec_path: &Path) -> Result<Loaded, Error> {
         spec_path: loaded.source.name.clone(),
         to_root: "..".to_owned(),
     };
-    match lower_and_check(&loaded, &layout) {
-        Ok((_, warnings)) => {
+    match lower_and_check(&loaded, &layout, |_| ()) {
+        Ok((_, warnings, ())) => {
             loaded.warnings.extend(warnings);
             diagnostic::sort(&mut loaded.warnings);
             Ok(loaded)
@@ -177,7 +222,8 @@ pub fn compile(spec_path: &Path, out: &Path) -> Result<Compiled, Error> {
         spec_path: spec_rel,
         to_root,
     };
-    let (model, lower_warnings) = match lower_and_check(&loaded, &layout) {
+    // The files are printed while the model is checked, and dropped if it fails.
+    let (model, lower_warnings, files) = match lower_and_check(&loaded, &layout, emit::emit) {
         Ok(lowered) => lowered,
         Err(diagnostics) => {
             return Err(Error::Invalid {
@@ -186,7 +232,6 @@ pub fn compile(spec_path: &Path, out: &Path) -> Result<Compiled, Error> {
             });
         }
     };
-    let files = emit::emit(&model);
     let mut warnings = loaded.warnings.clone();
     warnings.extend(lower_warnings);
     Ok(Compiled {

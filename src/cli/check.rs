@@ -58,11 +58,13 @@ pub fn check(spec: &Path, out: &Path, format: Format) -> Status {
             print::out(text.as_bytes());
         }
     }
-    if verdict.passes() {
+    let status = if verdict.passes() {
         Status::Success
     } else {
         Status::Findings
-    }
+    };
+    super::keep_until_exit((compiled, verdict));
+    status
 }
 
 fn pretty(json: &serde_json::Value) -> String {

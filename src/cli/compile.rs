@@ -38,6 +38,7 @@ pub fn validate(spec: &Path) -> Status {
         ));
     }
     say!("{line}");
+    super::keep_until_exit(loaded);
     Status::Success
 }
 
@@ -76,6 +77,7 @@ pub fn compile(spec: &Path, out: &Path, force: bool) -> Status {
         summary.unchanged.len(),
         summary.removed.len()
     );
+    super::keep_until_exit((compiled, summary));
     Status::Success
 }
 

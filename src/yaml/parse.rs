@@ -1,174 +1,16 @@
-//! The spec's YAML, parsed into a tree that remembers where every node stands.
-//!
-//! Built on saphyr-parser's event stream, because the later stages need the byte span of every
-//! key and value (to point diagnostics at the exact line and column), every duplicate key with
-//! both places, and a bound on alias expansion. Scalars are resolved with the YAML 1.2 core
-//! schema, so `no` stays a string and `0755` is a decimal integer. This module only turns text
-//! into a tree (and the tree into JSON); it knows nothing about what a spec must contain.
+//! From text to the spanned tree: saphyr-parser's events, folded into nodes with byte spans,
+//! with every duplicate key, the alias budget and the nesting limit checked on the way, and
+//! scalars resolved with the YAML 1.2 core schema.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, DefaultHasher};
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
 
+use super::index::{INDEXED_FROM, hash};
+use super::{ALIAS_EXPANSION_LIMIT, Entry, MAX_DEPTH, Node, Value};
 use crate::diagnostic::{Code, Diagnostic, Span};
-
-/// How many nodes aliases may add to the tree before the document is refused.
-pub const ALIAS_EXPANSION_LIMIT: usize = 10_000;
-
-/// How deeply collections may nest.
-pub const MAX_DEPTH: usize = 64;
-
-/// A YAML node and where it is.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    /// The bytes the node's text covers.
-    pub span: Span,
-    /// What the node holds.
-    pub value: Value,
-}
-
-/// The content of a node, after YAML 1.2 core-schema resolution.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    /// `~`, `null` or nothing.
-    Null,
-    /// `true` or `false`.
-    Bool(bool),
-    /// A whole number.
-    Int(i64),
-    /// A number with a fraction or exponent.
-    Float(f64),
-    /// Any other scalar.
-    Str(String),
-    /// A sequence.
-    Seq(Vec<Node>),
-    /// A mapping, in document order.
-    Map(Vec<Entry>),
-}
-
-/// One key and value of a mapping.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    /// The key's text.
-    pub key: String,
-    /// Where the key is.
-    pub key_span: Span,
-    /// The value.
-    pub value: Node,
-}
-
-/// Where a JSON pointer leads in the document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Located {
-    /// The key that holds the value, when the value sits in a mapping.
-    pub key: Option<Span>,
-    /// The value itself.
-    pub value: Span,
-}
-
-impl Located {
-    /// The key when there is one, else the value: where "this key is wrong" should point.
-    pub fn key_or_value(&self) -> Span {
-        self.key.unwrap_or(self.value)
-    }
-}
-
-impl Node {
-    /// The entries of a mapping node.
-    pub fn entries(&self) -> &[Entry] {
-        match &self.value {
-            Value::Map(entries) => entries,
-            _ => &[],
-        }
-    }
-
-    /// The value under `key` in a mapping node.
-    pub fn get(&self, key: &str) -> Option<&Entry> {
-        self.entries().iter().find(|e| e.key == key)
-    }
-
-    /// Follows an RFC 6901 JSON pointer (`/oses/ubuntu/hardware/cpus`) through the tree.
-    pub fn locate(&self, pointer: &str) -> Option<Located> {
-        let mut here = Located {
-            key: None,
-            value: self.span,
-        };
-        let mut node = self;
-        if pointer.is_empty() {
-            return Some(here);
-        }
-        for raw in pointer.strip_prefix('/')?.split('/') {
-            let token = crate::pointer::unescape(raw);
-            match &node.value {
-                Value::Map(entries) => {
-                    let entry = entries.iter().find(|e| e.key == token)?;
-                    here = Located {
-                        key: Some(entry.key_span),
-                        value: entry.value.span,
-                    };
-                    node = &entry.value;
-                }
-                Value::Seq(items) => {
-                    let item = items.get(token.parse::<usize>().ok()?)?;
-                    here = Located {
-                        key: None,
-                        value: item.span,
-                    };
-                    node = item;
-                }
-                _ => return None,
-            }
-        }
-        Some(here)
-    }
-
-    /// Like [`Node::locate`], but a pointer to a key the spec leaves out (a default) leads to
-    /// the nearest node the spec does write.
-    pub fn locate_nearest(&self, pointer: &str) -> Located {
-        let mut pointer = pointer;
-        loop {
-            if let Some(found) = self.locate(pointer) {
-                return found;
-            }
-            match pointer.rfind('/') {
-                Some(i) => pointer = &pointer[..i],
-                None => {
-                    return Located {
-                        key: None,
-                        value: self.span,
-                    };
-                }
-            }
-        }
-    }
-
-    /// The same data as JSON, for schema validation and typed decoding.
-    pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::Value as J;
-        match &self.value {
-            Value::Null => J::Null,
-            Value::Bool(b) => J::Bool(*b),
-            Value::Int(i) => J::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Value::Str(s) => J::String(s.clone()),
-            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
-            Value::Map(entries) => J::Object(
-                entries
-                    .iter()
-                    .map(|e| (e.key.clone(), e.value.to_json()))
-                    .collect(),
-            ),
-        }
-    }
-
-    fn size(&self) -> usize {
-        1 + match &self.value {
-            Value::Seq(items) => items.iter().map(Node::size).sum(),
-            Value::Map(entries) => entries.iter().map(|e| 1 + e.value.size()).sum(),
-            _ => 0,
-        }
-    }
-}
 
 /// Converts the parser's character positions into byte offsets.
 struct Offsets<'a> {
@@ -207,6 +49,8 @@ enum Frame {
         anchor: usize,
         entries: Vec<Entry>,
         key: Option<(String, Span)>,
+        /// Hashes of the keys so far, once there are enough of them to be worth it.
+        seen: HashSet<u64, BuildHasherDefault<DefaultHasher>>,
     },
 }
 
@@ -273,10 +117,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let span = scalar_span(text, span, style);
-                let node = Node {
-                    span,
-                    value: resolve(value, style, tag.as_deref()),
-                };
+                let node = Node::new(span, resolve(value, style, tag.as_deref()));
                 remember(&mut anchors, anchor, &node);
                 Some(node)
             }
@@ -332,6 +173,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                         anchor,
                         entries: Vec::new(),
                         key: None,
+                        seen: HashSet::default(),
                     }
                 };
                 stack.push(frame);
@@ -345,10 +187,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                         items,
                     }) => {
                         let end = items.last().map_or(span.end, |n| n.span.end).max(start);
-                        let node = Node {
-                            span: Span::new(start, end),
-                            value: Value::Seq(items),
-                        };
+                        let node = Node::new(Span::new(start, end), Value::Seq(items));
                         remember(&mut anchors, anchor, &node);
                         node
                     }
@@ -362,10 +201,7 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                             .last()
                             .map_or(span.end, |e| e.value.span.end)
                             .max(start);
-                        let node = Node {
-                            span: Span::new(start, end),
-                            value: Value::Map(entries),
-                        };
+                        let node = Node::new(Span::new(start, end), Value::Map(entries));
                         remember(&mut anchors, anchor, &node);
                         node
                     }
@@ -378,15 +214,18 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
             match stack.last_mut() {
                 None => root = Some(node),
                 Some(Frame::Seq { items, .. }) => items.push(node),
-                Some(Frame::Map { entries, key, .. }) => match key.take() {
+                Some(Frame::Map {
+                    entries, key, seen, ..
+                }) => match key.take() {
                     Some((key, key_span)) => entries.push(Entry {
                         key,
                         key_span,
                         value: node,
                     }),
                     None => {
-                        let name = match &node.value {
-                            Value::Str(s) => s.clone(),
+                        let key_span = node.span;
+                        let name = match node.value {
+                            Value::Str(s) => s,
                             Value::Int(i) => i.to_string(),
                             Value::Bool(b) => b.to_string(),
                             Value::Float(f) => f.to_string(),
@@ -395,25 +234,25 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
                                 problems.push(Diagnostic::error(
                                     Code::ComplexKey,
                                     "mapping keys must be plain strings",
-                                    node.span,
+                                    key_span,
                                     "a collection used as a key",
                                 ));
                                 String::new()
                             }
                         };
-                        if let Some(first) = entries.iter().find(|e| e.key == name) {
+                        if let Some(first) = earlier_key(entries, seen, &name) {
                             problems.push(
                                 Diagnostic::error(
                                     Code::DuplicateKey,
                                     format!("duplicate key `{name}`"),
-                                    node.span,
+                                    key_span,
                                     "defined again here",
                                 )
                                 .with_secondary(first.key_span, "first defined here")
                                 .with_help("a key may appear once per mapping; remove one of them"),
                             );
                         }
-                        *key = Some((name, node.span));
+                        *key = Some((name, key_span));
                     }
                 },
             }
@@ -422,10 +261,27 @@ pub fn parse(text: &str) -> Result<Node, Vec<Diagnostic>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(root.unwrap_or(Node {
-        span: Span::new(0, 0),
-        value: Value::Null,
-    }))
+    Ok(root.unwrap_or(Node::new(Span::new(0, 0), Value::Null)))
+}
+
+/// The entry of `entries` with the key `name`, if any; `seen` holds the hashes of their keys
+/// once there are many, so that a mapping of hundreds of OSes is not scanned once per key.
+fn earlier_key<'e>(
+    entries: &'e [Entry],
+    seen: &mut HashSet<u64, BuildHasherDefault<DefaultHasher>>,
+    name: &str,
+) -> Option<&'e Entry> {
+    if entries.len() < INDEXED_FROM {
+        return entries.iter().find(|e| e.key == name);
+    }
+    if seen.is_empty() {
+        seen.extend(entries.iter().map(|e| hash(&e.key)));
+    }
+    // Only a key whose hash was seen can be a duplicate; the rest are the common case.
+    if seen.insert(hash(name)) {
+        return None;
+    }
+    entries.iter().find(|e| e.key == name)
 }
 
 fn remember(anchors: &mut Vec<Option<(Node, usize)>>, anchor: usize, node: &Node) {
@@ -500,10 +356,10 @@ fn resolve(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value 
         && (tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!")
         && tag.suffix == "str"
     {
-        return Value::Str(value.into_owned());
+        return Value::Str(owned(value));
     }
     if style != ScalarStyle::Plain {
-        return Value::Str(value.into_owned());
+        return Value::Str(owned(value));
     }
     let v = value.as_ref();
     match v {
@@ -520,7 +376,15 @@ fn resolve(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value 
     {
         return Value::Float(f);
     }
-    Value::Str(value.into_owned())
+    Value::Str(owned(value))
+}
+
+/// A scalar's text as a string of its own size: the parser's buffers are larger than their
+/// text, and the tree keeps every one of them until the process ends.
+fn owned(text: Cow<'_, str>) -> String {
+    let mut text = text.into_owned();
+    text.shrink_to_fit();
+    text
 }
 
 fn parse_int(v: &str) -> Option<Value> {
@@ -592,17 +456,6 @@ mod tests {
         assert_eq!(json["f"], "12");
         assert_eq!(json["g"], 31);
         assert_eq!(json["h"], 1000.0);
-    }
-
-    #[test]
-    fn locates_keys_and_values_in_bytes() {
-        let text = "oses:\n  \"ü\": {cpus: 4}\n  b:\n    - x\n    - \"y\"   # comment\n";
-        let node = parse_ok(text);
-        let at = node.locate("/oses/ü/cpus").expect("found");
-        assert_eq!(&text[at.key.expect("key").start..at.value.end], "cpus: 4");
-        let y = node.locate("/oses/b/1").expect("found");
-        assert_eq!(&text[y.value.start..y.value.end], "\"y\"");
-        assert!(node.locate("/oses/c").is_none());
     }
 
     #[test]
