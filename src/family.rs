@@ -11,8 +11,6 @@ use crate::spec::{Family, PlatformName};
 pub struct FamilyFacts {
     /// The spec's name for it.
     pub family: Family,
-    /// Its name as written in the spec.
-    pub name: &'static str,
     /// One source per Windows edition (`editions`), rather than one per OS.
     pub per_edition: bool,
     /// The communicator's name (`ssh`, `winrm`).
@@ -159,7 +157,6 @@ use PlatformName::{Azure, Proxmox, Vsphere};
 pub const FAMILIES: &[FamilyFacts] = &[
     FamilyFacts {
         family: Family::Linux,
-        name: "linux",
         per_edition: false,
         communicator: "ssh",
         port: 22,
@@ -202,7 +199,6 @@ pub const FAMILIES: &[FamilyFacts] = &[
     },
     FamilyFacts {
         family: Family::Windows,
-        name: "windows",
         per_edition: true,
         communicator: "winrm",
         port: 5985,
@@ -256,6 +252,19 @@ pub const FAMILIES: &[FamilyFacts] = &[
     },
 ];
 
+/// The names of an OS's builds: its own name, or `<name>-<edition>` for each edition when its
+/// family is built per edition.
+pub fn build_names(name: &str, os: &crate::spec::Os) -> Vec<String> {
+    if facts(os.family).per_edition {
+        os.editions
+            .iter()
+            .map(|e| crate::spec::source_name(name, Some(&e.name)))
+            .collect()
+    } else {
+        vec![name.to_owned()]
+    }
+}
+
 /// The table's entry of a family.
 pub fn facts(family: Family) -> &'static FamilyFacts {
     FAMILIES
@@ -272,7 +281,7 @@ mod tests {
     fn every_family_has_one_entry_named_as_in_the_spec() {
         for facts in FAMILIES {
             let spelled = serde_json::to_value(facts.family).expect("serialisable");
-            assert_eq!(spelled, facts.name);
+            assert_eq!(spelled, facts.family.as_str());
             assert_eq!(
                 FAMILIES.iter().filter(|f| f.family == facts.family).count(),
                 1

@@ -14,8 +14,6 @@ use crate::spec::{Family, Firmware, Installer, SeedChannel};
 pub struct InstallerKind {
     /// The spec's name for it.
     pub installer: Installer,
-    /// Its name as written in the spec (`installer: kickstart`).
-    pub name: &'static str,
     /// The family it installs.
     pub family: Family,
     /// Its template files under `builds/<os>/`, rendered with `templatefile`.
@@ -115,7 +113,6 @@ use SeedChannel::{Cd, Http};
 pub const INSTALLERS: &[InstallerKind] = &[
     InstallerKind {
         installer: Installer::Autoinstall,
-        name: "autoinstall",
         family: Family::Linux,
         templates: &["user-data.pkrtpl.hcl", "meta-data.pkrtpl.hcl"],
         served_extension: "",
@@ -135,7 +132,6 @@ pub const INSTALLERS: &[InstallerKind] = &[
     },
     InstallerKind {
         installer: Installer::Kickstart,
-        name: "kickstart",
         family: Family::Linux,
         templates: &["ks.pkrtpl.hcl"],
         served_extension: ".cfg",
@@ -161,7 +157,6 @@ pub const INSTALLERS: &[InstallerKind] = &[
     // network, so they are answered on the boot line (Debian installation guide, appendix B.2).
     InstallerKind {
         installer: Installer::Preseed,
-        name: "preseed",
         family: Family::Linux,
         templates: &["preseed.pkrtpl.hcl"],
         served_extension: ".cfg",
@@ -193,7 +188,6 @@ pub const INSTALLERS: &[InstallerKind] = &[
     },
     InstallerKind {
         installer: Installer::Autounattend,
-        name: "autounattend",
         family: Family::Windows,
         templates: &["autounattend.pkrtpl.hcl"],
         served_extension: ".xml",
@@ -243,7 +237,7 @@ mod tests {
     fn every_installer_has_one_entry_named_as_in_the_spec() {
         for kind in INSTALLERS {
             let spelled = serde_json::to_value(kind.installer).expect("serialisable");
-            assert_eq!(spelled, kind.name);
+            assert_eq!(spelled, kind.installer.as_str());
             assert_eq!(
                 INSTALLERS
                     .iter()

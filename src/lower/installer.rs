@@ -181,7 +181,9 @@ impl Lowerer<'_> {
     pub(super) fn boot(&mut self, t: Target<'_>, firmware: Firmware) -> (Expr, Expr) {
         let name = t.name;
         // `semantic` refuses an ISO build without an installer.
-        let kind = t.installer.unwrap_or_else(|| Installer::Autoinstall.kind());
+        let kind = t
+            .installer
+            .unwrap_or_else(|| crate::installer::kind(Installer::Autoinstall));
         let (http, cd) = kind.seed_argument;
         let seed = match self.channel(t) {
             SeedChannel::Http => http,
@@ -243,7 +245,6 @@ mod tests {
     static ANSWERS: InstallerKind = InstallerKind {
         // Only the lookup from the spec reads this; lowering never does.
         installer: Installer::Kickstart,
-        name: "answers",
         family: Family::Linux,
         templates: &["answers.pkrtpl.hcl"],
         served_extension: ".txt",
@@ -290,7 +291,7 @@ oses:
         let target = Target {
             name,
             os,
-            family: os.family.facts(),
+            family: crate::family::facts(os.family),
             installer: Some(&ANSWERS),
         };
         let mut model = Model::default();

@@ -137,8 +137,8 @@ impl<'s> Target<'s> {
         Target {
             name,
             os,
-            family: os.family.facts(),
-            installer: os.installer.map(crate::spec::Installer::kind),
+            family: crate::family::facts(os.family),
+            installer: os.installer.map(crate::installer::kind),
         }
     }
 }

@@ -92,7 +92,7 @@ impl Checker<'_, '_> {
         let mut sources: Places = BTreeMap::new();
         let mut gallery_images: Places = BTreeMap::new();
         for (name, os) in &spec.oses {
-            let own: Vec<(String, Vec<&str>)> = if os.family.facts().per_edition {
+            let own: Vec<(String, Vec<&str>)> = if crate::family::facts(os.family).per_edition {
                 os.editions
                     .iter()
                     .map(|e| {

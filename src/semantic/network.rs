@@ -127,7 +127,7 @@ pub fn static_sources(spec: &Spec) -> Vec<String> {
         if os.installer.is_none() || iso_platforms(spec, os).is_empty() {
             continue;
         }
-        names.extend(os.build_names(name));
+        names.extend(crate::family::build_names(name, os));
     }
     names
 }

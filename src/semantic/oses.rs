@@ -87,7 +87,7 @@ impl Checker<'_, '_> {
                     continue;
                 }
             }
-            if os.family.facts().virtio_drivers
+            if crate::family::facts(os.family).virtio_drivers
                 && configured[PlatformName::Proxmox as usize]
                 && builder_of(spec, os, PlatformName::Proxmox) == BuilderKind::Iso
                 && spec
@@ -110,7 +110,7 @@ impl Checker<'_, '_> {
             self.seed_channel(name, os);
             self.installer(name, os);
             self.editions(name, os);
-            if os.family.facts().windows_locale {
+            if crate::family::facts(os.family).windows_locale {
                 self.windows_locale(name, os);
             }
             self.azure_disk(name, os);
@@ -176,7 +176,7 @@ impl Checker<'_, '_> {
         let spec = self.cx.spec;
         let iso_platforms = iso_platforms(spec, os);
         match os.installer {
-            Some(installer) if installer.family() != os.family => {
+            Some(installer) if crate::installer::kind(installer).family != os.family => {
                 self.push(
                     Diagnostic::error(
                         Code::WrongFamily,
@@ -186,7 +186,10 @@ impl Checker<'_, '_> {
                             os.family.as_str()
                         ),
                         self.at(&["oses", name, "installer"]).value,
-                        format!("a {} installer", installer.family().as_str()),
+                        format!(
+                            "a {} installer",
+                            crate::installer::kind(installer).family.as_str()
+                        ),
                     )
                     .with_secondary(self.at(&["oses", name, "family"]).value, "the OS family")
                     .with_help(installers_of(os.family)),
@@ -258,7 +261,7 @@ impl Checker<'_, '_> {
 
     pub(super) fn templates(&mut self, name: &str, installer: Installer) {
         let folder = Path::new("builds").join(name);
-        for file in installer.templates() {
+        for file in crate::installer::kind(installer).templates {
             let relative = folder.join(file);
             if !self.cx.root.join(&relative).is_file() {
                 self.push(
@@ -328,7 +331,7 @@ impl Checker<'_, '_> {
     }
 
     pub(super) fn editions(&mut self, name: &str, os: &Os) {
-        if os.family.facts().per_edition {
+        if crate::family::facts(os.family).per_edition {
             if os.editions.is_empty() {
                 self.push(
                     Diagnostic::error(
@@ -425,7 +428,7 @@ impl Checker<'_, '_> {
         let spec = self.cx.spec;
         let (kinds, channel): (Vec<&InstallerKind>, SeedChannel) = match os.installer {
             Some(installer) => {
-                let kind = installer.kind();
+                let kind = crate::installer::kind(installer);
                 if iso_platforms(spec, os).is_empty() && os.seed.is_none() {
                     return;
                 }
@@ -459,7 +462,7 @@ impl Checker<'_, '_> {
         let message = match kinds.as_slice() {
             [kind] if os.installer.is_some() => format!(
                 "OS `{name}` uses {}, whose files hybridc serves by {} only",
-                kind.name,
+                kind.installer.as_str(),
                 crate::diagnostic::words(&read, "or")
             ),
             _ => format!(
@@ -503,7 +506,7 @@ fn installer_names(family: Family) -> Vec<String> {
     crate::installer::INSTALLERS
         .iter()
         .filter(|k| k.family == family)
-        .map(|k| format!("`{}`", k.name))
+        .map(|k| format!("`{}`", k.installer.as_str()))
         .collect()
 }
 

@@ -371,7 +371,7 @@ impl Checker<'_, '_> {
             (None, Some(d)) => (d, vec!["defaults", "hardware", "disk_gb"]),
             (None, None) => (DEFAULT_DISK_GB, vec!["oses", name]),
         };
-        let mut skus: Vec<&str> = if os.family.facts().per_edition {
+        let mut skus: Vec<&str> = if crate::family::facts(os.family).per_edition {
             os.editions
                 .iter()
                 .filter(|e| e.platforms.is_empty() || e.platforms.contains(&PlatformName::Azure))

@@ -51,30 +51,13 @@ pub enum Family {
     Windows,
 }
 
-impl Os {
-    /// The names of this OS's builds: its own name, or `<name>-<edition>` for each edition
-    /// when its family is built per edition.
-    pub fn build_names(&self, name: &str) -> Vec<String> {
-        if self.family.facts().per_edition {
-            self.editions
-                .iter()
-                .map(|e| source_name(name, Some(&e.name)))
-                .collect()
-        } else {
-            vec![name.to_owned()]
-        }
-    }
-}
-
 impl Family {
     /// The family as written in the spec.
     pub fn as_str(self) -> &'static str {
-        self.facts().name
-    }
-
-    /// What the family means: its entry in [`crate::family::FAMILIES`].
-    pub fn facts(self) -> &'static crate::family::FamilyFacts {
-        crate::family::facts(self)
+        match self {
+            Family::Linux => "linux",
+            Family::Windows => "windows",
+        }
     }
 }
 
@@ -95,22 +78,12 @@ pub enum Installer {
 impl Installer {
     /// The installer as written in the spec.
     pub fn as_str(self) -> &'static str {
-        self.kind().name
-    }
-
-    /// The family whose installer this is.
-    pub fn family(self) -> Family {
-        self.kind().family
-    }
-
-    /// The template files the installer needs under `builds/<os>/`.
-    pub fn templates(self) -> &'static [&'static str] {
-        self.kind().templates
-    }
-
-    /// What the installer is: its entry in [`crate::installer::INSTALLERS`].
-    pub fn kind(self) -> &'static crate::installer::InstallerKind {
-        crate::installer::kind(self)
+        match self {
+            Installer::Autoinstall => "autoinstall",
+            Installer::Kickstart => "kickstart",
+            Installer::Preseed => "preseed",
+            Installer::Autounattend => "autounattend",
+        }
     }
 }
 

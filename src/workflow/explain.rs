@@ -218,7 +218,7 @@ pub fn explain(
     // An installer with a channel of its own (Windows Setup reads a CD) ignores the layers.
     let fixed = os
         .installer
-        .and_then(|installer| installer.kind().default_channel);
+        .and_then(|installer| crate::installer::kind(installer).default_channel);
     let seed = if let Some(channel) = fixed {
         Row {
             setting: "seed".into(),
@@ -263,7 +263,7 @@ pub fn explain(
             .is_some_and(|e| e.network.is_some())
     });
     // Addresses are per build: the OS, or each Windows edition.
-    let mut fields: Vec<(String, Vec<String>)> = if os.family.facts().per_edition {
+    let mut fields: Vec<(String, Vec<String>)> = if crate::family::facts(os.family).per_edition {
         os.editions
             .iter()
             .map(|e| {

@@ -756,7 +756,7 @@ fn every_installer_kind_in_the_table_is_rendered_and_checked() {
         for template in kind.templates {
             let stem = template.trim_end_matches(SUFFIX);
             if !stems.contains(stem) {
-                missing_kinds.push(format!("{} ({template})", kind.name));
+                missing_kinds.push(format!("{} ({template})", kind.installer.as_str()));
             }
         }
     }

@@ -3,6 +3,7 @@
 //! `HYBRIDC_BLESS=1 cargo test --test it [NAME]` rewrites). The README's Tests section says what
 //! each module checks.
 
+mod architecture;
 mod check;
 mod cli;
 mod compile;

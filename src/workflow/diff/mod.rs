@@ -22,8 +22,8 @@ pub use compare::{Side, compare};
 pub use git::{Checkout, checkout};
 pub use render::{Format, render};
 
-use crate::explain::Layer;
 use crate::spec::PlatformName;
+use crate::workflow::explain::Layer;
 
 /// Why `diff` cannot answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

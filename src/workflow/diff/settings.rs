@@ -11,9 +11,9 @@
 use std::collections::HashMap;
 
 use super::{BuildId, Change, LayerName};
-use crate::explain::{self, Explanation, Row};
 use crate::loaded::Loaded;
 use crate::spec::Spec;
+use crate::workflow::explain::{self, Explanation, Row};
 use crate::yaml::{Node, Value};
 
 /// The keys of the spec that are narrowed to one entry.
