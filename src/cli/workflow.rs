@@ -61,11 +61,18 @@ pub fn matrix(spec: &Path, out: &Path, format: MatrixFormat, env: Option<&str>) 
     let jobs = hybridc::matrix::jobs(&compiled.model);
     let spec_shown = spec.display().to_string();
     let out_shown = out.display().to_string();
+    let chosen: Vec<String> = env.map_or(environments, |env| vec![env.to_owned()]);
+    let pipeline = hybridc::matrix::Pipeline {
+        jobs: &jobs,
+        environments: &chosen,
+        tags: &compiled.loaded.spec.ci.tags,
+        spec: &spec_shown,
+        out_dir: &out_shown,
+    };
     let text = match format {
-        MatrixFormat::Gitlab => {
-            hybridc::matrix::gitlab(&jobs, env, &environments, &spec_shown, &out_shown)
-        }
-        MatrixFormat::Github => {
+        MatrixFormat::Gitlab => hybridc::matrix::gitlab(&pipeline),
+        MatrixFormat::Github => hybridc::matrix::github(&pipeline),
+        MatrixFormat::GithubMatrix => {
             if jobs.len() > hybridc::matrix::GITHUB_MATRIX_LIMIT {
                 eprintln!(
                     "warning: {} jobs; GitHub runs at most {} per matrix",
@@ -73,7 +80,7 @@ pub fn matrix(spec: &Path, out: &Path, format: MatrixFormat, env: Option<&str>) 
                     hybridc::matrix::GITHUB_MATRIX_LIMIT
                 );
             }
-            hybridc::matrix::github(&jobs)
+            hybridc::matrix::github_matrix(&jobs)
         }
         MatrixFormat::Json => hybridc::matrix::json(&jobs, env),
     };
