@@ -17,7 +17,22 @@ pub fn init(dir: &Path, oses: &[String], force: bool) -> Status {
     };
     say!("created {} files in {}", written.len(), dir.display());
     // --force overwrites the scaffold's files and the generated ones alike.
-    super::compile::compile(&dir.join("spec"), &dir.join("generated"), force)
+    let status = super::compile::compile(&dir.join("spec"), &dir.join("generated"), force);
+    if status != Status::Success {
+        return status;
+    }
+    // The GitHub workflow's jobs come from the compiled spec; `write` checked its path above.
+    let workflow = hybridc::compile(&dir.join("spec"), &dir.join("generated"))
+        .map(|c| hybridc::init::github_workflow(&c.model, &c.loaded.spec));
+    match workflow.map(|file| hybridc::init::write(dir, &[file], true)) {
+        Ok(Ok(_)) => say!(
+            "wrote {}",
+            dir.join(hybridc::init::GITHUB_WORKFLOW).display()
+        ),
+        Ok(Err(error)) => return print::fail(error),
+        Err(error) => return print::report(error),
+    }
+    status
 }
 
 /// Prints the effective settings of one OS's build.
