@@ -170,6 +170,7 @@ pub struct Ci {
     /// reachable. A platform without tags builds on any runner (GitHub: `ubuntu-latest`).
     #[serde(default)]
     #[schemars(example = &serde_json::json!({"proxmox": ["pve-lan"], "vsphere": ["vcenter-lan"]}))]
+    #[schemars(extend("propertyNames" = {"$ref": "#/definitions/PlatformName"}))]
     pub tags: BTreeMap<PlatformName, Vec<String>>,
 }
 

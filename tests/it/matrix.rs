@@ -777,3 +777,23 @@ fn validate_jobs_run_packer_validate_with_the_environment_var_file() {
         }
     }
 }
+
+#[test]
+fn runner_tags_of_an_unknown_platform_are_refused_by_the_schema() {
+    let dir = crate::support::example_copy(
+        "matrix-tags",
+        &["spec", "builds", "scripts", "ansible", "schema"],
+    );
+    let spec = dir.join("spec/hybrid.yaml");
+    let mut text = std::fs::read_to_string(&spec).expect("spec");
+    text.push_str("    proxmx: [pve-lab]\n");
+    std::fs::write(&spec, text).expect("write the spec");
+    let out = crate::support::hybridc(&dir, &["validate", "spec/"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = crate::support::text(&out.stderr);
+    assert!(
+        stderr
+            .contains("`ci.tags`: \"proxmx\" is not one of \"proxmox\", \"vsphere\" or \"azure\""),
+        "{stderr}"
+    );
+}
