@@ -25,10 +25,12 @@ pub enum Format {
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MatrixFormat {
-    /// A complete GitLab child pipeline using `parallel:matrix`.
+    /// A complete GitLab child pipeline: check, validate, review and build jobs.
     Gitlab,
-    /// The JSON for GitHub Actions' `strategy.matrix`.
+    /// A complete GitHub Actions workflow: check, validate, review and build jobs.
     Github,
+    /// The JSON for GitHub Actions' `strategy.matrix`.
+    GithubMatrix,
     /// The jobs as JSON.
     Json,
 }
@@ -177,7 +179,7 @@ pub enum Command {
         out: PathBuf,
     },
     /// Print the CI jobs, one per OS x platform (x edition), each with its `-only` selector:
-    /// a GitLab child pipeline, GitHub's `strategy.matrix`, or JSON.
+    /// a GitLab child pipeline, a GitHub workflow, GitHub's `strategy.matrix`, or JSON.
     Matrix {
         /// Spec file, or a folder holding `hybrid.yaml`.
         #[arg(default_value = "spec/")]
@@ -185,7 +187,7 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum)]
         format: MatrixFormat,
-        /// The environment the jobs build for (default: the first one).
+        /// The only environment the jobs validate and build for (default: every one).
         #[arg(long)]
         env: Option<String>,
         /// Output folder the jobs build from.

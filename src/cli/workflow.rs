@@ -17,7 +17,22 @@ pub fn init(dir: &Path, oses: &[String], force: bool) -> Status {
     };
     say!("created {} files in {}", written.len(), dir.display());
     // --force overwrites the scaffold's files and the generated ones alike.
-    super::compile::compile(&dir.join("spec"), &dir.join("generated"), force)
+    let status = super::compile::compile(&dir.join("spec"), &dir.join("generated"), force);
+    if status != Status::Success {
+        return status;
+    }
+    // The GitHub workflow's jobs come from the compiled spec; `write` checked its path above.
+    let workflow = hybridc::compile(&dir.join("spec"), &dir.join("generated"))
+        .map(|c| hybridc::init::github_workflow(&c.model, &c.loaded.spec));
+    match workflow.map(|file| hybridc::init::write(dir, &[file], true)) {
+        Ok(Ok(_)) => say!(
+            "wrote {}",
+            dir.join(hybridc::init::GITHUB_WORKFLOW).display()
+        ),
+        Ok(Err(error)) => return print::fail(error),
+        Err(error) => return print::report(error),
+    }
+    status
 }
 
 /// Prints the effective settings of one OS's build.
@@ -61,11 +76,18 @@ pub fn matrix(spec: &Path, out: &Path, format: MatrixFormat, env: Option<&str>) 
     let jobs = hybridc::matrix::jobs(&compiled.model);
     let spec_shown = spec.display().to_string();
     let out_shown = out.display().to_string();
+    let chosen: Vec<String> = env.map_or(environments, |env| vec![env.to_owned()]);
+    let pipeline = hybridc::matrix::Pipeline {
+        jobs: &jobs,
+        environments: &chosen,
+        tags: &compiled.loaded.spec.ci.tags,
+        spec: &spec_shown,
+        out_dir: &out_shown,
+    };
     let text = match format {
-        MatrixFormat::Gitlab => {
-            hybridc::matrix::gitlab(&jobs, env, &environments, &spec_shown, &out_shown)
-        }
-        MatrixFormat::Github => {
+        MatrixFormat::Gitlab => hybridc::matrix::gitlab(&pipeline),
+        MatrixFormat::Github => hybridc::matrix::github(&pipeline),
+        MatrixFormat::GithubMatrix => {
             if jobs.len() > hybridc::matrix::GITHUB_MATRIX_LIMIT {
                 eprintln!(
                     "warning: {} jobs; GitHub runs at most {} per matrix",
@@ -73,7 +95,7 @@ pub fn matrix(spec: &Path, out: &Path, format: MatrixFormat, env: Option<&str>) 
                     hybridc::matrix::GITHUB_MATRIX_LIMIT
                 );
             }
-            hybridc::matrix::github(&jobs)
+            hybridc::matrix::github_matrix(&jobs)
         }
         MatrixFormat::Json => hybridc::matrix::json(&jobs, env),
     };

@@ -156,6 +156,22 @@ pub struct Spec {
     /// platform settings; credentials are never written there.
     #[serde(default)]
     pub environments: BTreeMap<String, Environment>,
+    /// Where the CI jobs written by `hybridc matrix` and `hybridc init` run.
+    #[serde(default)]
+    pub ci: Ci,
+}
+
+/// The CI runners of the generated pipelines.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ci {
+    /// Runner tags per platform: the build jobs of a platform get them as GitLab `tags:` and as
+    /// GitHub `runs-on:` labels, so that they run where the hypervisor or cloud API is
+    /// reachable. A platform without tags builds on any runner (GitHub: `ubuntu-latest`).
+    #[serde(default)]
+    #[schemars(example = &serde_json::json!({"proxmox": ["pve-lan"], "vsphere": ["vcenter-lan"]}))]
+    #[schemars(extend("propertyNames" = {"$ref": "#/definitions/PlatformName"}))]
+    pub tags: BTreeMap<PlatformName, Vec<String>>,
 }
 
 /// The generated `packer {}` block.

@@ -2,8 +2,10 @@
 //!
 //! The files are the example's own (spec entries, installer templates, scripts, playbooks),
 //! embedded in the binary, cut down to the OSes asked for; plus the schema, editor settings,
-//! a `.gitignore` and a CI file. This module plans the files in memory and writes them only
-//! when none would overwrite an existing file (unless forced); compiling is the caller's job.
+//! a `.gitignore`, a GitLab CI file that generates its pipeline with `hybridc matrix` at every
+//! run, and the GitHub Actions workflow `hybridc matrix` writes for the compiled spec. This
+//! module plans the files in memory and writes them only when none would overwrite an existing
+//! file (unless forced); compiling is the caller's job.
 
 use std::path::{Path, PathBuf};
 
@@ -193,42 +195,78 @@ pub fn spec(oses: &[&str]) -> String {
     for (_, block) in blocks("environments") {
         text.push_str(&block);
     }
+    text.push('\n');
+    text.push_str(ci_section());
     text
+}
+
+/// The example spec's `ci:` section with the comment above it: the file's last lines.
+fn ci_section() -> &'static str {
+    let start = EXAMPLE.find("\nci:\n").map_or(EXAMPLE.len(), |at| at + 1);
+    let comment = EXAMPLE[..start]
+        .trim_end_matches('\n')
+        .rfind("\n\n")
+        .map_or(start, |at| at + 2);
+    &EXAMPLE[comment..]
 }
 
 const GITIGNORE: &str = "# Packer's manifests and caches are build output, not sources.\nmanifests/*.json\npacker_cache/\n";
 
 const VSCODE: &str = "{\n  \"yaml.schemas\": {\n    \"./schema/hybrid.schema.json\": [\"spec/*.yaml\", \"spec/*.yml\"]\n  }\n}\n";
 
-const GITLAB_CI: &str = r#"# CI for this image repository. The runner needs hybridc and packer on its PATH.
+const GITLAB_CI: &str = r#"# CI for this image repository. The runners need hybridc and packer on their PATH.
 #
-# check: fails when generated/ or the schema no longer match spec/.
-# matrix: writes one build job per OS x platform (x edition) as a child pipeline.
-# build: runs that child pipeline (the jobs need the credential variables of their platform).
-stages: [check, build]
+# matrix: writes this repository's pipeline from spec/ with `hybridc matrix --format gitlab`:
+#   check, `packer validate` per environment, the `hybridc diff` report on merge requests,
+#   and the builds of every OS x platform (x edition) x environment, on the runners the
+#   spec's `ci.tags` name (the builds need the credential variables of their platform).
+# pipeline: runs it as a child pipeline.
+workflow:
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+    - if: $CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS
+      when: never
+    - if: $CI_COMMIT_BRANCH
 
-check:
-  stage: check
-  script:
-    - hybridc check spec/
+stages: [matrix, pipeline]
 
 matrix:
-  stage: check
+  stage: matrix
   script:
-    - hybridc matrix --format gitlab > build-pipeline.yml
+    - hybridc matrix --format gitlab > pipeline.yml
   artifacts:
-    paths: [build-pipeline.yml]
+    paths: [pipeline.yml]
 
-build:
-  stage: build
-  needs: [check, matrix]
-  when: manual
+pipeline:
+  stage: pipeline
+  needs: [matrix]
   trigger:
     include:
-      - artifact: build-pipeline.yml
+      - artifact: pipeline.yml
         job: matrix
     strategy: depend
 "#;
+
+/// Where `init` writes the GitHub Actions workflow.
+pub const GITHUB_WORKFLOW: &str = ".github/workflows/images.yml";
+
+/// The GitHub Actions workflow of a new repository, as `(path, contents)`: what
+/// `hybridc matrix --format github` writes for every environment of the compiled spec, from
+/// `spec/` to `generated/`. Its jobs come from the compiled model, so it is written after
+/// compiling; [`write`] checks its path with the planned files, so that an existing workflow
+/// stops `init` before anything is written.
+pub fn github_workflow(model: &crate::model::Model, spec: &crate::spec::Spec) -> (String, String) {
+    let jobs = crate::matrix::jobs(model);
+    let environments: Vec<String> = model.environments.iter().map(|e| e.name.clone()).collect();
+    let pipeline = crate::matrix::Pipeline {
+        jobs: &jobs,
+        environments: &environments,
+        tags: &spec.ci.tags,
+        spec: "spec/",
+        out_dir: "generated/",
+    };
+    (GITHUB_WORKFLOW.to_owned(), crate::matrix::github(&pipeline))
+}
 
 /// Every file of a new repository with the chosen OSes, as `(path, contents)`.
 ///
@@ -282,7 +320,8 @@ pub fn plan(oses: &[&str]) -> Result<Vec<(String, String)>, InitError> {
     Ok(files)
 }
 
-/// Writes the planned files under `dir`, refusing to overwrite anything unless `force`.
+/// Writes the planned files under `dir`, refusing to overwrite anything unless `force`: when
+/// one of them or [`GITHUB_WORKFLOW`] exists, nothing is written.
 ///
 /// # Errors
 /// [`InitError::Exists`] naming every file that exists (nothing is written then), or
@@ -293,11 +332,14 @@ pub fn write(
     force: bool,
 ) -> Result<Vec<String>, InitError> {
     if !force {
-        let existing: Vec<String> = files
+        let mut existing: Vec<String> = files
             .iter()
-            .filter(|(p, _)| dir.join(p).exists())
-            .map(|(p, _)| p.clone())
+            .map(|(p, _)| p.as_str())
+            .chain([GITHUB_WORKFLOW])
+            .filter(|p| dir.join(p).exists())
+            .map(str::to_owned)
             .collect();
+        existing.dedup();
         if !existing.is_empty() {
             return Err(InitError::Exists(existing));
         }
@@ -356,5 +398,9 @@ mod tests {
         assert!(text.contains("\n  linux-base:\n"));
         assert!(!text.contains("windows-base:"));
         assert!(text.contains("\nenvironments:\n  dev:\n"));
+        assert!(
+            text.ends_with("\nci:\n  tags:\n    proxmox: [pve-lan]\n    vsphere: [vcenter-lan]\n")
+        );
+        assert!(text.contains("\n\n# The CI runners of `hybridc matrix` and `hybridc init`:"));
     }
 }

@@ -1,8 +1,13 @@
-//! The CI build matrix of the repository's own example: the jobs, the GitLab child pipeline,
-//! the GitHub Actions matrix and the JSON job list, as snapshots under
-//! `tests/snapshots/matrix/` (`HYBRIDC_BLESS=1` rewrites them) and parsed back.
+//! The CI pipelines of the repository's own example: the jobs, the GitLab child pipeline, the
+//! GitHub Actions workflow, the GitHub Actions matrix and the JSON job list, as snapshots under
+//! `tests/snapshots/matrix/` (`HYBRIDC_BLESS=1` rewrites them), parsed back and compared as
+//! data, checked against the published CI schemas, and the validate jobs' scripts run against
+//! a fake `packer`.
 
-use hybridc::matrix::{self, Job};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use hybridc::matrix::{self, Job, Pipeline};
 use hybridc::spec::PlatformName;
 use serde_json::Value;
 
@@ -10,6 +15,12 @@ use crate::support::repo;
 
 /// The example's jobs and environment names.
 fn example() -> (Vec<Job>, Vec<String>) {
+    let (jobs, environments, _) = example_with_tags();
+    (jobs, environments)
+}
+
+/// The example's jobs, environment names and runner tags.
+fn example_with_tags() -> (Vec<Job>, Vec<String>, BTreeMap<PlatformName, Vec<String>>) {
     let repo = repo();
     let compiled = hybridc::compile(&repo.join("spec"), &repo.join("generated"))
         .expect("the example compiles");
@@ -19,7 +30,36 @@ fn example() -> (Vec<Job>, Vec<String>) {
         .iter()
         .map(|e| e.name.clone())
         .collect();
-    (matrix::jobs(&compiled.model), environments)
+    (
+        matrix::jobs(&compiled.model),
+        environments,
+        compiled.loaded.spec.ci.tags.clone(),
+    )
+}
+
+/// The example's GitLab pipeline and GitHub workflow, as `hybridc matrix` writes them.
+fn example_pipelines() -> (String, String) {
+    let (jobs, environments, tags) = example_with_tags();
+    let pipeline = Pipeline {
+        jobs: &jobs,
+        environments: &environments,
+        tags: &tags,
+        spec: "spec/",
+        out_dir: "generated/",
+    };
+    (matrix::gitlab(&pipeline), matrix::github(&pipeline))
+}
+
+/// A pipeline of `jobs` for `environments` with no runner tags, from `spec/` to `generated/`.
+fn plain<'a>(jobs: &'a [Job], environments: &'a [String]) -> Pipeline<'a> {
+    static NO_TAGS: BTreeMap<PlatformName, Vec<String>> = BTreeMap::new();
+    Pipeline {
+        jobs,
+        environments,
+        tags: &NO_TAGS,
+        spec: "spec/",
+        out_dir: "generated",
+    }
 }
 
 /// Compares `actual` with the committed snapshot, or rewrites it under `HYBRIDC_BLESS`.
@@ -27,7 +67,7 @@ fn snapshot(name: &str, actual: &str) {
     crate::support::golden(&repo().join("tests/snapshots/matrix").join(name), actual);
 }
 
-fn gitlab_tree(text: &str) -> Value {
+fn tree(text: &str) -> Value {
     hybridc::yaml::parse(text)
         .unwrap_or_else(|d| panic!("the pipeline is valid YAML: {d:?}\n{text}"))
         .to_json()
@@ -153,64 +193,26 @@ fn one_job_per_source_in_order() {
     }
 }
 
-#[test]
-fn gitlab_child_pipeline() {
-    let (jobs, environments) = example();
-    let text = matrix::gitlab(&jobs, None, &environments, "spec/", "generated/");
-    snapshot("gitlab.yml", &text);
-    assert!(text.ends_with('\n'));
-    assert_eq!(
-        text,
-        matrix::gitlab(&jobs, None, &environments, "spec/", "generated/"),
-        "deterministic"
-    );
+/// The names of a YAML mapping's keys that start with `prefix`, in order.
+fn keys_with<'a>(tree: &'a Value, prefix: &str) -> Vec<&'a str> {
+    tree.as_object()
+        .expect("a mapping")
+        .keys()
+        .map(String::as_str)
+        .filter(|k| k.starts_with(prefix))
+        .collect()
+}
 
-    let tree = gitlab_tree(&text);
-    assert_eq!(strings(&tree["stages"]), ["validate", "build"]);
-    assert_eq!(tree["variables"]["ENV"], "dev", "the first environment");
-    assert_eq!(tree["validate"]["stage"], "validate");
-    assert!(
-        strings(&tree["validate"]["script"])
-            .iter()
-            .any(|line| line.contains("hybridc check spec/"))
-    );
-    let script = strings(&tree[".packer-build"]["script"]);
-    assert_eq!(
-        script,
-        [
-            "packer init generated/",
-            "packer build -only=\"$ONLY\" -var-file=\"generated/env/$ENV.pkrvars.hcl\" generated/",
-        ]
-    );
-
-    let build = &tree["build"];
-    assert_eq!(build["stage"], "build");
-    assert_eq!(build["extends"], ".packer-build");
-    assert_eq!(strings(&build["needs"]), ["validate"]);
-    let entries = build["parallel"]["matrix"].as_array().expect("matrix");
-    assert_eq!(entries.len(), jobs.len());
-    for (entry, job) in entries.iter().zip(&jobs) {
-        assert_eq!(entry["ONLY"], job.only.as_str());
-        assert_eq!(entry["OS"], job.os.as_str());
-        assert_eq!(entry["PLATFORM"], job.platform.as_str());
-        assert_eq!(entry["EDITION"], job.edition.as_deref().unwrap_or(""));
-        assert_eq!(
-            entry.as_object().expect("entry").len(),
-            4,
-            "one job per entry: {entry}"
-        );
-    }
-    assert!(tree.get("build-1").is_none());
-
-    // Credentials are named only in comments, never given a value.
-    for job in &jobs {
+/// Credentials are named only in comments, never given a value.
+fn credentials_only_in_comments(text: &str, jobs: &[Job], allowed: impl Fn(&str) -> bool) {
+    for job in jobs {
         for credential in &job.credentials {
-            assert!(
-                text.lines()
-                    .filter(|l| l.contains(credential.as_str()))
-                    .all(|l| l.trim_start().starts_with('#')),
-                "{credential}"
-            );
+            for line in text.lines().filter(|l| l.contains(credential.as_str())) {
+                assert!(
+                    line.trim_start().starts_with('#') || allowed(line),
+                    "{credential}: {line}"
+                );
+            }
             assert!(
                 text.contains(&format!("#   {credential}\n")),
                 "{credential} is listed"
@@ -220,90 +222,378 @@ fn gitlab_child_pipeline() {
 }
 
 #[test]
-fn gitlab_environment_and_paths() {
-    let (jobs, environments) = example();
-    let prod = gitlab_tree(&matrix::gitlab(
-        &jobs,
-        Some("prod"),
-        &environments,
-        "spec/",
-        "generated",
-    ));
-    assert_eq!(prod["variables"]["ENV"], "prod");
+fn gitlab_child_pipeline() {
+    let (jobs, environments, tags) = example_with_tags();
+    let (text, _) = example_pipelines();
+    snapshot("gitlab.yml", &text);
+    assert!(text.ends_with('\n'));
+    assert_eq!(text, example_pipelines().0, "deterministic");
 
-    let none = matrix::gitlab(&jobs, None, &[], "spec/", "generated");
-    let tree = gitlab_tree(&none);
-    assert!(tree.get("variables").is_none(), "no environment, no ENV");
+    let tree = tree(&text);
     assert_eq!(
-        strings(&tree[".packer-build"]["script"])[1],
-        "packer build -only=\"$ONLY\" generated/"
+        strings(&tree["stages"]),
+        ["check", "validate", "review", "build"]
     );
+    assert_eq!(strings(&tree["check"]["script"]), ["hybridc check spec/"]);
 
-    let elsewhere = gitlab_tree(&matrix::gitlab(
-        &jobs,
-        None,
-        &environments,
-        "my spec/hybrid.yaml",
-        "./out dir/",
-    ));
+    // Every environment has a validate job with its own var file.
+    assert_eq!(environments, ["dev", "prod"]);
     assert_eq!(
-        strings(&elsewhere["validate"]["script"]),
+        keys_with(&tree, "validate"),
+        ["validate-dev", "validate-prod"]
+    );
+    for env in &environments {
+        let job = &tree[format!("validate-{env}").as_str()];
+        assert_eq!(job["stage"], "validate");
+        assert_eq!(strings(&job["needs"]), ["check"]);
+        assert_eq!(
+            strings(&job["script"]),
+            [
+                "packer init generated/".to_owned(),
+                format!("packer validate -var-file=generated/env/{env}.pkrvars.hcl generated/"),
+            ]
+        );
+        assert!(
+            job.get("rules").is_none(),
+            "validate runs in every pipeline"
+        );
+    }
+
+    // The review runs on merge requests only, and never prints the token.
+    let review = &tree["review"];
+    assert_eq!(review["stage"], "review");
+    assert_eq!(
+        review["rules"],
+        serde_json::json!([{ "if": "$CI_MERGE_REQUEST_IID" }])
+    );
+    assert_eq!(review["variables"]["GIT_DEPTH"], "0");
+    let script = strings(&review["script"]);
+    assert_eq!(
+        script[0],
+        "git fetch origin \"$CI_MERGE_REQUEST_TARGET_BRANCH_NAME\""
+    );
+    assert_eq!(
+        script[1],
+        "hybridc diff spec/ --base \"$CI_MERGE_REQUEST_DIFF_BASE_SHA\" --format markdown \
+         > hybridc-diff.md"
+    );
+    assert!(script[2].starts_with("if [ -n \"${HYBRIDC_NOTE_TOKEN:-}\" ]; then curl "));
+    assert!(script[2].contains("--header \"PRIVATE-TOKEN: $HYBRIDC_NOTE_TOKEN\""));
+    assert!(script[2].contains(
+        "\"$CI_API_V4_URL/projects/$CI_PROJECT_ID/merge_requests/$CI_MERGE_REQUEST_IID/notes\""
+    ));
+    assert!(!script.iter().any(|l| l.contains("echo")), "{script:?}");
+    assert_eq!(review["artifacts"]["expose_as"], "hybridc diff");
+    assert_eq!(strings(&review["artifacts"]["paths"]), ["hybridc-diff.md"]);
+    // Only the review and the builds look at merge requests: the review runs on them alone,
+    // the builds never.
+    for (name, job) in tree.as_object().expect("mapping") {
+        if job.is_object() && name != "review" && name != ".hybridc-build" {
+            assert!(job.get("rules").is_none(), "{name} runs in every pipeline");
+        }
+    }
+
+    // One build job per platform, on the platform's runners, with every OS x edition x
+    // environment, never on merge requests.
+    let template = &tree[".hybridc-build"];
+    assert_eq!(template["stage"], "build");
+    assert_eq!(
+        template["rules"],
+        serde_json::json!([
+            { "if": "$CI_MERGE_REQUEST_IID", "when": "never" },
+            { "when": "on_success" }
+        ])
+    );
+    assert_eq!(
+        strings(&template["script"]),
+        [
+            "hybridc build --env \"$ENV\" --os \"$OS\" --platform \"$PLATFORM\" \
+          ${EDITION:+--edition \"$EDITION\"} --build-version \"$CI_PIPELINE_IID\" --spec spec/"
+        ]
+    );
+    assert_eq!(
+        keys_with(&tree, "build"),
+        ["build-proxmox", "build-vsphere", "build-azure"]
+    );
+    assert_eq!(
+        tags,
+        BTreeMap::from([
+            (PlatformName::Proxmox, vec!["pve-lan".to_owned()]),
+            (PlatformName::Vsphere, vec!["vcenter-lan".to_owned()]),
+        ])
+    );
+    let mut built = Vec::new();
+    for platform in PlatformName::ALL {
+        let build = &tree[format!("build-{}", platform.as_str()).as_str()];
+        assert_eq!(build["extends"], ".hybridc-build");
+        match tags.get(&platform) {
+            Some(tags) => assert_eq!(strings(&build["tags"]), *tags, "{platform:?}"),
+            None => assert!(build.get("tags").is_none(), "{platform:?}"),
+        }
+        for entry in build["parallel"]["matrix"].as_array().expect("matrix") {
+            assert_eq!(entry["PLATFORM"], platform.as_str());
+            assert_eq!(strings(&entry["ENV"]), environments);
+            for env in &environments {
+                built.push((
+                    entry["OS"].as_str().expect("OS").to_owned(),
+                    entry["EDITION"].as_str().expect("EDITION").to_owned(),
+                    platform,
+                    env.clone(),
+                ));
+            }
+        }
+    }
+    let mut expected: Vec<_> = jobs
+        .iter()
+        .flat_map(|j| {
+            environments.iter().map(|env| {
+                (
+                    j.os.clone(),
+                    j.edition.clone().unwrap_or_default(),
+                    j.platform,
+                    env.clone(),
+                )
+            })
+        })
+        .collect();
+    built.sort();
+    expected.sort();
+    assert_eq!(built, expected, "every job in every environment, once");
+
+    credentials_only_in_comments(&text, &jobs, |_| false);
+}
+
+#[test]
+fn gitlab_environment_and_paths() {
+    let (jobs, _) = example();
+    let prod = ["prod".to_owned()];
+    let tree = tree(&matrix::gitlab(&plain(&jobs, &prod)));
+    assert_eq!(keys_with(&tree, "validate"), ["validate-prod"]);
+    assert_eq!(
+        strings(&tree["build-proxmox"]["parallel"]["matrix"][0]["ENV"]),
+        ["prod"]
+    );
+    assert!(tree["build-proxmox"].get("tags").is_none(), "no tags");
+
+    let none = matrix::gitlab(&plain(&jobs, &[]));
+    let tree = crate::matrix::tree(&none);
+    assert_eq!(
+        strings(&tree["validate"]["script"]),
+        ["packer init generated/", "packer validate generated/"]
+    );
+    assert!(
+        keys_with(&tree, "build").is_empty(),
+        "no environment, no build"
+    );
+    assert!(none.contains("# No build jobs: `hybridc build` needs an environment"));
+
+    let environments = ["dev".to_owned()];
+    let elsewhere = Pipeline {
+        spec: "my spec/hybrid.yaml",
+        out_dir: "./out dir/",
+        ..plain(&jobs, &environments)
+    };
+    let tree = crate::matrix::tree(&matrix::gitlab(&elsewhere));
+    assert_eq!(
+        strings(&tree["check"]["script"]),
         ["hybridc check 'my spec/hybrid.yaml' --out 'out dir'"]
     );
     assert_eq!(
-        strings(&elsewhere[".packer-build"]["script"]),
+        strings(&tree["validate-dev"]["script"]),
         [
             "packer init 'out dir'/",
-            "packer build -only=\"$ONLY\" -var-file=\"out dir/env/$ENV.pkrvars.hcl\" 'out dir'/",
+            "packer validate -var-file='out dir/env/dev.pkrvars.hcl' 'out dir'/",
         ]
+    );
+    assert!(
+        strings(&tree[".hybridc-build"]["script"])[0]
+            .ends_with(" --spec 'my spec/hybrid.yaml' --out 'out dir'")
     );
 }
 
 #[test]
 fn gitlab_splits_large_matrices() {
     let jobs = synthetic(450);
-    let tree = gitlab_tree(&matrix::gitlab(
-        &jobs,
-        None,
-        &["dev".to_owned()],
-        "spec/",
-        "generated",
-    ));
-    assert!(tree.get("build").is_none());
-    let mut only = Vec::new();
-    for (name, size) in [("build-1", 200), ("build-2", 200), ("build-3", 50)] {
+    let dev = ["dev".to_owned()];
+    let tree = tree(&matrix::gitlab(&plain(&jobs, &dev)));
+    assert!(tree.get("build-proxmox").is_none());
+    let mut oses = Vec::new();
+    for (name, size) in [
+        ("build-proxmox-1", 200),
+        ("build-proxmox-2", 200),
+        ("build-proxmox-3", 50),
+    ] {
         let build = &tree[name];
-        assert_eq!(strings(&build["needs"]), ["validate"], "{name}");
-        assert_eq!(build["extends"], ".packer-build", "{name}");
+        assert_eq!(build["extends"], ".hybridc-build", "{name}");
         let entries = build["parallel"]["matrix"].as_array().expect("matrix");
         assert_eq!(entries.len(), size, "{name}");
-        only.extend(entries.iter().map(|e| e["ONLY"].as_str().expect("ONLY")));
+        oses.extend(entries.iter().map(|e| e["OS"].as_str().expect("OS")));
     }
-    assert!(tree.get("build-4").is_none());
-    let expected: Vec<&str> = jobs.iter().map(|j| j.only.as_str()).collect();
-    assert_eq!(only, expected, "every job once, in order");
+    assert!(tree.get("build-proxmox-4").is_none());
+    let expected: Vec<&str> = jobs.iter().map(|j| j.os.as_str()).collect();
+    assert_eq!(oses, expected, "every job once, in order");
 
-    let exactly = gitlab_tree(&matrix::gitlab(
-        &synthetic(matrix::GITLAB_MATRIX_LIMIT),
-        None,
-        &[],
-        "spec/",
-        "generated",
-    ));
+    // Each environment multiplies the jobs of an entry: two of them halve the entries.
+    let two = ["dev".to_owned(), "prod".to_owned()];
+    let tree = crate::matrix::tree(&matrix::gitlab(&plain(&jobs[..200], &two)));
+    for name in ["build-proxmox-1", "build-proxmox-2"] {
+        assert_eq!(
+            tree[name]["parallel"]["matrix"]
+                .as_array()
+                .expect("matrix")
+                .len(),
+            100,
+            "{name}"
+        );
+    }
+
+    let exactly = synthetic(matrix::GITLAB_MATRIX_LIMIT);
+    let tree = crate::matrix::tree(&matrix::gitlab(&plain(&exactly, &dev)));
     assert_eq!(
-        exactly["build"]["parallel"]["matrix"]
+        tree["build-proxmox"]["parallel"]["matrix"]
             .as_array()
             .expect("matrix")
             .len(),
         200
     );
-    assert!(exactly.get("build-1").is_none());
+    assert!(tree.get("build-proxmox-1").is_none());
+}
+
+#[test]
+fn github_workflow() {
+    let (jobs, environments, tags) = example_with_tags();
+    let (_, text) = example_pipelines();
+    snapshot("github.yml", &text);
+    let tree = tree(&text);
+    assert_eq!(tree["name"], "images");
+    assert_eq!(strings(&tree["on"]["push"]["branches"]), ["main"]);
+    assert!(tree["on"].get("pull_request").is_some());
+    assert_eq!(
+        tree["permissions"],
+        serde_json::json!({ "contents": "read" })
+    );
+    let workflow_jobs = &tree["jobs"];
+
+    let check = &workflow_jobs["check"];
+    assert_eq!(check["runs-on"], "ubuntu-latest");
+    assert_eq!(check["steps"][1]["run"], "hybridc check spec/");
+
+    assert_eq!(
+        keys_with(workflow_jobs, "validate"),
+        ["validate-dev", "validate-prod"]
+    );
+    for env in &environments {
+        let job = &workflow_jobs[format!("validate-{env}").as_str()];
+        assert_eq!(job["needs"], "check");
+        let runs: Vec<&str> = job["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .filter_map(|s| s["run"].as_str())
+            .collect();
+        assert_eq!(
+            runs,
+            [
+                "packer init generated/".to_owned(),
+                format!("packer validate -var-file=generated/env/{env}.pkrvars.hcl generated/"),
+            ]
+        );
+        assert_eq!(job["env"]["PROXMOX_TOKEN"], "${{ secrets.PROXMOX_TOKEN }}");
+    }
+
+    let review = &workflow_jobs["review"];
+    assert_eq!(review["if"], "github.event_name == 'pull_request'");
+    assert_eq!(review["permissions"]["pull-requests"], "write");
+    let steps = review["steps"].as_array().expect("steps");
+    assert_eq!(steps[0]["uses"], "actions/checkout@v4");
+    assert_eq!(steps[0]["with"]["fetch-depth"], 0);
+    assert_eq!(
+        steps[1]["run"],
+        "hybridc diff spec/ --base \"$BASE_SHA\" --format markdown > hybridc-diff.md"
+    );
+    assert_eq!(
+        steps[1]["env"]["BASE_SHA"],
+        "${{ github.event.pull_request.base.sha }}"
+    );
+    assert_eq!(
+        steps[2]["run"],
+        "cat hybridc-diff.md >> \"$GITHUB_STEP_SUMMARY\""
+    );
+    assert_eq!(
+        steps[3]["run"],
+        "gh pr comment \"$PR\" --body-file hybridc-diff.md"
+    );
+    assert_eq!(steps[3]["env"]["GH_TOKEN"], "${{ github.token }}");
+
+    assert_eq!(
+        keys_with(workflow_jobs, "build"),
+        ["build-proxmox", "build-vsphere", "build-azure"]
+    );
+    let mut built = Vec::new();
+    for platform in PlatformName::ALL {
+        let build = &workflow_jobs[format!("build-{}", platform.as_str()).as_str()];
+        assert_eq!(build["if"], "github.event_name != 'pull_request'");
+        assert_eq!(strings(&build["needs"]), ["validate-dev", "validate-prod"]);
+        match tags.get(&platform) {
+            Some(tags) => assert_eq!(strings(&build["runs-on"]), *tags, "{platform:?}"),
+            None => assert_eq!(build["runs-on"], "ubuntu-latest", "{platform:?}"),
+        }
+        assert_eq!(build["env"]["PLATFORM"], platform.as_str());
+        assert_eq!(build["env"]["BUILD_VERSION"], "${{ github.run_number }}");
+        let matrix = &build["strategy"]["matrix"];
+        assert_eq!(strings(&matrix["env"]), environments);
+        for image in matrix["image"].as_array().expect("images") {
+            for env in &environments {
+                built.push((
+                    image["os"].as_str().expect("os").to_owned(),
+                    image["edition"].as_str().expect("edition").to_owned(),
+                    platform,
+                    env.clone(),
+                ));
+            }
+        }
+        // A build job reads the secrets of its own platform's jobs, and no others.
+        let secrets: Vec<&str> = build["env"]
+            .as_object()
+            .expect("env")
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !["ENV", "OS", "PLATFORM", "EDITION", "BUILD_VERSION"].contains(k))
+            .collect();
+        let mut needed: Vec<&str> = jobs
+            .iter()
+            .filter(|j| j.platform == platform)
+            .flat_map(|j| j.credentials.iter().map(String::as_str))
+            .collect();
+        needed.sort_unstable();
+        needed.dedup();
+        assert_eq!(secrets, needed, "{platform:?}");
+    }
+    let mut expected: Vec<_> = jobs
+        .iter()
+        .flat_map(|j| {
+            environments.iter().map(|env| {
+                (
+                    j.os.clone(),
+                    j.edition.clone().unwrap_or_default(),
+                    j.platform,
+                    env.clone(),
+                )
+            })
+        })
+        .collect();
+    built.sort();
+    expected.sort();
+    assert_eq!(built, expected, "every job in every environment, once");
+
+    // Secrets appear only as references to the repository's secrets.
+    credentials_only_in_comments(&text, &jobs, |line| line.contains("${{ secrets."));
 }
 
 #[test]
 fn github_matrix() {
     let (jobs, _) = example();
-    let text = matrix::github(&jobs);
+    let text = matrix::github_matrix(&jobs);
     snapshot("github.json", &text);
     assert_eq!(text.lines().count(), 1, "one line for $GITHUB_OUTPUT");
     assert!(text.ends_with('\n'));
@@ -352,5 +642,158 @@ fn unknown_environment_is_named_with_a_suggestion() {
     assert_eq!(
         matrix::check_env("staging", &environments),
         Err("no environment `staging` in the spec; it has `dev` and `prod`".to_owned())
+    );
+}
+
+/// The example's pipelines, one with a single environment and none, and the `.gitlab-ci.yml`
+/// of `init`, against the CI schemas GitLab and GitHub publish (vendored by
+/// `check-jsonschema`).
+#[test]
+fn pipelines_fit_the_published_ci_schemas() {
+    if !crate::support::tool(
+        "check-jsonschema",
+        "python3 -m pip install check-jsonschema==0.33.0",
+    ) {
+        return;
+    }
+    let dir = crate::support::temp_dir("matrix-schemas");
+    let (jobs, _) = example();
+    let (gitlab, github) = example_pipelines();
+    let dev = ["dev".to_owned()];
+    let init = hybridc::init::plan(hybridc::init::DEFAULT_OSES).expect("init plans");
+    let init_gitlab = init
+        .iter()
+        .find(|(path, _)| path == ".gitlab-ci.yml")
+        .map(|(_, text)| text.clone())
+        .expect("init writes .gitlab-ci.yml");
+    let files = [
+        ("gitlab.yml", "vendor.gitlab-ci", gitlab),
+        (
+            "gitlab-dev.yml",
+            "vendor.gitlab-ci",
+            matrix::gitlab(&plain(&jobs, &dev)),
+        ),
+        (
+            "gitlab-none.yml",
+            "vendor.gitlab-ci",
+            matrix::gitlab(&plain(&jobs, &[])),
+        ),
+        ("init.gitlab-ci.yml", "vendor.gitlab-ci", init_gitlab),
+        ("github.yml", "vendor.github-workflows", github),
+        (
+            "github-dev.yml",
+            "vendor.github-workflows",
+            matrix::github(&plain(&jobs, &dev)),
+        ),
+        (
+            "github-none.yml",
+            "vendor.github-workflows",
+            matrix::github(&plain(&jobs, &[])),
+        ),
+    ];
+    for (name, schema, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write the pipeline");
+        let out = std::process::Command::new("check-jsonschema")
+            .args(["--builtin-schema", schema])
+            .arg(&path)
+            .output()
+            .expect("check-jsonschema runs");
+        assert!(
+            out.status.success(),
+            "{name} does not fit {schema}:\n{}{}",
+            crate::support::text(&out.stdout),
+            crate::support::text(&out.stderr)
+        );
+    }
+}
+
+/// The `script` lines of the GitLab job `name`, or the `run` steps of the GitHub job `name`.
+fn commands(tree: &Value, name: &str) -> Vec<String> {
+    if let Some(script) = tree.get(name).and_then(|job| job.get("script")) {
+        return strings(script).into_iter().map(str::to_owned).collect();
+    }
+    tree["jobs"][name]["steps"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no job `{name}`"))
+        .iter()
+        .filter_map(|step| step["run"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// A fake `packer` in `dir/bin` that writes its arguments, one a line and each call ended by
+/// `--`, to `$PACKER_LOG`.
+fn fake_packer(dir: &Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin folder");
+    let packer = bin.join("packer");
+    std::fs::write(
+        &packer,
+        "#!/bin/sh\nfor arg in \"$@\"; do printf '%s\\n' \"$arg\"; done >> \"$PACKER_LOG\"\n\
+         echo -- >> \"$PACKER_LOG\"\n",
+    )
+    .expect("write the fake packer");
+    std::fs::set_permissions(&packer, std::fs::Permissions::from_mode(0o755))
+        .expect("make the fake packer executable");
+    bin
+}
+
+#[test]
+fn validate_jobs_run_packer_validate_with_the_environment_var_file() {
+    let dir = crate::support::example_copy("matrix-validate", &["spec", "generated"]);
+    let bin = fake_packer(&dir);
+    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .expect("a PATH");
+    let log = dir.join("packer.log");
+    let (gitlab, github) = example_pipelines();
+    for (ci, text) in [("gitlab", gitlab), ("github", github)] {
+        let tree = tree(&text);
+        for env in ["dev", "prod"] {
+            let _ = std::fs::remove_file(&log);
+            for line in commands(&tree, &format!("validate-{env}")) {
+                let out = std::process::Command::new("sh")
+                    .args(["-c", &line])
+                    .current_dir(&dir)
+                    .env("PATH", &path)
+                    .env("PACKER_LOG", &log)
+                    .output()
+                    .expect("sh runs");
+                assert!(
+                    out.status.success(),
+                    "{ci} `{line}`: {}",
+                    crate::support::text(&out.stderr)
+                );
+            }
+            let var_file = format!("generated/env/{env}.pkrvars.hcl");
+            assert!(dir.join(&var_file).is_file(), "{var_file}");
+            assert_eq!(
+                std::fs::read_to_string(&log).expect("packer ran"),
+                format!("init\ngenerated/\n--\nvalidate\n-var-file={var_file}\ngenerated/\n--\n"),
+                "{ci} validate-{env}"
+            );
+        }
+    }
+}
+
+#[test]
+fn runner_tags_of_an_unknown_platform_are_refused_by_the_schema() {
+    let dir = crate::support::example_copy(
+        "matrix-tags",
+        &["spec", "builds", "scripts", "ansible", "schema"],
+    );
+    let spec = dir.join("spec/hybrid.yaml");
+    let mut text = std::fs::read_to_string(&spec).expect("spec");
+    text.push_str("    proxmx: [pve-lab]\n");
+    std::fs::write(&spec, text).expect("write the spec");
+    let out = crate::support::hybridc(&dir, &["validate", "spec/"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = crate::support::text(&out.stderr);
+    assert!(
+        stderr
+            .contains("`ci.tags`: \"proxmx\" is not one of \"proxmox\", \"vsphere\" or \"azure\""),
+        "{stderr}"
     );
 }

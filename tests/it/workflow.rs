@@ -60,6 +60,109 @@ fn init_scaffolds_a_repository_that_passes_check_at_once() {
     );
 }
 
+/// The CI files of a new repository: the GitLab file that generates its pipeline with
+/// `hybridc matrix` at every run, and the GitHub workflow `hybridc matrix` writes for its spec,
+/// with a validate job per environment and the spec's runner tags; both fit the schemas GitLab
+/// and GitHub publish.
+#[test]
+fn init_writes_the_gitlab_and_github_ci() {
+    let dir = temp("ci");
+    let out = hybridc(&dir, &["init", ".", "--os", "rocky-9"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).ends_with("wrote ./.github/workflows/images.yml\n"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let gitlab = std::fs::read_to_string(dir.join(".gitlab-ci.yml")).expect(".gitlab-ci.yml");
+    let tree = hybridc::yaml::parse(&gitlab).expect("YAML").to_json();
+    assert_eq!(
+        tree["matrix"]["script"],
+        serde_json::json!(["hybridc matrix --format gitlab > pipeline.yml"])
+    );
+    assert_eq!(
+        tree["pipeline"]["trigger"]["include"],
+        serde_json::json!([{ "artifact": "pipeline.yml", "job": "matrix" }])
+    );
+    assert_eq!(tree["pipeline"]["trigger"]["strategy"], "depend");
+    assert_eq!(
+        tree["workflow"]["rules"][0]["if"], "$CI_PIPELINE_SOURCE == \"merge_request_event\"",
+        "merge request pipelines, for the review job"
+    );
+
+    let github = std::fs::read_to_string(dir.join(".github/workflows/images.yml"))
+        .expect("the GitHub workflow");
+    let matrix = hybridc(&dir, &["matrix", "--format", "github"]);
+    assert_eq!(
+        text(&matrix.stdout),
+        github,
+        "what `hybridc matrix --format github` writes"
+    );
+    let tree = hybridc::yaml::parse(&github).expect("YAML").to_json();
+    let jobs = tree["jobs"].as_object().expect("jobs");
+    let names: Vec<&str> = jobs.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "check",
+            "validate-dev",
+            "validate-prod",
+            "review",
+            "build-proxmox",
+            "build-vsphere"
+        ]
+    );
+    assert_eq!(
+        tree["jobs"]["build-proxmox"]["runs-on"],
+        serde_json::json!(["pve-lan"])
+    );
+    let spec = std::fs::read_to_string(dir.join("spec/hybrid.yaml")).expect("spec");
+    assert!(spec.ends_with("ci:\n  tags:\n    proxmox: [pve-lan]\n    vsphere: [vcenter-lan]\n"));
+
+    if crate::support::tool(
+        "check-jsonschema",
+        "python3 -m pip install check-jsonschema==0.33.0",
+    ) {
+        for (file, schema) in [
+            (".gitlab-ci.yml", "vendor.gitlab-ci"),
+            (".github/workflows/images.yml", "vendor.github-workflows"),
+        ] {
+            let out = Command::new("check-jsonschema")
+                .args(["--builtin-schema", schema, file])
+                .current_dir(&dir)
+                .output()
+                .expect("check-jsonschema runs");
+            assert!(
+                out.status.success(),
+                "{file}: {}{}",
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+        }
+    }
+}
+
+#[test]
+fn an_existing_github_workflow_stops_init_before_it_writes() {
+    let dir = temp("workflow-exists");
+    let workflow = dir.join(".github/workflows/images.yml");
+    std::fs::create_dir_all(workflow.parent().expect("folder")).expect("create");
+    std::fs::write(&workflow, "# mine\n").expect("write");
+    let out = hybridc(&dir, &["init", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: 1 file already exists: .github/workflows/images.yml; nothing was written (use \
+         --force to overwrite)\n"
+    );
+    assert!(!dir.join("spec").exists(), "nothing written");
+    assert_eq!(
+        std::fs::read_to_string(&workflow).expect("kept"),
+        "# mine\n"
+    );
+}
+
 #[test]
 fn a_second_init_refuses_to_overwrite_unless_forced() {
     let dir = temp("again");

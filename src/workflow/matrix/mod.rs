@@ -1,6 +1,12 @@
-//! The CI build matrix: one job per compiled source (OS x platform x edition), and the three
-//! ways of handing it to CI: a complete GitLab child pipeline, the JSON of a GitHub Actions
-//! `strategy.matrix`, and a stable JSON list for other tools.
+//! The CI build matrix: one job per compiled source (OS x platform x edition), and the ways of
+//! handing it to CI: a complete GitLab child pipeline ([`gitlab`]), a complete GitHub Actions
+//! workflow ([`github`]), the JSON of a GitHub Actions `strategy.matrix` ([`github_matrix`]),
+//! and a stable JSON list for other tools ([`json`]).
+//!
+//! Both pipelines gate what a reviewer relies on: `hybridc check`, then `packer validate` with
+//! each environment's var file, the `hybridc diff` report on merge and pull requests, and the
+//! builds of every OS x platform (x edition) x environment on the runners the spec's `ci.tags`
+//! name for each platform.
 //!
 //! Jobs are read from the compiled [`Model`], so each job's `-only` selector and the
 //! credentials it needs always match what `generated/` declares. This module only builds text:
@@ -8,7 +14,7 @@
 //! [`check_env`] before asking for output. Credential values never appear in any output, only
 //! the names of the environment variables that hold them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::json;
@@ -16,6 +22,103 @@ use serde_json::json;
 use crate::diagnostic::Unknown;
 use crate::model::Model;
 use crate::spec::PlatformName;
+
+mod github;
+mod gitlab;
+
+pub use github::github;
+pub use gitlab::gitlab;
+
+/// Everything a pipeline is written from besides the jobs' own data.
+#[derive(Debug, Clone, Copy)]
+pub struct Pipeline<'a> {
+    /// The builds.
+    pub jobs: &'a [Job],
+    /// The environments to validate and build for: every one of the spec's, or the one asked for.
+    pub environments: &'a [String],
+    /// Runner tags per platform, from the spec's `ci.tags`.
+    pub tags: &'a BTreeMap<PlatformName, Vec<String>>,
+    /// The spec as the runner sees it, relative to the repository root (`spec/`).
+    pub spec: &'a str,
+    /// The output folder as the runner sees it (`generated/`).
+    pub out_dir: &'a str,
+}
+
+impl Pipeline<'_> {
+    /// The credentials any job reads, sorted.
+    fn credentials(&self) -> BTreeSet<&str> {
+        self.jobs
+            .iter()
+            .flat_map(|j| j.credentials.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// The platforms that have jobs, in output order.
+    fn platforms(&self) -> Vec<PlatformName> {
+        PlatformName::ALL
+            .into_iter()
+            .filter(|p| self.jobs.iter().any(|j| j.platform == *p))
+            .collect()
+    }
+
+    /// The runner tags of `platform`'s jobs.
+    fn tags_of(&self, platform: PlatformName) -> &[String] {
+        self.tags.get(&platform).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// `hybridc check` as the pipeline runs it.
+    fn check_command(&self) -> String {
+        let out = out_path(self.out_dir);
+        let mut check = format!("hybridc check {}", shell_word(self.spec));
+        if out != "generated" {
+            check.push_str(&format!(" --out {}", shell_word(&out)));
+        }
+        check
+    }
+
+    /// `packer validate` with the var file of `env` (none without environments).
+    fn validate_commands(&self, env: Option<&str>) -> [String; 2] {
+        let out = shell_word(&out_path(self.out_dir));
+        let var_file = env
+            .map(|env| {
+                format!(
+                    "-var-file={} ",
+                    shell_word(&format!("{}/env/{env}.pkrvars.hcl", out_path(self.out_dir)))
+                )
+            })
+            .unwrap_or_default();
+        [
+            format!("packer init {out}/"),
+            format!("packer validate {var_file}{out}/"),
+        ]
+    }
+
+    /// `hybridc build` of one matrix entry, reading `ENV`, `OS`, `PLATFORM`, `EDITION` (empty
+    /// for Linux) and the version `version_variable` from the shell's environment.
+    fn build_command(&self, version_variable: &str) -> String {
+        let mut build = format!(
+            "hybridc build --env \"$ENV\" --os \"$OS\" --platform \"$PLATFORM\" \
+             ${{EDITION:+--edition \"$EDITION\"}} --build-version \"${version_variable}\" --spec {}",
+            shell_word(self.spec)
+        );
+        let out = out_path(self.out_dir);
+        if out != "generated" {
+            build.push_str(&format!(" --out {}", shell_word(&out)));
+        }
+        build
+    }
+
+    /// `hybridc diff` against `base`, as Markdown into [`REVIEW_FILE`].
+    fn diff_command(&self, base: &str) -> String {
+        format!(
+            "hybridc diff {} --base {base} --format markdown > {REVIEW_FILE}",
+            shell_word(self.spec)
+        )
+    }
+}
+
+/// The file the review job writes the `hybridc diff` report to.
+pub const REVIEW_FILE: &str = "hybridc-diff.md";
 
 /// The most jobs one GitLab `parallel:matrix` may create; larger matrices are split.
 pub const GITLAB_MATRIX_LIMIT: usize = 200;
@@ -78,123 +181,10 @@ pub fn check_env(env: &str, environments: &[String]) -> Result<(), String> {
     }
 }
 
-/// A complete GitLab CI child pipeline building every job.
-///
-/// Stages `validate` (runs `hybridc check <spec>`) and `build`: one `build` job whose
-/// `parallel:matrix` has one entry per job with the variables `OS`, `PLATFORM`, `EDITION`
-/// (empty for Linux) and `ONLY`; beyond [`GITLAB_MATRIX_LIMIT`] jobs, several (`build-1`,
-/// `build-2`, ...). Each runs `packer init` and `packer build -only="$ONLY"` on `out_dir`, with
-/// `-var-file=<out_dir>/env/$ENV.pkrvars.hcl`, where the pipeline variable `ENV` defaults to
-/// `env`, else to the first of `environments`; with neither, there is no var file. `env` is
-/// expected to have passed [`check_env`]. Credentials stay out: a comment lists the CI/CD
-/// variables to define. `spec` and `out_dir` are paths as the runner sees them, relative to the
-/// repository root (`spec/`, `generated`).
-pub fn gitlab(
-    jobs: &[Job],
-    env: Option<&str>,
-    environments: &[String],
-    spec: &str,
-    out_dir: &str,
-) -> String {
-    let out = out_path(out_dir);
-    let env = env.or(environments.first().map(String::as_str));
-    let credentials: BTreeSet<&str> = jobs
-        .iter()
-        .flat_map(|j| j.credentials.iter().map(String::as_str))
-        .collect();
-
-    let mut y = String::new();
-    y.push_str(
-        "# GitLab CI child pipeline written by `hybridc matrix --format gitlab`: regenerate it,\n",
-    );
-    y.push_str("# do not edit it. Runners need `hybridc`, `packer` and a POSIX shell.\n");
-    if credentials.is_empty() {
-        y.push_str("# No credentials are read from CI/CD variables.\n");
-    } else {
-        y.push_str(
-            "# Credentials are read from these CI/CD variables (define them masked in the\n",
-        );
-        y.push_str("# project settings, never in this file):\n");
-        for name in &credentials {
-            y.push_str(&format!("#   {}\n", comment(name)));
-        }
-    }
-    if let Some(env) = env {
-        let known: Vec<String> = environments.iter().map(|e| comment(e)).collect();
-        y.push_str(&format!(
-            "# ENV selects {}/env/$ENV.pkrvars.hcl (default `{}`; the spec has: {}).\n",
-            comment(&out),
-            comment(env),
-            if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            }
-        ));
-    }
-    y.push('\n');
-
-    y.push_str("stages:\n  - validate\n  - build\n");
-    if let Some(env) = env {
-        y.push_str(&format!("variables:\n  ENV: {}\n", scalar(env)));
-    }
-    y.push('\n');
-
-    let mut check = format!("hybridc check {}", shell_word(spec));
-    if out != "generated" {
-        check.push_str(&format!(" --out {}", shell_word(&out)));
-    }
-    y.push_str("validate:\n  stage: validate\n  script:\n");
-    y.push_str(&format!("    - {}\n", scalar(&check)));
-    y.push('\n');
-
-    let mut build = "packer build -only=\"$ONLY\"".to_owned();
-    if env.is_some() {
-        build.push_str(&format!(
-            " -var-file=\"{}/env/$ENV.pkrvars.hcl\"",
-            shell_double_quoted(&out)
-        ));
-    }
-    build.push_str(&format!(" {}/", shell_word(&out)));
-    y.push_str(".packer-build:\n  script:\n");
-    y.push_str(&format!(
-        "    - {}\n",
-        scalar(&format!("packer init {}/", shell_word(&out)))
-    ));
-    y.push_str(&format!("    - {}\n", scalar(&build)));
-
-    let split = jobs.len() > GITLAB_MATRIX_LIMIT;
-    for (i, chunk) in jobs.chunks(GITLAB_MATRIX_LIMIT).enumerate() {
-        let name = if split {
-            format!("build-{}", i + 1)
-        } else {
-            "build".to_owned()
-        };
-        y.push('\n');
-        y.push_str(&format!("{name}:\n"));
-        y.push_str("  extends: .packer-build\n");
-        y.push_str("  stage: build\n  needs:\n    - validate\n");
-        y.push_str("  parallel:\n    matrix:\n");
-        for job in chunk {
-            y.push_str(&format!("      - OS: {}\n", scalar(&job.os)));
-            y.push_str(&format!(
-                "        PLATFORM: {}\n",
-                scalar(job.platform.as_str())
-            ));
-            y.push_str(&format!(
-                "        EDITION: {}\n",
-                scalar(job.edition.as_deref().unwrap_or(""))
-            ));
-            y.push_str(&format!("        ONLY: {}\n", scalar(&job.only)));
-        }
-    }
-    y
-}
-
 /// The JSON of a GitHub Actions `strategy.matrix`, on one line for `$GITHUB_OUTPUT`
 /// (`matrix=<json>`): `{"include": [{"id", "os", "platform", "edition", "only"}]}`, with an
 /// empty `edition` for Linux. GitHub runs at most [`GITHUB_MATRIX_LIMIT`] jobs per matrix.
-pub fn github(jobs: &[Job]) -> String {
+pub fn github_matrix(jobs: &[Job]) -> String {
     let include: Vec<serde_json::Value> = jobs
         .iter()
         .map(|j| {
@@ -290,18 +280,6 @@ fn shell_word(text: &str) -> String {
     }
 }
 
-/// `text` escaped for use inside a double-quoted shell string.
-fn shell_double_quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '"' | '$' | '`') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// `text` on one comment line: line breaks and other control characters become spaces.
 fn comment(text: &str) -> String {
     text.chars()
@@ -372,7 +350,6 @@ mod tests {
         assert_eq!(shell_word("spec/"), "spec/");
         assert_eq!(shell_word("my spec/"), "'my spec/'");
         assert_eq!(shell_word("it's"), r"'it'\''s'");
-        assert_eq!(shell_double_quoted("a$b\"c"), "a\\$b\\\"c");
     }
 
     #[test]
