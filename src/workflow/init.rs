@@ -256,16 +256,16 @@ pub const GITHUB_WORKFLOW: &str = ".github/workflows/images.yml";
 /// compiling; [`write`] checks its path with the planned files, so that an existing workflow
 /// stops `init` before anything is written.
 pub fn github_workflow(model: &crate::model::Model, spec: &crate::spec::Spec) -> (String, String) {
-    let jobs = crate::matrix::jobs(model);
+    let jobs = super::matrix::jobs(model);
     let environments: Vec<String> = model.environments.iter().map(|e| e.name.clone()).collect();
-    let pipeline = crate::matrix::Pipeline {
+    let pipeline = super::matrix::Pipeline {
         jobs: &jobs,
         environments: &environments,
         tags: &spec.ci.tags,
         spec: "spec/",
         out_dir: "generated/",
     };
-    (GITHUB_WORKFLOW.to_owned(), crate::matrix::github(&pipeline))
+    (GITHUB_WORKFLOW.to_owned(), super::matrix::github(&pipeline))
 }
 
 /// Every file of a new repository with the chosen OSes, as `(path, contents)`.
