@@ -39,6 +39,9 @@ pub enum Status {
     Stale,
     /// Something `compile` will not write to stands at the path or on the way to it.
     Conflict,
+    /// A file hybridc did not write that Packer loads with the output folder, and the spec does
+    /// not list under `packer.extra_files`.
+    Foreign,
 }
 
 impl Status {
@@ -49,6 +52,7 @@ impl Status {
             Status::Missing => "missing",
             Status::Stale => "stale",
             Status::Conflict => "conflict",
+            Status::Foreign => "foreign",
         }
     }
 }
@@ -96,11 +100,18 @@ fn unified(old: &str, new: &str, path: &str) -> String {
         .to_string()
 }
 
-/// Compares `files` with the folder `dir` (shown to the user as `shown_dir`).
+/// Compares `files` with the folder `dir` (shown to the user as `shown_dir`); of the files
+/// hybridc did not write that Packer loads with the folder, those named in `extra` are
+/// expected.
 ///
 /// # Errors
 /// [`crate::Error::Output`] when something in the folder cannot be read.
-pub fn compare(files: &[File], dir: &Path, shown_dir: &str) -> Result<Report, Error> {
+pub fn compare(
+    files: &[File],
+    dir: &Path,
+    shown_dir: &str,
+    extra: &[String],
+) -> Result<Report, Error> {
     let survey = output::survey(files, dir, shown_dir)?;
     let mut report = Report::default();
     for (file, (_, found)) in files.iter().zip(&survey.files) {
@@ -142,6 +153,17 @@ pub fn compare(files: &[File], dir: &Path, shown_dir: &str) -> Result<Report, Er
             reason: None,
         });
     }
+    for foreign in survey.foreign.iter().filter(|f| !extra.contains(f)) {
+        report.drift.push(Drift {
+            path: shown(shown_dir, foreign),
+            status: Status::Foreign,
+            diff: String::new(),
+            reason: Some(
+                "hybridc did not write it, and `packer build` loads it with the generated files"
+                    .to_owned(),
+            ),
+        });
+    }
     for (link, conflict) in &survey.stale_links {
         report.drift.push(Drift {
             path: shown(shown_dir, link),
@@ -154,11 +176,19 @@ pub fn compare(files: &[File], dir: &Path, shown_dir: &str) -> Result<Report, Er
     Ok(report)
 }
 
-/// Compares a committed schema file with this binary's schema; `None` when it is up to date
-/// or there is no such file.
+/// Compares a committed schema file with this binary's schema; `None` when it is up to date.
+/// A schema file that is not there (or cannot be read) is missing: editors and reviewers rely
+/// on it.
 pub fn schema(file: &Path, shown_path: &str) -> Option<Drift> {
-    let on_disk = std::fs::read_to_string(file).ok()?;
     let current = crate::schema::schema_text();
+    let Ok(on_disk) = std::fs::read_to_string(file) else {
+        return Some(Drift {
+            diff: unified("", &current, shown_path),
+            path: shown_path.to_owned(),
+            status: Status::Missing,
+            reason: None,
+        });
+    };
     (on_disk != current).then(|| Drift {
         diff: unified(&on_disk, &current, shown_path),
         path: shown_path.to_owned(),
@@ -186,8 +216,12 @@ impl Verdict {
     }
 }
 
-/// Compares the compiled `files` with the output folder `out_dir` (shown as `out_shown`) and
-/// the committed schema under `root` with this binary's, and words the fix for `spec_shown`.
+/// The output folder `compile` writes when not told otherwise.
+pub const DEFAULT_OUT: &str = "generated";
+
+/// Compares the compiled `files` with the output folder `out_dir` (shown as `out_shown`;
+/// `extra` are the files there that the spec expects Packer to load beside them) and the
+/// committed schema under `root` with this binary's, and words the fix for `spec_shown`.
 ///
 /// # Errors
 /// [`crate::Error::Output`] when something in the output folder cannot be read.
@@ -195,10 +229,11 @@ pub fn verdict(
     files: &[File],
     out_dir: &Path,
     out_shown: &str,
+    extra: &[String],
     root: &Path,
     spec_shown: &str,
 ) -> Result<Verdict, Error> {
-    let mut report = compare(files, out_dir, out_shown)?;
+    let mut report = compare(files, out_dir, out_shown, extra)?;
     let root_shown = root.display().to_string();
     let schema_shown = if root_shown == "." {
         SCHEMA_FILE.to_owned()
@@ -208,20 +243,47 @@ pub fn verdict(
     if let Some(drift) = schema(&root.join(SCHEMA_FILE), &schema_shown) {
         report.drift.push(drift);
     }
-    let generated_drift = report.drift.iter().any(|d| d.path != schema_shown);
+    let foreign: Vec<&str> = report
+        .drift
+        .iter()
+        .filter(|d| d.status == Status::Foreign)
+        .map(|d| d.path.as_str())
+        .collect();
+    let generated_drift = report
+        .drift
+        .iter()
+        .any(|d| d.path != schema_shown && d.status != Status::Foreign);
     let schema_drift = report.drift.iter().any(|d| d.path == schema_shown);
     let conflicts = report.count(Status::Conflict) > 0;
+    // The fix repeats the output folder the check was given.
+    let compile = if out_shown == DEFAULT_OUT {
+        format!("hybridc compile {spec_shown}")
+    } else {
+        format!("hybridc compile {spec_shown} --out {out_shown}")
+    };
     let fix = match (generated_drift, schema_drift) {
         (false, false) => None,
-        (true, false) => Some(format!(
-            "run hybridc compile {spec_shown} and commit the result"
-        )),
+        (true, false) => Some(format!("run {compile} and commit the result")),
         (false, true) => Some(format!(
             "run hybridc schema --out {schema_shown} and commit the result"
         )),
         (true, true) => Some(format!(
-            "run hybridc compile {spec_shown} and hybridc schema --out {schema_shown}, and commit the result"
+            "run {compile} and hybridc schema --out {schema_shown}, and commit the result"
         )),
+    };
+    let fix = match (foreign.as_slice(), fix) {
+        ([], fix) => fix,
+        (paths, fix) => {
+            let remove = format!(
+                "remove {} or list {} under `packer.extra_files`",
+                crate::diagnostic::prose_list(paths),
+                if paths.len() == 1 { "it" } else { "them" }
+            );
+            Some(match fix {
+                None => remove,
+                Some(fix) => format!("{remove}, then {fix}"),
+            })
+        }
     }
     .map(|fix| {
         if conflicts {
@@ -261,6 +323,10 @@ pub fn text(verdict: &Verdict, out_shown: &str, spec_name: &str, colour: bool) -
         let conflicts = match result.count(Status::Conflict) {
             0 => String::new(),
             n => format!("{n} in conflict, "),
+        };
+        let conflicts = match result.count(Status::Foreign) {
+            0 => conflicts,
+            n => format!("{conflicts}{n} foreign, "),
         };
         text.push_str(&format!(
             "{out_shown}/ is out of date: {} changed, {} missing, {} stale, {conflicts}{} unchanged\n",
@@ -325,7 +391,8 @@ pub fn error_json(spec: &str, output: &str, error: &Error) -> serde_json::Value 
 /// The `--format json` report: a stable shape for bots and merge-request comments.
 ///
 /// `{"format": 1, "status": "up-to-date" | "drift" | "error", "spec": ..., "output": ...,
-/// "counts": {"changed", "missing", "stale", "conflict", "unchanged"}, "files": [{"path",
+/// "counts": {"changed", "missing", "stale", "conflict", "foreign", "unchanged"}, "files":
+/// [{"path",
 /// "status", "diff", "reason"}],
 /// "fix": string or null, "diagnostics": [{"severity", "code", "message", "file", "line",
 /// "column", "help"}]}`.
@@ -348,6 +415,7 @@ pub fn json(
             "missing": r.count(Status::Missing),
             "stale": r.count(Status::Stale),
             "conflict": r.count(Status::Conflict),
+            "foreign": r.count(Status::Foreign),
             "unchanged": r.unchanged,
         })
     });

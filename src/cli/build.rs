@@ -43,7 +43,12 @@ pub fn build(spec: &Path, out: &Path, selection: &runner::Selection, flags: &Fla
     print::diagnostics(&compiled.warnings, &compiled.loaded.source);
     // Packer builds from the files on disk: they must be what the spec says.
     let out_shown = out.display().to_string().trim_end_matches('/').to_owned();
-    let drift = match hybridc::check::compare(&compiled.files, &compiled.out_dir, &out_shown) {
+    let drift = match hybridc::check::compare(
+        &compiled.files,
+        &compiled.out_dir,
+        &out_shown,
+        &compiled.loaded.spec.packer.extra_files,
+    ) {
         Ok(drift) => drift,
         Err(error) => return print::report(error),
     };

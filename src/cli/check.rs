@@ -25,6 +25,7 @@ pub fn check(spec: &Path, out: &Path, format: Format) -> Status {
         &compiled.files,
         &compiled.out_dir,
         &out_shown,
+        &compiled.loaded.spec.packer.extra_files,
         &compiled.loaded.root,
         &spec_shown,
     ) {

@@ -83,6 +83,25 @@ pub struct Survey {
     /// Links that the spec does not produce and that lead to a file with hybridc's header,
     /// each with its path relative to the output folder.
     pub stale_links: Vec<(String, Conflict)>,
+    /// Files and links at the top of the output folder that Packer loads with it (see
+    /// [`packer_loads`]) and that hybridc neither produces nor wrote.
+    pub foreign: Vec<String>,
+}
+
+/// Whether `packer build <folder>` loads a file of this name from the top of the folder: Packer
+/// reads every `*.pkr.hcl` and `*.pkr.json` as configuration and every `*.auto.pkrvars.hcl`
+/// and `*.auto.pkrvars.json` as variable values (hashicorp/packer `hcl2template/parser.go`,
+/// `Parser.Parse`, the `hcl2FileExt`, `hcl2JsonFileExt`, `hcl2VarFileExt` and
+/// `hcl2VarJsonFileExt` suffixes given to `GetHCL2Files`).
+pub fn packer_loads(name: &str) -> bool {
+    [
+        ".pkr.hcl",
+        ".pkr.json",
+        ".auto.pkrvars.hcl",
+        ".auto.pkrvars.json",
+    ]
+    .iter()
+    .any(|suffix| name.len() > suffix.len() && name.ends_with(suffix))
 }
 
 impl Survey {

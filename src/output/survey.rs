@@ -144,11 +144,13 @@ pub fn survey(files: &[File], dir: &Path, shown_dir: &str) -> Result<Survey, Err
         .into_iter()
         .partition(|p| is_temp_name(p.rsplit('/').next().unwrap_or(p)));
     survey.leftovers = leftovers;
-    survey.stale = others
+    let (stale, unknown): (Vec<String>, Vec<String>) = others
         .into_iter()
         .filter(|p| !produced(p))
-        .filter(|p| is_generated(&dir.join(p)))
-        .collect();
+        .partition(|p| is_generated(&dir.join(p)));
+    survey.stale = stale;
+    let loaded = |p: &String| !p.contains('/') && packer_loads(p);
+    survey.foreign = unknown.into_iter().filter(loaded).collect();
     // A produced path that is a link is already a conflict above.
     for link in on_disk.links.into_iter().filter(|p| !produced(p)) {
         let path = dir.join(&link);
@@ -158,7 +160,10 @@ pub fn survey(files: &[File], dir: &Path, shown_dir: &str) -> Result<Survey, Err
                 target: link_target(&path),
             };
             survey.stale_links.push((link, conflict));
+        } else if loaded(&link) {
+            survey.foreign.push(link);
         }
     }
+    survey.foreign.sort();
     Ok(survey)
 }

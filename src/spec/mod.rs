@@ -34,6 +34,7 @@ impl TextFormat {
         &CHECKSUM,
         &VERSION,
         &DURATION,
+        &PACKER_FILE,
     ];
 
     fn apply(&self, schema: &mut serde_json::Map<String, serde_json::Value>) {
@@ -82,6 +83,13 @@ pub const CHECKSUM: TextFormat = TextFormat {
         "sha256:97f3d7ffb032c3eb3b23d2c8be9cc76e60c2c1f2c0146ba5ba9fe01cafae0fd8",
         "file:https://releases.ubuntu.com/24.04.5/SHA256SUMS",
     ],
+};
+
+/// A file name Packer loads from a folder.
+pub const PACKER_FILE: TextFormat = TextFormat {
+    pattern: r"^[^/\\]+\.(pkr\.hcl|pkr\.json|auto\.pkrvars\.hcl|auto\.pkrvars\.json)$",
+    words: "a file name in the output folder ending in `.pkr.hcl`, `.pkr.json`, `.auto.pkrvars.hcl` or `.auto.pkrvars.json`",
+    examples: &["extra.pkr.hcl"],
 };
 
 /// An Azure gallery image version.
@@ -182,12 +190,19 @@ pub struct PackerSettings {
     #[serde(default = "default_required_version")]
     #[schemars(example = &">= 1.11.0")]
     pub required_version: String,
+    /// Files in the output folder that hybridc does not write and that Packer is meant to load
+    /// with it: a hand-written `*.pkr.hcl`, `*.pkr.json` or `*.auto.pkrvars.hcl` beside the
+    /// generated files. `check` and `build` report any other such file as foreign.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(transform = Each(&PACKER_FILE))]
+    pub extra_files: Vec<String>,
 }
 
 impl Default for PackerSettings {
     fn default() -> Self {
         PackerSettings {
             required_version: default_required_version(),
+            extra_files: Vec::new(),
         }
     }
 }
