@@ -110,11 +110,13 @@ pub fn check(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
     if findings.iter().any(Diagnostic::is_error) {
         return Err(invalid(&source, findings));
     }
+    let repository = semantic::repository(&spec, &root);
     Ok(Loaded {
         spec,
         source,
         tree,
         root,
+        repository,
         warnings: findings,
     })
 }

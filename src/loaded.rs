@@ -17,6 +17,8 @@ pub struct Loaded {
     pub tree: yaml::Node,
     /// The repository root that paths in the spec are relative to.
     pub root: PathBuf,
+    /// What the checks found in the repository that later stages need.
+    pub repository: crate::semantic::Repository,
     /// Findings that do not stop the build.
     pub warnings: Vec<Diagnostic>,
 }

@@ -149,13 +149,9 @@ impl Lowerer<'_> {
                             body.attr("extra_arguments", Expr::List(args), &origin);
                         }
                         let mut env = vec![env_platform.clone()];
-                        // An `ansible.cfg` beside the playbook is only read when named. The
-                        // path is kept as written: a backslash is part of a file name here.
-                        let config = match ansible.playbook.rfind('/') {
-                            Some(slash) => format!("{}/ansible.cfg", &ansible.playbook[..slash]),
-                            None => "ansible.cfg".to_owned(),
-                        };
-                        if self.loaded.root.join(&config).is_file() {
+                        // An `ansible.cfg` beside the playbook is only read when named.
+                        let config = crate::semantic::ansible_config(&ansible.playbook);
+                        if self.loaded.repository.ansible_configs.contains(&config) {
                             let mut parts = vec![Part::text("ANSIBLE_CONFIG=")];
                             parts.extend(self.path_parts(&config));
                             env.push(Expr::Template(parts));

@@ -61,6 +61,7 @@ pub(super) fn loaded(rest: &str) -> Loaded {
         source: SourceFile::new("hybrid.yaml", text),
         tree,
         root: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        repository: Default::default(),
         warnings: Vec::new(),
     }
 }

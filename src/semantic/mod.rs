@@ -28,6 +28,7 @@ mod provisioning;
 
 pub use network::{parse_cidr, static_sources};
 pub use platforms::iso_url_problem;
+pub use provisioning::{Repository, ansible_config, repository};
 
 /// Everything the semantic stage looks at.
 pub struct Context<'a> {

@@ -6,7 +6,39 @@ use std::path::{Component as PathComponent, Path, PathBuf};
 
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::spec::Step;
+use crate::spec::{Spec, Step};
+
+/// `ansible.cfg` beside a playbook (`ansible/site.yml` -> `ansible/ansible.cfg`): Ansible reads
+/// it only when named. The path is kept as written: a backslash is part of a file name here.
+pub fn ansible_config(playbook: &str) -> String {
+    match playbook.rfind('/') {
+        Some(slash) => format!("{}/ansible.cfg", &playbook[..slash]),
+        None => "ansible.cfg".to_owned(),
+    }
+}
+
+/// What the repository holds that lowering needs to know, found here so that lowering reads
+/// no file itself: the `ansible.cfg` files beside the spec's playbooks.
+pub fn repository(spec: &Spec, root: &Path) -> Repository {
+    let ansible_configs = spec
+        .provisioning
+        .values()
+        .flatten()
+        .filter_map(|step| match step {
+            Step::Ansible(ansible) => Some(ansible_config(&ansible.playbook)),
+            _ => None,
+        })
+        .filter(|config| root.join(config).is_file())
+        .collect();
+    Repository { ansible_configs }
+}
+
+/// Facts about the repository's files that later stages use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Repository {
+    /// Repository-relative paths of the `ansible.cfg` files beside the spec's playbooks.
+    pub ansible_configs: std::collections::BTreeSet<String>,
+}
 
 impl Checker<'_, '_> {
     pub(super) fn provisioning(&mut self) {

@@ -90,6 +90,7 @@ impl<'a> Settings<'a> {
             source: self.loaded.source.clone(),
             tree,
             root: self.loaded.root.clone(),
+            repository: self.loaded.repository.clone(),
             warnings: Vec::new(),
         }
     }
