@@ -75,6 +75,8 @@ fn crate_names(code: &str) -> BTreeSet<String> {
 struct Crate {
     /// Top-level module → the top-level modules and other crate-root names it reaches.
     edges: BTreeMap<String, BTreeSet<String>>,
+    /// Top-level modules whose code (tests aside) touches the file system.
+    io: BTreeSet<String>,
     /// Each file, relative to the repository, with its line count.
     lines: Vec<(String, usize)>,
 }
@@ -85,19 +87,43 @@ fn read_crate() -> Crate {
     sources(&root.join("src"), &mut files);
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut lines = Vec::new();
+    let mut io = BTreeSet::new();
     for file in files {
         let text = fs::read_to_string(&file).expect("read source");
         let relative = file.strip_prefix(root.join("src")).expect("under src");
         lines.push((format!("src/{}", relative.display()), text.lines().count()));
         let module = top_module(relative);
-        let reached = crate_names(&code(&text));
+        let code = code(&text);
+        if FILE_SYSTEM.iter().any(|call| code.contains(call)) {
+            io.insert(module.clone());
+        }
+        let reached = crate_names(&code);
         edges
             .entry(module.clone())
             .or_default()
             .extend(reached.into_iter().filter(|n| *n != module));
     }
-    Crate { edges, lines }
+    Crate { edges, io, lines }
 }
+
+/// What touching the file system looks like in the source.
+const FILE_SYSTEM: &[&str] = &[
+    "std::fs",
+    "fs::",
+    "File::open",
+    ".is_file()",
+    ".is_dir()",
+    ".exists()",
+    "read_dir",
+    "canonicalize",
+    "symlink_metadata",
+];
+
+/// The only modules that read or write files: reading the spec, the checks of the files it
+/// names, writing and comparing the output, and what is above the pipeline.
+const MAY_TOUCH_FILES: &[&str] = &[
+    "source", "semantic", "output", "check", "lib", "main", "cli", "workflow",
+];
 
 /// Modules that are the binary or the orchestration, not stages.
 const ABOVE: &[&str] = &["lib", "main", "cli"];
@@ -174,6 +200,24 @@ fn no_stage_reaches_into_the_orchestration_or_the_workflow_commands() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn lowering_conformance_and_printing_touch_no_file() {
+    let krate = read_crate();
+    let wrong: Vec<&String> = krate
+        .io
+        .iter()
+        .filter(|m| !MAY_TOUCH_FILES.contains(&m.as_str()))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "these modules touch the file system: {wrong:?}"
+    );
+    assert!(
+        krate.io.contains("output"),
+        "the reader sees the output stage write"
+    );
 }
 
 #[test]
