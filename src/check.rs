@@ -117,7 +117,7 @@ pub fn compare(
     for (file, (_, found)) in files.iter().zip(&survey.files) {
         let path = shown(shown_dir, &file.path);
         let (status, diff, reason) = match found {
-            output::Found::Generated(bytes) if bytes == file.contents.as_bytes() => {
+            output::Found::Unchanged => {
                 report.unchanged += 1;
                 continue;
             }

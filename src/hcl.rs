@@ -98,7 +98,7 @@ pub enum Expr {
     /// A traversal from a name Packer provides, written as is: `path.root`, `source.name`,
     /// `build.User`, an iterator's `value`; or a type keyword (`string`). Variables and locals
     /// are [`Expr::Var`] and [`Expr::Local`], never this.
-    Traversal(String),
+    Traversal(Cow<'static, str>),
     /// `var.<name>`: a reference to an input variable.
     Var(String),
     /// `local.<name>`: a reference to a local value.
@@ -199,29 +199,55 @@ pub enum Part {
     Expr(Expr),
     /// `%{if <condition>}<then>%{else}<otherwise>%{endif}` (no `%{else}` when `otherwise` is
     /// empty).
-    If {
-        /// The condition.
-        condition: Expr,
-        /// The parts when it holds.
-        then: Vec<Part>,
-        /// The parts when it does not.
-        otherwise: Vec<Part>,
-    },
+    If(Box<If>),
     /// `%{for <variable> in <collection>}<body>%{endfor}`.
-    For {
-        /// The name each element is bound to, read in the body as [`Expr::Traversal`].
-        variable: String,
-        /// The collection.
-        collection: Expr,
-        /// The parts repeated per element.
-        body: Vec<Part>,
-    },
+    For(Box<For>),
+}
+
+/// A template's `%{if}` directive ([`Part::If`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct If {
+    /// The condition.
+    pub condition: Expr,
+    /// The parts when it holds.
+    pub then: Vec<Part>,
+    /// The parts when it does not.
+    pub otherwise: Vec<Part>,
+}
+
+/// A template's `%{for}` directive ([`Part::For`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct For {
+    /// The name each element is bound to, read in the body as [`Expr::Traversal`].
+    pub variable: String,
+    /// The collection.
+    pub collection: Expr,
+    /// The parts repeated per element.
+    pub body: Vec<Part>,
 }
 
 impl Part {
     /// Literal text.
     pub fn text(text: impl Into<String>) -> Self {
         Part::Text(text.into())
+    }
+
+    /// `%{if <condition>}<then>%{else}<otherwise>%{endif}`.
+    pub fn when(condition: Expr, then: Vec<Part>, otherwise: Vec<Part>) -> Self {
+        Part::If(Box::new(If {
+            condition,
+            then,
+            otherwise,
+        }))
+    }
+
+    /// `%{for <variable> in <collection>}<body>%{endfor}`.
+    pub fn each(variable: impl Into<String>, collection: Expr, body: Vec<Part>) -> Self {
+        Part::For(Box::new(For {
+            variable: variable.into(),
+            collection,
+            body,
+        }))
     }
 
     /// The expressions in this part, and in the parts nested in it, outermost first.
@@ -235,19 +261,16 @@ impl Part {
         match self {
             Part::Text(_) => {}
             Part::Expr(e) => out.push(e),
-            Part::If {
-                condition,
-                then,
-                otherwise,
-            } => {
-                out.push(condition);
+            Part::If(directive) => {
+                out.push(&directive.condition);
+                let If {
+                    then, otherwise, ..
+                } = &**directive;
                 then.iter().chain(otherwise).for_each(|p| p.collect(out));
             }
-            Part::For {
-                collection, body, ..
-            } => {
-                out.push(collection);
-                body.iter().for_each(|p| p.collect(out));
+            Part::For(directive) => {
+                out.push(&directive.collection);
+                directive.body.iter().for_each(|p| p.collect(out));
             }
         }
     }
@@ -263,19 +286,21 @@ impl Part {
         match self {
             Part::Text(_) => {}
             Part::Expr(e) => out.push(e),
-            Part::If {
-                condition,
-                then,
-                otherwise,
-            } => {
+            Part::If(directive) => {
+                let If {
+                    condition,
+                    then,
+                    otherwise,
+                } = &mut **directive;
                 out.push(condition);
                 then.iter_mut()
                     .chain(otherwise.iter_mut())
                     .for_each(|p| p.collect_mut(out));
             }
-            Part::For {
-                collection, body, ..
-            } => {
+            Part::For(directive) => {
+                let For {
+                    collection, body, ..
+                } = &mut **directive;
                 out.push(collection);
                 body.iter_mut().for_each(|p| p.collect_mut(out));
             }
@@ -346,7 +371,7 @@ impl Expr {
     }
 
     /// A traversal from a name Packer provides ([`Expr::Traversal`]).
-    pub fn traversal(s: impl Into<String>) -> Self {
+    pub fn traversal(s: impl Into<Cow<'static, str>>) -> Self {
         let s = s.into();
         debug_assert!(
             !s.starts_with("var.") && !s.starts_with("local."),
@@ -789,7 +814,8 @@ fn write_inline(out: &mut String, e: &Expr) -> bool {
         Expr::Number(n) => {
             let _ = write!(out, "{n}");
         }
-        Expr::Decimal(d) | Expr::Traversal(d) => out.push_str(d),
+        Expr::Decimal(d) => out.push_str(d),
+        Expr::Traversal(d) => out.push_str(d),
         Expr::Var(name) => {
             out.push_str("var.");
             out.push_str(name);
@@ -889,7 +915,7 @@ fn next_of(part: Option<&Part>) -> Option<Next> {
     match part? {
         Part::Text(_) => None,
         Part::Expr(_) => Some(Next::Interpolation),
-        Part::If { .. } | Part::For { .. } => Some(Next::Directive),
+        Part::If(_) | Part::For(_) => Some(Next::Directive),
     }
 }
 
@@ -925,11 +951,12 @@ fn write_parts_before(out: &mut String, parts: &[Part], after: Option<Next>) -> 
                 ok &= write_inline(out, e);
                 out.push('}');
             }
-            Part::If {
-                condition,
-                then,
-                otherwise,
-            } => {
+            Part::If(directive) => {
+                let If {
+                    condition,
+                    then,
+                    otherwise,
+                } = &**directive;
                 out.push_str("%{if ");
                 ok &= write_inline(out, condition);
                 out.push('}');
@@ -940,11 +967,12 @@ fn write_parts_before(out: &mut String, parts: &[Part], after: Option<Next>) -> 
                 }
                 out.push_str("%{endif}");
             }
-            Part::For {
-                variable,
-                collection,
-                body,
-            } => {
+            Part::For(directive) => {
+                let For {
+                    variable,
+                    collection,
+                    body,
+                } = &**directive;
                 out.push_str("%{for ");
                 out.push_str(variable);
                 out.push_str(" in ");
@@ -990,7 +1018,7 @@ mod tests {
     }
 
     fn t(v: &str) -> Expr {
-        Expr::traversal(v)
+        Expr::traversal(v.to_owned())
     }
 
     /// `"${path.root}<rest>"`.
@@ -1281,16 +1309,16 @@ m = merge(
                         "d",
                         Expr::Template(vec![
                             Part::text("a%"),
-                            Part::If {
-                                condition: Expr::var("e").equal(""),
-                                then: vec![Part::text("x%")],
-                                otherwise: vec![Part::text("y")],
-                            },
-                            Part::For {
-                                variable: "s".into(),
-                                collection: Expr::List(vec![s("1"), s("2")]),
-                                body: vec![Part::text(":$"), Part::Expr(t("s"))],
-                            },
+                            Part::when(
+                                Expr::var("e").equal(""),
+                                vec![Part::text("x%")],
+                                vec![Part::text("y")],
+                            ),
+                            Part::each(
+                                "s",
+                                Expr::List(vec![s("1"), s("2")]),
+                                vec![Part::text(":$"), Part::Expr(t("s"))],
+                            ),
                             Part::text("%"),
                         ]),
                     ),

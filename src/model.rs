@@ -604,11 +604,11 @@ mod tests {
                     Part::Expr(Expr::local("b")),
                     Part::text("-${local.c}-"),
                     Part::Expr(Expr::traversal("x.local.c")),
-                    Part::If {
-                        condition: Expr::var("d").not_equal(""),
-                        then: vec![Part::Expr(Expr::local("e").index(0))],
-                        otherwise: Vec::new(),
-                    },
+                    Part::when(
+                        Expr::var("d").not_equal(""),
+                        vec![Part::Expr(Expr::local("e").index(0))],
+                        Vec::new(),
+                    ),
                 ]),
             ],
         );

@@ -232,22 +232,22 @@ impl Network {
                         ip,
                         Part::text(" netcfg/get_netmask="),
                         mask,
-                        Part::If {
-                            condition: gateway.clone().not_equal(""),
-                            then: vec![
+                        Part::when(
+                            gateway.clone().not_equal(""),
+                            vec![
                                 Part::text(" netcfg/get_gateway="),
                                 Part::Expr(gateway.clone()),
                             ],
-                            otherwise: vec![Part::text(" netcfg/no_default_route=true")],
-                        },
-                        Part::If {
-                            condition: length.greater(Expr::Number(0)),
-                            then: vec![
+                            vec![Part::text(" netcfg/no_default_route=true")],
+                        ),
+                        Part::when(
+                            length.greater(Expr::Number(0)),
+                            vec![
                                 Part::text(" netcfg/get_nameservers="),
                                 Part::Expr(dns.clone().index(0)),
                             ],
-                            otherwise: Vec::new(),
-                        },
+                            Vec::new(),
+                        ),
                         Part::text(" netcfg/confirm_static=true"),
                     ]
                 } else {
@@ -260,21 +260,14 @@ impl Network {
                         Part::text(":"),
                         mask,
                         Part::text(format!(":{hostname}::none")),
-                        Part::For {
-                            variable: "server".into(),
-                            collection: Expr::call(
-                                "slice",
-                                vec![dns.clone(), Expr::Number(0), shown],
-                            ),
-                            body: vec![Part::text(":"), Part::Expr(Expr::traversal("server"))],
-                        },
+                        Part::each(
+                            "server",
+                            Expr::call("slice", vec![dns.clone(), Expr::Number(0), shown]),
+                            vec![Part::text(":"), Part::Expr(Expr::traversal("server"))],
+                        ),
                     ]
                 };
-                vec![Part::If {
-                    condition: address.clone().not_equal(""),
-                    then: body,
-                    otherwise: Vec::new(),
-                }]
+                vec![Part::when(address.clone().not_equal(""), body, Vec::new())]
             }
         }
     }

@@ -61,7 +61,11 @@ pub struct Summary {
 pub enum Found {
     /// Nothing: the file is created.
     Nothing,
-    /// A regular file with hybridc's header, reached through real folders, with its contents.
+    /// A regular file with hybridc's header, reached through real folders, holding exactly
+    /// what would be written: it is left alone.
+    Unchanged,
+    /// A regular file with hybridc's header, reached through real folders, with its other
+    /// contents.
     Generated(Vec<u8>),
     /// Something `compile` does not write to on its own, with the contents when it is a regular
     /// file (for a diff).
@@ -356,7 +360,7 @@ fn apply(
         }
     }
     for (file, (_, found)) in files.iter().zip(&survey.files) {
-        if matches!(found, Found::Generated(bytes) if bytes == file.contents.as_bytes()) {
+        if *found == Found::Unchanged {
             summary.unchanged.push(file.path.clone());
             continue;
         }

@@ -133,9 +133,13 @@ fn inspect(dir: &Path, shown_dir: &str, rel: &str) -> Result<Found, Error> {
 pub fn survey(files: &[File], dir: &Path, shown_dir: &str) -> Result<Survey, Error> {
     let mut survey = Survey::default();
     for file in files {
-        survey
-            .files
-            .push((file.path.clone(), inspect(dir, shown_dir, &file.path)?));
+        // A file on disk is compared as soon as it is read, so that only the ones that differ
+        // are held in memory.
+        let found = match inspect(dir, shown_dir, &file.path)? {
+            Found::Generated(bytes) if bytes == file.contents.as_bytes() => Found::Unchanged,
+            other => other,
+        };
+        survey.files.push((file.path.clone(), found));
     }
     let produced = |p: &String| files.iter().any(|f| &f.path == p);
     let on_disk = walk(dir);
