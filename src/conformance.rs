@@ -269,11 +269,11 @@ impl<'a> Body<'a> for Hcl<'a> {
                     name,
                     value,
                     origin,
-                } => (name.as_str(), Entry::Value(value), origin.as_str()),
+                } => (name.as_ref(), Entry::Value(value), origin.as_str()),
                 Arg::Block {
                     name, body, origin, ..
                 } => (
-                    name.as_str(),
+                    name.as_ref(),
                     Entry::Block(Hcl {
                         args: body,
                         origin: origin.as_str(),

@@ -155,7 +155,7 @@ fn args(list: &Args) -> Body<'_> {
                 for_each: None,
                 ..
             } => body.items.push(Item::Block(Block::new(
-                name.as_str(),
+                name.as_ref(),
                 Vec::<String>::new(),
                 args(inner),
             ))),
@@ -169,7 +169,7 @@ fn args(list: &Args) -> Body<'_> {
                     .attr_ref("for_each", collection)
                     .block(Block::new("content", Vec::<String>::new(), args(inner)));
                 body.items
-                    .push(Item::Block(Block::new("dynamic", [name.as_str()], dynamic)));
+                    .push(Item::Block(Block::new("dynamic", [name.as_ref()], dynamic)));
             }
         }
     }

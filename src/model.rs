@@ -5,6 +5,7 @@
 //! prints it. Every argument remembers the spec node that caused it (a JSON pointer), so a
 //! problem found later can still point at the spec. This module holds data only.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -25,8 +26,8 @@ pub struct Args(pub Vec<Arg>);
 pub enum Arg {
     /// `name = value`.
     Attr {
-        /// Argument name.
-        name: String,
+        /// Argument name: the generator's own names are not copied.
+        name: Cow<'static, str>,
         /// Its value.
         value: Expr,
         /// The spec node it comes from.
@@ -35,7 +36,7 @@ pub enum Arg {
     /// `name { ... }`, or `dynamic "name" { for_each = ... content { ... } }`.
     Block {
         /// Block type.
-        name: String,
+        name: Cow<'static, str>,
         /// Its arguments.
         body: Args,
         /// The spec node it comes from.
@@ -47,18 +48,18 @@ pub enum Arg {
 
 impl Args {
     /// Appends `name = value`.
-    pub fn attr(&mut self, name: &str, value: Expr, origin: &Pointer) {
+    pub fn attr(&mut self, name: impl Into<Cow<'static, str>>, value: Expr, origin: &Pointer) {
         self.0.push(Arg::Attr {
-            name: name.to_owned(),
+            name: name.into(),
             value,
             origin: origin.clone(),
         });
     }
 
     /// Appends a nested block.
-    pub fn block(&mut self, name: &str, body: Args, origin: &Pointer) {
+    pub fn block(&mut self, name: impl Into<Cow<'static, str>>, body: Args, origin: &Pointer) {
         self.0.push(Arg::Block {
-            name: name.to_owned(),
+            name: name.into(),
             body,
             origin: origin.clone(),
             for_each: None,
@@ -66,9 +67,15 @@ impl Args {
     }
 
     /// Appends a dynamic block iterating over `for_each`.
-    pub fn dynamic(&mut self, name: &str, for_each: Expr, body: Args, origin: &Pointer) {
+    pub fn dynamic(
+        &mut self,
+        name: impl Into<Cow<'static, str>>,
+        for_each: Expr,
+        body: Args,
+        origin: &Pointer,
+    ) {
         self.0.push(Arg::Block {
-            name: name.to_owned(),
+            name: name.into(),
             body,
             origin: origin.clone(),
             for_each: Some(for_each),
@@ -78,7 +85,7 @@ impl Args {
     /// The names of the attributes and blocks, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|a| match a {
-            Arg::Attr { name, .. } | Arg::Block { name, .. } => name.as_str(),
+            Arg::Attr { name, .. } | Arg::Block { name, .. } => name.as_ref(),
         })
     }
 

@@ -4,36 +4,43 @@
 //! comes from elsewhere (a schema error's instance path). Pure, no I/O.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// A JSON pointer to a spec node, built only from unescaped tokens, so it is always escaped
-/// right: `/oses/a~1b`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Pointer(String);
+/// right: `/oses/a~1b`. Shared, not copied: the model gives every argument its origin.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pointer(Arc<str>);
+
+impl Default for Pointer {
+    fn default() -> Self {
+        Pointer::root()
+    }
+}
 
 impl Pointer {
     /// The whole document: the empty pointer.
     pub fn root() -> Self {
-        Pointer(String::new())
+        Pointer(Arc::from(""))
     }
 
     /// The pointer of unescaped tokens: `["oses", "a/b"]` is `/oses/a~1b`.
     pub fn new<S: AsRef<str>>(tokens: &[S]) -> Self {
-        Pointer(from_tokens(tokens))
+        Pointer(from_tokens(tokens).into())
     }
 
     /// This pointer with one more (unescaped) token.
     pub fn child(&self, token: &str) -> Self {
-        Pointer(child(&self.0, token))
+        Pointer(child(&self.0, token).into())
     }
 
     /// This pointer with more (unescaped) tokens.
     pub fn join<S: AsRef<str>>(&self, tokens: &[S]) -> Self {
-        let mut out = self.clone();
+        let mut out = String::from(&*self.0);
         for token in tokens {
-            out.0.push('/');
-            push_escaped(&mut out.0, token.as_ref());
+            out.push('/');
+            push_escaped(&mut out, token.as_ref());
         }
-        out
+        Pointer(out.into())
     }
 
     /// The escaped text.

@@ -16,7 +16,7 @@ impl Lowerer<'_> {
     pub(super) fn communicator(
         &mut self,
         body: &mut Args,
-        arguments: &[(&str, CommunicatorValue)],
+        arguments: &[(&'static str, CommunicatorValue)],
         origin: &Pointer,
     ) {
         for (name, value) in arguments {
@@ -26,7 +26,7 @@ impl Lowerer<'_> {
                 CommunicatorValue::BuildUsername => self.var("build_username"),
                 CommunicatorValue::BuildPassword => self.var("build_password"),
             };
-            body.attr(name, value, origin);
+            body.attr(*name, value, origin);
         }
     }
 

@@ -77,13 +77,13 @@ impl Lowerer<'_> {
                     for (item, at) in block_items(value, block, &origin) {
                         let mut args = Args::default();
                         self.option_block(&mut args, item, block, &at, platform);
-                        body.block(key, args, &at);
+                        body.block(key.to_owned(), args, &at);
                     }
                 }
                 None => {
                     let value =
                         self.option_value(value, schema.arguments.get(key), &origin, platform);
-                    body.attr(key, value, &origin);
+                    body.attr(key.to_owned(), value, &origin);
                 }
             }
         }
@@ -106,12 +106,12 @@ impl Lowerer<'_> {
                     for (item, item_at) in block_items(v, inner, &at) {
                         let mut nested = Args::default();
                         self.option_block(&mut nested, item, inner, &item_at, platform);
-                        args.block(key, nested, &item_at);
+                        args.block(key.clone(), nested, &item_at);
                     }
                 }
                 None => {
                     let value = self.option_value(v, block.arguments.get(key), &at, platform);
-                    args.attr(key, value, &at);
+                    args.attr(key.clone(), value, &at);
                 }
             }
         }

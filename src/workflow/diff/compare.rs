@@ -192,7 +192,7 @@ fn arguments(old: &Args, new: &Args) -> Vec<String> {
         let mut map: BTreeMap<String, String> = BTreeMap::new();
         for arg in &args.0 {
             let name = match arg {
-                Arg::Attr { name, .. } | Arg::Block { name, .. } => name.clone(),
+                Arg::Attr { name, .. } | Arg::Block { name, .. } => name.to_string(),
             };
             let mut text = String::new();
             fingerprint(&Args(vec![arg.clone()]), &mut text);

@@ -326,7 +326,7 @@ fn requirements(model: &Model, scope: &[&Source]) -> BTreeMap<Requirement, Vec<S
 fn has_any(body: &Args, names: &[&str]) -> bool {
     body.0.iter().any(|arg| match arg {
         Arg::Attr { name, value, .. } => {
-            names.contains(&name.as_str())
+            names.contains(&name.as_ref())
                 && !matches!(value, Expr::Null)
                 && !matches!(value, Expr::List(items) if items.is_empty())
                 && !matches!(value, Expr::Object(entries) if entries.is_empty())
