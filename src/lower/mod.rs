@@ -72,9 +72,30 @@ pub fn lower(
         required_version: loaded.spec.packer.required_version.clone(),
         ..Model::default()
     };
-    for (name, os) in &loaded.spec.oses {
-        l.os(Target::new(name, os), &mut model);
-    }
+    // The OSes are lowered in two halves, one per core, each from the same declarations; the
+    // second half's sources, builds and locals follow the first's, as in one pass.
+    let oses: Vec<(&String, &Os)> = loaded.spec.oses.iter().collect();
+    let (first, second) = oses.split_at(oses.len() / 2);
+    let mut other = l.fork();
+    let (later, ()) = crate::parallel::both(
+        || {
+            let mut part = Model::default();
+            for (name, os) in second {
+                other.os(Target::new(name, os), &mut part);
+            }
+            (other, part)
+        },
+        || {
+            for (name, os) in first {
+                l.os(Target::new(name, os), &mut model);
+            }
+        },
+    );
+    let (other, part) = later;
+    l.merge(other);
+    model.sources.extend(part.sources);
+    model.builds.extend(part.builds);
+    model.locals.extend(part.locals);
     model.plugins = plugins::plugins(&model);
     // Locals shared by every build come before the per-OS ones.
     let shared = std::mem::take(&mut l.locals)
@@ -103,6 +124,7 @@ pub fn lower(
 type Override = (String, Expr, Pointer);
 
 /// A variable that exists if something uses it, with the values environments give it.
+#[derive(Clone)]
 struct Candidate {
     variable: Variable,
     /// `(environment, value, origin)`.
@@ -204,6 +226,34 @@ impl<'a> Lowerer<'a> {
 }
 
 impl Lowerer<'_> {
+    /// A lowerer for other OSes of the same spec: the same declarations, nothing found yet.
+    fn fork(&self) -> Self {
+        Lowerer {
+            spec: self.spec,
+            loaded: self.loaded,
+            layout: self.layout,
+            candidates: self.candidates.clone(),
+            used: self.used.clone(),
+            locals: self.locals.clone(),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Takes in what a [`Lowerer::fork`] found: the variables it declared and used, its
+    /// shared locals, its problems and warnings (sorted later).
+    fn merge(&mut self, other: Self) {
+        for (name, candidate) in other.candidates {
+            self.candidates.entry(name).or_insert(candidate);
+        }
+        self.used.extend(other.used);
+        for (name, value) in other.locals {
+            self.locals.entry(name).or_insert(value);
+        }
+        self.problems.extend(other.problems);
+        self.warnings.extend(other.warnings);
+    }
+
     fn span(&self, origin: &Pointer) -> Span {
         self.loaded
             .tree
@@ -228,7 +278,9 @@ impl Lowerer<'_> {
             self.candidates.contains_key(name),
             "variable `{name}` is registered before use"
         );
-        self.used.insert(name.to_owned());
+        if !self.used.contains(name) {
+            self.used.insert(name.to_owned());
+        }
         Expr::var(name)
     }
 
