@@ -31,24 +31,56 @@ fn header(model: &Model) -> String {
 
 /// Prints the model as files, in a stable order.
 pub fn emit(model: &Model) -> Vec<File> {
-    let mut files = vec![common(model)];
+    pieces(model)
+        .into_iter()
+        .map(|piece| print(model, piece))
+        .collect()
+}
+
+/// One file of the output, not printed yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece {
+    /// `common.pkr.hcl`.
+    Common,
+    /// `<platform>.pkr.hcl`.
+    Platform(PlatformName),
+    /// `builds.pkr.hcl`.
+    Builds,
+    /// `env/<env>.pkrvars.hcl`, by the environment's index in the model.
+    Environment(usize),
+}
+
+/// The files of the output, in output order: each can be printed on its own, in any order.
+pub fn pieces(model: &Model) -> Vec<Piece> {
+    let mut pieces = vec![Piece::Common];
     for platform in PlatformName::ALL {
         if model.sources.iter().any(|s| s.platform == platform) {
-            files.push(platform_file(model, platform));
+            pieces.push(Piece::Platform(platform));
         }
     }
-    files.push(builds(model));
-    for env in &model.environments {
-        let mut body = Body::new().comment(header(model)).blank();
-        for (name, value) in &env.values {
-            body = body.attr_ref(name, value);
+    pieces.push(Piece::Builds);
+    pieces.extend((0..model.environments.len()).map(Piece::Environment));
+    pieces
+}
+
+/// Prints one file.
+pub fn print(model: &Model, piece: Piece) -> File {
+    match piece {
+        Piece::Common => common(model),
+        Piece::Platform(platform) => platform_file(model, platform),
+        Piece::Builds => builds(model),
+        Piece::Environment(index) => {
+            let env = &model.environments[index];
+            let mut body = Body::new().comment(header(model)).blank();
+            for (name, value) in &env.values {
+                body = body.attr_ref(name, value);
+            }
+            File {
+                path: format!("env/{}.pkrvars.hcl", env.name),
+                contents: hcl::print(&body),
+            }
         }
-        files.push(File {
-            path: format!("env/{}.pkrvars.hcl", env.name),
-            contents: hcl::print(&body),
-        });
     }
-    files
 }
 
 fn variables<'a>(body: &mut Body<'a>, model: &'a Model, file: FileKey) {

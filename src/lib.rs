@@ -42,6 +42,7 @@ mod workflow;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diagnostic::{Code, Diagnostic, SourceFile};
 use parallel::both;
@@ -139,17 +140,39 @@ pub struct Compiled {
 }
 
 /// Lowers a loaded spec and checks the model against the plugin catalogue: every problem
-/// that only the compiled model shows. `alongside` runs on the model while it is checked (on
-/// a second core); its result is only returned when the model passes.
-fn lower_and_check<T>(
+/// that only the compiled model shows. With `print`, the files are printed meanwhile on both
+/// cores (the second joins once the check is done), and returned in output order only when
+/// the model passes.
+fn lower_and_check(
     loaded: &Loaded,
     layout: &lower::Layout,
-    alongside: impl FnOnce(&model::Model) -> T,
-) -> Result<(model::Model, Vec<Diagnostic>, T), Vec<Diagnostic>> {
+    print: bool,
+) -> Result<(model::Model, Vec<Diagnostic>, Vec<emit::File>), Vec<Diagnostic>> {
     let (model, warnings) = lower::lower(loaded, layout)?;
-    let (conforms, extra) = both(|| conformance::check(&model, loaded), || alongside(&model));
+    let pieces = if print {
+        emit::pieces(&model)
+    } else {
+        Vec::new()
+    };
+    let next = AtomicUsize::new(0);
+    // Each side takes the next file to print until none is left, keeping its index.
+    let take = || {
+        let mut printed = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(piece) = pieces.get(index) else {
+                return printed;
+            };
+            printed.push((index, emit::print(&model, *piece)));
+        }
+    };
+    let ((conforms, mut theirs), mut ours) =
+        both(|| (conformance::check(&model, loaded), take()), take);
     conforms?;
-    Ok((model, warnings, extra))
+    ours.append(&mut theirs);
+    ours.sort_by_key(|(index, _)| *index);
+    let files = ours.into_iter().map(|(_, file)| file).collect();
+    Ok((model, warnings, files))
 }
 
 /// Validates a spec as `compile` would, writing nothing: reads and checks it ([`load`]), then
@@ -165,8 +188,8 @@ pub fn validate(spec_path: &Path) -> Result<Loaded, Error> {
         spec_path: loaded.source.name.clone(),
         to_root: "..".to_owned(),
     };
-    match lower_and_check(&loaded, &layout, |_| ()) {
-        Ok((_, warnings, ())) => {
+    match lower_and_check(&loaded, &layout, false) {
+        Ok((_, warnings, _)) => {
             loaded.warnings.extend(warnings);
             diagnostic::sort(&mut loaded.warnings);
             Ok(loaded)
@@ -201,7 +224,7 @@ pub fn compile(spec_path: &Path, out: &Path) -> Result<Compiled, Error> {
         to_root,
     };
     // The files are printed while the model is checked, and dropped if it fails.
-    let (model, lower_warnings, files) = match lower_and_check(&loaded, &layout, emit::emit) {
+    let (model, lower_warnings, files) = match lower_and_check(&loaded, &layout, true) {
         Ok(lowered) => lowered,
         Err(diagnostics) => {
             return Err(Error::Invalid {
