@@ -13,3 +13,4 @@ pub mod init;
 pub mod manifests;
 pub mod matrix;
 pub mod runner;
+pub mod shell;

@@ -69,21 +69,24 @@ impl Pipeline<'_> {
     /// `hybridc check` as the pipeline runs it.
     fn check_command(&self) -> String {
         let out = out_path(self.out_dir);
-        let mut check = format!("hybridc check {}", shell_word(self.spec));
+        let mut check = format!("hybridc check {}", super::shell::word(self.spec));
         if out != "generated" {
-            check.push_str(&format!(" --out {}", shell_word(&out)));
+            check.push_str(&format!(" --out {}", super::shell::word(&out)));
         }
         check
     }
 
     /// `packer validate` with the var file of `env` (none without environments).
     fn validate_commands(&self, env: Option<&str>) -> [String; 2] {
-        let out = shell_word(&out_path(self.out_dir));
+        let out = super::shell::word(&out_path(self.out_dir));
         let var_file = env
             .map(|env| {
                 format!(
                     "-var-file={} ",
-                    shell_word(&format!("{}/env/{env}.pkrvars.hcl", out_path(self.out_dir)))
+                    super::shell::word(&format!(
+                        "{}/env/{env}.pkrvars.hcl",
+                        out_path(self.out_dir)
+                    ))
                 )
             })
             .unwrap_or_default();
@@ -99,11 +102,11 @@ impl Pipeline<'_> {
         let mut build = format!(
             "hybridc build --env \"$ENV\" --os \"$OS\" --platform \"$PLATFORM\" \
              ${{EDITION:+--edition \"$EDITION\"}} --build-version \"${version_variable}\" --spec {}",
-            shell_word(self.spec)
+            super::shell::word(self.spec)
         );
         let out = out_path(self.out_dir);
         if out != "generated" {
-            build.push_str(&format!(" --out {}", shell_word(&out)));
+            build.push_str(&format!(" --out {}", super::shell::word(&out)));
         }
         build
     }
@@ -112,7 +115,7 @@ impl Pipeline<'_> {
     fn diff_command(&self, base: &str) -> String {
         format!(
             "hybridc diff {} --base {base} --format markdown > {REVIEW_FILE}",
-            shell_word(self.spec)
+            super::shell::word(self.spec)
         )
     }
 }
@@ -267,19 +270,6 @@ fn scalar(text: &str) -> String {
     out
 }
 
-/// A shell word that the shell reads back as exactly `text`: as is when plain, else single-quoted.
-fn shell_word(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-'));
-    if plain {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
-}
-
 /// `text` on one comment line: line breaks and other control characters become spaces.
 fn comment(text: &str) -> String {
     text.chars()
@@ -343,13 +333,6 @@ mod tests {
         assert_eq!(scalar(""), "\"\"");
         assert_eq!(scalar("yes"), "\"yes\"");
         assert_eq!(scalar(".packer-build"), ".packer-build");
-    }
-
-    #[test]
-    fn shell_words_are_quoted_when_needed() {
-        assert_eq!(shell_word("spec/"), "spec/");
-        assert_eq!(shell_word("my spec/"), "'my spec/'");
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
     }
 
     #[test]

@@ -99,23 +99,9 @@ pub fn commands(plan: &Plan, options: &BuildOptions) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// One command line as a POSIX shell reads it: arguments made only of `A-Z a-z 0-9 _ . / = , :
-/// @ % + -` are written as they are, any other in single quotes.
+/// One command line as a POSIX shell reads it (see [`crate::workflow::shell::word`]).
 pub fn shell_quote(args: &[String]) -> String {
-    args.iter()
-        .map(|arg| {
-            let plain = !arg.is_empty()
-                && arg
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_./=,:@%+-".contains(c));
-            if plain {
-                arg.clone()
-            } else {
-                format!("'{}'", arg.replace('\'', r"'\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    super::super::shell::line(args)
 }
 
 #[cfg(test)]
