@@ -207,6 +207,19 @@ pub fn validate(spec_path: &Path) -> Result<Loaded, Error> {
 /// [`Error::Read`] or [`Error::Invalid`] for the spec, [`Error::Output`] when `out` is not an
 /// acceptable output folder.
 pub fn compile(spec_path: &Path, out: &Path) -> Result<Compiled, Error> {
+    compile_printing(spec_path, out, true)
+}
+
+/// [`compile`] without printing the files (`files` is empty): for callers that read the model
+/// only, such as `diff`.
+///
+/// # Errors
+/// As [`compile`].
+pub fn compile_model(spec_path: &Path, out: &Path) -> Result<Compiled, Error> {
+    compile_printing(spec_path, out, false)
+}
+
+fn compile_printing(spec_path: &Path, out: &Path, print: bool) -> Result<Compiled, Error> {
     let file = source::resolve(spec_path);
     let loaded = load(spec_path)?;
     let (out_dir, to_root) = output::resolve(out, &loaded.root, &file)?;
@@ -224,7 +237,7 @@ pub fn compile(spec_path: &Path, out: &Path) -> Result<Compiled, Error> {
         to_root,
     };
     // The files are printed while the model is checked, and dropped if it fails.
-    let (model, lower_warnings, files) = match lower_and_check(&loaded, &layout, true) {
+    let (model, lower_warnings, files) = match lower_and_check(&loaded, &layout, print) {
         Ok(lowered) => lowered,
         Err(diagnostics) => {
             return Err(Error::Invalid {

@@ -16,12 +16,12 @@ pub fn diff(spec: &Path, base: &str, format: DiffFormat) -> Status {
     let head_out = out(&hybridc::source::resolve(spec));
     // The work tree's spec compiles while git extracts the base and it compiles.
     let (checkout, older, head) = std::thread::scope(|scope| {
-        let head = scope.spawn(|| hybridc::compile(spec, &head_out));
+        let head = scope.spawn(|| hybridc::compile_model(spec, &head_out));
         let checkout = diff::checkout(spec, base);
         let older = checkout.as_ref().ok().and_then(|c| {
             c.base_spec
                 .is_file()
-                .then(|| hybridc::compile(&c.base_spec, &out(&c.base_spec)))
+                .then(|| hybridc::compile_model(&c.base_spec, &out(&c.base_spec)))
         });
         let head = head
             .join()
@@ -63,6 +63,7 @@ pub fn diff(spec: &Path, base: &str, format: DiffFormat) -> Status {
         DiffFormat::Json => diff::Format::Json,
     };
     print::out(diff::render(&report, format).as_bytes());
+    super::keep_until_exit((report, older, head));
     Status::Success
 }
 

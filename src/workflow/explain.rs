@@ -89,7 +89,12 @@ type Candidate = (Layer, Vec<String>);
 struct Explainer<'a> {
     loaded: &'a Loaded,
     /// The typed spec as JSON: holds serde's defaults where the YAML says nothing.
-    typed: Json,
+    typed: &'a Json,
+}
+
+/// The typed spec as [`explain_with`] reads it: convert it once to explain many builds.
+pub fn typed(loaded: &Loaded) -> Json {
+    serde_json::to_value(&loaded.spec).unwrap_or(Json::Null)
 }
 
 fn tokens(path: &[&str]) -> Vec<String> {
@@ -168,6 +173,20 @@ pub fn explain(
     platform: Option<PlatformName>,
     env: Option<&str>,
 ) -> Result<Explanation, ExplainError> {
+    explain_with(loaded, &typed(loaded), os_name, platform, env)
+}
+
+/// [`explain`] with the spec already converted by [`typed`].
+///
+/// # Errors
+/// As [`explain`].
+pub fn explain_with(
+    loaded: &Loaded,
+    typed: &Json,
+    os_name: &str,
+    platform: Option<PlatformName>,
+    env: Option<&str>,
+) -> Result<Explanation, ExplainError> {
     let spec = &loaded.spec;
     if let Some(unknown) = Unknown::among("OS", os_name, spec.oses.keys().map(String::as_str)) {
         return Err(ExplainError(unknown.to_string()));
@@ -195,10 +214,7 @@ pub fn explain(
                 .join(", ")
         )));
     }
-    let x = Explainer {
-        loaded,
-        typed: serde_json::to_value(spec).unwrap_or(Json::Null),
-    };
+    let x = Explainer { loaded, typed };
     let o = |path: &[&str]| -> Vec<String> {
         let mut t = tokens(&["oses", os_name]);
         t.extend(tokens(path));

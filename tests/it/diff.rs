@@ -62,8 +62,28 @@ struct Run {
     stderr: String,
 }
 
-/// `hybridc diff ARGS` in `dir`, with a temporary folder of its own that it must leave empty.
+/// The repository's index file and what `git status` says of the work tree, when `dir` is a
+/// repository.
+fn untouched(dir: &Path) -> Option<(Vec<u8>, Vec<u8>)> {
+    let index = fs::read(dir.join(".git/index")).ok()?;
+    let status = Command::new("git")
+        .args([
+            "--no-optional-locks",
+            "status",
+            "--porcelain",
+            "--untracked-files=all",
+        ])
+        .current_dir(dir)
+        .envs(GIT_ENV)
+        .output()
+        .expect("run git");
+    Some((index, status.stdout))
+}
+
+/// `hybridc diff ARGS` in `dir`, with a temporary folder of its own that it must leave empty;
+/// the repository's index and work tree must be as they were.
 fn diff(dir: &Path, args: &[&str]) -> Run {
+    let before = untouched(dir);
     let tmp = dir.with_extension("tmp");
     let _ = fs::remove_dir_all(&tmp);
     fs::create_dir_all(&tmp).expect("a temporary folder");
@@ -81,6 +101,10 @@ fn diff(dir: &Path, args: &[&str]) -> Run {
         .collect();
     assert!(left.is_empty(), "diff left {left:?} behind");
     let _ = fs::remove_dir_all(&tmp);
+    assert!(
+        untouched(dir) == before,
+        "diff changed the repository's index or work tree"
+    );
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: text(&out.stdout),

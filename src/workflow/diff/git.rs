@@ -1,8 +1,9 @@
-//! The base side of a diff: the repository's tree at a git revision, extracted into a temporary
-//! folder with `git archive`, so that neither the work tree nor the index is touched.
+//! The base side of a diff: the repository's tree at a git revision, written into a temporary
+//! folder through an index file of its own (`git read-tree` and `git checkout-index`), so that
+//! neither the work tree nor the repository's index is touched.
 //!
-//! It runs the `git` and `tar` binaries and nothing else; the folder is removed when the
-//! [`Checkout`] is dropped, so an error on the way out leaves nothing behind.
+//! It runs the `git` binary and nothing else; the folder is removed when the [`Checkout`] is
+//! dropped, so an error on the way out leaves nothing behind.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -24,13 +25,15 @@ pub struct Checkout {
     pub base_spec: PathBuf,
     /// The extracted tree.
     pub base_root: PathBuf,
+    /// The temporary folder holding the tree and its index file.
+    folder: PathBuf,
     /// The spec file relative to the repository root, `/`-separated (`spec/hybrid.yaml`).
     pub spec_relative: String,
 }
 
 impl Drop for Checkout {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.base_root);
+        let _ = std::fs::remove_dir_all(&self.folder);
     }
 }
 
@@ -105,9 +108,11 @@ pub fn checkout(spec: &Path, revision: &str) -> Result<Checkout, DiffError> {
                 head_root.display()
             ))
         })?;
-    let base_root = temporary_folder()?;
+    let folder = temporary_folder()?;
+    let base_root = folder.join("tree");
     // From here on, dropping the checkout removes the folder.
     let checkout = Checkout {
+        folder,
         revision: revision.to_owned(),
         commit,
         head_spec: file.clone(),
@@ -142,7 +147,8 @@ fn temporary_folder() -> Result<PathBuf, DiffError> {
     Err(DiffError("cannot create a temporary folder".into()))
 }
 
-/// `git archive <commit> | tar -x -C <folder>`.
+/// `git read-tree <commit>` into an index file of the checkout's own, then `git
+/// checkout-index -a` from it into the checkout's tree.
 fn extract(checkout: &Checkout) -> Result<(), DiffError> {
     let failed = |what: String| {
         DiffError(format!(
@@ -150,36 +156,27 @@ fn extract(checkout: &Checkout) -> Result<(), DiffError> {
             checkout.revision
         ))
     };
-    let mut archive = Command::new("git")
-        .args(["archive", "--format=tar", &checkout.commit])
-        .current_dir(&checkout.head_root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| failed(format!("cannot run `git`: {e}")))?;
-    let tar_in = archive
-        .stdout
-        .take()
-        .expect("standard output is piped by the line above");
-    let tar = Command::new("tar")
-        .args(["-x", "-f", "-", "-C"])
-        .arg(&checkout.base_root)
-        .stdin(tar_in)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output();
-    let archived = archive
-        .wait_with_output()
-        .map_err(|e| failed(e.to_string()))?;
-    let tar = tar.map_err(|e| failed(format!("cannot run `tar`: {e}")))?;
-    if !archived.status.success() {
-        let stderr = String::from_utf8_lossy(&archived.stderr);
-        return Err(failed(stderr.trim().to_owned()));
-    }
-    if !tar.status.success() {
-        let stderr = String::from_utf8_lossy(&tar.stderr);
-        return Err(failed(stderr.trim().to_owned()));
+    let index = checkout.folder.join("index");
+    let mut prefix = checkout.base_root.to_string_lossy().into_owned();
+    prefix.push('/');
+    let prefix = format!("--prefix={prefix}");
+    for args in [
+        &["read-tree", checkout.commit.as_str()][..],
+        &["checkout-index", "--all", prefix.as_str()][..],
+    ] {
+        let output = Command::new("git")
+            .args(args)
+            .env("GIT_INDEX_FILE", &index)
+            .current_dir(&checkout.head_root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(|e| failed(format!("cannot run `git`: {e}")))?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            return Err(failed(stderr.trim().to_owned()));
+        }
     }
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! `hybridc diff`: which images a change makes different, in which environments, and how.
 //!
-//! It compares two compiled specs, the one at a git revision ([`checkout`] extracts it with
-//! `git archive`, never touching the work tree or the index) and the one in the work tree, per
+//! It compares two compiled specs, the one at a git revision ([`checkout`] writes it out through
+//! an index file of its own, never touching the work tree or the repository's index) and the
+//! one in the work tree, per
 //! build (a model source: OS x platform x edition) and per environment: builds added and
 //! removed, each effective setting that changed with the layer that sets it (from
 //! [`crate::explain`], run on both sides), the steps that run for the build, the bytes of the

@@ -1,97 +1,41 @@
 //! The effective settings of a build on both sides, from [`crate::explain`], and the ones that
 //! differ.
 //!
-//! `explain` converts the whole spec it is given to JSON on every call, and a diff could call
-//! it for every OS in every environment on both sides. So each call gets a copy of the spec
-//! that holds only that OS and that environment (everything else `explain` reads is shared by
-//! all OSes); an OS whose inputs are the same on both sides is not explained at all, and one is
-//! explained per environment only when that can tell more than its base values (see
+//! Each side's spec is converted for `explain` once, and each OS is explained once per
+//! environment at most: an OS whose inputs are the same on both sides is not explained at all,
+//! and one is explained per environment only when that can tell more than its base values (see
 //! [`changes`]).
 
 use std::collections::HashMap;
 
 use super::{BuildId, Change, LayerName};
+use serde_json::Value as Json;
+
 use crate::loaded::Loaded;
 use crate::spec::Spec;
 use crate::workflow::explain::{self, Explanation, Row};
-use crate::yaml::{Node, Value};
 
-/// The keys of the spec that are narrowed to one entry.
-const OSES: &str = "oses";
-const ENVIRONMENTS: &str = "environments";
-
-/// One side's spec without OSes and environments, and `explain` results once computed.
+/// One side's spec, converted for `explain`, and `explain` results once computed.
 pub(super) struct Settings<'a> {
     loaded: &'a Loaded,
-    /// The typed spec without `oses` and `environments`.
+    /// The spec as `explain` reads it.
+    typed: Json,
+    /// The spec without `oses` and `environments`: what every OS's explanation shares.
     spec: Spec,
-    /// The YAML tree without the entries of `oses` and `environments`.
-    tree: Node,
     explained: HashMap<(String, Option<String>), Option<Explanation>>,
 }
 
 impl<'a> Settings<'a> {
     pub(super) fn new(loaded: &'a Loaded) -> Self {
-        let spec = Spec {
-            oses: Default::default(),
-            environments: Default::default(),
-            ..loaded.spec.clone()
-        };
-        let mut tree = loaded.tree.clone();
-        if let Value::Map(entries) = &mut tree.value {
-            for entry in entries {
-                if (entry.key == OSES || entry.key == ENVIRONMENTS)
-                    && let Value::Map(inner) = &mut entry.value.value
-                {
-                    inner.clear();
-                }
-            }
-        }
-        // Find where the lines start now: every narrowed copy shares the text, and would
-        // otherwise scan all of it again for the positions `explain` reports.
-        let _ = loaded.source.line_col(0);
         Settings {
             loaded,
-            spec,
-            tree,
+            typed: explain::typed(loaded),
+            spec: Spec {
+                oses: Default::default(),
+                environments: Default::default(),
+                ..loaded.spec.clone()
+            },
             explained: HashMap::new(),
-        }
-    }
-
-    /// A copy of the spec with only OS `os` and environment `env`.
-    fn narrow(&self, os: &str, env: Option<&str>) -> Loaded {
-        let full = &self.loaded.spec;
-        let mut spec = self.spec.clone();
-        if let Some(value) = full.oses.get(os) {
-            spec.oses.insert(os.to_owned(), value.clone());
-        }
-        if let Some((name, value)) = env.and_then(|e| full.environments.get_key_value(e)) {
-            spec.environments.insert(name.clone(), value.clone());
-        }
-        let mut tree = self.tree.clone();
-        if let (Value::Map(entries), Value::Map(original)) =
-            (&mut tree.value, &self.loaded.tree.value)
-        {
-            for (entry, from) in entries.iter_mut().zip(original) {
-                let keep = match entry.key.as_str() {
-                    OSES => Some(os),
-                    ENVIRONMENTS => env,
-                    _ => None,
-                };
-                if let (Some(keep), Value::Map(inner), Value::Map(all)) =
-                    (keep, &mut entry.value.value, &from.value.value)
-                {
-                    inner.extend(all.iter().filter(|e| e.key == keep).cloned());
-                }
-            }
-        }
-        Loaded {
-            spec,
-            source: self.loaded.source.clone(),
-            tree,
-            root: self.loaded.root.clone(),
-            repository: self.loaded.repository.clone(),
-            warnings: Vec::new(),
         }
     }
 
@@ -99,8 +43,7 @@ impl<'a> Settings<'a> {
     fn explain(&mut self, os: &str, env: Option<&str>) -> (String, Option<String>) {
         let key = (os.to_owned(), env.map(str::to_owned));
         if !self.explained.contains_key(&key) {
-            let narrow = self.narrow(os, env);
-            let explanation = explain::explain(&narrow, os, None, env).ok();
+            let explanation = explain::explain_with(self.loaded, &self.typed, os, None, env).ok();
             self.explained.insert(key.clone(), explanation);
         }
         key
@@ -245,21 +188,6 @@ mod tests {
     fn example() -> Loaded {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         crate::load(&root.join("spec/hybrid.yaml")).expect("the example is valid")
-    }
-
-    #[test]
-    fn a_narrowed_spec_explains_as_the_whole_one() {
-        let loaded = example();
-        let settings = Settings::new(&loaded);
-        let mut envs: Vec<Option<&str>> = vec![None];
-        envs.extend(loaded.spec.environments.keys().map(|e| Some(e.as_str())));
-        for os in loaded.spec.oses.keys() {
-            for env in &envs {
-                let whole = explain::explain(&loaded, os, None, *env);
-                let narrow = explain::explain(&settings.narrow(os, *env), os, None, *env);
-                assert_eq!(whole, narrow, "{os} in {env:?}");
-            }
-        }
     }
 
     #[test]
