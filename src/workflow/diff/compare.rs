@@ -188,25 +188,63 @@ fn fingerprint(args: &Args, out: &mut String) {
 
 /// The top-level argument names whose values differ between two source bodies.
 fn arguments(old: &Args, new: &Args) -> Vec<String> {
-    let by_name = |args: &Args| {
-        let mut map: BTreeMap<String, String> = BTreeMap::new();
+    fn by_name(args: &Args) -> BTreeMap<&str, Vec<&Arg>> {
+        let mut map: BTreeMap<&str, Vec<&Arg>> = BTreeMap::new();
         for arg in &args.0 {
-            let name = match arg {
-                Arg::Attr { name, .. } | Arg::Block { name, .. } => name.to_string(),
-            };
-            let mut text = String::new();
-            fingerprint(&Args(vec![arg.clone()]), &mut text);
-            map.entry(name).or_default().push_str(&text);
+            let (Arg::Attr { name, .. } | Arg::Block { name, .. }) = arg;
+            map.entry(name.as_ref()).or_default().push(arg);
         }
         map
-    };
+    }
     let (old, new) = (by_name(old), by_name(new));
-    let names: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let names: BTreeSet<&str> = old.keys().chain(new.keys()).copied().collect();
+    let same = |a: Option<&Vec<&Arg>>, b: Option<&Vec<&Arg>>| match (a, b) {
+        (Some(a), Some(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_arg(x, y)),
+        (a, b) => a.is_none() && b.is_none(),
+    };
     names
         .into_iter()
-        .filter(|n| old.get(*n) != new.get(*n))
-        .cloned()
+        .filter(|n| !same(old.get(n), new.get(n)))
+        .map(str::to_owned)
         .collect()
+}
+
+/// Whether two arguments say the same, wherever in the spec they come from.
+fn same_arg(a: &Arg, b: &Arg) -> bool {
+    match (a, b) {
+        (
+            Arg::Attr { name, value, .. },
+            Arg::Attr {
+                name: other_name,
+                value: other_value,
+                ..
+            },
+        ) => name == other_name && value == other_value,
+        (
+            Arg::Block {
+                name,
+                body,
+                for_each,
+                ..
+            },
+            Arg::Block {
+                name: other_name,
+                body: other_body,
+                for_each: other_for_each,
+                ..
+            },
+        ) => {
+            name == other_name
+                && for_each == other_for_each
+                && body.0.len() == other_body.0.len()
+                && body
+                    .0
+                    .iter()
+                    .zip(&other_body.0)
+                    .all(|(x, y)| same_arg(x, y))
+        }
+        _ => false,
+    }
 }
 
 /// A step as a reader finds it: its component and the spec node it comes from.
