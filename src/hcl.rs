@@ -250,59 +250,50 @@ impl Part {
         }))
     }
 
-    /// The expressions in this part, and in the parts nested in it, outermost first.
-    pub fn expressions(&self) -> Vec<&Expr> {
-        let mut out = Vec::new();
-        self.collect(&mut out);
-        out
-    }
-
-    fn collect<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+    /// Calls `f` on each expression in this part and in the parts nested in it, outermost
+    /// first.
+    pub fn each_expression<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
         match self {
             Part::Text(_) => {}
-            Part::Expr(e) => out.push(e),
+            Part::Expr(e) => f(e),
             Part::If(directive) => {
-                out.push(&directive.condition);
+                f(&directive.condition);
                 let If {
                     then, otherwise, ..
                 } = &**directive;
-                then.iter().chain(otherwise).for_each(|p| p.collect(out));
+                then.iter()
+                    .chain(otherwise)
+                    .for_each(|p| p.each_expression(f));
             }
             Part::For(directive) => {
-                out.push(&directive.collection);
-                directive.body.iter().for_each(|p| p.collect(out));
+                f(&directive.collection);
+                directive.body.iter().for_each(|p| p.each_expression(f));
             }
         }
     }
 
-    /// [`Part::expressions`], to change them.
-    pub fn expressions_mut(&mut self) -> Vec<&mut Expr> {
-        let mut out = Vec::new();
-        self.collect_mut(&mut out);
-        out
-    }
-
-    fn collect_mut<'a>(&'a mut self, out: &mut Vec<&'a mut Expr>) {
+    /// [`Part::each_expression`], to change them.
+    pub fn each_expression_mut(&mut self, f: &mut impl FnMut(&mut Expr)) {
         match self {
             Part::Text(_) => {}
-            Part::Expr(e) => out.push(e),
+            Part::Expr(e) => f(e),
             Part::If(directive) => {
                 let If {
                     condition,
                     then,
                     otherwise,
                 } = &mut **directive;
-                out.push(condition);
+                f(condition);
                 then.iter_mut()
                     .chain(otherwise.iter_mut())
-                    .for_each(|p| p.collect_mut(out));
+                    .for_each(|p| p.each_expression_mut(f));
             }
             Part::For(directive) => {
                 let For {
                     collection, body, ..
                 } = &mut **directive;
-                out.push(collection);
-                body.iter_mut().for_each(|p| p.collect_mut(out));
+                f(collection);
+                body.iter_mut().for_each(|p| p.each_expression_mut(f));
             }
         }
     }

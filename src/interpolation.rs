@@ -20,7 +20,7 @@
 //! no escape survives: spec text that reaches them must not contain `{{` at all, which
 //! [`crate::semantic`] enforces with [`has_action`].
 
-use crate::hcl::{Expr, Part};
+use crate::hcl::Expr;
 use crate::model::{Arg, Args, Model};
 
 /// What a Go template turns back into `{{` when rendered once.
@@ -104,8 +104,7 @@ fn escape_expr(expr: &mut Expr) {
         // A template's text is the generator's own; its interpolated expressions are not.
         Expr::Template(parts) => parts
             .iter_mut()
-            .flat_map(Part::expressions_mut)
-            .for_each(escape_expr),
+            .for_each(|part| part.each_expression_mut(&mut escape_expr)),
         Expr::Null
         | Expr::Bool(_)
         | Expr::Number(_)
@@ -142,7 +141,9 @@ mod tests {
         );
         args.attr(
             "boot_command",
-            Expr::List(vec![Expr::Template(vec![Part::text("{{ .HTTPIP }}")])]),
+            Expr::List(vec![Expr::Template(vec![crate::hcl::Part::text(
+                "{{ .HTTPIP }}",
+            )])]),
             &Pointer::new(&["o"]),
         );
         let mut nested = Args::default();

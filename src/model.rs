@@ -163,8 +163,7 @@ pub fn references(expr: &Expr, kind: Reference, out: &mut BTreeSet<String>) {
         Expr::Object(entries) => entries.iter().for_each(|(_, v)| references(v, kind, out)),
         Expr::Template(parts) => parts
             .iter()
-            .flat_map(crate::hcl::Part::expressions)
-            .for_each(|e| references(e, kind, out)),
+            .for_each(|part| part.each_expression(&mut |e| references(e, kind, out))),
         Expr::Index(a, b) | Expr::Binary(a, _, b) => {
             references(a, kind, out);
             references(b, kind, out);
