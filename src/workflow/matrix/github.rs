@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{GITHUB_MATRIX_LIMIT, Pipeline, REVIEW_FILE, comment, scalar};
+use super::{GITHUB_MATRIX_LIMIT, Pipeline, REVIEW_FILE, scalar};
 
 /// The runner of jobs that need no particular network: `check`, `validate-*`, `review`, and
 /// the builds of a platform without tags.
@@ -32,23 +32,14 @@ pub fn github(pipeline: &Pipeline) -> String {
     let envs = pipeline.environments;
     let credentials = pipeline.credentials();
     let mut y = String::new();
-    y.push_str(
-        "# GitHub Actions workflow written by `hybridc matrix --format github`: regenerate it,\n",
+    super::header(
+        &mut y,
+        "GitHub Actions workflow written by `hybridc matrix --format github`",
+        "`hybridc`, `packer`, `git` and `gh` on their PATH",
+        &credentials,
+        "repository secrets",
+        "define them in the repository settings",
     );
-    y.push_str(
-        "# do not edit it. Runners need `hybridc`, `packer`, `git` and `gh` on their PATH.\n",
-    );
-    if credentials.is_empty() {
-        y.push_str("# No credentials are read from secrets.\n");
-    } else {
-        y.push_str(
-            "# Credentials are read from these repository secrets, by the validate and build\n",
-        );
-        y.push_str("# jobs (define them in the repository settings, never in this file):\n");
-        for name in &credentials {
-            y.push_str(&format!("#   {}\n", comment(name)));
-        }
-    }
     y.push_str("name: images\n");
     y.push_str(
         "on:\n  push:\n    branches:\n      - main\n  pull_request:\n  workflow_dispatch:\n",

@@ -4,7 +4,7 @@
 //! chosen with `$CI_MERGE_REQUEST_IID`: a child of a merge-request pipeline has the merge
 //! request's variables, but its `$CI_PIPELINE_SOURCE` is `parent_pipeline`.
 
-use super::{GITLAB_MATRIX_LIMIT, Pipeline, REVIEW_FILE, comment, scalar};
+use super::{GITLAB_MATRIX_LIMIT, Pipeline, REVIEW_FILE, scalar};
 
 /// The CI/CD variable holding a token allowed to comment on merge requests (`api` scope); the
 /// review job posts its report as a note only when it is set.
@@ -28,23 +28,14 @@ pub fn gitlab(pipeline: &Pipeline) -> String {
     let envs = pipeline.environments;
     let credentials = pipeline.credentials();
     let mut y = String::new();
-    y.push_str(
-        "# GitLab CI child pipeline written by `hybridc matrix --format gitlab`: regenerate it,\n",
+    super::header(
+        &mut y,
+        "GitLab CI child pipeline written by `hybridc matrix --format gitlab`",
+        "`hybridc`, `packer`, `git`, `curl` and a POSIX shell",
+        &credentials,
+        "CI/CD variables",
+        "define them masked in the project settings",
     );
-    y.push_str(
-        "# do not edit it. Runners need `hybridc`, `packer`, `git`, `curl` and a POSIX shell.\n",
-    );
-    if credentials.is_empty() {
-        y.push_str("# No credentials are read from CI/CD variables.\n");
-    } else {
-        y.push_str(
-            "# Credentials are read from these CI/CD variables, by the validate and build\n",
-        );
-        y.push_str("# jobs (define them masked in the project settings, never in this file):\n");
-        for name in &credentials {
-            y.push_str(&format!("#   {}\n", comment(name)));
-        }
-    }
     y.push_str(&format!(
         "# The review job posts its report on the merge request when {NOTE_TOKEN} holds a\n"
     ));

@@ -270,6 +270,32 @@ fn scalar(text: &str) -> String {
     out
 }
 
+/// The comment every generated CI file starts with: who wrote it, what its runners need, and
+/// the names (never the values) of the credentials it reads from `store`, to be defined
+/// where `define` says.
+pub(super) fn header(
+    y: &mut String,
+    written_by: &str,
+    runners_need: &str,
+    credentials: &BTreeSet<&str>,
+    store: &str,
+    define: &str,
+) {
+    y.push_str(&format!(
+        "# {written_by}: regenerate it,\n# do not edit it. Runners need {runners_need}.\n"
+    ));
+    if credentials.is_empty() {
+        y.push_str(&format!("# No credentials are read from {store}.\n"));
+    } else {
+        y.push_str(&format!(
+            "# Credentials are read from these {store}, by the validate and build\n# jobs ({define}, never in this file):\n"
+        ));
+        for name in credentials {
+            y.push_str(&format!("#   {}\n", comment(name)));
+        }
+    }
+}
+
 /// `text` on one comment line: line breaks and other control characters become spaces.
 fn comment(text: &str) -> String {
     text.chars()
