@@ -119,74 +119,60 @@ pub fn github(pipeline: &Pipeline) -> String {
         );
         return y;
     }
-    let per_chunk = (GITHUB_MATRIX_LIMIT / envs.len()).max(1);
-    for platform in pipeline.platforms() {
-        let jobs: Vec<_> = pipeline
-            .jobs
-            .iter()
-            .filter(|j| j.platform == platform)
-            .collect();
-        let split = jobs.len() > per_chunk;
-        for (i, chunk) in jobs.chunks(per_chunk).enumerate() {
-            let name = if split {
-                format!("build-{}-{}", platform.as_str(), i + 1)
-            } else {
-                format!("build-{}", platform.as_str())
-            };
-            y.push_str(&format!(
-                "  {name}:\n    if: github.event_name != 'pull_request'\n"
-            ));
-            y.push_str("    needs:\n");
-            for needed in &validate_jobs {
-                y.push_str(&format!("      - {}\n", scalar(needed)));
+    for (name, platform, chunk) in pipeline.build_groups(GITHUB_MATRIX_LIMIT) {
+        y.push_str(&format!(
+            "  {name}:\n    if: github.event_name != 'pull_request'\n"
+        ));
+        y.push_str("    needs:\n");
+        for needed in &validate_jobs {
+            y.push_str(&format!("      - {}\n", scalar(needed)));
+        }
+        let tags = pipeline.tags_of(platform);
+        if tags.is_empty() {
+            y.push_str(&format!("    runs-on: {HOSTED}\n"));
+        } else {
+            y.push_str("    runs-on:\n");
+            for tag in tags {
+                y.push_str(&format!("      - {}\n", scalar(tag)));
             }
-            let tags = pipeline.tags_of(platform);
-            if tags.is_empty() {
-                y.push_str(&format!("    runs-on: {HOSTED}\n"));
-            } else {
-                y.push_str("    runs-on:\n");
-                for tag in tags {
-                    y.push_str(&format!("      - {}\n", scalar(tag)));
-                }
-            }
-            y.push_str("    strategy:\n      fail-fast: false\n      matrix:\n        env:\n");
-            for env in envs {
-                y.push_str(&format!("          - {}\n", scalar(env)));
-            }
-            y.push_str("        image:\n");
-            for job in chunk {
-                y.push_str(&format!("          - os: {}\n", scalar(&job.os)));
-                y.push_str(&format!(
-                    "            edition: {}\n",
-                    scalar(job.edition.as_deref().unwrap_or(""))
-                ));
-            }
-            y.push_str("    env:\n");
-            y.push_str(&format!("      ENV: {}\n", scalar("${{ matrix.env }}")));
-            y.push_str(&format!("      OS: {}\n", scalar("${{ matrix.image.os }}")));
-            y.push_str(&format!("      PLATFORM: {}\n", scalar(platform.as_str())));
+        }
+        y.push_str("    strategy:\n      fail-fast: false\n      matrix:\n        env:\n");
+        for env in envs {
+            y.push_str(&format!("          - {}\n", scalar(env)));
+        }
+        y.push_str("        image:\n");
+        for job in &chunk {
+            y.push_str(&format!("          - os: {}\n", scalar(&job.os)));
             y.push_str(&format!(
-                "      EDITION: {}\n",
-                scalar("${{ matrix.image.edition }}")
-            ));
-            // The run number grows with every run of the workflow, so versions sort in build
-            // order, which a commit hash does not.
-            y.push_str(&format!(
-                "      BUILD_VERSION: {}\n",
-                scalar("${{ github.run_number }}")
-            ));
-            let needed: BTreeSet<&str> = chunk
-                .iter()
-                .flat_map(|j| j.credentials.iter().map(String::as_str))
-                .collect();
-            secrets(&mut y, "      ", &needed);
-            y.push_str("    steps:\n");
-            y.push_str(&format!("      - uses: {CHECKOUT}\n"));
-            y.push_str(&format!(
-                "      - run: {}\n",
-                scalar(&pipeline.build_command("BUILD_VERSION"))
+                "            edition: {}\n",
+                scalar(job.edition.as_deref().unwrap_or(""))
             ));
         }
+        y.push_str("    env:\n");
+        y.push_str(&format!("      ENV: {}\n", scalar("${{ matrix.env }}")));
+        y.push_str(&format!("      OS: {}\n", scalar("${{ matrix.image.os }}")));
+        y.push_str(&format!("      PLATFORM: {}\n", scalar(platform.as_str())));
+        y.push_str(&format!(
+            "      EDITION: {}\n",
+            scalar("${{ matrix.image.edition }}")
+        ));
+        // The run number grows with every run of the workflow, so versions sort in build
+        // order, which a commit hash does not.
+        y.push_str(&format!(
+            "      BUILD_VERSION: {}\n",
+            scalar("${{ github.run_number }}")
+        ));
+        let needed: BTreeSet<&str> = chunk
+            .iter()
+            .flat_map(|j| j.credentials.iter().map(String::as_str))
+            .collect();
+        secrets(&mut y, "      ", &needed);
+        y.push_str("    steps:\n");
+        y.push_str(&format!("      - uses: {CHECKOUT}\n"));
+        y.push_str(&format!(
+            "      - run: {}\n",
+            scalar(&pipeline.build_command("BUILD_VERSION"))
+        ));
     }
     y
 }

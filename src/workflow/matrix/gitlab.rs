@@ -106,43 +106,29 @@ pub fn gitlab(pipeline: &Pipeline) -> String {
         "    - {}\n",
         scalar(&pipeline.build_command("CI_PIPELINE_IID"))
     ));
-    let per_chunk = (GITLAB_MATRIX_LIMIT / envs.len()).max(1);
-    for platform in pipeline.platforms() {
-        let jobs: Vec<_> = pipeline
-            .jobs
-            .iter()
-            .filter(|j| j.platform == platform)
-            .collect();
-        let split = jobs.len() > per_chunk;
-        for (i, chunk) in jobs.chunks(per_chunk).enumerate() {
-            let name = if split {
-                format!("build-{}-{}", platform.as_str(), i + 1)
-            } else {
-                format!("build-{}", platform.as_str())
-            };
-            y.push_str(&format!("\n{name}:\n  extends: .hybridc-build\n"));
-            let tags = pipeline.tags_of(platform);
-            if !tags.is_empty() {
-                y.push_str("  tags:\n");
-                for tag in tags {
-                    y.push_str(&format!("    - {}\n", scalar(tag)));
-                }
+    for (name, platform, chunk) in pipeline.build_groups(GITLAB_MATRIX_LIMIT) {
+        y.push_str(&format!("\n{name}:\n  extends: .hybridc-build\n"));
+        let tags = pipeline.tags_of(platform);
+        if !tags.is_empty() {
+            y.push_str("  tags:\n");
+            for tag in tags {
+                y.push_str(&format!("    - {}\n", scalar(tag)));
             }
-            y.push_str("  parallel:\n    matrix:\n");
-            for job in chunk {
-                y.push_str(&format!("      - OS: {}\n", scalar(&job.os)));
-                y.push_str(&format!(
-                    "        PLATFORM: {}\n",
-                    scalar(platform.as_str())
-                ));
-                y.push_str(&format!(
-                    "        EDITION: {}\n",
-                    scalar(job.edition.as_deref().unwrap_or(""))
-                ));
-                y.push_str("        ENV:\n");
-                for env in envs {
-                    y.push_str(&format!("          - {}\n", scalar(env)));
-                }
+        }
+        y.push_str("  parallel:\n    matrix:\n");
+        for job in &chunk {
+            y.push_str(&format!("      - OS: {}\n", scalar(&job.os)));
+            y.push_str(&format!(
+                "        PLATFORM: {}\n",
+                scalar(platform.as_str())
+            ));
+            y.push_str(&format!(
+                "        EDITION: {}\n",
+                scalar(job.edition.as_deref().unwrap_or(""))
+            ));
+            y.push_str("        ENV:\n");
+            for env in envs {
+                y.push_str(&format!("          - {}\n", scalar(env)));
             }
         }
     }

@@ -61,6 +61,31 @@ impl Pipeline<'_> {
             .collect()
     }
 
+    /// The build jobs of each platform, in groups of at most `limit` matrix entries (each job
+    /// in every environment), named `build-<platform>`, or `build-<platform>-<n>` when the
+    /// platform needs more than one group.
+    fn build_groups(&self, limit: usize) -> Vec<(String, PlatformName, Vec<&Job>)> {
+        let per_group = (limit / self.environments.len().max(1)).max(1);
+        let mut groups = Vec::new();
+        for platform in self.platforms() {
+            let jobs: Vec<&Job> = self
+                .jobs
+                .iter()
+                .filter(|j| j.platform == platform)
+                .collect();
+            let split = jobs.len() > per_group;
+            for (i, chunk) in jobs.chunks(per_group).enumerate() {
+                let name = if split {
+                    format!("build-{}-{}", platform.as_str(), i + 1)
+                } else {
+                    format!("build-{}", platform.as_str())
+                };
+                groups.push((name, platform, chunk.to_vec()));
+            }
+        }
+        groups
+    }
+
     /// The runner tags of `platform`'s jobs.
     fn tags_of(&self, platform: PlatformName) -> &[String] {
         self.tags.get(&platform).map(Vec::as_slice).unwrap_or(&[])
