@@ -158,6 +158,8 @@ oses:
     family: windows
     azure_image: { publisher: MicrosoftWindowsServer, offer: WindowsServer, sku: 2022-datacenter-g2 }
     platforms: [azure]
+    editions:
+      - { name: datacenter, image_name: Windows Server 2022 SERVERDATACENTER }
 ";
 
     /// The locale in the family's form: as written for Linux, Windows Setup's identifiers for

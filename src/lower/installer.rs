@@ -268,20 +268,22 @@ mod tests {
     };
 
     /// A fourth installer kind, added through its table entry alone, gets its seed files,
-    /// served name, boot command with the static network, and `boot_wait`.
+    /// served name, boot command with the static network, and `boot_wait`. The spec names a
+    /// real kind (and an OS whose templates exist) so that it passes the checks; lowering is
+    /// then given the test's entry instead.
     #[test]
     fn an_installer_kind_is_lowered_from_its_table_entry_alone() {
         let loaded = loaded(
             r"
   network:
-    addresses: { alpine-3: 10.0.0.5/24 }
+    addresses: { rocky-9: 10.0.0.5/24 }
     gateway: 10.0.0.1
     dns: [10.0.0.2]
 oses:
-  alpine-3:
+  rocky-9:
     family: linux
     installer: kickstart
-    iso: { url: https://example.com/alpine.iso, checksum: none }
+    iso: { url: https://example.com/rocky.iso, checksum: none }
     platforms: [proxmox]
 ",
         );
@@ -296,7 +298,7 @@ oses:
         };
         let mut model = Model::default();
         l.os(target, &mut model);
-        let body = &source(&model, PlatformName::Proxmox, "alpine-3").body;
+        let body = &source(&model, PlatformName::Proxmox, "rocky-9").body;
         assert_eq!(keys(attr(body, "http_content")), ["/answers.txt"]);
         let Some(Expr::Object(files)) = attr(body, "http_content") else {
             unreachable!("checked above")
@@ -307,19 +309,19 @@ oses:
         assert_eq!(function, "templatefile");
         assert_eq!(
             super::super::testing::as_text(&args[0]),
-            "${path.root}/../builds/alpine-3/answers.pkrtpl.hcl"
+            "${path.root}/../builds/rocky-9/answers.pkrtpl.hcl"
         );
         assert_eq!(text(body, "boot_wait"), "7s");
         assert_eq!(
             texts(body, "boot_command"),
             [
                 "<esc><wait>",
-                "linux /boot/vmlinuz answers=http://{{ .HTTPIP }}:{{ .HTTPPort }}/answers.txt host=alpine-3 \
-                 ip=10.0.0.5::10.0.0.1:255.255.255.0:alpine-3::none:10.0.0.2<enter>",
+                "linux /boot/vmlinuz answers=http://{{ .HTTPIP }}:{{ .HTTPPort }}/answers.txt host=rocky-9 \
+                 ip=10.0.0.5::10.0.0.1:255.255.255.0:rocky-9::none:10.0.0.2<enter>",
             ]
         );
         // The OS's shared inputs are a local, as for every installer rendered once per OS.
-        assert_eq!(model.locals[0].name, "alpine_3_installer_vars");
+        assert_eq!(model.locals[0].name, "rocky_9_installer_vars");
     }
 
     /// Preseed's static network is debian-installer's `netcfg` answers, on the kernel line of
@@ -364,6 +366,7 @@ oses:
     seed: cd
     iso: { url: https://example.com/ubuntu.iso, checksum: none }
     platforms: [vsphere]
+    vsphere: { guest_os_type: ubuntu64Guest }
 ",
         );
         let body = &source(&model, PlatformName::Vsphere, "ubuntu-2404").body;

@@ -183,6 +183,7 @@ oses:
     installer: autounattend
     iso: { url: https://example.com/windows.iso, checksum: none }
     platforms: [vsphere]
+    vsphere: { guest_os_type: windows2019srvNext_64Guest }
     editions:
       - { name: standard, image_name: Windows Server 2022 SERVERSTANDARD }
 ";
