@@ -66,6 +66,13 @@ locals {
       gateway = ""
       dns     = []
     }
+    release = {
+      name         = "debian-12"
+      distribution = "debian"
+      version      = "12"
+      repositories = []
+      drivers      = ""
+    }
   }
   rocky_9_installer_vars = {
     build_username      = var.build_username
@@ -80,6 +87,22 @@ locals {
       gateway = ""
       dns     = []
     }
+    release = {
+      name         = "rocky-9"
+      distribution = "rocky"
+      version      = "9"
+      repositories = [
+        {
+          name = "BaseOS"
+          url  = "https://download.rockylinux.org/pub/rocky/9/BaseOS/x86_64/os/"
+        },
+        {
+          name = "AppStream"
+          url  = "https://download.rockylinux.org/pub/rocky/9/AppStream/x86_64/os/"
+        },
+      ]
+      drivers = ""
+    }
   }
   ubuntu_2404_installer_vars = {
     build_username      = var.build_username
@@ -93,6 +116,13 @@ locals {
       address = ""
       gateway = ""
       dns     = []
+    }
+    release = {
+      name         = "ubuntu-2404"
+      distribution = "ubuntu"
+      version      = "24.04"
+      repositories = []
+      drivers      = ""
     }
   }
 }

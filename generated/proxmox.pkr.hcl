@@ -83,7 +83,7 @@ source "proxmox-iso" "debian-12" {
   ]
   http_content = {
     "/preseed.cfg" = templatefile(
-      "${path.root}/../builds/debian-12/preseed.pkrtpl.hcl",
+      "${path.root}/../installers/preseed/preseed.pkrtpl.hcl",
       merge(local.debian_12_installer_vars, {
         platform   = "proxmox"
         cloud_init = true
@@ -155,7 +155,7 @@ source "proxmox-iso" "rocky-9" {
   additional_iso_files {
     cd_content = {
       "ks.cfg" = templatefile(
-        "${path.root}/../builds/rocky-9/ks.pkrtpl.hcl",
+        "${path.root}/../installers/kickstart/ks.pkrtpl.hcl",
         merge(local.rocky_9_installer_vars, {
           platform   = "proxmox"
           cloud_init = true
@@ -213,14 +213,14 @@ source "proxmox-iso" "ubuntu-2404" {
   ]
   http_content = {
     "/user-data" = templatefile(
-      "${path.root}/../builds/ubuntu-2404/user-data.pkrtpl.hcl",
+      "${path.root}/../installers/autoinstall/user-data.pkrtpl.hcl",
       merge(local.ubuntu_2404_installer_vars, {
         platform   = "proxmox"
         cloud_init = true
       }),
     )
     "/meta-data" = templatefile(
-      "${path.root}/../builds/ubuntu-2404/meta-data.pkrtpl.hcl",
+      "${path.root}/../installers/autoinstall/meta-data.pkrtpl.hcl",
       merge(local.ubuntu_2404_installer_vars, {
         platform   = "proxmox"
         cloud_init = true
@@ -296,7 +296,7 @@ source "proxmox-iso" "windows-2022-standard" {
   additional_iso_files {
     cd_files = ["${path.root}/../scripts/windows/*"]
     cd_content = {
-      "autounattend.xml" = templatefile("${path.root}/../builds/windows-2022/autounattend.pkrtpl.hcl", {
+      "autounattend.xml" = templatefile("${path.root}/../installers/autounattend/autounattend.pkrtpl.hcl", {
         build_username = var.build_username
         build_password = var.build_password
         image_name     = "Windows Server 2022 SERVERSTANDARD"
@@ -312,6 +312,13 @@ source "proxmox-iso" "windows-2022-standard" {
           address = ""
           gateway = ""
           dns     = []
+        }
+        release = {
+          name         = "windows-2022"
+          distribution = "windows-server"
+          version      = "2022"
+          repositories = []
+          drivers      = "2k22"
         }
       })
     }
@@ -378,7 +385,7 @@ source "proxmox-iso" "windows-2022-datacenter" {
   additional_iso_files {
     cd_files = ["${path.root}/../scripts/windows/*"]
     cd_content = {
-      "autounattend.xml" = templatefile("${path.root}/../builds/windows-2022/autounattend.pkrtpl.hcl", {
+      "autounattend.xml" = templatefile("${path.root}/../installers/autounattend/autounattend.pkrtpl.hcl", {
         build_username = var.build_username
         build_password = var.build_password
         image_name     = "Windows Server 2022 SERVERDATACENTER"
@@ -394,6 +401,13 @@ source "proxmox-iso" "windows-2022-datacenter" {
           address = ""
           gateway = ""
           dns     = []
+        }
+        release = {
+          name         = "windows-2022"
+          distribution = "windows-server"
+          version      = "2022"
+          repositories = []
+          drivers      = "2k22"
         }
       })
     }

@@ -81,7 +81,7 @@ source "vsphere-iso" "debian-12" {
   iso_checksum        = "sha256:2b880ffabe36dbe04a662a3125e5ecae4db69d0acce257dd74615bbf165ad76e"
   http_content = {
     "/preseed.cfg" = templatefile(
-      "${path.root}/../builds/debian-12/preseed.pkrtpl.hcl",
+      "${path.root}/../installers/preseed/preseed.pkrtpl.hcl",
       merge(local.debian_12_installer_vars, {
         platform   = "vsphere"
         cloud_init = false
@@ -138,7 +138,7 @@ source "vsphere-iso" "rocky-9" {
   iso_checksum        = "sha256:d6eeefdc8437c593d41a3150fcca4a734c55642ed472eecdda99720bb1370881"
   cd_content = {
     "ks.cfg" = templatefile(
-      "${path.root}/../builds/rocky-9/ks.pkrtpl.hcl",
+      "${path.root}/../installers/kickstart/ks.pkrtpl.hcl",
       merge(local.rocky_9_installer_vars, {
         platform   = "vsphere"
         cloud_init = false
@@ -193,14 +193,14 @@ source "vsphere-iso" "ubuntu-2404" {
   iso_checksum        = "sha256:97f3d7ffb032c3eb3b23d2c8be9cc76e60c2c1f2c0146ba5ba9fe01cafae0fd8"
   http_content = {
     "/user-data" = templatefile(
-      "${path.root}/../builds/ubuntu-2404/user-data.pkrtpl.hcl",
+      "${path.root}/../installers/autoinstall/user-data.pkrtpl.hcl",
       merge(local.ubuntu_2404_installer_vars, {
         platform   = "vsphere"
         cloud_init = false
       }),
     )
     "/meta-data" = templatefile(
-      "${path.root}/../builds/ubuntu-2404/meta-data.pkrtpl.hcl",
+      "${path.root}/../installers/autoinstall/meta-data.pkrtpl.hcl",
       merge(local.ubuntu_2404_installer_vars, {
         platform   = "vsphere"
         cloud_init = false
@@ -258,7 +258,7 @@ source "vsphere-iso" "windows-2022-standard" {
   iso_paths           = ["[] /vmimages/tools-isoimages/windows.iso"]
   cd_files            = ["${path.root}/../scripts/windows/*"]
   cd_content = {
-    "autounattend.xml" = templatefile("${path.root}/../builds/windows-2022/autounattend.pkrtpl.hcl", {
+    "autounattend.xml" = templatefile("${path.root}/../installers/autounattend/autounattend.pkrtpl.hcl", {
       build_username = var.build_username
       build_password = var.build_password
       image_name     = "Windows Server 2022 SERVERSTANDARD"
@@ -274,6 +274,13 @@ source "vsphere-iso" "windows-2022-standard" {
         address = ""
         gateway = ""
         dns     = []
+      }
+      release = {
+        name         = "windows-2022"
+        distribution = "windows-server"
+        version      = "2022"
+        repositories = []
+        drivers      = "2k22"
       }
     })
   }
@@ -327,7 +334,7 @@ source "vsphere-iso" "windows-2022-datacenter" {
   iso_paths           = ["[] /vmimages/tools-isoimages/windows.iso"]
   cd_files            = ["${path.root}/../scripts/windows/*"]
   cd_content = {
-    "autounattend.xml" = templatefile("${path.root}/../builds/windows-2022/autounattend.pkrtpl.hcl", {
+    "autounattend.xml" = templatefile("${path.root}/../installers/autounattend/autounattend.pkrtpl.hcl", {
       build_username = var.build_username
       build_password = var.build_password
       image_name     = "Windows Server 2022 SERVERDATACENTER"
@@ -343,6 +350,13 @@ source "vsphere-iso" "windows-2022-datacenter" {
         address = ""
         gateway = ""
         dns     = []
+      }
+      release = {
+        name         = "windows-2022"
+        distribution = "windows-server"
+        version      = "2022"
+        repositories = []
+        drivers      = "2k22"
       }
     })
   }

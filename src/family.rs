@@ -252,19 +252,6 @@ pub const FAMILIES: &[FamilyFacts] = &[
     },
 ];
 
-/// The names of an OS's builds: its own name, or `<name>-<edition>` for each edition when its
-/// family is built per edition.
-pub fn build_names(name: &str, os: &crate::spec::Os) -> Vec<String> {
-    if facts(os.family).per_edition {
-        os.editions
-            .iter()
-            .map(|e| crate::spec::source_name(name, Some(&e.name)))
-            .collect()
-    } else {
-        vec![name.to_owned()]
-    }
-}
-
 /// The table's entry of a family.
 pub fn facts(family: Family) -> &'static FamilyFacts {
     FAMILIES

@@ -1,5 +1,5 @@
 //! What each unattended installer kind is, declared once as data: its family, the template
-//! files it reads under `builds/<os>/` and the names they are served as, the seed channels it
+//! files it reads (shared under `installers/<kind>/`) and the names they are served as, the seed channels it
 //! can read them from, its boot command and `boot_wait`, the form its network takes on the
 //! kernel command line, the Linux distribution it installs and the tool that checks its
 //! rendered files in tests. Lowering builds seeds and boot commands from an entry of this
@@ -16,7 +16,8 @@ pub struct InstallerKind {
     pub installer: Installer,
     /// The family it installs.
     pub family: Family,
-    /// Its template files under `builds/<os>/`, rendered with `templatefile`.
+    /// Its template files, rendered with `templatefile`: shared under `installers/<kind>/`,
+    /// or an OS's own (see [`InstallerKind::template_path`]).
     pub templates: &'static [&'static str],
     /// What a template is served as: its stem (`ks.pkrtpl.hcl` -> `ks`) plus this extension.
     pub served_extension: &'static str,
@@ -95,6 +96,28 @@ impl InstallerKind {
     pub fn served_name(&self, template: &str) -> String {
         let stem = template.trim_end_matches(".pkrtpl.hcl");
         format!("{stem}{}", self.served_extension)
+    }
+
+    /// Where an OS finds its template `template`, relative to the repository root: the path the
+    /// OS names for it, else `builds/<os>/<template>` when `exists` says the repository has one
+    /// (a deliberate override), else the template every OS of this kind shares,
+    /// `installers/<kind>/<template>`.
+    pub fn template_path(
+        &self,
+        name: &str,
+        os: &crate::spec::Os,
+        template: &str,
+        exists: impl Fn(&str) -> bool,
+    ) -> String {
+        if let Some(path) = os.templates.get(template) {
+            return path.clone();
+        }
+        let own = format!("builds/{name}/{template}");
+        if exists(&own) {
+            own
+        } else {
+            format!("installers/{}/{template}", self.installer.as_str())
+        }
     }
 
     /// The boot command's lines for a firmware.

@@ -31,6 +31,7 @@ pub mod output;
 mod parallel;
 pub mod platform;
 pub mod pointer;
+pub mod release;
 pub mod schema;
 pub mod semantic;
 pub mod source;

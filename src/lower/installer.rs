@@ -7,6 +7,8 @@ use crate::hcl::{Expr, Part};
 use crate::installer::{BootLine, InstallerKind, KernelNetwork, SeedInputs};
 use crate::model::{Local, Model};
 use crate::platform::iso_platforms;
+use crate::release::OsFacts;
+use crate::release::Release;
 use crate::spec::{Firmware, Installer, PlatformName, SeedChannel, snake};
 
 impl Lowerer<'_> {
@@ -42,6 +44,7 @@ impl Lowerer<'_> {
             ("keyboard".into(), s(&locale.1)),
             ("timezone".into(), s(&locale.2)),
             ("network".into(), network),
+            ("release".into(), release(name, os)),
         ]);
         let vars_name = format!("{}_installer_vars", snake(name));
         model.locals.push(Local {
@@ -64,7 +67,9 @@ impl Lowerer<'_> {
                     SeedChannel::Http => format!("/{served}"),
                     SeedChannel::Cd => served.clone(),
                 };
-                let path = self.path(&format!("builds/{}/{template}", t.name));
+                let path = self.path(&kind.template_path(t.name, t.os, template, |p| {
+                    self.loaded.repository.own_templates.contains(p)
+                }));
                 (key, Expr::call("templatefile", vec![path, vars.clone()]))
             })
             .collect();
@@ -171,6 +176,7 @@ impl Lowerer<'_> {
             ("computer_name".into(), s(&computer_name(&source))),
             ("platform".into(), s(platform.as_str())),
             ("network".into(), network),
+            ("release".into(), release(name, os)),
         ]);
         self.seed_object(t, kind, &vars)
     }
@@ -217,6 +223,35 @@ impl Lowerer<'_> {
     }
 }
 
+/// The facts of the OS's release its templates read: `release = { name, distribution, version,
+/// repositories = [{ name, url }], drivers }`; an OS outside the catalogue has its own name and
+/// empty facts (no repositories: the installer installs from its media).
+fn release(name: &str, os: &crate::spec::Os) -> Expr {
+    let known = os.known();
+    let text = |f: fn(&Release) -> &'static str| s(known.map_or("", f));
+    let repositories = known.map_or(&[][..], |r| r.repositories);
+    Expr::Object(vec![
+        ("name".into(), s(known.map_or(name, |r| r.name))),
+        ("distribution".into(), text(|r| r.distribution)),
+        ("version".into(), text(|r| r.version)),
+        (
+            "repositories".into(),
+            Expr::List(
+                repositories
+                    .iter()
+                    .map(|r| {
+                        Expr::Object(vec![("name".into(), s(r.name)), ("url".into(), s(r.url))])
+                    })
+                    .collect(),
+            ),
+        ),
+        (
+            "drivers".into(),
+            text(|r| r.windows.map_or("", |w| w.drivers)),
+        ),
+    ])
+}
+
 /// A NetBIOS computer name from a source name: at most 15 characters, not ending in `-`
 /// (Microsoft-Windows-Shell-Setup `ComputerName`).
 pub(super) fn computer_name(source: &str) -> String {
@@ -231,6 +266,7 @@ mod tests {
     use crate::hcl::Expr;
     use crate::installer::{BootLine, InstallerKind, KernelNetwork, SeedInputs};
     use crate::model::Model;
+    use crate::release::OsFacts;
     use crate::spec::{Family, Installer, PlatformName, SeedChannel};
 
     /// The keys of an object attribute.
@@ -293,7 +329,7 @@ oses:
         let target = Target {
             name,
             os,
-            family: crate::family::facts(os.family),
+            family: crate::family::facts(os.family()),
             installer: Some(&ANSWERS),
         };
         let mut model = Model::default();
@@ -309,7 +345,7 @@ oses:
         assert_eq!(function, "templatefile");
         assert_eq!(
             super::super::testing::as_text(&args[0]),
-            "${path.root}/../builds/rocky-9/answers.pkrtpl.hcl"
+            "${path.root}/../installers/kickstart/answers.pkrtpl.hcl"
         );
         assert_eq!(text(body, "boot_wait"), "7s");
         assert_eq!(

@@ -37,6 +37,7 @@ use crate::loaded::Loaded;
 use crate::model::{Args, Build, Local, Model, Source, SourceRef, Variable};
 use crate::platform::{builder_of, component};
 use crate::pointer::Pointer;
+use crate::release::OsFacts;
 use crate::spec::{Firmware, Hardware, Os, PlatformName, Spec};
 
 /// Where the generated files are, relative to the repository root, so that they can refer to
@@ -159,8 +160,8 @@ impl<'s> Target<'s> {
         Target {
             name,
             os,
-            family: crate::family::facts(os.family),
-            installer: os.installer.map(crate::installer::kind),
+            family: crate::family::facts(os.family()),
+            installer: os.installer().map(crate::installer::kind),
         }
     }
 }

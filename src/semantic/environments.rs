@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::platform::iso_platforms;
+use crate::release::OsFacts;
 use crate::spec::{Family, Os, PlatformName};
 
 impl Checker<'_, '_> {
@@ -133,7 +134,7 @@ impl Checker<'_, '_> {
                 .with_help("add `defaults: { build_user: { username: packer, password: { env: BUILD_PASSWORD }, password_hash: { env: BUILD_PASSWORD_HASH } } }`"),
             ),
             Some(user) => {
-                let linux = iso_oses.iter().find(|(_, os)| os.family == Family::Linux);
+                let linux = iso_oses.iter().find(|(_, os)| os.family() == Family::Linux);
                 if let (None, Some((name, _))) = (&user.password_hash, linux) {
                     self.push(
                         Diagnostic::error(

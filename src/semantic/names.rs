@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{Checker, is_label};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::release::OsFacts;
 use crate::spec::{PlatformName, snake};
 
 impl Checker<'_, '_> {
@@ -92,7 +93,7 @@ impl Checker<'_, '_> {
         let mut sources: Places = BTreeMap::new();
         let mut gallery_images: Places = BTreeMap::new();
         for (name, os) in &spec.oses {
-            let own: Vec<(String, Vec<&str>)> = if crate::family::facts(os.family).per_edition {
+            let own: Vec<(String, Vec<&str>)> = if crate::family::facts(os.family()).per_edition {
                 os.editions
                     .iter()
                     .map(|e| {

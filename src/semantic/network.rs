@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::platform::iso_platforms;
+use crate::release::OsFacts;
 use crate::spec::{GuestNetwork, Spec};
 
 impl Checker<'_, '_> {
@@ -124,10 +125,10 @@ pub(super) const MAX_DNS_SERVERS: usize = 3;
 pub fn static_sources(spec: &Spec) -> Vec<String> {
     let mut names = Vec::new();
     for (name, os) in &spec.oses {
-        if os.installer.is_none() || iso_platforms(spec, os).is_empty() {
+        if os.installer().is_none() || iso_platforms(spec, os).is_empty() {
             continue;
         }
-        names.extend(crate::family::build_names(name, os));
+        names.extend(crate::release::build_names(name, os));
     }
     names
 }

@@ -1,13 +1,12 @@
 //! The `oses` section: platforms and provisioning sets each OS refers to, installers and their
 //! templates, Windows editions and locale, and steps that cannot run on an OS's family.
 
-use std::path::Path;
-
 use super::names::suggest_label;
 use super::{Checker, is_label};
-use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean, prose_list};
 use crate::installer::{INSTALLERS, InstallerKind};
 use crate::platform::{builder_of, iso_platforms};
+use crate::release::OsFacts;
 use crate::spec::{BuilderKind, Family, Installer, Os, PlatformName, SeedChannel, Step};
 
 impl Checker<'_, '_> {
@@ -87,7 +86,7 @@ impl Checker<'_, '_> {
                     continue;
                 }
             }
-            if crate::family::facts(os.family).virtio_drivers
+            if crate::family::facts(os.family()).virtio_drivers
                 && configured[PlatformName::Proxmox as usize]
                 && builder_of(spec, os, PlatformName::Proxmox) == BuilderKind::Iso
                 && spec
@@ -110,7 +109,7 @@ impl Checker<'_, '_> {
             self.seed_channel(name, os);
             self.installer(name, os);
             self.editions(name, os);
-            if crate::family::facts(os.family).windows_locale {
+            if crate::family::facts(os.family()).windows_locale {
                 self.windows_locale(name, os);
             }
             self.azure_disk(name, os);
@@ -132,13 +131,13 @@ impl Checker<'_, '_> {
                 let users: Vec<(&String, usize)> = spec
                     .oses
                     .iter()
-                    .filter(|(_, os)| os.family != runs_on)
+                    .filter(|(_, os)| os.family() != runs_on)
                     .filter_map(|(name, os)| {
                         let at = os.provisioning.iter().position(|s| s == set)?;
                         Some((name, at))
                     })
                     .collect();
-                let Some(family) = users.first().map(|(name, _)| spec.oses[*name].family) else {
+                let Some(family) = users.first().map(|(name, _)| spec.oses[*name].family()) else {
                     continue;
                 };
                 let family = family.as_str();
@@ -175,15 +174,18 @@ impl Checker<'_, '_> {
     pub(super) fn installer(&mut self, name: &str, os: &Os) {
         let spec = self.cx.spec;
         let iso_platforms = iso_platforms(spec, os);
-        match os.installer {
-            Some(installer) if crate::installer::kind(installer).family != os.family => {
+        if !self.release(name, os) {
+            return;
+        }
+        match os.installer() {
+            Some(installer) if crate::installer::kind(installer).family != os.family() => {
                 self.push(
                     Diagnostic::error(
                         Code::WrongFamily,
                         format!(
                             "installer `{}` does not install {} OSes",
                             installer.as_str(),
-                            os.family.as_str()
+                            os.family().as_str()
                         ),
                         self.at(&["oses", name, "installer"]).value,
                         format!(
@@ -191,11 +193,18 @@ impl Checker<'_, '_> {
                             crate::installer::kind(installer).family.as_str()
                         ),
                     )
-                    .with_secondary(self.at(&["oses", name, "family"]).value, "the OS family")
-                    .with_help(installers_of(os.family)),
+                    .with_secondary(
+                        if os.family.is_some() {
+                            self.at(&["oses", name, "family"]).value
+                        } else {
+                            self.key_span(&["oses", name])
+                        },
+                        "the OS family",
+                    )
+                    .with_help(installers_of(os.family())),
                 );
             }
-            Some(installer) if !iso_platforms.is_empty() => self.templates(name, installer),
+            Some(installer) if !iso_platforms.is_empty() => self.templates(name, os, installer),
             None if !iso_platforms.is_empty() => {
                 self.push(
                     Diagnostic::error(
@@ -207,7 +216,7 @@ impl Checker<'_, '_> {
                             and_words(iso_platforms.iter().map(|p| p.as_str().to_owned()))
                         ),
                     )
-                    .with_help(add_installer(os.family)),
+                    .with_help(add_installer(os.family())),
                 );
             }
             _ => {}
@@ -259,26 +268,132 @@ impl Checker<'_, '_> {
         }
     }
 
-    pub(super) fn templates(&mut self, name: &str, installer: Installer) {
-        let folder = Path::new("builds").join(name);
-        for file in crate::installer::kind(installer).templates {
-            let relative = folder.join(file);
-            if !self.cx.root.join(&relative).is_file() {
+    /// Every template of the OS's installer is where the OS reads it from, and the OS names
+    /// only templates its installer has.
+    pub(super) fn templates(&mut self, name: &str, os: &Os, installer: Installer) {
+        let kind = crate::installer::kind(installer);
+        for file in os.templates.keys() {
+            if !kind.templates.contains(&file.as_str()) {
                 self.push(
                     Diagnostic::error(
-                        Code::MissingFile,
+                        Code::UnknownKey,
                         format!(
-                            "installer `{}` of OS `{name}` needs the template `{}`",
-                            installer.as_str(),
-                            relative.display()
+                            "installer `{}` has no template `{file}`",
+                            installer.as_str()
                         ),
-                        self.at(&["oses", name, "installer"]).value,
-                        "template not found",
+                        self.key_span(&["oses", name, "templates", file]),
+                        "not a template of this installer",
                     )
-                    .with_help(format!("create `{}` in the repository", relative.display())),
+                    .with_help(format!("its templates are {}", prose_list(kind.templates))),
                 );
             }
         }
+        let root = self.cx.root;
+        for file in kind.templates {
+            let path = kind.template_path(name, os, file, |p| root.join(p).is_file());
+            if root.join(&path).is_file() {
+                continue;
+            }
+            let (span, help) = if os.templates.contains_key(*file) {
+                (
+                    self.at(&["oses", name, "templates", file]).value,
+                    format!("create `{path}`, or name another file"),
+                )
+            } else {
+                let span = if os.installer.is_some() {
+                    self.at(&["oses", name, "installer"]).value
+                } else {
+                    self.key_span(&["oses", name])
+                };
+                (
+                    span,
+                    format!(
+                        "create `{path}` (shared by every {} OS; `hybridc init` writes it), or `builds/{name}/{file}` for this OS alone",
+                        installer.as_str()
+                    ),
+                )
+            };
+            self.push(
+                Diagnostic::error(
+                    Code::MissingFile,
+                    format!(
+                        "installer `{}` of OS `{name}` needs the template `{path}`",
+                        installer.as_str(),
+                    ),
+                    span,
+                    "template not found",
+                )
+                .with_help(help),
+            );
+        }
+    }
+
+    /// An OS's release: an OS outside the catalogue says what it is, and one inside it does not
+    /// contradict its release. False when the OS's family or installer is in doubt.
+    fn release(&mut self, name: &str, os: &Os) -> bool {
+        let Some(release) = os.known() else {
+            if let Some(named) = &os.release {
+                let help = did_you_mean(named, crate::release::names()).unwrap_or_else(|| {
+                    "`hybridc list oses` shows the catalogue; an OS outside it sets `family:` and `installer:` instead".to_owned()
+                });
+                self.push(
+                    Diagnostic::error(
+                        Code::UnknownReference,
+                        format!("OS `{name}` names release `{named}`, which hybridc does not know"),
+                        self.at(&["oses", name, "release"]).value,
+                        "not in the OS catalogue",
+                    )
+                    .with_help(help),
+                );
+                return false;
+            }
+            if os.family.is_none() {
+                let help = match did_you_mean(name, crate::release::names()) {
+                    Some(guess) => format!(
+                        "the OS catalogue (`hybridc list oses`) has no release `{name}`: {guess} Otherwise add `family:` and `installer:`"
+                    ),
+                    None => format!(
+                        "the OS catalogue (`hybridc list oses`) has no release `{name}`: add `family:` and `installer:`, or `release:` naming the release it is"
+                    ),
+                };
+                self.push(
+                    Diagnostic::error(
+                        Code::MissingKey,
+                        format!("OS `{name}` has no `family` and is not a release hybridc knows"),
+                        self.key_span(&["oses", name]),
+                        "family unknown",
+                    )
+                    .with_help(help),
+                );
+                return false;
+            }
+            return true;
+        };
+        let mut contradicts = |key: &str, own: &str, known: &str| {
+            let d = Diagnostic::error(
+                Code::Conflict,
+                format!(
+                    "OS `{name}` sets `{key}: {own}`, but release `{}` is {key} `{known}`",
+                    release.name
+                ),
+                self.at(&["oses", name, key]).value,
+                format!("the release's {key} is `{known}`"),
+            )
+            .with_help(format!(
+                "remove `{key}` (the release sets it), or describe the OS without the catalogue: rename it and drop `release`"
+            ));
+            self.push(d);
+        };
+        let mut agrees = true;
+        if let Some(family) = os.family.filter(|f| *f != release.family()) {
+            contradicts("family", family.as_str(), release.family().as_str());
+            agrees = false;
+        }
+        if let Some(installer) = os.installer.filter(|i| *i != release.installer) {
+            contradicts("installer", installer.as_str(), release.installer.as_str());
+            agrees = false;
+        }
+        agrees
     }
 
     /// Windows Setup takes its own identifiers: the keyboard as an input profile and the time
@@ -331,7 +446,7 @@ impl Checker<'_, '_> {
     }
 
     pub(super) fn editions(&mut self, name: &str, os: &Os) {
-        if crate::family::facts(os.family).per_edition {
+        if crate::family::facts(os.family()).per_edition {
             if os.editions.is_empty() {
                 self.push(
                     Diagnostic::error(
@@ -407,14 +522,14 @@ impl Checker<'_, '_> {
                     Code::WrongFamily,
                     format!(
                         "OS `{name}` is {} and cannot have `editions`",
-                        os.family.as_str()
+                        os.family().as_str()
                     ),
                     self.key_span(&["oses", name, "editions"]),
                     "editions are for Windows",
                 )
                 .with_help(format!(
                     "remove `editions`, or define one OS per {} variant",
-                    title(os.family)
+                    title(os.family())
                 )),
             );
         }
@@ -426,7 +541,7 @@ impl Checker<'_, '_> {
     /// `seed` the OS sets itself must be one that some installer kind of its family reads.
     fn seed_channel(&mut self, name: &str, os: &Os) {
         let spec = self.cx.spec;
-        let (kinds, channel): (Vec<&InstallerKind>, SeedChannel) = match os.installer {
+        let (kinds, channel): (Vec<&InstallerKind>, SeedChannel) = match os.installer() {
             Some(installer) => {
                 let kind = crate::installer::kind(installer);
                 if iso_platforms(spec, os).is_empty() && os.seed.is_none() {
@@ -438,7 +553,7 @@ impl Checker<'_, '_> {
                 Some(seed) => (
                     INSTALLERS
                         .iter()
-                        .filter(|k| k.family == os.family)
+                        .filter(|k| k.family == os.family())
                         .collect(),
                     seed,
                 ),
@@ -460,16 +575,16 @@ impl Checker<'_, '_> {
         };
         let read: Vec<&str> = readable.iter().map(|c| channel_words(*c)).collect();
         let message = match kinds.as_slice() {
-            [kind] if os.installer.is_some() => format!(
+            [kind] if os.installer().is_some() => format!(
                 "OS `{name}` uses {}, whose files hybridc serves by {} only",
                 kind.installer.as_str(),
                 crate::diagnostic::words(&read, "or")
             ),
             _ => format!(
                 "{} OS `{name}` asks for its installer's files by {}; hybridc serves them to {} installers by {} only",
-                title(os.family),
+                title(os.family()),
                 channel_words(channel),
-                os.family.as_str(),
+                os.family().as_str(),
                 crate::diagnostic::words(&read, "or")
             ),
         };

@@ -7,6 +7,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::platform::{
     DEFAULT_DISK_GB, azure_image_disk_gb, builder_of, component, default_builder,
 };
+use crate::release::OsFacts;
 use crate::spec::{BuilderKind, Iso, Options, Os, PlatformName, VsphereTemplate};
 
 impl Checker<'_, '_> {
@@ -371,7 +372,7 @@ impl Checker<'_, '_> {
             (None, Some(d)) => (d, vec!["defaults", "hardware", "disk_gb"]),
             (None, None) => (DEFAULT_DISK_GB, vec!["oses", name]),
         };
-        let mut skus: Vec<&str> = if crate::family::facts(os.family).per_edition {
+        let mut skus: Vec<&str> = if crate::family::facts(os.family()).per_edition {
             os.editions
                 .iter()
                 .filter(|e| e.platforms.is_empty() || e.platforms.contains(&PlatformName::Azure))

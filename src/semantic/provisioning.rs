@@ -6,6 +6,7 @@ use std::path::{Component as PathComponent, Path, PathBuf};
 
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::release::OsFacts;
 use crate::spec::{Spec, Step};
 
 /// `ansible.cfg` beside a playbook (`ansible/site.yml` -> `ansible/ansible.cfg`): Ansible reads
@@ -30,7 +31,21 @@ pub fn repository(spec: &Spec, root: &Path) -> Repository {
         })
         .filter(|config| root.join(config).is_file())
         .collect();
-    Repository { ansible_configs }
+    let own_templates = spec
+        .oses
+        .iter()
+        .filter_map(|(name, os)| Some((name, crate::installer::kind(os.installer()?))))
+        .flat_map(|(name, kind)| {
+            kind.templates
+                .iter()
+                .map(move |t| format!("builds/{name}/{t}"))
+        })
+        .filter(|path| root.join(path).is_file())
+        .collect();
+    Repository {
+        ansible_configs,
+        own_templates,
+    }
 }
 
 /// Facts about the repository's files that later stages use.
@@ -38,6 +53,9 @@ pub fn repository(spec: &Spec, root: &Path) -> Repository {
 pub struct Repository {
     /// Repository-relative paths of the `ansible.cfg` files beside the spec's playbooks.
     pub ansible_configs: std::collections::BTreeSet<String>,
+    /// Repository-relative paths of the installer templates an OS has of its own under
+    /// `builds/<os>/`, which it reads instead of the shared ones.
+    pub own_templates: std::collections::BTreeSet<String>,
 }
 
 impl Checker<'_, '_> {

@@ -156,6 +156,7 @@ pub struct Spec {
     /// One entry per OS. The key is the build name: lowercase letters, digits and `-`, starting
     /// with a letter (it becomes a Packer label, so no dots).
     #[schemars(length(min = 1))]
+    #[serde(deserialize_with = "os::oses")]
     pub oses: BTreeMap<String, Os>,
     /// Named, reusable provisioning step lists. OSes refer to them by name in `provisioning`.
     #[serde(default)]

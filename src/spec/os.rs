@@ -6,12 +6,24 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Os {
+    /// The release of hybridc's OS catalogue this OS is (`hybridc list oses`; default: the OS's
+    /// key, when it is a release's name). Its installer, family and the facts its installer
+    /// templates read (distribution, version, package repositories, Windows drivers) come from
+    /// the catalogue.
+    pub release: Option<String>,
     /// Human-readable description, used in template notes.
     pub description: Option<String>,
-    /// OS family: decides communicator (ssh or winrm), installers and generalisation.
-    pub family: Family,
-    /// Unattended installer of the ISO builds.
+    /// OS family: decides communicator (ssh or winrm), installers and generalisation (default:
+    /// the release's).
+    pub family: Option<Family>,
+    /// Unattended installer of the ISO builds (default: the release's).
     pub installer: Option<Installer>,
+    /// Installer templates of this OS by file name, instead of the shared
+    /// `installers/<installer>/<file>` (or a `builds/<os>/<file>` beside it): a path relative to
+    /// the repository root.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(example = &serde_json::json!({"ks.pkrtpl.hcl": "installers/kickstart-cis/ks.pkrtpl.hcl"}))]
+    pub templates: BTreeMap<String, String>,
     /// How the installer's answer file reaches the VM (default: `defaults.seed`).
     pub seed: Option<SeedChannel>,
     /// Installer ISO for iso builders.
@@ -39,6 +51,22 @@ pub struct Os {
     pub vsphere: Option<OsVsphere>,
     /// Azure settings of this OS.
     pub azure: Option<OsAzure>,
+    /// Its key in `oses`, set when the spec is read.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub key: String,
+}
+
+/// Reads `oses`, telling each OS its key (the release it is when it names none).
+pub(super) fn oses<'de, D>(deserializer: D) -> Result<BTreeMap<String, Os>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let mut oses = <BTreeMap<String, Os> as Deserialize>::deserialize(deserializer)?;
+    for (name, os) in &mut oses {
+        os.key.clone_from(name);
+    }
+    Ok(oses)
 }
 
 /// OS family.

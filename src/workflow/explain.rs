@@ -11,6 +11,7 @@ use serde_json::Value as Json;
 
 use crate::diagnostic::Unknown;
 use crate::loaded::Loaded;
+use crate::release::OsFacts;
 use crate::spec::{Os, PlatformName, SeedChannel};
 
 /// Where an effective value comes from.
@@ -233,7 +234,7 @@ pub fn explain_with(
     ];
     // An installer with a channel of its own (Windows Setup reads a CD) ignores the layers.
     let fixed = os
-        .installer
+        .installer()
         .and_then(|installer| crate::installer::kind(installer).default_channel);
     let seed = if let Some(channel) = fixed {
         Row {
@@ -279,7 +280,7 @@ pub fn explain_with(
             .is_some_and(|e| e.network.is_some())
     });
     // Addresses are per build: the OS, or each Windows edition.
-    let mut fields: Vec<(String, Vec<String>)> = if crate::family::facts(os.family).per_edition {
+    let mut fields: Vec<(String, Vec<String>)> = if crate::family::facts(os.family()).per_edition {
         os.editions
             .iter()
             .map(|e| {

@@ -49,20 +49,20 @@ const COMMON: &[(&str, &str)] = embed!(
     "ansible/roles/users/tasks/main.yml",
 );
 
-/// The OSes `init` knows, with their installer templates.
+/// The OSes `init` knows, with the shared templates of their installers.
 const OSES: &[(&str, &[(&str, &str)])] = &[
     (
         "ubuntu-2404",
         embed!(
-            "builds/ubuntu-2404/user-data.pkrtpl.hcl",
-            "builds/ubuntu-2404/meta-data.pkrtpl.hcl"
+            "installers/autoinstall/user-data.pkrtpl.hcl",
+            "installers/autoinstall/meta-data.pkrtpl.hcl"
         ),
     ),
-    ("rocky-9", embed!("builds/rocky-9/ks.pkrtpl.hcl")),
-    ("debian-12", embed!("builds/debian-12/preseed.pkrtpl.hcl")),
+    ("rocky-9", embed!("installers/kickstart/ks.pkrtpl.hcl")),
+    ("debian-12", embed!("installers/preseed/preseed.pkrtpl.hcl")),
     (
         "windows-2022",
-        embed!("builds/windows-2022/autounattend.pkrtpl.hcl"),
+        embed!("installers/autounattend/autounattend.pkrtpl.hcl"),
     ),
 ];
 
@@ -373,7 +373,7 @@ mod tests {
     #[test]
     fn every_example_file_is_embedded() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut on_disk: Vec<String> = ["builds", "scripts", "ansible"]
+        let mut on_disk: Vec<String> = ["builds", "installers", "scripts", "ansible"]
             .iter()
             .flat_map(|folder| {
                 crate::output::files_under(&root.join(folder))

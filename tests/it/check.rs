@@ -12,7 +12,7 @@ fn compiled_copy(name: &str) -> PathBuf {
         &format!("check-{name}"),
         &[
             "spec",
-            "builds",
+            "installers",
             "scripts",
             "ansible",
             "schema",

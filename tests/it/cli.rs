@@ -83,7 +83,7 @@ fn an_oversized_spec_is_refused_without_reading_it_all() {
 fn warnings_do_not_fail_validation() {
     // A fixed gallery version is worth a warning, not an error.
     let dir = temp_dir("warning");
-    for folder in ["builds", "scripts", "ansible"] {
+    for folder in ["installers", "scripts", "ansible"] {
         crate::support::copy_tree(&repo().join(folder), &dir.join(folder));
     }
     let spec = std::fs::read_to_string(repo().join("spec/hybrid.yaml")).expect("example");
@@ -121,7 +121,7 @@ fn colour_is_off_when_piped() {
 fn example_copy(name: &str) -> PathBuf {
     crate::support::example_copy(
         &format!("cli-{name}"),
-        &["spec", "builds", "scripts", "ansible"],
+        &["spec", "installers", "scripts", "ansible"],
     )
 }
 
@@ -265,7 +265,7 @@ fn compile_refuses_output_folders_that_are_not_its_own() {
     let proxmox =
         std::fs::read_to_string(dir.join("packer/images/proxmox.pkr.hcl")).expect("written");
     assert!(
-        proxmox.contains("\"${path.root}/../../builds/ubuntu-2404/user-data.pkrtpl.hcl\""),
+        proxmox.contains("\"${path.root}/../../installers/autoinstall/user-data.pkrtpl.hcl\""),
         "paths follow the output depth"
     );
 }

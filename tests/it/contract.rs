@@ -223,7 +223,7 @@ fn variables_are_declared_once_used_and_secret_only_by_environment() {
 fn credential_values_never_reach_the_output() {
     let dir = example_copy(
         "contract-secrets",
-        &["spec", "builds", "scripts", "ansible"],
+        &["spec", "installers", "scripts", "ansible"],
     );
     let mut cmd = command();
     cmd.args(["compile", "spec/"]).current_dir(&dir);
@@ -267,7 +267,10 @@ fn compiling_twice_gives_the_same_bytes() {
 
 #[test]
 fn changing_one_os_cpus_changes_only_its_source_lines() {
-    let dir = example_copy("contract-local", &["spec", "builds", "scripts", "ansible"]);
+    let dir = example_copy(
+        "contract-local",
+        &["spec", "installers", "scripts", "ansible"],
+    );
     let spec = std::fs::read_to_string(dir.join("spec/hybrid.yaml")).expect("spec");
     let changed = spec.replacen(
         "    hardware: { cpus: 4 }\n",

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{command, copy_tree, example_copy, golden, repo, text};
+use crate::support::{command, example_copy, golden, repo, text};
 
 /// git's environment: no configuration but an identity.
 const GIT_ENV: [(&str, &str); 6] = [
@@ -35,7 +35,7 @@ fn git(dir: &Path, args: &[&str]) {
 fn repository(name: &str) -> PathBuf {
     let dir = example_copy(
         &format!("diff-{name}"),
-        &["spec", "builds", "scripts", "ansible", "schema"],
+        &["spec", "installers", "scripts", "ansible", "schema"],
     );
     git(&dir, &["init", "-q"]);
     git(&dir, &["add", "."]);
@@ -160,7 +160,6 @@ fn an_os_added_and_one_removed() {
         &spec[debian_end..]
     );
     fs::write(dir.join("spec/hybrid.yaml"), spec).expect("write the spec");
-    copy_tree(&dir.join("builds/debian-12"), &dir.join("builds/debian-13"));
     commit(&dir, "debian 13 in, rocky 9 out");
     let shown = formats(&dir, "HEAD~1", "oses");
     assert!(
@@ -173,7 +172,6 @@ fn an_os_added_and_one_removed() {
 fn a_renamed_os_is_a_removal_and_an_addition() {
     let dir = repository("rename");
     edit(&dir, "spec/hybrid.yaml", "  rocky-9:\n", "  rocky-9-lts:\n");
-    copy_tree(&dir.join("builds/rocky-9"), &dir.join("builds/rocky-9-lts"));
     let run = diff(&dir, &["--base", "HEAD"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     golden(&snapshot("rename.txt"), &run.stdout);

@@ -1,4 +1,5 @@
-//! Installer templates, rendered as Packer renders them: every `builds/<os>/*.pkrtpl.hcl` goes
+//! Installer templates, rendered as Packer renders them: every template an OS of the example
+//! spec reads (`installers/<kind>/*.pkrtpl.hcl`, or the OS's own) goes
 //! through HashiCorp's own HCL template engine (the Go helper in `tests/render/main.go`, built
 //! against Debian's `golang-github-hashicorp-hcl-v2-dev`), exactly like Packer's
 //! `templatefile()`, with fixed inputs that follow the variable contract of `src/lower.rs`
@@ -33,6 +34,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use hybridc::installer::INSTALLERS;
+use hybridc::release::OsFacts;
 use hybridc::spec::Family;
 use serde_json::{Value, json};
 
@@ -64,7 +66,7 @@ struct Case {
 }
 
 /// What `seed_local` passes, plus the `platform` and `cloud_init` that `seed_files` merges in
-/// per source: hostname is the OS key, which is the folder name under `builds/`. `dhcp` uses the
+/// per source, and the release facts of [`release_facts`]: hostname is the OS key. `dhcp` uses the
 /// compiler's default locale, no network settings and Proxmox; `static` uses another locale, a
 /// full static network and vSphere, so that hard-coded values in a template show up and both
 /// platforms' branches are covered.
@@ -192,7 +194,8 @@ fn golden_root() -> PathBuf {
     repo().join("tests/fixtures/installers")
 }
 
-/// One installer template: `builds/<os>/<stem>.pkrtpl.hcl`.
+/// One installer template as one OS reads it: `installers/<kind>/<stem>.pkrtpl.hcl` or the
+/// OS's own.
 struct Template {
     os: String,
     stem: String,
@@ -209,11 +212,15 @@ impl Template {
     }
 
     fn cases(&self) -> Vec<Case> {
-        if self.is_windows() {
+        let mut cases = if self.is_windows() {
             windows_cases()
         } else {
             linux_cases(&self.os)
+        };
+        for case in &mut cases {
+            case.vars["release"] = release_facts(&self.os);
         }
+        cases
     }
 
     fn golden(&self, case: &Case) -> PathBuf {
@@ -224,34 +231,49 @@ impl Template {
     }
 
     fn label(&self, case: &Case) -> String {
-        format!("builds/{}/{}{SUFFIX} [{}]", self.os, self.stem, case.name)
+        let path = self.path.strip_prefix(repo()).unwrap_or(&self.path);
+        format!("{} of {} [{}]", path.display(), self.os, case.name)
     }
 }
 
-/// Every `builds/<os>/*.pkrtpl.hcl`, sorted.
+/// The template every OS of the example spec reads, per template of its installer: the shared
+/// `installers/<kind>/` one unless the OS has its own, in the order of the spec's OSes.
 fn templates() -> Vec<Template> {
-    let builds = repo().join("builds");
+    let loaded = hybridc::load(&repo().join("spec")).expect("the example spec loads");
     let mut found = Vec::new();
-    for os_dir in sorted_entries(&builds) {
-        if !os_dir.is_dir() {
+    for (name, os) in &loaded.spec.oses {
+        let Some(kind) = os.installer().map(hybridc::installer::kind) else {
             continue;
-        }
-        let os = file_name(&os_dir);
-        for path in sorted_entries(&os_dir) {
-            let name = file_name(&path);
-            if let Some(stem) = name.strip_suffix(SUFFIX) {
-                if path.is_file() {
-                    found.push(Template {
-                        os: os.clone(),
-                        stem: stem.to_owned(),
-                        path,
-                    });
-                }
-            }
+        };
+        for file in kind.templates {
+            let path = kind.template_path(name, os, file, |p| repo().join(p).is_file());
+            found.push(Template {
+                os: name.clone(),
+                stem: file.trim_end_matches(SUFFIX).to_owned(),
+                path: repo().join(path),
+            });
         }
     }
-    assert!(!found.is_empty(), "no builds/<os>/*{SUFFIX} found");
+    assert!(
+        !found.is_empty(),
+        "the example spec has no installer templates"
+    );
     found
+}
+
+/// The facts of an OS's release as the compiler passes them (`release` in
+/// `src/lower/installer.rs`): empty for an OS outside the catalogue.
+fn release_facts(os: &str) -> Value {
+    let known = hybridc::release::find(os);
+    json!({
+        "name": known.map_or(os, |r| r.name),
+        "distribution": known.map_or("", |r| r.distribution),
+        "version": known.map_or("", |r| r.version),
+        "repositories": known.map_or(&[][..], |r| r.repositories).iter()
+            .map(|r| json!({ "name": r.name, "url": r.url }))
+            .collect::<Vec<_>>(),
+        "drivers": known.and_then(|r| r.windows).map_or("", |w| w.drivers),
+    })
 }
 
 fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
@@ -261,13 +283,6 @@ fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
         .collect();
     entries.sort();
     entries
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .expect("file name")
-        .to_string_lossy()
-        .into_owned()
 }
 
 /// Every file under `dir`, recursively.
@@ -762,6 +777,6 @@ fn every_installer_kind_in_the_table_is_rendered_and_checked() {
     }
     assert!(
         missing_kinds.is_empty(),
-        "installer kinds without a template under builds/: {missing_kinds:?}"
+        "installer kinds no OS of the example spec renders: {missing_kinds:?}"
     );
 }

@@ -782,7 +782,7 @@ fn validate_jobs_run_packer_validate_with_the_environment_var_file() {
 fn runner_tags_of_an_unknown_platform_are_refused_by_the_schema() {
     let dir = crate::support::example_copy(
         "matrix-tags",
-        &["spec", "builds", "scripts", "ansible", "schema"],
+        &["spec", "installers", "scripts", "ansible", "schema"],
     );
     let spec = dir.join("spec/hybrid.yaml");
     let mut text = std::fs::read_to_string(&spec).expect("spec");

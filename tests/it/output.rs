@@ -12,7 +12,7 @@ use crate::support::{command, copy_tree, hybridc, repo, text};
 /// folder beside the repository.
 fn scratch(name: &str) -> PathBuf {
     let dir = crate::support::temp_dir(&format!("output-{name}"));
-    for folder in ["spec", "builds", "scripts", "ansible", "schema"] {
+    for folder in ["spec", "installers", "scripts", "ansible", "schema"] {
         copy_tree(&repo().join(folder), &dir.join("repo").join(folder));
     }
     fs::create_dir_all(dir.join("outside")).expect("outside folder");

@@ -22,7 +22,7 @@ fn scratch(name: &str) -> PathBuf {
 /// The example repository in a scratch folder, its spec changed by `edit`.
 fn example(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
     let dir = scratch(name);
-    for folder in ["spec", "builds", "scripts", "ansible"] {
+    for folder in ["spec", "installers", "scripts", "ansible"] {
         copy_tree(&repo().join(folder), &dir.join(folder));
     }
     let spec = dir.join("spec/hybrid.yaml");
@@ -216,7 +216,7 @@ fn windows_scripts_land_at_the_root_of_the_answer_files_cd() {
         );
     }
     // The answer file looks for the scripts at the root of each drive first.
-    let answer = fs::read_to_string(repo().join("builds/windows-2022/autounattend.pkrtpl.hcl"))
+    let answer = fs::read_to_string(repo().join("installers/autounattend/autounattend.pkrtpl.hcl"))
         .expect("the answer file template");
     for script in ["guest-tools.ps1", "enable-winrm.ps1"] {
         assert!(
@@ -803,14 +803,15 @@ fn templates_end_generalised_and_without_build_credentials() {
     );
     let rocky = out.source("vsphere.pkr.hcl", "vsphere-iso", "rocky-9");
     assert!(rocky.contains("cloud_init = false"), "{rocky}");
-    let ks = fs::read_to_string(repo().join("builds/rocky-9/ks.pkrtpl.hcl")).expect("kickstart");
+    let ks =
+        fs::read_to_string(repo().join("installers/kickstart/ks.pkrtpl.hcl")).expect("kickstart");
     assert!(
         ks.contains("%{ if cloud_init ~}\ncloud-init\n"),
         "the kickstart installs cloud-init"
     );
     assert!(ks.contains("perl\n"), "vSphere customisation needs Perl");
     let preseed =
-        fs::read_to_string(repo().join("builds/debian-12/preseed.pkrtpl.hcl")).expect("preseed");
+        fs::read_to_string(repo().join("installers/preseed/preseed.pkrtpl.hcl")).expect("preseed");
     assert!(
         preseed.contains("%{ if cloud_init } cloud-init%{ endif }"),
         "the preseed installs cloud-init"

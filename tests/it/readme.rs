@@ -81,7 +81,7 @@ fn prepare(dir: &Path, first: &str) -> PathBuf {
     if first.starts_with("hybridc init") {
         return dir.to_owned();
     }
-    for folder in ["spec", "builds", "scripts", "ansible", "schema"] {
+    for folder in ["spec", "installers", "scripts", "ansible", "schema"] {
         copy_tree(&repo().join(folder), &dir.join(folder));
     }
     if first.starts_with("hybridc validate") {

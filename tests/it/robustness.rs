@@ -155,7 +155,7 @@ fn mutated_specs_exit_0_or_2_from_the_binary() {
     let dir = crate::support::temp_dir("robustness-robust");
     std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
     // Paths in the example are relative to the repository: give the copy the same files.
-    for folder in ["builds", "scripts", "ansible"] {
+    for folder in ["installers", "scripts", "ansible"] {
         let _ = std::os::unix::fs::symlink(root.join(folder), dir.join(folder));
     }
     let mut rng = Rng(42);
@@ -287,7 +287,7 @@ fn validate_reports_every_error_compile_would() {
     }
     let dir = crate::support::temp_dir("robustness-agree");
     std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
-    for folder in ["builds", "scripts", "ansible"] {
+    for folder in ["installers", "scripts", "ansible"] {
         copy_tree(&root.join(folder), &dir.join(folder));
     }
     let (text, _) = example();
@@ -340,7 +340,7 @@ fn mutants_compile_to_canonical_hcl_or_write_nothing() {
     let (text, root) = example();
     let dir = crate::support::temp_dir("robustness-mutants");
     std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
-    for folder in ["builds", "scripts", "ansible"] {
+    for folder in ["installers", "scripts", "ansible"] {
         copy_tree(&root.join(folder), &dir.join(folder));
     }
     let trees = dir.join("trees");

@@ -1661,7 +1661,7 @@ const ALL_CREDENTIALS: [&str; 8] = [
 /// (each a script that succeeds; a fake `python3` imports every module).
 fn example_repo(name: &str, tools: &[&str]) -> PathBuf {
     let dir = temp_dir(&format!("cli-{name}"));
-    for folder in ["spec", "builds", "scripts", "ansible", "generated"] {
+    for folder in ["spec", "installers", "scripts", "ansible", "generated"] {
         copy_tree(&repo().join(folder), &dir.join(folder));
     }
     let out = hybridc(&dir, &["compile", "spec/"]);
@@ -1821,7 +1821,7 @@ fn cli_in_a_git_work_tree_git_describe_names_the_artifacts() {
     let dir = example_repo("git", &TOOLS);
     let system_path = std::env::var("PATH").unwrap_or_default();
     git(&dir, &["init", "-q"]);
-    git(&dir, &["add", "spec", "builds", "scripts", "ansible"]);
+    git(&dir, &["add", "spec", "installers", "scripts", "ansible"]);
     git(&dir, &["commit", "-q", "-m", "images"]);
     git(&dir, &["tag", "-a", "v1.2.0", "-m", "v1.2.0"]);
     let mut args = UBUNTU_PROXMOX.to_vec();

@@ -148,7 +148,7 @@ struct Case {
 impl Case {
     fn new(component: Component) -> Self {
         let dir = crate::support::temp_dir(&format!("secrets-{}", component.name()));
-        for folder in ["builds", "scripts", "ansible"] {
+        for folder in ["installers", "scripts", "ansible"] {
             copy_tree(&repo().join(folder), &dir.join(folder));
         }
         std::fs::create_dir_all(dir.join("spec")).expect("spec folder");

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use hcl::expr::{Expression, ObjectKey};
 use hcl::{Block, Body};
+use hybridc::release::OsFacts;
 use hybridc::spec::{Family, Installer, SeedChannel};
 
 use crate::support::repo;
@@ -84,8 +85,8 @@ fn check_tree(case: &str, root: PathBuf) -> usize {
                 .filter(|(n, _)| name == n.as_str() || name.starts_with(&format!("{n}-")))
                 .max_by_key(|(n, _)| n.len())
                 .expect("every source belongs to an OS");
-            let installer = os.installer.expect("ISO builds have an installer");
-            let channel = match os.family {
+            let installer = os.installer().expect("ISO builds have an installer");
+            let channel = match os.family() {
                 Family::Windows => SeedChannel::Cd,
                 Family::Linux => os.seed.unwrap_or(spec.defaults.seed),
             };

@@ -3,7 +3,7 @@
 //!
 //! Installer files are checked as rendered: the golden files under
 //! `tests/fixtures/installers/<os>/<case>/<file>` that `tests/it/installers.rs` renders from
-//! `builds/<os>/*.pkrtpl.hcl` and keeps current, so these tests need no Go. Scripts and playbooks
+//! the templates every OS reads (`installers/<kind>/*.pkrtpl.hcl`) and keeps current, so these tests need no Go. Scripts and playbooks
 //! are checked where they live.
 //!
 //! | file | validator |

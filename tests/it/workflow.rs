@@ -24,8 +24,8 @@ fn init_scaffolds_a_repository_that_passes_check_at_once() {
         ".vscode/settings.json",
         ".gitignore",
         ".gitlab-ci.yml",
-        "builds/debian-12/preseed.pkrtpl.hcl",
-        "builds/windows-2022/autounattend.pkrtpl.hcl",
+        "installers/preseed/preseed.pkrtpl.hcl",
+        "installers/autounattend/autounattend.pkrtpl.hcl",
         "scripts/linux/update.sh",
         "scripts/windows/guest-tools.ps1",
         "ansible/linux.yml",
@@ -35,7 +35,7 @@ fn init_scaffolds_a_repository_that_passes_check_at_once() {
         assert!(repo.join(file).is_file(), "{file} is missing");
     }
     assert!(
-        !repo.join("builds/rocky-9").exists(),
+        !repo.join("installers/kickstart").exists(),
         "only the chosen OSes"
     );
     let spec = std::fs::read_to_string(repo.join("spec/hybrid.yaml")).expect("spec");
@@ -264,7 +264,7 @@ fn a_closed_pipe_is_not_a_crash() {
 fn build_repo(name: &str) -> (PathBuf, PathBuf) {
     let dir = temp(name);
     let repo = repo();
-    for folder in ["spec", "builds", "scripts", "ansible", "generated"] {
+    for folder in ["spec", "installers", "scripts", "ansible", "generated"] {
         copy_tree(&repo.join(folder), &dir.join(folder));
     }
     let bin = dir.join("bin");

@@ -11,6 +11,7 @@ use super::settings::{self, Settings};
 use super::{BuildDiff, BuildId, Change, Entry, FileStatus, Report, Status};
 use crate::loaded::Loaded;
 use crate::model::{Arg, Args, Model, Source, Step};
+use crate::release::OsFacts;
 use crate::spec::{Family, PlatformName, Spec};
 
 /// One side of a diff: a checked spec and the model it compiles to.
@@ -336,7 +337,7 @@ fn plugins(base: &Model, old: &Source, head: &Model, new: &Source) -> Vec<Change
 }
 
 /// The repository paths (files or folders) a build uses, as its spec names them: its installer
-/// templates (`builds/<os>/`), the Windows scripts its answer-file CD carries, and the files of
+/// templates (shared, named or its own under `builds/<os>/`), the Windows scripts its answer-file CD carries, and the files of
 /// the provisioning steps that run on its platform (an Ansible playbook brings the roles,
 /// variables and `ansible.cfg` beside it).
 fn dependencies(spec: &Spec, id: &BuildId) -> Vec<String> {
@@ -344,7 +345,16 @@ fn dependencies(spec: &Spec, id: &BuildId) -> Vec<String> {
         return Vec::new();
     };
     let mut paths = vec![format!("builds/{}", id.os)];
-    if os.family == Family::Windows {
+    if let Some(kind) = os.installer().map(crate::installer::kind) {
+        // The shared templates, unless the OS names its own; an own template under
+        // `builds/<os>/` is in the folder above.
+        paths.extend(
+            kind.templates
+                .iter()
+                .map(|t| kind.template_path(&id.os, os, t, |_| false)),
+        );
+    }
+    if os.family() == Family::Windows {
         paths.push("scripts/windows".into());
     }
     let on = |only: &[PlatformName]| only.is_empty() || only.contains(&id.platform);

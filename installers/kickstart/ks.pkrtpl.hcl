@@ -1,17 +1,24 @@
-# Rocky Linux 9 kickstart, rendered by Packer templatefile().
-# Installs from the Rocky Linux 9 boot ISO: the packages come from the network repositories below.
+# Kickstart of every Red Hat family release, rendered by Packer templatefile().
 # Template variables: build_username, build_password_hash, hostname, language, keyboard, timezone,
 # network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (install
-# cloud-init, for clones that get a Proxmox cloud-init drive).
+# cloud-init, for clones that get a Proxmox cloud-init drive), release = { name, distribution,
+# version, repositories = [{ name, url }], drivers } from hybridc's OS catalogue.
 
 text
 eula --agreed
 firstboot --disabled
 skipx
 
-# Installation sources (the boot ISO carries no packages).
-url --url=https://download.rockylinux.org/pub/rocky/9/BaseOS/x86_64/os/
-repo --name=AppStream --baseurl=https://download.rockylinux.org/pub/rocky/9/AppStream/x86_64/os/
+%{ if length(release.repositories) > 0 ~}
+# Installation sources of ${release.name} (a boot ISO carries no packages).
+url --url=${release.repositories[0].url}
+%{ for repository in slice(release.repositories, 1, length(release.repositories)) ~}
+repo --name=${repository.name} --baseurl=${repository.url}
+%{ endfor ~}
+%{ else ~}
+# Installation source: the install media.
+cdrom
+%{ endif ~}
 
 lang ${language}.UTF-8
 keyboard --vckeymap=${keyboard} --xlayouts=${keyboard}

@@ -1,6 +1,6 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!--
-  Windows Server 2022 (amd64) Setup answer file, rendered by Packer templatefile().
+  Windows Setup answer file (amd64) of every Windows release, rendered by Packer templatefile().
 
   Template variables (exactly these; the compiler passes them, in Windows' own vocabulary):
     build_username  the build account: created as a local administrator, logged on once
@@ -14,6 +14,8 @@
     firmware        uefi | bios: the partition layout (see below)
     network         { dhcp = bool, address = "192.0.2.10/24" or "", gateway = "" or IPv4, dns = [IPv4, ...] }
     computer_name   the NetBIOS name of the build VM (at most 15 characters)
+    release         { name, distribution, version, repositories, drivers } from hybridc's OS
+                    catalogue: drivers is the release's folder on the VirtIO driver CD (2k22)
   Every value is XML-escaped where it lands. The network values must be IPv4 literals (and the
   address a prefix length after "/"): the template fails to render otherwise, so nothing else can
   reach the PowerShell command line that sets them.
@@ -59,40 +61,40 @@
     <component name="Microsoft-Windows-PnpCustomizationsWinPE" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS" xmlns:wcm="http://schemas.microsoft.com/WMIConfig/2002/State" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
       <DriverPaths>
         <PathAndCredentials wcm:action="add" wcm:keyValue="1">
-          <Path>E:\viostor\2k22\amd64</Path>
+          <Path>E:\viostor\${release.drivers}\amd64</Path>
         </PathAndCredentials>
         <PathAndCredentials wcm:action="add" wcm:keyValue="2">
-          <Path>E:\vioscsi\2k22\amd64</Path>
+          <Path>E:\vioscsi\${release.drivers}\amd64</Path>
         </PathAndCredentials>
         <PathAndCredentials wcm:action="add" wcm:keyValue="3">
-          <Path>E:\NetKVM\2k22\amd64</Path>
+          <Path>E:\NetKVM\${release.drivers}\amd64</Path>
         </PathAndCredentials>
         <PathAndCredentials wcm:action="add" wcm:keyValue="4">
-          <Path>F:\viostor\2k22\amd64</Path>
+          <Path>F:\viostor\${release.drivers}\amd64</Path>
         </PathAndCredentials>
         <PathAndCredentials wcm:action="add" wcm:keyValue="5">
-          <Path>F:\vioscsi\2k22\amd64</Path>
+          <Path>F:\vioscsi\${release.drivers}\amd64</Path>
         </PathAndCredentials>
         <PathAndCredentials wcm:action="add" wcm:keyValue="6">
-          <Path>F:\NetKVM\2k22\amd64</Path>
+          <Path>F:\NetKVM\${release.drivers}\amd64</Path>
         </PathAndCredentials>
         <PathAndCredentials wcm:action="add" wcm:keyValue="7">
-          <Path>G:\viostor\2k22\amd64</Path>
+          <Path>G:\viostor\${release.drivers}\amd64</Path>
         </PathAndCredentials>
         <PathAndCredentials wcm:action="add" wcm:keyValue="8">
-          <Path>G:\vioscsi\2k22\amd64</Path>
+          <Path>G:\vioscsi\${release.drivers}\amd64</Path>
         </PathAndCredentials>
         <PathAndCredentials wcm:action="add" wcm:keyValue="9">
-          <Path>G:\NetKVM\2k22\amd64</Path>
+          <Path>G:\NetKVM\${release.drivers}\amd64</Path>
         </PathAndCredentials>
         <PathAndCredentials wcm:action="add" wcm:keyValue="10">
-          <Path>H:\viostor\2k22\amd64</Path>
+          <Path>H:\viostor\${release.drivers}\amd64</Path>
         </PathAndCredentials>
         <PathAndCredentials wcm:action="add" wcm:keyValue="11">
-          <Path>H:\vioscsi\2k22\amd64</Path>
+          <Path>H:\vioscsi\${release.drivers}\amd64</Path>
         </PathAndCredentials>
         <PathAndCredentials wcm:action="add" wcm:keyValue="12">
-          <Path>H:\NetKVM\2k22\amd64</Path>
+          <Path>H:\NetKVM\${release.drivers}\amd64</Path>
         </PathAndCredentials>
       </DriverPaths>
     </component>

@@ -1,0 +1,271 @@
+//! The OS catalogue: every OS release hybridc knows, declared once as data, with the facts its
+//! installer templates and its sources take from it. An entry of `oses` whose key is a release's
+//! name (or that names one with `release:`) inherits its installer, its family and these facts;
+//! the templates under `installers/<kind>/` are shared by every release of that kind and read
+//! the facts as template variables, so a new version of a known distribution is a catalogue
+//! entry, not a copied template.
+//!
+//! Data only: lowering and the semantic checks read an entry; nothing matches on a release.
+
+use crate::installer::{self, InstallerKind};
+use crate::spec::{Family, Installer, PlatformName};
+
+/// One OS release.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Release {
+    /// Its name, which is also the default build name: `rocky-9`.
+    pub name: &'static str,
+    /// What it is: `Rocky Linux 9`.
+    pub description: &'static str,
+    /// Its unattended installer.
+    pub installer: Installer,
+    /// The distribution, as the installer templates name it: `rocky`.
+    pub distribution: &'static str,
+    /// The version, as the distribution writes it: `9`, `24.04`, `2022`.
+    pub version: &'static str,
+    /// The platforms it can be built on.
+    pub platforms: &'static [PlatformName],
+    /// The package repositories the installer installs from; empty: from the install media.
+    pub repositories: &'static [PackageRepository],
+    /// vSphere's guest OS identifier.
+    pub vsphere_guest_os_type: &'static str,
+    /// The Azure Marketplace image its Azure builds start from.
+    pub azure_image: Option<MarketplaceImage>,
+    /// The facts of a Windows release.
+    pub windows: Option<&'static WindowsRelease>,
+}
+
+/// A package repository of an installer.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PackageRepository {
+    /// Its name (`BaseOS`); the first one is the installation source.
+    pub name: &'static str,
+    /// Its URL.
+    pub url: &'static str,
+}
+
+/// An Azure Marketplace image.
+#[derive(Debug, PartialEq, Eq)]
+pub struct MarketplaceImage {
+    /// Publisher.
+    pub publisher: &'static str,
+    /// Offer.
+    pub offer: &'static str,
+    /// SKU.
+    pub sku: &'static str,
+}
+
+/// What a Windows release adds.
+#[derive(Debug, PartialEq, Eq)]
+pub struct WindowsRelease {
+    /// The folder of its drivers on the VirtIO driver ISO (`2k22`, `w11`).
+    pub drivers: &'static str,
+    /// The editions in its installation image.
+    pub editions: &'static [KnownEdition],
+}
+
+/// A Windows edition in an installation image.
+#[derive(Debug, PartialEq, Eq)]
+pub struct KnownEdition {
+    /// Short name, part of the source name.
+    pub name: &'static str,
+    /// Its image name in `install.wim`.
+    pub image_name: &'static str,
+}
+
+impl Release {
+    /// Its installer's entry.
+    pub fn installer_kind(&self) -> &'static InstallerKind {
+        installer::kind(self.installer)
+    }
+
+    /// Its family, its installer's.
+    pub fn family(&self) -> Family {
+        self.installer_kind().family
+    }
+}
+
+use PlatformName::{Azure, Proxmox, Vsphere};
+
+const ALL: &[PlatformName] = &[Proxmox, Vsphere, Azure];
+const HYPERVISORS: &[PlatformName] = &[Proxmox, Vsphere];
+
+/// Every release hybridc knows, by name.
+pub const RELEASES: &[Release] = &[
+    Release {
+        name: "debian-12",
+        description: "Debian 12 (bookworm)",
+        installer: Installer::Preseed,
+        distribution: "debian",
+        version: "12",
+        platforms: ALL,
+        repositories: &[],
+        vsphere_guest_os_type: "debian12_64Guest",
+        azure_image: Some(MarketplaceImage {
+            publisher: "Debian",
+            offer: "debian-12",
+            sku: "12-gen2",
+        }),
+        windows: None,
+    },
+    Release {
+        name: "rocky-9",
+        description: "Rocky Linux 9",
+        installer: Installer::Kickstart,
+        distribution: "rocky",
+        version: "9",
+        platforms: HYPERVISORS,
+        repositories: &[
+            PackageRepository {
+                name: "BaseOS",
+                url: "https://download.rockylinux.org/pub/rocky/9/BaseOS/x86_64/os/",
+            },
+            PackageRepository {
+                name: "AppStream",
+                url: "https://download.rockylinux.org/pub/rocky/9/AppStream/x86_64/os/",
+            },
+        ],
+        vsphere_guest_os_type: "rhel9_64Guest",
+        azure_image: None,
+        windows: None,
+    },
+    Release {
+        name: "ubuntu-2404",
+        description: "Ubuntu Server 24.04 LTS",
+        installer: Installer::Autoinstall,
+        distribution: "ubuntu",
+        version: "24.04",
+        platforms: ALL,
+        repositories: &[],
+        vsphere_guest_os_type: "ubuntu64Guest",
+        azure_image: Some(MarketplaceImage {
+            publisher: "Canonical",
+            offer: "ubuntu-24_04-lts",
+            sku: "server",
+        }),
+        windows: None,
+    },
+    Release {
+        name: "windows-2022",
+        description: "Windows Server 2022",
+        installer: Installer::Autounattend,
+        distribution: "windows-server",
+        version: "2022",
+        platforms: ALL,
+        repositories: &[],
+        vsphere_guest_os_type: "windows2019srvNext_64Guest",
+        azure_image: Some(MarketplaceImage {
+            publisher: "MicrosoftWindowsServer",
+            offer: "WindowsServer",
+            sku: "2022-datacenter-g2",
+        }),
+        windows: Some(&WindowsRelease {
+            drivers: "2k22",
+            editions: &[
+                KnownEdition {
+                    name: "standard",
+                    image_name: "Windows Server 2022 SERVERSTANDARD",
+                },
+                KnownEdition {
+                    name: "datacenter",
+                    image_name: "Windows Server 2022 SERVERDATACENTER",
+                },
+            ],
+        }),
+    },
+];
+
+/// What an OS of the spec is, from its own settings and its release's: the one place that
+/// layers the two.
+pub trait OsFacts {
+    /// The OS's release: the one it names, else the one its key names.
+    fn known(&self) -> Option<&'static Release>;
+    /// The OS's family: its own, else its release's. `semantic` refuses an OS with neither, so
+    /// later stages never see the fallback.
+    fn family(&self) -> Family;
+    /// The OS's installer: its own, else its release's.
+    fn installer(&self) -> Option<Installer>;
+}
+
+impl OsFacts for crate::spec::Os {
+    fn known(&self) -> Option<&'static Release> {
+        find(self.release.as_deref().unwrap_or(&self.key))
+    }
+
+    fn family(&self) -> Family {
+        self.family
+            .or(self.known().map(Release::family))
+            .unwrap_or(Family::Linux)
+    }
+
+    fn installer(&self) -> Option<Installer> {
+        self.installer.or(self.known().map(|r| r.installer))
+    }
+}
+
+/// The names of an OS's builds: its own name, or `<name>-<edition>` for each edition when its
+/// family is built per edition.
+pub fn build_names(name: &str, os: &crate::spec::Os) -> Vec<String> {
+    if crate::family::facts(os.family()).per_edition {
+        os.editions
+            .iter()
+            .map(|e| crate::spec::source_name(name, Some(&e.name)))
+            .collect()
+    } else {
+        vec![name.to_owned()]
+    }
+}
+
+/// The release named `name`.
+pub fn find(name: &str) -> Option<&'static Release> {
+    RELEASES.iter().find(|r| r.name == name)
+}
+
+/// Every release's name, in the catalogue's order.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    RELEASES.iter().map(|r| r.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names are unique and usable as build names; every release is built on a platform its
+    /// family can be built on and names a repository only for an installer that reads one.
+    #[test]
+    fn every_release_is_well_formed() {
+        for (i, release) in RELEASES.iter().enumerate() {
+            assert!(
+                RELEASES[..i].iter().all(|r| r.name != release.name),
+                "{} twice",
+                release.name
+            );
+            assert!(
+                release
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{}",
+                release.name
+            );
+            assert!(!release.platforms.is_empty(), "{}", release.name);
+            assert_eq!(
+                release.platforms.contains(&Azure),
+                release.azure_image.is_some(),
+                "{}: built on Azure exactly when it has a Marketplace image",
+                release.name
+            );
+            assert_eq!(
+                release.windows.is_some(),
+                release.family() == Family::Windows,
+                "{}",
+                release.name
+            );
+            for repository in release.repositories {
+                assert!(repository.url.starts_with("https://"), "{}", release.name);
+            }
+        }
+        assert_eq!(find("rocky-9").map(|r| r.version), Some("9"));
+        assert_eq!(find("rocky-10-typo"), None);
+    }
+}
