@@ -1042,6 +1042,20 @@ fn trusted_boot() -> Output {
     compile(&repo().join("tests/fixtures/compile/tpm-secure-boot"))
 }
 
+/// The example with its default `firmware: uefi` replaced by `hardware`'s lines.
+fn example_hardware(name: &str, hardware: &str) -> PathBuf {
+    example(name, |s| replace_once(&s, "    firmware: uefi\n", hardware))
+}
+
+/// The messages of the diagnostics of a code.
+fn messages(found: &[Diagnostic], code: Code) -> Vec<&str> {
+    found
+        .iter()
+        .filter(|d| d.code == code)
+        .map(|d| d.message.as_str())
+        .collect()
+}
+
 /// packer-plugin-proxmox v1.2.4 `builder/proxmox/common/config.go`, `Config.Prepare`: the
 /// default `bios` is SeaBIOS; `tpm_config` needs `tpm_storage_pool` and a `tpm_version` of
 /// `v1.2` or `v2.0`; `efi_config`'s `pre_enrolled_keys` needs `efi_storage_pool`.
@@ -1070,13 +1084,10 @@ fn proxmox_tpm_is_a_state_disk_and_secure_boot_the_efi_disks_keys() {
     assert!(!clone.contains("efi_config"), "{clone}");
     assert!(!clone.contains("bios"), "{clone}");
     // `secure_boot: false` leaves Microsoft's keys out of a UEFI VM's EFI disk.
-    let dir = example("proxmox-no-secure-boot", |s| {
-        replace_once(
-            &s,
-            "    firmware: uefi\n",
-            "    firmware: uefi\n    secure_boot: false\n",
-        )
-    });
+    let dir = example_hardware(
+        "proxmox-no-secure-boot",
+        "    firmware: uefi\n    secure_boot: false\n",
+    );
     let ubuntu = compile(&dir).source("proxmox.pkr.hcl", "proxmox-iso", "ubuntu-2404");
     assert!(ubuntu.contains("pre_enrolled_keys = false"), "{ubuntu}");
     assert!(!ubuntu.contains("tpm_config"), "{ubuntu}");
@@ -1106,50 +1117,36 @@ fn vsphere_secure_boot_is_efi_secure_and_tpm_a_vtpm_on_both_builders() {
 
 /// A vTPM and BIOS firmware are refused by the plugin (above), and Secure Boot is UEFI's, on
 /// Proxmox and vSphere; vCenter does not export a VM with a vTPM as an OVF template
-/// (vmware/packer-plugin-vsphere#790: the vTPM must be removed first, which v2.0.0 cannot do).
-/// Both are refused at the spec's lines.
+/// (vmware/packer-plugin-vsphere#790: the vTPM must be removed first, which v2.0.0 cannot do);
+/// azure-arm does not capture Trusted Launch as a managed image (below). Each is refused at
+/// the spec's lines.
 #[test]
-fn vsphere_and_proxmox_refuse_what_tpm_and_secure_boot_cannot_have() {
-    let dir = example("secure-boot-on-bios", |s| {
-        replace_once(
-            &s,
-            "    firmware: uefi\n",
-            "    firmware: bios\n    secure_boot: true\n",
-        )
-    });
+fn what_tpm_and_secure_boot_cannot_have_is_refused_at_its_line() {
+    let dir = example_hardware(
+        "secure-boot-on-bios",
+        "    firmware: bios\n    secure_boot: true\n",
+    );
     let found = invalid(&dir);
-    let conflicts: Vec<&str> = found
-        .iter()
-        .filter(|d| d.code == Code::Conflict)
-        .map(|d| d.message.as_str())
-        .collect();
-    assert!(
-        conflicts
-            .iter()
-            .any(|m| m.contains("`secure_boot` with BIOS firmware on `proxmox`")),
-        "{conflicts:?}"
-    );
-    assert!(
-        conflicts
-            .iter()
-            .any(|m| m.contains("`secure_boot` with BIOS firmware on `vsphere`")),
-        "{conflicts:?}"
-    );
+    let conflicts = messages(&found, Code::Conflict);
+    for platform in ["proxmox", "vsphere"] {
+        let bios = format!("`secure_boot` with BIOS firmware on `{platform}`");
+        assert!(conflicts.iter().any(|m| m.contains(&bios)), "{conflicts:?}");
+    }
     // The example exports OVF templates to its content library.
-    let dir = example("vtpm-ovf", |s| {
-        replace_once(
-            &s,
-            "    firmware: uefi\n",
-            "    firmware: uefi\n    tpm: true\n",
-        )
-    });
-    let found = invalid(&dir);
+    let found = invalid(&example_hardware(
+        "vtpm",
+        "    firmware: uefi\n    tpm: true\n",
+    ));
+    let conflicts = messages(&found, Code::Conflict);
     assert!(
-        found
-            .iter()
-            .any(|d| d.code == Code::Conflict && d.message.contains("OVF template")),
-        "{:?}",
-        found.iter().map(|d| &d.message).collect::<Vec<_>>()
+        conflicts.iter().any(|m| m.contains("OVF template")),
+        "{conflicts:?}"
+    );
+    // And it captures a managed image on Azure, which Trusted Launch cannot be.
+    let unsupported = messages(&found, Code::Unsupported);
+    assert!(
+        unsupported.iter().any(|m| m.contains("managed image")),
+        "{unsupported:?}"
     );
 }
 
@@ -1178,20 +1175,4 @@ fn azure_trusted_launch_is_published_to_a_gallery_from_generation_2_images() {
             "{source}"
         );
     }
-    // The example also captures a managed image.
-    let dir = example("trusted-launch-managed-image", |s| {
-        replace_once(
-            &s,
-            "    firmware: uefi\n",
-            "    firmware: uefi\n    tpm: true\n",
-        )
-    });
-    let found = invalid(&dir);
-    assert!(
-        found
-            .iter()
-            .any(|d| d.code == Code::Unsupported && d.message.contains("managed image")),
-        "{:?}",
-        found.iter().map(|d| &d.message).collect::<Vec<_>>()
-    );
 }
