@@ -1,5 +1,5 @@
 //! The `platforms` section and the builders each OS uses on them: placement, outputs, ISO locations
-//! and checksums, clone sources, and the Azure OS disk.
+//! and checksums, clone sources, the Azure OS disk, and what a TPM and Secure Boot need.
 
 use super::{Checker, static_sources};
 use crate::catalogue::Component;
@@ -392,8 +392,8 @@ impl Checker<'_, '_> {
                 PlatformName::Proxmox | PlatformName::Vsphere
                     if hw.firmware == Some(Firmware::Bios) =>
                 {
-                    // SeaBIOS has a TPM; Proxmox's Secure Boot and everything of vSphere's
-                    // need EFI firmware.
+                    // Proxmox's TPM state works with SeaBIOS too, its Secure Boot is OVMF's;
+                    // vSphere's vTPM and Secure Boot both need EFI firmware.
                     for field in asked
                         .iter()
                         .filter(|f| platform == PlatformName::Vsphere || **f == "secure_boot")
