@@ -457,6 +457,7 @@ pub fn hardware_layers<'a>(
 /// by default: Proxmox enrolls Microsoft's keys on the EFI disk of a UEFI VM (as hybridc always
 /// has), vSphere's `efi` and Azure's standard security type leave it off.
 pub fn hardware(spec: &Spec, os: &Os, platform: PlatformName) -> Hardware {
+    // Only the values count here, not the paths, which are the only use of the OS's name.
     let hw = hardware_layers(spec, "", os, platform)
         .into_iter()
         .rev()
