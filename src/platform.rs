@@ -7,7 +7,7 @@
 
 use crate::catalogue::Component;
 use crate::model::VarType;
-use crate::spec::{BuilderKind, Os, PlatformName, Spec};
+use crate::spec::{BuilderKind, Firmware, Hardware, Os, PlatformName, Spec};
 
 /// A platform setting that becomes a variable `<platform>_<name>`.
 #[derive(Debug, Clone, Copy)]
@@ -401,6 +401,78 @@ pub fn iso_platforms(spec: &Spec, os: &Os) -> Vec<PlatformName> {
 /// The disk size when no layer sets one, in GiB.
 pub const DEFAULT_DISK_GB: u32 = 40;
 
+/// Hardware used when no layer sets a value. Secure Boot has no default of its own: see
+/// [`hardware`].
+pub const DEFAULT_HARDWARE: Hardware = Hardware {
+    cpus: Some(2),
+    memory_mb: Some(4096),
+    disk_gb: Some(DEFAULT_DISK_GB),
+    firmware: Some(Firmware::Uefi),
+    tpm: Some(false),
+    secure_boot: None,
+};
+
+/// The `hardware` fields a platform's builds use, in the order `explain` shows them. On
+/// Azure the VM size decides CPUs and memory, and the image the firmware.
+pub fn hardware_fields(platform: PlatformName) -> &'static [&'static str] {
+    match platform {
+        PlatformName::Azure => &["disk_gb", "tpm", "secure_boot"],
+        _ => &[
+            "cpus",
+            "memory_mb",
+            "disk_gb",
+            "firmware",
+            "tpm",
+            "secure_boot",
+        ],
+    }
+}
+
+/// The `hardware` mappings that apply to an OS's builds on a platform, in increasing
+/// precedence, each with the path of the mapping: `defaults.hardware`, `oses.<os>.hardware`,
+/// and `oses.<os>.<platform>.hardware` on the platforms that have one (Proxmox, vSphere).
+pub fn hardware_layers<'a>(
+    spec: &'a Spec,
+    name: &'a str,
+    os: &'a Os,
+    platform: PlatformName,
+) -> Vec<(Vec<&'a str>, &'a Hardware)> {
+    let mut layers = vec![
+        (vec!["defaults", "hardware"], &spec.defaults.hardware),
+        (vec!["oses", name, "hardware"], &os.hardware),
+    ];
+    let own = match platform {
+        PlatformName::Proxmox => os.proxmox.as_ref().map(|p| &p.hardware),
+        PlatformName::Vsphere => os.vsphere.as_ref().map(|p| &p.hardware),
+        PlatformName::Azure => None,
+    };
+    if let Some(hardware) = own {
+        layers.push((vec!["oses", name, platform.as_str(), "hardware"], hardware));
+    }
+    layers
+}
+
+/// The hardware of an OS's builds on a platform, every field set: each layer of
+/// [`hardware_layers`] over [`DEFAULT_HARDWARE`]. Unset, Secure Boot is what the platform does
+/// by default: Proxmox enrolls Microsoft's keys on the EFI disk of a UEFI VM (as hybridc always
+/// has), vSphere's `efi` and Azure's standard security type leave it off.
+pub fn hardware(spec: &Spec, os: &Os, platform: PlatformName) -> Hardware {
+    // Only the values count here, not the paths, which are the only use of the OS's name.
+    let hw = hardware_layers(spec, "", os, platform)
+        .into_iter()
+        .rev()
+        .fold(Hardware::default(), |hw, (_, layer)| hw.or(layer))
+        .or(&DEFAULT_HARDWARE);
+    let uefi = hw.firmware == Some(Firmware::Uefi);
+    Hardware {
+        secure_boot: Some(
+            hw.secure_boot
+                .unwrap_or(platform == PlatformName::Proxmox && uefi),
+        ),
+        ..hw
+    }
+}
+
 /// The OS disk size of an Azure Marketplace image, where it is documented: Windows Server and
 /// Windows client images have 127 GiB, their `smalldisk` SKUs 30 GiB (Microsoft Learn,
 /// "Azure Windows VM images with a smaller OS disk", and the managed-disk sizing notes), and
@@ -413,6 +485,27 @@ pub fn azure_image_disk_gb(publisher: &str, sku: &str) -> Option<u32> {
             Some(if sku.contains("smalldisk") { 30 } else { 127 })
         }
         "canonical" | "debian" => Some(30),
+        _ => None,
+    }
+}
+
+/// The Hyper-V generation of an Azure Marketplace image, where its SKU says it (Microsoft
+/// Learn, "Support for generation 2 VMs on Azure", its list of generation 2 Marketplace
+/// images): Windows Server's generation 2 SKUs end in `-g2` or are `gensecond` or Azure
+/// Edition SKUs, Windows 10's end in `-g2` and Windows 11 has generation 2 only; Canonical's
+/// generation 1 SKUs end in `gen1` or, in the older offers, in `-lts` (`22_04-lts`, whose
+/// generation 2 twin is `22_04-lts-gen2`); Debian's generation 2 SKUs end in `gen2`. `None`
+/// for other publishers.
+pub fn azure_image_generation(publisher: &str, sku: &str) -> Option<u8> {
+    let sku = sku.to_ascii_lowercase();
+    let second = |yes: bool| Some(if yes { 2 } else { 1 });
+    match publisher.to_ascii_lowercase().as_str() {
+        "microsoftwindowsserver" => second(
+            sku.ends_with("-g2") || sku.contains("gensecond") || sku.contains("azure-edition"),
+        ),
+        "microsoftwindowsdesktop" => second(sku.ends_with("-g2") || sku.starts_with("win11")),
+        "canonical" => second(!(sku.ends_with("gen1") || sku.ends_with("-lts"))),
+        "debian" => second(sku.ends_with("gen2")),
         _ => None,
     }
 }
@@ -432,6 +525,40 @@ mod tests {
             .collect();
         keys.sort();
         keys
+    }
+
+    /// The example's images and their documented twins.
+    #[test]
+    fn azure_image_generations_follow_their_skus() {
+        for (publisher, sku, generation) in [
+            ("MicrosoftWindowsServer", "2022-datacenter-g2", Some(2)),
+            ("MicrosoftWindowsServer", "2022-datacenter", Some(1)),
+            (
+                "MicrosoftWindowsServer",
+                "2022-datacenter-azure-edition",
+                Some(2),
+            ),
+            (
+                "MicrosoftWindowsServer",
+                "2019-datacenter-gensecond",
+                Some(2),
+            ),
+            ("MicrosoftWindowsDesktop", "win11-23h2-pro", Some(2)),
+            ("MicrosoftWindowsDesktop", "win10-22h2-pro", Some(1)),
+            ("Canonical", "server", Some(2)),
+            ("Canonical", "server-gen1", Some(1)),
+            ("Canonical", "22_04-lts", Some(1)),
+            ("Canonical", "22_04-lts-gen2", Some(2)),
+            ("Debian", "12-gen2", Some(2)),
+            ("Debian", "12", Some(1)),
+            ("resf", "9-base", None),
+        ] {
+            assert_eq!(
+                azure_image_generation(publisher, sku),
+                generation,
+                "{publisher}:{sku}"
+            );
+        }
     }
 
     /// Every key an environment's override struct accepts is a setting of this table, and the

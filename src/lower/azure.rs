@@ -51,6 +51,15 @@ impl Lowerer<'_> {
         if image_disk.is_none_or(|size| disk >= size) {
             body.attr("os_disk_size_gb", n(disk), &os_origin);
         }
+        // Trusted Launch: a Gen2 VM with Secure Boot and a vTPM (packer-plugin-azure v2.6.3
+        // `builder/azure/common/template/template_builder.go`, `SetSecurityProfile`).
+        let hw = crate::platform::hardware(self.spec, os, PlatformName::Azure);
+        let (tpm, secure_boot) = (hw.tpm == Some(true), hw.secure_boot == Some(true));
+        if tpm || secure_boot {
+            body.attr("security_type", s("TrustedLaunch"), &os_origin);
+            body.attr("secure_boot_enabled", Expr::Bool(secure_boot), &os_origin);
+            body.attr("vtpm_enabled", Expr::Bool(tpm), &os_origin);
+        }
         let spec = self.spec;
         let platform = spec
             .platforms

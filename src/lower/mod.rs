@@ -38,7 +38,7 @@ use crate::model::{Args, Build, Local, Model, Source, SourceRef, Variable};
 use crate::platform::{builder_of, component};
 use crate::pointer::Pointer;
 use crate::release::OsFacts;
-use crate::spec::{Firmware, Hardware, Os, PlatformName, Spec};
+use crate::spec::{Firmware, Os, PlatformName, Spec};
 
 /// Where the generated files are, relative to the repository root, so that they can refer to
 /// `builds/`, `scripts/` and `ansible/` with `${path.root}/..`.
@@ -49,14 +49,6 @@ pub struct Layout {
     /// The way from the output folder back to the repository root (`..`).
     pub to_root: String,
 }
-
-/// Hardware used when no layer sets a value.
-const DEFAULT_HARDWARE: Hardware = Hardware {
-    cpus: Some(2),
-    memory_mb: Some(4096),
-    disk_gb: Some(crate::platform::DEFAULT_DISK_GB),
-    firmware: Some(Firmware::Uefi),
-};
 
 /// Lowers a checked spec.
 ///
@@ -346,16 +338,7 @@ impl Lowerer<'_> {
     }
 
     fn hardware(&self, os: &Os, platform: PlatformName) -> (u32, u32, u32, Firmware) {
-        let platform_hw = match platform {
-            PlatformName::Proxmox => os.proxmox.as_ref().map(|p| p.hardware.clone()),
-            PlatformName::Vsphere => os.vsphere.as_ref().map(|p| p.hardware.clone()),
-            PlatformName::Azure => None,
-        }
-        .unwrap_or_default();
-        let hw = platform_hw
-            .or(&os.hardware)
-            .or(&self.spec.defaults.hardware)
-            .or(&DEFAULT_HARDWARE);
+        let hw = crate::platform::hardware(self.spec, os, platform);
         (
             hw.cpus.unwrap_or(2),
             hw.memory_mb.unwrap_or(4096),

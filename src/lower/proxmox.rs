@@ -122,13 +122,27 @@ impl Lowerer<'_> {
                 body.block("additional_iso_files", cd, &os_origin);
             }
         }
+        let hw = crate::platform::hardware(spec, os, PlatformName::Proxmox);
+        // Secure Boot is OVMF with Microsoft's keys enrolled on the EFI disk. A clone keeps
+        // its template's EFI disk: `efi_config` there would make a new one, without the
+        // installed system's boot entries.
         if iso && uefi {
             let mut efi = Args::default();
             let pool = self.var("proxmox_vm_storage_pool");
             efi.attr("efi_storage_pool", pool, &o);
             efi.attr("efi_type", s("4m"), &hw_origin);
-            efi.attr("pre_enrolled_keys", Expr::Bool(true), &hw_origin);
+            let keys = hw.secure_boot == Some(true);
+            efi.attr("pre_enrolled_keys", Expr::Bool(keys), &hw_origin);
             body.block("efi_config", efi, &hw_origin);
+        }
+        // A clone keeps its template's TPM state too; with `tpm_config` it gets one when the
+        // template has none.
+        if hw.tpm == Some(true) {
+            let mut tpm = Args::default();
+            let pool = self.var("proxmox_vm_storage_pool");
+            tpm.attr("tpm_storage_pool", pool, &o);
+            tpm.attr("tpm_version", s("v2.0"), &hw_origin);
+            body.block("tpm_config", tpm, &hw_origin);
         }
         if iso {
             let mut disk_args = Args::default();
@@ -215,6 +229,54 @@ oses:
         let disks = blocks(body, "disks");
         assert_eq!(text(disks[0], "disk_size"), "40G");
         assert_eq!(blocks(body, "efi_config").len(), 1);
+    }
+
+    /// A TPM is a TPM 2.0 state disk in the VM's pool, on the ISO and the clone builder;
+    /// Secure Boot is the EFI disk's enrolled keys, which a clone takes from its template.
+    #[test]
+    fn tpm_and_secure_boot() {
+        let model = lowered(
+            r"
+oses:
+  windows-2022:
+    family: windows
+    installer: autounattend
+    iso: { proxmox_file: 'local:iso/windows.iso' }
+    platforms: [proxmox]
+    hardware: { tpm: true, secure_boot: true }
+    editions:
+      - { name: standard, image_name: Windows Server 2022 SERVERSTANDARD }
+  debian-12:
+    family: linux
+    installer: preseed
+    iso: { url: https://example.com/debian.iso, checksum: none }
+    platforms: [proxmox]
+    hardware: { secure_boot: false }
+  ubuntu-2404:
+    family: linux
+    platforms: [proxmox]
+    hardware: { tpm: true, secure_boot: true }
+    proxmox: { builder: clone, clone_vm: ubuntu-template }
+",
+        );
+        let body = &source(&model, PlatformName::Proxmox, "windows-2022-standard").body;
+        assert_eq!(text(body, "bios"), "ovmf");
+        let efi = blocks(body, "efi_config");
+        assert_eq!(attr(efi[0], "pre_enrolled_keys"), Some(&Expr::Bool(true)));
+        let tpm = blocks(body, "tpm_config");
+        assert_eq!(
+            text(tpm[0], "tpm_storage_pool"),
+            "var.proxmox_vm_storage_pool"
+        );
+        assert_eq!(text(tpm[0], "tpm_version"), "v2.0");
+        let body = &source(&model, PlatformName::Proxmox, "debian-12").body;
+        let efi = blocks(body, "efi_config");
+        assert_eq!(attr(efi[0], "pre_enrolled_keys"), Some(&Expr::Bool(false)));
+        assert!(blocks(body, "tpm_config").is_empty());
+        let body = &source(&model, PlatformName::Proxmox, "ubuntu-2404").body;
+        assert_eq!(blocks(body, "tpm_config").len(), 1);
+        assert!(blocks(body, "efi_config").is_empty());
+        assert!(attr(body, "bios").is_none());
     }
 
     /// A Windows ISO build gets its guest type, the VirtIO drivers and the answer file's CD

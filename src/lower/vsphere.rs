@@ -40,15 +40,24 @@ impl Lowerer<'_> {
                 s(guest.unwrap_or_default()),
                 &ptr(&["oses", name, "vsphere", "guest_os_type"]),
             );
-            body.attr(
-                "firmware",
-                s(if firmware == Firmware::Uefi {
-                    "efi"
-                } else {
-                    "bios"
-                }),
-                &os_origin,
-            );
+        }
+        let hw = crate::platform::hardware(self.spec, os, PlatformName::Vsphere);
+        let tpm = hw.tpm == Some(true);
+        let secure_boot = hw.secure_boot == Some(true);
+        // A clone keeps its template's firmware unless told, but loses Secure Boot and its
+        // vTPM when they are not asked for again (packer-plugin-vsphere v2.0.0
+        // `builder/vsphere/driver/vm.go`, `Configure`); `vTPM` needs EFI firmware
+        // (`common/step_hardware.go`, `HardwareConfig.Prepare`).
+        if builder == BuilderKind::Iso || tpm || secure_boot {
+            let value = match (firmware, secure_boot) {
+                (Firmware::Bios, _) => "bios",
+                (Firmware::Uefi, false) => "efi",
+                (Firmware::Uefi, true) => "efi-secure",
+            };
+            body.attr("firmware", s(value), &os_origin);
+        }
+        if tpm {
+            body.attr("vTPM", Expr::Bool(true), &os_origin);
         }
         body.attr("CPUs", n(cpus), &os_origin);
         body.attr("RAM", n(memory), &os_origin);
@@ -166,6 +175,7 @@ impl Lowerer<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{attr, lowered, source, text, texts};
+    use crate::hcl::Expr;
     use crate::spec::PlatformName;
 
     const OSES: &str = r"
@@ -204,6 +214,44 @@ oses:
             ["<up><tab> inst.text inst.ks=hd:LABEL=cidata:/ks.cfg<enter>"]
         );
         assert!(attr(body, "shutdown_command").is_none());
+    }
+
+    /// Secure Boot is `efi-secure` firmware and a TPM a vTPM, on the ISO builder and, asked
+    /// for again, on the clone builder.
+    #[test]
+    fn tpm_and_secure_boot() {
+        let model = lowered(
+            r"
+oses:
+  windows-2022:
+    family: windows
+    installer: autounattend
+    iso: { url: https://example.com/windows.iso, checksum: none }
+    platforms: [vsphere]
+    hardware: { tpm: true, secure_boot: true }
+    vsphere: { guest_os_type: windows2019srvNext_64Guest }
+    editions:
+      - { name: standard, image_name: Windows Server 2022 SERVERSTANDARD }
+  ubuntu-2404:
+    family: linux
+    platforms: [vsphere]
+    hardware: { tpm: true }
+    vsphere: { builder: clone, template: templates/ubuntu, guest_os_type: ubuntu64Guest }
+  debian-12:
+    family: linux
+    platforms: [vsphere]
+    vsphere: { builder: clone, template: templates/debian, guest_os_type: debian12_64Guest }
+",
+        );
+        let body = &source(&model, PlatformName::Vsphere, "windows-2022-standard").body;
+        assert_eq!(text(body, "firmware"), "efi-secure");
+        assert_eq!(attr(body, "vTPM"), Some(&Expr::Bool(true)));
+        let body = &source(&model, PlatformName::Vsphere, "ubuntu-2404").body;
+        assert_eq!(text(body, "firmware"), "efi");
+        assert_eq!(attr(body, "vTPM"), Some(&Expr::Bool(true)));
+        let body = &source(&model, PlatformName::Vsphere, "debian-12").body;
+        assert!(attr(body, "firmware").is_none());
+        assert!(attr(body, "vTPM").is_none());
     }
 
     /// A Windows build mounts VMware Tools, takes its answer file from a CD and shuts down

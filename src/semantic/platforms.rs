@@ -1,14 +1,17 @@
 //! The `platforms` section and the builders each OS uses on them: placement, outputs, ISO locations
-//! and checksums, clone sources, and the Azure OS disk.
+//! and checksums, clone sources, the Azure OS disk, and what a TPM and Secure Boot need.
 
 use super::{Checker, static_sources};
 use crate::catalogue::Component;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::platform::{
-    DEFAULT_DISK_GB, azure_image_disk_gb, builder_of, component, default_builder,
+    DEFAULT_DISK_GB, azure_image_disk_gb, azure_image_generation, builder_of, component,
+    default_builder, hardware, hardware_layers,
+};
+use crate::spec::{
+    AzureImage, BuilderKind, Firmware, Iso, Options, Os, PlatformName, VsphereTemplate,
 };
 use crate::release::OsFacts;
-use crate::spec::{BuilderKind, Iso, Options, Os, PlatformName, VsphereTemplate};
 
 impl Checker<'_, '_> {
     pub(super) fn platforms(&mut self) {
@@ -182,6 +185,9 @@ impl Checker<'_, '_> {
             for c in components {
                 self.options(options, &["platforms", platform.as_str(), "options"], c);
             }
+        }
+        for (name, os) in &spec.oses {
+            self.security(name, os);
         }
     }
 
@@ -358,6 +364,150 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// What TPM and Secure Boot need of each platform an OS is built on: UEFI firmware
+    /// (Proxmox's Secure Boot is OVMF's; vSphere's vTPM and Secure Boot are EFI's), no OVF
+    /// export of a vTPM on vSphere, and on Azure Trusted Launch, which azure-arm does not
+    /// capture as a managed image and Azure runs from generation 2 images only.
+    pub(super) fn security(&mut self, name: &str, os: &Os) {
+        let spec = self.cx.spec;
+        let platforms: Vec<PlatformName> = os
+            .platforms
+            .iter()
+            .copied()
+            .filter(|p| self.configured(*p))
+            .collect();
+        let mut found = Vec::new();
+        for platform in platforms {
+            let hw = hardware(spec, os, platform);
+            let on = |value: Option<bool>| value == Some(true);
+            let asked: Vec<&str> = [("tpm", on(hw.tpm)), ("secure_boot", on(hw.secure_boot))]
+                .into_iter()
+                .filter_map(|(field, on)| on.then_some(field))
+                .collect();
+            let Some(first) = asked.first().copied() else {
+                continue;
+            };
+            let at = |field: &str| self.hardware_span(name, os, platform, field);
+            let on_platform = format!("`{}`", platform.as_str());
+            match platform {
+                PlatformName::Proxmox | PlatformName::Vsphere
+                    if hw.firmware == Some(Firmware::Bios) =>
+                {
+                    // Proxmox's TPM state works with SeaBIOS too, its Secure Boot is OVMF's;
+                    // vSphere's vTPM and Secure Boot both need EFI firmware.
+                    for field in asked
+                        .iter()
+                        .filter(|f| platform == PlatformName::Vsphere || **f == "secure_boot")
+                    {
+                        found.push(
+                            Diagnostic::error(
+                                Code::Conflict,
+                                format!("OS `{name}` asks for `{field}` with BIOS firmware on {on_platform}"),
+                                at(field),
+                                format!("needs UEFI firmware on {on_platform}"),
+                            )
+                            .with_secondary(at("firmware"), "BIOS firmware is set here")
+                            .with_help(format!("set `firmware: uefi`, or turn `{field}` off for this OS")),
+                        );
+                    }
+                }
+                PlatformName::Vsphere => {
+                    let ovf = spec
+                        .platforms
+                        .vsphere
+                        .as_ref()
+                        .and_then(|v| v.output.content_library.as_ref())
+                        .is_some_and(|l| l.ovf);
+                    if asked.contains(&"tpm") && ovf {
+                        found.push(
+                            Diagnostic::error(
+                                Code::Conflict,
+                                format!("OS `{name}` gets a vTPM, which vCenter does not export to an OVF template"),
+                                at("tpm"),
+                                "a vTPM on vSphere",
+                            )
+                            .with_secondary(
+                                self.ovf_span(),
+                                "the VM is exported as an OVF template here",
+                            )
+                            .with_help("import a VM template into the content library instead (`ovf: false`), or leave `tpm` off for this OS: vsphere 2.0.0 cannot remove the vTPM before the export"),
+                        );
+                    }
+                }
+                PlatformName::Azure => {
+                    if spec
+                        .platforms
+                        .azure
+                        .as_ref()
+                        .is_some_and(|a| a.output.managed_image.is_some())
+                    {
+                        found.push(
+                            Diagnostic::error(
+                                Code::Unsupported,
+                                format!("OS `{name}` needs Trusted Launch on Azure, which azure-arm cannot capture as a managed image"),
+                                at(first),
+                                "Trusted Launch on Azure",
+                            )
+                            .with_secondary(
+                                self.key_span(&["platforms", "azure", "output", "managed_image"]),
+                                "a managed image is captured here",
+                            )
+                            .with_help("publish to the gallery only (remove `managed_image`), into an image definition whose security type is `TrustedLaunch`"),
+                        );
+                    }
+                    let Some(image) = &os.azure_image else {
+                        continue;
+                    };
+                    for (sku, path) in azure_skus(name, os, image) {
+                        if azure_image_generation(&image.publisher, sku) == Some(1) {
+                            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                            found.push(
+                                Diagnostic::error(
+                                    Code::Unsupported,
+                                    format!("OS `{name}` needs Trusted Launch on Azure, which the generation 1 image `{}:{}:{sku}` cannot run", image.publisher, image.offer),
+                                    at(first),
+                                    "Trusted Launch on Azure",
+                                )
+                                .with_secondary(self.at(&path).value, "a generation 1 image")
+                                .with_help("use the image's generation 2 SKU (Windows Server's end in `-g2`)"),
+                            );
+                        }
+                    }
+                }
+                PlatformName::Proxmox => {}
+            }
+        }
+        self.out.extend(found);
+    }
+
+    /// Where the spec asks for an OVF template: `ovf`, else the content library (whose
+    /// default it is).
+    fn ovf_span(&self) -> Span {
+        let library = ["platforms", "vsphere", "output", "content_library"];
+        let mut ovf = library.to_vec();
+        ovf.push("ovf");
+        self.cx
+            .tree
+            .locate(&super::ptr(&ovf))
+            .map_or_else(|| self.key_span(&library), |found| found.key_or_value())
+    }
+
+    /// Where the spec sets the `hardware` field that an OS's builds on a platform use: the
+    /// key in the last layer that writes it, else the OS's.
+    fn hardware_span(&self, name: &str, os: &Os, platform: PlatformName, field: &str) -> Span {
+        hardware_layers(self.cx.spec, name, os, platform)
+            .into_iter()
+            .rev()
+            .find_map(|(mut path, _)| {
+                path.push(field);
+                self.cx.tree.locate(&super::ptr(&path))
+            })
+            .map_or_else(
+                || self.key_span(&["oses", name]),
+                |found| found.key_or_value(),
+            )
+    }
+
     /// Azure refuses an OS disk smaller than the image's ("smaller than the size of the
     /// corresponding disk in the VM image"): a smaller `disk_gb` is not written for Azure, and
     /// said here, at the line that sets it.
@@ -372,17 +522,7 @@ impl Checker<'_, '_> {
             (None, Some(d)) => (d, vec!["defaults", "hardware", "disk_gb"]),
             (None, None) => (DEFAULT_DISK_GB, vec!["oses", name]),
         };
-        let mut skus: Vec<&str> = if crate::family::facts(os.family()).per_edition {
-            os.editions
-                .iter()
-                .filter(|e| e.platforms.is_empty() || e.platforms.contains(&PlatformName::Azure))
-                .map(|e| e.azure_sku.as_deref().unwrap_or(&image.sku))
-                .collect()
-        } else {
-            vec![image.sku.as_str()]
-        };
-        skus.dedup();
-        for sku in skus {
+        for (sku, _) in azure_skus(name, os, image) {
             if let Some(size) = azure_image_disk_gb(&image.publisher, sku)
                 && disk < size
             {
@@ -403,6 +543,34 @@ impl Checker<'_, '_> {
             }
         }
     }
+}
+
+/// The Marketplace SKUs an OS's Azure builds start from, once each, with the path of the
+/// spec value that names each: the image's SKU, or a Windows edition's own.
+fn azure_skus<'a>(name: &str, os: &'a Os, image: &'a AzureImage) -> Vec<(&'a str, Vec<String>)> {
+    let path = |tokens: &[&str]| -> Vec<String> {
+        let mut path = vec!["oses".to_owned(), name.to_owned()];
+        path.extend(tokens.iter().map(|t| (*t).to_owned()));
+        path
+    };
+    let mut skus: Vec<(&str, Vec<String>)> = if crate::family::facts(os.family()).per_edition {
+        os.editions
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.platforms.is_empty() || e.platforms.contains(&PlatformName::Azure))
+            .map(|(i, e)| match &e.azure_sku {
+                Some(sku) => (
+                    sku.as_str(),
+                    path(&["editions", &i.to_string(), "azure_sku"]),
+                ),
+                None => (image.sku.as_str(), path(&["azure_image", "sku"])),
+            })
+            .collect()
+    } else {
+        vec![(image.sku.as_str(), path(&["azure_image", "sku"]))]
+    };
+    skus.dedup_by(|a, b| a.0 == b.0);
+    skus
 }
 
 /// The hex digits of a digest, by the algorithm prefixes Packer's `iso_checksum` takes.

@@ -251,6 +251,14 @@ pub struct Hardware {
     pub disk_gb: Option<u32>,
     /// Firmware of the VM: `bios` or `uefi`.
     pub firmware: Option<Firmware>,
+    /// A TPM 2.0 in the VM (Windows 11 requires one): a Proxmox TPM state disk, a vSphere
+    /// vTPM (vCenter needs a key provider), Azure Trusted Launch's vTPM. Default `false`.
+    pub tpm: Option<bool>,
+    /// UEFI Secure Boot with Microsoft's keys (Windows 11 requires it): needs `firmware: uefi`
+    /// on Proxmox and vSphere, and Trusted Launch on Azure. Unset, each platform keeps its own
+    /// default: on, in a UEFI VM on Proxmox (its EFI disk holds Microsoft's keys); off on vSphere
+    /// and Azure.
+    pub secure_boot: Option<bool>,
 }
 
 impl Hardware {
@@ -261,6 +269,8 @@ impl Hardware {
             memory_mb: self.memory_mb.or(lower.memory_mb),
             disk_gb: self.disk_gb.or(lower.disk_gb),
             firmware: self.firmware.or(lower.firmware),
+            tpm: self.tpm.or(lower.tpm),
+            secure_boot: self.secure_boot.or(lower.secure_boot),
         }
     }
 }

@@ -349,35 +349,24 @@ pub fn explain_with(
                 &[base("builder"), (Layer::Os, o(&[name, "builder"]))],
                 Some(Json::String("iso".into())),
             ));
-            for field in ["cpus", "memory_mb", "disk_gb", "firmware"] {
-                let fallback = match field {
-                    "cpus" => Json::from(2),
-                    "memory_mb" => Json::from(4096),
-                    "disk_gb" => Json::from(40),
-                    _ => Json::String("uefi".into()),
-                };
-                rows.push(x.row(
-                    &format!("hardware.{field}"),
-                    &[
-                        (Layer::Defaults, tokens(&["defaults", "hardware", field])),
-                        (Layer::Os, o(&["hardware", field])),
-                        (Layer::Os, o(&[name, "hardware", field])),
-                    ],
-                    Some(fallback),
-                ));
-            }
-        } else {
-            rows.push(x.row(
-                "hardware.disk_gb",
-                &[
-                    (
-                        Layer::Defaults,
-                        tokens(&["defaults", "hardware", "disk_gb"]),
-                    ),
-                    (Layer::Os, o(&["hardware", "disk_gb"])),
-                ],
-                Some(Json::from(40)),
-            ));
+        }
+        // The hardware, from the layers and the defaults lowering reads.
+        let resolved = serde_json::to_value(crate::platform::hardware(spec, os, p));
+        for field in crate::platform::hardware_fields(p) {
+            let candidates: Vec<Candidate> = crate::platform::hardware_layers(spec, os_name, os, p)
+                .into_iter()
+                .map(|(mut path, _)| {
+                    let layer = if path[0] == "defaults" {
+                        Layer::Defaults
+                    } else {
+                        Layer::Os
+                    };
+                    path.push(field);
+                    (layer, tokens(&path))
+                })
+                .collect();
+            let fallback = resolved.as_ref().ok().and_then(|r| r.get(*field)).cloned();
+            rows.push(x.row(&format!("hardware.{field}"), &candidates, fallback));
         }
         // The platform's settings, from the one table lowering declares its variables from.
         for setting in crate::platform::SETTINGS.iter().filter(|s| s.platform == p) {

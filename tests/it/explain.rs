@@ -151,3 +151,48 @@ fn unknown_names_get_a_did_you_mean_and_exit_2() {
         assert_eq!(String::from_utf8_lossy(&out.stderr), message, "{args:?}");
     }
 }
+
+/// `tpm` and `secure_boot` are hardware settings like the others: shown with the layer that
+/// sets them, and unset, with what the platform does (Proxmox enrolls Secure Boot's keys in a
+/// UEFI VM; Azure's builds do not use firmware).
+#[test]
+fn tpm_and_secure_boot_are_shown_with_their_layer() {
+    let dir = crate::support::temp_dir("explain-tpm");
+    std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
+    let spec = SPEC
+        .replace(
+            "  hardware: { memory_mb: 2048 }",
+            "  hardware: { memory_mb: 2048, tpm: true }",
+        )
+        .replace(
+            "proxmox: { clone_vm: base, hardware: { disk_gb: 64 }",
+            "proxmox: { clone_vm: base, hardware: { disk_gb: 64, secure_boot: false }",
+        );
+    std::fs::write(dir.join("spec/hybrid.yaml"), &spec).expect("spec");
+    let out = hybridc(&dir, &["explain", "ubuntu-2404"]);
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    assert_eq!(
+        row(&text, "hardware.tpm"),
+        ["hardware.tpm", "true", "defaults", "spec/hybrid.yaml:3:32"]
+    );
+    assert_eq!(
+        row(&text, "hardware.secure_boot"),
+        [
+            "hardware.secure_boot",
+            "false",
+            "OS",
+            "spec/hybrid.yaml:19:57"
+        ]
+    );
+    std::fs::write(dir.join("spec/hybrid.yaml"), SPEC).expect("spec");
+    let out = hybridc(&dir, &["explain", "ubuntu-2404"]);
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    assert_eq!(
+        row(&text, "hardware.tpm"),
+        ["hardware.tpm", "false", "default", "-"]
+    );
+    assert_eq!(
+        row(&text, "hardware.secure_boot"),
+        ["hardware.secure_boot", "true", "default", "-"]
+    );
+}

@@ -1032,3 +1032,148 @@ fn a_violation_shared_by_several_sources_is_reported_once() {
     );
     assert!(message.contains("`windows-2022`"), "{message}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// TPM and Secure Boot
+// ---------------------------------------------------------------------------------------------
+
+/// The fixture that builds Windows 11 (from its ISO) and a hardened Ubuntu (from templates)
+/// with `tpm` and `secure_boot` on every platform.
+fn trusted_boot() -> Output {
+    compile(&repo().join("tests/fixtures/compile/tpm-secure-boot"))
+}
+
+/// The example with its default `firmware: uefi` replaced by `hardware`'s lines.
+fn example_hardware(name: &str, hardware: &str) -> PathBuf {
+    example(name, |s| replace_once(&s, "    firmware: uefi\n", hardware))
+}
+
+/// The messages of the diagnostics of a code.
+fn messages(found: &[Diagnostic], code: Code) -> Vec<&str> {
+    found
+        .iter()
+        .filter(|d| d.code == code)
+        .map(|d| d.message.as_str())
+        .collect()
+}
+
+/// packer-plugin-proxmox v1.2.4 `builder/proxmox/common/config.go`, `Config.Prepare`: the
+/// default `bios` is SeaBIOS; `tpm_config` needs `tpm_storage_pool` and a `tpm_version` of
+/// `v1.2` or `v2.0`; `efi_config`'s `pre_enrolled_keys` needs `efi_storage_pool`.
+/// `common/step_start_vm.go`: `generateProxmoxTpm` creates the TPM state disk,
+/// `generateProxmoxEfi` writes `pre-enrolled-keys=1` (Microsoft's keys, so OVMF enforces
+/// Secure Boot), and `Run` sets `efi_config` again on a proxmox-clone VM, which makes a new EFI
+/// disk without the template's boot entries: a clone keeps its template's. A clone keeps its
+/// template's TPM state too; with `tpm_config`, Telmate/proxmox-api-go at the plugin's pin
+/// (b149708f750b, `proxmox/config_qemu_tpm.go`) creates one only when the VM has none
+/// (`TpmState.mapToApi`) and keeps one of the same version (`TpmState.markChanges`).
+#[test]
+fn proxmox_tpm_is_a_state_disk_and_secure_boot_the_efi_disks_keys() {
+    let out = trusted_boot();
+    let iso = out.source("proxmox.pkr.hcl", "proxmox-iso", "windows-11-pro");
+    assert!(iso.contains("bios                     = \"ovmf\""), "{iso}");
+    assert!(
+        iso.contains(
+            "  efi_config {\n    efi_storage_pool  = var.proxmox_vm_storage_pool\n    efi_type          = \"4m\"\n    pre_enrolled_keys = true\n  }\n"
+        ),
+        "{iso}"
+    );
+    let tpm = "  tpm_config {\n    tpm_storage_pool = var.proxmox_vm_storage_pool\n    tpm_version      = \"v2.0\"\n  }\n";
+    assert!(iso.contains(tpm), "{iso}");
+    let clone = out.source("proxmox.pkr.hcl", "proxmox-clone", "ubuntu-2404");
+    assert!(clone.contains(tpm), "{clone}");
+    assert!(!clone.contains("efi_config"), "{clone}");
+    assert!(!clone.contains("bios"), "{clone}");
+    // `secure_boot: false` leaves Microsoft's keys out of a UEFI VM's EFI disk.
+    let dir = example_hardware(
+        "proxmox-no-secure-boot",
+        "    firmware: uefi\n    secure_boot: false\n",
+    );
+    let ubuntu = compile(&dir).source("proxmox.pkr.hcl", "proxmox-iso", "ubuntu-2404");
+    assert!(ubuntu.contains("pre_enrolled_keys = false"), "{ubuntu}");
+    assert!(!ubuntu.contains("tpm_config"), "{ubuntu}");
+}
+
+/// packer-plugin-vsphere v2.0.0 `builder/vsphere/common/step_hardware.go`,
+/// `HardwareConfig.Prepare`: `vTPM` only with `firmware` `efi` or `efi-secure`.
+/// `builder/vsphere/driver/vm.go`, `Configure`, run on vsphere-iso and vsphere-clone alike:
+/// `efi-secure` is EFI firmware with `EfiSecureBootEnabled`, which is set to false for any
+/// other value, and a vTPM is added or removed to match `vTPM`; so a clone is given both
+/// again, or loses its template's.
+#[test]
+fn vsphere_secure_boot_is_efi_secure_and_tpm_a_vtpm_on_both_builders() {
+    let out = trusted_boot();
+    for (kind, name) in [
+        ("vsphere-iso", "windows-11-pro"),
+        ("vsphere-clone", "ubuntu-2404"),
+    ] {
+        let source = out.source("vsphere.pkr.hcl", kind, name);
+        assert!(
+            source.contains("firmware            = \"efi-secure\""),
+            "{source}"
+        );
+        assert!(source.contains("vTPM                = true"), "{source}");
+    }
+}
+
+/// A vTPM and BIOS firmware are refused by the plugin (above), and Secure Boot is UEFI's, on
+/// Proxmox and vSphere; vCenter does not export a VM with a vTPM as an OVF template
+/// (vmware/packer-plugin-vsphere#790: the vTPM must be removed first, which v2.0.0 cannot do);
+/// azure-arm does not capture Trusted Launch as a managed image (below). Each is refused at
+/// the spec's lines.
+#[test]
+fn what_tpm_and_secure_boot_cannot_have_is_refused_at_its_line() {
+    let dir = example_hardware(
+        "secure-boot-on-bios",
+        "    firmware: bios\n    secure_boot: true\n",
+    );
+    let found = invalid(&dir);
+    let conflicts = messages(&found, Code::Conflict);
+    for platform in ["proxmox", "vsphere"] {
+        let bios = format!("`secure_boot` with BIOS firmware on `{platform}`");
+        assert!(conflicts.iter().any(|m| m.contains(&bios)), "{conflicts:?}");
+    }
+    // The example exports OVF templates to its content library.
+    let found = invalid(&example_hardware(
+        "vtpm",
+        "    firmware: uefi\n    tpm: true\n",
+    ));
+    let conflicts = messages(&found, Code::Conflict);
+    assert!(
+        conflicts.iter().any(|m| m.contains("OVF template")),
+        "{conflicts:?}"
+    );
+    // And it captures a managed image on Azure, which Trusted Launch cannot be.
+    let unsupported = messages(&found, Code::Unsupported);
+    assert!(
+        unsupported.iter().any(|m| m.contains("managed image")),
+        "{unsupported:?}"
+    );
+}
+
+/// packer-plugin-azure v2.6.3 `builder/azure/common/template/template_builder.go`,
+/// `SetSecurityProfile`: `secure_boot_enabled` and `vtpm_enabled` become the VM's
+/// `uefiSettings`, `security_type` its security type. `builder/azure/arm/config.go`,
+/// `assertRequiredParametersSet`: a managed image output refuses Secure Boot and vTPM ("only
+/// supported when directly publishing to a Shared Image Gallery"). `builder/azure/arm/builder.go`,
+/// `Run`, checks only that the gallery's image definition exists: that it has the security
+/// type `TrustedLaunch`, and that the image is generation 2, is Azure's rule (Microsoft Learn,
+/// "Trusted Launch for Azure virtual machines"), checked from the spec where it can be.
+#[test]
+fn azure_trusted_launch_is_published_to_a_gallery_from_generation_2_images() {
+    let out = trusted_boot();
+    for name in ["windows-11-pro", "ubuntu-2404"] {
+        let source = out.source("azure.pkr.hcl", "azure-arm", name);
+        assert!(
+            source.contains(
+                "  security_type       = \"TrustedLaunch\"\n  secure_boot_enabled = true\n  vtpm_enabled        = true\n"
+            ),
+            "{source}"
+        );
+        assert!(!source.contains("managed_image"), "{source}");
+        assert!(
+            source.contains("shared_image_gallery_destination"),
+            "{source}"
+        );
+    }
+}
