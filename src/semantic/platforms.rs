@@ -8,10 +8,10 @@ use crate::platform::{
     DEFAULT_DISK_GB, azure_image_disk_gb, azure_image_generation, builder_of, component,
     default_builder, hardware, hardware_layers,
 };
+use crate::release::OsFacts;
 use crate::spec::{
     AzureImage, BuilderKind, Firmware, Iso, Options, Os, PlatformName, VsphereTemplate,
 };
-use crate::release::OsFacts;
 
 impl Checker<'_, '_> {
     pub(super) fn platforms(&mut self) {

@@ -85,95 +85,16 @@ impl Release {
     }
 }
 
-use PlatformName::{Azure, Proxmox, Vsphere};
+mod linux;
+mod windows;
 
-const ALL: &[PlatformName] = &[Proxmox, Vsphere, Azure];
-const HYPERVISORS: &[PlatformName] = &[Proxmox, Vsphere];
+/// Every release hybridc knows, by group: a group is a table of its own, in its own file.
+const GROUPS: &[&[Release]] = &[linux::RELEASES, windows::RELEASES];
 
-/// Every release hybridc knows, by name.
-pub const RELEASES: &[Release] = &[
-    Release {
-        name: "debian-12",
-        description: "Debian 12 (bookworm)",
-        installer: Installer::Preseed,
-        distribution: "debian",
-        version: "12",
-        platforms: ALL,
-        repositories: &[],
-        vsphere_guest_os_type: "debian12_64Guest",
-        azure_image: Some(MarketplaceImage {
-            publisher: "Debian",
-            offer: "debian-12",
-            sku: "12-gen2",
-        }),
-        windows: None,
-    },
-    Release {
-        name: "rocky-9",
-        description: "Rocky Linux 9",
-        installer: Installer::Kickstart,
-        distribution: "rocky",
-        version: "9",
-        platforms: HYPERVISORS,
-        repositories: &[
-            PackageRepository {
-                name: "BaseOS",
-                url: "https://download.rockylinux.org/pub/rocky/9/BaseOS/x86_64/os/",
-            },
-            PackageRepository {
-                name: "AppStream",
-                url: "https://download.rockylinux.org/pub/rocky/9/AppStream/x86_64/os/",
-            },
-        ],
-        vsphere_guest_os_type: "rhel9_64Guest",
-        azure_image: None,
-        windows: None,
-    },
-    Release {
-        name: "ubuntu-2404",
-        description: "Ubuntu Server 24.04 LTS",
-        installer: Installer::Autoinstall,
-        distribution: "ubuntu",
-        version: "24.04",
-        platforms: ALL,
-        repositories: &[],
-        vsphere_guest_os_type: "ubuntu64Guest",
-        azure_image: Some(MarketplaceImage {
-            publisher: "Canonical",
-            offer: "ubuntu-24_04-lts",
-            sku: "server",
-        }),
-        windows: None,
-    },
-    Release {
-        name: "windows-2022",
-        description: "Windows Server 2022",
-        installer: Installer::Autounattend,
-        distribution: "windows-server",
-        version: "2022",
-        platforms: ALL,
-        repositories: &[],
-        vsphere_guest_os_type: "windows2019srvNext_64Guest",
-        azure_image: Some(MarketplaceImage {
-            publisher: "MicrosoftWindowsServer",
-            offer: "WindowsServer",
-            sku: "2022-datacenter-g2",
-        }),
-        windows: Some(&WindowsRelease {
-            drivers: "2k22",
-            editions: &[
-                KnownEdition {
-                    name: "standard",
-                    image_name: "Windows Server 2022 SERVERSTANDARD",
-                },
-                KnownEdition {
-                    name: "datacenter",
-                    image_name: "Windows Server 2022 SERVERDATACENTER",
-                },
-            ],
-        }),
-    },
-];
+/// Every release hybridc knows, in the catalogue's order.
+pub fn all() -> impl Iterator<Item = &'static Release> {
+    GROUPS.iter().flat_map(|group| group.iter())
+}
 
 /// What an OS of the spec is, from its own settings and its release's: the one place that
 /// layers the two.
@@ -218,12 +139,12 @@ pub fn build_names(name: &str, os: &crate::spec::Os) -> Vec<String> {
 
 /// The release named `name`.
 pub fn find(name: &str) -> Option<&'static Release> {
-    RELEASES.iter().find(|r| r.name == name)
+    all().find(|r| r.name == name)
 }
 
 /// Every release's name, in the catalogue's order.
 pub fn names() -> impl Iterator<Item = &'static str> {
-    RELEASES.iter().map(|r| r.name)
+    all().map(|r| r.name)
 }
 
 #[cfg(test)]
@@ -234,9 +155,10 @@ mod tests {
     /// family can be built on and names a repository only for an installer that reads one.
     #[test]
     fn every_release_is_well_formed() {
-        for (i, release) in RELEASES.iter().enumerate() {
+        let releases: Vec<&Release> = all().collect();
+        for (i, release) in releases.iter().enumerate() {
             assert!(
-                RELEASES[..i].iter().all(|r| r.name != release.name),
+                releases[..i].iter().all(|r| r.name != release.name),
                 "{} twice",
                 release.name
             );
@@ -250,7 +172,7 @@ mod tests {
             );
             assert!(!release.platforms.is_empty(), "{}", release.name);
             assert_eq!(
-                release.platforms.contains(&Azure),
+                release.platforms.contains(&PlatformName::Azure),
                 release.azure_image.is_some(),
                 "{}: built on Azure exactly when it has a Marketplace image",
                 release.name
