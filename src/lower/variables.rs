@@ -10,7 +10,7 @@ use crate::hcl::{Expr, Part};
 use crate::model::{Args, EnvFile, FileKey, VarType, Variable};
 use crate::platform::SETTINGS;
 use crate::pointer::Pointer;
-use crate::spec::{Credential, PlatformName, snake};
+use crate::spec::{Credential, PlatformName, secret_variable, snake};
 
 impl Lowerer<'_> {
     /// `local.build_version`: `var.build_version`, or the build's UTC time when it is empty, so
@@ -127,6 +127,7 @@ impl Lowerer<'_> {
             },
             Vec::new(),
         );
+        self.declare_step_secrets();
         let Some(user) = self.spec.defaults.build_user.clone() else {
             return;
         };
@@ -168,6 +169,31 @@ impl Lowerer<'_> {
                         key,
                         &format!("Product key of {os_name} {}", edition.name),
                         &ptr(&["oses", os_name, "editions", &index, "product_key"]),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The secrets provisioning steps hand to what they run (`env` and `extra_vars` values
+    /// written `{ env: NAME }`): one variable per NAME, [`secret_variable`], whichever steps
+    /// use it, declared where the first of them is written.
+    fn declare_step_secrets(&mut self) {
+        for (set, steps) in &self.spec.provisioning {
+            for (i, step) in steps.iter().enumerate() {
+                for (field, key, credential) in step.secrets() {
+                    let name = secret_variable(&credential.env);
+                    if self.has_var(&name) {
+                        continue;
+                    }
+                    let index = i.to_string();
+                    let origin = ptr(&["provisioning", set, &index, step.kind(), field, key]);
+                    self.credential(
+                        &name,
+                        FileKey::Common,
+                        credential,
+                        "Secret of provisioning steps",
+                        &origin,
                     );
                 }
             }
