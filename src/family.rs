@@ -133,8 +133,9 @@ use PlatformName::{Azure, Proxmox, Vsphere};
 /// The finishing steps: no build credential may survive in a template, and it must be
 /// generalised for cloning.
 ///
-/// - Linux on Proxmox and vSphere: the build user's password is locked, its passwordless sudo
-///   rule removed and SSH password logins turned off (a clone's cloud-init may turn them on
+/// - Linux on Proxmox and vSphere: the build user's password is locked, its `authorized_keys`
+///   (where the installer put its SSH key) and passwordless sudo rule removed, and SSH
+///   password logins turned off (a clone's cloud-init may turn them on
 ///   again: its `50-cloud-init.conf` is read before `90-hybridc.conf`). Nothing runs as root
 ///   after it: vsphere-iso then shuts the VM down through VMware Tools when `shutdown_command`
 ///   is empty (packer-plugin-vsphere v2.0.0 `builder/vsphere/common/step_shutdown.go`, `Run`),
@@ -181,6 +182,7 @@ pub const FAMILIES: &[FamilyFacts] = &[
                 shell: FinishShell::Sudo,
                 inline: &[
                     "passwd -l \"{build_user}\"",
+                    "rm -f \"$(getent passwd \"{build_user}\" | cut -d: -f6)/.ssh/authorized_keys\"",
                     "rm -f \"/etc/sudoers.d/{build_user}\"",
                     "rm -f /etc/ssh/sshd_config.d/50-cloud-init.conf",
                     "printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf",
