@@ -53,6 +53,9 @@ pub enum CommunicatorValue {
     BuildUsername,
     /// The build user's password (`var.build_password`).
     BuildPassword,
+    /// The build user's password, or, when the build user has an SSH key, its private key
+    /// file (`var.build_ssh_private_key_file`) given to this other argument instead.
+    BuildPasswordOrKey(&'static str),
 }
 
 /// How Ansible reaches the guest.
@@ -125,7 +128,7 @@ pub fn distribution_of_publisher(publisher: &str) -> Option<&'static Distributio
         .find(|d| d.azure_publishers.contains(&publisher.as_str()))
 }
 
-use CommunicatorValue::{Bool, BuildPassword, BuildUsername, Text};
+use CommunicatorValue::{Bool, BuildPassword, BuildPasswordOrKey, BuildUsername, Text};
 use PlatformName::{Azure, Proxmox, Vsphere};
 
 /// Every OS family.
@@ -164,7 +167,7 @@ pub const FAMILIES: &[FamilyFacts] = &[
         hypervisor_communicator: &[
             ("communicator", Text("ssh")),
             ("ssh_username", BuildUsername),
-            ("ssh_password", BuildPassword),
+            ("ssh_password", BuildPasswordOrKey("ssh_private_key_file")),
             ("ssh_timeout", Text("30m")),
         ],
         azure_communicator: &[("communicator", Text("ssh"))],
@@ -253,6 +256,16 @@ pub const FAMILIES: &[FamilyFacts] = &[
         ],
     },
 ];
+
+impl FamilyFacts {
+    /// Whether its communicator on Proxmox and vSphere can log in with the build user's SSH
+    /// key rather than its password.
+    pub fn key_login(&self) -> bool {
+        self.hypervisor_communicator
+            .iter()
+            .any(|(_, value)| matches!(value, BuildPasswordOrKey(_)))
+    }
+}
 
 /// The table's entry of a family.
 pub fn facts(family: Family) -> &'static FamilyFacts {

@@ -1,7 +1,8 @@
 #cloud-config
 # Ubuntu Server 24.04 LTS - subiquity autoinstall.
 # Rendered by Packer templatefile() and served as NoCloud user-data (HTTP or a CD labelled "cidata").
-# Template variables: build_username, build_password_hash, hostname, language, keyboard, timezone,
+# Template variables: build_username, build_password_hash, build_ssh_pubkey ("" for none),
+# hostname, language, keyboard, timezone,
 # network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (Ubuntu
 # Server always has cloud-init).
 autoinstall:
@@ -52,6 +53,10 @@ autoinstall:
   ssh:
     install-server: true
     allow-pw: true
+%{ if build_ssh_pubkey != "" ~}
+    authorized-keys:
+      - "${build_ssh_pubkey}"
+%{ endif ~}
   packages:
     - openssh-server
     - sudo

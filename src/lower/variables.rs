@@ -12,6 +12,9 @@ use crate::platform::SETTINGS;
 use crate::pointer::Pointer;
 use crate::spec::{Credential, PlatformName, secret_variable, snake};
 
+/// The variable of the build user's SSH private key file, when it has an SSH key.
+pub(super) const SSH_KEY_FILE: &str = "build_ssh_private_key_file";
+
 impl Lowerer<'_> {
     /// `local.build_version`: `var.build_version`, or the build's UTC time when it is empty, so
     /// that even a plain `packer build` never reuses the previous build's artifact names.
@@ -143,13 +146,24 @@ impl Lowerer<'_> {
             },
             Vec::new(),
         );
-        self.credential(
-            "build_password",
-            FileKey::Common,
-            &user.password,
-            "Password of the build user",
-            &ptr(&["defaults", "build_user", "password"]),
-        );
+        if let Some(password) = &user.password {
+            self.credential(
+                "build_password",
+                FileKey::Common,
+                password,
+                "Password of the build user",
+                &ptr(&["defaults", "build_user", "password"]),
+            );
+        }
+        if let Some(key) = &user.ssh_key {
+            self.credential(
+                SSH_KEY_FILE,
+                FileKey::Common,
+                &key.private_key_file,
+                "Path of the build user's SSH private key file on the build host",
+                &ptr(&["defaults", "build_user", "ssh_key", "private_key_file"]),
+            );
+        }
         if let Some(hash) = &user.password_hash {
             self.credential(
                 "build_password_hash",
@@ -198,6 +212,17 @@ impl Lowerer<'_> {
                 }
             }
         }
+    }
+
+    /// The build user's SSH public key for the installer to authorise, `""` without one.
+    pub(super) fn ssh_public_key(&self) -> Expr {
+        let key = self
+            .spec
+            .defaults
+            .build_user
+            .as_ref()
+            .and_then(|u| u.ssh_key.as_ref());
+        s(key.map_or("", |k| k.public_key.as_str()))
     }
 
     /// Declares the platform settings an environment may change, from [`SETTINGS`]: a variable

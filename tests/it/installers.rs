@@ -50,6 +50,11 @@ const BUILD_USERNAME: &str = "testbuilder";
 /// no committed file holds anything shaped like a password hash.
 const BUILD_PASSWORD_HASH: &str = "PLACEHOLDER-FOR-THE-BUILD-PASSWORD-HASH";
 
+/// Stands where the installer authorises the build user's SSH key (`static` cases; `dhcp` has
+/// none): shaped like an Ed25519 public key, not one.
+const BUILD_SSH_PUBLIC_KEY: &str =
+    "ssh-ed25519 AAAAPLACEHOLDERFORTHEBUILDUSERSSHPUBLICKEY00000000000000000 build@example";
+
 /// Stands where Windows Setup reads the password; holds `&`, `<` and `>` so that the answer
 /// file's XML escaping is exercised.
 const BUILD_PASSWORD: &str = "PLACEHOLDER&<build-password>";
@@ -77,6 +82,7 @@ fn linux_cases(os: &str) -> Vec<Case> {
             vars: json!({
                 "build_username": BUILD_USERNAME,
                 "build_password_hash": BUILD_PASSWORD_HASH,
+                "build_ssh_pubkey": "",
                 "hostname": os,
                 "language": "en_US",
                 "keyboard": "us",
@@ -91,6 +97,7 @@ fn linux_cases(os: &str) -> Vec<Case> {
             vars: json!({
                 "build_username": BUILD_USERNAME,
                 "build_password_hash": BUILD_PASSWORD_HASH,
+                "build_ssh_pubkey": BUILD_SSH_PUBLIC_KEY,
                 "hostname": os,
                 "language": "de_DE",
                 "keyboard": "de",
