@@ -323,3 +323,55 @@ fn commands_name_the_environment_variable_never_the_value() {
         assert!(!contents.contains("s3cr"), "{file}");
     }
 }
+
+/// `diff` compares the compiled steps, whose secrets are variables: a step whose secret is
+/// read from another environment variable changes, and no value is printed.
+#[test]
+fn diff_sees_a_changed_secret_without_its_value() {
+    if !tool("git", "apt-get install git") {
+        return;
+    }
+    let dir = temp_dir("step-secrets-diff");
+    for folder in ["spec", "scripts", "ansible"] {
+        copy_tree(&fixture().join(folder), &dir.join(folder));
+    }
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(["-c", "user.email=ci@example.com", "-c", "user.name=ci"])
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("run git")
+            .status;
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+    let spec = dir.join("spec/hybrid.yaml");
+    let text_before = fs::read_to_string(&spec).expect("the spec");
+    let changed = text_before.replacen(
+        "RHSM_ACTIVATION_KEY: { env: RHSM_ACTIVATION_KEY }",
+        "RHSM_ACTIVATION_KEY: { env: RHSM_KEY_V2 }",
+        1,
+    );
+    assert_ne!(changed, text_before);
+    fs::write(&spec, changed).expect("write the spec");
+    for format in ["text", "json", "markdown"] {
+        let out = crate::support::command()
+            .args(["diff", "--base", "HEAD", "--format", format])
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .env("RHSM_KEY_V2", SECRET)
+            .env("RHSM_ACTIVATION_KEY", SECRET)
+            .output()
+            .expect("run hybridc");
+        let output = text(&out.stdout) + &text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{output}");
+        assert!(
+            output.contains("/provisioning/register/0/shell"),
+            "{output}"
+        );
+        assert!(!output.contains("s3cr"), "{output}");
+    }
+}
