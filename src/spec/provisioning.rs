@@ -113,7 +113,8 @@ pub struct Ansible {
 #[serde(untagged)]
 pub enum StepValue {
     /// A secret, read from an environment variable when Packer runs and never written to a
-    /// file: `{ env: NAME }`.
+    /// file: `{ env: NAME }`. The provisioners read the value as a Go template, so it must
+    /// not contain `{{`.
     Secret(Credential),
     /// Text, passed as written.
     Text(String),
