@@ -488,7 +488,18 @@ fn installer_templates_match_golden_files() {
         }
     }
 
-    for file in files_under(&golden_root()) {
+    stale_goldens(&golden_root(), &expected, bless, &mut problems);
+    fail_with(problems);
+}
+
+/// Golden files under `root` that no case produced: removed when blessing, problems otherwise.
+fn stale_goldens(
+    root: &Path,
+    expected: &BTreeSet<PathBuf>,
+    bless: bool,
+    problems: &mut Vec<String>,
+) {
+    for file in files_under(root) {
         if expected.contains(&file) {
             continue;
         }
@@ -503,9 +514,8 @@ fn installer_templates_match_golden_files() {
         }
     }
     if bless {
-        remove_empty_dirs(&golden_root());
+        remove_empty_dirs(root);
     }
-    fail_with(problems);
 }
 
 fn remove_empty_dirs(dir: &Path) {
@@ -862,18 +872,6 @@ fn every_windows_release_renders_the_shared_answer_file() {
             Err(e) => problems.push(e),
         }
     }
-    for file in files_under(&answer_file_root()) {
-        if !expected.contains(&file) {
-            let rel = file.strip_prefix(repo()).unwrap_or(&file).display();
-            if bless {
-                std::fs::remove_file(&file).expect("remove stale golden file");
-            } else {
-                problems.push(format!("{rel} is not produced by any release and edition"));
-            }
-        }
-    }
-    if bless {
-        remove_empty_dirs(&answer_file_root());
-    }
+    stale_goldens(&answer_file_root(), &expected, bless, &mut problems);
     fail_with(problems);
 }
