@@ -150,7 +150,9 @@ impl Checker<'_, '_> {
                             prose_list(&names.collect::<Vec<_>>())
                         )
                     }),
-                _ => "describe the edition in full: `{ name: standard, image_name: \"Windows Server 2022 SERVERSTANDARD\" }`".to_owned(),
+                _ => format!(
+                    "describe the edition in full (`{{ name: {edition}, image_name: <its name in install.wim> }}`), or name the OS's release with `release:`"
+                ),
             };
             let message = match os.known() {
                 Some(release) if !known.is_empty() => {
@@ -160,7 +162,7 @@ impl Checker<'_, '_> {
                     )
                 }
                 _ => format!(
-                    "OS `{name}` names edition `{edition}`, but it is not a release hybridc knows"
+                    "OS `{name}` names edition `{edition}`, but it is no release of the OS catalogue"
                 ),
             };
             self.push(
@@ -316,6 +318,55 @@ fn foreign_driver_folder(text: &str, own: &str) -> Option<(usize, &'static str, 
 #[cfg(test)]
 mod tests {
     use super::foreign_driver_folder;
+    use crate::diagnostic::SourceFile;
+    use crate::platform::{HardwareOrigin, hardware, hardware_layers};
+    use crate::spec::{Firmware, PlatformName};
+
+    /// An OS of Windows 11 gets UEFI, Secure Boot and a TPM on every platform from its
+    /// release's layer, the lowest, without a hardware line in the spec.
+    #[test]
+    fn windows_11_gets_its_requirements_on_every_platform() {
+        let spec = r#"
+version: 1
+platforms:
+  proxmox:
+    builder: clone
+    endpoint: https://pve.example.com:8006/api2/json
+    username: packer@pve!packer
+    token: { env: PROXMOX_TOKEN }
+    node: pve1
+    vm_storage_pool: local-lvm
+  vsphere:
+    builder: clone
+    endpoint: vcenter.example.com
+    username: packer@vsphere.local
+    password: { env: VSPHERE_PASSWORD }
+    datacenter: dc1
+    cluster: cluster1
+    datastore: datastore1
+    network: VM Network
+oses:
+  windows-11:
+    platforms: [proxmox, vsphere]
+    proxmox: { clone_vm: windows-11 }
+    vsphere: { template: templates/windows-11, guest_os_type: windows9_64Guest }
+"#;
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let loaded = crate::check(SourceFile::new("hybrid.yaml", spec), root)
+            .unwrap_or_else(|e| panic!("the spec is valid: {e:?}"));
+        let os = &loaded.spec.oses["windows-11"];
+        for platform in [PlatformName::Proxmox, PlatformName::Vsphere] {
+            let hw = hardware(&loaded.spec, os, platform);
+            assert_eq!(
+                (hw.firmware, hw.tpm, hw.secure_boot),
+                (Some(Firmware::Uefi), Some(true), Some(true)),
+                "{}",
+                platform.as_str()
+            );
+            let layers = hardware_layers(&loaded.spec, "windows-11", os, platform);
+            assert_eq!(layers[0].0, HardwareOrigin::Release("windows-11"));
+        }
+    }
 
     #[test]
     fn another_releases_driver_folder_is_found_on_its_line() {
