@@ -175,7 +175,9 @@ impl Lowerer<'_> {
         }
         for (os_name, os) in &self.spec.oses {
             for (i, edition) in os.editions.iter().enumerate() {
-                if let Some(key) = &edition.product_key {
+                if let crate::spec::EditionEntry::Full(edition) = edition
+                    && let Some(key) = &edition.product_key
+                {
                     let index = i.to_string();
                     self.credential(
                         &format!("{}_{}_product_key", snake(os_name), snake(&edition.name)),

@@ -8,10 +8,10 @@
 //! Data only: lowering and the semantic checks read an entry; nothing matches on a release.
 
 use crate::installer::{self, InstallerKind};
-use crate::spec::{Family, Installer, PlatformName};
+use crate::spec::{Edition, EditionEntry, Family, Hardware, Installer, PlatformName};
 
 /// One OS release.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub struct Release {
     /// Its name, which is also the default build name: `rocky-9`.
     pub name: &'static str,
@@ -56,10 +56,13 @@ pub struct MarketplaceImage {
 }
 
 /// What a Windows release adds.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub struct WindowsRelease {
     /// The folder of its drivers on the VirtIO driver ISO (`2k22`, `w11`).
     pub drivers: &'static str,
+    /// What its VM must have (Windows 11: UEFI, Secure Boot and a TPM 2.0): the lowest layer
+    /// of an OS's `hardware`, which the spec cannot turn off.
+    pub hardware: Hardware,
     /// The editions in its installation image.
     pub editions: &'static [KnownEdition],
 }
@@ -71,6 +74,39 @@ pub struct KnownEdition {
     pub name: &'static str,
     /// Its image name in `install.wim`.
     pub image_name: &'static str,
+    /// Its Azure Marketplace SKU, under the release's publisher and offer; `None`: Azure
+    /// publishes no image of it, and it is not built there.
+    pub azure_sku: Option<&'static str>,
+    /// Built by an OS that does not pick its editions.
+    pub default: bool,
+}
+
+impl KnownEdition {
+    /// The edition as the spec would describe it for an OS built on `platforms`: on every one
+    /// of them, but Azure when Azure has no image of it; `None` when that leaves none.
+    pub fn for_platforms(&self, platforms: &[PlatformName]) -> Option<Edition> {
+        let on_azure = platforms.contains(&PlatformName::Azure);
+        let platforms: Vec<PlatformName> = if on_azure && self.azure_sku.is_none() {
+            let rest: Vec<PlatformName> = platforms
+                .iter()
+                .copied()
+                .filter(|p| *p != PlatformName::Azure)
+                .collect();
+            if rest.is_empty() {
+                return None;
+            }
+            rest
+        } else {
+            Vec::new()
+        };
+        Some(Edition {
+            name: self.name.to_owned(),
+            image_name: self.image_name.to_owned(),
+            product_key: None,
+            azure_sku: self.azure_sku.map(str::to_owned),
+            platforms,
+        })
+    }
 }
 
 impl Release {
@@ -106,6 +142,15 @@ pub trait OsFacts {
     fn family(&self) -> Family;
     /// The OS's installer: its own, else its release's.
     fn installer(&self) -> Option<Installer>;
+    /// The OS's Windows editions: its own, with a named one taken from its release (a name the
+    /// release does not know is left out: `semantic` refuses it), else its release's default
+    /// editions that can be built on its platforms.
+    fn editions(&self) -> Vec<Edition>;
+    /// [`OsFacts::editions`], each with the index of the `editions` entry it comes from
+    /// (`None`: a default edition of the release).
+    fn edition_entries(&self) -> Vec<(Option<usize>, Edition)>;
+    /// The editions of the OS's release, when it is a Windows release.
+    fn known_editions(&self) -> &'static [KnownEdition];
 }
 
 impl OsFacts for crate::spec::Os {
@@ -122,13 +167,48 @@ impl OsFacts for crate::spec::Os {
     fn installer(&self) -> Option<Installer> {
         self.installer.or(self.known().map(|r| r.installer))
     }
+
+    fn editions(&self) -> Vec<Edition> {
+        self.edition_entries().into_iter().map(|(_, e)| e).collect()
+    }
+
+    fn edition_entries(&self) -> Vec<(Option<usize>, Edition)> {
+        let known = self.known_editions();
+        if self.editions.is_empty() {
+            return known
+                .iter()
+                .filter(|e| e.default)
+                .filter_map(|e| Some((None, e.for_platforms(&self.platforms)?)))
+                .collect();
+        }
+        self.editions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, entry)| {
+                let edition = match entry {
+                    EditionEntry::Full(edition) => edition.clone(),
+                    EditionEntry::Known(name) => known
+                        .iter()
+                        .find(|e| e.name == name)?
+                        .for_platforms(&self.platforms)?,
+                };
+                Some((Some(i), edition))
+            })
+            .collect()
+    }
+
+    fn known_editions(&self) -> &'static [KnownEdition] {
+        self.known()
+            .and_then(|r| r.windows)
+            .map_or(&[], |w| w.editions)
+    }
 }
 
 /// The names of an OS's builds: its own name, or `<name>-<edition>` for each edition when its
 /// family is built per edition.
 pub fn build_names(name: &str, os: &crate::spec::Os) -> Vec<String> {
     if crate::family::facts(os.family()).per_edition {
-        os.editions
+        os.editions()
             .iter()
             .map(|e| crate::spec::source_name(name, Some(&e.name)))
             .collect()
@@ -189,5 +269,105 @@ mod tests {
         }
         assert_eq!(find("rocky-9").map(|r| r.version), Some("9"));
         assert_eq!(find("rocky-10-typo"), None);
+    }
+
+    /// An OS of `release` built on `platforms`, with the spec's `editions`.
+    fn os(release: &str, platforms: &[&str], editions: serde_json::Value) -> crate::spec::Os {
+        let mut os: crate::spec::Os = serde_json::from_value(serde_json::json!({
+            "platforms": platforms,
+            "editions": editions,
+        }))
+        .expect("an OS");
+        os.key = release.to_owned();
+        os
+    }
+
+    fn names(editions: &[Edition]) -> Vec<(&str, &str, Vec<PlatformName>)> {
+        editions
+            .iter()
+            .map(|e| (e.name.as_str(), e.image_name.as_str(), e.platforms.clone()))
+            .collect()
+    }
+
+    /// Every Windows release has editions with label names, a default one at least, and an
+    /// Azure SKU for each edition Azure publishes under the release's own image.
+    #[test]
+    fn every_windows_release_has_default_editions() {
+        for release in all() {
+            let Some(windows) = release.windows else {
+                continue;
+            };
+            assert!(
+                windows.editions.iter().any(|e| e.default),
+                "{}",
+                release.name
+            );
+            for edition in windows.editions {
+                assert!(
+                    edition
+                        .name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '-'),
+                    "{}",
+                    edition.name
+                );
+                assert!(edition.image_name.starts_with(release.description));
+            }
+            let image = release.azure_image.as_ref().expect("Windows is on Azure");
+            assert!(
+                windows
+                    .editions
+                    .iter()
+                    .any(|e| e.azure_sku == Some(image.sku)),
+                "{}: its image is one of its editions'",
+                release.name
+            );
+        }
+    }
+
+    /// Without `editions`, an OS builds its release's default editions (the Standard ones not
+    /// on Azure, which publishes Datacenter only); a name picks one of the release's; a full
+    /// entry stays as written.
+    #[test]
+    fn editions_come_from_the_spec_or_the_release() {
+        use PlatformName::Proxmox;
+        let all = os("windows-2025", &["proxmox", "azure"], serde_json::json!([]));
+        assert_eq!(
+            names(&all.editions()),
+            [
+                (
+                    "standard",
+                    "Windows Server 2025 SERVERSTANDARD",
+                    vec![Proxmox]
+                ),
+                ("datacenter", "Windows Server 2025 SERVERDATACENTER", vec![]),
+            ]
+        );
+        assert_eq!(
+            all.editions()[1].azure_sku.as_deref(),
+            Some("2025-datacenter-g2")
+        );
+        let azure = os("windows-2025", &["azure"], serde_json::json!([]));
+        assert_eq!(names(&azure.editions()).len(), 1);
+        let picked = os(
+            "windows-11",
+            &["vsphere"],
+            serde_json::json!(["enterprise", "home", { "name": "edu", "image_name": "Windows 11 Education" }]),
+        );
+        assert_eq!(
+            names(&picked.editions()),
+            [
+                ("enterprise", "Windows 11 Enterprise", vec![]),
+                ("edu", "Windows 11 Education", vec![]),
+            ]
+        );
+        assert_eq!(
+            picked
+                .edition_entries()
+                .iter()
+                .map(|(i, _)| *i)
+                .collect::<Vec<_>>(),
+            [Some(0), Some(2)]
+        );
     }
 }

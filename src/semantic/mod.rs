@@ -9,8 +9,9 @@
 //! [`check`] runs one `Checker` over the spec; each section's checks are `impl Checker`
 //! blocks in their own file: `names` (labels, file and artifact names), `platforms` (placement,
 //! outputs, ISOs, builders), `network`, `oses` (installers, editions, Windows locale, step
-//! families), `provisioning` (steps and the files they name), `environments` (overrides and
-//! the build user) and `options` (the passthrough checked against the catalogue).
+//! families), `windows` (what a Windows release requires: hardware, its driver folder),
+//! `provisioning` (steps and the files they name), `environments` (overrides and the build
+//! user) and `options` (the passthrough checked against the catalogue).
 
 use std::path::Path;
 
@@ -25,6 +26,7 @@ mod options;
 mod oses;
 mod platforms;
 mod provisioning;
+mod windows;
 
 pub use network::{parse_cidr, static_sources};
 pub use platforms::iso_url_problem;
@@ -49,6 +51,7 @@ pub fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     checker.names();
     checker.platforms();
     checker.oses();
+    checker.windows();
     checker.provisioning();
     checker.step_families();
     checker.environments();

@@ -13,6 +13,9 @@
 //!   `standard-proxmox` and `datacenter-vsphere`;
 //! - the result equals the golden file `tests/fixtures/installers/<os>/<case>/<template>` (the
 //!   template's name without `.pkrtpl.hcl`); a missing and an extra golden file both fail;
+//! - the shared answer file renders for every edition of every Windows release of the OS
+//!   catalogue, with that release's facts, and equals its golden file
+//!   `tests/fixtures/answer-files/<release>/<edition>/autounattend`;
 //! - secrets land only where they belong: the password hash only on the installer's password
 //!   line, the Windows password only XML-escaped inside `<Value>` elements, neither anywhere else;
 //! - the helper itself renders a few hand-checked templates as HCL does (`$${`, `%{ if }`,
@@ -492,7 +495,18 @@ fn installer_templates_match_golden_files() {
         }
     }
 
-    for file in files_under(&golden_root()) {
+    stale_goldens(&golden_root(), &expected, bless, &mut problems);
+    fail_with(problems);
+}
+
+/// Golden files under `root` that no case produced: removed when blessing, problems otherwise.
+fn stale_goldens(
+    root: &Path,
+    expected: &BTreeSet<PathBuf>,
+    bless: bool,
+    problems: &mut Vec<String>,
+) {
+    for file in files_under(root) {
         if expected.contains(&file) {
             continue;
         }
@@ -507,9 +521,8 @@ fn installer_templates_match_golden_files() {
         }
     }
     if bless {
-        remove_empty_dirs(&golden_root());
+        remove_empty_dirs(root);
     }
-    fail_with(problems);
 }
 
 fn remove_empty_dirs(dir: &Path) {
@@ -786,4 +799,86 @@ fn every_installer_kind_in_the_table_is_rendered_and_checked() {
         missing_kinds.is_empty(),
         "installer kinds no OS of the example spec renders: {missing_kinds:?}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shared answer file, for every Windows release of the catalogue
+// ---------------------------------------------------------------------------------------------
+
+/// Where the renders of [`every_windows_release_renders_the_shared_answer_file`] are kept:
+/// `<release>/<edition>/autounattend`.
+fn answer_file_root() -> PathBuf {
+    repo().join("tests/fixtures/answer-files")
+}
+
+/// The cases of the shared answer file: every edition of every Windows release of the
+/// catalogue, on Proxmox (which reads the release's VirtIO driver folder), with the compiler's
+/// defaults (UEFI, DHCP, en-US, UTC) and the release's facts as the compiler passes them.
+fn windows_release_cases() -> Vec<(String, Case)> {
+    let mut cases = Vec::new();
+    for release in hybridc::release::all() {
+        let Some(windows) = release.windows else {
+            continue;
+        };
+        for edition in windows.editions {
+            let source = format!("{}-{}", release.name, edition.name);
+            let computer_name: String = source.chars().take(15).collect();
+            let mut vars = json!({
+                "build_username": BUILD_USERNAME,
+                "build_password": BUILD_PASSWORD,
+                "image_name": edition.image_name,
+                "product_key": "",
+                "language": "en-US",
+                "keyboard": "0409:00000409",
+                "timezone": "UTC",
+                "firmware": "uefi",
+                "network": { "dhcp": true, "address": "", "gateway": "", "dns": [] },
+                "computer_name": computer_name.trim_end_matches('-'),
+                "platform": "proxmox",
+            });
+            vars["release"] = release_facts(release.name);
+            cases.push((
+                release.name.to_owned(),
+                Case {
+                    name: edition.name,
+                    vars,
+                },
+            ));
+        }
+    }
+    cases
+}
+
+/// The one answer file every Windows release shares renders for each release and edition, and
+/// matches its golden file; no golden file is stale.
+#[test]
+fn every_windows_release_renders_the_shared_answer_file() {
+    let Some(exe) = helper() else {
+        return;
+    };
+    let bless = blessing();
+    let mut problems = Vec::new();
+    let mut expected = BTreeSet::new();
+    for (release, case) in windows_release_cases() {
+        let template = Template {
+            os: release.clone(),
+            stem: "autounattend".to_owned(),
+            path: repo().join("installers/autounattend/autounattend.pkrtpl.hcl"),
+        };
+        let golden = answer_file_root()
+            .join(&release)
+            .join(case.name)
+            .join("autounattend");
+        expected.insert(golden.clone());
+        match render_case(exe, &template, &case) {
+            Ok(text) => {
+                if let Some(problem) = golden_problem(&golden, &text) {
+                    problems.push(format!("{}: {problem}", template.label(&case)));
+                }
+            }
+            Err(e) => problems.push(e),
+        }
+    }
+    stale_goldens(&answer_file_root(), &expected, bless, &mut problems);
+    fail_with(problems);
 }
