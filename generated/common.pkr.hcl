@@ -73,6 +73,7 @@ locals {
       repositories = []
       drivers      = ""
     }
+    inputs = {}
   }
   rocky_9_installer_vars = {
     build_username      = var.build_username
@@ -103,6 +104,7 @@ locals {
       ]
       drivers = ""
     }
+    inputs = {}
   }
   ubuntu_2404_installer_vars = {
     build_username      = var.build_username
@@ -124,5 +126,6 @@ locals {
       repositories = []
       drivers      = ""
     }
+    inputs = {}
   }
 }

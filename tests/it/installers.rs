@@ -200,6 +200,8 @@ struct Template {
     os: String,
     stem: String,
     path: PathBuf,
+    /// The OS's `installer_inputs` as the templates receive them ([`installer_inputs`]).
+    inputs: Value,
 }
 
 impl Template {
@@ -219,6 +221,7 @@ impl Template {
         };
         for case in &mut cases {
             case.vars["release"] = release_facts(&self.os);
+            case.vars["inputs"] = self.inputs.clone();
         }
         cases
     }
@@ -239,19 +242,22 @@ impl Template {
 /// The template every OS of the example spec reads, per template of its installer: the shared
 /// `installers/<kind>/` one unless the OS has its own, in the order of the spec's OSes.
 fn templates() -> Vec<Template> {
-    let loaded = hybridc::load(&repo().join("spec")).expect("the example spec loads");
     let mut found = Vec::new();
-    for (name, os) in &loaded.spec.oses {
-        let Some(kind) = os.installer().map(hybridc::installer::kind) else {
-            continue;
-        };
-        for file in kind.templates {
-            let path = kind.template_path(name, os, file, |p| repo().join(p).is_file());
-            found.push(Template {
-                os: name.clone(),
-                stem: file.trim_end_matches(SUFFIX).to_owned(),
-                path: repo().join(path),
-            });
+    for root in [repo()] {
+        let loaded = hybridc::load(&root.join("spec")).expect("the spec loads");
+        for (name, os) in &loaded.spec.oses {
+            let Some(kind) = os.installer().map(hybridc::installer::kind) else {
+                continue;
+            };
+            for file in kind.templates {
+                let path = kind.template_path(name, os, file, |p| root.join(p).is_file());
+                found.push(Template {
+                    os: name.clone(),
+                    stem: file.trim_end_matches(SUFFIX).to_owned(),
+                    path: root.join(path),
+                    inputs: installer_inputs(os),
+                });
+            }
         }
     }
     assert!(
@@ -779,4 +785,30 @@ fn every_installer_kind_in_the_table_is_rendered_and_checked() {
         missing_kinds.is_empty(),
         "installer kinds no OS of the example spec renders: {missing_kinds:?}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Installer inputs
+// ---------------------------------------------------------------------------------------------
+
+/// What a secret installer input `name` holds in the renders: a placeholder, never a real value.
+fn input_placeholder(name: &str) -> String {
+    format!("PLACEHOLDER-FOR-THE-INPUT-{name}")
+}
+
+/// The OS's `installer_inputs` as `src/lower/installer.rs` passes them (`inputs`): a plain value
+/// as written, a secret (read from the environment at build time) as [`input_placeholder`].
+fn installer_inputs(os: &hybridc::spec::Os) -> Value {
+    let inputs: serde_json::Map<String, Value> = os
+        .installer_inputs
+        .iter()
+        .map(|(name, value)| {
+            let value = match value {
+                hybridc::spec::InstallerInput::Text(text) => text.clone(),
+                hybridc::spec::InstallerInput::Secret(_) => input_placeholder(name),
+            };
+            (name.clone(), Value::String(value))
+        })
+        .collect();
+    Value::Object(inputs)
 }
