@@ -312,6 +312,7 @@ mod tests {
         family: Family::Linux,
         templates: &["answers.pkrtpl.hcl"],
         served_extension: ".txt",
+        hypervisors: &[PlatformName::Proxmox],
         channels: &[SeedChannel::Http, SeedChannel::Cd],
         default_channel: None,
         seed: SeedInputs::PerOs,
@@ -438,6 +439,75 @@ oses:
         assert_eq!(text(body, "cd_label"), "cidata");
         assert_eq!(text(body, "boot_wait"), "5s");
         assert!(texts(body, "boot_command")[1].contains("autoinstall ds=nocloud ---"));
+    }
+
+    /// AutoYaST boots from the install media's GRUB prompt with the profile's URL and linuxrc's
+    /// `ifcfg=` for a static address; on BIOS it types its options at the isolinux prompt and
+    /// reads the profile from the seed CD by its label. (The boot lines are read back as HCL
+    /// writes them: the quotes escaped.)
+    #[test]
+    fn autoyast_boots_with_ifcfg_and_reads_its_profile_by_url_or_label() {
+        let model = lowered(
+            r"
+  network:
+    addresses: { sles-15-sp7: 10.0.0.5/24, opensuse-leap-156: 10.0.0.6/24 }
+    dns: [10.0.0.2, 10.0.0.3]
+oses:
+  sles-15-sp7:
+    iso: { proxmox_file: local:iso/sles.iso }
+    platforms: [proxmox]
+  opensuse-leap-156:
+    seed: cd
+    hardware: { firmware: bios }
+    iso: { vsphere_path: '[datastore1] iso/leap.iso' }
+    platforms: [vsphere]
+    vsphere: { guest_os_type: opensuse64Guest }
+",
+        );
+        let sles = &source(&model, PlatformName::Proxmox, "sles-15-sp7").body;
+        assert_eq!(keys(attr(sles, "http_content")), ["/autoinst.xml"]);
+        assert_eq!(
+            texts(sles, "boot_command"),
+            [
+                "<wait3s>c<wait3s>",
+                "linux /boot/x86_64/loader/linux textmode=1 autoyast=http://{{ .HTTPIP }}:{{ .HTTPPort }}/autoinst.xml \
+                 ifcfg=*=\\\"10.0.0.5/24,,10.0.0.2 10.0.0.3\\\"<enter><wait3s>",
+                "initrd /boot/x86_64/loader/initrd<enter><wait3s>",
+                "boot<enter>",
+            ]
+        );
+        let leap = &source(&model, PlatformName::Vsphere, "opensuse-leap-156").body;
+        assert_eq!(keys(attr(leap, "cd_content")), ["autoinst.xml"]);
+        assert_eq!(
+            texts(leap, "boot_command"),
+            [
+                "<esc><enter><wait>",
+                "linux textmode=1 autoyast=label://cidata/autoinst.xml \
+                 ifcfg=*=\\\"10.0.0.6/24,,10.0.0.2 10.0.0.3\\\"<enter>",
+            ]
+        );
+    }
+
+    /// Photon OS fetches its kickstart over HTTP (the only channel it reads) with
+    /// `insecure_installation=1`, from the GRUB prompt on UEFI.
+    #[test]
+    fn photon_fetches_its_kickstart_over_http() {
+        let model = lowered(
+            r"
+oses:
+  photon-5:
+    iso: { vsphere_path: '[datastore1] iso/photon.iso' }
+    platforms: [vsphere]
+    vsphere: { guest_os_type: vmwarePhoton64Guest }
+",
+        );
+        let body = &source(&model, PlatformName::Vsphere, "photon-5").body;
+        assert_eq!(keys(attr(body, "http_content")), ["/ks.json"]);
+        assert_eq!(
+            texts(body, "boot_command")[1],
+            "linux /isolinux/vmlinuz root=/dev/ram0 loglevel=3 insecure_installation=1 \
+             ks=http://{{ .HTTPIP }}:{{ .HTTPPort }}/ks.json photon.media=cdrom<enter><wait3s>"
+        );
     }
 
     /// `installer_inputs` reach the templates as `inputs`: a plain value as written, a secret as

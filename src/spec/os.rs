@@ -107,6 +107,10 @@ pub enum Installer {
     Preseed,
     /// Windows Setup answer file (`autounattend.xml`).
     Autounattend,
+    /// SUSE AutoYaST profile (`autoinst.xml`).
+    Autoyast,
+    /// Photon OS installer kickstart (`ks.json`).
+    Photon,
 }
 
 impl Installer {
@@ -117,6 +121,8 @@ impl Installer {
             Installer::Kickstart => "kickstart",
             Installer::Preseed => "preseed",
             Installer::Autounattend => "autounattend",
+            Installer::Autoyast => "autoyast",
+            Installer::Photon => "photon",
         }
     }
 }

@@ -202,6 +202,10 @@ struct Template {
     path: PathBuf,
     /// The OS's `installer_inputs` as the templates receive them ([`installer_inputs`]).
     inputs: Value,
+    /// The release the OS is (`release:`, else its key), or its key outside the catalogue.
+    release: String,
+    /// The platforms its installer kind runs on, by name.
+    hypervisors: Vec<&'static str>,
 }
 
 impl Template {
@@ -219,8 +223,13 @@ impl Template {
         } else {
             linux_cases(&self.os)
         };
+        cases.retain(|case| {
+            case.vars["platform"]
+                .as_str()
+                .is_none_or(|p| self.hypervisors.contains(&p))
+        });
         for case in &mut cases {
-            case.vars["release"] = release_facts(&self.os);
+            case.vars["release"] = release_facts(&self.release);
             case.vars["inputs"] = self.inputs.clone();
         }
         cases
@@ -243,7 +252,7 @@ impl Template {
 /// `installers/<kind>/` one unless the OS has its own, in the order of the spec's OSes.
 fn templates() -> Vec<Template> {
     let mut found = Vec::new();
-    for root in [repo()] {
+    for root in [repo(), repo().join(INSTALLER_KINDS_FIXTURE)] {
         let loaded = hybridc::load(&root.join("spec")).expect("the spec loads");
         for (name, os) in &loaded.spec.oses {
             let Some(kind) = os.installer().map(hybridc::installer::kind) else {
@@ -256,6 +265,8 @@ fn templates() -> Vec<Template> {
                     stem: file.trim_end_matches(SUFFIX).to_owned(),
                     path: root.join(path),
                     inputs: installer_inputs(os),
+                    release: os.known().map_or(name.as_str(), |r| r.name).to_owned(),
+                    hypervisors: kind.hypervisors.iter().map(|p| p.as_str()).collect(),
                 });
             }
         }
@@ -542,6 +553,13 @@ fn secret_lines(template: &Template) -> (&'static str, fn(&str) -> bool) {
         "preseed" => (BUILD_PASSWORD_HASH, |line: &str| {
             line.starts_with("d-i passwd/user-password-crypted password ")
         }),
+        "autoinst" => (BUILD_PASSWORD_HASH, |line: &str| {
+            let t = line.trim();
+            t.starts_with("<user_password>") && t.ends_with("</user_password>")
+        }),
+        "ks.json" => (BUILD_PASSWORD_HASH, |line: &str| {
+            line.contains("\"useradd -m -s /bin/bash -p '")
+        }),
         _ => (BUILD_PASSWORD_HASH, |_: &str| false),
     }
 }
@@ -788,8 +806,12 @@ fn every_installer_kind_in_the_table_is_rendered_and_checked() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Installer inputs
+// Installer kinds outside the example spec, and installer inputs
 // ---------------------------------------------------------------------------------------------
+
+/// The compile fixture whose OSes read the AutoYaST and Photon templates (SLES, openSUSE Leap,
+/// Photon OS): its templates are rendered here like the example spec's.
+const INSTALLER_KINDS_FIXTURE: &str = "tests/fixtures/compile/suse-photon";
 
 /// What a secret installer input `name` holds in the renders: a placeholder, never a real value.
 fn input_placeholder(name: &str) -> String {
@@ -811,4 +833,54 @@ fn installer_inputs(os: &hybridc::spec::Os) -> Value {
         })
         .collect();
     Value::Object(inputs)
+}
+
+/// Where a template reads a secret installer input: the line on which it may appear.
+fn input_secret_lines(template: &Template, input: &str) -> fn(&str) -> bool {
+    match (template.stem.as_str(), input) {
+        ("autoinst", "registration_code") => |line: &str| {
+            let t = line.trim();
+            t.starts_with("<reg_code>") && t.ends_with("</reg_code>")
+        },
+        _ => |_: &str| false,
+    }
+}
+
+/// Secret installer inputs appear only where the installer reads them, once per line (SLES's
+/// registration code only in `<reg_code>`), and the renders of an OS without them hold none.
+/// Reads the golden files, which `installer_templates_match_golden_files` keeps equal to the
+/// renders.
+#[test]
+fn secret_installer_inputs_appear_only_where_the_installer_reads_them() {
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    for template in templates() {
+        let inputs = template.inputs.as_object().cloned().unwrap_or_default();
+        for case in template.cases() {
+            let golden = template.golden(&case);
+            let Ok(text) = std::fs::read_to_string(&golden) else {
+                problems.push(format!("{} has no golden file", template.label(&case)));
+                continue;
+            };
+            let label = template.label(&case);
+            for (n, line) in text.split('\n').enumerate() {
+                for name in inputs.keys() {
+                    let placeholder = input_placeholder(name);
+                    let count = line.matches(&placeholder).count();
+                    if count > 1 || (count == 1 && !input_secret_lines(&template, name)(line)) {
+                        problems.push(format!(
+                            "{label}:{}: input `{name}` outside its field: {line}",
+                            n + 1
+                        ));
+                    }
+                    seen += count;
+                }
+                if inputs.is_empty() && line.contains("PLACEHOLDER-FOR-THE-INPUT-") {
+                    problems.push(format!("{label}:{}: another OS's input", n + 1));
+                }
+            }
+        }
+    }
+    assert!(seen > 0, "no render reads a secret installer input");
+    fail_with(problems);
 }
