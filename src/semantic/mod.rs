@@ -9,8 +9,9 @@
 //! [`check`] runs one `Checker` over the spec; each section's checks are `impl Checker`
 //! blocks in their own file: `names` (labels, file and artifact names), `platforms` (placement,
 //! outputs, ISOs, builders), `network`, `oses` (installers, editions, Windows locale, step
-//! families), `provisioning` (steps and the files they name), `environments` (overrides and
-//! the build user) and `options` (the passthrough checked against the catalogue).
+//! families), `installers` (the hypervisors an installer kind runs on, installer inputs),
+//! `provisioning` (steps and the files they name), `environments` (overrides and the build
+//! user) and `options` (the passthrough checked against the catalogue).
 
 use std::path::Path;
 
@@ -19,6 +20,7 @@ use crate::spec::{PlatformName, Spec};
 use crate::yaml::{Located, Node};
 
 mod environments;
+mod installers;
 mod names;
 mod network;
 mod options;
@@ -49,6 +51,7 @@ pub fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     checker.names();
     checker.platforms();
     checker.oses();
+    checker.installers();
     checker.provisioning();
     checker.step_families();
     checker.environments();
