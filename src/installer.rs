@@ -409,6 +409,54 @@ mod tests {
         }
     }
 
+    /// Every character a boot line types is one the keyboard drivers can type: packer-plugin-
+    /// proxmox v1.2.4 `builder/proxmox/common/bootcommand_driver.go` (`NewProxmoxDriver`'s rune
+    /// map, `SendKey`: any other rune is sent to QEMU's `sendkey` as its own key name, which
+    /// only letters and digits are) and packer-plugin-sdk `bootcommand/usb_driver.go`
+    /// (`NewUSBDriver`, used by vsphere-iso's `StepBootCommand`: the same US layout). Special
+    /// keys (`<enter>`) and placeholders (`{seed}`) are not typed as written.
+    #[test]
+    fn boot_lines_type_only_characters_the_drivers_map() {
+        const MAPPED: &str = " .,;*-[]='`/\\!@#$%^&(){}\"+_:<>~?|";
+        let typed = |text: &str| -> Vec<char> {
+            let mut out = Vec::new();
+            let mut special = false;
+            for c in text.chars() {
+                match c {
+                    '<' => special = true,
+                    '>' if special => special = false,
+                    _ if !special => out.push(c),
+                    _ => {}
+                }
+            }
+            out
+        };
+        for kind in INSTALLERS {
+            let (http, cd) = kind.seed_argument;
+            let lines = kind
+                .boot_uefi
+                .iter()
+                .chain(kind.boot_bios)
+                .flat_map(|line| match line {
+                    Keys(keys) => vec![*keys],
+                    Kernel { before, after } => vec![*before, *after],
+                });
+            for text in lines.chain([http, cd]) {
+                for c in typed(text) {
+                    assert!(
+                        c.is_ascii_alphanumeric() || MAPPED.contains(c),
+                        "{:?} types {c:?} in {text:?}",
+                        kind.installer
+                    );
+                }
+            }
+        }
+        // linuxrc's static network, as `lower::network` writes it.
+        for c in typed("ifcfg=*=\"192.0.2.10/24,192.0.2.1,192.0.2.53 198.51.100.53\"") {
+            assert!(c.is_ascii_alphanumeric() || MAPPED.contains(c), "{c:?}");
+        }
+    }
+
     /// AutoYaST: `autoinst.xml` from HTTP or the seed CD by its label, linuxrc's `ifcfg=`.
     #[test]
     fn autoyast_reads_its_profile_by_url_or_label() {
