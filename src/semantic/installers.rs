@@ -5,9 +5,10 @@
 
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::installer::KernelNetwork;
 use crate::platform::iso_platforms;
 use crate::release::OsFacts;
-use crate::spec::{Os, is_env_name};
+use crate::spec::{Family, Os, SeedChannel, is_env_name};
 
 impl Checker<'_, '_> {
     /// Every OS's installer kind against its ISO builds and its installer inputs.
@@ -15,6 +16,7 @@ impl Checker<'_, '_> {
         let spec = self.cx.spec;
         for (name, os) in &spec.oses {
             self.installer_platforms(name, os);
+            self.installer_network(name, os);
             self.installer_inputs(name, os);
         }
     }
@@ -54,6 +56,51 @@ impl Checker<'_, '_> {
                     "remove `{platform}` from its `platforms`, or clone a template there (`{platform}: {{ builder: clone }}`)",
                     platform = platform.as_str()
                 )),
+            );
+        }
+    }
+
+    /// An installer that fetches its files over HTTP but takes no network on its boot line
+    /// (Photon OS) gets its own address by DHCP: a static address reaches only the installed
+    /// system, so the build needs DHCP on its network as well.
+    fn installer_network(&mut self, name: &str, os: &Os) {
+        let spec = self.cx.spec;
+        let Some(kind) = os.installer().map(crate::installer::kind) else {
+            return;
+        };
+        if kind.network != KernelNetwork::None
+            || kind.family != Family::Linux
+            || kind.channel(os.seed, spec.defaults.seed) != SeedChannel::Http
+            || iso_platforms(spec, os).is_empty()
+        {
+            return;
+        }
+        let networks =
+            std::iter::once((vec!["defaults", "network"], spec.defaults.network.as_ref())).chain(
+                spec.environments.iter().map(|(env, e)| {
+                    (
+                        vec!["environments", env.as_str(), "network"],
+                        e.network.as_ref(),
+                    )
+                }),
+            );
+        for (at, network) in networks {
+            if !network.is_some_and(|n| n.addresses.contains_key(name)) {
+                continue;
+            }
+            let mut tokens = at;
+            tokens.extend(["addresses", name]);
+            self.push(
+                Diagnostic::warning(
+                    Code::Unsupported,
+                    format!(
+                        "the {} installer of OS `{name}` fetches its files by DHCP: its static address applies to the installed system only",
+                        kind.installer.as_str()
+                    ),
+                    self.key_span(&tokens),
+                    "not on the installer's boot line",
+                )
+                .with_help("keep DHCP on the build network, or remove the address"),
             );
         }
     }
