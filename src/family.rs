@@ -114,9 +114,9 @@ pub const REDHAT: Distribution = Distribution {
 };
 
 /// SUSE Linux Enterprise and openSUSE: SUSE's `openssh` package installs the SFTP server under
-/// `%{_libexecdir}/ssh`, which is `/usr/lib` on SUSE (openSUSE `openssh.spec`, `%files server`;
-/// the `Subsystem sftp` line of SUSE's `sshd_config`). SUSE publishes both SLES and openSUSE
-/// Leap on the Azure Marketplace (Microsoft Learn, "SUSE images on Azure"; publisher `SUSE`).
+/// `%{_libexecdir}/ssh`, which is `/usr/lib` on SLE 15 and Leap 15 (openSUSE `openssh.spec`,
+/// `%files`). SUSE publishes both SLES and openSUSE Leap on the Azure Marketplace, as publisher
+/// `SUSE` (image URNs such as `SUSE:sles-15-sp7:gen2` and `SUSE:opensuse-leap-15-6:gen2`).
 pub const SUSE: Distribution = Distribution {
     name: "suse",
     sftp_server: "/usr/lib/ssh/sftp-server",

@@ -3,8 +3,8 @@
 //! Where the facts come from: the vSphere guest OS identifiers `sles15_64Guest` and
 //! `opensuse64Guest` from the vSphere API's `VirtualMachineGuestOsIdentifier` (and
 //! vmware-samples/packer-examples-for-vsphere `builds/linux/sles/15`); the Azure Marketplace
-//! images from SUSE's own listing (publisher `SUSE`, offers `sles-15-sp7` and
-//! `opensuse-leap-15-6`, SKU `gen2`: Microsoft Learn, "SUSE images on Azure"). Both install from
+//! images are SUSE's Azure Marketplace listings (publisher `SUSE`, offers `sles-15-sp7` and
+//! `opensuse-leap-15-6`, SKU `gen2`, the Generation 2 images). Both install from
 //! their full install media (SLES's "Full" ISO needs no registration to install), so neither
 //! names a package repository. SLES 16 and Leap 16 install with Agama, not AutoYaST, and are
 //! not AutoYaST releases.
