@@ -74,6 +74,7 @@ locals {
       repositories = []
       drivers      = ""
     }
+    inputs = {}
   }
   rocky_9_installer_vars = {
     build_username      = var.build_username
@@ -105,6 +106,7 @@ locals {
       ]
       drivers = ""
     }
+    inputs = {}
   }
   ubuntu_2404_installer_vars = {
     build_username      = var.build_username
@@ -127,5 +129,6 @@ locals {
       repositories = []
       drivers      = ""
     }
+    inputs = {}
   }
 }

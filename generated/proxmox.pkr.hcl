@@ -320,6 +320,7 @@ source "proxmox-iso" "windows-2022-standard" {
           repositories = []
           drivers      = "2k22"
         }
+        inputs = {}
       })
     }
     cd_label         = "cidata"
@@ -409,6 +410,7 @@ source "proxmox-iso" "windows-2022-datacenter" {
           repositories = []
           drivers      = "2k22"
         }
+        inputs = {}
       })
     }
     cd_label         = "cidata"

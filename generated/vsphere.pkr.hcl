@@ -282,6 +282,7 @@ source "vsphere-iso" "windows-2022-standard" {
         repositories = []
         drivers      = "2k22"
       }
+      inputs = {}
     })
   }
   cd_label         = "cidata"
@@ -358,6 +359,7 @@ source "vsphere-iso" "windows-2022-datacenter" {
         repositories = []
         drivers      = "2k22"
       }
+      inputs = {}
     })
   }
   cd_label         = "cidata"

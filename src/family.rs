@@ -116,8 +116,27 @@ pub const REDHAT: Distribution = Distribution {
     azure_publishers: &["redhat", "resf", "almalinux", "openlogic"],
 };
 
+/// SUSE Linux Enterprise and openSUSE: SUSE's `openssh` package installs the SFTP server under
+/// `%{_libexecdir}/ssh`, which is `/usr/lib` on SLE 15 and Leap 15 (openSUSE `openssh.spec`,
+/// `%files`). SUSE publishes both SLES and openSUSE Leap on the Azure Marketplace, as publisher
+/// `SUSE` (image URNs such as `SUSE:sles-15-sp7:gen2` and `SUSE:opensuse-leap-15-6:gen2`).
+pub const SUSE: Distribution = Distribution {
+    name: "suse",
+    sftp_server: "/usr/lib/ssh/sftp-server",
+    azure_publishers: &["suse"],
+};
+
+/// VMware Photon OS: Photon's `openssh` package installs the SFTP server in
+/// `%{_libexecdir}` = `/usr/libexec` (vmware/photon `SPECS/openssh/openssh.spec`,
+/// `%files server`). Photon has no Azure Marketplace image.
+pub const PHOTON: Distribution = Distribution {
+    name: "photon",
+    sftp_server: "/usr/libexec/sftp-server",
+    azure_publishers: &[],
+};
+
 /// Every distribution family.
-pub const DISTRIBUTIONS: &[&Distribution] = &[&DEBIAN, &REDHAT];
+pub const DISTRIBUTIONS: &[&Distribution] = &[&DEBIAN, &REDHAT, &SUSE, &PHOTON];
 
 /// The distribution of an Azure Marketplace publisher, if known.
 pub fn distribution_of_publisher(publisher: &str) -> Option<&'static Distribution> {
@@ -298,6 +317,7 @@ mod tests {
     fn publishers_name_one_distribution() {
         assert_eq!(distribution_of_publisher("Canonical"), Some(&DEBIAN));
         assert_eq!(distribution_of_publisher("RESF"), Some(&REDHAT));
+        assert_eq!(distribution_of_publisher("SUSE"), Some(&SUSE));
         assert_eq!(distribution_of_publisher("MicrosoftWindowsServer"), None);
     }
 }

@@ -6,8 +6,8 @@
 //! table; `spec::Installer`'s accessors read it. Data only: adding an installer kind is an
 //! entry here plus its templates.
 
-use crate::family::{DEBIAN, Distribution, REDHAT};
-use crate::spec::{Family, Firmware, Installer, SeedChannel};
+use crate::family::{DEBIAN, Distribution, PHOTON, REDHAT, SUSE};
+use crate::spec::{Family, Firmware, Installer, PlatformName, SeedChannel};
 
 /// One installer kind.
 #[derive(Debug)]
@@ -21,6 +21,9 @@ pub struct InstallerKind {
     pub templates: &'static [&'static str],
     /// What a template is served as: its stem (`ks.pkrtpl.hcl` -> `ks`) plus this extension.
     pub served_extension: &'static str,
+    /// The platforms its ISO builds can run on (an Azure build starts from a Marketplace image
+    /// and runs no installer).
+    pub hypervisors: &'static [PlatformName],
     /// The seed channels it can read its files from.
     pub channels: &'static [SeedChannel],
     /// The channel when the OS names none; `None`: the spec's `defaults.seed`.
@@ -82,6 +85,8 @@ pub enum KernelNetwork {
     Ip,
     /// debian-installer `netcfg/*` answers.
     Netcfg,
+    /// SUSE linuxrc `ifcfg=*="<ip>/<prefix>,<gateway>,<dns1> <dns2>"`.
+    Ifcfg,
 }
 
 impl InstallerKind {
@@ -139,6 +144,7 @@ pub const INSTALLERS: &[InstallerKind] = &[
         family: Family::Linux,
         templates: &["user-data.pkrtpl.hcl", "meta-data.pkrtpl.hcl"],
         served_extension: "",
+        hypervisors: HYPERVISORS,
         channels: &[Http, Cd],
         default_channel: None,
         seed: SeedInputs::PerOs,
@@ -158,6 +164,7 @@ pub const INSTALLERS: &[InstallerKind] = &[
         family: Family::Linux,
         templates: &["ks.pkrtpl.hcl"],
         served_extension: ".cfg",
+        hypervisors: HYPERVISORS,
         channels: &[Http, Cd],
         default_channel: None,
         seed: SeedInputs::PerOs,
@@ -183,6 +190,7 @@ pub const INSTALLERS: &[InstallerKind] = &[
         family: Family::Linux,
         templates: &["preseed.pkrtpl.hcl"],
         served_extension: ".cfg",
+        hypervisors: HYPERVISORS,
         channels: &[Http],
         default_channel: None,
         seed: SeedInputs::PerOs,
@@ -214,6 +222,7 @@ pub const INSTALLERS: &[InstallerKind] = &[
         family: Family::Windows,
         templates: &["autounattend.pkrtpl.hcl"],
         served_extension: ".xml",
+        hypervisors: HYPERVISORS,
         channels: &[Cd],
         default_channel: Some(Cd),
         seed: SeedInputs::PerEdition,
@@ -228,7 +237,90 @@ pub const INSTALLERS: &[InstallerKind] = &[
         distribution: None,
         validator: "xmllint --noout, and the image, partition and network checks",
     },
+    // SUSE's AutoYaST, read by linuxrc from `autoyast=` (SUSE AutoYaST guide, "Invoking the
+    // auto-installation process": `http://`, `label://<label>/<path>`; yast2-autoinstallation
+    // `ProfileLocation.rb` mounts the partition with that label). The boot lines drive the
+    // install media's GRUB prompt on UEFI (the kernel and initrd under `/boot/x86_64/loader/`)
+    // and its isolinux boot prompt on BIOS, as vmware-samples/packer-examples-for-vsphere
+    // `builds/linux/sles/15` and chef/bento's SLES and openSUSE templates do.
+    InstallerKind {
+        installer: Installer::Autoyast,
+        family: Family::Linux,
+        templates: &["autoinst.pkrtpl.hcl"],
+        served_extension: ".xml",
+        hypervisors: HYPERVISORS,
+        channels: &[Http, Cd],
+        default_channel: None,
+        seed: SeedInputs::PerOs,
+        cd_files: &[],
+        boot_wait: "5s",
+        boot_uefi: &[
+            Keys("<wait3s>c<wait3s>"),
+            Kernel {
+                before: "linux /boot/x86_64/loader/linux textmode=1 {seed}",
+                after: "<enter><wait3s>",
+            },
+            Keys("initrd /boot/x86_64/loader/initrd<enter><wait3s>"),
+            Keys("boot<enter>"),
+        ],
+        boot_bios: &[
+            Keys("<esc><enter><wait>"),
+            Kernel {
+                before: "linux textmode=1 {seed}",
+                after: "<enter>",
+            },
+        ],
+        seed_argument: (
+            "autoyast={url}/autoinst.xml",
+            "autoyast=label://cidata/autoinst.xml",
+        ),
+        network: KernelNetwork::Ifcfg,
+        distribution: Some(&SUSE),
+        validator: "xmllint --noout",
+    },
+    // Photon OS's installer reads `ks=` from the kernel line and refuses an `http://` URL
+    // without `insecure_installation=1` (vmware/photon-os-installer
+    // `photon_installer/isoInstaller.py`, `_load_ks_config`); `photon.media=cdrom` mounts the
+    // install media with the packages (`mount_media`). Served over HTTP only: no label-based
+    // form is documented for the CD. The boot lines are vmware-samples'
+    // `builds/linux/photon/5/linux-photon.pkr.hcl` (GRUB prompt, UEFI) and the ISO's isolinux
+    // prompt (BIOS). Its initrd configures the network by DHCP: no kernel network form.
+    InstallerKind {
+        installer: Installer::Photon,
+        family: Family::Linux,
+        templates: &["ks.json.pkrtpl.hcl"],
+        served_extension: "",
+        hypervisors: &[PlatformName::Vsphere],
+        channels: &[Http],
+        default_channel: Some(Http),
+        seed: SeedInputs::PerOs,
+        cd_files: &[],
+        boot_wait: "5s",
+        boot_uefi: &[
+            Keys("<esc><wait>c<wait3s>"),
+            Kernel {
+                before: "linux /isolinux/vmlinuz root=/dev/ram0 loglevel=3 insecure_installation=1 {seed} photon.media=cdrom",
+                after: "<enter><wait3s>",
+            },
+            Keys("initrd /isolinux/initrd.img<enter><wait3s>"),
+            Keys("boot<enter>"),
+        ],
+        boot_bios: &[
+            Keys("<esc><wait>"),
+            Kernel {
+                before: "vmlinuz initrd=initrd.img root=/dev/ram0 loglevel=3 insecure_installation=1 {seed} photon.media=cdrom",
+                after: "<enter>",
+            },
+        ],
+        seed_argument: ("ks={url}/ks.json", ""),
+        network: KernelNetwork::None,
+        distribution: Some(&PHOTON),
+        validator: "a JSON object with the installer's keys (no published schema)",
+    },
 ];
+
+/// Proxmox and vSphere.
+const HYPERVISORS: &[PlatformName] = &[PlatformName::Proxmox, PlatformName::Vsphere];
 
 const UBUNTU_BOOT: &[BootLine] = &[
     Keys("<wait3s>c<wait3s>"),
@@ -278,8 +370,119 @@ mod tests {
             Installer::Kickstart,
             Installer::Preseed,
             Installer::Autounattend,
+            Installer::Autoyast,
+            Installer::Photon,
         ] {
             assert_eq!(kind(installer).installer, installer);
         }
+    }
+
+    /// Every kind's default channel is one it can read, its HTTP seed argument names the file
+    /// it serves, and a kernel line carries the seed.
+    #[test]
+    fn every_kind_reads_its_seed_where_it_is_served() {
+        for kind in INSTALLERS {
+            if let Some(channel) = kind.default_channel {
+                assert!(kind.channels.contains(&channel), "{:?}", kind.installer);
+            }
+            assert!(!kind.hypervisors.is_empty());
+            assert!(!kind.hypervisors.contains(&PlatformName::Azure));
+            for template in kind.templates {
+                assert!(template.ends_with(".pkrtpl.hcl"), "{template}");
+            }
+            let (http, _) = kind.seed_argument;
+            if kind.channels.contains(&Http) && kind.templates.len() == 1 {
+                let served = kind.served_name(kind.templates[0]);
+                assert!(http.ends_with(&served), "{http} serves {served}");
+            }
+            for firmware in [Firmware::Uefi, Firmware::Bios] {
+                assert!(
+                    kind.family == Family::Windows
+                        || kind.boot(firmware).iter().any(|line| matches!(
+                            line,
+                            Kernel { before, .. } if before.contains("{seed}")
+                        )),
+                    "{:?} on {firmware:?}",
+                    kind.installer
+                );
+            }
+        }
+    }
+
+    /// Every character a boot line types is one the keyboard drivers can type: packer-plugin-
+    /// proxmox v1.2.4 `builder/proxmox/common/bootcommand_driver.go` (`NewProxmoxDriver`'s rune
+    /// map, `SendKey`: any other rune is sent to QEMU's `sendkey` as its own key name, which
+    /// only letters and digits are) and packer-plugin-sdk `bootcommand/usb_driver.go`
+    /// (`NewUSBDriver`, used by vsphere-iso's `StepBootCommand`: the same US layout). Special
+    /// keys (`<enter>`) and placeholders (`{seed}`) are not typed as written.
+    #[test]
+    fn boot_lines_type_only_characters_the_drivers_map() {
+        const MAPPED: &str = " .,;*-[]='`/\\!@#$%^&(){}\"+_:<>~?|";
+        let typed = |text: &str| -> Vec<char> {
+            let mut out = Vec::new();
+            let mut special = false;
+            for c in text.chars() {
+                match c {
+                    '<' => special = true,
+                    '>' if special => special = false,
+                    _ if !special => out.push(c),
+                    _ => {}
+                }
+            }
+            out
+        };
+        for kind in INSTALLERS {
+            let (http, cd) = kind.seed_argument;
+            let lines = kind
+                .boot_uefi
+                .iter()
+                .chain(kind.boot_bios)
+                .flat_map(|line| match line {
+                    Keys(keys) => vec![*keys],
+                    Kernel { before, after } => vec![*before, *after],
+                });
+            for text in lines.chain([http, cd]) {
+                for c in typed(text) {
+                    assert!(
+                        c.is_ascii_alphanumeric() || MAPPED.contains(c),
+                        "{:?} types {c:?} in {text:?}",
+                        kind.installer
+                    );
+                }
+            }
+        }
+        // linuxrc's static network, as `lower::network` writes it.
+        for c in typed("ifcfg=*=\"192.0.2.10/24,192.0.2.1,192.0.2.53 198.51.100.53\"") {
+            assert!(c.is_ascii_alphanumeric() || MAPPED.contains(c), "{c:?}");
+        }
+    }
+
+    /// AutoYaST: `autoinst.xml` from HTTP or the seed CD by its label, linuxrc's `ifcfg=`.
+    #[test]
+    fn autoyast_reads_its_profile_by_url_or_label() {
+        let autoyast = kind(Installer::Autoyast);
+        assert_eq!(autoyast.served_name("autoinst.pkrtpl.hcl"), "autoinst.xml");
+        assert_eq!(
+            autoyast.seed_argument,
+            (
+                "autoyast={url}/autoinst.xml",
+                "autoyast=label://cidata/autoinst.xml"
+            )
+        );
+        assert_eq!(autoyast.network, KernelNetwork::Ifcfg);
+        assert_eq!(autoyast.distribution, Some(&SUSE));
+        assert_eq!(autoyast.hypervisors, HYPERVISORS);
+    }
+
+    /// Photon: `ks.json` over HTTP only, on vSphere only.
+    #[test]
+    fn photon_reads_its_kickstart_over_http_on_vsphere() {
+        let photon = kind(Installer::Photon);
+        assert_eq!(photon.served_name("ks.json.pkrtpl.hcl"), "ks.json");
+        assert_eq!(photon.channels, [Http]);
+        assert_eq!(photon.channel(None, Cd), Http);
+        assert_eq!(photon.hypervisors, [PlatformName::Vsphere]);
+        assert_eq!(photon.network, KernelNetwork::None);
+        assert_eq!(photon.distribution, Some(&PHOTON));
     }
 }

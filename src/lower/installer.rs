@@ -2,14 +2,14 @@
 //! files and the channel they reach the VM by, the boot command (with the installer's network,
 //! from `network`), and the Windows answer file.
 
-use super::{Lowerer, Target, s};
+use super::{Lowerer, Target, ptr, s};
 use crate::hcl::{Expr, Part};
 use crate::installer::{BootLine, InstallerKind, KernelNetwork, SeedInputs};
-use crate::model::{Local, Model};
+use crate::model::{FileKey, Local, Model};
 use crate::platform::iso_platforms;
 use crate::release::OsFacts;
 use crate::release::Release;
-use crate::spec::{Firmware, Installer, PlatformName, SeedChannel, snake};
+use crate::spec::{Firmware, Installer, InstallerInput, PlatformName, SeedChannel, snake};
 
 impl Lowerer<'_> {
     /// The repository files an installer puts on its seed CD, as globs: the files land at the
@@ -46,6 +46,7 @@ impl Lowerer<'_> {
             ("timezone".into(), s(&locale.2)),
             ("network".into(), network),
             ("release".into(), release(name, os)),
+            ("inputs".into(), self.installer_inputs(name, os)),
         ]);
         let vars_name = format!("{}_installer_vars", snake(name));
         model.locals.push(Local {
@@ -53,6 +54,32 @@ impl Lowerer<'_> {
             value: vars,
         });
         Some(vars_name)
+    }
+
+    /// The OS's `installer_inputs` as the templates' `inputs` object (`{}` when it has none): a
+    /// plain value as written, a secret as a sensitive variable `<os>_input_<name>` whose
+    /// default reads the environment when Packer runs, so that its value is never written to a
+    /// file.
+    fn installer_inputs(&mut self, name: &str, os: &crate::spec::Os) -> Expr {
+        let mut entries = Vec::with_capacity(os.installer_inputs.len());
+        for (input, value) in &os.installer_inputs {
+            let value = match value {
+                InstallerInput::Text(text) => s(text),
+                InstallerInput::Secret(credential) => {
+                    let variable = format!("{}_input_{}", snake(name), snake(input));
+                    self.credential(
+                        &variable,
+                        FileKey::Common,
+                        credential,
+                        &format!("Installer input `{input}` of {name}"),
+                        &ptr(&["oses", name, "installer_inputs", input]),
+                    );
+                    self.var(&variable)
+                }
+            };
+            entries.push((input.clone(), value));
+        }
+        Expr::Object(entries)
     }
 
     /// The installer's files for one source: `{ "/user-data" = templatefile(...) }` (HTTP
@@ -178,6 +205,7 @@ impl Lowerer<'_> {
             ("platform".into(), s(platform.as_str())),
             ("network".into(), network),
             ("release".into(), release(name, os)),
+            ("inputs".into(), self.installer_inputs(name, os)),
         ]);
         self.seed_object(t, kind, &vars)
     }
@@ -285,6 +313,7 @@ mod tests {
         family: Family::Linux,
         templates: &["answers.pkrtpl.hcl"],
         served_extension: ".txt",
+        hypervisors: &[PlatformName::Proxmox],
         channels: &[SeedChannel::Http, SeedChannel::Cd],
         default_channel: None,
         seed: SeedInputs::PerOs,
@@ -411,5 +440,132 @@ oses:
         assert_eq!(text(body, "cd_label"), "cidata");
         assert_eq!(text(body, "boot_wait"), "5s");
         assert!(texts(body, "boot_command")[1].contains("autoinstall ds=nocloud ---"));
+    }
+
+    /// AutoYaST boots from the install media's GRUB prompt with the profile's URL and linuxrc's
+    /// `ifcfg=` for a static address; on BIOS it types its options at the isolinux prompt and
+    /// reads the profile from the seed CD by its label. (The boot lines are read back as HCL
+    /// writes them: the quotes escaped.)
+    #[test]
+    fn autoyast_boots_with_ifcfg_and_reads_its_profile_by_url_or_label() {
+        let model = lowered(
+            r"
+  network:
+    addresses: { sles-15-sp7: 10.0.0.5/24, opensuse-leap-156: 10.0.0.6/24 }
+    dns: [10.0.0.2, 10.0.0.3]
+oses:
+  sles-15-sp7:
+    iso: { proxmox_file: local:iso/sles.iso }
+    platforms: [proxmox]
+  opensuse-leap-156:
+    seed: cd
+    hardware: { firmware: bios }
+    iso: { vsphere_path: '[datastore1] iso/leap.iso' }
+    platforms: [vsphere]
+    vsphere: { guest_os_type: opensuse64Guest }
+",
+        );
+        let sles = &source(&model, PlatformName::Proxmox, "sles-15-sp7").body;
+        assert_eq!(keys(attr(sles, "http_content")), ["/autoinst.xml"]);
+        assert_eq!(
+            texts(sles, "boot_command"),
+            [
+                "<wait3s>c<wait3s>",
+                "linux /boot/x86_64/loader/linux textmode=1 autoyast=http://{{ .HTTPIP }}:{{ .HTTPPort }}/autoinst.xml \
+                 ifcfg=*=\\\"10.0.0.5/24,,10.0.0.2 10.0.0.3\\\"<enter><wait3s>",
+                "initrd /boot/x86_64/loader/initrd<enter><wait3s>",
+                "boot<enter>",
+            ]
+        );
+        let leap = &source(&model, PlatformName::Vsphere, "opensuse-leap-156").body;
+        assert_eq!(keys(attr(leap, "cd_content")), ["autoinst.xml"]);
+        assert_eq!(
+            texts(leap, "boot_command"),
+            [
+                "<esc><enter><wait>",
+                "linux textmode=1 autoyast=label://cidata/autoinst.xml \
+                 ifcfg=*=\\\"10.0.0.6/24,,10.0.0.2 10.0.0.3\\\"<enter>",
+            ]
+        );
+    }
+
+    /// Photon OS fetches its kickstart over HTTP (the only channel it reads) with
+    /// `insecure_installation=1`, from the GRUB prompt on UEFI.
+    #[test]
+    fn photon_fetches_its_kickstart_over_http() {
+        let model = lowered(
+            r"
+oses:
+  photon-5:
+    iso: { vsphere_path: '[datastore1] iso/photon.iso' }
+    platforms: [vsphere]
+    vsphere: { guest_os_type: vmwarePhoton64Guest }
+",
+        );
+        let body = &source(&model, PlatformName::Vsphere, "photon-5").body;
+        assert_eq!(keys(attr(body, "http_content")), ["/ks.json"]);
+        assert_eq!(
+            texts(body, "boot_command")[1],
+            "linux /isolinux/vmlinuz root=/dev/ram0 loglevel=3 insecure_installation=1 \
+             ks=http://{{ .HTTPIP }}:{{ .HTTPPort }}/ks.json photon.media=cdrom<enter><wait3s>"
+        );
+    }
+
+    /// `installer_inputs` reach the templates as `inputs`: a plain value as written, a secret as
+    /// a sensitive variable read from the environment, and `{}` for an OS without inputs.
+    #[test]
+    fn installer_inputs_become_the_templates_inputs() {
+        let model = lowered(
+            r"
+oses:
+  rocky-9:
+    installer_inputs:
+      activation_key: { env: RHSM_ACTIVATION_KEY }
+      proxy: http://proxy.example.com:3128
+    iso: { proxmox_file: local:iso/rocky.iso }
+    platforms: [proxmox]
+  debian-12:
+    iso: { proxmox_file: local:iso/debian.iso }
+    platforms: [proxmox]
+",
+        );
+        let inputs = |os: &str| {
+            let local = model
+                .locals
+                .iter()
+                .find(|l| l.name == format!("{os}_installer_vars"))
+                .expect("the OS's installer inputs");
+            let Expr::Object(vars) = &local.value else {
+                panic!("an object: {:?}", local.value)
+            };
+            vars.iter()
+                .find(|(k, _)| k == "inputs")
+                .map(|(_, v)| v.clone())
+                .expect("inputs")
+        };
+        assert_eq!(inputs("debian_12"), Expr::Object(Vec::new()));
+        let Expr::Object(rocky) = inputs("rocky_9") else {
+            panic!("an object")
+        };
+        assert_eq!(
+            rocky[0],
+            (
+                "activation_key".into(),
+                Expr::var("rocky_9_input_activation_key")
+            )
+        );
+        assert_eq!(rocky[1].0, "proxy");
+        assert_eq!(
+            super::super::testing::as_text(&rocky[1].1),
+            "http://proxy.example.com:3128"
+        );
+        let variable = model
+            .variables
+            .iter()
+            .find(|v| v.name == "rocky_9_input_activation_key")
+            .expect("a variable for the secret");
+        assert!(variable.sensitive);
+        assert_eq!(variable.credential(), Some("RHSM_ACTIVATION_KEY"));
+        assert_eq!(variable.file, crate::model::FileKey::Common);
     }
 }

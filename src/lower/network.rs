@@ -138,6 +138,40 @@ pub(super) enum Network {
     },
 }
 
+impl Network {
+    /// SUSE linuxrc's `ifcfg=*="<ip>/<prefix>,<gateway>,<dns> <dns>"`: the first interface
+    /// with a link gets the static address (SUSE AutoYaST guide and openSUSE's SDB:Linuxrc,
+    /// `ifcfg`: `*` matches every interface, quotes are needed only around a list with spaces;
+    /// a field left empty is not set).
+    fn ifcfg(&self) -> Vec<Part> {
+        match self {
+            Self::Dhcp => Vec::new(),
+            Self::Fixed { cidr, gateway, dns } => vec![Part::text(format!(
+                "ifcfg=*=\"{cidr},{},{}\"",
+                gateway.as_deref().unwrap_or_default(),
+                dns.join(" ")
+            ))],
+            Self::Variable {
+                address,
+                gateway,
+                dns,
+            } => vec![Part::when(
+                address.clone().not_equal(""),
+                vec![
+                    Part::text("ifcfg=*=\""),
+                    Part::Expr(address.clone()),
+                    Part::text(","),
+                    Part::Expr(gateway.clone()),
+                    Part::text(","),
+                    Part::Expr(Expr::call("join", vec![s(" "), dns.clone()])),
+                    Part::text("\""),
+                ],
+                Vec::new(),
+            )],
+        }
+    }
+}
+
 /// The dotted netmask of a prefix length (`24` -> `255.255.255.0`).
 pub(super) fn netmask(prefix: u8) -> String {
     let bits = u32::MAX
@@ -188,6 +222,9 @@ impl Network {
     ///   is a single `ip=`); the kernel's `Documentation/admin-guide/nfs/nfsroot.rst`
     ///   (`<dns0-ip>:<dns1-ip>` after autoconf `none`).
     pub(super) fn kernel_arguments(&self, style: KernelNetwork, hostname: &str) -> Vec<Part> {
+        if style == KernelNetwork::Ifcfg {
+            return self.ifcfg();
+        }
         let debian = style == KernelNetwork::Netcfg;
         match self {
             Self::Dhcp => Vec::new(),

@@ -122,10 +122,17 @@ impl Release {
 }
 
 mod linux;
+mod photon;
+mod suse;
 mod windows;
 
 /// Every release hybridc knows, by group: a group is a table of its own, in its own file.
-const GROUPS: &[&[Release]] = &[linux::RELEASES, windows::RELEASES];
+const GROUPS: &[&[Release]] = &[
+    linux::RELEASES,
+    windows::RELEASES,
+    suse::RELEASES,
+    photon::RELEASES,
+];
 
 /// Every release hybridc knows, in the catalogue's order.
 pub fn all() -> impl Iterator<Item = &'static Release> {

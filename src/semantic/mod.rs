@@ -10,6 +10,7 @@
 //! blocks in their own file: `names` (labels, file and artifact names), `platforms` (placement,
 //! outputs, ISOs, builders), `network`, `oses` (installers, editions, Windows locale, step
 //! families), `windows` (what a Windows release requires: hardware, its driver folder),
+//! `installers` (the hypervisors an installer kind runs on, installer inputs),
 //! `provisioning` (steps and the files they name), `environments` (overrides and the build
 //! user) and `options` (the passthrough checked against the catalogue).
 
@@ -20,6 +21,7 @@ use crate::spec::{PlatformName, Spec};
 use crate::yaml::{Located, Node};
 
 mod environments;
+mod installers;
 mod names;
 mod network;
 mod options;
@@ -52,6 +54,7 @@ pub fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     checker.platforms();
     checker.oses();
     checker.windows();
+    checker.installers();
     checker.provisioning();
     checker.step_families();
     checker.environments();

@@ -24,6 +24,12 @@ pub struct Os {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(example = &serde_json::json!({"ks.pkrtpl.hcl": "installers/kickstart-cis/ks.pkrtpl.hcl"}))]
     pub templates: BTreeMap<String, String>,
+    /// Extra inputs of this OS's installer templates, which read them as `inputs.<name>`: a
+    /// plain string, or a secret written as `{ env: NAME }` (a sensitive variable read from the
+    /// environment when Packer runs, never written to a file). Names are identifiers.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(example = &serde_json::json!({"registration_code": {"env": "SLES_REGCODE"}, "proxy": "http://proxy.example.com:3128"}))]
+    pub installer_inputs: BTreeMap<String, InstallerInput>,
     /// How the installer's answer file reaches the VM (default: `defaults.seed`).
     pub seed: Option<SeedChannel>,
     /// Installer ISO for iso builders.
@@ -103,6 +109,10 @@ pub enum Installer {
     Preseed,
     /// Windows Setup answer file (`autounattend.xml`).
     Autounattend,
+    /// SUSE AutoYaST profile (`autoinst.xml`).
+    Autoyast,
+    /// Photon OS installer kickstart (`ks.json`).
+    Photon,
 }
 
 impl Installer {
@@ -113,8 +123,20 @@ impl Installer {
             Installer::Kickstart => "kickstart",
             Installer::Preseed => "preseed",
             Installer::Autounattend => "autounattend",
+            Installer::Autoyast => "autoyast",
+            Installer::Photon => "photon",
         }
     }
+}
+
+/// One input of an OS's installer templates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum InstallerInput {
+    /// A value written in the spec.
+    Text(String),
+    /// A secret, read from an environment variable when Packer runs.
+    Secret(Credential),
 }
 
 /// Where the installer ISO comes from: a URL with checksum (downloaded by Packer), and/or a file

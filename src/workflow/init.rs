@@ -66,6 +66,13 @@ const OSES: &[(&str, &[(&str, &str)])] = &[
     ),
 ];
 
+/// The shared templates of the installer kinds no OS of the example builds (AutoYaST, Photon
+/// OS): shipped with the binary for the catalogue's releases of those kinds.
+const KIND_TEMPLATES: &[(&str, &str)] = embed!(
+    "installers/autoyast/autoinst.pkrtpl.hcl",
+    "installers/photon/ks.json.pkrtpl.hcl"
+);
+
 /// The OSes scaffolded when none are named: one per family.
 pub const DEFAULT_OSES: &[&str] = &["ubuntu-2404", "windows-2022"];
 
@@ -75,6 +82,7 @@ pub fn embedded_paths() -> Vec<&'static str> {
         .iter()
         .chain(WINDOWS)
         .chain(COMMON)
+        .chain(KIND_TEMPLATES)
         .chain(OSES.iter().flat_map(|(_, files)| files.iter()))
         .map(|(p, _)| *p)
         .collect();

@@ -210,6 +210,12 @@ struct Template {
     os: String,
     stem: String,
     path: PathBuf,
+    /// The OS's `installer_inputs` as the templates receive them ([`installer_inputs`]).
+    inputs: Value,
+    /// The release the OS is (`release:`, else its key), or its key outside the catalogue.
+    release: String,
+    /// The platforms its installer kind runs on, by name.
+    hypervisors: Vec<&'static str>,
 }
 
 impl Template {
@@ -227,8 +233,14 @@ impl Template {
         } else {
             linux_cases(&self.os)
         };
+        cases.retain(|case| {
+            case.vars["platform"]
+                .as_str()
+                .is_none_or(|p| self.hypervisors.contains(&p))
+        });
         for case in &mut cases {
-            case.vars["release"] = release_facts(&self.os);
+            case.vars["release"] = release_facts(&self.release);
+            case.vars["inputs"] = self.inputs.clone();
         }
         cases
     }
@@ -249,19 +261,24 @@ impl Template {
 /// The template every OS of the example spec reads, per template of its installer: the shared
 /// `installers/<kind>/` one unless the OS has its own, in the order of the spec's OSes.
 fn templates() -> Vec<Template> {
-    let loaded = hybridc::load(&repo().join("spec")).expect("the example spec loads");
     let mut found = Vec::new();
-    for (name, os) in &loaded.spec.oses {
-        let Some(kind) = os.installer().map(hybridc::installer::kind) else {
-            continue;
-        };
-        for file in kind.templates {
-            let path = kind.template_path(name, os, file, |p| repo().join(p).is_file());
-            found.push(Template {
-                os: name.clone(),
-                stem: file.trim_end_matches(SUFFIX).to_owned(),
-                path: repo().join(path),
-            });
+    for root in [repo(), repo().join(INSTALLER_KINDS_FIXTURE)] {
+        let loaded = hybridc::load(&root.join("spec")).expect("the spec loads");
+        for (name, os) in &loaded.spec.oses {
+            let Some(kind) = os.installer().map(hybridc::installer::kind) else {
+                continue;
+            };
+            for file in kind.templates {
+                let path = kind.template_path(name, os, file, |p| root.join(p).is_file());
+                found.push(Template {
+                    os: name.clone(),
+                    stem: file.trim_end_matches(SUFFIX).to_owned(),
+                    path: root.join(path),
+                    inputs: installer_inputs(os),
+                    release: os.known().map_or(name.as_str(), |r| r.name).to_owned(),
+                    hypervisors: kind.hypervisors.iter().map(|p| p.as_str()).collect(),
+                });
+            }
         }
     }
     assert!(
@@ -556,6 +573,13 @@ fn secret_lines(template: &Template) -> (&'static str, fn(&str) -> bool) {
         "preseed" => (BUILD_PASSWORD_HASH, |line: &str| {
             line.starts_with("d-i passwd/user-password-crypted password ")
         }),
+        "autoinst" => (BUILD_PASSWORD_HASH, |line: &str| {
+            let t = line.trim();
+            t.starts_with("<user_password>") && t.ends_with("</user_password>")
+        }),
+        "ks.json" => (BUILD_PASSWORD_HASH, |line: &str| {
+            line.contains("\"useradd -m -s /bin/bash -p '")
+        }),
         _ => (BUILD_PASSWORD_HASH, |_: &str| false),
     }
 }
@@ -837,6 +861,7 @@ fn windows_release_cases() -> Vec<(String, Case)> {
                 "platform": "proxmox",
             });
             vars["release"] = release_facts(release.name);
+            vars["inputs"] = json!({});
             cases.push((
                 release.name.to_owned(),
                 Case {
@@ -864,6 +889,9 @@ fn every_windows_release_renders_the_shared_answer_file() {
             os: release.clone(),
             stem: "autounattend".to_owned(),
             path: repo().join("installers/autounattend/autounattend.pkrtpl.hcl"),
+            inputs: json!({}),
+            release: release.clone(),
+            hypervisors: vec!["proxmox", "vsphere"],
         };
         let golden = answer_file_root()
             .join(&release)
@@ -880,5 +908,85 @@ fn every_windows_release_renders_the_shared_answer_file() {
         }
     }
     stale_goldens(&answer_file_root(), &expected, bless, &mut problems);
+    fail_with(problems);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Installer kinds outside the example spec, and installer inputs
+// ---------------------------------------------------------------------------------------------
+
+/// The compile fixture whose OSes read the AutoYaST and Photon templates (SLES, openSUSE Leap,
+/// Photon OS): its templates are rendered here like the example spec's.
+const INSTALLER_KINDS_FIXTURE: &str = "tests/fixtures/compile/suse-photon";
+
+/// What a secret installer input `name` holds in the renders: a placeholder, never a real value.
+fn input_placeholder(name: &str) -> String {
+    format!("PLACEHOLDER-FOR-THE-INPUT-{name}")
+}
+
+/// The OS's `installer_inputs` as `src/lower/installer.rs` passes them (`inputs`): a plain value
+/// as written, a secret (read from the environment at build time) as [`input_placeholder`].
+fn installer_inputs(os: &hybridc::spec::Os) -> Value {
+    let inputs: serde_json::Map<String, Value> = os
+        .installer_inputs
+        .iter()
+        .map(|(name, value)| {
+            let value = match value {
+                hybridc::spec::InstallerInput::Text(text) => text.clone(),
+                hybridc::spec::InstallerInput::Secret(_) => input_placeholder(name),
+            };
+            (name.clone(), Value::String(value))
+        })
+        .collect();
+    Value::Object(inputs)
+}
+
+/// Where a template reads a secret installer input: the line on which it may appear.
+fn input_secret_lines(template: &Template, input: &str) -> fn(&str) -> bool {
+    match (template.stem.as_str(), input) {
+        ("autoinst", "registration_code") => |line: &str| {
+            let t = line.trim();
+            t.starts_with("<reg_code>") && t.ends_with("</reg_code>")
+        },
+        _ => |_: &str| false,
+    }
+}
+
+/// Secret installer inputs appear only where the installer reads them, once per line (SLES's
+/// registration code only in `<reg_code>`), and the renders of an OS without them hold none.
+/// Reads the golden files, which `installer_templates_match_golden_files` keeps equal to the
+/// renders.
+#[test]
+fn secret_installer_inputs_appear_only_where_the_installer_reads_them() {
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    for template in templates() {
+        let inputs = template.inputs.as_object().cloned().unwrap_or_default();
+        for case in template.cases() {
+            let golden = template.golden(&case);
+            let Ok(text) = std::fs::read_to_string(&golden) else {
+                problems.push(format!("{} has no golden file", template.label(&case)));
+                continue;
+            };
+            let label = template.label(&case);
+            for (n, line) in text.split('\n').enumerate() {
+                for name in inputs.keys() {
+                    let placeholder = input_placeholder(name);
+                    let count = line.matches(&placeholder).count();
+                    if count > 1 || (count == 1 && !input_secret_lines(&template, name)(line)) {
+                        problems.push(format!(
+                            "{label}:{}: input `{name}` outside its field: {line}",
+                            n + 1
+                        ));
+                    }
+                    seen += count;
+                }
+                if inputs.is_empty() && line.contains("PLACEHOLDER-FOR-THE-INPUT-") {
+                    problems.push(format!("{label}:{}: another OS's input", n + 1));
+                }
+            }
+        }
+    }
+    assert!(seen > 0, "no render reads a secret installer input");
     fail_with(problems);
 }

@@ -100,6 +100,8 @@ fn check_tree(case: &str, root: PathBuf) -> usize {
                 Installer::Kickstart => vec!["ks.cfg"],
                 Installer::Preseed => vec!["preseed.cfg"],
                 Installer::Autounattend => vec!["autounattend.xml"],
+                Installer::Autoyast => vec!["autoinst.xml"],
+                Installer::Photon => vec!["ks.json"],
             };
             match channel {
                 SeedChannel::Http => {
@@ -117,6 +119,10 @@ fn check_tree(case: &str, root: PathBuf) -> usize {
                         Installer::Kickstart => format!("inst.ks={http_base}ks.cfg"),
                         Installer::Preseed => format!("url={http_base}preseed.cfg"),
                         Installer::Autounattend => unreachable!("Windows always uses a CD"),
+                        Installer::Autoyast => format!("autoyast={http_base}autoinst.xml"),
+                        Installer::Photon => {
+                            format!("insecure_installation=1 ks={http_base}ks.json")
+                        }
                     };
                     assert!(
                         boot.contains(&argument),
@@ -137,6 +143,8 @@ fn check_tree(case: &str, root: PathBuf) -> usize {
                         Installer::Kickstart => "inst.ks=hd:LABEL=cidata:/ks.cfg",
                         Installer::Preseed => unreachable!("preseed is refused on a CD"),
                         Installer::Autounattend => "<spacebar>",
+                        Installer::Autoyast => "autoyast=label://cidata/autoinst.xml",
+                        Installer::Photon => unreachable!("Photon is refused on a CD"),
                     };
                     assert!(
                         boot.contains(argument),
@@ -180,5 +188,18 @@ fn the_http_channel_is_wired() {
             repo().join("tests/fixtures/compile/proxmox-only")
         ),
         1
+    );
+}
+
+#[test]
+fn autoyast_and_photon_read_their_seeds() {
+    // SLES on Proxmox and vSphere over HTTP (and once more on vSphere without registration),
+    // Leap on both from the seed CD, Photon 4 and 5 on vSphere.
+    assert_eq!(
+        check_tree(
+            "suse-photon",
+            repo().join("tests/fixtures/compile/suse-photon")
+        ),
+        7
     );
 }

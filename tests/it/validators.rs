@@ -13,6 +13,8 @@
 //! | Rocky `ks` | `ksvalidator -v RHEL9` (PyPI `pykickstart`) |
 //! | Debian `preseed` | `debconf-set-selections --checkonly` (Debian `debconf`), with empty stderr: it exits 0 on lines it skips |
 //! | Windows `autounattend` | `xmllint --noout` (Debian `libxml2-utils`); exactly one image selection, `/IMAGE/NAME` with the edition's image name; the partition layout of the case's firmware (MBR with one active partition, or GPT with EFI and MSR) and `InstallTo` on its Windows partition; the static network command; Setup's length limits on first-logon commands and the computer name |
+//! | SUSE `autoinst` | `xmllint --noout`; a `<profile>` in AutoYaST's namespaces (AutoYaST's RELAX NG schema is in no registry) |
+//! | Photon `ks.json` | a JSON object with only the keys the installer accepts (`Installer.known_keys` of photon-os-installer, which publishes no schema), and the documented shapes of `packages`, `postinstall`, `password` and `network` |
 //! | `scripts/linux/*.sh` | `shellcheck` (Debian `shellcheck`) |
 //! | `ansible/linux.yml`, `ansible/windows.yml` | `ansible-playbook --syntax-check` with `ANSIBLE_CONFIG=ansible/ansible.cfg` (PyPI `ansible`, which bundles `ansible.windows`) |
 //! | `ansible/` | `ansible-lint --profile production --strict` (PyPI `ansible-lint`) |
@@ -489,7 +491,15 @@ fn windows_autounattend_selects_exactly_the_editions_image() {
 /// A new kind of installer file must get a validator here.
 #[test]
 fn every_rendered_installer_file_has_a_validator() {
-    const VALIDATED: &[&str] = &["user-data", "meta-data", "ks", "preseed", "autounattend"];
+    const VALIDATED: &[&str] = &[
+        "user-data",
+        "meta-data",
+        "ks",
+        "preseed",
+        "autounattend",
+        "autoinst",
+        "ks.json",
+    ];
     let unchecked: Vec<String> = golden_files()
         .iter()
         .filter(|p| {
@@ -1151,4 +1161,202 @@ fn every_windows_release_answer_file_selects_its_image_and_drivers() {
         }
     }
     assert_no_problems("answer files of the Windows releases", &problems);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SUSE: AutoYaST
+// ---------------------------------------------------------------------------------------------
+
+/// Each rendered AutoYaST profile is well-formed XML for `xmllint`. AutoYaST's RELAX NG schema
+/// (`profile.rng` of yast2-schema, assembled from every YaST module's `.rnc` when that package
+/// is built) is in no registry this project installs from, so the profile is not validated
+/// against it here.
+#[test]
+fn suse_autoyast_profile_is_well_formed_xml() {
+    let check = "suse_autoyast_profile_is_well_formed_xml";
+    if !available(check, &XMLLINT) {
+        return;
+    }
+    let problems = check_each(
+        &XMLLINT,
+        &["--noout"],
+        &golden_files_named("autoinst"),
+        false,
+    );
+    assert_no_problems(check, &problems);
+}
+
+/// Each rendered AutoYaST profile is a `<profile>` in AutoYaST's namespaces (yast2-schema
+/// `profile.rnc`: `http://www.suse.com/1.0/yast2ns`, types in
+/// `http://www.suse.com/1.0/configns`), and names the build user with an encrypted password.
+#[test]
+fn suse_autoyast_profile_is_in_the_autoyast_namespace() {
+    let mut problems = Vec::new();
+    for file in golden_files_named("autoinst") {
+        let text = read(&file);
+        for needle in [
+            "<profile xmlns=\"http://www.suse.com/1.0/yast2ns\" xmlns:config=\"http://www.suse.com/1.0/configns\">",
+            "<encrypted config:type=\"boolean\">true</encrypted>",
+            "<user_password>",
+        ] {
+            if !text.contains(needle) {
+                problems.push(format!("{}: lacks {needle}", rel(&file)));
+            }
+        }
+    }
+    assert_no_problems(
+        "suse_autoyast_profile_is_in_the_autoyast_namespace",
+        &problems,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Photon OS: JSON kickstart
+// ---------------------------------------------------------------------------------------------
+
+/// The keys the Photon installer accepts at the top of its kickstart: it refuses any other
+/// (vmware/photon-os-installer `photon_installer/installer.py`, `Installer.known_keys`, checked
+/// in `_check_install_config`). The installer publishes no JSON Schema.
+const PHOTON_KNOWN_KEYS: &[&str] = &[
+    "additional_files",
+    "additional_packages",
+    "additional_rpms_path",
+    "ansible",
+    "arch",
+    "autopartition",
+    "bootmode",
+    "build_mounts",
+    "disk",
+    "disks",
+    "docker",
+    "dps",
+    "eject_cdrom",
+    "environment",
+    "firstboot",
+    "hostname",
+    "insecure_repo",
+    "linux_flavor",
+    "live",
+    "log_level",
+    "manifest_file",
+    "ostree",
+    "packages",
+    "packagelist_file",
+    "packagelist_files",
+    "partition_type",
+    "partitions",
+    "security",
+    "network",
+    "no_unmount",
+    "no_clean",
+    "password",
+    "postinstall",
+    "postinstallscripts",
+    "preinstall",
+    "preinstallscripts",
+    "prepkgsinstall",
+    "prepkgsinstallscripts",
+    "public_key",
+    "photon_docker_image",
+    "repos",
+    "search_path",
+    "setup_grub_script",
+    "shadow_password",
+    "tdnf_cachedir",
+    "type",
+    "ui",
+    "user_grub_cfg_file",
+];
+
+/// What is wrong with a Photon kickstart: not a JSON object, a key the installer refuses, or a
+/// value of the wrong shape (vmware/photon-os-installer `docs/ks_config.md`: `packages` and
+/// `postinstall` are lists of strings, `password` has `crypted` and `text`, the legacy
+/// `network` has `type` `dhcp` or `static`, and a static one `ip_addr`, `netmask`, `gateway`
+/// and `nameserver`).
+fn photon_kickstart_problems(text: &str) -> Vec<String> {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(e) => return vec![format!("not JSON: {e}")],
+    };
+    let Some(config) = value.as_object() else {
+        return vec!["not a JSON object".into()];
+    };
+    let mut problems: Vec<String> = config
+        .keys()
+        .filter(|k| !PHOTON_KNOWN_KEYS.contains(&k.as_str()))
+        .map(|k| format!("the installer refuses the key `{k}`"))
+        .collect();
+    let strings = |key: &str| {
+        config
+            .get(key)
+            .and_then(Value::as_array)
+            .is_some_and(|items| !items.is_empty() && items.iter().all(Value::is_string))
+    };
+    for key in ["packages", "postinstall"] {
+        if !strings(key) {
+            problems.push(format!("`{key}` is not a list of strings"));
+        }
+    }
+    let password = config.get("password");
+    if password
+        .and_then(|p| p.get("crypted"))
+        .and_then(Value::as_bool)
+        != Some(true)
+        || password
+            .and_then(|p| p.get("text"))
+            .and_then(Value::as_str)
+            .is_none()
+    {
+        problems.push("`password` is not `{ crypted: true, text }`".into());
+    }
+    let network = config.get("network");
+    let text_at = |key: &str| network.and_then(|n| n.get(key)).and_then(Value::as_str);
+    match text_at("type") {
+        Some("dhcp") => {}
+        Some("static") => {
+            for key in ["ip_addr", "netmask", "gateway", "nameserver"] {
+                if text_at(key).is_none_or(str::is_empty) {
+                    problems.push(format!("a static `network` without `{key}`"));
+                }
+            }
+        }
+        other => problems.push(format!("`network.type` is {other:?}")),
+    }
+    problems
+}
+
+/// Each rendered Photon kickstart is a JSON object the installer accepts.
+#[test]
+fn photon_kickstart_is_json_the_installer_accepts() {
+    let mut problems = Vec::new();
+    for file in golden_files_named("ks.json") {
+        for problem in photon_kickstart_problems(&read(&file)) {
+            problems.push(format!("{}: {problem}", rel(&file)));
+        }
+    }
+    assert_no_problems("photon_kickstart_is_json_the_installer_accepts", &problems);
+}
+
+/// The Photon check refuses what the installer refuses.
+#[test]
+fn photon_kickstart_check_refuses_a_broken_kickstart() {
+    let good = r#"{"packages": ["minimal"], "postinstall": ["true"],
+        "password": {"crypted": true, "text": "*"}, "network": {"type": "dhcp"}}"#;
+    assert_eq!(photon_kickstart_problems(good), Vec::<String>::new());
+    let broken = r#"{"packages": "minimal", "services": {}, "postinstall": ["true"],
+        "password": {"crypted": true, "text": "*"}, "network": {"type": "static"}}"#;
+    let problems = photon_kickstart_problems(broken);
+    assert!(
+        problems.iter().any(|p| p.contains("`services`")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("`packages`")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("`ip_addr`")),
+        "{problems:?}"
+    );
+    assert!(!photon_kickstart_problems("{").is_empty());
 }

@@ -1,0 +1,39 @@
+{
+  "hostname": ${jsonencode(hostname)},
+  "password": { "crypted": true, "text": "*" },
+  "disk": "/dev/sda",
+  "partitions": [
+    { "mountpoint": "/", "size": 0, "filesystem": "ext4" },
+    { "size": 1024, "filesystem": "swap" }
+  ],
+  "packages": ${jsonencode(compact([
+    "minimal",
+    "linux",
+    "initramfs",
+    "openssh-server",
+    "sudo",
+    "chrony",
+    platform == "vsphere" ? "open-vm-tools" : "",
+    cloud_init ? "cloud-init" : "",
+  ]))},
+  "linux_flavor": "linux",
+%{ if network.dhcp ~}
+  "network": { "type": "dhcp", "hostname": ${jsonencode(hostname)} },
+%{ else ~}
+  "network": {
+    "type": "static",
+    "ip_addr": ${jsonencode(split("/", network.address)[0])},
+    "netmask": ${jsonencode(cidrnetmask(network.address))},
+    "gateway": ${jsonencode(network.gateway)},
+    "nameserver": ${jsonencode(length(network.dns) > 0 ? network.dns[0] : "")}
+  },
+%{ endif ~}
+  "postinstall": ${jsonencode([
+    "#!/bin/sh",
+    "set -eu",
+    "useradd -m -s /bin/bash -p '${build_password_hash}' ${build_username}",
+    "printf '%s ALL=(ALL) NOPASSWD:ALL\\n' '${build_username}' > /etc/sudoers.d/${build_username}",
+    "chmod 0440 /etc/sudoers.d/${build_username}",
+    "systemctl enable sshd",
+  ])}
+}
