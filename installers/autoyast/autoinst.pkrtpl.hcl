@@ -2,7 +2,8 @@
 <!DOCTYPE profile>
 <!--
   AutoYaST profile of every SUSE release (SLES 15, openSUSE Leap 15), rendered by Packer
-  templatefile(). Template variables: build_username, build_password_hash, hostname, language,
+  templatefile(). Template variables: build_username, build_password_hash, build_ssh_pubkey ("" for
+  none: its public key goes in authorized_keys), hostname, language,
   keyboard, timezone, network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere),
   cloud_init (install cloud-init, for clones that get a Proxmox cloud-init drive), release =
   { name, distribution, version, repositories = [{ name, url }], drivers } from hybridc's OS
@@ -139,6 +140,11 @@
       <user_password>${build_password_hash}</user_password>
       <home>/home/${build_username}</home>
       <shell>/bin/bash</shell>
+%{ if build_ssh_pubkey != "" ~}
+      <authorized_keys config:type="list">
+        <listentry>${build_ssh_pubkey}</listentry>
+      </authorized_keys>
+%{ endif ~}
     </user>
   </users>
   <scripts>

@@ -28,12 +28,13 @@
     "nameserver": ${jsonencode(length(network.dns) > 0 ? network.dns[0] : "")}
   },
 %{ endif ~}
-  "postinstall": ${jsonencode([
+  "postinstall": ${jsonencode(compact([
     "#!/bin/sh",
     "set -eu",
     "useradd -m -s /bin/bash -p '${build_password_hash}' ${build_username}",
     "printf '%s ALL=(ALL) NOPASSWD:ALL\\n' '${build_username}' > /etc/sudoers.d/${build_username}",
     "chmod 0440 /etc/sudoers.d/${build_username}",
     "systemctl enable sshd",
-  ])}
+    build_ssh_pubkey != "" ? "install -d -m 0700 /home/${build_username}/.ssh && printf '%s\\n' '${build_ssh_pubkey}' > /home/${build_username}/.ssh/authorized_keys && chmod 0600 /home/${build_username}/.ssh/authorized_keys && chown -R ${build_username}: /home/${build_username}/.ssh" : "",
+  ]))}
 }
