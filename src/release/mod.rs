@@ -7,8 +7,10 @@
 //!
 //! Data only: lowering and the semantic checks read an entry; nothing matches on a release.
 
+use std::borrow::Cow;
+
 use crate::installer::{self, InstallerKind};
-use crate::spec::{Family, Installer, PlatformName};
+use crate::spec::{AzureImage, Family, Installer, PlatformName};
 
 /// One OS release.
 #[derive(Debug, PartialEq, Eq)]
@@ -106,6 +108,14 @@ pub trait OsFacts {
     fn family(&self) -> Family;
     /// The OS's installer: its own, else its release's.
     fn installer(&self) -> Option<Installer>;
+    /// What the OS is: its own `description`, else its release's.
+    fn description(&self) -> Option<&str>;
+    /// vSphere's guest OS identifier of the OS: its own `vsphere.guest_os_type`, else its
+    /// release's.
+    fn guest_os_type(&self) -> Option<&str>;
+    /// The Azure Marketplace image the OS's Azure builds start from: its own `azure_image`,
+    /// else its release's, at version `latest`.
+    fn azure_image(&self) -> Option<Cow<'_, AzureImage>>;
 }
 
 impl OsFacts for crate::spec::Os {
@@ -121,6 +131,32 @@ impl OsFacts for crate::spec::Os {
 
     fn installer(&self) -> Option<Installer> {
         self.installer.or(self.known().map(|r| r.installer))
+    }
+
+    fn description(&self) -> Option<&str> {
+        self.description
+            .as_deref()
+            .or(self.known().map(|r| r.description))
+    }
+
+    fn guest_os_type(&self) -> Option<&str> {
+        self.vsphere
+            .as_ref()
+            .and_then(|v| v.guest_os_type.as_deref())
+            .or(self.known().map(|r| r.vsphere_guest_os_type))
+    }
+
+    fn azure_image(&self) -> Option<Cow<'_, AzureImage>> {
+        if let Some(own) = &self.azure_image {
+            return Some(Cow::Borrowed(own));
+        }
+        let known = self.known()?.azure_image.as_ref()?;
+        Some(Cow::Owned(AzureImage {
+            publisher: known.publisher.to_owned(),
+            offer: known.offer.to_owned(),
+            sku: known.sku.to_owned(),
+            version: "latest".to_owned(),
+        }))
     }
 }
 
