@@ -236,29 +236,136 @@ impl Template {
     }
 }
 
-/// The template every OS of the example spec reads, per template of its installer: the shared
-/// `installers/<kind>/` one unless the OS has its own, in the order of the spec's OSes.
+/// The template every OS reads, per template of its installer: the shared `installers/<kind>/`
+/// one unless the OS has its own. The OSes are the example spec's, then those of the union
+/// fixture (one per release of the catalogue, see [`union_spec`]) that the example does not
+/// have, so every template is rendered for every release it serves.
 fn templates() -> Vec<Template> {
-    let loaded = hybridc::load(&repo().join("spec")).expect("the example spec loads");
-    let mut found = Vec::new();
-    for (name, os) in &loaded.spec.oses {
-        let Some(kind) = os.installer().map(hybridc::installer::kind) else {
-            continue;
-        };
-        for file in kind.templates {
-            let path = kind.template_path(name, os, file, |p| repo().join(p).is_file());
-            found.push(Template {
-                os: name.clone(),
-                stem: file.trim_end_matches(SUFFIX).to_owned(),
-                path: repo().join(path),
-            });
+    let mut found: Vec<Template> = Vec::new();
+    for root in [repo(), union_root()] {
+        let loaded = hybridc::load(&root.join("spec"))
+            .unwrap_or_else(|e| panic!("{} loads: {e}", root.display()));
+        for (name, os) in &loaded.spec.oses {
+            if found.iter().any(|t| &t.os == name) {
+                continue;
+            }
+            let Some(kind) = os.installer().map(hybridc::installer::kind) else {
+                continue;
+            };
+            for file in kind.templates {
+                let path = kind.template_path(name, os, file, |p| root.join(p).is_file());
+                found.push(Template {
+                    os: name.clone(),
+                    stem: file.trim_end_matches(SUFFIX).to_owned(),
+                    path: root.join(path),
+                });
+            }
         }
     }
-    assert!(
-        !found.is_empty(),
-        "the example spec has no installer templates"
-    );
+    assert!(!found.is_empty(), "no OS has installer templates");
     found
+}
+
+// ---------------------------------------------------------------------------------------------
+// The union fixture: every release of the catalogue
+// ---------------------------------------------------------------------------------------------
+
+/// `tests/fixtures/compile/union/`: a repository with one OS per release of the catalogue, on
+/// every platform the release is built on, and no template of its own (its `installers` is a
+/// link to the repository's). `compile.rs` compiles it like every fixture.
+fn union_root() -> PathBuf {
+    repo().join("tests/fixtures/compile/union")
+}
+
+/// What the union fixture's OSes share: the platforms (with what a Windows build on Proxmox
+/// needs), the build user, and an environment.
+const UNION_HEAD: &str = r#"# Generated from hybridc's OS catalogue by tests/it/installers.rs (`union_spec`): one OS per
+# release, written as a user writes a known release (its ISO and its platforms), on every
+# platform the release is built on. Rewrite it with
+# `HYBRIDC_BLESS=1 cargo test --test it installers::`.
+version: 1
+defaults:
+  build_user:
+    username: builder
+    password: { env: BUILD_PASSWORD }
+    password_hash: { env: BUILD_PASSWORD_HASH }
+platforms:
+  proxmox:
+    endpoint: https://pve.example.com:8006/api2/json
+    username: packer@pve!packer
+    token: { env: PROXMOX_TOKEN }
+    node: pve1
+    vm_storage_pool: local-lvm
+    virtio_iso: { proxmox_file: local:iso/virtio-win.iso }
+  vsphere:
+    endpoint: vcenter.example.com
+    username: svc-packer@vsphere.local
+    password: { env: VSPHERE_PASSWORD }
+    datacenter: dc1
+    cluster: cluster1
+    datastore: datastore1
+    network: VM Network
+  azure:
+    client_id: { env: ARM_CLIENT_ID }
+    client_secret: { env: ARM_CLIENT_SECRET }
+    tenant_id: { env: ARM_TENANT_ID }
+    subscription_id: { env: ARM_SUBSCRIPTION_ID }
+    location: westeurope
+    output:
+      gallery: { resource_group: rg-gallery, name: sig_golden }
+environments:
+  dev: {}
+oses:
+"#;
+
+/// The lines a user writes for one known release: its name, its ISO (a mirror of the
+/// fixture's own, with the checksum file beside it: no digest is made up), its platforms and,
+/// for Windows, the editions it builds (by the catalogue's image names).
+fn union_os(release: &hybridc::release::Release) -> String {
+    let platforms: Vec<&str> = release.platforms.iter().map(|p| p.as_str()).collect();
+    let mut os = format!(
+        "  {name}:\n    iso:\n      url: https://mirror.example.com/iso/{name}.iso\n      checksum: file:https://mirror.example.com/iso/{name}.iso.sha256\n    platforms: [{}]\n",
+        platforms.join(", "),
+        name = release.name,
+    );
+    if let Some(windows) = release.windows {
+        os.push_str("    editions:\n");
+        for edition in windows.editions {
+            os.push_str(&format!(
+                "      - name: {}\n        image_name: {}\n",
+                edition.name, edition.image_name
+            ));
+        }
+    }
+    os
+}
+
+/// The union fixture's spec, from the catalogue.
+fn union_spec() -> String {
+    let mut spec = UNION_HEAD.to_owned();
+    for release in hybridc::release::all() {
+        spec.push_str(&union_os(release));
+    }
+    spec
+}
+
+/// The union fixture's spec is the catalogue's: a release added to the catalogue flows into
+/// it (and so into the compiled fixture and the rendered templates) when re-blessed.
+#[test]
+fn union_fixture_has_one_os_per_release_of_the_catalogue() {
+    let path = union_root().join("spec/hybrid.yaml");
+    if let Some(problem) = golden_problem(&path, &union_spec()) {
+        panic!("{problem}");
+    }
+}
+
+/// A known release takes at most 12 spec lines: everything else comes from the catalogue.
+#[test]
+fn a_known_release_is_at_most_twelve_spec_lines() {
+    for release in hybridc::release::all() {
+        let lines = union_os(release).lines().count();
+        assert!(lines <= 12, "{}: {lines} lines", release.name);
+    }
 }
 
 /// The facts of an OS's release as the compiler passes them (`release` in
