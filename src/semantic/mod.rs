@@ -9,7 +9,8 @@
 //! [`check`] runs one `Checker` over the spec; each section's checks are `impl Checker`
 //! blocks in their own file: `names` (labels, file and artifact names), `platforms` (placement,
 //! outputs, ISOs, builders), `network`, `oses` (installers, editions, Windows locale, step
-//! families), `provisioning` (steps and the files they name), `environments` (overrides and
+//! families), `releases` (what an OS of the catalogue must agree with its release on),
+//! `provisioning` (steps and the files they name), `environments` (overrides and
 //! the build user) and `options` (the passthrough checked against the catalogue).
 
 use std::path::Path;
@@ -25,6 +26,7 @@ mod options;
 mod oses;
 mod platforms;
 mod provisioning;
+mod releases;
 
 pub use network::{parse_cidr, static_sources};
 pub use platforms::iso_url_problem;
@@ -49,6 +51,7 @@ pub fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     checker.names();
     checker.platforms();
     checker.oses();
+    checker.releases();
     checker.provisioning();
     checker.step_families();
     checker.environments();
