@@ -216,7 +216,7 @@ pub(super) const RELEASES: &[Release] = &[
                 "https://download.rockylinux.org/pub/rocky/9/AppStream/x86_64/os/",
             ),
         ],
-        "rhel9_64Guest",
+        "rockylinux_64Guest",
         None,
     ),
     linux(
