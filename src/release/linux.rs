@@ -429,3 +429,20 @@ pub(super) const RELEASES: &[Release] = &[
         None,
     ),
 ];
+
+/// The releases whose kernel and C library need more than the x86-64 baseline, with the
+/// micro-architecture level they need: RHEL 9 and the releases built from its sources need
+/// x86-64-v2, RHEL 10 and its rebuilds x86-64-v3 (Red Hat's "Considerations in adopting RHEL
+/// 9" and "... RHEL 10", processor architecture sections; AlmaLinux 10's default build, and
+/// CentOS Stream follows its RHEL). Fedora, Ubuntu and Debian run on the baseline.
+pub(super) const X86_64_LEVELS: &[(&str, u8)] = &[
+    ("rhel-9", 2),
+    ("rocky-9", 2),
+    ("almalinux-9", 2),
+    ("oraclelinux-9", 2),
+    ("centos-stream-9", 2),
+    ("rhel-10", 3),
+    ("rocky-10", 3),
+    ("almalinux-10", 3),
+    ("centos-stream-10", 3),
+];

@@ -85,6 +85,15 @@ impl Release {
     pub fn family(&self) -> Family {
         self.installer_kind().family
     }
+
+    /// The x86-64 micro-architecture level its kernel and C library need: 1 is the baseline
+    /// (what Proxmox's `kvm64` CPU model offers), 2 and 3 `x86-64-v2` and `x86-64-v3`.
+    pub fn x86_64_level(&self) -> u8 {
+        linux::X86_64_LEVELS
+            .iter()
+            .find(|(name, _)| *name == self.name)
+            .map_or(1, |(_, level)| *level)
+    }
 }
 
 mod linux;
@@ -223,6 +232,14 @@ mod tests {
                 assert!(repository.url.starts_with("https://"), "{}", release.name);
             }
         }
+        for (name, _) in linux::X86_64_LEVELS {
+            assert!(
+                find(name).is_some(),
+                "{name} in X86_64_LEVELS is no release"
+            );
+        }
+        assert_eq!(find("rocky-10").map(Release::x86_64_level), Some(3));
+        assert_eq!(find("ubuntu-2404").map(Release::x86_64_level), Some(1));
         assert_eq!(find("rocky-9").map(|r| r.version), Some("9"));
         assert_eq!(find("rocky-10-typo"), None);
     }

@@ -28,6 +28,7 @@ impl Checker<'_, '_> {
                 continue;
             }
             self.release_platforms(name, os, release);
+            self.proxmox_cpu(name, os, release);
             self.template_repositories(name, os, release);
         }
     }
@@ -54,6 +55,49 @@ impl Checker<'_, '_> {
                 .with_help(format!("remove `{}`", platform.as_str())),
             );
         }
+    }
+
+    /// Proxmox gives a VM the `kvm64` CPU model (x86-64 baseline) unless `cpu_type` says
+    /// otherwise (packer-plugin-proxmox v1.2.4 `builder/proxmox/common/config.go`, `Prepare`:
+    /// "CPU type not set, using default 'kvm64'"); a release that needs x86-64-v2 or -v3 does
+    /// not boot on it, which is said as a warning.
+    fn proxmox_cpu(&mut self, name: &str, os: &Os, release: &Release) {
+        let level = release.x86_64_level();
+        let Some(i) = os
+            .platforms
+            .iter()
+            .position(|p| *p == PlatformName::Proxmox)
+        else {
+            return;
+        };
+        let Some(platform) = self.cx.spec.platforms.proxmox.as_ref() else {
+            return;
+        };
+        let own = os.proxmox.as_ref().map(|p| &p.options);
+        let set = platform.options.contains_key("cpu_type")
+            || own.is_some_and(|o| o.contains_key("cpu_type"));
+        if level < 2 || set {
+            return;
+        }
+        // Proxmox's model of that level (its x86-64-v2 one without AES is rarely wanted).
+        let model = match level {
+            2 => "x86-64-v2-AES".to_owned(),
+            _ => format!("x86-64-v{level}"),
+        };
+        // A warning: the spec is sound, but the build would stop at the installer's first boot.
+        self.push(
+            Diagnostic::warning(
+                Code::Unsupported,
+                format!(
+                    "OS `{name}` needs an x86-64-v{level} CPU, but Proxmox gives its VM `kvm64` (the x86-64 baseline) unless `cpu_type` is set"
+                ),
+                self.at(&["oses", name, "platforms", &i.to_string()]).value,
+                format!("`{}` does not boot on `kvm64`", release.name),
+            )
+            .with_help(format!(
+                "set `options: {{ cpu_type: host }}` (or `{model}`) under `platforms.proxmox`, or under `proxmox` of this OS"
+            )),
+        );
     }
 
     /// The OS's own templates name no package repository of another release, nor of its

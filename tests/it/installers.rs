@@ -278,7 +278,8 @@ fn union_root() -> PathBuf {
 }
 
 /// What the union fixture's OSes share: the platforms (with what a Windows build on Proxmox
-/// needs), the build user, and an environment.
+/// needs, and the host's CPU model, which RHEL 9 and 10 and their rebuilds need), the build
+/// user, and an environment.
 const UNION_HEAD: &str = r#"# Generated from hybridc's OS catalogue by tests/it/installers.rs (`union_spec`): one OS per
 # release, written as a user writes a known release (its ISO and its platforms), on every
 # platform the release is built on. Rewrite it with
@@ -297,6 +298,7 @@ platforms:
     node: pve1
     vm_storage_pool: local-lvm
     virtio_iso: { proxmox_file: local:iso/virtio-win.iso }
+    options: { cpu_type: host }
   vsphere:
     endpoint: vcenter.example.com
     username: svc-packer@vsphere.local
