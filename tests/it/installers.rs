@@ -1,5 +1,6 @@
 //! Installer templates, rendered as Packer renders them: every template an OS of the example
-//! spec reads (`installers/<kind>/*.pkrtpl.hcl`, or the OS's own) goes
+//! spec or of the union fixture (one OS per release of the catalogue, written here from it)
+//! reads (`installers/<kind>/*.pkrtpl.hcl`, or the OS's own) goes
 //! through HashiCorp's own HCL template engine (the Go helper in `tests/render/main.go`, built
 //! against Debian's `golang-github-hashicorp-hcl-v2-dev`), exactly like Packer's
 //! `templatefile()`, with fixed inputs that follow the variable contract of `src/lower.rs`
@@ -11,6 +12,8 @@
 //!   Packer), for each case: Linux templates for the network cases `dhcp` (on Proxmox) and
 //!   `static` (on vSphere), the Windows answer file for the edition/platform cases
 //!   `standard-proxmox` and `datacenter-vsphere`;
+//! - the union fixture's spec is the catalogue's (`union_spec`), and a known release takes at
+//!   most 12 spec lines;
 //! - the result equals the golden file `tests/fixtures/installers/<os>/<case>/<template>` (the
 //!   template's name without `.pkrtpl.hcl`); a missing and an extra golden file both fail;
 //! - secrets land only where they belong: the password hash only on the installer's password
@@ -870,7 +873,8 @@ fn helper_renders_like_hcl_templatefile() {
     }
 }
 
-/// Every template of every installer kind in the table is rendered here for some OS, so that
+/// Every template of every installer kind in the table is rendered here for some OS (a kind
+/// with a release in the catalogue is, through the union fixture), so that
 /// `validators.rs` checks it: a new installer kind comes with its golden files.
 #[test]
 fn every_installer_kind_in_the_table_is_rendered_and_checked() {
@@ -886,6 +890,6 @@ fn every_installer_kind_in_the_table_is_rendered_and_checked() {
     }
     assert!(
         missing_kinds.is_empty(),
-        "installer kinds no OS of the example spec renders: {missing_kinds:?}"
+        "installer kinds no OS of the example spec or the union fixture renders: {missing_kinds:?}"
     );
 }
