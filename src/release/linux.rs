@@ -20,11 +20,15 @@
 //!   `debian<v>_64Guest`, `rhel<v>_64Guest`, `rockylinux_64Guest`, `almalinux_64Guest`,
 //!   `oracleLinux<v>_64Guest`, `centos<v>_64Guest` and `fedora64Guest`. vSphere names no
 //!   CentOS Stream 10, which is `other6xLinux64Guest` (a 6.x kernel).
-//! - Azure Marketplace images, only where the publisher's own image is documented: Canonical's
-//!   and Red Hat's from Azure's quickstart image aliases
-//!   (Azure/azure-rest-api-specs `arm-compute/quickstart-templates/aliases.json`), the focal
-//!   offer from the Azure SDK's `KnownLinuxVirtualMachineImage`, Debian's generation 2 SKUs
-//!   from the Debian cloud team's offers. The others are built on the hypervisors only.
+//! - Azure Marketplace images, only where the publisher's own generation 2 image is documented
+//!   and needs no purchase plan: Canonical's from Azure's quickstart image aliases
+//!   (Azure/azure-rest-api-specs `arm-compute/quickstart-templates/aliases.json`) and the
+//!   Azure CLI's image list (the focal offer), Debian's `debian-<v>:<v>-gen2` from the Debian
+//!   cloud team's offers (wiki.debian.org/Cloud/MicrosoftAzure), AlmaLinux's
+//!   `almalinux-x86_64:9-gen2`. Rocky Linux's images (`resf`) carry a purchase plan whose
+//!   terms must be accepted first; Red Hat's (`RedHat:RHEL:<v>-lvm-gen2`) have an OS disk
+//!   larger than the default `disk_gb`, which `platform::azure_image_disk_gb` does not know
+//!   yet. Both are built on the hypervisors only, like the releases without an image.
 
 use super::{MarketplaceImage, PackageRepository, Release};
 use crate::spec::{Installer, PlatformName};
@@ -149,7 +153,7 @@ pub(super) const RELEASES: &[Release] = &[
         "13",
         &[],
         "debian13_64Guest",
-        None,
+        image("Debian", "debian-13", "13-gen2"),
     ),
     linux(
         "rhel-8",
@@ -159,7 +163,7 @@ pub(super) const RELEASES: &[Release] = &[
         "8",
         &[],
         "rhel8_64Guest",
-        image("RedHat", "RHEL", "8-lvm-gen2"),
+        None,
     ),
     linux(
         "rhel-9",
@@ -274,7 +278,7 @@ pub(super) const RELEASES: &[Release] = &[
             ),
         ],
         "almalinux_64Guest",
-        None,
+        image("almalinux", "almalinux-x86_64", "9-gen2"),
     ),
     linux(
         "almalinux-10",
