@@ -196,6 +196,50 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 mod tests {
     use super::*;
 
+    fn os(key: &str, json: serde_json::Value) -> crate::spec::Os {
+        let mut os: crate::spec::Os = serde_json::from_value(json).expect("an OS");
+        os.key = key.to_owned();
+        os
+    }
+
+    /// The OS's own description, guest OS type and Azure image win; without them, its
+    /// release's; outside the catalogue, none.
+    #[test]
+    fn an_os_layers_its_own_facts_over_its_releases() {
+        let known = os("debian-12", serde_json::json!({ "platforms": ["azure"] }));
+        assert_eq!(known.description(), Some("Debian 12 (bookworm)"));
+        assert_eq!(known.guest_os_type(), Some("debian12_64Guest"));
+        let image = known.azure_image().expect("the release's image");
+        assert_eq!(
+            (
+                image.offer.as_str(),
+                image.sku.as_str(),
+                image.version.as_str()
+            ),
+            ("debian-12", "12-gen2", "latest")
+        );
+        let own = os(
+            "bookworm",
+            serde_json::json!({
+                "release": "debian-12",
+                "description": "Ours",
+                "platforms": ["vsphere"],
+                "vsphere": { "guest_os_type": "other5xLinux64Guest" },
+                "azure_image": { "publisher": "Debian", "offer": "debian-12", "sku": "12" },
+            }),
+        );
+        assert_eq!(own.description(), Some("Ours"));
+        assert_eq!(own.guest_os_type(), Some("other5xLinux64Guest"));
+        assert_eq!(
+            own.azure_image().map(|i| i.sku.clone()).as_deref(),
+            Some("12")
+        );
+        let unknown = os("custom", serde_json::json!({ "platforms": ["proxmox"] }));
+        assert_eq!(unknown.description(), None);
+        assert_eq!(unknown.guest_os_type(), None);
+        assert!(unknown.azure_image().is_none());
+    }
+
     /// Names are unique and usable as build names; every release is built on a platform its
     /// family can be built on and names a repository only for an installer that reads one.
     #[test]
