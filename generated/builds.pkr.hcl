@@ -40,6 +40,7 @@ build {
     only = ["proxmox-iso.debian-12", "vsphere-iso.debian-12"]
     inline = [
       "passwd -l \"${var.build_username}\"",
+      "rm -f \"$(getent passwd \"${var.build_username}\" | cut -d: -f6)/.ssh/authorized_keys\"",
       "rm -f \"/etc/sudoers.d/${var.build_username}\"",
       "rm -f /etc/ssh/sshd_config.d/50-cloud-init.conf",
       "printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf",
@@ -113,6 +114,7 @@ build {
     only = ["proxmox-iso.rocky-9", "vsphere-iso.rocky-9"]
     inline = [
       "passwd -l \"${var.build_username}\"",
+      "rm -f \"$(getent passwd \"${var.build_username}\" | cut -d: -f6)/.ssh/authorized_keys\"",
       "rm -f \"/etc/sudoers.d/${var.build_username}\"",
       "rm -f /etc/ssh/sshd_config.d/50-cloud-init.conf",
       "printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf",
@@ -183,6 +185,7 @@ build {
     only = ["proxmox-iso.ubuntu-2404", "vsphere-iso.ubuntu-2404"]
     inline = [
       "passwd -l \"${var.build_username}\"",
+      "rm -f \"$(getent passwd \"${var.build_username}\" | cut -d: -f6)/.ssh/authorized_keys\"",
       "rm -f \"/etc/sudoers.d/${var.build_username}\"",
       "rm -f /etc/ssh/sshd_config.d/50-cloud-init.conf",
       "printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf",

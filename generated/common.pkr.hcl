@@ -56,6 +56,7 @@ locals {
   debian_12_installer_vars = {
     build_username      = var.build_username
     build_password_hash = var.build_password_hash
+    build_ssh_pubkey    = ""
     hostname            = "debian-12"
     language            = "en_US"
     keyboard            = "us"
@@ -77,6 +78,7 @@ locals {
   rocky_9_installer_vars = {
     build_username      = var.build_username
     build_password_hash = var.build_password_hash
+    build_ssh_pubkey    = ""
     hostname            = "rocky-9"
     language            = "en_US"
     keyboard            = "us"
@@ -107,6 +109,7 @@ locals {
   ubuntu_2404_installer_vars = {
     build_username      = var.build_username
     build_password_hash = var.build_password_hash
+    build_ssh_pubkey    = ""
     hostname            = "ubuntu-2404"
     language            = "en_US"
     keyboard            = "us"

@@ -53,6 +53,9 @@ pub enum CommunicatorValue {
     BuildUsername,
     /// The build user's password (`var.build_password`).
     BuildPassword,
+    /// The build user's password, or, when the build user has an SSH key, its private key
+    /// file (`var.build_ssh_private_key_file`) given to this other argument instead.
+    BuildPasswordOrKey(&'static str),
 }
 
 /// How Ansible reaches the guest.
@@ -125,7 +128,7 @@ pub fn distribution_of_publisher(publisher: &str) -> Option<&'static Distributio
         .find(|d| d.azure_publishers.contains(&publisher.as_str()))
 }
 
-use CommunicatorValue::{Bool, BuildPassword, BuildUsername, Text};
+use CommunicatorValue::{Bool, BuildPassword, BuildPasswordOrKey, BuildUsername, Text};
 use PlatformName::{Azure, Proxmox, Vsphere};
 
 /// Every OS family.
@@ -133,8 +136,9 @@ use PlatformName::{Azure, Proxmox, Vsphere};
 /// The finishing steps: no build credential may survive in a template, and it must be
 /// generalised for cloning.
 ///
-/// - Linux on Proxmox and vSphere: the build user's password is locked, its passwordless sudo
-///   rule removed and SSH password logins turned off (a clone's cloud-init may turn them on
+/// - Linux on Proxmox and vSphere: the build user's password is locked, its `authorized_keys`
+///   (where the installer put its SSH key) and passwordless sudo rule removed, and SSH
+///   password logins turned off (a clone's cloud-init may turn them on
 ///   again: its `50-cloud-init.conf` is read before `90-hybridc.conf`). Nothing runs as root
 ///   after it: vsphere-iso then shuts the VM down through VMware Tools when `shutdown_command`
 ///   is empty (packer-plugin-vsphere v2.0.0 `builder/vsphere/common/step_shutdown.go`, `Run`),
@@ -163,7 +167,7 @@ pub const FAMILIES: &[FamilyFacts] = &[
         hypervisor_communicator: &[
             ("communicator", Text("ssh")),
             ("ssh_username", BuildUsername),
-            ("ssh_password", BuildPassword),
+            ("ssh_password", BuildPasswordOrKey("ssh_private_key_file")),
             ("ssh_timeout", Text("30m")),
         ],
         azure_communicator: &[("communicator", Text("ssh"))],
@@ -181,6 +185,7 @@ pub const FAMILIES: &[FamilyFacts] = &[
                 shell: FinishShell::Sudo,
                 inline: &[
                     "passwd -l \"{build_user}\"",
+                    "rm -f \"$(getent passwd \"{build_user}\" | cut -d: -f6)/.ssh/authorized_keys\"",
                     "rm -f \"/etc/sudoers.d/{build_user}\"",
                     "rm -f /etc/ssh/sshd_config.d/50-cloud-init.conf",
                     "printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf",
@@ -251,6 +256,16 @@ pub const FAMILIES: &[FamilyFacts] = &[
         ],
     },
 ];
+
+impl FamilyFacts {
+    /// Whether its communicator on Proxmox and vSphere can log in with the build user's SSH
+    /// key rather than its password.
+    pub fn key_login(&self) -> bool {
+        self.hypervisor_communicator
+            .iter()
+            .any(|(_, value)| matches!(value, BuildPasswordOrKey(_)))
+    }
+}
 
 /// The table's entry of a family.
 pub fn facts(family: Family) -> &'static FamilyFacts {

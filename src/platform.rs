@@ -7,6 +7,7 @@
 
 use crate::catalogue::Component;
 use crate::model::VarType;
+use crate::release::OsFacts;
 use crate::spec::{BuilderKind, Firmware, Hardware, Os, PlatformName, Spec};
 
 /// A platform setting that becomes a variable `<platform>_<name>`.
@@ -428,28 +429,68 @@ pub fn hardware_fields(platform: PlatformName) -> &'static [&'static str] {
     }
 }
 
-/// The `hardware` mappings that apply to an OS's builds on a platform, in increasing
-/// precedence, each with the path of the mapping: `defaults.hardware`, `oses.<os>.hardware`,
-/// and `oses.<os>.<platform>.hardware` on the platforms that have one (Proxmox, vSphere).
+/// Where a layer of an OS's `hardware` comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HardwareOrigin<'a> {
+    /// What the OS's release requires (Windows 11: UEFI, Secure Boot, a TPM), from the
+    /// catalogue: the release's name.
+    Release(&'static str),
+    /// A `hardware` mapping of the spec, by its path.
+    Spec(Vec<&'a str>),
+}
+
+/// The `hardware` layers that apply to an OS's builds on a platform, in increasing
+/// precedence: what its release requires, then the spec's mappings, each with its path:
+/// `defaults.hardware`, `oses.<os>.hardware`, and `oses.<os>.<platform>.hardware` on the
+/// platforms that have one (Proxmox, vSphere).
 pub fn hardware_layers<'a>(
     spec: &'a Spec,
     name: &'a str,
     os: &'a Os,
     platform: PlatformName,
-) -> Vec<(Vec<&'a str>, &'a Hardware)> {
-    let mut layers = vec![
-        (vec!["defaults", "hardware"], &spec.defaults.hardware),
-        (vec!["oses", name, "hardware"], &os.hardware),
-    ];
+) -> Vec<(HardwareOrigin<'a>, &'a Hardware)> {
+    let mut layers = Vec::new();
+    if let Some(release) = os.known()
+        && let Some(windows) = release.windows
+    {
+        layers.push((HardwareOrigin::Release(release.name), &windows.hardware));
+    }
+    layers.push((
+        HardwareOrigin::Spec(vec!["defaults", "hardware"]),
+        &spec.defaults.hardware,
+    ));
+    layers.push((
+        HardwareOrigin::Spec(vec!["oses", name, "hardware"]),
+        &os.hardware,
+    ));
     let own = match platform {
         PlatformName::Proxmox => os.proxmox.as_ref().map(|p| &p.hardware),
         PlatformName::Vsphere => os.vsphere.as_ref().map(|p| &p.hardware),
         PlatformName::Azure => None,
     };
     if let Some(hardware) = own {
-        layers.push((vec!["oses", name, platform.as_str(), "hardware"], hardware));
+        layers.push((
+            HardwareOrigin::Spec(vec!["oses", name, platform.as_str(), "hardware"]),
+            hardware,
+        ));
     }
     layers
+}
+
+/// The spec's own `hardware` layers of [`hardware_layers`], by path: the ones a user can edit.
+pub fn spec_hardware_layers<'a>(
+    spec: &'a Spec,
+    name: &'a str,
+    os: &'a Os,
+    platform: PlatformName,
+) -> Vec<(Vec<&'a str>, &'a Hardware)> {
+    hardware_layers(spec, name, os, platform)
+        .into_iter()
+        .filter_map(|(origin, hardware)| match origin {
+            HardwareOrigin::Spec(path) => Some((path, hardware)),
+            HardwareOrigin::Release(_) => None,
+        })
+        .collect()
 }
 
 /// The hardware of an OS's builds on a platform, every field set: each layer of

@@ -2,7 +2,8 @@
 # ${release.name}: subiquity autoinstall, shared by every Ubuntu Server release (20.04, 22.04,
 # 24.04); each rendering is checked against subiquity's autoinstall schema.
 # Rendered by Packer templatefile() and served as NoCloud user-data (HTTP or a CD labelled "cidata").
-# Template variables: build_username, build_password_hash, hostname, language, keyboard, timezone,
+# Template variables: build_username, build_password_hash, build_ssh_pubkey ("" for none),
+# hostname, language, keyboard, timezone,
 # network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (Ubuntu
 # Server always has cloud-init), release = { name, distribution, version, repositories, drivers }
 # from hybridc's OS catalogue.
@@ -54,6 +55,10 @@ autoinstall:
   ssh:
     install-server: true
     allow-pw: true
+%{ if build_ssh_pubkey != "" ~}
+    authorized-keys:
+      - "${build_ssh_pubkey}"
+%{ endif ~}
   packages:
     - openssh-server
     - sudo

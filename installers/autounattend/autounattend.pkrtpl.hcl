@@ -15,7 +15,17 @@
     network         { dhcp = bool, address = "192.0.2.10/24" or "", gateway = "" or IPv4, dns = [IPv4, ...] }
     computer_name   the NetBIOS name of the build VM (at most 15 characters)
     release         { name, distribution, version, repositories, drivers } from hybridc's OS
-                    catalogue: drivers is the release's folder on the VirtIO driver CD (2k22)
+                    catalogue: distribution is windows-server or windows (Windows 10 and 11),
+                    drivers the release's folder on the VirtIO driver CD (2k16, 2k19, 2k22,
+                    2k25, w10, w11)
+
+  Windows Server and Windows 10/11 read the same file. The client's OOBE is skipped by the same
+  settings (HideOnlineAccountScreens and HideLocalAccountScreen: the build account below is a
+  local account, never a Microsoft account; ProtectYourPC 3: no recommended settings asked), and
+  enable-winrm.ps1 makes the network Private on both, since a client's first network is Public,
+  where WinRM does not listen. Only Server Manager's settings are Server's alone. Windows 11's
+  TPM 2.0 and Secure Boot are the VM's own (a vTPM and UEFI with Microsoft's keys on every
+  platform), so the file has no setup bypass for them.
   Every value is XML-escaped where it lands. The network values must be IPv4 literals (and the
   address a prefix length after "/"): the template fails to render otherwise, so nothing else can
   reach the PowerShell command line that sets them.
@@ -230,9 +240,11 @@
       <ComputerName>${replace(replace(replace(computer_name, "&", "&amp;"), "<", "&lt;"), ">", "&gt;")}</ComputerName>
       <TimeZone>${replace(replace(replace(timezone, "&", "&amp;"), "<", "&lt;"), ">", "&gt;")}</TimeZone>
     </component>
+%{ if release.distribution != "windows" ~}
     <component name="Microsoft-Windows-ServerManager-SvrMgrNc" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS" xmlns:wcm="http://schemas.microsoft.com/WMIConfig/2002/State" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
       <DoNotOpenServerManagerAtLogon>true</DoNotOpenServerManagerAtLogon>
     </component>
+%{ endif ~}
     <component name="Microsoft-Windows-Security-SPP-UX" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS" xmlns:wcm="http://schemas.microsoft.com/WMIConfig/2002/State" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
       <SkipAutoActivation>true</SkipAutoActivation>
     </component>

@@ -1,7 +1,8 @@
 # ${release.name}: kickstart of every Red Hat family release (RHEL, Rocky Linux, AlmaLinux, Oracle
 # Linux, CentOS Stream 8 to 10, Fedora: each validates with pykickstart's handler of its version),
 # rendered by Packer templatefile().
-# Template variables: build_username, build_password_hash, hostname, language, keyboard, timezone,
+# Template variables: build_username, build_password_hash, build_ssh_pubkey ("" for none),
+# hostname, language, keyboard, timezone,
 # network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (install
 # cloud-init, for clones that get a Proxmox cloud-init drive), release = { name, distribution,
 # version, repositories = [{ name, url }], drivers } from hybridc's OS catalogue.
@@ -41,6 +42,9 @@ services --enabled=sshd,chronyd
 # No root login: root is locked; the build user administers the system through sudo.
 rootpw --lock
 user --name=${build_username} --groups=wheel --iscrypted --password=${build_password_hash}
+%{ if build_ssh_pubkey != "" ~}
+sshkey --username=${build_username} "${build_ssh_pubkey}"
+%{ endif ~}
 
 # Storage: wipe every disk, create what the firmware needs (biosboot or an EFI system partition)
 # plus /boot, and put the rest into LVM.

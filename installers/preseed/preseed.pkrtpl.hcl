@@ -1,6 +1,7 @@
 # ${release.name}: debian-installer preseed, shared by every Debian release (11, 12, 13 read the
 # same questions), rendered by Packer templatefile().
-# Template variables: build_username, build_password_hash, hostname, language, keyboard, timezone,
+# Template variables: build_username, build_password_hash, build_ssh_pubkey ("" for none),
+# hostname, language, keyboard, timezone,
 # network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (install
 # cloud-init, for clones that get a Proxmox cloud-init drive), release = { name, distribution,
 # version, repositories, drivers } from hybridc's OS catalogue.
@@ -89,6 +90,10 @@ d-i grub-installer/force-efi-extra-removable boolean true
 d-i preseed/late_command string \
     echo '${build_username} ALL=(ALL) NOPASSWD:ALL' > /target/etc/sudoers.d/${build_username} ; \
     in-target chmod 0440 /etc/sudoers.d/${build_username} ; \
-    in-target visudo -cf /etc/sudoers.d/${build_username}
+    in-target visudo -cf /etc/sudoers.d/${build_username}%{ if build_ssh_pubkey != "" } ; \
+    mkdir -p /target/home/${build_username}/.ssh ; \
+    echo '${build_ssh_pubkey}' > /target/home/${build_username}/.ssh/authorized_keys ; \
+    in-target chown -R ${build_username}: /home/${build_username}/.ssh ; \
+    in-target chmod -R go-rwx /home/${build_username}/.ssh%{ endif }
 d-i cdrom-detect/eject boolean true
 d-i finish-install/reboot_in_progress note

@@ -3,6 +3,7 @@
 //! build's credentials and generalise the template.
 
 use super::provisioning::SUDO_EXECUTE;
+use super::variables::SSH_KEY_FILE;
 use super::{Lowerer, Target, go_template, list, ptr, s};
 use crate::catalogue::Component;
 use crate::family::{CommunicatorValue, Distribution, FinishShell, distribution_of_publisher};
@@ -25,6 +26,12 @@ impl Lowerer<'_> {
                 CommunicatorValue::Bool(b) => Expr::Bool(*b),
                 CommunicatorValue::BuildUsername => self.var("build_username"),
                 CommunicatorValue::BuildPassword => self.var("build_password"),
+                CommunicatorValue::BuildPasswordOrKey(key) if self.has_var(SSH_KEY_FILE) => {
+                    // Without `ssh_password`: the key is the one way in.
+                    body.attr(*key, self.var(SSH_KEY_FILE), origin);
+                    continue;
+                }
+                CommunicatorValue::BuildPasswordOrKey(_) => self.var("build_password"),
             };
             body.attr(*name, value, origin);
         }

@@ -39,6 +39,7 @@ impl Lowerer<'_> {
                 "build_password_hash".into(),
                 self.var("build_password_hash"),
             ),
+            ("build_ssh_pubkey".into(), self.ssh_public_key()),
             ("hostname".into(), s(name)),
             ("language".into(), s(&locale.0)),
             ("keyboard".into(), s(&locale.1)),

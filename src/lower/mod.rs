@@ -303,8 +303,9 @@ impl Lowerer<'_> {
             provisioners: Vec::new(),
             post_processors: Vec::new(),
         };
+        let own_editions = os.editions();
         let editions: Vec<Option<&crate::spec::Edition>> = if t.family.per_edition {
-            os.editions.iter().map(Some).collect()
+            own_editions.iter().map(Some).collect()
         } else {
             vec![None]
         };

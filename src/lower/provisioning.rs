@@ -1,6 +1,8 @@
 //! A build's provisioning steps (the spec's own, then the steps that strip build credentials
 //! and generalise the template) and its post-processors (manifest, vSphere template).
 
+use std::collections::BTreeMap;
+
 use serde_json::Value as Json;
 
 use super::family::distribution;
@@ -11,10 +13,16 @@ use crate::hcl::{Expr, Part};
 use crate::model::{Args, Build, Source, SourceRef, Step};
 use crate::platform::SETTINGS;
 use crate::pointer::Pointer;
-use crate::spec::{PlatformName, Step as SpecStep, VsphereTemplate};
+use crate::spec::{PlatformName, Step as SpecStep, StepValue, VsphereTemplate, secret_variable};
 
 /// The shell provisioner's `execute_command` for steps that run as root.
 pub(super) const SUDO_EXECUTE: &str = "{{ .Vars }} sudo -E sh -eu '{{ .Path }}'";
+
+/// [`SUDO_EXECUTE`] with the variables read from the file `use_env_var_file` uploads: the
+/// provisioner's own default then is `chmod +x {{.Path}}; . {{.EnvVarFile}} && {{.Path}}`
+/// (hashicorp/packer v1.16.0 `provisioner/shell/provisioner.go`, `Prepare`).
+pub(super) const SUDO_EXECUTE_ENV_FILE: &str =
+    ". '{{ .EnvVarFile }}' && sudo -E sh -eu '{{ .Path }}'";
 
 impl Lowerer<'_> {
     pub(super) fn provisioning(
@@ -61,11 +69,20 @@ impl Lowerer<'_> {
                                 &origin,
                             );
                         }
-                        let mut env = vec![env_platform.clone()];
-                        env.extend(shell.env.iter().map(|(k, v)| s(&format!("{k}={v}"))));
-                        body.attr("environment_vars", Expr::List(env), &origin);
+                        let secret =
+                            self.environment(&mut body, &env_platform, &shell.env, &origin);
+                        if secret {
+                            // The values go into a file on the guest rather than onto the
+                            // command line: see `shell_secrets_travel_in_a_file`.
+                            body.attr("use_env_var_file", Expr::Bool(true), &origin);
+                        }
                         if shell.sudo {
-                            body.attr("execute_command", go_template(SUDO_EXECUTE), &origin);
+                            let command = if secret {
+                                SUDO_EXECUTE_ENV_FILE
+                            } else {
+                                SUDO_EXECUTE
+                            };
+                            body.attr("execute_command", go_template(command), &origin);
                         }
                         if shell.expect_disconnect {
                             body.attr("expect_disconnect", Expr::Bool(true), &origin);
@@ -83,9 +100,7 @@ impl Lowerer<'_> {
                                 &origin,
                             );
                         }
-                        let mut env = vec![env_platform.clone()];
-                        env.extend(ps.env.iter().map(|(k, v)| s(&format!("{k}={v}"))));
-                        body.attr("environment_vars", Expr::List(env), &origin);
+                        self.environment(&mut body, &env_platform, &ps.env, &origin);
                         if ps.elevated {
                             body.attr(
                                 "elevated_user",
@@ -134,12 +149,25 @@ impl Lowerer<'_> {
                                 );
                             }
                         }
-                        vars.extend(
-                            ansible
-                                .extra_vars
-                                .iter()
-                                .map(|(k, v)| (k.clone(), Json::String(v.clone()))),
-                        );
+                        let mut env = vec![env_platform.clone()];
+                        for (key, value) in &ansible.extra_vars {
+                            let value = match value {
+                                StepValue::Text(text) => text.clone(),
+                                StepValue::Secret(credential) => {
+                                    // In Ansible's environment, not on its command line.
+                                    let variable = self.var(&secret_variable(&credential.env));
+                                    let entry = Expr::Template(vec![
+                                        Part::text(format!("{}=", credential.env)),
+                                        Part::Expr(variable),
+                                    ]);
+                                    if !env.contains(&entry) {
+                                        env.push(entry);
+                                    }
+                                    env_lookup(&credential.env)
+                                }
+                            };
+                            vars.push((key.clone(), Json::String(value)));
+                        }
                         if !vars.is_empty() {
                             // One JSON document: Ansible's key=value form would split a value
                             // at its spaces (`a=x b=c` is two variables).
@@ -148,7 +176,6 @@ impl Lowerer<'_> {
                             args.extend([s("--extra-vars"), s(&document)]);
                             body.attr("extra_arguments", Expr::List(args), &origin);
                         }
-                        let mut env = vec![env_platform.clone()];
                         // An `ansible.cfg` beside the playbook is only read when named.
                         let config = crate::semantic::ansible_config(&ansible.playbook);
                         if self.loaded.repository.ansible_configs.contains(&config) {
@@ -169,6 +196,40 @@ impl Lowerer<'_> {
             }
         }
         self.finish(t, selectors, build);
+    }
+
+    /// A shell or PowerShell step's environment: `HYBRIDC_PLATFORM` and the text values in
+    /// `environment_vars`, the secrets in the `env` map, each as its variable. Says whether
+    /// there is a secret.
+    ///
+    /// Secrets stay out of `environment_vars`: PowerShell logs an entry whose value its
+    /// escaping changes, unmasked (hashicorp/packer v1.16.0 `provisioner/powershell/
+    /// provisioner.go`, `createFlattenedEnvVars`), and the `env` map is never logged; the shell
+    /// provisioner treats both alike.
+    fn environment(
+        &mut self,
+        body: &mut Args,
+        platform: &Expr,
+        values: &BTreeMap<String, StepValue>,
+        origin: &Pointer,
+    ) -> bool {
+        let mut env = vec![platform.clone()];
+        let mut secrets = Vec::new();
+        for (key, value) in values {
+            match value {
+                StepValue::Text(text) => env.push(s(&format!("{key}={text}"))),
+                StepValue::Secret(credential) => {
+                    let variable = self.var(&secret_variable(&credential.env));
+                    secrets.push((key.clone(), variable));
+                }
+            }
+        }
+        body.attr("environment_vars", Expr::List(env), origin);
+        if secrets.is_empty() {
+            return false;
+        }
+        body.attr("env", Expr::Object(secrets), origin);
+        true
     }
 
     /// Ansible over SSH goes through Packer's SSH proxy adapter (`use_proxy` left unset), the
@@ -272,6 +333,15 @@ fn platform_of_source() -> Expr {
     Expr::call("split", vec![s("-"), Expr::traversal("source.type")]).index(0)
 }
 
+/// An extra variable's value that Ansible reads from its own environment variable `name`
+/// when the playbook uses it: `lookup('env', ...)` inside a Jinja filter block, since Packer
+/// renders `extra_arguments` as a Go template until it stops changing
+/// (packer-plugin-ansible v1.1.6 `provisioner/ansible/provisioner.go`, `Provision`), where no
+/// `{{` survives; `{%` is not Go's.
+fn env_lookup(name: &str) -> String {
+    format!("{{% filter replace('_', lookup('env', '{name}')) %}}_{{% endfilter %}}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::{attr, lowered, text, texts};
@@ -336,6 +406,54 @@ provisioning:
         assert!(texts(&steps[4].body, "inline")[0].contains("waagent"));
         assert_eq!(selectors(&steps[4].only), ["azure-arm.rocky-9"]);
         assert_eq!(attr(&steps[4].body, "skip_clean"), Some(&Expr::Bool(true)));
+    }
+
+    /// A secret in a step becomes one sensitive variable however many steps use it, in the
+    /// shell step's `env` map read from a file on the guest, and in Ansible's environment with
+    /// a lookup as the extra variable; a secret no built step uses declares nothing.
+    #[test]
+    fn step_secrets_become_one_variable_each() {
+        let model = lowered(
+            r"
+oses:
+  rocky-9:
+    family: linux
+    installer: kickstart
+    iso: { url: https://example.com/rocky.iso, checksum: none }
+    platforms: [proxmox]
+    provisioning: [base]
+provisioning:
+  base:
+    - shell: { inline: ['register'], env: { KEY: { env: RHSM_KEY }, ORG: example } }
+    - ansible: { playbook: ansible/linux.yml, extra_vars: { key: { env: RHSM_KEY } } }
+    - shell: { inline: ['echo'], env: { X: { env: ONLY_VSPHERE } }, only: [vsphere] }
+",
+        );
+        let secrets: Vec<(&str, Option<&str>)> = model
+            .variables
+            .iter()
+            .filter(|v| v.name.starts_with("secret_"))
+            .map(|v| (v.name.as_str(), v.credential()))
+            .collect();
+        assert_eq!(secrets, [("secret_rhsm_key", Some("RHSM_KEY"))]);
+        let steps = &model.builds[0].provisioners;
+        let shell = &steps[0].body;
+        assert_eq!(
+            attr(shell, "env"),
+            Some(&Expr::Object(vec![(
+                "KEY".into(),
+                Expr::var("secret_rhsm_key")
+            )]))
+        );
+        assert_eq!(attr(shell, "use_env_var_file"), Some(&Expr::Bool(true)));
+        assert!(text(shell, "execute_command").starts_with(". '{{ .EnvVarFile }}' && sudo -E"));
+        assert_eq!(texts(shell, "environment_vars")[1], "ORG=example");
+        let ansible = &steps[1].body;
+        assert_eq!(
+            texts(ansible, "ansible_env_vars")[1],
+            "RHSM_KEY=${var.secret_rhsm_key}"
+        );
+        assert!(texts(ansible, "extra_arguments")[3].contains("lookup('env', 'RHSM_KEY')"));
     }
 
     /// Ansible over SSH names the distribution's SFTP server, which the installer tells.

@@ -10,7 +10,10 @@ use crate::hcl::{Expr, Part};
 use crate::model::{Args, EnvFile, FileKey, VarType, Variable};
 use crate::platform::SETTINGS;
 use crate::pointer::Pointer;
-use crate::spec::{Credential, PlatformName, snake};
+use crate::spec::{Credential, PlatformName, secret_variable, snake};
+
+/// The variable of the build user's SSH private key file, when it has an SSH key.
+pub(super) const SSH_KEY_FILE: &str = "build_ssh_private_key_file";
 
 impl Lowerer<'_> {
     /// `local.build_version`: `var.build_version`, or the build's UTC time when it is empty, so
@@ -127,6 +130,7 @@ impl Lowerer<'_> {
             },
             Vec::new(),
         );
+        self.declare_step_secrets();
         let Some(user) = self.spec.defaults.build_user.clone() else {
             return;
         };
@@ -142,13 +146,24 @@ impl Lowerer<'_> {
             },
             Vec::new(),
         );
-        self.credential(
-            "build_password",
-            FileKey::Common,
-            &user.password,
-            "Password of the build user",
-            &ptr(&["defaults", "build_user", "password"]),
-        );
+        if let Some(password) = &user.password {
+            self.credential(
+                "build_password",
+                FileKey::Common,
+                password,
+                "Password of the build user",
+                &ptr(&["defaults", "build_user", "password"]),
+            );
+        }
+        if let Some(key) = &user.ssh_key {
+            self.credential(
+                SSH_KEY_FILE,
+                FileKey::Common,
+                &key.private_key_file,
+                "Path of the build user's SSH private key file on the build host",
+                &ptr(&["defaults", "build_user", "ssh_key", "private_key_file"]),
+            );
+        }
         if let Some(hash) = &user.password_hash {
             self.credential(
                 "build_password_hash",
@@ -160,7 +175,9 @@ impl Lowerer<'_> {
         }
         for (os_name, os) in &self.spec.oses {
             for (i, edition) in os.editions.iter().enumerate() {
-                if let Some(key) = &edition.product_key {
+                if let crate::spec::EditionEntry::Full(edition) = edition
+                    && let Some(key) = &edition.product_key
+                {
                     let index = i.to_string();
                     self.credential(
                         &format!("{}_{}_product_key", snake(os_name), snake(&edition.name)),
@@ -172,6 +189,42 @@ impl Lowerer<'_> {
                 }
             }
         }
+    }
+
+    /// The secrets provisioning steps hand to what they run (`env` and `extra_vars` values
+    /// written `{ env: NAME }`): one variable per NAME, [`secret_variable`], whichever steps
+    /// use it, declared where the first of them is written.
+    fn declare_step_secrets(&mut self) {
+        for (set, steps) in &self.spec.provisioning {
+            for (i, step) in steps.iter().enumerate() {
+                for (field, key, credential) in step.secrets() {
+                    let name = secret_variable(&credential.env);
+                    if self.has_var(&name) {
+                        continue;
+                    }
+                    let index = i.to_string();
+                    let origin = ptr(&["provisioning", set, &index, step.kind(), field, key]);
+                    self.credential(
+                        &name,
+                        FileKey::Common,
+                        credential,
+                        "Secret of provisioning steps",
+                        &origin,
+                    );
+                }
+            }
+        }
+    }
+
+    /// The build user's SSH public key for the installer to authorise, `""` without one.
+    pub(super) fn ssh_public_key(&self) -> Expr {
+        let key = self
+            .spec
+            .defaults
+            .build_user
+            .as_ref()
+            .and_then(|u| u.ssh_key.as_ref());
+        s(key.map_or("", |k| k.public_key.as_str()))
     }
 
     /// Declares the platform settings an environment may change, from [`SETTINGS`]: a variable

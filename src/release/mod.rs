@@ -10,10 +10,10 @@
 use std::borrow::Cow;
 
 use crate::installer::{self, InstallerKind};
-use crate::spec::{AzureImage, Family, Installer, PlatformName};
+use crate::spec::{AzureImage, Edition, EditionEntry, Family, Hardware, Installer, PlatformName};
 
 /// One OS release.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub struct Release {
     /// Its name, which is also the default build name: `rocky-9`.
     pub name: &'static str,
@@ -58,10 +58,13 @@ pub struct MarketplaceImage {
 }
 
 /// What a Windows release adds.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub struct WindowsRelease {
     /// The folder of its drivers on the VirtIO driver ISO (`2k22`, `w11`).
     pub drivers: &'static str,
+    /// What its VM must have (Windows 11: UEFI, Secure Boot and a TPM 2.0): the lowest layer
+    /// of an OS's `hardware`, which the spec cannot turn off.
+    pub hardware: Hardware,
     /// The editions in its installation image.
     pub editions: &'static [KnownEdition],
 }
@@ -73,6 +76,39 @@ pub struct KnownEdition {
     pub name: &'static str,
     /// Its image name in `install.wim`.
     pub image_name: &'static str,
+    /// Its Azure Marketplace SKU, under the release's publisher and offer; `None`: Azure
+    /// publishes no image of it, and it is not built there.
+    pub azure_sku: Option<&'static str>,
+    /// Built by an OS that does not pick its editions.
+    pub default: bool,
+}
+
+impl KnownEdition {
+    /// The edition as the spec would describe it for an OS built on `platforms`: on every one
+    /// of them, but Azure when Azure has no image of it; `None` when that leaves none.
+    pub fn for_platforms(&self, platforms: &[PlatformName]) -> Option<Edition> {
+        let on_azure = platforms.contains(&PlatformName::Azure);
+        let platforms: Vec<PlatformName> = if on_azure && self.azure_sku.is_none() {
+            let rest: Vec<PlatformName> = platforms
+                .iter()
+                .copied()
+                .filter(|p| *p != PlatformName::Azure)
+                .collect();
+            if rest.is_empty() {
+                return None;
+            }
+            rest
+        } else {
+            Vec::new()
+        };
+        Some(Edition {
+            name: self.name.to_owned(),
+            image_name: self.image_name.to_owned(),
+            product_key: None,
+            azure_sku: self.azure_sku.map(str::to_owned),
+            platforms,
+        })
+    }
 }
 
 impl Release {
@@ -125,6 +161,15 @@ pub trait OsFacts {
     /// The Azure Marketplace image the OS's Azure builds start from: its own `azure_image`,
     /// else its release's, at version `latest`.
     fn azure_image(&self) -> Option<Cow<'_, AzureImage>>;
+    /// The OS's Windows editions: its own, with a named one taken from its release (a name the
+    /// release does not know is left out: `semantic` refuses it), else its release's default
+    /// editions that can be built on its platforms.
+    fn editions(&self) -> Vec<Edition>;
+    /// [`OsFacts::editions`], each with the index of the `editions` entry it comes from
+    /// (`None`: a default edition of the release).
+    fn edition_entries(&self) -> Vec<(Option<usize>, Edition)>;
+    /// The editions of the OS's release, when it is a Windows release.
+    fn known_editions(&self) -> &'static [KnownEdition];
 }
 
 impl OsFacts for crate::spec::Os {
@@ -167,13 +212,48 @@ impl OsFacts for crate::spec::Os {
             version: "latest".to_owned(),
         }))
     }
+
+    fn editions(&self) -> Vec<Edition> {
+        self.edition_entries().into_iter().map(|(_, e)| e).collect()
+    }
+
+    fn edition_entries(&self) -> Vec<(Option<usize>, Edition)> {
+        let known = self.known_editions();
+        if self.editions.is_empty() {
+            return known
+                .iter()
+                .filter(|e| e.default)
+                .filter_map(|e| Some((None, e.for_platforms(&self.platforms)?)))
+                .collect();
+        }
+        self.editions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, entry)| {
+                let edition = match entry {
+                    EditionEntry::Full(edition) => edition.clone(),
+                    EditionEntry::Known(name) => known
+                        .iter()
+                        .find(|e| e.name == name)?
+                        .for_platforms(&self.platforms)?,
+                };
+                Some((Some(i), edition))
+            })
+            .collect()
+    }
+
+    fn known_editions(&self) -> &'static [KnownEdition] {
+        self.known()
+            .and_then(|r| r.windows)
+            .map_or(&[], |w| w.editions)
+    }
 }
 
 /// The names of an OS's builds: its own name, or `<name>-<edition>` for each edition when its
 /// family is built per edition.
 pub fn build_names(name: &str, os: &crate::spec::Os) -> Vec<String> {
     if crate::family::facts(os.family()).per_edition {
-        os.editions
+        os.editions()
             .iter()
             .map(|e| crate::spec::source_name(name, Some(&e.name)))
             .collect()
@@ -196,7 +276,7 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 mod tests {
     use super::*;
 
-    fn os(key: &str, json: serde_json::Value) -> crate::spec::Os {
+    fn os_from(key: &str, json: serde_json::Value) -> crate::spec::Os {
         let mut os: crate::spec::Os = serde_json::from_value(json).expect("an OS");
         os.key = key.to_owned();
         os
@@ -206,7 +286,7 @@ mod tests {
     /// release's; outside the catalogue, none.
     #[test]
     fn an_os_layers_its_own_facts_over_its_releases() {
-        let known = os("debian-12", serde_json::json!({ "platforms": ["azure"] }));
+        let known = os_from("debian-12", serde_json::json!({ "platforms": ["azure"] }));
         assert_eq!(known.description(), Some("Debian 12 (bookworm)"));
         assert_eq!(known.guest_os_type(), Some("debian12_64Guest"));
         let image = known.azure_image().expect("the release's image");
@@ -218,7 +298,7 @@ mod tests {
             ),
             ("debian-12", "12-gen2", "latest")
         );
-        let own = os(
+        let own = os_from(
             "bookworm",
             serde_json::json!({
                 "release": "debian-12",
@@ -234,7 +314,7 @@ mod tests {
             own.azure_image().map(|i| i.sku.clone()).as_deref(),
             Some("12")
         );
-        let unknown = os("custom", serde_json::json!({ "platforms": ["proxmox"] }));
+        let unknown = os_from("custom", serde_json::json!({ "platforms": ["proxmox"] }));
         assert_eq!(unknown.description(), None);
         assert_eq!(unknown.guest_os_type(), None);
         assert!(unknown.azure_image().is_none());
@@ -286,5 +366,105 @@ mod tests {
         assert_eq!(find("ubuntu-2404").map(Release::x86_64_level), Some(1));
         assert_eq!(find("rocky-9").map(|r| r.version), Some("9"));
         assert_eq!(find("rocky-10-typo"), None);
+    }
+
+    /// An OS of `release` built on `platforms`, with the spec's `editions`.
+    fn os(release: &str, platforms: &[&str], editions: serde_json::Value) -> crate::spec::Os {
+        let mut os: crate::spec::Os = serde_json::from_value(serde_json::json!({
+            "platforms": platforms,
+            "editions": editions,
+        }))
+        .expect("an OS");
+        os.key = release.to_owned();
+        os
+    }
+
+    fn names(editions: &[Edition]) -> Vec<(&str, &str, Vec<PlatformName>)> {
+        editions
+            .iter()
+            .map(|e| (e.name.as_str(), e.image_name.as_str(), e.platforms.clone()))
+            .collect()
+    }
+
+    /// Every Windows release has editions with label names, a default one at least, and an
+    /// Azure SKU for each edition Azure publishes under the release's own image.
+    #[test]
+    fn every_windows_release_has_default_editions() {
+        for release in all() {
+            let Some(windows) = release.windows else {
+                continue;
+            };
+            assert!(
+                windows.editions.iter().any(|e| e.default),
+                "{}",
+                release.name
+            );
+            for edition in windows.editions {
+                assert!(
+                    edition
+                        .name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '-'),
+                    "{}",
+                    edition.name
+                );
+                assert!(edition.image_name.starts_with(release.description));
+            }
+            let image = release.azure_image.as_ref().expect("Windows is on Azure");
+            assert!(
+                windows
+                    .editions
+                    .iter()
+                    .any(|e| e.azure_sku == Some(image.sku)),
+                "{}: its image is one of its editions'",
+                release.name
+            );
+        }
+    }
+
+    /// Without `editions`, an OS builds its release's default editions (the Standard ones not
+    /// on Azure, which publishes Datacenter only); a name picks one of the release's; a full
+    /// entry stays as written.
+    #[test]
+    fn editions_come_from_the_spec_or_the_release() {
+        use PlatformName::Proxmox;
+        let all = os("windows-2025", &["proxmox", "azure"], serde_json::json!([]));
+        assert_eq!(
+            names(&all.editions()),
+            [
+                (
+                    "standard",
+                    "Windows Server 2025 SERVERSTANDARD",
+                    vec![Proxmox]
+                ),
+                ("datacenter", "Windows Server 2025 SERVERDATACENTER", vec![]),
+            ]
+        );
+        assert_eq!(
+            all.editions()[1].azure_sku.as_deref(),
+            Some("2025-datacenter-g2")
+        );
+        let azure = os("windows-2025", &["azure"], serde_json::json!([]));
+        assert_eq!(names(&azure.editions()).len(), 1);
+        let picked = os(
+            "windows-11",
+            &["vsphere"],
+            serde_json::json!(["enterprise", "home", { "name": "edu", "image_name": "Windows 11 Education" }]),
+        );
+        assert_eq!(
+            names(&picked.editions()),
+            [
+                ("enterprise", "Windows 11 Enterprise", vec![]),
+                ("edu", "Windows 11 Education", vec![]),
+            ]
+        );
+        assert_eq!(
+            picked
+                .edition_entries()
+                .iter()
+                .map(|(i, _)| *i)
+                .collect::<Vec<_>>(),
+            [Some(0), Some(2)]
+        );
     }
 }

@@ -110,6 +110,7 @@ impl Checker<'_, '_> {
     }
 
     pub(super) fn build_user(&mut self) {
+        self.build_user_login();
         let spec = self.cx.spec;
         let iso_oses: Vec<(&String, &Os)> = spec
             .oses
@@ -147,6 +148,57 @@ impl Checker<'_, '_> {
                     );
                 }
             }
+        }
+    }
+
+    /// Packer logs in to an OS on Proxmox or vSphere as the build user, with its password or,
+    /// where the family's communicator can ([`crate::family::FamilyFacts::key_login`]), its
+    /// SSH key: an OS that can use neither is refused at its name.
+    fn build_user_login(&mut self) {
+        let spec = self.cx.spec;
+        let Some(user) = &spec.defaults.build_user else {
+            return;
+        };
+        if user.password.is_some() {
+            return;
+        }
+        for (name, os) in &spec.oses {
+            let facts = crate::family::facts(os.family());
+            let hypervisor = os
+                .platforms
+                .iter()
+                .find(|p| matches!(p, PlatformName::Proxmox | PlatformName::Vsphere));
+            let (Some(platform), false) = (hypervisor, facts.key_login() && user.ssh_key.is_some())
+            else {
+                continue;
+            };
+            let (label, help) = if facts.key_login() {
+                (
+                    "logs in as the build user, which has neither `password` nor `ssh_key`",
+                    "add `ssh_key: { public_key: ..., private_key_file: { env: BUILD_SSH_KEY_FILE } }` or `password: { env: BUILD_PASSWORD }` to `defaults.build_user`",
+                )
+            } else {
+                (
+                    "logs in over WinRM, which takes a password, never an SSH key",
+                    "add `password: { env: BUILD_PASSWORD }` to `defaults.build_user`; its `ssh_key` serves Linux OSes only",
+                )
+            };
+            self.push(
+                Diagnostic::error(
+                    Code::MissingKey,
+                    format!(
+                        "OS `{name}` on {} needs the build user's `password`",
+                        platform.as_str()
+                    ),
+                    self.key_span(&["oses", name]),
+                    label,
+                )
+                .with_secondary(
+                    self.key_span(&["defaults", "build_user"]),
+                    "no `password` here",
+                )
+                .with_help(help),
+            );
         }
     }
 }

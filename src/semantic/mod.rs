@@ -10,8 +10,9 @@
 //! blocks in their own file: `names` (labels, file and artifact names), `platforms` (placement,
 //! outputs, ISOs, builders), `network`, `oses` (installers, editions, Windows locale, step
 //! families), `releases` (what an OS of the catalogue must agree with its release on),
-//! `provisioning` (steps and the files they name), `environments` (overrides and
-//! the build user) and `options` (the passthrough checked against the catalogue).
+//! `windows` (what a Windows release requires: hardware, its driver folder),
+//! `provisioning` (steps and the files they name), `environments` (overrides and the build
+//! user) and `options` (the passthrough checked against the catalogue).
 
 use std::path::Path;
 
@@ -27,6 +28,7 @@ mod oses;
 mod platforms;
 mod provisioning;
 mod releases;
+mod windows;
 
 pub use network::{parse_cidr, static_sources};
 pub use platforms::iso_url_problem;
@@ -52,6 +54,7 @@ pub fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     checker.platforms();
     checker.oses();
     checker.releases();
+    checker.windows();
     checker.provisioning();
     checker.step_families();
     checker.environments();

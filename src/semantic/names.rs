@@ -94,7 +94,7 @@ impl Checker<'_, '_> {
         let mut gallery_images: Places = BTreeMap::new();
         for (name, os) in &spec.oses {
             let own: Vec<(String, Vec<&str>)> = if crate::family::facts(os.family()).per_edition {
-                os.editions
+                os.editions()
                     .iter()
                     .map(|e| {
                         (

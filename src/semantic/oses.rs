@@ -1,8 +1,8 @@
 //! The `oses` section: platforms and provisioning sets each OS refers to, installers and their
-//! templates, Windows editions and locale, and steps that cannot run on an OS's family.
+//! templates, Windows locale, and steps that cannot run on an OS's family (editions:
+//! `semantic::windows`).
 
-use super::names::suggest_label;
-use super::{Checker, is_label};
+use super::Checker;
 use crate::diagnostic::{Code, Diagnostic, did_you_mean, prose_list};
 use crate::installer::{INSTALLERS, InstallerKind};
 use crate::platform::{builder_of, iso_platforms};
@@ -444,96 +444,6 @@ impl Checker<'_, '_> {
             );
         }
     }
-
-    pub(super) fn editions(&mut self, name: &str, os: &Os) {
-        if crate::family::facts(os.family()).per_edition {
-            if os.editions.is_empty() {
-                self.push(
-                    Diagnostic::error(
-                        Code::MissingKey,
-                        format!("Windows OS `{name}` needs at least one edition"),
-                        self.key_span(&["oses", name]),
-                        "no `editions`",
-                    )
-                    .with_help("add `editions: [{ name: standard, image_name: \"Windows Server 2022 SERVERSTANDARD\" }]`"),
-                );
-            }
-            let mut seen: Vec<&str> = Vec::new();
-            for (i, edition) in os.editions.iter().enumerate() {
-                let index = i.to_string();
-                let span = self.at(&["oses", name, "editions", &index, "name"]).value;
-                if !is_label(&edition.name) {
-                    self.push(
-                        Diagnostic::error(
-                            Code::BadName,
-                            format!("edition name `{}` is not valid", edition.name),
-                            span,
-                            "becomes part of a Packer label",
-                        )
-                        .with_help(format!(
-                            "use lowercase letters, digits and `-`, for example `{}`",
-                            suggest_label(&edition.name)
-                        )),
-                    );
-                }
-                if let Some(first) = seen.iter().position(|n| *n == edition.name) {
-                    let first_index = first.to_string();
-                    self.push(
-                        Diagnostic::error(
-                            Code::DuplicateItem,
-                            format!("OS `{name}` has two editions named `{}`", edition.name),
-                            span,
-                            "defined again here",
-                        )
-                        .with_secondary(
-                            self.at(&["oses", name, "editions", &first_index, "name"])
-                                .value,
-                            "first defined here",
-                        ),
-                    );
-                }
-                seen.push(&edition.name);
-                for (j, platform) in edition.platforms.iter().enumerate() {
-                    if !os.platforms.contains(platform) {
-                        let j = j.to_string();
-                        self.push(
-                            Diagnostic::error(
-                                Code::UnknownReference,
-                                format!(
-                                    "edition `{}` targets `{}`, which OS `{name}` is not built on",
-                                    edition.name,
-                                    platform.as_str()
-                                ),
-                                self.at(&["oses", name, "editions", &index, "platforms", &j])
-                                    .value,
-                                "not in the OS's `platforms`",
-                            )
-                            .with_help(format!(
-                                "add `{}` to the OS's `platforms`, or remove it here",
-                                platform.as_str()
-                            )),
-                        );
-                    }
-                }
-            }
-        } else if !os.editions.is_empty() {
-            self.push(
-                Diagnostic::error(
-                    Code::WrongFamily,
-                    format!(
-                        "OS `{name}` is {} and cannot have `editions`",
-                        os.family().as_str()
-                    ),
-                    self.key_span(&["oses", name, "editions"]),
-                    "editions are for Windows",
-                )
-                .with_help(format!(
-                    "remove `editions`, or define one OS per {} variant",
-                    title(os.family())
-                )),
-            );
-        }
-    }
 }
 
 impl Checker<'_, '_> {
@@ -626,7 +536,7 @@ fn installer_names(family: Family) -> Vec<String> {
 }
 
 /// The family's name with a capital: `Linux`.
-fn title(family: Family) -> String {
+pub(super) fn title(family: Family) -> String {
     let name = family.as_str();
     let mut chars = name.chars();
     chars

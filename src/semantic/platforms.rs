@@ -6,11 +6,12 @@ use crate::catalogue::Component;
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::platform::{
     DEFAULT_DISK_GB, azure_image_disk_gb, azure_image_generation, builder_of, component,
-    default_builder, hardware, hardware_layers,
+    default_builder, hardware, spec_hardware_layers,
 };
 use crate::release::OsFacts;
 use crate::spec::{
-    AzureImage, BuilderKind, Firmware, Iso, Options, Os, PlatformName, VsphereTemplate,
+    AzureImage, BuilderKind, EditionEntry, Firmware, Iso, Options, Os, PlatformName,
+    VsphereTemplate,
 };
 
 impl Checker<'_, '_> {
@@ -370,6 +371,10 @@ impl Checker<'_, '_> {
             .copied()
             .filter(|p| self.configured(*p))
             .collect();
+        let required_uefi = os
+            .known()
+            .and_then(|r| r.windows)
+            .is_some_and(|w| w.hardware.firmware == Some(Firmware::Uefi));
         let mut found = Vec::new();
         for platform in platforms {
             let hw = hardware(spec, os, platform);
@@ -384,6 +389,9 @@ impl Checker<'_, '_> {
             let at = |field: &str| self.hardware_span(name, os, platform, field);
             let on_platform = format!("`{}`", platform.as_str());
             match platform {
+                // A release that requires UEFI says so itself (`semantic::windows`).
+                PlatformName::Proxmox | PlatformName::Vsphere
+                    if hw.firmware == Some(Firmware::Bios) && required_uefi => {}
                 PlatformName::Proxmox | PlatformName::Vsphere
                     if hw.firmware == Some(Firmware::Bios) =>
                 {
@@ -453,7 +461,7 @@ impl Checker<'_, '_> {
                         continue;
                     };
                     for (sku, path) in azure_skus(name, os, &image) {
-                        if azure_image_generation(&image.publisher, sku) == Some(1) {
+                        if azure_image_generation(&image.publisher, &sku) == Some(1) {
                             let path: Vec<&str> = path.iter().map(String::as_str).collect();
                             found.push(
                                 Diagnostic::error(
@@ -489,7 +497,7 @@ impl Checker<'_, '_> {
     /// Where the spec sets the `hardware` field that an OS's builds on a platform use: the
     /// key in the last layer that writes it, else the OS's.
     fn hardware_span(&self, name: &str, os: &Os, platform: PlatformName, field: &str) -> Span {
-        hardware_layers(self.cx.spec, name, os, platform)
+        spec_hardware_layers(self.cx.spec, name, os, platform)
             .into_iter()
             .rev()
             .find_map(|(mut path, _)| {
@@ -519,7 +527,7 @@ impl Checker<'_, '_> {
             (None, None) => (DEFAULT_DISK_GB, vec!["oses", name]),
         };
         for (sku, _) in azure_skus(name, os, &image) {
-            if let Some(size) = azure_image_disk_gb(&image.publisher, sku)
+            if let Some(size) = azure_image_disk_gb(&image.publisher, &sku)
                 && disk < size
             {
                 self.push(
@@ -543,27 +551,32 @@ impl Checker<'_, '_> {
 
 /// The Marketplace SKUs an OS's Azure builds start from, once each, with the path of the
 /// spec value that names each: the image's SKU, or a Windows edition's own.
-fn azure_skus<'a>(name: &str, os: &'a Os, image: &'a AzureImage) -> Vec<(&'a str, Vec<String>)> {
+fn azure_skus(name: &str, os: &Os, image: &AzureImage) -> Vec<(String, Vec<String>)> {
     let path = |tokens: &[&str]| -> Vec<String> {
         let mut path = vec!["oses".to_owned(), name.to_owned()];
         path.extend(tokens.iter().map(|t| (*t).to_owned()));
         path
     };
-    let mut skus: Vec<(&str, Vec<String>)> = if crate::family::facts(os.family()).per_edition {
-        os.editions
-            .iter()
-            .enumerate()
+    let image_sku = || (image.sku.clone(), path(&["azure_image", "sku"]));
+    let mut skus: Vec<(String, Vec<String>)> = if crate::family::facts(os.family()).per_edition {
+        os.edition_entries()
+            .into_iter()
             .filter(|(_, e)| e.platforms.is_empty() || e.platforms.contains(&PlatformName::Azure))
-            .map(|(i, e)| match &e.azure_sku {
-                Some(sku) => (
-                    sku.as_str(),
-                    path(&["editions", &i.to_string(), "azure_sku"]),
-                ),
-                None => (image.sku.as_str(), path(&["azure_image", "sku"])),
+            .map(|(i, e)| {
+                let Some(sku) = e.azure_sku else {
+                    return image_sku();
+                };
+                // An edition named from the catalogue takes its SKU from there: the name says it.
+                let at = match i.map(|i| (i.to_string(), &os.editions[i])) {
+                    Some((i, EditionEntry::Full(_))) => path(&["editions", &i, "azure_sku"]),
+                    Some((i, EditionEntry::Known(_))) => path(&["editions", &i]),
+                    None => path(&[]),
+                };
+                (sku, at)
             })
             .collect()
     } else {
-        vec![(image.sku.as_str(), path(&["azure_image", "sku"]))]
+        vec![image_sku()]
     };
     skus.dedup_by(|a, b| a.0 == b.0);
     skus

@@ -7,7 +7,7 @@ use std::path::{Component as PathComponent, Path, PathBuf};
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::release::OsFacts;
-use crate::spec::{Spec, Step};
+use crate::spec::{Spec, Step, StepValue};
 
 /// `ansible.cfg` beside a playbook (`ansible/site.yml` -> `ansible/ansible.cfg`): Ansible reads
 /// it only when named. The path is kept as written: a backslash is part of a file name here.
@@ -122,6 +122,51 @@ impl Checker<'_, '_> {
                 }
             }
         }
+        self.step_secret_names();
+    }
+
+    /// Refuses two secrets of steps whose environment variables differ only in case: each NAME
+    /// becomes a variable named after it in lowercase (`secret_rhsm_password`), so they would
+    /// meet.
+    fn step_secret_names(&mut self) {
+        let spec = self.cx.spec;
+        let mut first: BTreeMap<String, (&str, Vec<String>)> = BTreeMap::new();
+        for (set, steps) in &spec.provisioning {
+            for (i, step) in steps.iter().enumerate() {
+                for (field, key, credential) in step.secrets() {
+                    let index = i.to_string();
+                    let tokens: Vec<String> =
+                        [set.as_str(), &index, step.kind(), field, key, "env"]
+                            .iter()
+                            .map(|t| (*t).to_owned())
+                            .collect();
+                    let name = credential.env.as_str();
+                    let variable = crate::spec::secret_variable(name);
+                    let Some((other, at)) = first.get(&variable) else {
+                        first.insert(variable, (name, tokens));
+                        continue;
+                    };
+                    if *other == name {
+                        continue;
+                    }
+                    let path = |tokens: &[String]| {
+                        let mut all = vec!["provisioning"];
+                        all.extend(tokens.iter().map(String::as_str));
+                        self.at(&all).value
+                    };
+                    self.push(
+                        Diagnostic::error(
+                            Code::NameCollision,
+                            format!("secrets `{name}` and `{other}` differ only in case"),
+                            path(&tokens),
+                            format!("becomes variable `{variable}`"),
+                        )
+                        .with_secondary(path(at), format!("becomes variable `{variable}`"))
+                        .with_help("Packer variable names are written in lowercase here; rename one of the environment variables"),
+                    );
+                }
+            }
+        }
     }
 
     /// Refuses `{{` in text that Packer renders as a Go template again at run time, until it
@@ -153,11 +198,14 @@ impl Checker<'_, '_> {
         &mut self,
         base: &[&str],
         key: &str,
-        map: &BTreeMap<String, String>,
+        map: &BTreeMap<String, StepValue>,
     ) {
         for (name, value) in map {
             self.rerendered(base, &[key, name], name, true);
-            self.rerendered(base, &[key, name], value, false);
+            // A secret's value is not known here; its name is checked by the schema.
+            if let StepValue::Text(text) = value {
+                self.rerendered(base, &[key, name], text, false);
+            }
         }
     }
 

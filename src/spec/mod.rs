@@ -29,6 +29,7 @@ impl TextFormat {
     pub const ALL: &'static [&'static TextFormat] = &[
         &USER_NAME,
         &VARIABLE_NAME,
+        &SSH_PUBLIC_KEY,
         &IPV4_ADDRESS,
         &IPV4_PREFIX,
         &CHECKSUM,
@@ -59,6 +60,16 @@ pub const VARIABLE_NAME: TextFormat = TextFormat {
     pattern: r"^[A-Za-z_][A-Za-z0-9_]*$",
     words: "an environment variable name: letters, digits and `_`, not starting with a digit",
     examples: &["PROXMOX_TOKEN"],
+};
+
+/// An OpenSSH public key as one line of `authorized_keys`, with an optional plain comment. No
+/// quote, backslash or line break: the installers write it into shell commands and YAML.
+pub const SSH_PUBLIC_KEY: TextFormat = TextFormat {
+    pattern: r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9@._+=:,/ -]*)?$",
+    words: "an OpenSSH public key: its type, the key in base64 and an optional comment of letters, digits, spaces and `@._+=:,/-`",
+    examples: &[
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuildKeyOfTheExampleOnly0000000000000000 packer",
+    ],
 };
 
 /// An IPv4 address.
@@ -310,17 +321,39 @@ pub struct Locale {
     pub timezone: Option<String>,
 }
 
-/// The account the installer creates. Its password is a credential, read from the environment at build time.
+/// The account the installer creates and Packer connects as. Its password is a credential,
+/// read from the environment at build time; Linux builds may log in with an SSH key instead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BuildUser {
     /// User name (lowercase letters, digits, `_` and `-`, starting with a letter or `_`).
     #[schemars(transform = Format(&USER_NAME))]
     pub username: String,
-    /// Password Packer connects with (SSH or WinRM).
-    pub password: Credential,
+    /// Password Packer connects with: over WinRM always, over SSH unless `ssh_key` is set.
+    /// Needed by Windows OSes built on Proxmox or vSphere, and by Linux ones there without
+    /// `ssh_key`.
+    pub password: Option<Credential>,
     /// SHA-512 crypt hash of the password, for Linux installers (`mkpasswd -m sha-512`).
     pub password_hash: Option<Credential>,
+    /// The SSH key Packer logs in with on Linux OSes built on Proxmox or vSphere, instead of
+    /// the password. Windows OSes keep the password (WinRM has no key login); on Azure,
+    /// azure-arm makes a key of its own for the user it creates.
+    pub ssh_key: Option<SshKey>,
+}
+
+/// The build user's SSH key: the public half for the installer, the private one for Packer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SshKey {
+    /// The public key, one line of `authorized_keys`: the installer writes it for the build
+    /// user, and the end of every build removes it. Not a secret.
+    #[schemars(transform = Format(&SSH_PUBLIC_KEY))]
+    pub public_key: String,
+    /// The private key file on the build host, read from an environment variable that holds
+    /// its path (a CI file variable does: GitLab's `File` type), since its place differs
+    /// between hosts and a key must never be committed. Unencrypted: Packer reads it when it
+    /// validates the template.
+    pub private_key_file: Credential,
 }
 
 /// A secret, read from an environment variable when Packer runs. Never a literal value.

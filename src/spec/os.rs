@@ -39,9 +39,11 @@ pub struct Os {
     /// Locale overrides for this OS.
     #[serde(default)]
     pub locale: Locale,
-    /// Windows editions: one source per edition on each platform.
+    /// Windows editions: one source per edition on each platform. An edition of the release
+    /// is named (`standard-core`), another one described in full (default: the release's
+    /// default editions).
     #[serde(default)]
-    pub editions: Vec<Edition>,
+    pub editions: Vec<EditionEntry>,
     /// Names of `provisioning` sets to run, in order.
     #[serde(default)]
     pub provisioning: Vec<String>,
@@ -154,6 +156,17 @@ pub struct AzureImage {
 
 fn latest() -> String {
     "latest".to_owned()
+}
+
+/// A Windows edition of an OS: one of its release's, by name, or one described in full.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EditionEntry {
+    /// An edition of the OS's release, by its short name (`hybridc list oses`).
+    #[schemars(example = &"datacenter-core")]
+    Known(String),
+    /// An edition described in full.
+    Full(Edition),
 }
 
 /// A Windows edition in the installation image.

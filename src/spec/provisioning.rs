@@ -28,9 +28,10 @@ pub struct Shell {
     /// Commands to run.
     #[serde(default)]
     pub inline: Vec<String>,
-    /// Environment variables for the scripts.
+    /// Environment variables for the scripts: text, or `{ env: NAME }` for a secret read from
+    /// the environment when Packer runs.
     #[serde(default)]
-    pub env: BTreeMap<String, String>,
+    pub env: BTreeMap<String, StepValue>,
     /// Run with sudo.
     #[serde(default = "yes")]
     pub sudo: bool,
@@ -52,9 +53,10 @@ pub struct Powershell {
     /// Commands to run.
     #[serde(default)]
     pub inline: Vec<String>,
-    /// Environment variables for the scripts.
+    /// Environment variables for the scripts: text, or `{ env: NAME }` for a secret read from
+    /// the environment when Packer runs.
     #[serde(default)]
-    pub env: BTreeMap<String, String>,
+    pub env: BTreeMap<String, StepValue>,
     /// Run elevated as the build user.
     #[serde(default)]
     pub elevated: bool,
@@ -97,12 +99,25 @@ pub struct Ansible {
     pub playbook: String,
     /// Galaxy requirements file, relative to the repository root.
     pub galaxy_file: Option<String>,
-    /// Extra variables (`--extra-vars`).
+    /// Extra variables (`--extra-vars`): text, or `{ env: NAME }` for a secret read from the
+    /// environment when Packer runs.
     #[serde(default)]
-    pub extra_vars: BTreeMap<String, String>,
+    pub extra_vars: BTreeMap<String, StepValue>,
     /// Run only on these platforms.
     #[serde(default)]
     pub only: Vec<PlatformName>,
+}
+
+/// A value a step hands to what it runs: text as written, or a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum StepValue {
+    /// A secret, read from an environment variable when Packer runs and never written to a
+    /// file: `{ env: NAME }`. The provisioners read the value as a Go template, so it must
+    /// not contain `{{`.
+    Secret(Credential),
+    /// Text, passed as written.
+    Text(String),
 }
 
 impl Step {
@@ -117,6 +132,25 @@ impl Step {
         }
     }
 
+    /// The secrets the step hands to what it runs, in the spec's order: `(field, key,
+    /// credential)` for each entry of `env` (shell, PowerShell) or `extra_vars` (Ansible)
+    /// written `{ env: NAME }`.
+    pub fn secrets(&self) -> Vec<(&'static str, &str, &Credential)> {
+        let (field, values) = match self {
+            Step::Shell(s) => ("env", &s.env),
+            Step::Powershell(s) => ("env", &s.env),
+            Step::Ansible(a) => ("extra_vars", &a.extra_vars),
+            Step::WindowsRestart(_) | Step::File(_) => return Vec::new(),
+        };
+        values
+            .iter()
+            .filter_map(|(key, value)| match value {
+                StepValue::Secret(credential) => Some((field, key.as_str(), credential)),
+                StepValue::Text(_) => None,
+            })
+            .collect()
+    }
+
     /// Platforms the step is limited to (empty: all).
     pub fn only(&self) -> &[PlatformName] {
         match self {
@@ -127,4 +161,11 @@ impl Step {
             Step::Ansible(s) => &s.only,
         }
     }
+}
+
+/// The Packer variable of a step's secret read from `$env`: `secret_<env>` in lowercase
+/// (`RHSM_PASSWORD` -> `secret_rhsm_password`), one per name whichever steps use it. The
+/// semantic stage refuses two names that differ only in case.
+pub fn secret_variable(env: &str) -> String {
+    format!("secret_{}", env.to_ascii_lowercase())
 }

@@ -11,6 +11,7 @@ use serde_json::Value as Json;
 
 use crate::diagnostic::Unknown;
 use crate::loaded::Loaded;
+use crate::platform::HardwareOrigin;
 use crate::release::OsFacts;
 use crate::spec::{Os, PlatformName, SeedChannel};
 
@@ -19,6 +20,8 @@ use crate::spec::{Os, PlatformName, SeedChannel};
 pub enum Layer {
     /// hybridc's own default: the spec does not say.
     Default,
+    /// What the OS's release requires, from hybridc's OS catalogue (Windows 11's TPM).
+    Release,
     /// `defaults:`.
     Defaults,
     /// The OS entry.
@@ -34,6 +37,7 @@ impl Layer {
     pub fn as_str(self) -> &'static str {
         match self {
             Layer::Default => "default",
+            Layer::Release => "release",
             Layer::Defaults => "defaults",
             Layer::Os => "OS",
             Layer::Platform => "platform",
@@ -297,7 +301,7 @@ pub fn explain_with(
     });
     // Addresses are per build: the OS, or each Windows edition.
     let mut fields: Vec<(String, Vec<String>)> = if crate::family::facts(os.family()).per_edition {
-        os.editions
+        os.editions()
             .iter()
             .map(|e| {
                 (
@@ -369,20 +373,37 @@ pub fn explain_with(
         // The hardware, from the layers and the defaults lowering reads.
         let resolved = serde_json::to_value(crate::platform::hardware(spec, os, p));
         for field in crate::platform::hardware_fields(p) {
-            let candidates: Vec<Candidate> = crate::platform::hardware_layers(spec, os_name, os, p)
-                .into_iter()
-                .map(|(mut path, _)| {
+            let layers = crate::platform::hardware_layers(spec, os_name, os, p);
+            let candidates: Vec<Candidate> = layers
+                .iter()
+                .filter_map(|(origin, _)| match origin {
+                    HardwareOrigin::Spec(path) => Some(path),
+                    HardwareOrigin::Release(_) => None,
+                })
+                .map(|path| {
                     let layer = if path[0] == "defaults" {
                         Layer::Defaults
                     } else {
                         Layer::Os
                     };
-                    path.push(field);
-                    (layer, tokens(&path))
+                    let mut path = tokens(path);
+                    path.push((*field).to_owned());
+                    (layer, path)
                 })
                 .collect();
             let fallback = resolved.as_ref().ok().and_then(|r| r.get(*field)).cloned();
-            rows.push(x.row(&format!("hardware.{field}"), &candidates, fallback));
+            let mut row = x.row(&format!("hardware.{field}"), &candidates, fallback);
+            // Unset in the spec, a value the release requires comes from the catalogue.
+            let required = layers.iter().any(|(origin, hardware)| {
+                matches!(origin, HardwareOrigin::Release(_))
+                    && serde_json::to_value(hardware)
+                        .ok()
+                        .is_some_and(|h| h.get(*field).is_some_and(|v| !v.is_null()))
+            });
+            if row.layer == Layer::Default && required {
+                row.layer = Layer::Release;
+            }
+            rows.push(row);
         }
         // The platform's settings, from the one table lowering declares its variables from.
         for setting in crate::platform::SETTINGS.iter().filter(|s| s.platform == p) {

@@ -196,3 +196,35 @@ fn tpm_and_secure_boot_are_shown_with_their_layer() {
         ["hardware.secure_boot", "true", "default", "-"]
     );
 }
+
+/// What a release requires comes from the catalogue: an OS of Windows 11 gets UEFI, a TPM and
+/// Secure Boot on every platform without a spec line, shown as the `release` layer.
+#[test]
+fn a_release_requirement_is_shown_as_the_release_layer() {
+    let dir = crate::support::temp_dir("explain-release");
+    std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
+    let spec = SPEC.replace(
+        "  ubuntu-2404:\n    family: linux\n",
+        "  windows-11:\n    editions: [enterprise]\n",
+    );
+    std::fs::write(dir.join("spec/hybrid.yaml"), &spec).expect("spec");
+    let out = hybridc(&dir, &["explain", "windows-11"]);
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (setting, value) in [
+        ("hardware.tpm", "true"),
+        ("hardware.secure_boot", "true"),
+        ("hardware.firmware", "uefi"),
+    ] {
+        assert_eq!(row(&text, setting), [setting, value, "release", "-"]);
+    }
+    assert_eq!(
+        row(&text, "hardware.cpus"),
+        ["hardware.cpus", "6", "OS", "spec/hybrid.yaml:18:17"]
+    );
+}

@@ -16,6 +16,9 @@
 //!   most 12 spec lines;
 //! - the result equals the golden file `tests/fixtures/installers/<os>/<case>/<template>` (the
 //!   template's name without `.pkrtpl.hcl`); a missing and an extra golden file both fail;
+//! - the shared answer file renders for every edition of every Windows release of the OS
+//!   catalogue, with that release's facts, and equals its golden file
+//!   `tests/fixtures/answer-files/<release>/<edition>/autounattend`;
 //! - secrets land only where they belong: the password hash only on the installer's password
 //!   line, the Windows password only XML-escaped inside `<Value>` elements, neither anywhere else;
 //! - the helper itself renders a few hand-checked templates as HCL does (`$${`, `%{ if }`,
@@ -53,6 +56,11 @@ const BUILD_USERNAME: &str = "testbuilder";
 /// no committed file holds anything shaped like a password hash.
 const BUILD_PASSWORD_HASH: &str = "PLACEHOLDER-FOR-THE-BUILD-PASSWORD-HASH";
 
+/// Stands where the installer authorises the build user's SSH key (`static` cases; `dhcp` has
+/// none): shaped like an Ed25519 public key, not one.
+const BUILD_SSH_PUBLIC_KEY: &str =
+    "ssh-ed25519 AAAAPLACEHOLDERFORTHEBUILDUSERSSHPUBLICKEY00000000000000000 build@example";
+
 /// Stands where Windows Setup reads the password; holds `&`, `<` and `>` so that the answer
 /// file's XML escaping is exercised.
 const BUILD_PASSWORD: &str = "PLACEHOLDER&<build-password>";
@@ -80,6 +88,7 @@ fn linux_cases(os: &str) -> Vec<Case> {
             vars: json!({
                 "build_username": BUILD_USERNAME,
                 "build_password_hash": BUILD_PASSWORD_HASH,
+                "build_ssh_pubkey": "",
                 "hostname": os,
                 "language": "en_US",
                 "keyboard": "us",
@@ -94,6 +103,7 @@ fn linux_cases(os: &str) -> Vec<Case> {
             vars: json!({
                 "build_username": BUILD_USERNAME,
                 "build_password_hash": BUILD_PASSWORD_HASH,
+                "build_ssh_pubkey": BUILD_SSH_PUBLIC_KEY,
                 "hostname": os,
                 "language": "de_DE",
                 "keyboard": "de",
@@ -324,25 +334,15 @@ oses:
 "#;
 
 /// The lines a user writes for one known release: its name, its ISO (a mirror of the
-/// fixture's own, with the checksum file beside it: no digest is made up), its platforms and,
-/// for Windows, the editions it builds (by the catalogue's image names).
+/// fixture's own, with the checksum file beside it: no digest is made up) and its platforms
+/// (a Windows release builds its default editions).
 fn union_os(release: &hybridc::release::Release) -> String {
     let platforms: Vec<&str> = release.platforms.iter().map(|p| p.as_str()).collect();
-    let mut os = format!(
+    format!(
         "  {name}:\n    iso:\n      url: https://mirror.example.com/iso/{name}.iso\n      checksum: file:https://mirror.example.com/iso/{name}.iso.sha256\n    platforms: [{}]\n",
         platforms.join(", "),
         name = release.name,
-    );
-    if let Some(windows) = release.windows {
-        os.push_str("    editions:\n");
-        for edition in windows.editions {
-            os.push_str(&format!(
-                "      - name: {}\n        image_name: {}\n",
-                edition.name, edition.image_name
-            ));
-        }
-    }
-    os
+    )
 }
 
 /// The union fixture's spec, from the catalogue.
@@ -597,7 +597,18 @@ fn installer_templates_match_golden_files() {
         }
     }
 
-    for file in files_under(&golden_root()) {
+    stale_goldens(&golden_root(), &expected, bless, &mut problems);
+    fail_with(problems);
+}
+
+/// Golden files under `root` that no case produced: removed when blessing, problems otherwise.
+fn stale_goldens(
+    root: &Path,
+    expected: &BTreeSet<PathBuf>,
+    bless: bool,
+    problems: &mut Vec<String>,
+) {
+    for file in files_under(root) {
         if expected.contains(&file) {
             continue;
         }
@@ -612,9 +623,8 @@ fn installer_templates_match_golden_files() {
         }
     }
     if bless {
-        remove_empty_dirs(&golden_root());
+        remove_empty_dirs(root);
     }
-    fail_with(problems);
 }
 
 fn remove_empty_dirs(dir: &Path) {
@@ -892,4 +902,86 @@ fn every_installer_kind_in_the_table_is_rendered_and_checked() {
         missing_kinds.is_empty(),
         "installer kinds no OS of the example spec or the union fixture renders: {missing_kinds:?}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shared answer file, for every Windows release of the catalogue
+// ---------------------------------------------------------------------------------------------
+
+/// Where the renders of [`every_windows_release_renders_the_shared_answer_file`] are kept:
+/// `<release>/<edition>/autounattend`.
+fn answer_file_root() -> PathBuf {
+    repo().join("tests/fixtures/answer-files")
+}
+
+/// The cases of the shared answer file: every edition of every Windows release of the
+/// catalogue, on Proxmox (which reads the release's VirtIO driver folder), with the compiler's
+/// defaults (UEFI, DHCP, en-US, UTC) and the release's facts as the compiler passes them.
+fn windows_release_cases() -> Vec<(String, Case)> {
+    let mut cases = Vec::new();
+    for release in hybridc::release::all() {
+        let Some(windows) = release.windows else {
+            continue;
+        };
+        for edition in windows.editions {
+            let source = format!("{}-{}", release.name, edition.name);
+            let computer_name: String = source.chars().take(15).collect();
+            let mut vars = json!({
+                "build_username": BUILD_USERNAME,
+                "build_password": BUILD_PASSWORD,
+                "image_name": edition.image_name,
+                "product_key": "",
+                "language": "en-US",
+                "keyboard": "0409:00000409",
+                "timezone": "UTC",
+                "firmware": "uefi",
+                "network": { "dhcp": true, "address": "", "gateway": "", "dns": [] },
+                "computer_name": computer_name.trim_end_matches('-'),
+                "platform": "proxmox",
+            });
+            vars["release"] = release_facts(release.name);
+            cases.push((
+                release.name.to_owned(),
+                Case {
+                    name: edition.name,
+                    vars,
+                },
+            ));
+        }
+    }
+    cases
+}
+
+/// The one answer file every Windows release shares renders for each release and edition, and
+/// matches its golden file; no golden file is stale.
+#[test]
+fn every_windows_release_renders_the_shared_answer_file() {
+    let Some(exe) = helper() else {
+        return;
+    };
+    let bless = blessing();
+    let mut problems = Vec::new();
+    let mut expected = BTreeSet::new();
+    for (release, case) in windows_release_cases() {
+        let template = Template {
+            os: release.clone(),
+            stem: "autounattend".to_owned(),
+            path: repo().join("installers/autounattend/autounattend.pkrtpl.hcl"),
+        };
+        let golden = answer_file_root()
+            .join(&release)
+            .join(case.name)
+            .join("autounattend");
+        expected.insert(golden.clone());
+        match render_case(exe, &template, &case) {
+            Ok(text) => {
+                if let Some(problem) = golden_problem(&golden, &text) {
+                    problems.push(format!("{}: {problem}", template.label(&case)));
+                }
+            }
+            Err(e) => problems.push(e),
+        }
+    }
+    stale_goldens(&answer_file_root(), &expected, bless, &mut problems);
+    fail_with(problems);
 }

@@ -22,6 +22,8 @@ mod robustness;
 mod runner;
 mod secrets;
 mod seeds;
+mod ssh_key;
+mod step_secrets;
 mod support;
 mod validators;
 mod workflow;

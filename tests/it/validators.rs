@@ -1127,3 +1127,101 @@ fn windows_computer_name_is_set_in_the_specialize_pass() {
     }
     assert_no_problems("autounattend computer name", &problems);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The shared answer file of every Windows release (`tests/fixtures/answer-files/`)
+// ---------------------------------------------------------------------------------------------
+
+/// The renders of the shared answer file per Windows release and edition, with the release and
+/// the edition they were rendered for (`<release>/<edition>/autounattend`).
+fn release_answer_files() -> Vec<(PathBuf, &'static hybridc::release::Release, String)> {
+    let root = repo().join("tests/fixtures/answer-files");
+    let mut found = Vec::new();
+    for release in sorted_entries(&root) {
+        let name = release
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        let known = hybridc::release::find(&name)
+            .unwrap_or_else(|| panic!("{}: not a release of the catalogue", rel(&release)));
+        for edition in sorted_entries(&release) {
+            let edition_name = edition
+                .file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
+            found.push((edition.join("autounattend"), known, edition_name));
+        }
+    }
+    assert!(!found.is_empty(), "no answer file under {}", rel(&root));
+    found
+}
+
+/// Each release's answer file is well-formed XML for `xmllint`.
+#[test]
+fn every_windows_release_answer_file_is_well_formed_xml() {
+    let check = "every_windows_release_answer_file_is_well_formed_xml";
+    if !available(check, &XMLLINT) {
+        return;
+    }
+    let files: Vec<PathBuf> = release_answer_files().into_iter().map(|f| f.0).collect();
+    assert_no_problems(check, &check_each(&XMLLINT, &["--noout"], &files, false));
+}
+
+/// Each release's answer file selects exactly its edition's image from the catalogue, loads
+/// the VirtIO drivers of its own release's folder only, and keeps Server Manager's settings to
+/// Windows Server; its UEFI layout is the GPT one of every other answer file.
+#[test]
+fn every_windows_release_answer_file_selects_its_image_and_drivers() {
+    let mut problems = Vec::new();
+    for (path, release, edition) in release_answer_files() {
+        let name = rel(&path);
+        let windows = release.windows.expect("a Windows release");
+        let Some(known) = windows.editions.iter().find(|e| e.name == edition) else {
+            problems.push(format!(
+                "{name}: {edition:?} is no edition of {}",
+                release.name
+            ));
+            continue;
+        };
+        let text = without_comments(&read(&path));
+        let wanted = [("/IMAGE/NAME".to_owned(), known.image_name.to_owned())];
+        let selections = image_selections(&text);
+        if selections != wanted {
+            problems.push(format!("{name}: want {wanted:?}, found {selections:?}"));
+        }
+        let mut at = 0;
+        let mut drivers = 0;
+        while let Some((driver_path, end)) = between(&text, at, "<Path>", "</Path>") {
+            let parts: Vec<&str> = driver_path.split('\\').collect();
+            drivers += 1;
+            if parts.len() != 4 || parts[2] != windows.drivers || parts[3] != "amd64" {
+                problems.push(format!(
+                    "{name}: driver path {driver_path:?} is not `<drive>\\<driver>\\{}\\amd64`",
+                    windows.drivers
+                ));
+            }
+            at = end;
+        }
+        if drivers == 0 {
+            problems.push(format!("{name}: no VirtIO driver path"));
+        }
+        let server_manager = text.contains("Microsoft-Windows-ServerManager-SvrMgrNc");
+        if server_manager != (release.distribution == "windows-server") {
+            problems.push(format!(
+                "{name}: Server Manager's settings belong to Windows Server answer files only"
+            ));
+        }
+        for part in [
+            "<Type>EFI</Type>",
+            "<Type>MSR</Type>",
+            "<PartitionID>3</PartitionID>",
+        ] {
+            if !text.contains(part) {
+                problems.push(format!("{name}: no {part} in the UEFI layout"));
+            }
+        }
+    }
+    assert_no_problems("answer files of the Windows releases", &problems);
+}
