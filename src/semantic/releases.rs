@@ -11,7 +11,8 @@
 //! `yum.oracle.com/repo/OracleLinux/OL9/`).
 
 use super::Checker;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, Span};
+use crate::installer::InstallerKind;
 use crate::release::{OsFacts, Release, all};
 use crate::spec::{Os, PlatformName};
 
@@ -55,6 +56,39 @@ impl Checker<'_, '_> {
                 .with_help(format!("remove `{}`", platform.as_str())),
             );
         }
+    }
+
+    /// The templates of `kind` that an OS has of its own (`builds/<os>/<file>`, or one named in
+    /// `templates:`), read, each with the spec node that makes it the OS's; the shared ones
+    /// under `installers/` are left out, and a missing one is reported by the `oses` checks.
+    pub(super) fn own_templates(
+        &self,
+        name: &str,
+        os: &Os,
+        kind: &InstallerKind,
+    ) -> Vec<OwnTemplate> {
+        let root = self.cx.root;
+        kind.templates
+            .iter()
+            .filter_map(|file| {
+                let path = kind.template_path(name, os, file, |p| root.join(p).is_file());
+                if path.starts_with("installers/") {
+                    return None;
+                }
+                let text = std::fs::read_to_string(root.join(&path)).ok()?;
+                let span = if os.templates.contains_key(*file) {
+                    self.at(&["oses", name, "templates", file]).value
+                } else {
+                    self.key_span(&["oses", name])
+                };
+                Some(OwnTemplate {
+                    file,
+                    path,
+                    text,
+                    span,
+                })
+            })
+            .collect()
     }
 
     /// Proxmox gives a VM the `kvm64` CPU model (x86-64 baseline) unless `cpu_type` says
@@ -103,25 +137,11 @@ impl Checker<'_, '_> {
     /// The OS's own templates name no package repository of another release, nor of its
     /// own distribution at another version.
     fn template_repositories(&mut self, name: &str, os: &Os, release: &Release) {
-        let root = self.cx.root;
-        let kind = release.installer_kind();
-        for file in kind.templates {
-            let path = kind.template_path(name, os, file, |p| root.join(p).is_file());
-            if path.starts_with("installers/") {
-                continue;
-            }
-            // A missing file is reported by the `oses` checks.
-            let Ok(text) = std::fs::read_to_string(root.join(&path)) else {
+        for own in self.own_templates(name, os, release.installer_kind()) {
+            let Some(found) = foreign_repository(&own.text, release) else {
                 continue;
             };
-            let Some(found) = foreign_repository(&text, release) else {
-                continue;
-            };
-            let span = if os.templates.contains_key(*file) {
-                self.at(&["oses", name, "templates", file]).value
-            } else {
-                self.key_span(&["oses", name])
-            };
+            let (file, path, span) = (own.file, own.path, own.span);
             self.push(
                 Diagnostic::error(
                     Code::Conflict,
@@ -145,6 +165,18 @@ impl Checker<'_, '_> {
             );
         }
     }
+}
+
+/// An installer template of an OS's own, read.
+pub(super) struct OwnTemplate {
+    /// Its file name in the installer kind (`ks.pkrtpl.hcl`).
+    pub(super) file: &'static str,
+    /// Its path, relative to the repository root.
+    pub(super) path: String,
+    /// Its text.
+    pub(super) text: String,
+    /// The spec node that makes it the OS's: its `templates:` entry, else the OS's key.
+    pub(super) span: Span,
 }
 
 /// A repository of another release found in a template.
