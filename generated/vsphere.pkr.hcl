@@ -129,7 +129,7 @@ source "vsphere-iso" "rocky-9" {
   datastore           = var.vsphere_datastore
   folder              = var.vsphere_folder
   vm_name             = "rocky-9-${local.build_version}"
-  guest_os_type       = "rhel9_64Guest"
+  guest_os_type       = "rockylinux_64Guest"
   firmware            = "efi"
   CPUs                = 2
   RAM                 = 4096

@@ -1,10 +1,12 @@
 #cloud-config
-# Ubuntu Server 24.04 LTS - subiquity autoinstall.
+# ${release.name}: subiquity autoinstall, shared by every Ubuntu Server release (20.04, 22.04,
+# 24.04); each rendering is checked against subiquity's autoinstall schema.
 # Rendered by Packer templatefile() and served as NoCloud user-data (HTTP or a CD labelled "cidata").
 # Template variables: build_username, build_password_hash, build_ssh_pubkey ("" for none),
 # hostname, language, keyboard, timezone,
 # network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (Ubuntu
-# Server always has cloud-init).
+# Server always has cloud-init), release = { name, distribution, version, repositories, drivers }
+# from hybridc's OS catalogue.
 autoinstall:
   version: 1
   # The live installer starts its own SSH server with a random password. Stop it so that Packer does

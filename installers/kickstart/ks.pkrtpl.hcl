@@ -1,4 +1,6 @@
-# Kickstart of every Red Hat family release, rendered by Packer templatefile().
+# ${release.name}: kickstart of every Red Hat family release (RHEL, Rocky Linux, AlmaLinux, Oracle
+# Linux, CentOS Stream 8 to 10, Fedora: each validates with pykickstart's handler of its version),
+# rendered by Packer templatefile().
 # Template variables: build_username, build_password_hash, build_ssh_pubkey ("" for none),
 # hostname, language, keyboard, timezone,
 # network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (install
@@ -17,7 +19,8 @@ url --url=${release.repositories[0].url}
 repo --name=${repository.name} --baseurl=${repository.url}
 %{ endfor ~}
 %{ else ~}
-# Installation source: the install media.
+# Installation source: the install media (the DVD). Anaconda mounts each optical drive and keeps
+# the first with an installation tree, so a seed CD beside it is never taken for it.
 cdrom
 %{ endif ~}
 

@@ -1,8 +1,10 @@
-# Debian 12 (bookworm) preseed, rendered by Packer templatefile().
+# ${release.name}: debian-installer preseed, shared by every Debian release (11, 12, 13 read the
+# same questions), rendered by Packer templatefile().
 # Template variables: build_username, build_password_hash, build_ssh_pubkey ("" for none),
 # hostname, language, keyboard, timezone,
 # network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (install
-# cloud-init, for clones that get a Proxmox cloud-init drive).
+# cloud-init, for clones that get a Proxmox cloud-init drive), release = { name, distribution,
+# version, repositories, drivers } from hybridc's OS catalogue.
 
 ### Localization
 d-i debian-installer/locale string ${language}.UTF-8

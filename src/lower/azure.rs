@@ -4,6 +4,7 @@ use super::{Lowerer, Target, n, ptr, s};
 use crate::hcl::Expr;
 use crate::model::Args;
 use crate::platform::azure_image_disk_gb;
+use crate::release::OsFacts;
 use crate::spec::PlatformName;
 
 impl Lowerer<'_> {
@@ -30,8 +31,14 @@ impl Lowerer<'_> {
             }
         }
         body.attr("os_type", s(t.family.azure_os_type), &os_origin);
-        let image_origin = ptr(&["oses", name, "azure_image"]);
-        if let Some(image) = &os.azure_image {
+        // The OS's own image, else its release's (the OS entry is then the origin).
+        let image_origin = if os.azure_image.is_some() {
+            ptr(&["oses", name, "azure_image"])
+        } else {
+            os_origin.clone()
+        };
+        let image = os.azure_image();
+        if let Some(image) = &image {
             body.attr("image_publisher", s(&image.publisher), &image_origin);
             body.attr("image_offer", s(&image.offer), &image_origin);
             let sku = edition
@@ -42,7 +49,7 @@ impl Lowerer<'_> {
         }
         // Never below the image's own disk, which Azure refuses; `semantic` warns about it.
         let (_, _, disk, _) = self.hardware(os, PlatformName::Azure);
-        let image_disk = os.azure_image.as_ref().and_then(|image| {
+        let image_disk = image.as_ref().and_then(|image| {
             let sku = edition
                 .and_then(|e| e.azure_sku.as_deref())
                 .unwrap_or(&image.sku);

@@ -383,7 +383,7 @@ impl Lowerer<'_> {
     }
 
     fn description(os: &Os, name: &str, edition: Option<&crate::spec::Edition>) -> String {
-        let what = os.description.clone().unwrap_or_else(|| name.to_owned());
+        let what = os.description().unwrap_or(name);
         match edition {
             Some(e) => format!("{what} {}, built by hybridc", e.name),
             None => format!("{what}, built by hybridc"),

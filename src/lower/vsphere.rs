@@ -3,6 +3,7 @@
 use super::{Lowerer, Target, n, ptr, s};
 use crate::hcl::{Expr, Part};
 use crate::model::Args;
+use crate::release::OsFacts;
 use crate::spec::{BuilderKind, Firmware, PlatformName, SeedChannel, VsphereTemplate};
 
 impl Lowerer<'_> {
@@ -34,11 +35,16 @@ impl Lowerer<'_> {
             );
             body.attr("linked_clone", Expr::Bool(false), &os_origin);
         } else {
-            let guest = settings.and_then(|v| v.guest_os_type.as_deref());
+            // The OS's own identifier, else its release's (the OS entry is then the origin).
+            let own = settings.is_some_and(|v| v.guest_os_type.is_some());
             body.attr(
                 "guest_os_type",
-                s(guest.unwrap_or_default()),
-                &ptr(&["oses", name, "vsphere", "guest_os_type"]),
+                s(os.guest_os_type().unwrap_or_default()),
+                &if own {
+                    ptr(&["oses", name, "vsphere", "guest_os_type"])
+                } else {
+                    os_origin.clone()
+                },
             );
         }
         let hw = crate::platform::hardware(self.spec, os, PlatformName::Vsphere);

@@ -7,8 +7,10 @@
 //!
 //! Data only: lowering and the semantic checks read an entry; nothing matches on a release.
 
+use std::borrow::Cow;
+
 use crate::installer::{self, InstallerKind};
-use crate::spec::{Edition, EditionEntry, Family, Hardware, Installer, PlatformName};
+use crate::spec::{AzureImage, Edition, EditionEntry, Family, Hardware, Installer, PlatformName};
 
 /// One OS release.
 #[derive(Debug, PartialEq)]
@@ -119,6 +121,15 @@ impl Release {
     pub fn family(&self) -> Family {
         self.installer_kind().family
     }
+
+    /// The x86-64 micro-architecture level its kernel and C library need: 1 is the baseline
+    /// (what Proxmox's `kvm64` CPU model offers), 2 and 3 `x86-64-v2` and `x86-64-v3`.
+    pub fn x86_64_level(&self) -> u8 {
+        linux::X86_64_LEVELS
+            .iter()
+            .find(|(name, _)| *name == self.name)
+            .map_or(1, |(_, level)| *level)
+    }
 }
 
 mod linux;
@@ -149,6 +160,14 @@ pub trait OsFacts {
     fn family(&self) -> Family;
     /// The OS's installer: its own, else its release's.
     fn installer(&self) -> Option<Installer>;
+    /// What the OS is: its own `description`, else its release's.
+    fn description(&self) -> Option<&str>;
+    /// vSphere's guest OS identifier of the OS: its own `vsphere.guest_os_type`, else its
+    /// release's.
+    fn guest_os_type(&self) -> Option<&str>;
+    /// The Azure Marketplace image the OS's Azure builds start from: its own `azure_image`,
+    /// else its release's, at version `latest`.
+    fn azure_image(&self) -> Option<Cow<'_, AzureImage>>;
     /// The OS's Windows editions: its own, with a named one taken from its release (a name the
     /// release does not know is left out: `semantic` refuses it), else its release's default
     /// editions that can be built on its platforms.
@@ -173,6 +192,32 @@ impl OsFacts for crate::spec::Os {
 
     fn installer(&self) -> Option<Installer> {
         self.installer.or(self.known().map(|r| r.installer))
+    }
+
+    fn description(&self) -> Option<&str> {
+        self.description
+            .as_deref()
+            .or(self.known().map(|r| r.description))
+    }
+
+    fn guest_os_type(&self) -> Option<&str> {
+        self.vsphere
+            .as_ref()
+            .and_then(|v| v.guest_os_type.as_deref())
+            .or(self.known().map(|r| r.vsphere_guest_os_type))
+    }
+
+    fn azure_image(&self) -> Option<Cow<'_, AzureImage>> {
+        if let Some(own) = &self.azure_image {
+            return Some(Cow::Borrowed(own));
+        }
+        let known = self.known()?.azure_image.as_ref()?;
+        Some(Cow::Owned(AzureImage {
+            publisher: known.publisher.to_owned(),
+            offer: known.offer.to_owned(),
+            sku: known.sku.to_owned(),
+            version: "latest".to_owned(),
+        }))
     }
 
     fn editions(&self) -> Vec<Edition> {
@@ -238,6 +283,50 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 mod tests {
     use super::*;
 
+    fn os_from(key: &str, json: serde_json::Value) -> crate::spec::Os {
+        let mut os: crate::spec::Os = serde_json::from_value(json).expect("an OS");
+        os.key = key.to_owned();
+        os
+    }
+
+    /// The OS's own description, guest OS type and Azure image win; without them, its
+    /// release's; outside the catalogue, none.
+    #[test]
+    fn an_os_layers_its_own_facts_over_its_releases() {
+        let known = os_from("debian-12", serde_json::json!({ "platforms": ["azure"] }));
+        assert_eq!(known.description(), Some("Debian 12 (bookworm)"));
+        assert_eq!(known.guest_os_type(), Some("debian12_64Guest"));
+        let image = known.azure_image().expect("the release's image");
+        assert_eq!(
+            (
+                image.offer.as_str(),
+                image.sku.as_str(),
+                image.version.as_str()
+            ),
+            ("debian-12", "12-gen2", "latest")
+        );
+        let own = os_from(
+            "bookworm",
+            serde_json::json!({
+                "release": "debian-12",
+                "description": "Ours",
+                "platforms": ["vsphere"],
+                "vsphere": { "guest_os_type": "other5xLinux64Guest" },
+                "azure_image": { "publisher": "Debian", "offer": "debian-12", "sku": "12" },
+            }),
+        );
+        assert_eq!(own.description(), Some("Ours"));
+        assert_eq!(own.guest_os_type(), Some("other5xLinux64Guest"));
+        assert_eq!(
+            own.azure_image().map(|i| i.sku.clone()).as_deref(),
+            Some("12")
+        );
+        let unknown = os_from("custom", serde_json::json!({ "platforms": ["proxmox"] }));
+        assert_eq!(unknown.description(), None);
+        assert_eq!(unknown.guest_os_type(), None);
+        assert!(unknown.azure_image().is_none());
+    }
+
     /// Names are unique and usable as build names; every release is built on a platform its
     /// family can be built on and names a repository only for an installer that reads one.
     #[test]
@@ -274,6 +363,14 @@ mod tests {
                 assert!(repository.url.starts_with("https://"), "{}", release.name);
             }
         }
+        for (name, _) in linux::X86_64_LEVELS {
+            assert!(
+                find(name).is_some(),
+                "{name} in X86_64_LEVELS is no release"
+            );
+        }
+        assert_eq!(find("rocky-10").map(Release::x86_64_level), Some(3));
+        assert_eq!(find("ubuntu-2404").map(Release::x86_64_level), Some(1));
         assert_eq!(find("rocky-9").map(|r| r.version), Some("9"));
         assert_eq!(find("rocky-10-typo"), None);
     }

@@ -33,7 +33,10 @@ impl Checker<'_, '_> {
             .map(|p| format!("`{}`", p.as_str()))
             .collect();
         for platform in iso_platforms(self.cx.spec, os) {
-            if kind.hypervisors.contains(&platform) {
+            // A release that is not built there at all is reported once, by `releases`.
+            if kind.hypervisors.contains(&platform)
+                || os.known().is_some_and(|r| !r.platforms.contains(&platform))
+            {
                 continue;
             }
             let Some(index) = os.platforms.iter().position(|p| *p == platform) else {

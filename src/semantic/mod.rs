@@ -9,8 +9,9 @@
 //! [`check`] runs one `Checker` over the spec; each section's checks are `impl Checker`
 //! blocks in their own file: `names` (labels, file and artifact names), `platforms` (placement,
 //! outputs, ISOs, builders), `network`, `oses` (installers, editions, Windows locale, step
-//! families), `windows` (what a Windows release requires: hardware, its driver folder),
-//! `installers` (the hypervisors an installer kind runs on, installer inputs),
+//! families), `releases` (what an OS of the catalogue must agree with its release on),
+//! `windows` (what a Windows release requires: hardware, its driver folder), `installers` (the
+//! hypervisors an installer kind runs on, installer inputs),
 //! `provisioning` (steps and the files they name), `environments` (overrides and the build
 //! user) and `options` (the passthrough checked against the catalogue).
 
@@ -28,6 +29,7 @@ mod options;
 mod oses;
 mod platforms;
 mod provisioning;
+mod releases;
 mod windows;
 
 pub use network::{parse_cidr, static_sources};
@@ -53,6 +55,7 @@ pub fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
     checker.names();
     checker.platforms();
     checker.oses();
+    checker.releases();
     checker.windows();
     checker.installers();
     checker.provisioning();

@@ -274,13 +274,7 @@ impl Checker<'_, '_> {
                 .with_help("add `proxmox: { clone_vm: <name of the VM or template> }`"),
             );
         }
-        if targets(PlatformName::Vsphere)
-            && os
-                .vsphere
-                .as_ref()
-                .and_then(|v| v.guest_os_type.as_ref())
-                .is_none()
-        {
+        if targets(PlatformName::Vsphere) && os.guest_os_type().is_none() {
             self.push(
                 Diagnostic::error(
                     Code::MissingKey,
@@ -321,7 +315,7 @@ impl Checker<'_, '_> {
             let c = component(PlatformName::Vsphere, builder);
             self.options(&vsphere.options, &["oses", name, "vsphere", "options"], c);
         }
-        if targets(PlatformName::Azure) && os.azure_image.is_none() {
+        if targets(PlatformName::Azure) && os.azure_image().is_none() {
             self.push(
                 Diagnostic::error(
                     Code::MissingKey,
@@ -463,10 +457,10 @@ impl Checker<'_, '_> {
                             .with_help("publish to the gallery only (remove `managed_image`), into an image definition whose security type is `TrustedLaunch`"),
                         );
                     }
-                    let Some(image) = &os.azure_image else {
+                    let Some(image) = os.azure_image() else {
                         continue;
                     };
-                    for (sku, path) in azure_skus(name, os, image) {
+                    for (sku, path) in azure_skus(name, os, &image) {
                         if azure_image_generation(&image.publisher, &sku) == Some(1) {
                             let path: Vec<&str> = path.iter().map(String::as_str).collect();
                             found.push(
@@ -521,7 +515,9 @@ impl Checker<'_, '_> {
     /// said here, at the line that sets it.
     pub(super) fn azure_disk(&mut self, name: &str, os: &Os) {
         let spec = self.cx.spec;
-        let Some(image) = &os.azure_image else { return };
+        let Some(image) = os.azure_image() else {
+            return;
+        };
         if !os.platforms.contains(&PlatformName::Azure) || !self.configured(PlatformName::Azure) {
             return;
         }
@@ -530,7 +526,7 @@ impl Checker<'_, '_> {
             (None, Some(d)) => (d, vec!["defaults", "hardware", "disk_gb"]),
             (None, None) => (DEFAULT_DISK_GB, vec!["oses", name]),
         };
-        for (sku, _) in azure_skus(name, os, image) {
+        for (sku, _) in azure_skus(name, os, &image) {
             if let Some(size) = azure_image_disk_gb(&image.publisher, &sku)
                 && disk < size
             {

@@ -256,24 +256,13 @@ impl Checker<'_, '_> {
     /// drivers from another release's folder (`\2k22\` on Windows Server 2025): Windows Setup
     /// would load drivers built for another Windows, or none.
     fn driver_folders(&mut self, name: &str, os: &Os, release: &Release, windows: &WindowsRelease) {
-        let root = self.cx.root;
         let kind = crate::installer::kind(Installer::Autounattend);
-        for file in kind.templates {
-            let path = kind.template_path(name, os, file, |p| root.join(p).is_file());
-            if path.starts_with("installers/") {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(root.join(&path)) else {
+        for own in self.own_templates(name, os, kind) {
+            let Some((line, folder, owner)) = foreign_driver_folder(&own.text, windows.drivers)
+            else {
                 continue;
             };
-            let Some((line, folder, owner)) = foreign_driver_folder(&text, windows.drivers) else {
-                continue;
-            };
-            let span = if os.templates.contains_key(*file) {
-                self.at(&["oses", name, "templates", file]).value
-            } else {
-                self.key_span(&["oses", name])
-            };
+            let (path, span) = (own.path, own.span);
             self.push(
                 Diagnostic::error(
                     Code::Conflict,

@@ -232,9 +232,25 @@ pub fn explain_with(
             t
         })
     };
+    // What the OS's release gives comes from the OS entry, which names the release.
+    let from_release = |mut row: Row, value: Option<&str>| -> Row {
+        if let (Layer::Default, Some(value)) = (row.layer, value.filter(|_| os.known().is_some())) {
+            let key = x.loaded.tree.locate(&pointer(&o(&[])));
+            row.value = value.to_owned();
+            row.layer = Layer::Os;
+            row.at = key.map(|k| x.loaded.source.line_col(k.key_or_value().start));
+        }
+        row
+    };
     let mut common = vec![
-        x.row("family", &[(Layer::Os, o(&["family"]))], None),
-        x.row("installer", &[(Layer::Os, o(&["installer"]))], None),
+        from_release(
+            x.row("family", &[(Layer::Os, o(&["family"]))], None),
+            Some(os.family().as_str()),
+        ),
+        from_release(
+            x.row("installer", &[(Layer::Os, o(&["installer"]))], None),
+            os.installer().map(|i| i.as_str()),
+        ),
     ];
     // An installer with a channel of its own (Windows Setup reads a CD) ignores the layers.
     let fixed = os

@@ -171,7 +171,12 @@ fn an_os_added_and_one_removed() {
 #[test]
 fn a_renamed_os_is_a_removal_and_an_addition() {
     let dir = repository("rename");
-    edit(&dir, "spec/hybrid.yaml", "  rocky-9:\n", "  rocky-9-lts:\n");
+    edit(
+        &dir,
+        "spec/hybrid.yaml",
+        "  rocky-9:\n",
+        "  rocky-9-lts:\n    release: rocky-9\n",
+    );
     let run = diff(&dir, &["--base", "HEAD"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     golden(&snapshot("rename.txt"), &run.stdout);

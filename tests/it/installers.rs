@@ -1,5 +1,6 @@
 //! Installer templates, rendered as Packer renders them: every template an OS of the example
-//! spec reads (`installers/<kind>/*.pkrtpl.hcl`, or the OS's own) goes
+//! spec or of the union fixture (one OS per release of the catalogue, written here from it)
+//! reads (`installers/<kind>/*.pkrtpl.hcl`, or the OS's own) goes
 //! through HashiCorp's own HCL template engine (the Go helper in `tests/render/main.go`, built
 //! against Debian's `golang-github-hashicorp-hcl-v2-dev`), exactly like Packer's
 //! `templatefile()`, with fixed inputs that follow the variable contract of `src/lower.rs`
@@ -11,6 +12,8 @@
 //!   Packer), for each case: Linux templates for the network cases `dhcp` (on Proxmox) and
 //!   `static` (on vSphere), the Windows answer file for the edition/platform cases
 //!   `standard-proxmox` and `datacenter-vsphere`;
+//! - the union fixture's spec is the catalogue's (`union_spec`), and a known release takes at
+//!   most 12 spec lines;
 //! - the result equals the golden file `tests/fixtures/installers/<os>/<case>/<template>` (the
 //!   template's name without `.pkrtpl.hcl`); a missing and an extra golden file both fail;
 //! - the shared answer file renders for every edition of every Windows release of the OS
@@ -258,13 +261,20 @@ impl Template {
     }
 }
 
-/// The template every OS of the example spec reads, per template of its installer: the shared
-/// `installers/<kind>/` one unless the OS has its own, in the order of the spec's OSes.
+/// The template every OS reads, per template of its installer: the shared `installers/<kind>/`
+/// one unless the OS has its own. The OSes are the example spec's, those of the AutoYaST and
+/// Photon fixture (SLES with and without installer inputs), then those of the union fixture
+/// (one per release of the catalogue, see [`union_spec`]) that neither has, so every template
+/// is rendered for every release it serves.
 fn templates() -> Vec<Template> {
-    let mut found = Vec::new();
-    for root in [repo(), repo().join(INSTALLER_KINDS_FIXTURE)] {
-        let loaded = hybridc::load(&root.join("spec")).expect("the spec loads");
+    let mut found: Vec<Template> = Vec::new();
+    for root in [repo(), repo().join(INSTALLER_KINDS_FIXTURE), union_root()] {
+        let loaded = hybridc::load(&root.join("spec"))
+            .unwrap_or_else(|e| panic!("{} loads: {e}", root.display()));
         for (name, os) in &loaded.spec.oses {
+            if found.iter().any(|t| &t.os == name) {
+                continue;
+            }
             let Some(kind) = os.installer().map(hybridc::installer::kind) else {
                 continue;
             };
@@ -281,11 +291,102 @@ fn templates() -> Vec<Template> {
             }
         }
     }
-    assert!(
-        !found.is_empty(),
-        "the example spec has no installer templates"
-    );
+    assert!(!found.is_empty(), "no OS has installer templates");
     found
+}
+
+// ---------------------------------------------------------------------------------------------
+// The union fixture: every release of the catalogue
+// ---------------------------------------------------------------------------------------------
+
+/// `tests/fixtures/compile/union/`: a repository with one OS per release of the catalogue, on
+/// every platform the release is built on, and no template of its own (its `installers` is a
+/// link to the repository's). `compile.rs` compiles it like every fixture.
+fn union_root() -> PathBuf {
+    repo().join("tests/fixtures/compile/union")
+}
+
+/// What the union fixture's OSes share: the platforms (with what a Windows build on Proxmox
+/// needs, and the host's CPU model, which RHEL 9 and 10 and their rebuilds need), the build
+/// user, and an environment.
+const UNION_HEAD: &str = r#"# Generated from hybridc's OS catalogue by tests/it/installers.rs (`union_spec`): one OS per
+# release, written as a user writes a known release (its ISO and its platforms), on every
+# platform the release is built on. Rewrite it with
+# `HYBRIDC_BLESS=1 cargo test --test it installers::`.
+version: 1
+defaults:
+  build_user:
+    username: builder
+    password: { env: BUILD_PASSWORD }
+    password_hash: { env: BUILD_PASSWORD_HASH }
+platforms:
+  proxmox:
+    endpoint: https://pve.example.com:8006/api2/json
+    username: packer@pve!packer
+    token: { env: PROXMOX_TOKEN }
+    node: pve1
+    vm_storage_pool: local-lvm
+    virtio_iso: { proxmox_file: local:iso/virtio-win.iso }
+    options: { cpu_type: host }
+  vsphere:
+    endpoint: vcenter.example.com
+    username: svc-packer@vsphere.local
+    password: { env: VSPHERE_PASSWORD }
+    datacenter: dc1
+    cluster: cluster1
+    datastore: datastore1
+    network: VM Network
+  azure:
+    client_id: { env: ARM_CLIENT_ID }
+    client_secret: { env: ARM_CLIENT_SECRET }
+    tenant_id: { env: ARM_TENANT_ID }
+    subscription_id: { env: ARM_SUBSCRIPTION_ID }
+    location: westeurope
+    output:
+      gallery: { resource_group: rg-gallery, name: sig_golden }
+environments:
+  dev: {}
+oses:
+"#;
+
+/// The lines a user writes for one known release: its name, its ISO (a mirror of the
+/// fixture's own, with the checksum file beside it: no digest is made up) and its platforms
+/// (a Windows release builds its default editions).
+fn union_os(release: &hybridc::release::Release) -> String {
+    let platforms: Vec<&str> = release.platforms.iter().map(|p| p.as_str()).collect();
+    format!(
+        "  {name}:\n    iso:\n      url: https://mirror.example.com/iso/{name}.iso\n      checksum: file:https://mirror.example.com/iso/{name}.iso.sha256\n    platforms: [{}]\n",
+        platforms.join(", "),
+        name = release.name,
+    )
+}
+
+/// The union fixture's spec, from the catalogue.
+fn union_spec() -> String {
+    let mut spec = UNION_HEAD.to_owned();
+    for release in hybridc::release::all() {
+        spec.push_str(&union_os(release));
+    }
+    spec
+}
+
+/// The union fixture's spec is the catalogue's: a release added to the catalogue flows into
+/// it (and so into the compiled fixture and the rendered templates) when re-blessed.
+#[test]
+fn union_fixture_has_one_os_per_release_of_the_catalogue() {
+    let path = union_root().join("spec/hybrid.yaml");
+    if let Some(problem) = golden_problem(&path, &union_spec()) {
+        panic!("{problem}");
+    }
+}
+
+/// A known release takes at most 12 spec lines: everything else comes from the catalogue.
+#[test]
+fn a_known_release_is_at_most_twelve_spec_lines() {
+    for release in hybridc::release::all() {
+        let lines = union_os(release).lines().count();
+        assert!(lines <= 12, "{}: {lines} lines", release.name);
+    }
 }
 
 /// The facts of an OS's release as the compiler passes them (`release` in
@@ -805,7 +906,8 @@ fn helper_renders_like_hcl_templatefile() {
     }
 }
 
-/// Every template of every installer kind in the table is rendered here for some OS, so that
+/// Every template of every installer kind in the table is rendered here for some OS (a kind
+/// with a release in the catalogue is, through the union fixture), so that
 /// `validators.rs` checks it: a new installer kind comes with its golden files.
 #[test]
 fn every_installer_kind_in_the_table_is_rendered_and_checked() {
@@ -821,7 +923,7 @@ fn every_installer_kind_in_the_table_is_rendered_and_checked() {
     }
     assert!(
         missing_kinds.is_empty(),
-        "installer kinds no OS of the example spec renders: {missing_kinds:?}"
+        "installer kinds no OS of the example spec or the union fixture renders: {missing_kinds:?}"
     );
 }
 

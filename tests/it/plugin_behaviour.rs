@@ -832,8 +832,8 @@ fn spec_text_reaches_the_plugins_literally() {
     let dir = example("gotemplate", |s| {
         replace_once(
             &s,
-            "    description: Ubuntu Server 24.04 LTS\n",
-            &format!("    description: '{text}'\n"),
+            "  ubuntu-2404:\n",
+            &format!("  ubuntu-2404:\n    description: '{text}'\n"),
         )
     });
     let out = compile(&dir);
