@@ -1,0 +1,87 @@
+//! `hybridc list oses` and `hybridc add os`: the OS catalogue, and an OS added to a spec from
+//! it. `add` checks the edited spec as `validate` does before it writes it, and writes nothing
+//! when the result is invalid.
+
+use std::path::Path;
+
+use hybridc::diagnostic::SourceFile;
+use hybridc::entry::IsoSource;
+
+use super::Status;
+use super::args::ListFormat;
+use super::print::{self, say};
+
+/// Prints the OS catalogue.
+pub fn list(format: ListFormat) -> Status {
+    let text = match format {
+        ListFormat::Text => hybridc::list::table(hybridc::release::all()),
+        ListFormat::Json => hybridc::list::json(hybridc::release::all()),
+    };
+    print::out(text.as_bytes());
+    Status::Success
+}
+
+/// Adds the OS `name` to the spec at `spec`, a copy of `from` when given, with the ISO
+/// `(url, checksum)` when given.
+pub fn add(spec: &Path, name: &str, from: Option<&str>, iso: Option<(String, String)>) -> Status {
+    let loaded = match hybridc::load(spec) {
+        Ok(loaded) => loaded,
+        Err(error) => return print::report(error),
+    };
+    let request = hybridc::add::Request {
+        name,
+        from,
+        iso: iso.map(|(url, checksum)| IsoSource::Download { url, checksum }),
+    };
+    let addition = match hybridc::add::plan(&loaded, &request) {
+        Ok(addition) => addition,
+        Err(error) => return print::fail(error),
+    };
+    let edited = SourceFile::new(loaded.source.name.clone(), addition.text.as_str());
+    let checked = match hybridc::validate_source(edited, loaded.root.clone()) {
+        Ok(checked) => checked,
+        Err(error) => {
+            let status = print::report(error);
+            eprintln!("{} was not changed", loaded.source.name);
+            return status;
+        }
+    };
+    print::diagnostics(&checked.warnings, &checked.source);
+    let file = hybridc::source::resolve(spec);
+    if let Err(error) = replace(&file, &addition.text) {
+        return print::fail(format_args!(
+            "cannot write `{}`: {error}",
+            loaded.source.name
+        ));
+    }
+    say!(
+        "added OS `{name}` to {} at line {}:",
+        loaded.source.name,
+        addition.line
+    );
+    for line in &addition.lines {
+        say!("{line}");
+    }
+    say!(
+        "next: run `hybridc compile {}` and commit the spec with generated/",
+        spec.display()
+    );
+    Status::Success
+}
+
+/// Replaces `file`'s contents atomically: a temporary file beside it, then a rename, so that an
+/// interrupted write leaves the old spec.
+fn replace(file: &Path, text: &str) -> std::io::Result<()> {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = file.with_file_name(format!(".{name}.hybridc-{}", std::process::id()));
+    std::fs::write(&temp, text)?;
+    if let Ok(metadata) = std::fs::metadata(file) {
+        let _ = std::fs::set_permissions(&temp, metadata.permissions());
+    }
+    std::fs::rename(&temp, file).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
+}

@@ -1,0 +1,422 @@
+//! `hybridc add os`: an OS added to an existing spec by editing its text, so that every
+//! comment, blank line and formatting choice outside the new lines stays byte for byte.
+//!
+//! The new entry is either a catalogue release written by [`super::entry::entry`], inserted at
+//! the end of `oses`, or a copy of an OS of the spec (`--from`) under a new key, inserted after
+//! it, with the values that name a release (`release`, `description`, the ISO, the vSphere
+//! guest type, the Azure image and the Windows editions) replaced when the new key is another
+//! release of the same installer kind. Positions come from the parsed tree's spans; this module
+//! returns the edited text and writes nothing: the caller validates it first.
+
+use super::entry::{self, EntryInputs, Indent, IsoSource};
+use crate::diagnostic::did_you_mean;
+use crate::loaded::Loaded;
+use crate::release::{OsFacts, Release};
+use crate::span::Span;
+use crate::yaml::{Entry, Node, Value};
+
+/// What to add.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// The new key under `oses`.
+    pub name: &'a str,
+    /// The OS of the spec to copy.
+    pub from: Option<&'a str>,
+    /// The installer ISO to download, when given.
+    pub iso: Option<IsoSource>,
+}
+
+/// The edited spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addition {
+    /// The whole new spec text.
+    pub text: String,
+    /// The lines inserted, without line ends.
+    pub lines: Vec<String>,
+    /// The 1-based line of the spec the new lines start at.
+    pub line: usize,
+}
+
+/// Why an OS cannot be added.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddError {
+    /// The key is taken.
+    #[error("the spec has an OS `{0}` already")]
+    Exists(String),
+    /// No release of that name, and no `--from`.
+    #[error(
+        "the OS catalogue has no release `{name}`{hint}; `hybridc list oses` shows it, and `--from OS` adds a copy of an OS of the spec under any name"
+    )]
+    UnknownRelease {
+        /// The name given.
+        name: String,
+        /// ` (did you mean ...?)` or nothing.
+        hint: String,
+    },
+    /// `--from` names no OS of the spec.
+    #[error("the spec has no OS `{name}` to copy{hint}")]
+    UnknownFrom {
+        /// The name given.
+        name: String,
+        /// ` (did you mean ...?)` or nothing.
+        hint: String,
+    },
+    /// The new key is a release of another installer kind than the OS it copies.
+    #[error(
+        "`{name}` is a release installed by `{installer}`, but `{from}` is not: add it without `--from`, or under another name"
+    )]
+    OtherInstaller {
+        /// The new key.
+        name: String,
+        /// Its release's installer.
+        installer: &'static str,
+        /// The OS copied.
+        from: String,
+    },
+    /// The release installs from an ISO and none was given.
+    #[error(
+        "`{name}` installs from an ISO on {platforms}, and hybridc knows no ISO of it: pass `--iso-url URL --iso-checksum sha256:HEX` from its download page"
+    )]
+    NeedsIso {
+        /// The new key.
+        name: String,
+        /// The ISO platforms, in words.
+        platforms: String,
+    },
+    /// The release is built on no platform the spec configures.
+    #[error("release `{name}` is built on {supported}, and the spec configures none of them")]
+    NoPlatform {
+        /// The release.
+        name: String,
+        /// Where it can be built, in words.
+        supported: String,
+    },
+    /// The spec's `oses` cannot be edited as text.
+    #[error("cannot add to `oses`: {0}")]
+    Layout(String),
+}
+
+/// The spec with the OS of `request` added.
+///
+/// # Errors
+/// An [`AddError`] saying why nothing can be added.
+pub fn plan(loaded: &Loaded, request: &Request) -> Result<Addition, AddError> {
+    let text: &str = &loaded.source.text;
+    let oses = oses(loaded)?;
+    if loaded.spec.oses.contains_key(request.name) {
+        return Err(AddError::Exists(request.name.to_owned()));
+    }
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let separate = blank_between(text, oses);
+    let (after, lines) = match request.from {
+        None => (oses.last(), new_entry(loaded, oses, request)?),
+        Some(from) => {
+            let Some(source) = oses.iter().find(|e| e.key == from) else {
+                let hint = did_you_mean(from, oses.iter().map(|e| e.key.as_str()))
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
+                return Err(AddError::UnknownFrom {
+                    name: from.to_owned(),
+                    hint,
+                });
+            };
+            (Some(source), copy(loaded, source, request)?)
+        }
+    };
+    let after = after.expect("`oses` has entries: checked by `oses`");
+    let at = line_end(text, last_end(after));
+    let mut inserted = String::new();
+    if at == text.len() && !text.ends_with('\n') {
+        inserted.push_str(newline);
+    }
+    if separate {
+        inserted.push_str(newline);
+    }
+    for line in &lines {
+        inserted.push_str(line);
+        inserted.push_str(newline);
+    }
+    let line = text[..at].matches('\n').count() + 1 + usize::from(separate);
+    let mut edited = String::with_capacity(text.len() + inserted.len());
+    edited.push_str(&text[..at]);
+    edited.push_str(&inserted);
+    edited.push_str(&text[at..]);
+    Ok(Addition {
+        text: edited,
+        lines,
+        line,
+    })
+}
+
+/// The entries of `oses`, which must be a block mapping with at least one OS.
+fn oses(loaded: &Loaded) -> Result<&[Entry], AddError> {
+    let Some(section) = loaded.tree.get("oses") else {
+        return Err(AddError::Layout("the spec has no `oses:` section".into()));
+    };
+    let entries = section.value.entries();
+    let flow = loaded.source.text[section.value.span.start..].starts_with(['{', '[']);
+    if entries.is_empty() || flow {
+        return Err(AddError::Layout(
+            "it is not a block mapping of OSes (`oses:` followed by indented keys)".into(),
+        ));
+    }
+    Ok(entries)
+}
+
+/// The indentation `oses` uses: its keys' column and the step of the keys below them.
+fn indent(text: &str, oses: &[Entry]) -> Indent {
+    let column = |at: usize| at - text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let base = column(oses[0].key_span.start);
+    let step = oses
+        .iter()
+        .filter(|e| !text[e.value.span.start..].starts_with('{'))
+        .find_map(|e| e.value.entries().first())
+        .map(|inner| column(inner.key_span.start).saturating_sub(base))
+        .filter(|step| *step > 0)
+        .unwrap_or(2);
+    Indent { base, step }
+}
+
+/// Whether the spec leaves a blank line between its first two OSes.
+fn blank_between(text: &str, oses: &[Entry]) -> bool {
+    let [first, second, ..] = oses else {
+        return false;
+    };
+    let from = line_end(text, last_end(first));
+    let to = text[..second.key_span.start]
+        .rfind('\n')
+        .map_or(0, |n| n + 1);
+    from < to && text[from..to].lines().any(|l| l.trim().is_empty())
+}
+
+/// The end of the last thing written in an entry: its last scalar or flow collection.
+fn last_end(entry: &Entry) -> usize {
+    fn node_end(node: &Node) -> Option<usize> {
+        match &node.value {
+            Value::Map(entries) => entries
+                .last()
+                .map(|e| node_end(&e.value).unwrap_or(e.key_span.end)),
+            Value::Seq(items) => items.last().and_then(node_end),
+            Value::Null => None,
+            _ => Some(node.span.end),
+        }
+        .map(|end| end.max(node.span.start))
+    }
+    node_end(&entry.value).map_or(entry.key_span.end, |end| end.max(entry.key_span.end))
+}
+
+/// The offset after the line end at or after `at` (the text's end when there is none).
+fn line_end(text: &str, at: usize) -> usize {
+    if at > 0 && text.as_bytes()[at - 1] == b'\n' {
+        return at;
+    }
+    text[at..].find('\n').map_or(text.len(), |n| at + n + 1)
+}
+
+/// The release named `name`, or why there is none.
+fn release(name: &str) -> Result<&'static Release, AddError> {
+    crate::release::find(name).ok_or_else(|| AddError::UnknownRelease {
+        name: name.to_owned(),
+        hint: did_you_mean(name, crate::release::names())
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default(),
+    })
+}
+
+/// The lines of a new entry for the release `request.name`.
+fn new_entry(loaded: &Loaded, oses: &[Entry], request: &Request) -> Result<Vec<String>, AddError> {
+    let spec = &loaded.spec;
+    let release = release(request.name)?;
+    let platforms = entry::platforms(spec, release);
+    if platforms.is_empty() {
+        return Err(AddError::NoPlatform {
+            name: release.name.to_owned(),
+            supported: words(release.platforms.iter().map(|p| p.as_str())),
+        });
+    }
+    let iso = iso(spec, request, &platforms)?;
+    let inputs = EntryInputs {
+        provisioning: entry::provisioning_of_family(
+            spec,
+            oses.iter().map(|e| e.key.as_str()),
+            release.family(),
+        ),
+        platforms,
+        iso,
+        default_disk_gb: spec
+            .defaults
+            .hardware
+            .disk_gb
+            .unwrap_or(crate::platform::DEFAULT_DISK_GB),
+    };
+    Ok(entry::entry(
+        request.name,
+        release,
+        &inputs,
+        indent(&loaded.source.text, oses),
+    ))
+}
+
+/// The ISO of a new entry: the one given, else none when no platform needs one.
+fn iso(
+    spec: &crate::spec::Spec,
+    request: &Request,
+    platforms: &[crate::spec::PlatformName],
+) -> Result<IsoSource, AddError> {
+    match &request.iso {
+        Some(iso) => Ok(iso.clone()),
+        None if entry::needs_iso(spec, platforms) => Err(AddError::NeedsIso {
+            name: request.name.to_owned(),
+            platforms: words(
+                platforms
+                    .iter()
+                    .filter(|p| entry::needs_iso(spec, &[**p]))
+                    .map(|p| p.as_str()),
+            ),
+        }),
+        None => Ok(IsoSource::None),
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`, each in backticks.
+fn words<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// The lines of a copy of the OS `source` under the key `request.name`.
+fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String>, AddError> {
+    let text: &str = &loaded.source.text;
+    let os = &loaded.spec.oses[&source.key];
+    let was = os.known();
+    let target = match crate::release::find(request.name) {
+        Some(named) if Some(named.installer) != os.installer() => {
+            return Err(AddError::OtherInstaller {
+                name: request.name.to_owned(),
+                installer: named.installer.as_str(),
+                from: source.key.clone(),
+            });
+        }
+        Some(named) => Some(named),
+        None => None,
+    };
+    let start = text[..source.key_span.start]
+        .rfind('\n')
+        .map_or(0, |n| n + 1);
+    let end = line_end(text, last_end(source));
+    let indent = indent(text, std::slice::from_ref(source));
+    let mut edits: Vec<(Span, String)> = vec![(source.key_span, request.name.to_owned())];
+    let value = |key: &str| source.value.get(key).map(|e| e.value.span);
+    match target {
+        // The new key names its release; one the copy names itself must agree.
+        Some(named) => {
+            if let Some(span) = value("release") {
+                edits.push((span, named.name.to_owned()));
+            }
+        }
+        // A copy under a new name stays the release its source is.
+        None => {
+            if let (None, Some(was)) = (&os.release, was) {
+                let after_key = line_end(text, source.key_span.end);
+                let pad = " ".repeat(indent.base + indent.step);
+                let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+                edits.push((
+                    Span::new(after_key, after_key),
+                    format!("{pad}release: {}{newline}", was.name),
+                ));
+            }
+        }
+    }
+    let changes_release = target.is_some_and(|named| Some(named) != was);
+    if let Some(named) = target.filter(|_| changes_release) {
+        edits.extend(release_values(loaded, source, named));
+    }
+    match (&request.iso, value("iso")) {
+        (Some(IsoSource::Download { url, checksum }), Some(span)) => {
+            let end = source.value.get("iso").map_or(span.end, last_end);
+            edits.push((
+                Span::new(span.start, end),
+                entry::mapping_at(text, span.start, &[("url", url), ("checksum", checksum)]),
+            ));
+        }
+        (Some(iso), None) => {
+            let lines = entry::iso_lines(iso, indent);
+            let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+            edits.push((
+                Span::new(end, end),
+                lines.iter().map(|l| format!("{l}{newline}")).collect(),
+            ));
+        }
+        (None, Some(_)) if changes_release => {
+            let platforms = crate::platform::iso_platforms(&loaded.spec, os);
+            return Err(AddError::NeedsIso {
+                name: request.name.to_owned(),
+                platforms: words(platforms.iter().map(|p| p.as_str())),
+            });
+        }
+        _ => {}
+    }
+    edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
+    let mut copied = text[start..end].to_owned();
+    for (span, replacement) in edits {
+        copied.replace_range(span.start - start..span.end - start, &replacement);
+    }
+    Ok(copied
+        .lines()
+        .map(|l| l.trim_end_matches('\r').to_owned())
+        .collect())
+}
+
+/// The edits that make a copy of `source` the release `named`: the values of its description,
+/// vSphere guest type, Azure image and Windows editions that the source sets.
+fn release_values(loaded: &Loaded, source: &Entry, named: &Release) -> Vec<(Span, String)> {
+    let text: &str = &loaded.source.text;
+    let at = |pointer: &str| source.value.locate(pointer).map(|l| l.value);
+    let mut edits = Vec::new();
+    if let Some(span) = at("/description") {
+        edits.push((span, entry::scalar(named.description)));
+    }
+    if let Some(span) = at("/vsphere/guest_os_type") {
+        edits.push((span, entry::scalar(named.vsphere_guest_os_type)));
+    }
+    if let (Some(span), Some(image)) = (at("/azure_image"), &named.azure_image) {
+        let end = source.value.get("azure_image").map_or(span.end, last_end);
+        let pairs = [
+            ("publisher", image.publisher),
+            ("offer", image.offer),
+            ("sku", image.sku),
+        ];
+        edits.push((
+            Span::new(span.start, end),
+            entry::mapping_at(text, span.start, &pairs),
+        ));
+    }
+    if let (Some(span), Some(windows)) = (at("/editions"), named.windows)
+        && !text[span.start..].starts_with('[')
+    {
+        let column = span.start - text[..span.start].rfind('\n').map_or(0, |n| n + 1);
+        let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let pad = " ".repeat(column);
+        let items: Vec<String> = windows
+            .editions
+            .iter()
+            .map(|e| {
+                format!(
+                    "- name: {}{newline}{pad}  image_name: {}",
+                    entry::scalar(e.name),
+                    entry::scalar(e.image_name)
+                )
+            })
+            .collect();
+        let end = source.value.get("editions").map_or(span.end, last_end);
+        edits.push((
+            Span::new(span.start, end),
+            items.join(&format!("{newline}{pad}")),
+        ));
+    }
+    edits
+}
