@@ -79,8 +79,8 @@ pub enum Command {
         /// The folder of the new repository.
         #[arg(default_value = ".")]
         dir: PathBuf,
-        /// The OSes to start with, comma-separated (known: ubuntu-2404, rocky-9, debian-12,
-        /// windows-2022).
+        /// The OSes to start with, comma-separated: releases of the OS catalogue (`hybridc list
+        /// oses`).
         #[arg(long, value_delimiter = ',', default_values_t = hybridc::init::DEFAULT_OSES.iter().map(|s| s.to_string()))]
         os: Vec<String>,
         /// Overwrite files that exist.

@@ -1,6 +1,7 @@
 //! The OS catalogue's commands: `list oses` (snapshots of both formats), `add os` (a release of
 //! the catalogue and a copy with `--from`, inserted into the spec's text with every other byte
-//! kept, an invalid result and every refusal writing nothing, with exit 2).
+//! kept, an invalid result and every refusal writing nothing, with exit 2) and `init` with a
+//! release of each installer kind the catalogue holds.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -273,4 +274,45 @@ fn an_invalid_result_writes_nothing() {
     assert_eq!(text(&out.stdout), "");
     assert_eq!(spec_text(&dir), original);
     let _ = fs::remove_dir_all(&dir);
+}
+
+/// `init` scaffolds a release of each installer kind of the catalogue into a repository that
+/// passes `check` at once, or refuses by name a release whose installer's templates it does not
+/// ship, writing nothing.
+#[test]
+fn init_scaffolds_a_release_of_each_installer_kind() {
+    let mut kinds = Vec::new();
+    for release in hybridc::release::all() {
+        if kinds.contains(&release.installer) {
+            continue;
+        }
+        kinds.push(release.installer);
+        let dir = crate::support::temp_dir(&format!("oses-init-{}", release.name));
+        let out = hybridc(&dir, &["init", "repo", "--os", release.name]);
+        let stderr = text(&out.stderr);
+        if out.status.code() == Some(2) && stderr.contains("ships no `installers/") {
+            assert!(stderr.contains(&format!("`{}`", release.name)), "{stderr}");
+            assert!(!dir.join("repo").exists(), "nothing written");
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(0), "{}: {stderr}", release.name);
+        let repo = dir.join("repo");
+        let spec = spec_text(&repo);
+        assert!(spec.contains(&format!("\n  {}:\n", release.name)));
+        for template in release.installer_kind().templates {
+            let path = format!("installers/{}/{template}", release.installer.as_str());
+            assert!(repo.join(&path).is_file(), "{path}");
+        }
+        let check = hybridc(&repo, &["check", "spec/"]);
+        assert_eq!(
+            check.status.code(),
+            Some(0),
+            "{}: {}{}",
+            release.name,
+            text(&check.stdout),
+            text(&check.stderr)
+        );
+        let _ = fs::remove_dir_all(&dir);
+    }
+    assert!(kinds.len() >= 4, "the catalogue has a release of each kind");
 }

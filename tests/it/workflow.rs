@@ -198,7 +198,7 @@ fn init_names_an_unknown_os() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
-        "error: no OS `ubuntu-2204` to scaffold; did you mean `ubuntu-2404`?; known: `ubuntu-2404`, `rocky-9`, `debian-12`, `windows-2022`\n"
+        "error: no OS `ubuntu-2204` in the OS catalogue; did you mean `ubuntu-2404`?; `hybridc list oses` shows every one\n"
     );
     assert!(
         std::fs::read_dir(&dir).expect("dir").next().is_none(),
