@@ -106,7 +106,7 @@ pub fn plan(loaded: &Loaded, request: &Request) -> Result<Addition, AddError> {
     if loaded.spec.oses.contains_key(request.name) {
         return Err(AddError::Exists(request.name.to_owned()));
     }
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let newline = entry::newline(text);
     let separate = blank_between(text, oses);
     let (after, lines) = match request.from {
         None => (oses.last(), new_entry(loaded, oses, request)?),
@@ -165,7 +165,7 @@ fn oses(loaded: &Loaded) -> Result<&[Entry], AddError> {
 
 /// The indentation `oses` uses: its keys' column and the step of the keys below them.
 fn indent(text: &str, oses: &[Entry]) -> Indent {
-    let column = |at: usize| at - text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let column = |at: usize| at - entry::line_start(text, at);
     let base = column(oses[0].key_span.start);
     let step = oses
         .iter()
@@ -183,9 +183,7 @@ fn blank_between(text: &str, oses: &[Entry]) -> bool {
         return false;
     };
     let from = line_end(text, last_end(first));
-    let to = text[..second.key_span.start]
-        .rfind('\n')
-        .map_or(0, |n| n + 1);
+    let to = entry::line_start(text, second.key_span.start);
     from < to && text[from..to].lines().any(|l| l.trim().is_empty())
 }
 
@@ -291,7 +289,12 @@ fn words<'a>(names: impl Iterator<Item = &'a str>) -> String {
 /// The lines of a copy of the OS `source` under the key `request.name`.
 fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String>, AddError> {
     let text: &str = &loaded.source.text;
-    let os = &loaded.spec.oses[&source.key];
+    let Some(os) = loaded.spec.oses.get(&source.key) else {
+        return Err(AddError::UnknownFrom {
+            name: source.key.clone(),
+            hint: String::new(),
+        });
+    };
     let was = os.known();
     let target = match crate::release::find(request.name) {
         Some(named) if Some(named.installer) != os.installer() => {
@@ -304,9 +307,7 @@ fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String
         Some(named) => Some(named),
         None => None,
     };
-    let start = text[..source.key_span.start]
-        .rfind('\n')
-        .map_or(0, |n| n + 1);
+    let start = entry::line_start(text, source.key_span.start);
     let end = line_end(text, last_end(source));
     let indent = indent(text, std::slice::from_ref(source));
     let mut edits: Vec<(Span, String)> = vec![(source.key_span, request.name.to_owned())];
@@ -323,7 +324,7 @@ fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String
             if let (None, Some(was)) = (&os.release, was) {
                 let after_key = line_end(text, source.key_span.end);
                 let pad = " ".repeat(indent.base + indent.step);
-                let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+                let newline = entry::newline(text);
                 edits.push((
                     Span::new(after_key, after_key),
                     format!("{pad}release: {}{newline}", was.name),
@@ -345,7 +346,7 @@ fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String
         }
         (Some(iso), None) => {
             let lines = entry::iso_lines(iso, indent);
-            let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+            let newline = entry::newline(text);
             edits.push((
                 Span::new(end, end),
                 lines.iter().map(|l| format!("{l}{newline}")).collect(),
@@ -360,15 +361,25 @@ fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String
         }
         _ => {}
     }
-    edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
-    let mut copied = text[start..end].to_owned();
-    for (span, replacement) in edits {
-        copied.replace_range(span.start - start..span.end - start, &replacement);
-    }
+    let copied = apply(text, start..end, edits);
     Ok(copied
         .lines()
         .map(|l| l.trim_end_matches('\r').to_owned())
         .collect())
+}
+
+/// The text of `range` with each `(span, replacement)` of `edits` (spans inside the range, none
+/// overlapping) applied.
+fn apply(text: &str, range: std::ops::Range<usize>, mut edits: Vec<(Span, String)>) -> String {
+    edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
+    let mut out = text[range.clone()].to_owned();
+    for (span, replacement) in edits {
+        out.replace_range(
+            span.start - range.start..span.end - range.start,
+            &replacement,
+        );
+    }
+    out
 }
 
 /// The edits that make a copy of `source` the release `named`: the values of its description,
@@ -398,8 +409,8 @@ fn release_values(loaded: &Loaded, source: &Entry, named: &Release) -> Vec<(Span
     if let (Some(span), Some(windows)) = (at("/editions"), named.windows)
         && !text[span.start..].starts_with('[')
     {
-        let column = span.start - text[..span.start].rfind('\n').map_or(0, |n| n + 1);
-        let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let column = span.start - entry::line_start(text, span.start);
+        let newline = entry::newline(text);
         let pad = " ".repeat(column);
         let items: Vec<String> = windows
             .editions
@@ -419,4 +430,89 @@ fn release_values(loaded: &Loaded, source: &Entry, named: &Release) -> Vec<(Span
         ));
     }
     edits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::release::{KnownEdition, MarketplaceImage, WindowsRelease};
+
+    const EXAMPLE: &str = include_str!("../../spec/hybrid.yaml");
+
+    fn example(text: &str) -> Loaded {
+        let source = crate::diagnostic::SourceFile::new("spec/hybrid.yaml", text);
+        crate::check(source, std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+            .expect("the example is valid")
+    }
+
+    /// A copy that becomes another release of its installer kind takes that release's values
+    /// where the source sets them, in the style the source writes them.
+    #[test]
+    fn a_copy_takes_the_values_of_its_new_release() {
+        let block = EXAMPLE.replace(
+            "    azure_image: { publisher: MicrosoftWindowsServer, offer: WindowsServer, sku: 2022-datacenter-g2 }\n",
+            "    azure_image:\n      publisher: MicrosoftWindowsServer\n      offer: WindowsServer\n      sku: 2022-datacenter-g2\n",
+        );
+        let loaded = example(&block);
+        let text: &str = &loaded.source.text;
+        let source = loaded
+            .tree
+            .get("oses")
+            .expect("oses")
+            .value
+            .get("windows-2022");
+        let source = source.expect("Windows");
+        let named = Release {
+            name: "windows-2099",
+            description: "Windows Server 2099",
+            installer: crate::spec::Installer::Autounattend,
+            distribution: "windows-server",
+            version: "2099",
+            platforms: &[crate::spec::PlatformName::Proxmox],
+            repositories: &[],
+            vsphere_guest_os_type: "windows2099_64Guest",
+            azure_image: Some(MarketplaceImage {
+                publisher: "MicrosoftWindowsServer",
+                offer: "WindowsServer",
+                sku: "2099-datacenter-g2",
+            }),
+            windows: Some(&WindowsRelease {
+                drivers: "2k99",
+                editions: &[KnownEdition {
+                    name: "datacenter",
+                    image_name: "Windows Server 2099 SERVERDATACENTER",
+                }],
+            }),
+        };
+        let start = entry::line_start(text, source.key_span.start);
+        let copied = apply(
+            text,
+            start..line_end(text, last_end(source)),
+            release_values(&loaded, source, &named),
+        );
+        assert!(
+            copied.contains("\n    description: Windows Server 2099\n"),
+            "{copied}"
+        );
+        assert!(copied.contains("\n    azure_image:\n      publisher: MicrosoftWindowsServer\n      offer: WindowsServer\n      sku: 2099-datacenter-g2\n"), "{copied}");
+        assert!(copied.contains("\n    editions:\n      - name: datacenter\n        image_name: Windows Server 2099 SERVERDATACENTER\n    provisioning:"), "{copied}");
+        assert!(
+            copied.ends_with("    vsphere: { guest_os_type: windows2099_64Guest }\n"),
+            "{copied}"
+        );
+    }
+
+    /// The indentation and the blank lines between OSes are the file's own.
+    #[test]
+    fn the_layout_is_read_from_the_file() {
+        let layout = |text: &str| {
+            let tree = crate::yaml::parse(text).expect("YAML");
+            let oses = tree.get("oses").expect("oses").value.entries().to_vec();
+            (indent(text, &oses), blank_between(text, &oses))
+        };
+        let four = "oses:\n    a: { x: 1 }\n\n    b:\n        # b\n        y: 2\n";
+        assert_eq!(layout(four), (Indent { base: 4, step: 4 }, true));
+        let tight = "oses:\n a:\n   x: 1\n b:\n   y: 2\n";
+        assert_eq!(layout(tight), (Indent { base: 1, step: 2 }, false));
+    }
 }
