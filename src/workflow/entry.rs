@@ -153,7 +153,7 @@ pub fn entry(name: &str, release: &Release, inputs: &EntryInputs, indent: Indent
     if let Some(windows) = release.windows {
         lines.push(format!("{}editions:", at(1)));
         // A Marketplace image holds one edition: the one its SKU names. The others are built
-        // on the hypervisors only, unless no edition is named by the SKU.
+        // on the hypervisors only (and not at all without one), unless the SKU names none.
         let on_azure = |edition: &str| image.is_none_or(|i| i.sku.contains(edition));
         let any_named = windows.editions.iter().any(|e| on_azure(e.name));
         let hypervisors: Vec<PlatformName> = inputs
@@ -163,13 +163,17 @@ pub fn entry(name: &str, release: &Release, inputs: &EntryInputs, indent: Indent
             .filter(|p| *p != PlatformName::Azure)
             .collect();
         for edition in windows.editions {
+            let elsewhere = any_named && !on_azure(edition.name);
+            if elsewhere && hypervisors.is_empty() {
+                continue;
+            }
             lines.push(format!("{}- name: {}", at(2), scalar(edition.name)));
             lines.push(format!(
                 "{}  image_name: {}",
                 at(2),
                 scalar(edition.image_name)
             ));
-            if any_named && !on_azure(edition.name) && !hypervisors.is_empty() {
+            if elsewhere {
                 lines.push(format!("{}  platforms: {}", at(2), list(&hypervisors)));
             }
         }
@@ -343,6 +347,14 @@ mod tests {
         assert!(text.contains(
             "\n            - name: standard\n              image_name: Windows Server 2022 SERVERSTANDARD\n              platforms: [proxmox, vsphere]\n            - name: datacenter\n              image_name: Windows Server 2022 SERVERDATACENTER\n        provisioning"
         ));
+    }
+
+    #[test]
+    fn a_windows_entry_on_azure_alone_has_the_edition_of_its_image_alone() {
+        let release = crate::release::find("windows-2022").expect("in the catalogue");
+        let text = entry("w", release, &inputs(&[PlatformName::Azure]), FOUR).join("\n");
+        assert!(text.contains("\n    editions:\n      - name: datacenter\n        image_name: Windows Server 2022 SERVERDATACENTER\n"), "{text}");
+        assert!(!text.contains("standard"), "{text}");
     }
 
     #[test]
