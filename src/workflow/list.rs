@@ -63,8 +63,9 @@ pub fn table<'a>(releases: impl IntoIterator<Item = &'a Release>) -> String {
     out
 }
 
-/// The releases as a JSON document: `{"oses": [{name, description, installer, family,
-/// distribution, version, platforms, editions}]}`, the editions with their image names.
+/// The releases as a JSON document: `{"version": 1, "oses": [{name, description, installer,
+/// family, distribution, version, platforms, editions}]}`, the editions with their image
+/// names. `version` is the document's format, raised when a field changes meaning.
 pub fn json<'a>(releases: impl IntoIterator<Item = &'a Release>) -> String {
     let oses: Vec<serde_json::Value> = releases
         .into_iter()
@@ -90,7 +91,7 @@ pub fn json<'a>(releases: impl IntoIterator<Item = &'a Release>) -> String {
             })
         })
         .collect();
-    let mut text = serde_json::to_string_pretty(&serde_json::json!({ "oses": oses }))
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({ "version": 1, "oses": oses }))
         .expect("a JSON value always serialises");
     text.push('\n');
     text
