@@ -462,14 +462,10 @@ mod tests {
             .value
             .get("windows-2022");
         let source = source.expect("Windows");
+        let base = crate::release::find("windows-2022").expect("in the catalogue");
         let named = Release {
             name: "windows-2099",
             description: "Windows Server 2099",
-            installer: crate::spec::Installer::Autounattend,
-            distribution: "windows-server",
-            version: "2099",
-            platforms: &[crate::spec::PlatformName::Proxmox],
-            repositories: &[],
             vsphere_guest_os_type: "windows2099_64Guest",
             azure_image: Some(MarketplaceImage {
                 publisher: "MicrosoftWindowsServer",
@@ -483,6 +479,7 @@ mod tests {
                     image_name: "Windows Server 2099 SERVERDATACENTER",
                 }],
             }),
+            ..*base
         };
         let start = entry::line_start(text, source.key_span.start);
         let copied = apply(
