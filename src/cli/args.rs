@@ -267,6 +267,10 @@ pub enum Add {
         /// The ISO's checksum, with its algorithm (`sha256:<hex>`), from the download page.
         #[arg(long, value_name = "CHECKSUM", requires = "iso_url")]
         iso_checksum: Option<String>,
+        /// The platforms to build it on, comma-separated (default: those the spec configures
+        /// that the release supports; with `--from`, the copied OS's).
+        #[arg(long, value_delimiter = ',', value_parser = platform())]
+        platforms: Vec<PlatformName>,
         /// Spec file, or a folder holding `hybrid.yaml`.
         #[arg(default_value = "spec/")]
         spec: PathBuf,

@@ -49,9 +49,17 @@ pub fn run(command: Command) -> Status {
                     from,
                     iso_url,
                     iso_checksum,
+                    platforms,
                     spec,
                 },
-        } => oses::add(&spec, &name, from.as_deref(), iso_url.zip(iso_checksum)),
+        } => {
+            let flags = oses::AddFlags {
+                from,
+                iso: iso_url.zip(iso_checksum),
+                platforms,
+            };
+            oses::add(&spec, &name, flags)
+        }
         Command::Compile { spec, out, force } => compile::compile(&spec, &out, force),
         Command::Init { dir, os, force } => workflow::init(&dir, &os, force),
         Command::Check { spec, out, format } => check::check(&spec, &out, format),

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use hybridc::diagnostic::SourceFile;
 use hybridc::entry::IsoSource;
+use hybridc::spec::PlatformName;
 
 use super::Status;
 use super::args::ListFormat;
@@ -21,17 +22,29 @@ pub fn list(format: ListFormat) -> Status {
     Status::Success
 }
 
-/// Adds the OS `name` to the spec at `spec`, a copy of `from` when given, with the ISO
-/// `(url, checksum)` when given.
-pub fn add(spec: &Path, name: &str, from: Option<&str>, iso: Option<(String, String)>) -> Status {
+/// What `add os` was asked for besides the OS's name.
+pub struct AddFlags {
+    /// The OS of the spec to copy.
+    pub from: Option<String>,
+    /// The ISO's `(url, checksum)`.
+    pub iso: Option<(String, String)>,
+    /// The platforms, when not the default.
+    pub platforms: Vec<PlatformName>,
+}
+
+/// Adds the OS `name` to the spec at `spec`, as `flags` say.
+pub fn add(spec: &Path, name: &str, flags: AddFlags) -> Status {
     let loaded = match hybridc::load(spec) {
         Ok(loaded) => loaded,
         Err(error) => return print::report(error),
     };
     let request = hybridc::add::Request {
         name,
-        from,
-        iso: iso.map(|(url, checksum)| IsoSource::Download { url, checksum }),
+        from: flags.from.as_deref(),
+        iso: flags
+            .iso
+            .map(|(url, checksum)| IsoSource::Download { url, checksum }),
+        platforms: (!flags.platforms.is_empty()).then_some(flags.platforms),
     };
     let addition = match hybridc::add::plan(&loaded, &request) {
         Ok(addition) => addition,

@@ -13,6 +13,7 @@ use crate::diagnostic::did_you_mean;
 use crate::loaded::Loaded;
 use crate::release::{OsFacts, Release};
 use crate::span::Span;
+use crate::spec::PlatformName;
 use crate::yaml::{Entry, Node, Value};
 
 /// What to add.
@@ -24,6 +25,9 @@ pub struct Request<'a> {
     pub from: Option<&'a str>,
     /// The installer ISO to download, when given.
     pub iso: Option<IsoSource>,
+    /// The platforms to build it on, when not the default: those the spec configures and the
+    /// release supports (or, with `from`, the copied OS's).
+    pub platforms: Option<Vec<PlatformName>>,
 }
 
 /// The edited spec.
@@ -88,6 +92,16 @@ pub enum AddError {
     NoPlatform {
         /// The release.
         name: String,
+        /// Where it can be built, in words.
+        supported: String,
+    },
+    /// A platform asked for that the release is not built on.
+    #[error("release `{name}` is built on {supported}, not on `{platform}`")]
+    Unsupported {
+        /// The release.
+        name: String,
+        /// The platform asked for.
+        platform: &'static str,
         /// Where it can be built, in words.
         supported: String,
     },
@@ -203,6 +217,62 @@ fn last_end(entry: &Entry) -> usize {
     node_end(&entry.value).map_or(entry.key_span.end, |end| end.max(entry.key_span.end))
 }
 
+/// The span of the value of `key` in the OS `source`: a flow collection with its closing
+/// bracket, a block one up to its last scalar.
+fn value_span(text: &str, source: &Entry, key: &str) -> Option<Span> {
+    let entry = source.value.get(key)?;
+    let start = entry.value.span.start;
+    let end = if text[start..].starts_with(['[', '{']) {
+        flow_end(text, start)?
+    } else {
+        last_end(entry)
+    };
+    Some(Span::new(start, end))
+}
+
+/// The offset after the bracket that closes the flow collection opening at `start` (the
+/// tree's spans end at a collection's last item): brackets are counted outside quoted scalars
+/// and comments.
+fn flow_end(text: &str, start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut chars = text[start..].char_indices().peekable();
+    let mut previous = ' ';
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '[' | '{' => depth += 1,
+            ']' | '}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(start + at + 1);
+                }
+            }
+            '\'' | '"' => {
+                while let Some((_, q)) = chars.next() {
+                    if q == '\\' && c == '"' {
+                        chars.next();
+                    } else if q == c {
+                        if c == '\'' && chars.peek().is_some_and(|(_, n)| *n == '\'') {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            '#' if previous.is_whitespace() => {
+                for (_, n) in chars.by_ref() {
+                    if n == '\n' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+        previous = c;
+    }
+    None
+}
+
 /// The offset after the line end at or after `at` (the text's end when there is none).
 fn line_end(text: &str, at: usize) -> usize {
     if at > 0 && text.as_bytes()[at - 1] == b'\n' {
@@ -225,7 +295,13 @@ fn release(name: &str) -> Result<&'static Release, AddError> {
 fn new_entry(loaded: &Loaded, oses: &[Entry], request: &Request) -> Result<Vec<String>, AddError> {
     let spec = &loaded.spec;
     let release = release(request.name)?;
-    let platforms = entry::platforms(spec, release);
+    let platforms = match &request.platforms {
+        Some(asked) => {
+            supported(release, asked)?;
+            asked.clone()
+        }
+        None => entry::platforms(spec, release),
+    };
     if platforms.is_empty() {
         return Err(AddError::NoPlatform {
             name: release.name.to_owned(),
@@ -253,6 +329,18 @@ fn new_entry(loaded: &Loaded, oses: &[Entry], request: &Request) -> Result<Vec<S
         &inputs,
         indent(&loaded.source.text, oses),
     ))
+}
+
+/// Every platform of `asked` is one `release` is built on.
+fn supported(release: &Release, asked: &[PlatformName]) -> Result<(), AddError> {
+    match asked.iter().find(|p| !release.platforms.contains(p)) {
+        Some(platform) => Err(AddError::Unsupported {
+            name: release.name.to_owned(),
+            platform: platform.as_str(),
+            supported: words(release.platforms.iter().map(|p| p.as_str())),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The ISO of a new entry: the one given, else none when no platform needs one.
@@ -336,11 +424,19 @@ fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String
     if let Some(named) = target.filter(|_| changes_release) {
         edits.extend(release_values(loaded, source, named));
     }
-    match (&request.iso, value("iso")) {
+    if let Some(asked) = &request.platforms {
+        if let Some(release) = target.or(was) {
+            supported(release, asked)?;
+        }
+        if let Some(span) = value_span(text, source, "platforms") {
+            let names: Vec<&str> = asked.iter().map(|p| p.as_str()).collect();
+            edits.push((span, format!("[{}]", names.join(", "))));
+        }
+    }
+    match (&request.iso, value_span(text, source, "iso")) {
         (Some(IsoSource::Download { url, checksum }), Some(span)) => {
-            let end = source.value.get("iso").map_or(span.end, last_end);
             edits.push((
-                Span::new(span.start, end),
+                span,
                 entry::mapping_at(text, span.start, &[("url", url), ("checksum", checksum)]),
             ));
         }
@@ -394,19 +490,16 @@ fn release_values(loaded: &Loaded, source: &Entry, named: &Release) -> Vec<(Span
     if let Some(span) = at("/vsphere/guest_os_type") {
         edits.push((span, entry::scalar(named.vsphere_guest_os_type)));
     }
-    if let (Some(span), Some(image)) = (at("/azure_image"), &named.azure_image) {
-        let end = source.value.get("azure_image").map_or(span.end, last_end);
+    if let (Some(span), Some(image)) = (value_span(text, source, "azure_image"), &named.azure_image)
+    {
         let pairs = [
             ("publisher", image.publisher),
             ("offer", image.offer),
             ("sku", image.sku),
         ];
-        edits.push((
-            Span::new(span.start, end),
-            entry::mapping_at(text, span.start, &pairs),
-        ));
+        edits.push((span, entry::mapping_at(text, span.start, &pairs)));
     }
-    if let (Some(span), Some(windows)) = (at("/editions"), named.windows)
+    if let (Some(span), Some(windows)) = (value_span(text, source, "editions"), named.windows)
         && !text[span.start..].starts_with('[')
     {
         let column = span.start - entry::line_start(text, span.start);
@@ -423,11 +516,7 @@ fn release_values(loaded: &Loaded, source: &Entry, named: &Release) -> Vec<(Span
                 )
             })
             .collect();
-        let end = source.value.get("editions").map_or(span.end, last_end);
-        edits.push((
-            Span::new(span.start, end),
-            items.join(&format!("{newline}{pad}")),
-        ));
+        edits.push((span, items.join(&format!("{newline}{pad}"))));
     }
     edits
 }
@@ -497,6 +586,31 @@ mod tests {
             copied.ends_with("    vsphere: { guest_os_type: windows2099_64Guest }\n"),
             "{copied}"
         );
+    }
+
+    /// A flow-style value is replaced with its closing bracket.
+    #[test]
+    fn a_flow_value_is_replaced_whole() {
+        let loaded = example(EXAMPLE);
+        let text: &str = &loaded.source.text;
+        let oses = oses(&loaded).expect("oses");
+        let source = oses
+            .iter()
+            .find(|e| e.key == "ubuntu-2404")
+            .expect("Ubuntu");
+        let span = value_span(text, source, "azure_image").expect("an image");
+        assert_eq!(
+            &text[span.start..span.end],
+            "{ publisher: Canonical, offer: ubuntu-24_04-lts, sku: server }"
+        );
+        let span = value_span(text, source, "platforms").expect("platforms");
+        assert_eq!(&text[span.start..span.end], "[proxmox, vsphere, azure]");
+        assert_eq!(flow_end("{ a: '}''x', \"\\\"]\", b: [1] } x", 0), Some(28));
+        assert_eq!(flow_end("[a, # ]\n b]", 0), Some(11));
+        assert_eq!(flow_end("[a", 0), None);
+        let span = value_span(text, source, "iso").expect("an ISO");
+        assert!(text[span.start..span.end].starts_with("url: "));
+        assert!(text[span.start..span.end].ends_with("0fd8"));
     }
 
     /// The indentation and the blank lines between OSes are the file's own.

@@ -144,6 +144,53 @@ fn add_os_writes_a_release_of_the_catalogue() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// `--platforms` chooses where a release is built: only those platforms' settings are written.
+#[test]
+fn add_os_builds_on_the_platforms_asked_for() {
+    let dir = example("platforms");
+    let (before, after) = without_debian(&spec_text(&dir));
+    let (url, checksum) = debian_iso(&spec_text(&dir));
+    fs::write(dir.join("spec/hybrid.yaml"), format!("{before}{after}")).expect("write");
+    let out = hybridc(
+        &dir,
+        &[
+            "add",
+            "os",
+            "debian-12",
+            "--platforms",
+            "proxmox",
+            "--iso-url",
+            &url,
+            "--iso-checksum",
+            &checksum,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let edited = spec_text(&dir);
+    let entry = &edited[edited.find("  debian-12:\n").expect("added")..];
+    let entry = &entry[..entry.find("\nprovisioning:").expect("the next section")];
+    assert!(entry.contains("\n    platforms: [proxmox]\n"), "{entry}");
+    assert!(
+        !entry.contains("azure_image") && !entry.contains("vsphere:"),
+        "{entry}"
+    );
+    let copy = hybridc(
+        &dir,
+        &[
+            "add",
+            "os",
+            "ubuntu-lab",
+            "--from",
+            "ubuntu-2404",
+            "--platforms",
+            "proxmox",
+        ],
+    );
+    assert_eq!(copy.status.code(), Some(0), "{}", text(&copy.stderr));
+    assert!(text(&copy.stdout).contains("\n    platforms: [proxmox]\n"));
+    let _ = fs::remove_dir_all(&dir);
+}
+
 /// A copy of an OS under a new name goes right after it, keeps the release its source is, and
 /// leaves every comment and line of the spec as it was, with CRLF line ends too.
 #[test]
@@ -221,7 +268,19 @@ fn add_os_refusals_write_nothing() {
             "error: cannot read `missing/`: No such file or directory (os error 2)\n",
         ),
     ];
-    for (args, stderr) in cases {
+    let unsupported: (&[&str], &str) = (
+        &[
+            "add",
+            "os",
+            "rocky-9-copy",
+            "--from",
+            "rocky-9",
+            "--platforms",
+            "proxmox,azure",
+        ],
+        "error: release `rocky-9` is built on `proxmox` and `vsphere`, not on `azure`\n",
+    );
+    for (args, stderr) in cases.iter().chain([&unsupported]) {
         let out = hybridc(&dir, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert_eq!(text(&out.stderr), *stderr, "{args:?}");
