@@ -138,7 +138,7 @@ pub fn plan(loaded: &Loaded, request: &Request) -> Result<Addition, AddError> {
         }
     };
     let after = after.expect("`oses` has entries: checked by `oses`");
-    let at = line_end(text, last_end(after));
+    let at = line_end(text, last_end(text, after));
     let mut inserted = String::new();
     if at == text.len() && !text.ends_with('\n') {
         inserted.push_str(newline);
@@ -196,38 +196,37 @@ fn blank_between(text: &str, oses: &[Entry]) -> bool {
     let [first, second, ..] = oses else {
         return false;
     };
-    let from = line_end(text, last_end(first));
+    let from = line_end(text, last_end(text, first));
     let to = entry::line_start(text, second.key_span.start);
     from < to && text[from..to].lines().any(|l| l.trim().is_empty())
 }
 
-/// The end of the last thing written in an entry: its last scalar or flow collection.
-fn last_end(entry: &Entry) -> usize {
-    fn node_end(node: &Node) -> Option<usize> {
+/// The end of the last thing written in an entry: its last scalar, or the closing bracket of
+/// its last flow collection.
+fn last_end(text: &str, entry: &Entry) -> usize {
+    fn node_end(text: &str, node: &Node) -> Option<usize> {
+        let start = node.span.start;
         match &node.value {
+            Value::Map(_) | Value::Seq(_) if text[start..].starts_with(['[', '{']) => {
+                flow_end(text, start)
+            }
             Value::Map(entries) => entries
                 .last()
-                .map(|e| node_end(&e.value).unwrap_or(e.key_span.end)),
-            Value::Seq(items) => items.last().and_then(node_end),
+                .map(|e| node_end(text, &e.value).unwrap_or(e.key_span.end)),
+            Value::Seq(items) => items.last().and_then(|item| node_end(text, item)),
             Value::Null => None,
             _ => Some(node.span.end),
         }
-        .map(|end| end.max(node.span.start))
+        .map(|end| end.max(start))
     }
-    node_end(&entry.value).map_or(entry.key_span.end, |end| end.max(entry.key_span.end))
+    node_end(text, &entry.value).map_or(entry.key_span.end, |end| end.max(entry.key_span.end))
 }
 
-/// The span of the value of `key` in the OS `source`: a flow collection with its closing
-/// bracket, a block one up to its last scalar.
+/// The span of the value of `key` in the OS `source`, up to its [`last_end`].
 fn value_span(text: &str, source: &Entry, key: &str) -> Option<Span> {
     let entry = source.value.get(key)?;
     let start = entry.value.span.start;
-    let end = if text[start..].starts_with(['[', '{']) {
-        flow_end(text, start)?
-    } else {
-        last_end(entry)
-    };
-    Some(Span::new(start, end))
+    Some(Span::new(start, last_end(text, entry)))
 }
 
 /// The offset after the bracket that closes the flow collection opening at `start` (the
@@ -396,7 +395,7 @@ fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String
         None => None,
     };
     let start = entry::line_start(text, source.key_span.start);
-    let end = line_end(text, last_end(source));
+    let end = line_end(text, last_end(text, source));
     let indent = indent(text, std::slice::from_ref(source));
     let mut edits: Vec<(Span, String)> = vec![(source.key_span, request.name.to_owned())];
     let value = |key: &str| source.value.get(key).map(|e| e.value.span);
@@ -573,7 +572,7 @@ mod tests {
         let start = entry::line_start(text, source.key_span.start);
         let copied = apply(
             text,
-            start..line_end(text, last_end(source)),
+            start..line_end(text, last_end(text, source)),
             release_values(&loaded, source, &named),
         );
         assert!(
@@ -611,6 +610,29 @@ mod tests {
         let span = value_span(text, source, "iso").expect("an ISO");
         assert!(text[span.start..span.end].starts_with("url: "));
         assert!(text[span.start..span.end].ends_with("0fd8"));
+    }
+
+    /// An OS whose last value is a flow collection over several lines is copied whole, and the
+    /// new entry goes after its closing bracket.
+    #[test]
+    fn a_multi_line_flow_value_ends_the_entry_at_its_bracket() {
+        let text = EXAMPLE.replace(
+            "    vsphere: { guest_os_type: windows2019srvNext_64Guest }\n",
+            "    vsphere: {\n      guest_os_type: windows2019srvNext_64Guest\n    }\n",
+        );
+        let loaded = example(&text);
+        let request = Request {
+            name: "windows-lab",
+            from: Some("windows-2022"),
+            iso: None,
+            platforms: None,
+        };
+        let addition = plan(&loaded, &request).expect("added");
+        assert_eq!(addition.lines.last().map(String::as_str), Some("    }"));
+        let source = crate::diagnostic::SourceFile::new("spec/hybrid.yaml", addition.text);
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let added = crate::check(source, root).expect("still valid");
+        assert!(added.spec.oses.contains_key("windows-lab"));
     }
 
     /// The indentation and the blank lines between OSes are the file's own.
