@@ -8,13 +8,14 @@
 //! release of the same installer kind. Positions come from the parsed tree's spans; this module
 //! returns the edited text and writes nothing: the caller validates it first.
 
+use super::edit::{apply, last_end, line_end, line_start, newline, value_span};
 use super::entry::{self, EntryInputs, Indent, IsoSource};
-use crate::diagnostic::did_you_mean;
+use crate::diagnostic::{did_you_mean, prose_list};
 use crate::loaded::Loaded;
 use crate::release::{OsFacts, Release};
 use crate::span::Span;
 use crate::spec::PlatformName;
-use crate::yaml::{Entry, Node, Value};
+use crate::yaml::Entry;
 
 /// What to add.
 #[derive(Debug, Clone)]
@@ -120,7 +121,7 @@ pub fn plan(loaded: &Loaded, request: &Request) -> Result<Addition, AddError> {
     if loaded.spec.oses.contains_key(request.name) {
         return Err(AddError::Exists(request.name.to_owned()));
     }
-    let newline = entry::newline(text);
+    let newline = newline(text);
     let separate = blank_between(text, oses);
     let (after, lines) = match request.from {
         None => (oses.last(), new_entry(loaded, oses, request)?),
@@ -179,7 +180,7 @@ fn oses(loaded: &Loaded) -> Result<&[Entry], AddError> {
 
 /// The indentation `oses` uses: its keys' column and the step of the keys below them.
 fn indent(text: &str, oses: &[Entry]) -> Indent {
-    let column = |at: usize| at - entry::line_start(text, at);
+    let column = |at: usize| at - line_start(text, at);
     let base = column(oses[0].key_span.start);
     let step = oses
         .iter()
@@ -197,87 +198,8 @@ fn blank_between(text: &str, oses: &[Entry]) -> bool {
         return false;
     };
     let from = line_end(text, last_end(text, first));
-    let to = entry::line_start(text, second.key_span.start);
+    let to = line_start(text, second.key_span.start);
     from < to && text[from..to].lines().any(|l| l.trim().is_empty())
-}
-
-/// The end of the last thing written in an entry: its last scalar, or the closing bracket of
-/// its last flow collection.
-fn last_end(text: &str, entry: &Entry) -> usize {
-    fn node_end(text: &str, node: &Node) -> Option<usize> {
-        let start = node.span.start;
-        match &node.value {
-            Value::Map(_) | Value::Seq(_) if text[start..].starts_with(['[', '{']) => {
-                flow_end(text, start)
-            }
-            Value::Map(entries) => entries
-                .last()
-                .map(|e| node_end(text, &e.value).unwrap_or(e.key_span.end)),
-            Value::Seq(items) => items.last().and_then(|item| node_end(text, item)),
-            Value::Null => None,
-            _ => Some(node.span.end),
-        }
-        .map(|end| end.max(start))
-    }
-    node_end(text, &entry.value).map_or(entry.key_span.end, |end| end.max(entry.key_span.end))
-}
-
-/// The span of the value of `key` in the OS `source`, up to its [`last_end`].
-fn value_span(text: &str, source: &Entry, key: &str) -> Option<Span> {
-    let entry = source.value.get(key)?;
-    let start = entry.value.span.start;
-    Some(Span::new(start, last_end(text, entry)))
-}
-
-/// The offset after the bracket that closes the flow collection opening at `start` (the
-/// tree's spans end at a collection's last item): brackets are counted outside quoted scalars
-/// and comments.
-fn flow_end(text: &str, start: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut chars = text[start..].char_indices().peekable();
-    let mut previous = ' ';
-    while let Some((at, c)) = chars.next() {
-        match c {
-            '[' | '{' => depth += 1,
-            ']' | '}' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(start + at + 1);
-                }
-            }
-            '\'' | '"' => {
-                while let Some((_, q)) = chars.next() {
-                    if q == '\\' && c == '"' {
-                        chars.next();
-                    } else if q == c {
-                        if c == '\'' && chars.peek().is_some_and(|(_, n)| *n == '\'') {
-                            chars.next();
-                        } else {
-                            break;
-                        }
-                    }
-                }
-            }
-            '#' if previous.is_whitespace() => {
-                for (_, n) in chars.by_ref() {
-                    if n == '\n' {
-                        break;
-                    }
-                }
-            }
-            _ => {}
-        }
-        previous = c;
-    }
-    None
-}
-
-/// The offset after the line end at or after `at` (the text's end when there is none).
-fn line_end(text: &str, at: usize) -> usize {
-    if at > 0 && text.as_bytes()[at - 1] == b'\n' {
-        return at;
-    }
-    text[at..].find('\n').map_or(text.len(), |n| at + n + 1)
 }
 
 /// The release named `name`, or why there is none.
@@ -304,7 +226,7 @@ fn new_entry(loaded: &Loaded, oses: &[Entry], request: &Request) -> Result<Vec<S
     if platforms.is_empty() {
         return Err(AddError::NoPlatform {
             name: release.name.to_owned(),
-            supported: words(release.platforms.iter().map(|p| p.as_str())),
+            supported: names(release.platforms),
         });
     }
     let iso = iso(spec, request, &platforms)?;
@@ -336,10 +258,16 @@ fn supported(release: &Release, asked: &[PlatformName]) -> Result<(), AddError> 
         Some(platform) => Err(AddError::Unsupported {
             name: release.name.to_owned(),
             platform: platform.as_str(),
-            supported: words(release.platforms.iter().map(|p| p.as_str())),
+            supported: names(release.platforms),
         }),
         None => Ok(()),
     }
+}
+
+/// Platforms' names as prose: "`a`, `b` and `c`".
+fn names(platforms: &[PlatformName]) -> String {
+    let names: Vec<&str> = platforms.iter().map(|p| p.as_str()).collect();
+    prose_list(&names)
 }
 
 /// The ISO of a new entry: the one given, else none when no platform needs one.
@@ -352,24 +280,15 @@ fn iso(
         Some(iso) => Ok(iso.clone()),
         None if entry::needs_iso(spec, platforms) => Err(AddError::NeedsIso {
             name: request.name.to_owned(),
-            platforms: words(
-                platforms
+            platforms: names(
+                &platforms
                     .iter()
-                    .filter(|p| entry::needs_iso(spec, &[**p]))
-                    .map(|p| p.as_str()),
+                    .copied()
+                    .filter(|p| entry::needs_iso(spec, &[*p]))
+                    .collect::<Vec<_>>(),
             ),
         }),
         None => Ok(IsoSource::None),
-    }
-}
-
-/// `a`, `a and b`, `a, b and c`, each in backticks.
-fn words<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
-    match names.split_last() {
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-        None => String::new(),
     }
 }
 
@@ -394,7 +313,7 @@ fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String
         Some(named) => Some(named),
         None => None,
     };
-    let start = entry::line_start(text, source.key_span.start);
+    let start = line_start(text, source.key_span.start);
     let end = line_end(text, last_end(text, source));
     let indent = indent(text, std::slice::from_ref(source));
     let mut edits: Vec<(Span, String)> = vec![(source.key_span, request.name.to_owned())];
@@ -411,7 +330,7 @@ fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String
             if let (None, Some(was)) = (&os.release, was) {
                 let after_key = line_end(text, source.key_span.end);
                 let pad = " ".repeat(indent.base + indent.step);
-                let newline = entry::newline(text);
+                let newline = newline(text);
                 edits.push((
                     Span::new(after_key, after_key),
                     format!("{pad}release: {}{newline}", was.name),
@@ -441,7 +360,7 @@ fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String
         }
         (Some(iso), None) => {
             let lines = entry::iso_lines(iso, indent);
-            let newline = entry::newline(text);
+            let newline = newline(text);
             edits.push((
                 Span::new(end, end),
                 lines.iter().map(|l| format!("{l}{newline}")).collect(),
@@ -451,7 +370,7 @@ fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String
             let platforms = crate::platform::iso_platforms(&loaded.spec, os);
             return Err(AddError::NeedsIso {
                 name: request.name.to_owned(),
-                platforms: words(platforms.iter().map(|p| p.as_str())),
+                platforms: names(&platforms),
             });
         }
         _ => {}
@@ -461,20 +380,6 @@ fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String
         .lines()
         .map(|l| l.trim_end_matches('\r').to_owned())
         .collect())
-}
-
-/// The text of `range` with each `(span, replacement)` of `edits` (spans inside the range, none
-/// overlapping) applied.
-fn apply(text: &str, range: std::ops::Range<usize>, mut edits: Vec<(Span, String)>) -> String {
-    edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
-    let mut out = text[range.clone()].to_owned();
-    for (span, replacement) in edits {
-        out.replace_range(
-            span.start - range.start..span.end - range.start,
-            &replacement,
-        );
-    }
-    out
 }
 
 /// The edits that make a copy of `source` the release `named`: the values of its description,
@@ -501,8 +406,8 @@ fn release_values(loaded: &Loaded, source: &Entry, named: &Release) -> Vec<(Span
     if let (Some(span), Some(windows)) = (value_span(text, source, "editions"), named.windows)
         && !text[span.start..].starts_with('[')
     {
-        let column = span.start - entry::line_start(text, span.start);
-        let newline = entry::newline(text);
+        let column = span.start - line_start(text, span.start);
+        let newline = newline(text);
         let pad = " ".repeat(column);
         let items: Vec<String> = windows
             .editions
@@ -569,7 +474,7 @@ mod tests {
             }),
             ..*base
         };
-        let start = entry::line_start(text, source.key_span.start);
+        let start = line_start(text, source.key_span.start);
         let copied = apply(
             text,
             start..line_end(text, last_end(text, source)),
@@ -604,9 +509,6 @@ mod tests {
         );
         let span = value_span(text, source, "platforms").expect("platforms");
         assert_eq!(&text[span.start..span.end], "[proxmox, vsphere, azure]");
-        assert_eq!(flow_end("{ a: '}''x', \"\\\"]\", b: [1] } x", 0), Some(28));
-        assert_eq!(flow_end("[a, # ]\n b]", 0), Some(11));
-        assert_eq!(flow_end("[a", 0), None);
         let span = value_span(text, source, "iso").expect("an ISO");
         assert!(text[span.start..span.end].starts_with("url: "));
         assert!(text[span.start..span.end].ends_with("0fd8"));

@@ -263,16 +263,6 @@ pub(super) fn scalar(text: &str) -> String {
     }
 }
 
-/// The line end a text uses: CRLF when it has one, else LF.
-pub(super) fn newline(text: &str) -> &'static str {
-    if text.contains("\r\n") { "\r\n" } else { "\n" }
-}
-
-/// Where the line holding the offset `at` starts.
-pub(super) fn line_start(text: &str, at: usize) -> usize {
-    text[..at].rfind('\n').map_or(0, |n| n + 1)
-}
-
 /// A flow mapping of string values: `{ key: value, ... }`.
 fn flow(pairs: &[(&str, &str)]) -> String {
     let items: Vec<String> = pairs
@@ -292,8 +282,8 @@ pub(super) fn mapping_at(text: &str, span_start: usize, pairs: &[(&str, &str)]) 
         .iter()
         .map(|(key, value)| format!("{key}: {}", scalar(value)))
         .collect();
-    let pad = " ".repeat(span_start - line_start(text, span_start));
-    items.join(&format!("{}{pad}", newline(text)))
+    let pad = " ".repeat(span_start - super::edit::line_start(text, span_start));
+    items.join(&format!("{}{pad}", super::edit::newline(text)))
 }
 
 #[cfg(test)]
