@@ -317,6 +317,8 @@ fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String
     let end = line_end(text, last_end(text, source));
     let indent = indent(text, std::slice::from_ref(source));
     let mut edits: Vec<(Span, String)> = vec![(source.key_span, request.name.to_owned())];
+    // Lines that go right after the key.
+    let mut added: Vec<String> = Vec::new();
     let value = |key: &str| source.value.get(key).map(|e| e.value.span);
     match target {
         // The new key names its release; one the copy names itself must agree.
@@ -328,15 +330,31 @@ fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String
         // A copy under a new name stays the release its source is.
         None => {
             if let (None, Some(was)) = (&os.release, was) {
-                let after_key = line_end(text, source.key_span.end);
-                let pad = " ".repeat(indent.base + indent.step);
-                let newline = newline(text);
-                edits.push((
-                    Span::new(after_key, after_key),
-                    format!("{pad}release: {}{newline}", was.name),
-                ));
+                added.push(format!("release: {}", was.name));
             }
         }
+    }
+    // The templates the source has of its own in `builds/<source>/` are named, so that the
+    // copy installs as its source does.
+    let own: Vec<(&str, String)> = os
+        .installer()
+        .map(|i| crate::installer::kind(i).templates)
+        .unwrap_or_default()
+        .iter()
+        .filter(|file| !os.templates.contains_key(**file))
+        .map(|file| (*file, format!("builds/{}/{file}", source.key)))
+        .filter(|(_, path)| loaded.repository.own_templates.contains(path))
+        .collect();
+    if !own.is_empty() && value("templates").is_none() {
+        let pairs: Vec<(&str, &str)> = own.iter().map(|(f, p)| (*f, p.as_str())).collect();
+        added.push(format!("templates: {}", entry::flow(&pairs)));
+    }
+    if !added.is_empty() {
+        let after_key = line_end(text, source.key_span.end);
+        let pad = " ".repeat(indent.base + indent.step);
+        let newline = newline(text);
+        let lines: String = added.iter().map(|l| format!("{pad}{l}{newline}")).collect();
+        edits.push((Span::new(after_key, after_key), lines));
     }
     let changes_release = target.is_some_and(|named| Some(named) != was);
     if let Some(named) = target.filter(|_| changes_release) {

@@ -264,7 +264,7 @@ pub(super) fn scalar(text: &str) -> String {
 }
 
 /// A flow mapping of string values: `{ key: value, ... }`.
-fn flow(pairs: &[(&str, &str)]) -> String {
+pub(super) fn flow(pairs: &[(&str, &str)]) -> String {
     let items: Vec<String> = pairs
         .iter()
         .map(|(key, value)| format!("{key}: {}", scalar(value)))

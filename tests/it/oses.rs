@@ -238,6 +238,29 @@ fn add_os_from_copies_an_os_and_keeps_every_other_byte() {
     }
 }
 
+/// A copy of an OS with templates of its own in `builds/<os>/` names them, so that it installs
+/// as its source does.
+#[test]
+fn a_copy_names_the_templates_its_source_has_of_its_own() {
+    let dir = example("own");
+    fs::create_dir_all(dir.join("builds/rocky-9")).expect("folder");
+    fs::copy(
+        dir.join("installers/kickstart/ks.pkrtpl.hcl"),
+        dir.join("builds/rocky-9/ks.pkrtpl.hcl"),
+    )
+    .expect("copy");
+    let out = hybridc(&dir, &["add", "os", "rocky-9-cis", "--from", "rocky-9"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(
+            "\n  rocky-9-cis:\n    release: rocky-9\n    templates: { ks.pkrtpl.hcl: builds/rocky-9/ks.pkrtpl.hcl }\n    description:"
+        ),
+        "{}",
+        text(&out.stdout)
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
 /// What `add os` refuses, with exit 2 and the spec untouched.
 #[test]
 fn add_os_refusals_write_nothing() {
