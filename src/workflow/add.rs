@@ -401,7 +401,8 @@ fn copy(loaded: &Loaded, source: &Entry, request: &Request) -> Result<Vec<String
 }
 
 /// The edits that make a copy of `source` the release `named`: the values of its description,
-/// vSphere guest type, Azure image and Windows editions that the source sets.
+/// vSphere guest type and Azure image that the source sets, and its Windows editions left to
+/// the release.
 fn release_values(loaded: &Loaded, source: &Entry, named: &Release) -> Vec<(Span, String)> {
     let text: &str = &loaded.source.text;
     let at = |pointer: &str| source.value.locate(pointer).map(|l| l.value);
@@ -421,24 +422,18 @@ fn release_values(loaded: &Loaded, source: &Entry, named: &Release) -> Vec<(Span
         ];
         edits.push((span, entry::mapping_at(text, span.start, &pairs)));
     }
-    if let (Some(span), Some(windows)) = (value_span(text, source, "editions"), named.windows)
-        && !text[span.start..].starts_with('[')
+    // The source's editions name another release's images: the copy builds the new
+    // release's default editions instead.
+    if let Some(editions) = source
+        .value
+        .get("editions")
+        .filter(|_| named.windows.is_some())
     {
-        let column = span.start - line_start(text, span.start);
-        let newline = newline(text);
-        let pad = " ".repeat(column);
-        let items: Vec<String> = windows
-            .editions
-            .iter()
-            .map(|e| {
-                format!(
-                    "- name: {}{newline}{pad}  image_name: {}",
-                    entry::scalar(e.name),
-                    entry::scalar(e.image_name)
-                )
-            })
-            .collect();
-        edits.push((span, items.join(&format!("{newline}{pad}"))));
+        let start = line_start(text, editions.key_span.start);
+        edits.push((
+            Span::new(start, line_end(text, last_end(text, editions))),
+            String::new(),
+        ));
     }
     edits
 }
@@ -446,7 +441,7 @@ fn release_values(loaded: &Loaded, source: &Entry, named: &Release) -> Vec<(Span
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::release::{KnownEdition, MarketplaceImage, WindowsRelease};
+    use crate::release::MarketplaceImage;
 
     const EXAMPLE: &str = include_str!("../../spec/hybrid.yaml");
 
@@ -483,13 +478,6 @@ mod tests {
                 offer: "WindowsServer",
                 sku: "2099-datacenter-g2",
             }),
-            windows: Some(&WindowsRelease {
-                drivers: "2k99",
-                editions: &[KnownEdition {
-                    name: "datacenter",
-                    image_name: "Windows Server 2099 SERVERDATACENTER",
-                }],
-            }),
             ..*base
         };
         let start = line_start(text, source.key_span.start);
@@ -503,7 +491,10 @@ mod tests {
             "{copied}"
         );
         assert!(copied.contains("\n    azure_image:\n      publisher: MicrosoftWindowsServer\n      offer: WindowsServer\n      sku: 2099-datacenter-g2\n"), "{copied}");
-        assert!(copied.contains("\n    editions:\n      - name: datacenter\n        image_name: Windows Server 2099 SERVERDATACENTER\n    provisioning:"), "{copied}");
+        assert!(
+            copied.contains("\n    hardware: { memory_mb: 8192, disk_gb: 127 }\n    provisioning:"),
+            "the editions are the release's: {copied}"
+        );
         assert!(
             copied.ends_with("    vsphere: { guest_os_type: windows2099_64Guest }\n"),
             "{copied}"

@@ -2,10 +2,11 @@
 //! [`Release`] into spec lines, shared by `hybridc add os` (which inserts them into an existing
 //! spec) and `hybridc init` (which scaffolds a spec from them).
 //!
-//! The entry holds what the spec needs beside the release's own installer and family, which it
-//! inherits by its key: where the installer ISO comes from, the platforms, the provisioning
-//! sets, and the catalogue's description, Azure Marketplace image, vSphere guest type and
-//! Windows editions. Text only: it reads no file, and the caller validates the result.
+//! The entry holds what the spec needs beside what it inherits from its release by its key
+//! (installer, family, Windows editions and the hardware a release requires): where the
+//! installer ISO comes from, the platforms, the provisioning sets, and the catalogue's
+//! description, Azure Marketplace image and vSphere guest type. Text only: it reads no file,
+//! and the caller validates the result.
 
 use crate::platform::{azure_image_disk_gb, configured, default_builder};
 use crate::release::Release;
@@ -149,34 +150,6 @@ pub fn entry(name: &str, release: &Release, inputs: &EntryInputs, indent: Indent
         .filter(|size| *size > inputs.default_disk_gb)
     {
         lines.push(format!("{}hardware: {{ disk_gb: {size} }}", at(1)));
-    }
-    if let Some(windows) = release.windows {
-        lines.push(format!("{}editions:", at(1)));
-        // A Marketplace image holds one edition: the one its SKU names. The others are built
-        // on the hypervisors only (and not at all without one), unless the SKU names none.
-        let on_azure = |edition: &str| image.is_none_or(|i| i.sku.contains(edition));
-        let any_named = windows.editions.iter().any(|e| on_azure(e.name));
-        let hypervisors: Vec<PlatformName> = inputs
-            .platforms
-            .iter()
-            .copied()
-            .filter(|p| *p != PlatformName::Azure)
-            .collect();
-        for edition in windows.editions {
-            let elsewhere = any_named && !on_azure(edition.name);
-            if elsewhere && hypervisors.is_empty() {
-                continue;
-            }
-            lines.push(format!("{}- name: {}", at(2), scalar(edition.name)));
-            lines.push(format!(
-                "{}  image_name: {}",
-                at(2),
-                scalar(edition.image_name)
-            ));
-            if elsewhere {
-                lines.push(format!("{}  platforms: {}", at(2), list(&hypervisors)));
-            }
-        }
     }
     if !inputs.provisioning.is_empty() {
         let sets: Vec<String> = inputs.provisioning.iter().map(|s| scalar(s)).collect();
@@ -326,25 +299,17 @@ mod tests {
         );
     }
 
+    /// A Windows entry leaves its editions to the release (its default editions, each on the
+    /// platforms that publish it) and needs only the Azure image's disk size.
     #[test]
-    fn a_windows_entry_builds_on_azure_the_edition_of_its_image() {
+    fn a_windows_entry_takes_its_editions_from_the_release() {
         let release = crate::release::find("windows-2022").expect("in the catalogue");
         let mut given = inputs(&PlatformName::ALL);
         given.provisioning = vec!["windows-base".into()];
         let text = entry("win", release, &given, Indent { base: 4, step: 4 }).join("\n");
         assert!(text.starts_with("    win:\n        release: windows-2022\n"));
         assert!(text.contains("\n        hardware: { disk_gb: 127 }\n"));
-        assert!(text.contains(
-            "\n            - name: standard\n              image_name: Windows Server 2022 SERVERSTANDARD\n              platforms: [proxmox, vsphere]\n            - name: datacenter\n              image_name: Windows Server 2022 SERVERDATACENTER\n        provisioning"
-        ));
-    }
-
-    #[test]
-    fn a_windows_entry_on_azure_alone_has_the_edition_of_its_image_alone() {
-        let release = crate::release::find("windows-2022").expect("in the catalogue");
-        let text = entry("w", release, &inputs(&[PlatformName::Azure]), FOUR).join("\n");
-        assert!(text.contains("\n    editions:\n      - name: datacenter\n        image_name: Windows Server 2022 SERVERDATACENTER\n"), "{text}");
-        assert!(!text.contains("standard"), "{text}");
+        assert!(!text.contains("editions"), "{text}");
     }
 
     #[test]

@@ -64,8 +64,9 @@ pub fn table<'a>(releases: impl IntoIterator<Item = &'a Release>) -> String {
 }
 
 /// The releases as a JSON document: `{"version": 1, "oses": [{name, description, installer,
-/// family, distribution, version, platforms, editions}]}`, the editions with their image
-/// names. `version` is the document's format, raised when a field changes meaning.
+/// family, distribution, version, platforms, editions}]}`, the editions with their image names,
+/// Azure SKUs (`null`: not built on Azure) and whether an OS builds them unless it picks its
+/// own (`default`). `version` is the document's format, raised when a field changes meaning.
 pub fn json<'a>(releases: impl IntoIterator<Item = &'a Release>) -> String {
     let oses: Vec<serde_json::Value> = releases
         .into_iter()
@@ -75,7 +76,14 @@ pub fn json<'a>(releases: impl IntoIterator<Item = &'a Release>) -> String {
                 .map(|w| {
                     w.editions
                         .iter()
-                        .map(|e| serde_json::json!({ "name": e.name, "image_name": e.image_name }))
+                        .map(|e| {
+                            serde_json::json!({
+                                "name": e.name,
+                                "image_name": e.image_name,
+                                "azure_sku": e.azure_sku,
+                                "default": e.default,
+                            })
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -107,7 +115,11 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with("NAME          DESCRIPTION"));
-        assert!(lines[1].ends_with("proxmox,vsphere,azure  standard,datacenter"));
+        let release = crate::release::find("windows-2022").expect("in the catalogue");
+        assert!(lines[1].ends_with(&format!(
+            "proxmox,vsphere,azure  {}",
+            editions(release).join(",")
+        )));
         assert!(text.lines().all(|l| !l.ends_with(' ')));
     }
 
