@@ -82,6 +82,37 @@ pub fn add(spec: &Path, name: &str, flags: AddFlags) -> Status {
     Status::Success
 }
 
+/// Checks a planned scaffold as `validate` would, in a temporary folder, so that `init` writes
+/// nothing into `dir` when the chosen OSes do not compile with the example's platforms
+/// (Windows 11's vTPM and an OVF export, for one).
+///
+/// # Errors
+/// The status to end with, after the diagnostics are printed.
+pub fn check_scaffold(dir: &Path, files: &[(String, String)]) -> Result<(), Status> {
+    let scratch = std::env::temp_dir().join(format!(".hybridc-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let result = hybridc::init::write(&scratch, files, true).map(|_| {
+        let spec = files
+            .iter()
+            .find(|(path, _)| path == "spec/hybrid.yaml")
+            .map_or("", |(_, text)| text.as_str());
+        let name = dir.join("spec/hybrid.yaml").display().to_string();
+        hybridc::validate_source(SourceFile::new(name, spec), scratch.clone())
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    match result {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => {
+            let status = print::report(error);
+            eprintln!(
+                "nothing was written: choose other OSes, or add this one with `hybridc add os` and adapt the platforms"
+            );
+            Err(status)
+        }
+        Err(error) => Err(print::fail(error)),
+    }
+}
+
 /// Replaces `file`'s contents atomically: a temporary file beside it, then a rename, so that an
 /// interrupted write leaves the old spec.
 fn replace(file: &Path, text: &str) -> std::io::Result<()> {

@@ -358,23 +358,39 @@ fn an_invalid_result_writes_nothing() {
     let _ = fs::remove_dir_all(&dir);
 }
 
-/// `init` scaffolds a release of each installer kind of the catalogue into a repository that
-/// passes `check` at once, or refuses by name a release whose installer's templates it does not
-/// ship, writing nothing.
+/// `init` scaffolds every release of the catalogue into a repository that passes `check` at
+/// once, or refuses it writing nothing: by name when this version ships no template of its
+/// installer kind, with the diagnostics when it cannot be built with the example's platforms
+/// (Windows 11's vTPM and the example's OVF export). At least one release of each installer
+/// kind is scaffolded.
 #[test]
 fn init_scaffolds_a_release_of_each_installer_kind() {
+    let mut scaffolded = Vec::new();
     let mut kinds = Vec::new();
     for release in hybridc::release::all() {
-        if kinds.contains(&release.installer) {
-            continue;
+        if !kinds.contains(&release.installer) {
+            kinds.push(release.installer);
         }
-        kinds.push(release.installer);
         let dir = crate::support::temp_dir(&format!("oses-init-{}", release.name));
         let out = hybridc(&dir, &["init", "repo", "--os", release.name]);
         let stderr = text(&out.stderr);
-        if out.status.code() == Some(2) && stderr.contains("ships no `installers/") {
-            assert!(stderr.contains(&format!("`{}`", release.name)), "{stderr}");
-            assert!(!dir.join("repo").exists(), "nothing written");
+        if out.status.code() == Some(2) {
+            assert!(
+                stderr.contains(&format!("`{}`", release.name)),
+                "{}: {stderr}",
+                release.name
+            );
+            assert!(
+                stderr.contains("ships no `installers/") || stderr.contains("nothing was written"),
+                "{}: {stderr}",
+                release.name
+            );
+            assert!(
+                !dir.join("repo").exists(),
+                "{}: nothing written",
+                release.name
+            );
+            let _ = fs::remove_dir_all(&dir);
             continue;
         }
         assert_eq!(out.status.code(), Some(0), "{}: {stderr}", release.name);
@@ -394,7 +410,21 @@ fn init_scaffolds_a_release_of_each_installer_kind() {
             text(&check.stdout),
             text(&check.stderr)
         );
+        if !scaffolded.contains(&release.installer) {
+            scaffolded.push(release.installer);
+        }
         let _ = fs::remove_dir_all(&dir);
     }
     assert!(kinds.len() >= 4, "the catalogue has a release of each kind");
+    for kind in hybridc::installer::INSTALLERS {
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("installers")
+            .join(kind.installer.as_str())
+            .is_dir();
+        assert!(
+            !shipped || !kinds.contains(&kind.installer) || scaffolded.contains(&kind.installer),
+            "no release installed by `{}` scaffolds",
+            kind.installer.as_str()
+        );
+    }
 }
