@@ -50,7 +50,7 @@ use parallel::both;
 
 pub use error::{Error, count};
 pub use loaded::Loaded;
-pub use workflow::{diff, explain, init, manifests, matrix, runner};
+pub use workflow::{add, diff, entry, explain, init, list, manifests, matrix, runner};
 
 /// Reads and checks the spec at `path` (a file, or a folder holding `hybrid.yaml`).
 ///
@@ -184,7 +184,20 @@ fn lower_and_check(
 /// [`Error::Read`] when the spec cannot be read, [`Error::Invalid`] with every problem of the
 /// first stage that has one.
 pub fn validate(spec_path: &Path) -> Result<Loaded, Error> {
-    let mut loaded = load(spec_path)?;
+    validate_loaded(load(spec_path)?)
+}
+
+/// [`validate`] for spec text that was not read from disk (an edit about to be written), with
+/// `root` the repository root for file references.
+///
+/// # Errors
+/// [`Error::Invalid`] with every problem of the first stage that has one.
+pub fn validate_source(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
+    validate_loaded(check(source, root)?)
+}
+
+/// The checks of [`validate`] after the spec was read and checked.
+fn validate_loaded(mut loaded: Loaded) -> Result<Loaded, Error> {
     let layout = lower::Layout {
         spec_path: loaded.source.name.clone(),
         to_root: "..".to_owned(),

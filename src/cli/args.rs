@@ -79,13 +79,24 @@ pub enum Command {
         /// The folder of the new repository.
         #[arg(default_value = ".")]
         dir: PathBuf,
-        /// The OSes to start with, comma-separated (known: ubuntu-2404, rocky-9, debian-12,
-        /// windows-2022).
+        /// The OSes to start with, comma-separated: releases of the OS catalogue (`hybridc list
+        /// oses`).
         #[arg(long, value_delimiter = ',', default_values_t = hybridc::init::DEFAULT_OSES.iter().map(|s| s.to_string()))]
         os: Vec<String>,
         /// Overwrite files that exist.
         #[arg(long)]
         force: bool,
+    },
+    /// List what hybridc knows: `hybridc list oses`, the OS catalogue.
+    List {
+        #[command(subcommand)]
+        what: List,
+    },
+    /// Add to the spec: `hybridc add os NAME`, an OS of the catalogue or a copy of one of the
+    /// spec's.
+    Add {
+        #[command(subcommand)]
+        what: Add,
     },
     /// Compile the spec into Packer HCL2 in the output folder.
     Compile {
@@ -217,5 +228,51 @@ pub enum Command {
         /// Write the schema to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns.
+    Text,
+    /// A stable JSON document.
+    Json,
+}
+
+#[derive(Subcommand)]
+pub enum List {
+    /// The OS catalogue: every release an entry of `oses` can be, with its installer, family,
+    /// version, the platforms it is built on and its Windows editions.
+    Oses {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum Add {
+    /// Add an OS to the spec, editing its text (comments and layout stay), after checking the
+    /// result as `validate` does: a release of the catalogue, on the platforms the spec
+    /// configures, or with `--from` a copy of an OS of the spec under a new name.
+    Os {
+        /// The new OS: a release of `hybridc list oses`, or any new name with `--from`.
+        name: String,
+        /// Copy this OS of the spec (its settings, templates and steps).
+        #[arg(long, value_name = "OS")]
+        from: Option<String>,
+        /// The installer ISO's download URL.
+        #[arg(long, value_name = "URL", requires = "iso_checksum")]
+        iso_url: Option<String>,
+        /// The ISO's checksum, with its algorithm (`sha256:<hex>`), from the download page.
+        #[arg(long, value_name = "CHECKSUM", requires = "iso_url")]
+        iso_checksum: Option<String>,
+        /// The platforms to build it on, comma-separated (default: those the spec configures
+        /// that the release supports; with `--from`, the copied OS's).
+        #[arg(long, value_delimiter = ',', value_parser = platform())]
+        platforms: Vec<PlatformName>,
+        /// Spec file, or a folder holding `hybrid.yaml`.
+        #[arg(default_value = "spec/")]
+        spec: PathBuf,
     },
 }

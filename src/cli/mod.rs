@@ -1,7 +1,7 @@
 //! The command layer of the binary: the arguments ([`args`]), one function per command that
 //! calls the library and prints what it returns ([`compile`], [`check`], [`build`],
-//! [`workflow`], [`docs`]), and the printing itself ([`print`]). Only this layer prints; each
-//! command ends with a [`Status`], which `main` turns into the exit code.
+//! [`workflow`], [`oses`], [`docs`]), and the printing itself ([`print`]). Only this layer
+//! prints; each command ends with a [`Status`], which `main` turns into the exit code.
 
 mod args;
 mod build;
@@ -9,6 +9,7 @@ mod check;
 mod compile;
 mod diff;
 mod docs;
+mod oses;
 mod print;
 mod workflow;
 
@@ -38,6 +39,27 @@ fn keep_until_exit<T>(value: T) {
 pub fn run(command: Command) -> Status {
     match command {
         Command::Validate { spec } => compile::validate(&spec),
+        Command::List {
+            what: args::List::Oses { format },
+        } => oses::list(format),
+        Command::Add {
+            what:
+                args::Add::Os {
+                    name,
+                    from,
+                    iso_url,
+                    iso_checksum,
+                    platforms,
+                    spec,
+                },
+        } => {
+            let flags = oses::AddFlags {
+                from,
+                iso: iso_url.zip(iso_checksum),
+                platforms,
+            };
+            oses::add(&spec, &name, flags)
+        }
         Command::Compile { spec, out, force } => compile::compile(&spec, &out, force),
         Command::Init { dir, os, force } => workflow::init(&dir, &os, force),
         Command::Check { spec, out, format } => check::check(&spec, &out, format),

@@ -9,8 +9,14 @@ use super::print::{self, say};
 /// Scaffolds a repository in `dir` with `oses`, then compiles it.
 pub fn init(dir: &Path, oses: &[String], force: bool) -> Status {
     let names: Vec<&str> = oses.iter().map(String::as_str).collect();
-    let written =
-        hybridc::init::plan(&names).and_then(|files| hybridc::init::write(dir, &files, force));
+    let files = match hybridc::init::plan(&names) {
+        Ok(files) => files,
+        Err(error) => return print::fail(error),
+    };
+    if let Err(status) = super::oses::check_scaffold(dir, &files) {
+        return status;
+    }
+    let written = hybridc::init::write(dir, &files, force);
     let written = match written {
         Ok(written) => written,
         Err(error) => return print::fail(error),

@@ -9,6 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
+use super::entry::{self, EntryInputs, Indent, IsoSource};
+use crate::installer::InstallerKind;
+use crate::release::Release;
+
 /// The example spec the scaffold is cut from.
 const EXAMPLE: &str = include_str!("../../spec/hybrid.yaml");
 
@@ -49,28 +53,16 @@ const COMMON: &[(&str, &str)] = embed!(
     "ansible/roles/users/tasks/main.yml",
 );
 
-/// The OSes `init` knows, with the shared templates of their installers.
-const OSES: &[(&str, &[(&str, &str)])] = &[
-    (
-        "ubuntu-2404",
-        embed!(
-            "installers/autoinstall/user-data.pkrtpl.hcl",
-            "installers/autoinstall/meta-data.pkrtpl.hcl"
-        ),
-    ),
-    ("rocky-9", embed!("installers/kickstart/ks.pkrtpl.hcl")),
-    ("debian-12", embed!("installers/preseed/preseed.pkrtpl.hcl")),
-    (
-        "windows-2022",
-        embed!("installers/autounattend/autounattend.pkrtpl.hcl"),
-    ),
-];
-
-/// The shared templates of the installer kinds no OS of the example builds (AutoYaST, Photon
-/// OS): shipped with the binary for the catalogue's releases of those kinds.
-const KIND_TEMPLATES: &[(&str, &str)] = embed!(
+/// The shared installer templates of the example, under `installers/<kind>/`: which of them a
+/// repository gets follows from its releases' installer kinds (`InstallerKind::templates`).
+const INSTALLERS: &[(&str, &str)] = embed!(
+    "installers/autoinstall/user-data.pkrtpl.hcl",
+    "installers/autoinstall/meta-data.pkrtpl.hcl",
+    "installers/kickstart/ks.pkrtpl.hcl",
+    "installers/preseed/preseed.pkrtpl.hcl",
+    "installers/autounattend/autounattend.pkrtpl.hcl",
     "installers/autoyast/autoinst.pkrtpl.hcl",
-    "installers/photon/ks.json.pkrtpl.hcl"
+    "installers/photon/ks.json.pkrtpl.hcl",
 );
 
 /// The OSes scaffolded when none are named: one per family.
@@ -82,31 +74,56 @@ pub fn embedded_paths() -> Vec<&'static str> {
         .iter()
         .chain(WINDOWS)
         .chain(COMMON)
-        .chain(KIND_TEMPLATES)
-        .chain(OSES.iter().flat_map(|(_, files)| files.iter()))
+        .chain(INSTALLERS)
         .map(|(p, _)| *p)
         .collect();
     paths.sort_unstable();
     paths
 }
 
-/// The OS names `init` knows.
+/// The OS names `init` knows: every release of the catalogue.
 pub fn known_oses() -> Vec<&'static str> {
-    OSES.iter().map(|(name, _)| *name).collect()
+    crate::release::names().collect()
+}
+
+/// The shared templates of an installer kind, as `(path, contents)`; the first path missing
+/// from the example when it lacks one.
+fn templates(kind: &InstallerKind) -> Result<Vec<(String, &'static str)>, String> {
+    kind.templates
+        .iter()
+        .map(|file| {
+            let path = format!("installers/{}/{file}", kind.installer.as_str());
+            INSTALLERS
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, text)| (path.clone(), *text))
+                .ok_or(path)
+        })
+        .collect()
 }
 
 /// Why `init` cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InitError {
-    /// An OS `init` has no template for.
-    #[error("no OS `{name}` to scaffold{hint}; known: {known}")]
+    /// An OS the catalogue does not know.
+    #[error("no OS `{name}` in the OS catalogue{hint}; `hybridc list oses` shows every one")]
     UnknownOs {
         /// The name given.
         name: String,
         /// `; did you mean ...?` or nothing.
         hint: String,
-        /// The known names.
-        known: String,
+    },
+    /// A release whose installer kind has no shared template in this version of hybridc.
+    #[error(
+        "`{name}` is installed by `{installer}`, and this hybridc ships no `{path}` yet; choose another OS, or add it with `hybridc add os` and write the template yourself"
+    )]
+    NoTemplate {
+        /// The release.
+        name: String,
+        /// Its installer kind.
+        installer: &'static str,
+        /// The template missing.
+        path: String,
     },
     /// Files that exist already.
     #[error("{} already exist{}: {}; nothing was written (use --force to overwrite)", count(.0.len()), if .0.len() == 1 { "s" } else { "" }, .0.join(", "))]
@@ -165,33 +182,78 @@ fn head() -> &'static str {
     EXAMPLE.split("\noses:\n").next().unwrap_or(EXAMPLE)
 }
 
-/// The spec for the chosen OSes.
-pub fn spec(oses: &[&str]) -> String {
+/// The example spec, parsed: where the entries of a new spec take their platforms,
+/// provisioning sets and ISOs from.
+fn example() -> (crate::spec::Spec, Vec<String>) {
+    let tree = crate::yaml::parse(EXAMPLE).expect("the example spec is valid YAML");
+    let spec = <crate::spec::Spec as serde::Deserialize>::deserialize(&tree)
+        .expect("the example spec is a valid spec");
+    let order = tree
+        .get("oses")
+        .map(|oses| oses.value.entries().iter().map(|e| e.key.clone()).collect())
+        .unwrap_or_default();
+    (spec, order)
+}
+
+/// The entry of `release` in a new spec cut from the example: the example's ISO of it when
+/// the example builds it, else one to upload to the platforms (the catalogue knows no ISO).
+fn entry_of(example: &crate::spec::Spec, order: &[String], release: &Release) -> Vec<String> {
+    let platforms = entry::platforms(example, release);
+    let iso = match example
+        .oses
+        .get(release.name)
+        .and_then(|os| os.iso.as_ref())
+    {
+        Some(crate::spec::Iso {
+            url: Some(url),
+            checksum: Some(checksum),
+            ..
+        }) => IsoSource::Download {
+            url: url.clone(),
+            checksum: checksum.clone(),
+        },
+        _ if entry::needs_iso(example, &platforms) => {
+            IsoSource::uploaded(example, &platforms, &format!("{}.iso", release.name))
+        }
+        _ => IsoSource::None,
+    };
+    let inputs = EntryInputs {
+        provisioning: entry::provisioning_of_family(
+            example,
+            order.iter().map(String::as_str),
+            release.family(),
+        ),
+        platforms,
+        iso,
+        default_disk_gb: example
+            .defaults
+            .hardware
+            .disk_gb
+            .unwrap_or(crate::platform::DEFAULT_DISK_GB),
+    };
+    entry::entry(release.name, release, &inputs, Indent { base: 2, step: 2 })
+}
+
+/// The spec for the chosen releases: the example's settings, platforms and environments, an
+/// entry per release written from the catalogue, and the provisioning sets they run.
+pub fn spec(releases: &[&Release]) -> String {
+    let (example, order) = example();
     let mut text = head().trim_end().to_owned();
     text.push_str("\n\noses:\n");
-    let chosen: Vec<(String, String)> = blocks("oses")
-        .into_iter()
-        .filter(|(k, _)| oses.contains(&k.as_str()))
-        .collect();
-    let sets: Vec<String> = chosen
-        .iter()
-        .flat_map(|(_, block)| {
-            block
-                .lines()
-                .filter_map(|l| {
-                    l.trim()
-                        .strip_prefix("provisioning: [")
-                        .and_then(|r| r.strip_suffix(']'))
-                })
-                .flat_map(|r| r.split(',').map(|s| s.trim().to_owned()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    for (i, (_, block)) in chosen.iter().enumerate() {
+    let mut sets: Vec<String> = Vec::new();
+    for (i, release) in releases.iter().enumerate() {
         if i > 0 {
             text.push('\n');
         }
-        text.push_str(block);
+        for line in entry_of(&example, &order, release) {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        sets.extend(entry::provisioning_of_family(
+            &example,
+            order.iter().map(String::as_str),
+            release.family(),
+        ));
     }
     text.push_str("\nprovisioning:\n");
     for (name, block) in blocks("provisioning") {
@@ -279,28 +341,38 @@ pub fn github_workflow(model: &crate::model::Model, spec: &crate::spec::Spec) ->
 /// Every file of a new repository with the chosen OSes, as `(path, contents)`.
 ///
 /// # Errors
-/// [`InitError::UnknownOs`] for a name `init` has no templates for.
+/// [`InitError::UnknownOs`] for a name the catalogue does not know, [`InitError::NoTemplate`]
+/// for a release whose installer's templates this version does not ship.
 pub fn plan(oses: &[&str]) -> Result<Vec<(String, String)>, InitError> {
+    let mut releases: Vec<&Release> = Vec::new();
+    let mut installers: Vec<(String, &str)> = Vec::new();
     for name in oses {
-        if !known_oses().contains(name) {
+        let Some(release) = crate::release::find(name) else {
             let hint = crate::diagnostic::closest(name, known_oses())
                 .map(|c| format!("; did you mean `{c}`?"))
                 .unwrap_or_default();
             return Err(InitError::UnknownOs {
                 name: (*name).to_owned(),
                 hint,
-                known: known_oses()
-                    .iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
             });
+        };
+        let kind = release.installer_kind();
+        for (path, text) in templates(kind).map_err(|path| InitError::NoTemplate {
+            name: release.name.to_owned(),
+            installer: kind.installer.as_str(),
+            path,
+        })? {
+            if !installers.iter().any(|(p, _)| *p == path) {
+                installers.push((path, text));
+            }
+        }
+        if !releases.contains(&release) {
+            releases.push(release);
         }
     }
-    let linux = oses.iter().any(|o| *o != "windows-2022");
-    let windows = oses.contains(&"windows-2022");
+    let has = |family| releases.iter().any(|r| r.family() == family);
     let mut files: Vec<(String, String)> = vec![
-        ("spec/hybrid.yaml".into(), spec(oses)),
+        ("spec/hybrid.yaml".into(), spec(&releases)),
         (
             "schema/hybrid.schema.json".into(),
             crate::schema::schema_text(),
@@ -314,17 +386,13 @@ pub fn plan(oses: &[&str]) -> Result<Vec<(String, String)>, InitError> {
         files.extend(set.iter().map(|(p, t)| ((*p).to_owned(), (*t).to_owned())))
     };
     add(COMMON);
-    if linux {
+    if has(crate::spec::Family::Linux) {
         add(LINUX);
     }
-    if windows {
+    if has(crate::spec::Family::Windows) {
         add(WINDOWS);
     }
-    for (name, templates) in OSES {
-        if oses.contains(name) {
-            add(templates);
-        }
-    }
+    files.extend(installers.into_iter().map(|(p, t)| (p, t.to_owned())));
     Ok(files)
 }
 
@@ -399,7 +467,7 @@ mod tests {
 
     #[test]
     fn the_spec_keeps_only_the_chosen_oses_and_their_sets() {
-        let text = spec(&["rocky-9"]);
+        let text = spec(&[crate::release::find("rocky-9").expect("in the catalogue")]);
         assert!(text.starts_with("# yaml-language-server: $schema=../schema/hybrid.schema.json\n"));
         assert!(text.contains("\n  rocky-9:\n"));
         assert!(!text.contains("ubuntu-2404:"));
@@ -410,5 +478,37 @@ mod tests {
             text.ends_with("\nci:\n  tags:\n    proxmox: [pve-lan]\n    vsphere: [vcenter-lan]\n")
         );
         assert!(text.contains("\n\n# The CI runners of `hybridc matrix` and `hybridc init`:"));
+    }
+
+    /// A release the example does not build gets an ISO to upload where the example's
+    /// platforms keep ISOs: the catalogue has no ISO URL and a checksum is never made up.
+    #[test]
+    fn a_release_the_example_does_not_build_gets_an_iso_to_upload() {
+        let release = crate::release::find("rocky-9").expect("in the catalogue");
+        let (mut example, order) = example();
+        example.oses.remove("rocky-9");
+        let text = entry_of(&example, &order, release).join("\n");
+        assert!(
+            text.contains("\n    iso:\n      proxmox_file: local:iso/rocky-9.iso\n      vsphere_path: \"[datastore1] iso/rocky-9.iso\"\n"),
+            "{text}"
+        );
+    }
+
+    /// Every release of the catalogue scaffolds, or is refused by name when its installer's
+    /// templates are not shipped yet; never a spec that reads a missing template.
+    #[test]
+    fn every_release_scaffolds_or_is_refused_by_name() {
+        for release in crate::release::all() {
+            match plan(&[release.name]) {
+                Ok(files) => {
+                    for template in release.installer_kind().templates {
+                        let path = format!("installers/{}/{template}", release.installer.as_str());
+                        assert!(files.iter().any(|(p, _)| *p == path), "{path}");
+                    }
+                }
+                Err(InitError::NoTemplate { name, .. }) => assert_eq!(name, release.name),
+                Err(other) => panic!("{}: {other}", release.name),
+            }
+        }
     }
 }

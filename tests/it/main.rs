@@ -15,6 +15,7 @@ mod explain;
 mod installers;
 mod manifests;
 mod matrix;
+mod oses;
 mod output;
 mod plugin_behaviour;
 mod readme;

@@ -194,11 +194,11 @@ fn a_second_init_refuses_to_overwrite_unless_forced() {
 #[test]
 fn init_names_an_unknown_os() {
     let dir = temp("unknown");
-    let out = hybridc(&dir, &["init", ".", "--os", "ubuntu-2204"]);
+    let out = hybridc(&dir, &["init", ".", "--os", "ubuntu-2410"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
-        "error: no OS `ubuntu-2204` to scaffold; did you mean `ubuntu-2404`?; known: `ubuntu-2404`, `rocky-9`, `debian-12`, `windows-2022`\n"
+        "error: no OS `ubuntu-2410` in the OS catalogue; did you mean `ubuntu-2404`?; `hybridc list oses` shows every one\n"
     );
     assert!(
         std::fs::read_dir(&dir).expect("dir").next().is_none(),

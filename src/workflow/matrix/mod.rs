@@ -258,7 +258,7 @@ fn out_path(out_dir: &str) -> String {
 
 /// A YAML scalar that reads back as exactly `text`: plain when that is unambiguous, else
 /// double-quoted with `\` and `"` escaped and control characters written as escapes.
-fn scalar(text: &str) -> String {
+pub(crate) fn scalar(text: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-' | ' ');
     let plain = !text.is_empty()
         && text.chars().all(safe)
