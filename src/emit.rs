@@ -4,6 +4,8 @@
 //! `check` and the tests all share one result. Every file opens with a header naming the spec
 //! it came from; that header is also how the output stage recognises files it owns.
 
+use std::borrow::Cow;
+
 use crate::hcl::{self, Block, Body, Expr, Item};
 use crate::model::{Arg, Args, FileKey, Model, Step, VarType, Variable};
 use crate::spec::PlatformName;
@@ -177,10 +179,21 @@ fn platform_file(model: &Model, platform: PlatformName) -> File {
 }
 
 fn args(list: &Args) -> Body<'_> {
-    let mut body = Body::new();
+    let mut body = Body {
+        items: Vec::with_capacity(list.0.len()),
+    };
+    args_into(&mut body, list);
+    body
+}
+
+/// Appends the arguments and blocks of `list` to `body`.
+fn args_into<'a>(body: &mut Body<'a>, list: &'a Args) {
     for arg in &list.0 {
         match arg {
-            Arg::Attr { name, value, .. } => body = body.attr_ref(name, value),
+            Arg::Attr { name, value, .. } => body.items.push(Item::Attribute(
+                Cow::Borrowed(name.as_ref()),
+                Cow::Borrowed(value),
+            )),
             Arg::Block {
                 name,
                 body: inner,
@@ -205,11 +218,12 @@ fn args(list: &Args) -> Body<'_> {
             }
         }
     }
-    body
 }
 
 fn step<'a>(kind: &'a str, step: &'a Step) -> Block<'a> {
-    let mut body = Body::new();
+    let mut body = Body {
+        items: Vec::with_capacity(step.body.0.len() + 1),
+    };
     if !step.only.is_empty() {
         body = body.attr(
             "only",
@@ -221,7 +235,7 @@ fn step<'a>(kind: &'a str, step: &'a Step) -> Block<'a> {
             ),
         );
     }
-    body.items.extend(args(&step.body).items);
+    args_into(&mut body, &step.body);
     Block::new(kind, [step.component.name()], body)
 }
 
