@@ -65,6 +65,33 @@ pub fn pieces(model: &Model) -> Vec<Piece> {
     pieces
 }
 
+/// A rough measure of the printing a piece takes: how many arguments, blocks and references it
+/// prints at its top levels. A caller that shares the pieces among threads starts with the
+/// largest, so that no thread is left alone with a big one at the end.
+pub fn weight(model: &Model, piece: Piece) -> usize {
+    match piece {
+        Piece::Common => {
+            let variables = model.variables.iter().filter(|v| v.file == FileKey::Common);
+            variables.count() + model.locals.len() + model.plugins.len()
+        }
+        Piece::Platform(platform) => model
+            .sources
+            .iter()
+            .filter(|s| s.platform == platform)
+            .map(|s| 1 + s.body.0.len())
+            .sum(),
+        Piece::Builds => model
+            .builds
+            .iter()
+            .map(|b| {
+                let steps = b.provisioners.iter().chain(&b.post_processors);
+                2 + b.sources.len() + steps.map(|s| 1 + s.body.0.len()).sum::<usize>()
+            })
+            .sum(),
+        Piece::Environment(index) => model.environments[index].values.len(),
+    }
+}
+
 /// Prints one file.
 pub fn print(model: &Model, piece: Piece) -> File {
     match piece {
