@@ -14,10 +14,10 @@
 //! check makes too; this stage gives it the model's bodies, knows the types of the model's
 //! values and which of them stay out of the files, and words what the walk finds.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::catalogue::check::{self, Body, Entry, Hiding, Opened, Problem};
-use crate::catalogue::{self, Argument, BlockSchema, Component, Rule, RuleKind, Type};
+use crate::catalogue::{self, Argument, BlockSchema, Component, NameMap, Rule, RuleKind, Type};
 use crate::diagnostic::{Code, Diagnostic, Label, Span, did_you_mean};
 use crate::hcl::Expr;
 use crate::loaded::Loaded;
@@ -38,7 +38,7 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
             .variables
             .iter()
             .filter(|v| v.sensitive)
-            .map(|v| v.name.as_str())
+            .map(|v| (v.name.as_str(), ()))
             .collect(),
     };
     let mut c = Checker {
@@ -182,10 +182,11 @@ fn describe(subjects: &[Subject]) -> String {
 }
 
 /// What the values of the model's variables are: their types, and which are sensitive.
+/// Looked up for every reference in every body, never iterated.
 struct Variables<'a> {
-    kinds: BTreeMap<&'a str, VarType>,
+    kinds: NameMap<'a, VarType>,
     /// The variables declared `sensitive`.
-    sensitive: BTreeSet<&'a str>,
+    sensitive: NameMap<'a, ()>,
 }
 
 impl Variables<'_> {
@@ -193,7 +194,7 @@ impl Variables<'_> {
     /// value Packer fills in itself (`build.Password`).
     fn hides(&self, value: &Expr) -> bool {
         match value {
-            Expr::Var(name) => self.sensitive.contains(name.as_str()),
+            Expr::Var(name) => self.sensitive.contains_key(name.as_str()),
             Expr::Traversal(path) => path.starts_with("build."),
             _ => false,
         }

@@ -4,6 +4,8 @@
 //! `check` and the tests all share one result. Every file opens with a header naming the spec
 //! it came from; that header is also how the output stage recognises files it owns.
 
+use std::borrow::Cow;
+
 use crate::hcl::{self, Block, Body, Expr, Item};
 use crate::model::{Arg, Args, FileKey, Model, Step, VarType, Variable};
 use crate::spec::PlatformName;
@@ -61,6 +63,33 @@ pub fn pieces(model: &Model) -> Vec<Piece> {
     pieces.push(Piece::Builds);
     pieces.extend((0..model.environments.len()).map(Piece::Environment));
     pieces
+}
+
+/// A rough measure of the printing a piece takes: how many arguments, blocks and references it
+/// prints at its top levels. A caller that shares the pieces among threads starts with the
+/// largest, so that no thread is left alone with a big one at the end.
+pub fn weight(model: &Model, piece: Piece) -> usize {
+    match piece {
+        Piece::Common => {
+            let variables = model.variables.iter().filter(|v| v.file == FileKey::Common);
+            variables.count() + model.locals.len() + model.plugins.len()
+        }
+        Piece::Platform(platform) => model
+            .sources
+            .iter()
+            .filter(|s| s.platform == platform)
+            .map(|s| 1 + s.body.0.len())
+            .sum(),
+        Piece::Builds => model
+            .builds
+            .iter()
+            .map(|b| {
+                let steps = b.provisioners.iter().chain(&b.post_processors);
+                2 + b.sources.len() + steps.map(|s| 1 + s.body.0.len()).sum::<usize>()
+            })
+            .sum(),
+        Piece::Environment(index) => model.environments[index].values.len(),
+    }
 }
 
 /// Prints one file.
@@ -177,10 +206,21 @@ fn platform_file(model: &Model, platform: PlatformName) -> File {
 }
 
 fn args(list: &Args) -> Body<'_> {
-    let mut body = Body::new();
+    let mut body = Body {
+        items: Vec::with_capacity(list.0.len()),
+    };
+    args_into(&mut body, list);
+    body
+}
+
+/// Appends the arguments and blocks of `list` to `body`.
+fn args_into<'a>(body: &mut Body<'a>, list: &'a Args) {
     for arg in &list.0 {
         match arg {
-            Arg::Attr { name, value, .. } => body = body.attr_ref(name, value),
+            Arg::Attr { name, value, .. } => body.items.push(Item::Attribute(
+                Cow::Borrowed(name.as_ref()),
+                Cow::Borrowed(value),
+            )),
             Arg::Block {
                 name,
                 body: inner,
@@ -205,11 +245,12 @@ fn args(list: &Args) -> Body<'_> {
             }
         }
     }
-    body
 }
 
 fn step<'a>(kind: &'a str, step: &'a Step) -> Block<'a> {
-    let mut body = Body::new();
+    let mut body = Body {
+        items: Vec::with_capacity(step.body.0.len() + 1),
+    };
     if !step.only.is_empty() {
         body = body.attr(
             "only",
@@ -221,7 +262,7 @@ fn step<'a>(kind: &'a str, step: &'a Step) -> Block<'a> {
             ),
         );
     }
-    body.items.extend(args(&step.body).items);
+    args_into(&mut body, &step.body);
     Block::new(kind, [step.component.name()], body)
 }
 

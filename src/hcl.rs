@@ -73,9 +73,9 @@ pub enum Item<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Block<'a> {
     /// Block type, written as is (`source`, `provisioner`, ...).
-    pub kind: String,
+    pub kind: Cow<'a, str>,
     /// Labels, always written as quoted strings (escaped like [`Expr::String`]).
-    pub labels: Vec<String>,
+    pub labels: Vec<Cow<'a, str>>,
     /// Block contents.
     pub body: Body<'a>,
 }
@@ -176,9 +176,9 @@ impl<'a> Body<'a> {
 }
 
 impl<'a> Block<'a> {
-    /// A block with the given kind, labels and body.
-    pub fn new<L: Into<String>>(
-        kind: impl Into<String>,
+    /// A block with the given kind, labels and body; both may be borrowed from the caller.
+    pub fn new<L: Into<Cow<'a, str>>>(
+        kind: impl Into<Cow<'a, str>>,
         labels: impl IntoIterator<Item = L>,
         body: Body<'a>,
     ) -> Self {
@@ -487,28 +487,43 @@ fn escape_into(out: &mut String, s: &str, markers: bool) {
     let special = |b: &u8| {
         matches!(b, 0..=0x1F | 0x7F | b'\\' | b'"' | 0xC2) || (markers && matches!(b, b'$' | b'%'))
     };
-    if !s.as_bytes().iter().any(special) {
-        out.push_str(s);
-        return;
-    }
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' | '%' if markers && chars.peek() == Some(&'{') => {
-                out.push(c);
-                out.push(c);
+    // Between two bytes that may start an escape, the text is copied whole.
+    let bytes = s.as_bytes();
+    let mut copied = 0;
+    while let Some(found) = bytes[copied..].iter().position(special) {
+        let at = copied + found;
+        out.push_str(&s[copied..at]);
+        let next = bytes.get(at + 1).copied();
+        copied = at + 1;
+        match bytes[at] {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            marker @ (b'$' | b'%') => {
+                out.push(char::from(marker));
+                if next == Some(b'{') {
+                    out.push(char::from(marker));
+                }
             }
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            // 0xC2 leads the two bytes of U+0080 to U+00BF; below U+00A0 they are C1 control
+            // characters.
+            0xC2 => {
+                match next {
+                    Some(low @ 0x80..=0x9F) => {
+                        let _ = write!(out, "\\u{:04X}", u32::from(low));
+                    }
+                    _ => out.push_str(&s[at..at + 2]),
+                }
+                copied = at + 2;
             }
-            c => out.push(c),
+            control => {
+                let _ = write!(out, "\\u{:04X}", u32::from(control));
+            }
         }
     }
+    out.push_str(&s[copied..]);
 }
 
 /// Appends `n` spaces.
@@ -553,27 +568,25 @@ enum Entry<'a> {
 struct Printer {
     out: String,
     scratch: String,
+    /// The plans of the rows being written, a stack like `scratch`.
+    plans: Vec<RowPlan>,
 }
 
 impl Printer {
     fn items(&mut self, items: &[Item], indent: usize) {
-        let entries: Vec<Entry<'_>> = items
-            .iter()
-            .map(|item| match item {
-                Item::Attribute(name, value) => Entry::Assign(Cow::Borrowed(name), value.as_ref()),
-                other => Entry::Item(other),
-            })
-            .collect();
-        self.rows(&entries, indent);
+        self.rows(items, indent, |item| match item {
+            Item::Attribute(name, value) => Entry::Assign(Cow::Borrowed(name), value.as_ref()),
+            other => Entry::Item(other),
+        });
     }
 
     /// Writes the rows of a body or object, each `name = value` aligned with
-    /// its run (see the module doc).
-    fn rows(&mut self, entries: &[Entry<'_>], indent: usize) {
+    /// its run (see the module doc); `entry` says what each row is.
+    fn rows<'e, T>(&mut self, rows: &'e [T], indent: usize, entry: impl Fn(&'e T) -> Entry<'e>) {
         let base = self.scratch.len();
-        let plans: Vec<RowPlan> = entries
-            .iter()
-            .map(|entry| match entry {
+        let first = self.plans.len();
+        for row in rows {
+            let plan = match entry(row) {
                 Entry::Assign(key, Expr::Heredoc { .. }) => RowPlan {
                     width: Some(key.chars().count()).filter(|w| *w <= MAX_ALIGNED_NAME),
                     inline: None,
@@ -597,24 +610,26 @@ impl Printer {
                     width: None,
                     inline: None,
                 },
-            })
-            .collect();
+            };
+            self.plans.push(plan);
+        }
         let mut start = 0;
-        while start < entries.len() {
-            let len = plans[start..]
-                .iter()
-                .take_while(|p| p.width.is_some())
-                .count();
-            let width = plans[start..start + len]
+        while start < rows.len() {
+            let plans = &self.plans[first + start..first + rows.len()];
+            let len = plans.iter().take_while(|p| p.width.is_some()).count();
+            let width = plans[..len]
                 .iter()
                 .filter_map(|p| p.width)
                 .max()
                 .unwrap_or(0);
-            for at in start..start + (len.max(1)) {
-                self.row(&entries[at], &plans[at], width, indent);
+            let end = start + len.max(1);
+            for (at, row) in rows[start..end].iter().enumerate() {
+                let plan = self.plans[first + start + at].clone();
+                self.row(&entry(row), &plan, width, indent);
             }
             start += len.max(1);
         }
+        self.plans.truncate(first);
         self.scratch.truncate(base);
     }
 
@@ -694,12 +709,10 @@ impl Printer {
                 self.out.push(']');
             }
             Expr::Object(entries) => {
-                let entries: Vec<Entry<'_>> = entries
-                    .iter()
-                    .map(|(k, v)| Entry::Assign(object_key_cow(k), v))
-                    .collect();
                 self.out.push_str("{\n");
-                self.rows(&entries, indent + 2);
+                self.rows(entries, indent + 2, |(k, v)| {
+                    Entry::Assign(object_key_cow(k), v)
+                });
                 pad(&mut self.out, indent);
                 self.out.push('}');
             }
@@ -1032,6 +1045,18 @@ mod tests {
             r"\u0007\u001B\u007F\u0085"
         );
         assert_eq!(quote_string(""), "\"\"");
+        // U+0080 to U+009F are control characters, U+00A0 to U+00BF (the same lead byte) are
+        // not; escapes at the very start and end, and text between escapes, are kept.
+        assert_eq!(
+            escape_string("\u{80}\u{9f}\u{a0}\u{bf}¢"),
+            "\\u0080\\u009F\u{a0}\u{bf}¢"
+        );
+        assert_eq!(escape_string("\"é\"${x}%"), "\\\"é\\\"$${x}%");
+        assert_eq!(escape_string("$"), "$");
+        assert_eq!(
+            template_body(&[Part::text("${a} \"b\"")]),
+            "$${a} \\\"b\\\""
+        );
     }
 
     #[test]
@@ -1455,7 +1480,7 @@ build {
         .into_iter()
         .map(s)
         .collect();
-        let variables = |name: &str, sensitive: bool, default: Expr| {
+        let variables = |name: &'static str, sensitive: bool, default: Expr| {
             let mut body = Body::new().attr("type", t("string"));
             if sensitive {
                 body = body.attr("sensitive", true);

@@ -41,6 +41,14 @@ pub fn escape(text: &str) -> String {
 /// plugin arguments, including the installer files rendered by `templatefile()` into
 /// `http_content`/`cd_content`).
 pub fn escape_model(model: &mut Model) {
+    escape_bodies(model);
+    escape_values(model);
+}
+
+/// The part of [`escape_model`] that concerns sources, provisioners and post-processors, for
+/// a model lowered in parts: each part's bodies are escaped once, and the values of the whole
+/// model with [`escape_values`].
+pub fn escape_bodies(model: &mut Model) {
     for source in &mut model.sources {
         escape_args(&mut source.body);
     }
@@ -53,6 +61,10 @@ pub fn escape_model(model: &mut Model) {
             escape_args(&mut step.body);
         }
     }
+}
+
+/// The rest of [`escape_model`]: variable defaults, environment values and locals.
+pub fn escape_values(model: &mut Model) {
     for variable in &mut model.variables {
         escape_expr(&mut variable.default);
     }

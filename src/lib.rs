@@ -155,16 +155,19 @@ fn lower_and_check(
     } else {
         Vec::new()
     };
+    // The largest files are printed first: the second core joins late, and a large file taken
+    // last would leave one core printing alone.
+    let mut order: Vec<usize> = (0..pieces.len()).collect();
+    order.sort_by_key(|&index| std::cmp::Reverse(emit::weight(&model, pieces[index])));
     let next = AtomicUsize::new(0);
     // Each side takes the next file to print until none is left, keeping its index.
     let take = || {
         let mut printed = Vec::new();
         loop {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            let Some(piece) = pieces.get(index) else {
+            let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 return printed;
             };
-            printed.push((index, emit::print(&model, *piece)));
+            printed.push((index, emit::print(&model, pieces[index])));
         }
     };
     let ((conforms, mut theirs), mut ours) =

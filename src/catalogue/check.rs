@@ -10,9 +10,9 @@
 //! and only for the findings there are.
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 use super::names::Names;
+use super::required::Required;
 use super::{Argument, BlockSchema, Component, Rule, RuleKind, Type};
 
 /// A body of named values, as the checker walks it: the spec's `options:` or the model's
@@ -146,22 +146,15 @@ enum Scope {
     Block(&'static str, &'static BlockSchema),
 }
 
-/// What a body of one schema must hold, worked out once per schema.
-struct Required {
-    arguments: Vec<&'static str>,
-    blocks: Vec<&'static str>,
-    rules: Vec<&'static Rule>,
-}
-
-/// Walks bodies against the catalogue; keeps what each schema requires between bodies.
+/// Walks bodies against the catalogue. What each schema requires is worked out once per
+/// process and kept with the schema.
 #[derive(Default)]
 pub struct Checker {
-    /// By the address of the schema's argument map (the catalogue is static, so it names it).
-    required: BTreeMap<usize, Rc<Required>>,
+    _private: (),
 }
 
 impl Checker {
-    /// A checker with nothing worked out yet.
+    /// A checker; what it works out about a schema is kept with the schema.
     pub fn new() -> Self {
         Self::default()
     }
@@ -177,7 +170,6 @@ impl Checker {
     ) -> Vec<Finding<'v, B>> {
         let mut out = Vec::new();
         let mut walk = Walk {
-            checker: self,
             component,
             complete,
             path: Vec::new(),
@@ -186,36 +178,20 @@ impl Checker {
         walk.body(body, Scope::Component);
         out
     }
-
-    fn required(&mut self, component: Component, scope: Scope) -> Rc<Required> {
-        let (arguments, blocks, scope_name) = schema_of(component, scope);
-        let key = std::ptr::from_ref(arguments) as usize;
-        let required = self.required.entry(key).or_insert_with(|| {
-            Rc::new(Required {
-                arguments: arguments
-                    .iter()
-                    .filter(|(_, a)| a.required)
-                    .map(|(name, _)| name.as_str())
-                    .collect(),
-                blocks: blocks
-                    .iter()
-                    .filter(|(_, b)| b.required)
-                    .map(|(name, _)| name.as_str())
-                    .collect(),
-                rules: component
-                    .schema()
-                    .conditional_requirements
-                    .iter()
-                    .filter(|r| r.scope.as_deref() == scope_name)
-                    .collect(),
-            })
-        });
-        Rc::clone(required)
-    }
 }
 
-type Arguments = BTreeMap<String, Argument>;
-type Blocks = BTreeMap<String, BlockSchema>;
+pub(super) type Arguments = BTreeMap<String, Argument>;
+pub(super) type Blocks = BTreeMap<String, BlockSchema>;
+
+/// What a body of the schema at `scope` must hold.
+fn required(component: Component, scope: Scope) -> &'static Required {
+    let (arguments, blocks, scope_name) = schema_of(component, scope);
+    let cell = match scope {
+        Scope::Component => &component.schema().holds,
+        Scope::Block(_, block) => &block.holds,
+    };
+    cell.get_or_init(|| Required::new(component, arguments, blocks, scope_name))
+}
 
 fn schema_of(
     component: Component,
@@ -232,7 +208,6 @@ fn schema_of(
 
 /// One walk of a component's body: where it is, and what it found so far.
 struct Walk<'o, 'v, B: Body<'v>> {
-    checker: &'o mut Checker,
     component: Component,
     complete: bool,
     path: Vec<&'static str>,
@@ -257,21 +232,22 @@ impl<'v, B: Body<'v>> Walk<'_, 'v, B> {
     }
 
     fn body(&mut self, body: &B, scope: Scope) {
-        let (arguments, blocks, _) = schema_of(self.component, scope);
+        let schema = required(self.component, scope);
         let entries = body.entries();
         for (name, entry, at) in &entries {
             let (name, at) = (*name, at.clone());
+            let named = schema.named.get(name).copied().unwrap_or_default();
             match entry {
                 Entry::Value(value) => {
-                    if let Some(argument) = arguments.get(name) {
+                    if let Some(argument) = named.argument {
                         self.argument(body, name, argument, value, at);
-                    } else if let Some((key, block)) = blocks.get_key_value(name) {
+                    } else if let Some((key, block)) = named.block {
                         self.block_value(body, scope, (name, key), block, value, at);
                     } else if !(matches!(scope, Scope::Component) && self.core(name)) {
                         self.unknown(scope, name, at, false);
                     }
                 }
-                Entry::Block(inner) => match blocks.get_key_value(name) {
+                Entry::Block(inner) => match named.block {
                     Some((key, block)) => {
                         if block.deprecated {
                             self.push(name, at, None, Problem::DeprecatedBlock(block));
@@ -283,7 +259,7 @@ impl<'v, B: Body<'v>> Walk<'_, 'v, B> {
             }
         }
         if self.complete {
-            self.whole(body, scope, &entries);
+            self.whole(body, schema, &entries);
         }
     }
 
@@ -392,31 +368,37 @@ impl<'v, B: Body<'v>> Walk<'_, 'v, B> {
 
     /// What a complete body must hold: each name once unless its block repeats, the required
     /// arguments and blocks, and the rules between arguments.
-    fn whole(&mut self, body: &B, scope: Scope, entries: &[(&'v str, Entry<'v, B>, B::At)]) {
-        let (_, blocks, _) = schema_of(self.component, scope);
-        let names = Names::new(entries.iter().map(|(name, _, _)| *name));
-        for (name, at) in names.repeated() {
-            if blocks.get(name).is_none_or(|b| !b.repeatable) {
-                self.push(name, entries[at].2.clone(), None, Problem::Repeated);
+    fn whole(&mut self, body: &B, required: &Required, entries: &[(&'v str, Entry<'v, B>, B::At)]) {
+        let present = required.present(entries.iter().map(|(name, _, _)| *name));
+        let names = || Names::new(entries.iter().map(|(name, _, _)| *name));
+        if present.repeated {
+            for (name, at) in names().repeated() {
+                let block = required.named.get(name).and_then(|n| n.block);
+                if block.is_none_or(|(_, b)| !b.repeatable) {
+                    self.push(name, entries[at].2.clone(), None, Problem::Repeated);
+                }
             }
         }
-        let required = self.checker.required(self.component, scope);
-        for name in &required.arguments {
-            if !names.has(name) {
+        for (name, id) in &required.arguments {
+            if present.counts[*id] == 0 {
                 self.push(name, body.at(), None, Problem::MissingArgument);
             }
         }
-        for name in &required.blocks {
-            if !names.has(name) {
+        for (name, id) in &required.blocks {
+            if present.counts[*id] == 0 {
                 self.push(name, body.at(), None, Problem::MissingBlock);
             }
         }
-        for rule in &required.rules {
-            self.rule(body, &names, entries, rule);
+        for (rule, alternatives) in &required.rules {
+            // A `min_items` rule is counted by name, where the message finds its block.
+            let satisfied = alternatives.iter().filter(|a| present.satisfies(a)).count();
+            if matches!(rule.rule, RuleKind::MinItems) || breaks(rule, satisfied) {
+                self.rule(body, &names(), entries, rule);
+            }
         }
     }
 
-    /// A rule between arguments; what a message needs is gathered only when it fails.
+    /// A rule between arguments that may fail: whether it does, and what a message needs.
     fn rule(
         &mut self,
         body: &B,
@@ -434,10 +416,6 @@ impl<'v, B: Body<'v>> Walk<'_, 'v, B> {
         let present = rule.arguments.iter().filter(|a| satisfied(a)).count();
         let mut block = None;
         let fails = match rule.rule {
-            RuleKind::ExactlyOneOf => present != 1,
-            RuleKind::AtLeastOneOf => present == 0,
-            RuleKind::MutuallyExclusive => present > 1,
-            RuleKind::AllOrNone => present != 0 && present != rule.arguments.len(),
             RuleKind::MinItems => {
                 block = rule
                     .arguments
@@ -446,12 +424,7 @@ impl<'v, B: Body<'v>> Walk<'_, 'v, B> {
                     .map(String::as_str);
                 block.is_some()
             }
-            RuleKind::MaxItems
-            | RuleKind::RequiredIf
-            | RuleKind::RequiredWith
-            | RuleKind::Requires
-            | RuleKind::AuthModes
-            | RuleKind::Defaulted => false,
+            _ => breaks(rule, present),
         };
         if !fails {
             return;
@@ -474,6 +447,23 @@ impl<'v, B: Body<'v>> Walk<'_, 'v, B> {
                 involved,
             },
         );
+    }
+}
+
+/// Whether a rule that counts its satisfied alternatives fails with `present` of them.
+fn breaks(rule: &Rule, present: usize) -> bool {
+    match rule.rule {
+        RuleKind::ExactlyOneOf => present != 1,
+        RuleKind::AtLeastOneOf => present == 0,
+        RuleKind::MutuallyExclusive => present > 1,
+        RuleKind::AllOrNone => present != 0 && present != rule.arguments.len(),
+        RuleKind::MinItems
+        | RuleKind::MaxItems
+        | RuleKind::RequiredIf
+        | RuleKind::RequiredWith
+        | RuleKind::Requires
+        | RuleKind::AuthModes
+        | RuleKind::Defaulted => false,
     }
 }
 

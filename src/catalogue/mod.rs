@@ -20,8 +20,12 @@ use serde::Deserialize;
 
 pub mod check;
 mod names;
+mod required;
+
+use required::Required;
 mod types;
 
+pub(crate) use names::NameMap;
 pub use types::{RuleKind, Type, compatible, fits};
 
 /// A catalogued Packer component (builder, provisioner or post-processor).
@@ -293,6 +297,9 @@ pub struct ComponentSchema {
     /// Either/or and other rules between arguments.
     #[serde(default)]
     pub conditional_requirements: Vec<Rule>,
+    /// What the component's own body must hold, worked out at its first check.
+    #[serde(skip)]
+    holds: OnceLock<Required>,
 }
 
 /// An argument Packer core decodes itself.
@@ -370,6 +377,9 @@ pub struct BlockSchema {
     /// Nested blocks by name.
     #[serde(default)]
     pub blocks: BTreeMap<String, BlockSchema>,
+    /// What the block's body must hold, worked out at its first check.
+    #[serde(skip)]
+    holds: OnceLock<Required>,
 }
 
 /// One argument.

@@ -36,6 +36,10 @@ pub fn stdout_colour() -> bool {
 
 /// Renders `diagnostics` of `source` on standard error.
 pub fn diagnostics(diagnostics: &[Diagnostic], source: &SourceFile) {
+    // Rendering indexes the spec's lines and copies its text first: not for nothing.
+    if diagnostics.is_empty() {
+        return;
+    }
     let text = diagnostic::render(diagnostics, source, colour());
     let _ = std::io::stderr().write_all(text.as_bytes());
 }

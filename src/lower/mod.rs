@@ -76,12 +76,14 @@ pub fn lower(
             for (name, os) in second {
                 other.os(Target::new(name, os), &mut part);
             }
+            crate::interpolation::escape_bodies(&mut part);
             (other, part)
         },
         || {
             for (name, os) in first {
                 l.os(Target::new(name, os), &mut model);
             }
+            crate::interpolation::escape_bodies(&mut model);
         },
     );
     let (other, part) = later;
@@ -102,7 +104,7 @@ pub fn lower(
         .filter(|c| l.used.contains(&c.variable.name))
         .map(|c| c.variable.clone())
         .collect();
-    crate::interpolation::escape_model(&mut model);
+    crate::interpolation::escape_values(&mut model);
     if !l.problems.is_empty() {
         crate::diagnostic::sort(&mut l.problems);
         // A platform's options are lowered once per OS: one conflict there is one finding.
