@@ -256,14 +256,19 @@ impl Checker<'_, '_> {
     /// drivers from another release's folder (`\2k22\` on Windows Server 2025): Windows Setup
     /// would load drivers built for another Windows, or none.
     fn driver_folders(&mut self, name: &str, os: &Os, release: &Release, windows: &WindowsRelease) {
-        let root = self.cx.root;
+        let files = self.cx.files;
         let kind = crate::installer::kind(Installer::Autounattend);
         for file in kind.templates {
-            let path = kind.template_path(name, os, file, |p| root.join(p).is_file());
+            let path = kind.template_path(name, os, file, |p| {
+                files.kind(p) == crate::source::Kind::File
+            });
             if path.starts_with("installers/") {
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(root.join(&path)) else {
+            let Some(text) = files
+                .read(&path)
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+            else {
                 continue;
             };
             let Some((line, folder, owner)) = foreign_driver_folder(&text, windows.drivers) else {
