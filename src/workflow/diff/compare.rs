@@ -1,26 +1,27 @@
 //! The comparison of two compiled specs, build by build: settings (see [`super::settings`]), the
 //! steps that run for each source, the repository files they use, and plugin versions.
 //!
-//! It reads the two models, the two checked specs and the files under the two repository
-//! roots; it writes nothing.
-
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
+//! It reads the two models, the two checked specs and the repository files of both sides
+//! (through each side's [`Files`]); it writes nothing.
 
 use super::settings::{self, Settings};
 use super::{BuildDiff, BuildId, Change, Entry, FileStatus, Report, Status};
 use crate::loaded::Loaded;
 use crate::model::{Arg, Args, Model, Source, Step};
 use crate::release::OsFacts;
+use crate::source::{Files, Kind};
 use crate::spec::{Family, PlatformName, Spec};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One side of a diff: a checked spec and the model it compiles to.
 #[derive(Debug, Clone, Copy)]
 pub struct Side<'a> {
-    /// The checked spec; its root is where its repository files are read.
+    /// The checked spec.
     pub loaded: &'a Loaded,
     /// Its model.
     pub model: &'a Model,
+    /// Its repository files.
+    pub files: &'a dyn Files,
 }
 
 /// Compares the base side with the work tree's, for the report on revision `base`.
@@ -141,17 +142,16 @@ impl Context<'_> {
             .into_iter()
             .chain(dependencies(&head.loaded.spec, id))
             .collect();
-        let (base_root, head_root) = (&base.loaded.root, &head.loaded.root);
         let mut files = BTreeSet::new();
         for path in &paths {
-            files.extend(expand(base_root, path));
-            files.extend(expand(head_root, path));
+            files.extend(expand(base.files, path));
+            files.extend(expand(head.files, path));
         }
         for path in files {
             let status = *self
                 .files
                 .entry(path.clone())
-                .or_insert_with(|| compare_file(base_root, head_root, &path));
+                .or_insert_with(|| compare_file(base.files, head.files, &path));
             if let Some(status) = status {
                 other.push(Change::File { path, status });
             }
@@ -385,33 +385,26 @@ fn dependencies(spec: &Spec, id: &BuildId) -> Vec<String> {
         .collect()
 }
 
-/// The files at `path` under `root`: itself, or every file below it, relative to `root`.
-fn expand(root: &Path, path: &str) -> Vec<String> {
-    let full = root.join(path);
-    if full.is_file() {
-        return vec![path.to_owned()];
+/// The files at `path`: itself, or every file below it, from the repository root.
+fn expand(files: &dyn Files, path: &str) -> Vec<String> {
+    match files.kind(path) {
+        Kind::File => vec![path.to_owned()],
+        Kind::Folder => files
+            .list(path)
+            .into_iter()
+            .flat_map(|(name, _)| expand(files, &format!("{path}/{name}")))
+            .collect(),
+        Kind::Missing | Kind::Other => Vec::new(),
     }
-    let mut files = Vec::new();
-    let Ok(entries) = std::fs::read_dir(&full) else {
-        return files;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        files.extend(expand(root, &format!("{path}/{name}")));
-    }
-    files
 }
 
 /// What happened to the file at `path` from the base to the work tree.
-fn compare_file(base: &Path, head: &Path, path: &str) -> Option<FileStatus> {
-    match (
-        std::fs::read(base.join(path)),
-        std::fs::read(head.join(path)),
-    ) {
-        (Ok(old), Ok(new)) => (old != new).then_some(FileStatus::Changed),
-        (Ok(_), Err(_)) => Some(FileStatus::Removed),
-        (Err(_), Ok(_)) => Some(FileStatus::Added),
-        (Err(_), Err(_)) => None,
+fn compare_file(base: &dyn Files, head: &dyn Files, path: &str) -> Option<FileStatus> {
+    match (base.read(path), head.read(path)) {
+        (Some(old), Some(new)) => (old != new).then_some(FileStatus::Changed),
+        (Some(_), None) => Some(FileStatus::Removed),
+        (None, Some(_)) => Some(FileStatus::Added),
+        (None, None) => None,
     }
 }
 
