@@ -7,7 +7,7 @@
 use super::settings::{self, Settings};
 use super::{BuildDiff, BuildId, Change, Entry, FileStatus, Report, Status};
 use crate::loaded::Loaded;
-use crate::model::{Arg, Args, Model, Source, Step};
+use crate::model::{Arg, Args, Model, Source, SourceRef, Step};
 use crate::release::OsFacts;
 use crate::source::{Files, Kind};
 use crate::spec::{Family, PlatformName, Spec};
@@ -39,7 +39,10 @@ pub fn compare(base: Side<'_>, head: Side<'_>, revision: &str) -> Report {
         head,
         base_settings: Settings::new(base.loaded),
         head_settings: Settings::new(head.loaded),
+        base_steps: steps_by_source(base.model),
+        head_steps: steps_by_source(head.model),
         environments: environments.clone(),
+        expanded: HashMap::new(),
         files: HashMap::new(),
     };
     settings::prepare(&mut cx.base_settings, &mut cx.head_settings);
@@ -109,7 +112,13 @@ struct Context<'a> {
     head: Side<'a>,
     base_settings: Settings<'a>,
     head_settings: Settings<'a>,
+    /// The steps that run for each source of the base's model.
+    base_steps: BTreeMap<SourceRef, Vec<&'a Step>>,
+    /// The steps that run for each source of the work tree's model.
+    head_steps: BTreeMap<SourceRef, Vec<&'a Step>>,
     environments: Vec<String>,
+    /// The files at each repository path a build uses, at either side, once listed.
+    expanded: HashMap<String, BTreeSet<String>>,
     /// What happened to each repository file, once compared.
     files: HashMap<String, Option<FileStatus>>,
 }
@@ -137,15 +146,22 @@ impl Context<'_> {
             }
         }
         let (base, head) = (self.base, self.head);
-        other.extend(steps(base.model, old, head.model, new));
+        let none = Vec::new();
+        let before = self.base_steps.get(&old.reference()).unwrap_or(&none);
+        let after = self.head_steps.get(&new.reference()).unwrap_or(&none);
+        other.extend(steps(before, after));
         let paths: BTreeSet<String> = dependencies(&base.loaded.spec, id)
             .into_iter()
             .chain(dependencies(&head.loaded.spec, id))
             .collect();
         let mut files = BTreeSet::new();
-        for path in &paths {
-            files.extend(expand(base.files, path));
-            files.extend(expand(head.files, path));
+        for path in paths {
+            let expanded = self.expanded.entry(path).or_insert_with_key(|path| {
+                let mut found: BTreeSet<String> = expand(base.files, path).into_iter().collect();
+                found.extend(expand(head.files, path));
+                found
+            });
+            files.extend(expanded.iter().cloned());
         }
         for path in files {
             let status = *self
@@ -156,34 +172,12 @@ impl Context<'_> {
                 other.push(Change::File { path, status });
             }
         }
-        other.extend(plugins(base.model, old, head.model, new));
+        other.extend(plugins(base.model, old, before, head.model, new, after));
         entries.extend(other.into_iter().map(|change| Entry {
             change,
             environments: self.environments.clone(),
         }));
         entries
-    }
-}
-
-/// Arguments as comparable text: names and values, without the spec locations they came from
-/// (which move when the spec is edited elsewhere).
-fn fingerprint(args: &Args, out: &mut String) {
-    for arg in &args.0 {
-        match arg {
-            Arg::Attr { name, value, .. } => {
-                out.push_str(&format!("{name}={value:?};"));
-            }
-            Arg::Block {
-                name,
-                body,
-                for_each,
-                ..
-            } => {
-                out.push_str(&format!("{name}[{for_each:?}]{{"));
-                fingerprint(body, out);
-                out.push('}');
-            }
-        }
     }
 }
 
@@ -234,18 +228,36 @@ fn same_arg(a: &Arg, b: &Arg) -> bool {
                 for_each: other_for_each,
                 ..
             },
-        ) => {
-            name == other_name
-                && for_each == other_for_each
-                && body.0.len() == other_body.0.len()
-                && body
-                    .0
-                    .iter()
-                    .zip(&other_body.0)
-                    .all(|(x, y)| same_arg(x, y))
-        }
+        ) => name == other_name && for_each == other_for_each && same_args(body, other_body),
         _ => false,
     }
+}
+
+/// Whether two argument lists say the same, in the same order, wherever they come from.
+fn same_args(a: &Args, b: &Args) -> bool {
+    a.0.len() == b.0.len() && a.0.iter().zip(&b.0).all(|(x, y)| same_arg(x, y))
+}
+
+/// Whether two steps do the same. Not `only`: that a step runs for the source compared is all
+/// that matters here.
+fn same_step(a: &Step, b: &Step) -> bool {
+    a.component == b.component && same_args(&a.body, &b.body)
+}
+
+/// The steps that run for each source of a model, as [`Model::steps_for`] finds them, for all
+/// sources at once.
+fn steps_by_source(model: &Model) -> BTreeMap<SourceRef, Vec<&Step>> {
+    let mut found: BTreeMap<SourceRef, Vec<&Step>> = BTreeMap::new();
+    for build in &model.builds {
+        for source in &build.sources {
+            let steps = build.provisioners.iter().chain(&build.post_processors);
+            found
+                .entry(source.clone())
+                .or_default()
+                .extend(steps.filter(|step| step.runs_for(source)));
+        }
+    }
+    found
 }
 
 /// A step as a reader finds it: its component and the spec node it comes from.
@@ -253,62 +265,52 @@ fn label(step: &Step) -> String {
     format!("{} ({})", step.component.name(), step.origin)
 }
 
-/// Steps added and removed, and whether those that stay run in another order.
-fn steps(base: &Model, old: &Source, head: &Model, new: &Source) -> Vec<Change> {
-    let list = |model: &Model, source: &Source| -> Vec<(String, String)> {
-        let reference = source.reference();
-        model
-            .steps_for(&reference)
-            .map(|step| {
-                // Not `only`: that the step runs for this source is all that matters here.
-                let mut text = format!("{:?}|", step.component);
-                fingerprint(&step.body, &mut text);
-                (text, label(step))
-            })
-            .collect()
-    };
-    let (before, after) = (list(base, old), list(head, new));
-    let count = |steps: &[(String, String)]| {
-        let mut counts: HashMap<String, usize> = HashMap::new();
-        for (text, _) in steps {
-            *counts.entry(text.clone()).or_default() += 1;
-        }
-        counts
-    };
-    let (in_before, in_after) = (count(&before), count(&after));
-    let mut changes = Vec::new();
+/// Steps added and removed, and whether those that stay run in another order: each step of
+/// one side is matched with the first unmatched step of the other that does the same.
+fn steps(before: &[&Step], after: &[&Step]) -> Vec<Change> {
     // Those beyond what the other side has, in order; the rest, kept for the order check.
-    let split = |steps: &[(String, String)], other: &HashMap<String, usize>| {
-        let mut quota = other.clone();
+    fn split<'a>(steps: &[&'a Step], other: &[&Step]) -> (Vec<&'a Step>, Vec<String>) {
+        let mut matched = vec![false; other.len()];
         let mut kept = Vec::new();
         let mut extra = Vec::new();
-        for (text, label) in steps {
-            match quota.get_mut(text) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
-                    kept.push(text.clone());
+        for step in steps {
+            let twin = (0..other.len()).find(|&i| !matched[i] && same_step(step, other[i]));
+            match twin {
+                Some(i) => {
+                    matched[i] = true;
+                    kept.push(*step);
                 }
-                _ => extra.push(label.clone()),
+                None => extra.push(label(step)),
             }
         }
         (kept, extra)
-    };
-    let (kept_before, removed) = split(&before, &in_after);
-    let (kept_after, added) = split(&after, &in_before);
-    changes.extend(removed.into_iter().map(Change::StepRemoved));
+    }
+    let (kept_before, removed) = split(before, after);
+    let (kept_after, added) = split(after, before);
+    let mut changes: Vec<Change> = removed.into_iter().map(Change::StepRemoved).collect();
     changes.extend(added.into_iter().map(Change::StepAdded));
-    if kept_before != kept_after {
+    let same_order = kept_before
+        .iter()
+        .zip(&kept_after)
+        .all(|(a, b)| same_step(a, b));
+    if !same_order {
         changes.push(Change::StepsReordered);
     }
     changes
 }
 
-/// Plugin versions that differ for the components a build uses.
-fn plugins(base: &Model, old: &Source, head: &Model, new: &Source) -> Vec<Change> {
-    let used = |model: &Model, source: &Source| -> BTreeSet<&'static str> {
-        let reference = source.reference();
+/// Plugin versions that differ for the components a build uses (its source's and its steps').
+fn plugins(
+    base: &Model,
+    old: &Source,
+    old_steps: &[&Step],
+    head: &Model,
+    new: &Source,
+    new_steps: &[&Step],
+) -> Vec<Change> {
+    let used = |source: &Source, steps: &[&Step]| -> BTreeSet<&'static str> {
         std::iter::once(source.component)
-            .chain(model.steps_for(&reference).map(|s| s.component))
+            .chain(steps.iter().map(|s| s.component))
             .filter_map(|c| c.plugin().map(|(name, _)| name))
             .collect()
     };
@@ -319,7 +321,10 @@ fn plugins(base: &Model, old: &Source, head: &Model, new: &Source) -> Vec<Change
             .find(|p| p.name == name)
             .map(|p| p.version.clone())
     };
-    let names: BTreeSet<&str> = used(base, old).into_iter().chain(used(head, new)).collect();
+    let names: BTreeSet<&str> = used(old, old_steps)
+        .into_iter()
+        .chain(used(new, new_steps))
+        .collect();
     names
         .into_iter()
         .filter_map(|name| {
@@ -461,8 +466,12 @@ mod tests {
             step("c", "/p/s/2"),
         );
         let s = source();
-        let diff =
-            |before: Vec<Step>, after: Vec<Step>| steps(&model(before), &s, &model(after), &s);
+        let diff = |before: Vec<Step>, after: Vec<Step>| {
+            let (before, after) = (model(before), model(after));
+            let (before, after) = (steps_by_source(&before), steps_by_source(&after));
+            let reference = s.reference();
+            steps(&before[&reference], &after[&reference])
+        };
         assert_eq!(
             diff(vec![a.clone(), b.clone()], vec![a.clone(), b.clone()]),
             []

@@ -49,10 +49,10 @@ impl<'a> Settings<'a> {
         key
     }
 
-    /// The effective settings of build `id` in `env`, as `explain` shows them.
-    fn rows(&mut self, id: &BuildId, env: Option<&str>) -> Vec<Row> {
-        let key = self.explain(&id.os, env);
-        let Some(Some(explanation)) = self.explained.get(&key) else {
+    /// The effective settings of build `id` in `env`, as `explain` shows them, once
+    /// [`Settings::explain`] has explained its OS there.
+    fn rows(&self, key: &(String, Option<String>), id: &BuildId) -> Vec<&Row> {
+        let Some(Some(explanation)) = self.explained.get(key) else {
             return Vec::new();
         };
         // The addresses of a Windows OS are one row per edition; a build keeps its own.
@@ -68,7 +68,7 @@ impl<'a> Settings<'a> {
             .iter()
             .filter(|s| s.platform == id.platform)
             .flat_map(|s| &s.rows);
-        common.chain(platform).cloned().collect()
+        common.chain(platform).collect()
     }
 }
 
@@ -118,7 +118,7 @@ pub(super) fn changes(
     let plain = if same_os {
         Vec::new()
     } else {
-        compare_rows(&base.rows(id, None), &head.rows(id, None))
+        compare_in(base, head, id, None)
     };
     if environments.is_empty() {
         return plain.into_iter().map(|c| (c, Vec::new())).collect();
@@ -141,7 +141,7 @@ pub(super) fn changes(
         } else if same_env && !overridable {
             plain.clone()
         } else {
-            compare_rows(&base.rows(id, Some(env)), &head.rows(id, Some(env)))
+            compare_in(base, head, id, Some(env))
         };
         for change in in_env {
             match found.iter_mut().find(|(c, _)| *c == change) {
@@ -153,11 +153,22 @@ pub(super) fn changes(
     found
 }
 
+/// The settings of build `id` whose effective value differs in `env`.
+fn compare_in(
+    base: &mut Settings<'_>,
+    head: &mut Settings<'_>,
+    id: &BuildId,
+    env: Option<&str>,
+) -> Vec<Change> {
+    let (before, after) = (base.explain(&id.os, env), head.explain(&id.os, env));
+    compare_rows(&base.rows(&before, id), &head.rows(&after, id))
+}
+
 /// The settings whose effective value differs, in the work tree's order.
-fn compare_rows(before: &[Row], after: &[Row]) -> Vec<Change> {
+fn compare_rows(before: &[&Row], after: &[&Row]) -> Vec<Change> {
     let mut changes = Vec::new();
-    let old: HashMap<&str, &Row> = before.iter().map(|r| (r.setting.as_str(), r)).collect();
-    let new: HashMap<&str, &Row> = after.iter().map(|r| (r.setting.as_str(), r)).collect();
+    let old: HashMap<&str, &Row> = before.iter().map(|r| (r.setting.as_str(), *r)).collect();
+    let new: HashMap<&str, &Row> = after.iter().map(|r| (r.setting.as_str(), *r)).collect();
     let order = after.iter().chain(
         before
             .iter()
