@@ -198,6 +198,10 @@ pub trait Files: Sync + std::fmt::Debug {
     fn list(&self, path: &str) -> Vec<(String, Kind)>;
     /// The bytes of the file at `path`, or `None` when there is no file to read.
     fn read(&self, path: &str) -> Option<Vec<u8>>;
+    /// [`Files::read`] of each of `paths`, in order: for a tree that reads faster many at once.
+    fn read_all(&self, paths: &[&str]) -> Vec<Option<Vec<u8>>> {
+        paths.iter().map(|path| self.read(path)).collect()
+    }
 }
 
 /// The repository in the work tree, under `root`.

@@ -4,7 +4,7 @@
 //! It reads the two models, the two checked specs and the repository files of both sides
 //! (through each side's [`Files`]); it writes nothing.
 
-use super::settings::{self, Settings};
+use super::settings::{self, Same, Settings};
 use super::{BuildDiff, BuildId, Change, Entry, FileStatus, Report, Status};
 use crate::loaded::Loaded;
 use crate::model::{Arg, Args, Model, Source, SourceRef, Step};
@@ -45,7 +45,7 @@ pub fn compare(base: Side<'_>, head: Side<'_>, revision: &str) -> Report {
         expanded: HashMap::new(),
         files: HashMap::new(),
     };
-    settings::prepare(&mut cx.base_settings, &mut cx.head_settings);
+    let same = settings::prepare(&mut cx.base_settings, &mut cx.head_settings);
     let base_builds = builds(base.model);
     let head_builds = builds(head.model);
     let ids: BTreeSet<&BuildId> = base_builds.keys().chain(head_builds.keys()).collect();
@@ -70,12 +70,17 @@ pub fn compare(base: Side<'_>, head: Side<'_>, revision: &str) -> Report {
         }),
         builds: Vec::new(),
     };
+    cx.compare_files(
+        ids.iter()
+            .copied()
+            .filter(|id| base_builds.contains_key(id) && head_builds.contains_key(id)),
+    );
     for id in ids {
         let diff = match (base_builds.get(id), head_builds.get(id)) {
             (None, Some(_)) => Some((Status::Added, Vec::new())),
             (Some(_), None) => Some((Status::Removed, Vec::new())),
             (Some(old), Some(new)) => {
-                let changes = cx.changes(id, old, new);
+                let changes = cx.changes(&same, id, old, new);
                 (!changes.is_empty()).then_some((Status::Changed, changes))
             }
             (None, None) => None,
@@ -124,11 +129,45 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// The repository files build `id` uses at either side.
+    fn files_of(&mut self, id: &BuildId) -> BTreeSet<String> {
+        let (base, head) = (self.base.files, self.head.files);
+        let paths: BTreeSet<String> = dependencies(&self.base.loaded.spec, id)
+            .into_iter()
+            .chain(dependencies(&self.head.loaded.spec, id))
+            .collect();
+        let mut files = BTreeSet::new();
+        for path in paths {
+            let expanded = self.expanded.entry(path).or_insert_with_key(|path| {
+                let mut found: BTreeSet<String> = expand(base, path).into_iter().collect();
+                found.extend(expand(head, path));
+                found
+            });
+            files.extend(expanded.iter().cloned());
+        }
+        files
+    }
+
+    /// Compares the files of every build in `ids` at once: each side reads them all in one go.
+    fn compare_files<'i>(&mut self, ids: impl Iterator<Item = &'i BuildId>) {
+        let mut files = BTreeSet::new();
+        for id in ids {
+            files.extend(self.files_of(id));
+        }
+        let paths: Vec<&str> = files.iter().map(String::as_str).collect();
+        let before = self.base.files.read_all(&paths);
+        let after = self.head.files.read_all(&paths);
+        for ((path, old), new) in files.iter().zip(before).zip(after) {
+            self.files.insert(path.clone(), file_status(old, new));
+        }
+    }
+
     /// Every difference of a build that both sides have.
-    fn changes(&mut self, id: &BuildId, old: &Source, new: &Source) -> Vec<Entry> {
+    fn changes(&mut self, same: &Same, id: &BuildId, old: &Source, new: &Source) -> Vec<Entry> {
         let mut entries: Vec<Entry> = settings::changes(
             &mut self.base_settings,
             &mut self.head_settings,
+            same,
             id,
             &self.environments,
         )
@@ -146,23 +185,11 @@ impl Context<'_> {
             }
         }
         let (base, head) = (self.base, self.head);
+        let files = self.files_of(id);
         let none = Vec::new();
         let before = self.base_steps.get(&old.reference()).unwrap_or(&none);
         let after = self.head_steps.get(&new.reference()).unwrap_or(&none);
         other.extend(steps(before, after));
-        let paths: BTreeSet<String> = dependencies(&base.loaded.spec, id)
-            .into_iter()
-            .chain(dependencies(&head.loaded.spec, id))
-            .collect();
-        let mut files = BTreeSet::new();
-        for path in paths {
-            let expanded = self.expanded.entry(path).or_insert_with_key(|path| {
-                let mut found: BTreeSet<String> = expand(base.files, path).into_iter().collect();
-                found.extend(expand(head.files, path));
-                found
-            });
-            files.extend(expanded.iter().cloned());
-        }
         for path in files {
             let status = *self
                 .files
@@ -405,7 +432,12 @@ fn expand(files: &dyn Files, path: &str) -> Vec<String> {
 
 /// What happened to the file at `path` from the base to the work tree.
 fn compare_file(base: &dyn Files, head: &dyn Files, path: &str) -> Option<FileStatus> {
-    match (base.read(path), head.read(path)) {
+    file_status(base.read(path), head.read(path))
+}
+
+/// What happened to a file from its bytes at the base to those in the work tree.
+fn file_status(base: Option<Vec<u8>>, head: Option<Vec<u8>>) -> Option<FileStatus> {
+    match (base, head) {
         (Some(old), Some(new)) => (old != new).then_some(FileStatus::Changed),
         (Some(_), None) => Some(FileStatus::Removed),
         (None, Some(_)) => Some(FileStatus::Added),

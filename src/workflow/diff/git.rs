@@ -69,8 +69,30 @@ pub fn base(spec: &Path, revision: &str) -> Result<Base, DiffError> {
             spec.display()
         ))
     };
+    let target = format!("{revision}^{{commit}}");
+    // The listing and the reader of blobs start while rev-parse finds the root and the commit.
+    let listing = Command::new("git")
+        .args([
+            "ls-tree",
+            "-r",
+            "-z",
+            "--full-tree",
+            "--end-of-options",
+            &target,
+        ])
+        .current_dir(folder)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let blobs = Batch::start(folder);
+    let listing = || {
+        listing
+            .and_then(Child::wait_with_output)
+            .map_err(|e| format!("cannot run `git`: {e}"))
+    };
     // One git for both: the root comes first, and the commit only when the revision names one.
-    let (_, out, _) = git(
+    let found = git(
         folder,
         &[
             "rev-parse",
@@ -78,10 +100,12 @@ pub fn base(spec: &Path, revision: &str) -> Result<Base, DiffError> {
             "--verify",
             "--quiet",
             "--end-of-options",
-            &format!("{revision}^{{commit}}"),
+            &target,
         ],
-    )
-    .map_err(DiffError)?;
+    );
+    // Waited for whatever rev-parse says.
+    let listing = listing();
+    let (_, out, _) = found.map_err(DiffError)?;
     let out = String::from_utf8_lossy(&out);
     let mut lines = out.lines().map(str::trim).filter(|l| !l.is_empty());
     let head_root = PathBuf::from(lines.next().ok_or_else(not_a_repository)?);
@@ -104,15 +128,13 @@ pub fn base(spec: &Path, revision: &str) -> Result<Base, DiffError> {
             ))
         })?;
     let failed = |what: String| DiffError(format!("cannot read `{revision}` from git: {what}"));
-    let (ok, listing, error) = git(
-        &head_root,
-        &["ls-tree", "-r", "-z", "--full-tree", commit.as_str()],
-    )
-    .map_err(failed)?;
-    if !ok {
-        return Err(failed(error));
+    let listing = listing.map_err(failed)?;
+    if !listing.status.success() {
+        let stderr = String::from_utf8_lossy(&listing.stderr);
+        let first = stderr.lines().next().unwrap_or("git failed").trim();
+        return Err(failed(first.to_owned()));
     }
-    let tree = Tree::new(shown_root, head_root.clone(), &listing);
+    let tree = Tree::new(shown_root, head_root.clone(), &listing.stdout, blobs);
     Ok(Base {
         revision: revision.to_owned(),
         commit,
@@ -164,8 +186,9 @@ enum Resolved {
 const MAX_LINKS: usize = 40;
 
 impl Tree {
-    /// The tree of `git ls-tree -r -z` output, read through git in `repository`.
-    fn new(root: PathBuf, repository: PathBuf, listing: &[u8]) -> Self {
+    /// The tree of `git ls-tree -r -z` output, read through git in `repository`, with `blobs`
+    /// when it has started.
+    fn new(root: PathBuf, repository: PathBuf, listing: &[u8], blobs: Option<Batch>) -> Self {
         let mut entries = BTreeMap::new();
         let mut folders = BTreeSet::new();
         for record in listing.split(|b| *b == 0) {
@@ -199,7 +222,7 @@ impl Tree {
             repository,
             entries,
             folders,
-            blobs: Mutex::new(None),
+            blobs: Mutex::new(blobs),
         }
     }
 
@@ -216,6 +239,34 @@ impl Tree {
             *blobs = None;
         }
         read.flatten()
+    }
+
+    /// The blob id of the file at `path`.
+    fn id(&self, path: &str) -> Option<&str> {
+        let Resolved::Inside(path) = self.resolve(path) else {
+            return None;
+        };
+        match self.entries.get(&path) {
+            Some((Mode::File, id)) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The blobs `ids`, in order, asked for all at once: git answers while they are written.
+    fn blobs(&self, ids: &[&str]) -> Vec<Option<Vec<u8>>> {
+        let mut blobs = self.blobs.lock().unwrap_or_else(|p| p.into_inner());
+        if blobs.is_none() {
+            *blobs = Batch::start(&self.repository);
+        }
+        let answers = blobs.as_mut().map(|batch| batch.read_all(ids));
+        match answers {
+            Some(Some(answers)) => answers,
+            _ => {
+                // git did not answer them all: the next read starts over.
+                *blobs = None;
+                vec![None; ids.len()]
+            }
+        }
     }
 
     /// Follows the links on `path` (`/`-separated, from the root).
@@ -312,13 +363,16 @@ impl Files for Tree {
     }
 
     fn read(&self, path: &str) -> Option<Vec<u8>> {
-        let Resolved::Inside(path) = self.resolve(path) else {
-            return None;
-        };
-        match self.entries.get(&path) {
-            Some((Mode::File, id)) => self.blob(id),
-            _ => None,
-        }
+        self.blob(self.id(path)?)
+    }
+
+    fn read_all(&self, paths: &[&str]) -> Vec<Option<Vec<u8>>> {
+        let ids: Vec<Option<&str>> = paths.iter().map(|path| self.id(path)).collect();
+        let wanted: Vec<&str> = ids.iter().flatten().copied().collect();
+        let mut blobs = self.blobs(&wanted).into_iter();
+        ids.iter()
+            .map(|id| id.and_then(|_| blobs.next().flatten()))
+            .collect()
     }
 }
 
@@ -353,8 +407,45 @@ impl Batch {
     fn read(&mut self, id: &str) -> Option<Option<Vec<u8>>> {
         writeln!(self.input, "{id}").ok()?;
         self.input.flush().ok()?;
+        self.answer(id)
+    }
+
+    /// The blobs `ids`, in order, written on another thread while git's answers are read, so
+    /// that neither side waits for the other; `None` when git did not answer them all.
+    fn read_all(&mut self, ids: &[&str]) -> Option<Vec<Option<Vec<u8>>>> {
+        let (input, answers, child) = (&mut self.input, &mut self.output, &mut self.child);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let mut requests = String::new();
+                for id in ids {
+                    requests.push_str(id);
+                    requests.push('\n');
+                }
+                let _ = input.write_all(requests.as_bytes());
+                let _ = input.flush();
+            });
+            let read: Option<Vec<_>> = ids
+                .iter()
+                .map(|id| Self::answer_from(answers, id))
+                .collect();
+            if read.is_none() {
+                // An answer out of step: git may be waiting to write more, and the writer for
+                // git to read more. Ending git ends both.
+                let _ = child.kill();
+            }
+            read
+        })
+    }
+
+    /// git's answer for blob `id`.
+    fn answer(&mut self, id: &str) -> Option<Option<Vec<u8>>> {
+        Self::answer_from(&mut self.output, id)
+    }
+
+    /// git's answer for blob `id`, read from `output`.
+    fn answer_from(output: &mut BufReader<ChildStdout>, id: &str) -> Option<Option<Vec<u8>>> {
         let mut header = String::new();
-        self.output.read_line(&mut header).ok()?;
+        output.read_line(&mut header).ok()?;
         // `<id> <type> <size>`, or `<id> missing`.
         let mut fields = header.split_whitespace();
         if fields.next() != Some(id) {
@@ -365,7 +456,7 @@ impl Batch {
         };
         let size: usize = size.parse().ok()?;
         let mut bytes = vec![0; size + 1];
-        self.output.read_exact(&mut bytes).ok()?;
+        output.read_exact(&mut bytes).ok()?;
         // The blob is followed by a line break.
         bytes.pop();
         Some(Some(bytes))
@@ -389,7 +480,7 @@ mod tests {
         for (mode, path) in entries {
             listing.extend_from_slice(format!("{mode} blob 0000\t{path}\0").as_bytes());
         }
-        Tree::new(PathBuf::from("."), PathBuf::from("."), &listing)
+        Tree::new(PathBuf::from("."), PathBuf::from("."), &listing, None)
     }
 
     #[test]
