@@ -337,3 +337,50 @@ fn an_invalid_work_tree_spec_or_no_spec_at_the_base_is_named() {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// The base is read from git's object store, where a link is a blob holding its target: it is
+/// followed inside the revision's tree, and one that leads out of the repository makes that
+/// side invalid, as it would in a checked-out copy.
+#[test]
+fn links_at_the_base_are_followed_inside_its_tree() {
+    let dir = repository("links");
+    let script = dir.join("scripts/linux/cleanup.sh");
+    let text = fs::read_to_string(&script).expect("the script");
+    fs::create_dir_all(dir.join("shared")).expect("a folder");
+    fs::write(dir.join("shared/cleanup.sh"), &text).expect("the shared script");
+    fs::remove_file(&script).expect("remove the script");
+    std::os::unix::fs::symlink("../../shared/cleanup.sh", &script).expect("a link");
+    commit(&dir, "a linked script");
+    let run = diff(&dir, &["--base", "HEAD"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "no build changes\n");
+    fs::write(dir.join("shared/cleanup.sh"), format!("{text}echo more\n")).expect("edit");
+    let run = diff(&dir, &["--base", "HEAD"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("file scripts/linux/cleanup.sh changed, affects"),
+        "{}",
+        run.stdout
+    );
+    fs::remove_file(&script).expect("remove the link");
+    std::os::unix::fs::symlink("/etc/hostname", &script).expect("a link out");
+    commit(&dir, "a script outside");
+    fs::remove_file(&script).expect("remove the link");
+    fs::write(&script, &text).expect("the script again");
+    let run = diff(&dir, &["--base", "HEAD"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("error: the spec at `HEAD` is invalid:\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("a link that leads out of the repository"),
+        "{}",
+        run.stderr
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
