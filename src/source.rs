@@ -247,10 +247,16 @@ impl Files for Disk {
         };
         entries
             .filter_map(Result::ok)
-            .filter_map(|e| e.file_name().into_string().ok())
-            .map(|name| {
-                let kind = self.kind(&format!("{}/{name}", path.trim_end_matches('/')));
-                (name, kind)
+            .filter_map(|entry| {
+                let name = entry.file_name().into_string().ok()?;
+                // The entry's own type needs no look-up; a link is followed.
+                let kind = match entry.file_type() {
+                    Ok(t) if t.is_dir() => Kind::Folder,
+                    Ok(t) if t.is_file() => Kind::File,
+                    Ok(t) if !t.is_symlink() => Kind::Other,
+                    _ => self.kind(&format!("{}/{name}", path.trim_end_matches('/'))),
+                };
+                Some((name, kind))
             })
             .collect()
     }

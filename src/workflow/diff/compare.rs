@@ -419,12 +419,17 @@ fn dependencies(spec: &Spec, id: &BuildId) -> Vec<String> {
 
 /// The files at `path`: itself, or every file below it, from the repository root.
 fn expand(files: &dyn Files, path: &str) -> Vec<String> {
-    match files.kind(path) {
+    expand_kind(files, path, files.kind(path))
+}
+
+/// [`expand`] of a path whose kind is known.
+fn expand_kind(files: &dyn Files, path: &str, kind: Kind) -> Vec<String> {
+    match kind {
         Kind::File => vec![path.to_owned()],
         Kind::Folder => files
             .list(path)
             .into_iter()
-            .flat_map(|(name, _)| expand(files, &format!("{path}/{name}")))
+            .flat_map(|(name, kind)| expand_kind(files, &format!("{path}/{name}"), kind))
             .collect(),
         Kind::Missing | Kind::Other => Vec::new(),
     }
