@@ -32,18 +32,21 @@ pub struct Base {
     pub tree: Tree,
 }
 
-/// Runs git in `dir` with `args` and returns whether it succeeded, its standard output and its
-/// first line of error.
-fn git(dir: &Path, args: &[&str]) -> Result<(bool, Vec<u8>, String), String> {
-    let output = Command::new("git")
+/// git with `args`, to run in `dir` with its input closed and its output captured.
+fn git(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new("git");
+    command
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run `git`: {e}"))?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let first = stderr.lines().next().unwrap_or("git failed").trim();
-    Ok((output.status.success(), output.stdout, first.to_owned()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// What went wrong when git could not be run, for a message.
+fn cannot_run(error: std::io::Error) -> String {
+    format!("cannot run `git`: {error}")
 }
 
 /// Finds the repository that holds `spec` (a file, or a folder holding `hybrid.yaml`) and lists
@@ -71,26 +74,19 @@ pub fn base(spec: &Path, revision: &str) -> Result<Base, DiffError> {
     };
     let target = format!("{revision}^{{commit}}");
     // The listing and the reader of blobs start while rev-parse finds the root and the commit.
-    let listing = Command::new("git")
-        .args([
+    let listing = git(
+        folder,
+        &[
             "ls-tree",
             "-r",
             "-z",
             "--full-tree",
             "--end-of-options",
             &target,
-        ])
-        .current_dir(folder)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
+        ],
+    )
+    .spawn();
     let blobs = Batch::start(folder);
-    let listing = || {
-        listing
-            .and_then(Child::wait_with_output)
-            .map_err(|e| format!("cannot run `git`: {e}"))
-    };
     // One git for both: the root comes first, and the commit only when the revision names one.
     let found = git(
         folder,
@@ -102,10 +98,13 @@ pub fn base(spec: &Path, revision: &str) -> Result<Base, DiffError> {
             "--end-of-options",
             &target,
         ],
-    );
+    )
+    .output();
     // Waited for whatever rev-parse says.
-    let listing = listing();
-    let (_, out, _) = found.map_err(DiffError)?;
+    let listing = listing
+        .and_then(Child::wait_with_output)
+        .map_err(cannot_run);
+    let out = found.map_err(|e| DiffError(cannot_run(e)))?.stdout;
     let out = String::from_utf8_lossy(&out);
     let mut lines = out.lines().map(str::trim).filter(|l| !l.is_empty());
     let head_root = PathBuf::from(lines.next().ok_or_else(not_a_repository)?);
