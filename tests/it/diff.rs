@@ -112,6 +112,16 @@ fn diff(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// `run` stopped because the spec `side` (`at `HEAD``, `in the work tree`) is invalid, and its
+/// diagnostics show `shown`.
+fn invalid(run: &Run, side: &str, shown: &str) {
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    let first = format!("error: the spec {side} is invalid:\n");
+    assert!(run.stderr.starts_with(&first), "{}", run.stderr);
+    assert!(run.stderr.contains(shown), "{}", run.stderr);
+}
+
 fn snapshot(name: &str) -> PathBuf {
     repo().join("tests/snapshots/diff").join(name)
 }
@@ -273,19 +283,7 @@ fn an_invalid_base_spec_is_named() {
     commit(&dir, "broken");
     edit(&dir, "spec/hybrid.yaml", "    cpus: two\n", "    cpus: 2\n");
     let run = diff(&dir, &["--base", "HEAD"]);
-    assert_eq!(run.code, 2);
-    assert_eq!(run.stdout, "");
-    assert!(
-        run.stderr
-            .starts_with("error: the spec at `HEAD` is invalid:\n"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("[HEAD:spec/hybrid.yaml:12:"),
-        "{}",
-        run.stderr
-    );
+    invalid(&run, "at `HEAD`", "[HEAD:spec/hybrid.yaml:12:");
     let _ = fs::remove_dir_all(&dir);
 }
 
@@ -313,18 +311,7 @@ fn an_invalid_work_tree_spec_or_no_spec_at_the_base_is_named() {
     let dir = repository("head");
     edit(&dir, "spec/hybrid.yaml", "    cpus: 2\n", "    cpus: two\n");
     let run = diff(&dir, &["--base", "HEAD"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .starts_with("error: the spec in the work tree is invalid:\n"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("[spec/hybrid.yaml:12:"),
-        "{}",
-        run.stderr
-    );
+    invalid(&run, "in the work tree", "[spec/hybrid.yaml:12:");
     edit(&dir, "spec/hybrid.yaml", "    cpus: two\n", "    cpus: 2\n");
     fs::rename(dir.join("spec"), dir.join("images")).expect("move the spec");
     let run = diff(&dir, &["images/", "--base", "HEAD"]);
@@ -369,18 +356,6 @@ fn links_at_the_base_are_followed_inside_its_tree() {
     fs::remove_file(&script).expect("remove the link");
     fs::write(&script, &text).expect("the script again");
     let run = diff(&dir, &["--base", "HEAD"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .starts_with("error: the spec at `HEAD` is invalid:\n"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("a link that leads out of the repository"),
-        "{}",
-        run.stderr
-    );
+    invalid(&run, "at `HEAD`", "a link that leads out of the repository");
     let _ = fs::remove_dir_all(&dir);
 }
