@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 /// What one command costs: its median wall time and its peak memory.
 #[derive(Clone, Copy)]
-struct Cost {
-    median: Duration,
+pub(crate) struct Cost {
+    pub(crate) median: Duration,
     peak_mib: f64,
 }
 
@@ -76,7 +76,7 @@ fn run_once(
     )
 }
 
-fn measure(label: &str, dir: &Path, args: &[&str], runs: usize) -> Cost {
+pub(crate) fn measure(label: &str, dir: &Path, args: &[&str], runs: usize) -> Cost {
     measure_exiting(label, dir, args, runs, 0..=1)
 }
 
@@ -163,7 +163,7 @@ const INSTALLERS: [(&str, &[&str]); 3] = [
 
 /// A repository with a synthetic spec of `oses` Linux OSes on all three platforms and
 /// `environments` environments, each overriding a few settings.
-fn synthetic(name: &str, oses: usize, environments: usize) -> PathBuf {
+pub(crate) fn synthetic(name: &str, oses: usize, environments: usize) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("hybridc-bench-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("spec")).expect("temp dir");

@@ -69,6 +69,16 @@ pub fn load(path: &Path) -> Result<Loaded, Error> {
 /// # Errors
 /// [`Error::Invalid`] with every problem of the first stage that found any.
 pub fn check(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
+    check_in(source, &source::Disk::new(root))
+}
+
+/// [`check`] of a spec whose repository files are read through `files` (`diff` reads a git
+/// revision's tree this way); its root is `files`' root.
+///
+/// # Errors
+/// [`Error::Invalid`] with every problem of the first stage that found any.
+pub fn check_in(source: SourceFile, files: &dyn source::Files) -> Result<Loaded, Error> {
+    let root = files.root().to_path_buf();
     let invalid = |source: &SourceFile, diagnostics| Error::Invalid {
         file: source.clone(),
         diagnostics,
@@ -110,11 +120,12 @@ pub fn check(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
         spec: &spec,
         tree: &tree,
         root: &root,
+        files,
     });
     if findings.iter().any(Diagnostic::is_error) {
         return Err(invalid(&source, findings));
     }
-    let repository = semantic::repository(&spec, &root);
+    let repository = semantic::repository(&spec, files);
     Ok(Loaded {
         spec,
         source,
@@ -253,8 +264,33 @@ fn compile_printing(spec_path: &Path, out: &Path, print: bool) -> Result<Compile
         spec_path: spec_rel,
         to_root,
     };
+    finish(loaded, &layout, out_dir, print)
+}
+
+/// [`compile_model`] of spec text already read, whose repository files are read through
+/// `files`, laid out as `layout` says for the output folder `out_dir`: `diff` compiles a git
+/// revision this way, from git's object store.
+///
+/// # Errors
+/// [`Error::Invalid`] for the spec.
+pub fn compile_model_in(
+    source: SourceFile,
+    files: &dyn source::Files,
+    layout: &lower::Layout,
+    out_dir: PathBuf,
+) -> Result<Compiled, Error> {
+    finish(check_in(source, files)?, layout, out_dir, false)
+}
+
+/// Lowers, checks and (with `print`) prints a loaded spec.
+fn finish(
+    loaded: Loaded,
+    layout: &lower::Layout,
+    out_dir: PathBuf,
+    print: bool,
+) -> Result<Compiled, Error> {
     // The files are printed while the model is checked, and dropped if it fails.
-    let (model, lower_warnings, files) = match lower_and_check(&loaded, &layout, print) {
+    let (model, lower_warnings, files) = match lower_and_check(&loaded, layout, print) {
         Ok(lowered) => lowered,
         Err(diagnostics) => {
             return Err(Error::Invalid {

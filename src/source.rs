@@ -1,7 +1,10 @@
-//! Reading the spec file: where it is, whether it is text, and whether it has a usable top level.
+//! Reading the spec file: where it is, whether it is text, and whether it has a usable top level;
+//! and [`Files`], how every later stage looks at the repository's other files.
 //!
 //! Owns the checks that come before and right after YAML parsing: size cap, UTF-8, empty file,
-//! a top level that is not a mapping. It reads exactly one file and never writes.
+//! a top level that is not a mapping. It reads the spec file, and the repository's files only
+//! through a [`Files`] (the work tree is [`Disk`]; `diff` reads a git revision through one of its
+//! own); it never writes.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -45,7 +48,6 @@ pub fn repository_root(file: &Path) -> PathBuf {
 /// [`Error::Read`] when the file cannot be opened or read; [`Error::Invalid`] when it is too
 /// large, not UTF-8 or empty.
 pub fn read(file: &Path) -> Result<SourceFile, Error> {
-    let name = file.display().to_string();
     let read_error = |e: std::io::Error| Error::Read {
         path: file.to_path_buf(),
         message: e.to_string(),
@@ -62,6 +64,15 @@ pub fn read(file: &Path) -> Result<SourceFile, Error> {
         .take(MAX_SIZE + 1)
         .read_to_end(&mut bytes)
         .map_err(read_error)?;
+    decode(file.display().to_string(), bytes)
+}
+
+/// Checks the bytes of a spec named `name` (its path as shown in diagnostics): within the size
+/// cap, UTF-8 and not empty. `bytes` may stop one byte after the cap.
+///
+/// # Errors
+/// [`Error::Invalid`] when they are too many, not UTF-8 or empty.
+pub fn decode(name: String, bytes: Vec<u8>) -> Result<SourceFile, Error> {
     if bytes.len() as u64 > MAX_SIZE {
         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
         let first_line = first_line(&head).to_owned();
@@ -156,6 +167,102 @@ pub fn check_top_level(tree: &Node, source: &SourceFile) -> Result<(), Vec<Diagn
             )
             .with_help("the spec starts with `version: 1` followed by `platforms:`, `oses:` and the other sections")])
         }
+    }
+}
+
+/// What a repository path is, after following links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Nothing, or a link to nothing.
+    Missing,
+    /// A file.
+    File,
+    /// A folder.
+    Folder,
+    /// Something else: a socket, a device.
+    Other,
+}
+
+/// Read access to the repository's files, by `/`-separated paths relative to its root as the
+/// spec writes them: the work tree ([`Disk`]), or a git revision's tree.
+pub trait Files: Sync + std::fmt::Debug {
+    /// The repository root, as shown in messages.
+    fn root(&self) -> &Path;
+    /// What is at `path`.
+    fn kind(&self, path: &str) -> Kind;
+    /// Whether `path`, which stays inside the repository as written, leads out of it through
+    /// a link.
+    fn escapes(&self, path: &str) -> bool;
+    /// The names of the entries directly in the folder `path`, with what each is, in no
+    /// particular order; nothing when it is not a folder.
+    fn list(&self, path: &str) -> Vec<(String, Kind)>;
+    /// The bytes of the file at `path`, or `None` when there is no file to read.
+    fn read(&self, path: &str) -> Option<Vec<u8>>;
+    /// [`Files::read`] of each of `paths`, in order: for a tree that reads faster many at once.
+    fn read_all(&self, paths: &[&str]) -> Vec<Option<Vec<u8>>> {
+        paths.iter().map(|path| self.read(path)).collect()
+    }
+}
+
+/// The repository in the work tree, under `root`.
+#[derive(Debug, Clone)]
+pub struct Disk {
+    root: PathBuf,
+}
+
+impl Disk {
+    /// The work tree under `root`.
+    pub fn new(root: PathBuf) -> Self {
+        Disk { root }
+    }
+}
+
+impl Files for Disk {
+    fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn kind(&self, path: &str) -> Kind {
+        match std::fs::metadata(self.root.join(path)) {
+            Ok(meta) if meta.is_dir() => Kind::Folder,
+            Ok(meta) if meta.is_file() => Kind::File,
+            Ok(_) => Kind::Other,
+            Err(_) => Kind::Missing,
+        }
+    }
+
+    fn escapes(&self, path: &str) -> bool {
+        let (Ok(root), Ok(target)) = (
+            self.root.canonicalize(),
+            self.root.join(path).canonicalize(),
+        ) else {
+            return false;
+        };
+        !target.starts_with(root)
+    }
+
+    fn list(&self, path: &str) -> Vec<(String, Kind)> {
+        let Ok(entries) = std::fs::read_dir(self.root.join(path)) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                let name = entry.file_name().into_string().ok()?;
+                // The entry's own type needs no look-up; a link is followed.
+                let kind = match entry.file_type() {
+                    Ok(t) if t.is_dir() => Kind::Folder,
+                    Ok(t) if t.is_file() => Kind::File,
+                    Ok(t) if !t.is_symlink() => Kind::Other,
+                    _ => self.kind(&format!("{}/{name}", path.trim_end_matches('/'))),
+                };
+                Some((name, kind))
+            })
+            .collect()
+    }
+
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.root.join(path)).ok()
     }
 }
 

@@ -44,6 +44,8 @@ pub struct Context<'a> {
     pub tree: &'a Node,
     /// The repository root, which relative paths in the spec start from.
     pub root: &'a Path,
+    /// The repository's files.
+    pub files: &'a dyn crate::source::Files,
 }
 
 /// Runs every check and returns all findings (errors and warnings), sorted by position.

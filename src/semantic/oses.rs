@@ -288,10 +288,11 @@ impl Checker<'_, '_> {
                 );
             }
         }
-        let root = self.cx.root;
+        let files = self.cx.files;
+        let is_file = |p: &str| files.kind(p) == crate::source::Kind::File;
         for file in kind.templates {
-            let path = kind.template_path(name, os, file, |p| root.join(p).is_file());
-            if root.join(&path).is_file() {
+            let path = kind.template_path(name, os, file, is_file);
+            if is_file(&path) {
                 continue;
             }
             let (span, help) = if os.templates.contains_key(*file) {

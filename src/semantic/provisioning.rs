@@ -7,6 +7,7 @@ use std::path::{Component as PathComponent, Path, PathBuf};
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::release::OsFacts;
+use crate::source::{Files, Kind};
 use crate::spec::{Spec, Step, StepValue};
 
 /// `ansible.cfg` beside a playbook (`ansible/site.yml` -> `ansible/ansible.cfg`): Ansible reads
@@ -20,7 +21,7 @@ pub fn ansible_config(playbook: &str) -> String {
 
 /// What the repository holds that lowering needs to know, found here so that lowering reads
 /// no file itself: the `ansible.cfg` files beside the spec's playbooks.
-pub fn repository(spec: &Spec, root: &Path) -> Repository {
+pub fn repository(spec: &Spec, files: &dyn Files) -> Repository {
     let ansible_configs = spec
         .provisioning
         .values()
@@ -29,7 +30,7 @@ pub fn repository(spec: &Spec, root: &Path) -> Repository {
             Step::Ansible(ansible) => Some(ansible_config(&ansible.playbook)),
             _ => None,
         })
-        .filter(|config| root.join(config).is_file())
+        .filter(|config| files.kind(config) == Kind::File)
         .collect();
     let own_templates = spec
         .oses
@@ -40,7 +41,7 @@ pub fn repository(spec: &Spec, root: &Path) -> Repository {
                 .iter()
                 .map(move |t| format!("builds/{name}/{t}"))
         })
-        .filter(|path| root.join(path).is_file())
+        .filter(|path| files.kind(path) == Kind::File)
         .collect();
     Repository {
         ansible_configs,
@@ -255,17 +256,17 @@ impl Checker<'_, '_> {
                 );
                 continue;
             }
-            let full = self.cx.root.join(path);
+            let kind = self.cx.files.kind(path);
             let ok = if folders_allowed {
-                full.exists()
+                kind != Kind::Missing
             } else {
-                full.is_file()
+                kind == Kind::File
             };
             if ok {
                 continue;
             }
-            if full.is_dir() {
-                let example = first_file(&full).map(|file| {
+            if kind == Kind::Folder {
+                let example = first_file(self.cx.files, path).map(|file| {
                     let folder = path.trim_end_matches('/');
                     format!(", for example `{folder}/{file}`")
                 });
@@ -318,19 +319,20 @@ impl Checker<'_, '_> {
             }
         }
         // A link inside the repository may still point elsewhere.
-        let root = self.cx.root.canonicalize().ok()?;
-        let target = self.cx.root.join(p).canonicalize().ok()?;
-        (!target.starts_with(&root)).then_some("a link that leads out of the repository")
+        self.cx
+            .files
+            .escapes(path)
+            .then_some("a link that leads out of the repository")
     }
 }
 
-/// The name of the first file (by name) directly in `folder`, for a help line.
-pub(super) fn first_file(folder: &Path) -> Option<String> {
-    let mut files: Vec<String> = std::fs::read_dir(folder)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter(|e| e.path().is_file())
-        .filter_map(|e| e.file_name().into_string().ok())
+/// The name of the first file (by name) directly in the folder `folder`, for a help line.
+pub(super) fn first_file(files: &dyn Files, folder: &str) -> Option<String> {
+    let mut files: Vec<String> = files
+        .list(folder)
+        .into_iter()
+        .filter(|(_, kind)| *kind == Kind::File)
+        .map(|(name, _)| name)
         .collect();
     files.sort();
     files.into_iter().next()

@@ -67,15 +67,17 @@ impl Checker<'_, '_> {
         os: &Os,
         kind: &InstallerKind,
     ) -> Vec<OwnTemplate> {
-        let root = self.cx.root;
+        let files = self.cx.files;
         kind.templates
             .iter()
             .filter_map(|file| {
-                let path = kind.template_path(name, os, file, |p| root.join(p).is_file());
+                let path = kind.template_path(name, os, file, |p| {
+                    files.kind(p) == crate::source::Kind::File
+                });
                 if path.starts_with("installers/") {
                     return None;
                 }
-                let text = std::fs::read_to_string(root.join(&path)).ok()?;
+                let text = String::from_utf8(files.read(&path)?).ok()?;
                 let span = if os.templates.contains_key(*file) {
                     self.at(&["oses", name, "templates", file]).value
                 } else {

@@ -110,6 +110,19 @@ fn pointer(tokens: &[String]) -> String {
     crate::pointer::from_tokens(tokens)
 }
 
+/// The value at a path of tokens in the spec's JSON: [`Json::pointer`] without a pointer to
+/// parse and unescape for each of the many rows explained.
+fn typed_at<'j>(typed: &'j Json, path: &[String]) -> Option<&'j Json> {
+    path.iter().try_fold(typed, |value, token| match value {
+        Json::Object(map) => map.get(token),
+        // An index as a pointer writes it: digits, no sign, no leading zero.
+        Json::Array(items) if token == "0" || !token.starts_with(['0', '+']) => {
+            items.get(token.parse::<usize>().ok()?)
+        }
+        _ => None,
+    })
+}
+
 /// The node at a path of mapping keys.
 fn walk<'t>(tree: &'t crate::yaml::Node, path: &[String]) -> Option<&'t crate::yaml::Node> {
     let mut node = tree;
@@ -138,9 +151,7 @@ impl Explainer<'_> {
             let at = pointer(path);
             if let Some(found) = self.loaded.tree.locate(&at) {
                 // Values outside the typed model (passthrough options) come from the YAML.
-                let value = self
-                    .typed
-                    .pointer(&at)
+                let value = typed_at(self.typed, path)
                     .cloned()
                     .or_else(|| walk(&self.loaded.tree, path).map(crate::yaml::Node::to_json))
                     .unwrap_or(Json::Null);
@@ -155,7 +166,7 @@ impl Explainer<'_> {
         }
         let typed = candidates
             .first()
-            .and_then(|(_, path)| self.typed.pointer(&pointer(path)))
+            .and_then(|(_, path)| typed_at(self.typed, path))
             .filter(|v| !v.is_null())
             .cloned();
         Row {

@@ -112,6 +112,16 @@ fn diff(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// `run` stopped because the spec `side` (`at `HEAD``, `in the work tree`) is invalid, and its
+/// diagnostics show `shown`.
+fn invalid(run: &Run, side: &str, shown: &str) {
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    let first = format!("error: the spec {side} is invalid:\n");
+    assert!(run.stderr.starts_with(&first), "{}", run.stderr);
+    assert!(run.stderr.contains(shown), "{}", run.stderr);
+}
+
 fn snapshot(name: &str) -> PathBuf {
     repo().join("tests/snapshots/diff").join(name)
 }
@@ -278,19 +288,7 @@ fn an_invalid_base_spec_is_named() {
     commit(&dir, "broken");
     edit(&dir, "spec/hybrid.yaml", "    cpus: two\n", "    cpus: 2\n");
     let run = diff(&dir, &["--base", "HEAD"]);
-    assert_eq!(run.code, 2);
-    assert_eq!(run.stdout, "");
-    assert!(
-        run.stderr
-            .starts_with("error: the spec at `HEAD` is invalid:\n"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("[HEAD:spec/hybrid.yaml:12:"),
-        "{}",
-        run.stderr
-    );
+    invalid(&run, "at `HEAD`", "[HEAD:spec/hybrid.yaml:12:");
     let _ = fs::remove_dir_all(&dir);
 }
 
@@ -318,18 +316,7 @@ fn an_invalid_work_tree_spec_or_no_spec_at_the_base_is_named() {
     let dir = repository("head");
     edit(&dir, "spec/hybrid.yaml", "    cpus: 2\n", "    cpus: two\n");
     let run = diff(&dir, &["--base", "HEAD"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .starts_with("error: the spec in the work tree is invalid:\n"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("[spec/hybrid.yaml:12:"),
-        "{}",
-        run.stderr
-    );
+    invalid(&run, "in the work tree", "[spec/hybrid.yaml:12:");
     edit(&dir, "spec/hybrid.yaml", "    cpus: two\n", "    cpus: 2\n");
     fs::rename(dir.join("spec"), dir.join("images")).expect("move the spec");
     let run = diff(&dir, &["images/", "--base", "HEAD"]);
@@ -340,5 +327,40 @@ fn an_invalid_work_tree_spec_or_no_spec_at_the_base_is_named() {
             "error: there is no spec `images/hybrid.yaml` at `HEAD`\n"
         )
     );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// The base is read from git's object store, where a link is a blob holding its target: it is
+/// followed inside the revision's tree, and one that leads out of the repository makes that
+/// side invalid, as it would in a checked-out copy.
+#[test]
+fn links_at_the_base_are_followed_inside_its_tree() {
+    let dir = repository("links");
+    let script = dir.join("scripts/linux/cleanup.sh");
+    let text = fs::read_to_string(&script).expect("the script");
+    fs::create_dir_all(dir.join("shared")).expect("a folder");
+    fs::write(dir.join("shared/cleanup.sh"), &text).expect("the shared script");
+    fs::remove_file(&script).expect("remove the script");
+    std::os::unix::fs::symlink("../../shared/cleanup.sh", &script).expect("a link");
+    commit(&dir, "a linked script");
+    let run = diff(&dir, &["--base", "HEAD"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "no build changes\n");
+    fs::write(dir.join("shared/cleanup.sh"), format!("{text}echo more\n")).expect("edit");
+    let run = diff(&dir, &["--base", "HEAD"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("file scripts/linux/cleanup.sh changed, affects"),
+        "{}",
+        run.stdout
+    );
+    fs::remove_file(&script).expect("remove the link");
+    std::os::unix::fs::symlink("/etc/hostname", &script).expect("a link out");
+    commit(&dir, "a script outside");
+    fs::remove_file(&script).expect("remove the link");
+    fs::write(&script, &text).expect("the script again");
+    let run = diff(&dir, &["--base", "HEAD"]);
+    invalid(&run, "at `HEAD`", "a link that leads out of the repository");
     let _ = fs::remove_dir_all(&dir);
 }

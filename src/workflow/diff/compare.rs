@@ -1,26 +1,27 @@
 //! The comparison of two compiled specs, build by build: settings (see [`super::settings`]), the
 //! steps that run for each source, the repository files they use, and plugin versions.
 //!
-//! It reads the two models, the two checked specs and the files under the two repository
-//! roots; it writes nothing.
+//! It reads the two models, the two checked specs and the repository files of both sides
+//! (through each side's [`Files`]); it writes nothing.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
-
-use super::settings::{self, Settings};
+use super::settings::{self, Same, Settings};
 use super::{BuildDiff, BuildId, Change, Entry, FileStatus, Report, Status};
 use crate::loaded::Loaded;
-use crate::model::{Arg, Args, Model, Source, Step};
+use crate::model::{Arg, Args, Model, Source, SourceRef, Step};
 use crate::release::OsFacts;
+use crate::source::{Files, Kind};
 use crate::spec::{Family, PlatformName, Spec};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One side of a diff: a checked spec and the model it compiles to.
 #[derive(Debug, Clone, Copy)]
 pub struct Side<'a> {
-    /// The checked spec; its root is where its repository files are read.
+    /// The checked spec.
     pub loaded: &'a Loaded,
     /// Its model.
     pub model: &'a Model,
+    /// Its repository files.
+    pub files: &'a dyn Files,
 }
 
 /// Compares the base side with the work tree's, for the report on revision `base`.
@@ -38,10 +39,13 @@ pub fn compare(base: Side<'_>, head: Side<'_>, revision: &str) -> Report {
         head,
         base_settings: Settings::new(base.loaded),
         head_settings: Settings::new(head.loaded),
+        base_steps: steps_by_source(base.model),
+        head_steps: steps_by_source(head.model),
         environments: environments.clone(),
+        expanded: HashMap::new(),
         files: HashMap::new(),
     };
-    settings::prepare(&mut cx.base_settings, &mut cx.head_settings);
+    let same = settings::prepare(&mut cx.base_settings, &mut cx.head_settings);
     let base_builds = builds(base.model);
     let head_builds = builds(head.model);
     let ids: BTreeSet<&BuildId> = base_builds.keys().chain(head_builds.keys()).collect();
@@ -66,12 +70,17 @@ pub fn compare(base: Side<'_>, head: Side<'_>, revision: &str) -> Report {
         }),
         builds: Vec::new(),
     };
+    cx.compare_files(
+        ids.iter()
+            .copied()
+            .filter(|id| base_builds.contains_key(id) && head_builds.contains_key(id)),
+    );
     for id in ids {
         let diff = match (base_builds.get(id), head_builds.get(id)) {
             (None, Some(_)) => Some((Status::Added, Vec::new())),
             (Some(_), None) => Some((Status::Removed, Vec::new())),
             (Some(old), Some(new)) => {
-                let changes = cx.changes(id, old, new);
+                let changes = cx.changes(&same, id, old, new);
                 (!changes.is_empty()).then_some((Status::Changed, changes))
             }
             (None, None) => None,
@@ -108,17 +117,57 @@ struct Context<'a> {
     head: Side<'a>,
     base_settings: Settings<'a>,
     head_settings: Settings<'a>,
+    /// The steps that run for each source of the base's model.
+    base_steps: BTreeMap<SourceRef, Vec<&'a Step>>,
+    /// The steps that run for each source of the work tree's model.
+    head_steps: BTreeMap<SourceRef, Vec<&'a Step>>,
     environments: Vec<String>,
+    /// The files at each repository path a build uses, at either side, once listed.
+    expanded: HashMap<String, BTreeSet<String>>,
     /// What happened to each repository file, once compared.
     files: HashMap<String, Option<FileStatus>>,
 }
 
 impl Context<'_> {
+    /// The repository files build `id` uses at either side.
+    fn files_of(&mut self, id: &BuildId) -> BTreeSet<String> {
+        let (base, head) = (self.base.files, self.head.files);
+        let paths: BTreeSet<String> = dependencies(&self.base.loaded.spec, id)
+            .into_iter()
+            .chain(dependencies(&self.head.loaded.spec, id))
+            .collect();
+        let mut files = BTreeSet::new();
+        for path in paths {
+            let expanded = self.expanded.entry(path).or_insert_with_key(|path| {
+                let mut found: BTreeSet<String> = expand(base, path).into_iter().collect();
+                found.extend(expand(head, path));
+                found
+            });
+            files.extend(expanded.iter().cloned());
+        }
+        files
+    }
+
+    /// Compares the files of every build in `ids` at once: each side reads them all in one go.
+    fn compare_files<'i>(&mut self, ids: impl Iterator<Item = &'i BuildId>) {
+        let mut files = BTreeSet::new();
+        for id in ids {
+            files.extend(self.files_of(id));
+        }
+        let paths: Vec<&str> = files.iter().map(String::as_str).collect();
+        let before = self.base.files.read_all(&paths);
+        let after = self.head.files.read_all(&paths);
+        for ((path, old), new) in files.iter().zip(before).zip(after) {
+            self.files.insert(path.clone(), file_status(old, new));
+        }
+    }
+
     /// Every difference of a build that both sides have.
-    fn changes(&mut self, id: &BuildId, old: &Source, new: &Source) -> Vec<Entry> {
+    fn changes(&mut self, same: &Same, id: &BuildId, old: &Source, new: &Source) -> Vec<Entry> {
         let mut entries: Vec<Entry> = settings::changes(
             &mut self.base_settings,
             &mut self.head_settings,
+            same,
             id,
             &self.environments,
         )
@@ -136,54 +185,26 @@ impl Context<'_> {
             }
         }
         let (base, head) = (self.base, self.head);
-        other.extend(steps(base.model, old, head.model, new));
-        let paths: BTreeSet<String> = dependencies(&base.loaded.spec, id)
-            .into_iter()
-            .chain(dependencies(&head.loaded.spec, id))
-            .collect();
-        let (base_root, head_root) = (&base.loaded.root, &head.loaded.root);
-        let mut files = BTreeSet::new();
-        for path in &paths {
-            files.extend(expand(base_root, path));
-            files.extend(expand(head_root, path));
-        }
+        let files = self.files_of(id);
+        let none = Vec::new();
+        let before = self.base_steps.get(&old.reference()).unwrap_or(&none);
+        let after = self.head_steps.get(&new.reference()).unwrap_or(&none);
+        other.extend(steps(before, after));
         for path in files {
             let status = *self
                 .files
                 .entry(path.clone())
-                .or_insert_with(|| compare_file(base_root, head_root, &path));
+                .or_insert_with(|| compare_file(base.files, head.files, &path));
             if let Some(status) = status {
                 other.push(Change::File { path, status });
             }
         }
-        other.extend(plugins(base.model, old, head.model, new));
+        other.extend(plugins(base.model, old, before, head.model, new, after));
         entries.extend(other.into_iter().map(|change| Entry {
             change,
             environments: self.environments.clone(),
         }));
         entries
-    }
-}
-
-/// Arguments as comparable text: names and values, without the spec locations they came from
-/// (which move when the spec is edited elsewhere).
-fn fingerprint(args: &Args, out: &mut String) {
-    for arg in &args.0 {
-        match arg {
-            Arg::Attr { name, value, .. } => {
-                out.push_str(&format!("{name}={value:?};"));
-            }
-            Arg::Block {
-                name,
-                body,
-                for_each,
-                ..
-            } => {
-                out.push_str(&format!("{name}[{for_each:?}]{{"));
-                fingerprint(body, out);
-                out.push('}');
-            }
-        }
     }
 }
 
@@ -234,18 +255,36 @@ fn same_arg(a: &Arg, b: &Arg) -> bool {
                 for_each: other_for_each,
                 ..
             },
-        ) => {
-            name == other_name
-                && for_each == other_for_each
-                && body.0.len() == other_body.0.len()
-                && body
-                    .0
-                    .iter()
-                    .zip(&other_body.0)
-                    .all(|(x, y)| same_arg(x, y))
-        }
+        ) => name == other_name && for_each == other_for_each && same_args(body, other_body),
         _ => false,
     }
+}
+
+/// Whether two argument lists say the same, in the same order, wherever they come from.
+fn same_args(a: &Args, b: &Args) -> bool {
+    a.0.len() == b.0.len() && a.0.iter().zip(&b.0).all(|(x, y)| same_arg(x, y))
+}
+
+/// Whether two steps do the same. Not `only`: that a step runs for the source compared is all
+/// that matters here.
+fn same_step(a: &Step, b: &Step) -> bool {
+    a.component == b.component && same_args(&a.body, &b.body)
+}
+
+/// The steps that run for each source of a model, as [`Model::steps_for`] finds them, for all
+/// sources at once.
+fn steps_by_source(model: &Model) -> BTreeMap<SourceRef, Vec<&Step>> {
+    let mut found: BTreeMap<SourceRef, Vec<&Step>> = BTreeMap::new();
+    for build in &model.builds {
+        for source in &build.sources {
+            let steps = build.provisioners.iter().chain(&build.post_processors);
+            found
+                .entry(source.clone())
+                .or_default()
+                .extend(steps.filter(|step| step.runs_for(source)));
+        }
+    }
+    found
 }
 
 /// A step as a reader finds it: its component and the spec node it comes from.
@@ -253,62 +292,52 @@ fn label(step: &Step) -> String {
     format!("{} ({})", step.component.name(), step.origin)
 }
 
-/// Steps added and removed, and whether those that stay run in another order.
-fn steps(base: &Model, old: &Source, head: &Model, new: &Source) -> Vec<Change> {
-    let list = |model: &Model, source: &Source| -> Vec<(String, String)> {
-        let reference = source.reference();
-        model
-            .steps_for(&reference)
-            .map(|step| {
-                // Not `only`: that the step runs for this source is all that matters here.
-                let mut text = format!("{:?}|", step.component);
-                fingerprint(&step.body, &mut text);
-                (text, label(step))
-            })
-            .collect()
-    };
-    let (before, after) = (list(base, old), list(head, new));
-    let count = |steps: &[(String, String)]| {
-        let mut counts: HashMap<String, usize> = HashMap::new();
-        for (text, _) in steps {
-            *counts.entry(text.clone()).or_default() += 1;
-        }
-        counts
-    };
-    let (in_before, in_after) = (count(&before), count(&after));
-    let mut changes = Vec::new();
+/// Steps added and removed, and whether those that stay run in another order: each step of
+/// one side is matched with the first unmatched step of the other that does the same.
+fn steps(before: &[&Step], after: &[&Step]) -> Vec<Change> {
     // Those beyond what the other side has, in order; the rest, kept for the order check.
-    let split = |steps: &[(String, String)], other: &HashMap<String, usize>| {
-        let mut quota = other.clone();
+    fn split<'a>(steps: &[&'a Step], other: &[&Step]) -> (Vec<&'a Step>, Vec<String>) {
+        let mut matched = vec![false; other.len()];
         let mut kept = Vec::new();
         let mut extra = Vec::new();
-        for (text, label) in steps {
-            match quota.get_mut(text) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
-                    kept.push(text.clone());
+        for step in steps {
+            let twin = (0..other.len()).find(|&i| !matched[i] && same_step(step, other[i]));
+            match twin {
+                Some(i) => {
+                    matched[i] = true;
+                    kept.push(*step);
                 }
-                _ => extra.push(label.clone()),
+                None => extra.push(label(step)),
             }
         }
         (kept, extra)
-    };
-    let (kept_before, removed) = split(&before, &in_after);
-    let (kept_after, added) = split(&after, &in_before);
-    changes.extend(removed.into_iter().map(Change::StepRemoved));
+    }
+    let (kept_before, removed) = split(before, after);
+    let (kept_after, added) = split(after, before);
+    let mut changes: Vec<Change> = removed.into_iter().map(Change::StepRemoved).collect();
     changes.extend(added.into_iter().map(Change::StepAdded));
-    if kept_before != kept_after {
+    let same_order = kept_before
+        .iter()
+        .zip(&kept_after)
+        .all(|(a, b)| same_step(a, b));
+    if !same_order {
         changes.push(Change::StepsReordered);
     }
     changes
 }
 
-/// Plugin versions that differ for the components a build uses.
-fn plugins(base: &Model, old: &Source, head: &Model, new: &Source) -> Vec<Change> {
-    let used = |model: &Model, source: &Source| -> BTreeSet<&'static str> {
-        let reference = source.reference();
+/// Plugin versions that differ for the components a build uses (its source's and its steps').
+fn plugins(
+    base: &Model,
+    old: &Source,
+    old_steps: &[&Step],
+    head: &Model,
+    new: &Source,
+    new_steps: &[&Step],
+) -> Vec<Change> {
+    let used = |source: &Source, steps: &[&Step]| -> BTreeSet<&'static str> {
         std::iter::once(source.component)
-            .chain(model.steps_for(&reference).map(|s| s.component))
+            .chain(steps.iter().map(|s| s.component))
             .filter_map(|c| c.plugin().map(|(name, _)| name))
             .collect()
     };
@@ -319,7 +348,10 @@ fn plugins(base: &Model, old: &Source, head: &Model, new: &Source) -> Vec<Change
             .find(|p| p.name == name)
             .map(|p| p.version.clone())
     };
-    let names: BTreeSet<&str> = used(base, old).into_iter().chain(used(head, new)).collect();
+    let names: BTreeSet<&str> = used(old, old_steps)
+        .into_iter()
+        .chain(used(new, new_steps))
+        .collect();
     names
         .into_iter()
         .filter_map(|name| {
@@ -385,33 +417,36 @@ fn dependencies(spec: &Spec, id: &BuildId) -> Vec<String> {
         .collect()
 }
 
-/// The files at `path` under `root`: itself, or every file below it, relative to `root`.
-fn expand(root: &Path, path: &str) -> Vec<String> {
-    let full = root.join(path);
-    if full.is_file() {
-        return vec![path.to_owned()];
+/// The files at `path`: itself, or every file below it, from the repository root.
+fn expand(files: &dyn Files, path: &str) -> Vec<String> {
+    expand_kind(files, path, files.kind(path))
+}
+
+/// [`expand`] of a path whose kind is known.
+fn expand_kind(files: &dyn Files, path: &str, kind: Kind) -> Vec<String> {
+    match kind {
+        Kind::File => vec![path.to_owned()],
+        Kind::Folder => files
+            .list(path)
+            .into_iter()
+            .flat_map(|(name, kind)| expand_kind(files, &format!("{path}/{name}"), kind))
+            .collect(),
+        Kind::Missing | Kind::Other => Vec::new(),
     }
-    let mut files = Vec::new();
-    let Ok(entries) = std::fs::read_dir(&full) else {
-        return files;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        files.extend(expand(root, &format!("{path}/{name}")));
-    }
-    files
 }
 
 /// What happened to the file at `path` from the base to the work tree.
-fn compare_file(base: &Path, head: &Path, path: &str) -> Option<FileStatus> {
-    match (
-        std::fs::read(base.join(path)),
-        std::fs::read(head.join(path)),
-    ) {
-        (Ok(old), Ok(new)) => (old != new).then_some(FileStatus::Changed),
-        (Ok(_), Err(_)) => Some(FileStatus::Removed),
-        (Err(_), Ok(_)) => Some(FileStatus::Added),
-        (Err(_), Err(_)) => None,
+fn compare_file(base: &dyn Files, head: &dyn Files, path: &str) -> Option<FileStatus> {
+    file_status(base.read(path), head.read(path))
+}
+
+/// What happened to a file from its bytes at the base to those in the work tree.
+fn file_status(base: Option<Vec<u8>>, head: Option<Vec<u8>>) -> Option<FileStatus> {
+    match (base, head) {
+        (Some(old), Some(new)) => (old != new).then_some(FileStatus::Changed),
+        (Some(_), None) => Some(FileStatus::Removed),
+        (None, Some(_)) => Some(FileStatus::Added),
+        (None, None) => None,
     }
 }
 
@@ -468,8 +503,12 @@ mod tests {
             step("c", "/p/s/2"),
         );
         let s = source();
-        let diff =
-            |before: Vec<Step>, after: Vec<Step>| steps(&model(before), &s, &model(after), &s);
+        let diff = |before: Vec<Step>, after: Vec<Step>| {
+            let (before, after) = (model(before), model(after));
+            let (before, after) = (steps_by_source(&before), steps_by_source(&after));
+            let reference = s.reference();
+            steps(&before[&reference], &after[&reference])
+        };
         assert_eq!(
             diff(vec![a.clone(), b.clone()], vec![a.clone(), b.clone()]),
             []

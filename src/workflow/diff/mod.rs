@@ -1,8 +1,8 @@
 //! `hybridc diff`: which images a change makes different, in which environments, and how.
 //!
-//! It compares two compiled specs, the one at a git revision ([`checkout`] writes it out through
-//! an index file of its own, never touching the work tree or the repository's index) and the
-//! one in the work tree, per
+//! It compares two compiled specs, the one at a git revision ([`base`] reads it from git's
+//! object store, never touching the work tree or the repository's index) and the one in the
+//! work tree, per
 //! build (a model source: OS x platform x edition) and per environment: builds added and
 //! removed, each effective setting that changed with the layer that sets it (from
 //! [`crate::explain`], run on both sides), the steps that run for the build, the bytes of the
@@ -10,8 +10,8 @@
 //! the plugins its components come from. [`render`] prints the [`Report`] as text, Markdown
 //! or JSON.
 //!
-//! It compiles nothing itself and writes nothing: the caller compiles both sides in memory and
-//! hands over the results. Values are the spec's; a credential shows as the environment
+//! It compiles nothing itself and writes nothing: the caller compiles both sides in memory (the
+//! base through its [`Tree`]) and hands over the results. Values are the spec's; a credential shows as the environment
 //! variable it is read from, never as a value.
 
 mod compare;
@@ -20,7 +20,7 @@ mod render;
 mod settings;
 
 pub use compare::{Side, compare};
-pub use git::{Checkout, checkout};
+pub use git::{Base, Tree, base};
 pub use render::{Format, render};
 
 use crate::spec::PlatformName;

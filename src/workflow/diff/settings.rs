@@ -6,7 +6,7 @@
 //! and one is explained per environment only when that can tell more than its base values (see
 //! [`changes`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{BuildId, Change, LayerName};
 use serde_json::Value as Json;
@@ -49,10 +49,10 @@ impl<'a> Settings<'a> {
         key
     }
 
-    /// The effective settings of build `id` in `env`, as `explain` shows them.
-    fn rows(&mut self, id: &BuildId, env: Option<&str>) -> Vec<Row> {
-        let key = self.explain(&id.os, env);
-        let Some(Some(explanation)) = self.explained.get(&key) else {
+    /// The effective settings of build `id` in `env`, as `explain` shows them, once
+    /// [`Settings::explain`] has explained its OS there.
+    fn rows(&self, key: &(String, Option<String>), id: &BuildId) -> Vec<&Row> {
+        let Some(Some(explanation)) = self.explained.get(key) else {
             return Vec::new();
         };
         // The addresses of a Windows OS are one row per edition; a build keeps its own.
@@ -68,14 +68,31 @@ impl<'a> Settings<'a> {
             .iter()
             .filter(|s| s.platform == id.platform)
             .flat_map(|s| &s.rows);
-        common.chain(platform).cloned().collect()
+        common.chain(platform).collect()
     }
 }
 
+/// What is the same on both sides for every build, found once.
+pub(super) struct Same {
+    /// Everything but the OSes and the environments.
+    shared: bool,
+    /// The environments that are the same on both sides.
+    environments: HashSet<String>,
+}
+
 /// Explains in their base values, on both sides at once, the OSes that both sides have and
-/// whose inputs differ: the explanations [`changes`] needs first.
-pub(super) fn prepare(base: &mut Settings<'_>, head: &mut Settings<'_>) {
+/// whose inputs differ: the explanations [`changes`] needs first. Returns what is the same on
+/// both sides, for [`changes`].
+pub(super) fn prepare(base: &mut Settings<'_>, head: &mut Settings<'_>) -> Same {
     let shared = base.spec == head.spec;
+    let environments = head
+        .loaded
+        .spec
+        .environments
+        .iter()
+        .filter(|(name, env)| base.loaded.spec.environments.get(*name) == Some(*env))
+        .map(|(name, _)| name.clone())
+        .collect();
     let oses: Vec<&str> = head
         .loaded
         .spec
@@ -96,6 +113,10 @@ pub(super) fn prepare(base: &mut Settings<'_>, head: &mut Settings<'_>) {
         scope.spawn(|| explain_all(base));
         explain_all(head);
     });
+    Same {
+        shared,
+        environments,
+    }
 }
 
 /// The settings of build `id` that differ from `base` to `head`, each with the environments
@@ -109,16 +130,17 @@ pub(super) fn prepare(base: &mut Settings<'_>, head: &mut Settings<'_>) {
 pub(super) fn changes(
     base: &mut Settings<'_>,
     head: &mut Settings<'_>,
+    same: &Same,
     id: &BuildId,
     environments: &[String],
 ) -> Vec<(Change, Vec<String>)> {
     // Everything but the environments that `explain` reads is the same on both sides.
-    let same_os = base.spec == head.spec
-        && base.loaded.spec.oses.get(&id.os) == head.loaded.spec.oses.get(&id.os);
+    let same_os =
+        same.shared && base.loaded.spec.oses.get(&id.os) == head.loaded.spec.oses.get(&id.os);
     let plain = if same_os {
         Vec::new()
     } else {
-        compare_rows(&base.rows(id, None), &head.rows(id, None))
+        compare_in(base, head, id, None)
     };
     if environments.is_empty() {
         return plain.into_iter().map(|c| (c, Vec::new())).collect();
@@ -134,14 +156,13 @@ pub(super) fn changes(
     });
     let mut found: Vec<(Change, Vec<String>)> = Vec::new();
     for env in environments {
-        let same_env =
-            base.loaded.spec.environments.get(env) == head.loaded.spec.environments.get(env);
+        let same_env = same.environments.contains(env);
         let in_env = if same_env && same_os {
             Vec::new()
         } else if same_env && !overridable {
             plain.clone()
         } else {
-            compare_rows(&base.rows(id, Some(env)), &head.rows(id, Some(env)))
+            compare_in(base, head, id, Some(env))
         };
         for change in in_env {
             match found.iter_mut().find(|(c, _)| *c == change) {
@@ -153,11 +174,31 @@ pub(super) fn changes(
     found
 }
 
+/// The settings of build `id` whose effective value differs in `env`.
+fn compare_in(
+    base: &mut Settings<'_>,
+    head: &mut Settings<'_>,
+    id: &BuildId,
+    env: Option<&str>,
+) -> Vec<Change> {
+    let (before, after) = (base.explain(&id.os, env), head.explain(&id.os, env));
+    compare_rows(&base.rows(&before, id), &head.rows(&after, id))
+}
+
 /// The settings whose effective value differs, in the work tree's order.
-fn compare_rows(before: &[Row], after: &[Row]) -> Vec<Change> {
+fn compare_rows(before: &[&Row], after: &[&Row]) -> Vec<Change> {
     let mut changes = Vec::new();
-    let old: HashMap<&str, &Row> = before.iter().map(|r| (r.setting.as_str(), r)).collect();
-    let new: HashMap<&str, &Row> = after.iter().map(|r| (r.setting.as_str(), r)).collect();
+    // Mostly the same settings in the same order, whose values are then all there is to see.
+    let aligned = before.len() == after.len()
+        && before
+            .iter()
+            .zip(after)
+            .all(|(a, b)| a.setting == b.setting);
+    if aligned && before.iter().zip(after).all(|(a, b)| a.value == b.value) {
+        return changes;
+    }
+    let old: HashMap<&str, &Row> = before.iter().map(|r| (r.setting.as_str(), *r)).collect();
+    let new: HashMap<&str, &Row> = after.iter().map(|r| (r.setting.as_str(), *r)).collect();
     let order = after.iter().chain(
         before
             .iter()
@@ -202,10 +243,11 @@ mod tests {
             edition: None,
         };
         let envs = vec!["dev".to_owned(), "prod".to_owned()];
-        let found = changes(&mut base, &mut head, &id, &envs);
+        let same = prepare(&mut base, &mut head);
+        let found = changes(&mut base, &mut head, &same, &id, &envs);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].1, envs);
         // Only the base values were explained, not each environment.
-        assert_eq!(head.explained.len(), 1);
+        assert!(head.explained.keys().all(|(_, env)| env.is_none()));
     }
 }
