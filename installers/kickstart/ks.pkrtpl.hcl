@@ -5,10 +5,16 @@
 # hostname, language, keyboard, timezone,
 # network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (install
 # cloud-init, for clones that get a Proxmox cloud-init drive), release = { name, distribution,
-# version, repositories = [{ name, url }], drivers } from hybridc's OS catalogue.
+# version, repositories = [{ name, url }], drivers } from hybridc's OS catalogue, inputs = the OS's
+# installer_inputs: RHEL registers with Red Hat Subscription Management when both
+# inputs.rhsm_organization and inputs.rhsm_activation_key are set (quoted for the kickstart
+# parser: a `"` or `\` in them is escaped).
 
 text
 eula --agreed
+%{ if lookup(inputs, "rhsm_organization", "") != "" && lookup(inputs, "rhsm_activation_key", "") != "" ~}
+rhsm --organization="${replace(replace(lookup(inputs, "rhsm_organization", ""), "\\", "\\\\"), "\"", "\\\"")}" --activation-key="${replace(replace(lookup(inputs, "rhsm_activation_key", ""), "\\", "\\\\"), "\"", "\\\"")}"
+%{ endif ~}
 firstboot --disabled
 skipx
 

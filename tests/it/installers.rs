@@ -1018,7 +1018,8 @@ fn every_windows_release_renders_the_shared_answer_file() {
 // ---------------------------------------------------------------------------------------------
 
 /// The compile fixture whose OSes read the AutoYaST and Photon templates (SLES, openSUSE Leap,
-/// Photon OS): its templates are rendered here like the example spec's.
+/// Photon OS) and pass installer inputs (SLES's and RHEL's registration): its templates are
+/// rendered here like the example spec's.
 const INSTALLER_KINDS_FIXTURE: &str = "tests/fixtures/compile/suse-photon";
 
 /// What a secret installer input `name` holds in the renders: a placeholder, never a real value.
@@ -1050,6 +1051,7 @@ fn input_secret_lines(template: &Template, input: &str) -> fn(&str) -> bool {
             let t = line.trim();
             t.starts_with("<reg_code>") && t.ends_with("</reg_code>")
         },
+        ("ks", "rhsm_activation_key") => |line: &str| line.starts_with("rhsm --organization="),
         _ => |_: &str| false,
     }
 }
