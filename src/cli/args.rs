@@ -125,7 +125,7 @@ pub enum Command {
         format: Format,
     },
     /// Show the effective settings of one OS's build, each with the layer it comes from
-    /// (defaults, OS, platform, environment) and where the spec sets it.
+    /// (release, defaults, OS, platform, environment) and where the spec sets it.
     Explain {
         /// The OS (its key under `oses`).
         os: String,

@@ -20,7 +20,8 @@ use crate::spec::{Os, PlatformName, SeedChannel};
 pub enum Layer {
     /// hybridc's own default: the spec does not say.
     Default,
-    /// What the OS's release requires, from hybridc's OS catalogue (Windows 11's TPM).
+    /// What the OS's release gives or requires, from hybridc's OS catalogue (its family and
+    /// installer, Windows 11's TPM).
     Release,
     /// `defaults:`.
     Defaults,
@@ -243,26 +244,57 @@ pub fn explain_with(
             t
         })
     };
-    // What the OS's release gives comes from the OS entry, which names the release.
-    let from_release = |mut row: Row, value: Option<&str>| -> Row {
-        if let (Layer::Default, Some(value)) = (row.layer, value.filter(|_| os.known().is_some())) {
+    // What the OS's release gives is the release layer, at the OS entry, which names the
+    // release (by its key or `release:`).
+    let known = os.known();
+    let from_release = |mut row: Row, value: Option<Json>| -> Row {
+        if let (Layer::Default, Some(value)) = (row.layer, value.filter(|_| known.is_some())) {
             let key = x.loaded.tree.locate(&pointer(&o(&[])));
-            row.value = value.to_owned();
-            row.layer = Layer::Os;
+            row.value = show(&value);
+            row.layer = Layer::Release;
             row.at = key.map(|k| x.loaded.source.line_col(k.key_or_value().start));
         }
         row
     };
+    let text = |value: &str| Some(Json::from(value));
     let mut common = vec![
         from_release(
             x.row("family", &[(Layer::Os, o(&["family"]))], None),
-            Some(os.family().as_str()),
+            text(os.family().as_str()),
         ),
         from_release(
             x.row("installer", &[(Layer::Os, o(&["installer"]))], None),
-            os.installer().map(|i| i.as_str()),
+            os.installer().and_then(|i| text(i.as_str())),
+        ),
+        from_release(
+            x.row("description", &[(Layer::Os, o(&["description"]))], None),
+            known.and_then(|r| text(r.description)),
         ),
     ];
+    if os.platforms.contains(&PlatformName::Vsphere) {
+        common.push(from_release(
+            x.row(
+                "vsphere.guest_os_type",
+                &[(Layer::Os, o(&["vsphere", "guest_os_type"]))],
+                None,
+            ),
+            known.and_then(|r| text(r.vsphere_guest_os_type)),
+        ));
+    }
+    if os.platforms.contains(&PlatformName::Azure) {
+        // As Azure writes an image: its URN, `publisher:offer:sku:version`.
+        let mut row = from_release(
+            x.row("azure_image", &[(Layer::Os, o(&["azure_image"]))], None),
+            os.azure_image().map(|_| Json::Null),
+        );
+        if let Some(image) = os.azure_image() {
+            row.value = format!(
+                "{}:{}:{}:{}",
+                image.publisher, image.offer, image.sku, image.version
+            );
+        }
+        common.push(row);
+    }
     // An installer with a channel of its own (Windows Setup reads a CD) ignores the layers.
     let fixed = os
         .installer()

@@ -228,3 +228,42 @@ fn a_release_requirement_is_shown_as_the_release_layer() {
         ["hardware.cpus", "6", "OS", "spec/hybrid.yaml:18:17"]
     );
 }
+
+/// What an OS of the catalogue inherits (family, installer, description, vSphere guest OS type,
+/// Azure image) is the `release` layer, at the OS entry that names the release; a value the
+/// OS writes itself is the `OS` layer, at its line.
+#[test]
+fn what_a_release_gives_is_shown_at_the_os_entry() {
+    let dir = crate::support::temp_dir("explain-release-facts");
+    std::fs::create_dir_all(dir.join("spec")).expect("temp dir");
+    let spec = SPEC.replace("    family: linux\n", "    description: Lab Ubuntu\n");
+    std::fs::write(dir.join("spec/hybrid.yaml"), &spec).expect("spec");
+    let out = hybridc(&dir, &["explain", "ubuntu-2404"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    let at = "spec/hybrid.yaml:15:3";
+    assert_eq!(row(&text, "family"), ["family", "linux", "release", at]);
+    assert_eq!(
+        row(&text, "installer"),
+        ["installer", "autoinstall", "release", at]
+    );
+    assert_eq!(
+        row(&text, "description"),
+        [
+            "description",
+            "Lab",
+            "Ubuntu",
+            "OS",
+            "spec/hybrid.yaml:16:5"
+        ]
+    );
+    assert!(
+        !text.contains("vsphere.guest_os_type") && !text.contains("azure_image"),
+        "only the OS's platforms: {text}"
+    );
+}
