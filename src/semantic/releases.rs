@@ -30,6 +30,7 @@ impl Checker<'_, '_> {
             }
             self.release_platforms(name, os, release);
             self.proxmox_cpu(name, os, release);
+            self.rhel_registration(name, os, release);
             self.template_repositories(name, os, release);
         }
     }
@@ -133,6 +134,36 @@ impl Checker<'_, '_> {
             .with_help(format!(
                 "set `options: {{ cpu_type: host }}` (or `{model}`) under `platforms.proxmox`, or under `proxmox` of this OS"
             )),
+        );
+    }
+
+    /// RHEL installs from its DVD (the catalogue lists no repositories for it) and is left
+    /// without any package repository until it is registered: a step that installs or updates
+    /// packages then fails (`dnf`: "There are no enabled repositories"). The shared kickstart
+    /// registers it when the OS passes both `rhsm_*` inputs; without them, a warning says so.
+    fn rhel_registration(&mut self, name: &str, os: &Os, release: &Release) {
+        let registers = ["rhsm_organization", "rhsm_activation_key"]
+            .iter()
+            .all(|input| os.installer_inputs.contains_key(*input));
+        if release.distribution != "rhel"
+            || !release.repositories.is_empty()
+            || registers
+            || crate::platform::iso_platforms(self.cx.spec, os).is_empty()
+        {
+            return;
+        }
+        self.push(
+            Diagnostic::warning(
+                Code::Unsupported,
+                format!(
+                    "OS `{name}` installs RHEL from its DVD without registering it: the installed system has no package repository, so a step that installs or updates packages fails"
+                ),
+                self.key_span(&["oses", name]),
+                "not registered",
+            )
+            .with_help(
+                "pass `installer_inputs: { rhsm_organization: \"<org id>\", rhsm_activation_key: { env: RHSM_ACTIVATION_KEY } }` (the kickstart registers it), or register it in its first provisioning step",
+            ),
         );
     }
 
