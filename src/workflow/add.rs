@@ -408,10 +408,10 @@ fn release_values(loaded: &Loaded, source: &Entry, named: &Release) -> Vec<(Span
     let at = |pointer: &str| source.value.locate(pointer).map(|l| l.value);
     let mut edits = Vec::new();
     if let Some(span) = at("/description") {
-        edits.push((span, entry::scalar(named.description)));
+        edits.push((span, super::matrix::scalar(named.description)));
     }
     if let Some(span) = at("/vsphere/guest_os_type") {
-        edits.push((span, entry::scalar(named.vsphere_guest_os_type)));
+        edits.push((span, super::matrix::scalar(named.vsphere_guest_os_type)));
     }
     if let (Some(span), Some(image)) = (value_span(text, source, "azure_image"), &named.azure_image)
     {

@@ -8,6 +8,7 @@
 //! provisioning sets, and the disk an Azure image needs. Text only: it reads no file, and the
 //! caller validates the result.
 
+use super::matrix::scalar;
 use crate::platform::{azure_image_disk_gb, configured, default_builder};
 use crate::release::Release;
 use crate::spec::{BuilderKind, PlatformName, Spec};
@@ -172,50 +173,6 @@ pub fn iso_lines(iso: &IsoSource, indent: Indent) -> Vec<String> {
             lines
         }
         IsoSource::None => Vec::new(),
-    }
-}
-
-/// A YAML scalar that reads back as exactly `text`: plain when YAML 1.2 and 1.1 both read it
-/// as that string, also inside a flow mapping, else double-quoted as the matrix writes it.
-pub(super) fn scalar(text: &str) -> String {
-    const INDICATORS: &[char] = &[
-        '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@',
-        '`', ' ',
-    ];
-    let number_like = text.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c))
-        && text
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || "xXoO._:+-".contains(c));
-    let special = matches!(
-        text.to_ascii_lowercase().as_str(),
-        "true"
-            | "false"
-            | "yes"
-            | "no"
-            | "on"
-            | "off"
-            | "y"
-            | "n"
-            | "null"
-            | "~"
-            | ".inf"
-            | "-.inf"
-            | "+.inf"
-            | ".nan"
-    );
-    let plain = !text.is_empty()
-        && !text.starts_with(INDICATORS)
-        && !text.ends_with([' ', ':'])
-        && !text.contains(": ")
-        && !text.contains(" #")
-        && !text.contains([',', '[', ']', '{', '}', '"', '\\'])
-        && !text.chars().any(char::is_control)
-        && !number_like
-        && !special;
-    if plain {
-        text.to_owned()
-    } else {
-        super::matrix::scalar(text)
     }
 }
 

@@ -256,23 +256,46 @@ fn out_path(out_dir: &str) -> String {
     }
 }
 
-/// A YAML scalar that reads back as exactly `text`: plain when that is unambiguous, else
-/// double-quoted with `\` and `"` escaped and control characters written as escapes.
+/// A YAML scalar that reads back as exactly `text`, in YAML 1.2 and 1.1 alike and inside a
+/// flow mapping too: plain when that is unambiguous, else double-quoted with `\` and `"`
+/// escaped and control characters written as escapes. The one writer of scalars for the CI
+/// files and for the spec lines `add os` and `init` write.
 pub(crate) fn scalar(text: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-' | ' ');
+    const INDICATORS: &[char] = &[
+        '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@',
+        '`', ' ',
+    ];
+    // Numbers, in YAML 1.1 and 1.2 forms (`1e3`, `0x1f`, `.5`, `1:30` sexagesimal).
+    let number_like = text.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c))
+        && text
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || "xXoO._:+-".contains(c));
+    let special = matches!(
+        text.to_ascii_lowercase().as_str(),
+        "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "y"
+            | "n"
+            | "null"
+            | "~"
+            | ".inf"
+            | "-.inf"
+            | "+.inf"
+            | ".nan"
+    );
     let plain = !text.is_empty()
-        && text.chars().all(safe)
-        && !text.starts_with([' ', '-'])
-        && !text.ends_with(' ')
-        // Numbers, in YAML 1.1 and 1.2 forms (`1e3`, `0x1f`, `.5`, `.inf`, `.nan`).
-        && !text.starts_with(|c: char| c.is_ascii_digit())
-        && !text
-            .strip_prefix('.')
-            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
-        && !matches!(
-            text.to_ascii_lowercase().as_str(),
-            "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | ".inf" | ".nan"
-        );
+        && !text.starts_with(INDICATORS)
+        && !text.ends_with([' ', ':'])
+        && !text.contains(": ")
+        && !text.contains(" #")
+        && !text.contains([',', '[', ']', '{', '}', '"', '\\'])
+        && !text.chars().any(char::is_control)
+        && !number_like
+        && !special;
     if plain {
         return text.to_owned();
     }
