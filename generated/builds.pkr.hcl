@@ -43,7 +43,9 @@ build {
       "rm -f \"$(getent passwd \"${var.build_username}\" | cut -d: -f6)/.ssh/authorized_keys\"",
       "rm -f \"/etc/sudoers.d/${var.build_username}\"",
       "rm -f /etc/ssh/sshd_config.d/50-cloud-init.conf",
-      "printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf",
+      "if [ ! -e /etc/ssh/sshd_config ] && ! grep -qsE '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config\\.d/' /usr/etc/ssh/sshd_config; then cp /usr/etc/ssh/sshd_config /etc/ssh/sshd_config; fi",
+      "if grep -qsE '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config\\.d/' /etc/ssh/sshd_config /usr/etc/ssh/sshd_config; then printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf; else sed -i '1i PasswordAuthentication no' /etc/ssh/sshd_config; fi",
+      "/usr/sbin/sshd -T | grep -qix 'passwordauthentication no'",
     ]
     execute_command = "{{ .Vars }} sudo -E sh -eu '{{ .Path }}'"
     skip_clean      = true
@@ -117,7 +119,9 @@ build {
       "rm -f \"$(getent passwd \"${var.build_username}\" | cut -d: -f6)/.ssh/authorized_keys\"",
       "rm -f \"/etc/sudoers.d/${var.build_username}\"",
       "rm -f /etc/ssh/sshd_config.d/50-cloud-init.conf",
-      "printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf",
+      "if [ ! -e /etc/ssh/sshd_config ] && ! grep -qsE '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config\\.d/' /usr/etc/ssh/sshd_config; then cp /usr/etc/ssh/sshd_config /etc/ssh/sshd_config; fi",
+      "if grep -qsE '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config\\.d/' /etc/ssh/sshd_config /usr/etc/ssh/sshd_config; then printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf; else sed -i '1i PasswordAuthentication no' /etc/ssh/sshd_config; fi",
+      "/usr/sbin/sshd -T | grep -qix 'passwordauthentication no'",
     ]
     execute_command = "{{ .Vars }} sudo -E sh -eu '{{ .Path }}'"
     skip_clean      = true
@@ -188,7 +192,9 @@ build {
       "rm -f \"$(getent passwd \"${var.build_username}\" | cut -d: -f6)/.ssh/authorized_keys\"",
       "rm -f \"/etc/sudoers.d/${var.build_username}\"",
       "rm -f /etc/ssh/sshd_config.d/50-cloud-init.conf",
-      "printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf",
+      "if [ ! -e /etc/ssh/sshd_config ] && ! grep -qsE '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config\\.d/' /usr/etc/ssh/sshd_config; then cp /usr/etc/ssh/sshd_config /etc/ssh/sshd_config; fi",
+      "if grep -qsE '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config\\.d/' /etc/ssh/sshd_config /usr/etc/ssh/sshd_config; then printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf; else sed -i '1i PasswordAuthentication no' /etc/ssh/sshd_config; fi",
+      "/usr/sbin/sshd -T | grep -qix 'passwordauthentication no'",
     ]
     execute_command = "{{ .Vars }} sudo -E sh -eu '{{ .Path }}'"
     skip_clean      = true

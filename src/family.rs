@@ -150,6 +150,22 @@ pub fn distribution_of_publisher(publisher: &str) -> Option<&'static Distributio
 use CommunicatorValue::{Bool, BuildPassword, BuildPasswordOrKey, BuildUsername, Text};
 use PlatformName::{Azure, Proxmox, Vsphere};
 
+/// Turns SSH password logins off in the installed system. sshd keeps the first value it reads
+/// of a keyword. Where its configuration includes `/etc/ssh/sshd_config.d/` (Debian 11+, Ubuntu
+/// 20.04+, RHEL 9+, Fedora), a drop-in does it, and a clone's cloud-init, whose
+/// `50-cloud-init.conf` sorts first, can turn them on again. RHEL 8 and its rebuilds ship
+/// OpenSSH 8.0 with neither the `Include` nor the folder, where writing the drop-in fails
+/// (the Red Hat 8 reports in willshersystems/ansible-sshd#282 and
+/// stackhpc/ansible-slurm-appliance#565): there the first line of `sshd_config` says it. A
+/// configuration only under `/usr/etc/ssh` (SUSE's vendor layout) is copied to `/etc/ssh`
+/// first, as SUSE documents for local changes. The step after it checks the effective value
+/// with `sshd -T`, so a layout that defeats both fails the build instead of leaving password
+/// logins on in the template.
+pub const SSHD_NO_PASSWORDS: [&str; 2] = [
+    "if [ ! -e /etc/ssh/sshd_config ] && ! grep -qsE '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config\\.d/' /usr/etc/ssh/sshd_config; then cp /usr/etc/ssh/sshd_config /etc/ssh/sshd_config; fi",
+    "if grep -qsE '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config\\.d/' /etc/ssh/sshd_config /usr/etc/ssh/sshd_config; then printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf; else sed -i '1i PasswordAuthentication no' /etc/ssh/sshd_config; fi",
+];
+
 /// Every OS family.
 ///
 /// The finishing steps: no build credential may survive in a template, and it must be
@@ -157,8 +173,7 @@ use PlatformName::{Azure, Proxmox, Vsphere};
 ///
 /// - Linux on Proxmox and vSphere: the build user's password is locked, its `authorized_keys`
 ///   (where the installer put its SSH key) and passwordless sudo rule removed, and SSH
-///   password logins turned off (a clone's cloud-init may turn them on
-///   again: its `50-cloud-init.conf` is read before `90-hybridc.conf`). Nothing runs as root
+///   password logins turned off ([`SSHD_NO_PASSWORDS`]) and checked. Nothing runs as root
 ///   after it: vsphere-iso then shuts the VM down through VMware Tools when `shutdown_command`
 ///   is empty (packer-plugin-vsphere v2.0.0 `builder/vsphere/common/step_shutdown.go`, `Run`),
 ///   proxmox-iso through the Proxmox API (packer-plugin-proxmox v1.2.4
@@ -207,7 +222,9 @@ pub const FAMILIES: &[FamilyFacts] = &[
                     "rm -f \"$(getent passwd \"{build_user}\" | cut -d: -f6)/.ssh/authorized_keys\"",
                     "rm -f \"/etc/sudoers.d/{build_user}\"",
                     "rm -f /etc/ssh/sshd_config.d/50-cloud-init.conf",
-                    "printf 'PasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/90-hybridc.conf",
+                    SSHD_NO_PASSWORDS[0],
+                    SSHD_NO_PASSWORDS[1],
+                    "/usr/sbin/sshd -T | grep -qix 'passwordauthentication no'",
                 ],
                 build_user: true,
             },

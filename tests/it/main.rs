@@ -12,6 +12,7 @@ mod diagnostics;
 mod diff;
 mod editor;
 mod explain;
+mod finish;
 mod installers;
 mod manifests;
 mod matrix;
