@@ -39,7 +39,7 @@ pub struct InstallerKind {
     /// The boot command with BIOS firmware.
     pub boot_bios: &'static [BootLine],
     /// The seed's location on the boot line (`{seed}`), by channel: `(http, cd)`. `{url}` in
-    /// it is the Packer HTTP server's address.
+    /// it is the Packer HTTP server's address, `{nocloud}` the release's cloud-init datasource.
     pub seed_argument: (&'static str, &'static str),
     /// The form the installer's static network takes on its kernel command line.
     pub network: KernelNetwork,
@@ -154,7 +154,8 @@ pub const INSTALLERS: &[InstallerKind] = &[
         // into the installed system's boot line.
         boot_uefi: UBUNTU_BOOT,
         boot_bios: UBUNTU_BOOT,
-        seed_argument: ("ds=\"nocloud;s={url}/\"", "ds=nocloud"),
+        // `{nocloud}`: the release's HTTP datasource name (`Release::nocloud_datasource`).
+        seed_argument: ("ds=\"{nocloud};s={url}/\"", "ds=nocloud"),
         network: KernelNetwork::Ip,
         distribution: Some(&DEBIAN),
         validator: "subiquity's autoinstall JSON Schema (user-data); a YAML mapping (meta-data)",

@@ -228,8 +228,10 @@ impl Lowerer<'_> {
             KernelNetwork::None => Vec::new(),
             style => self.network(name).kernel_arguments(style, name),
         };
+        let nocloud = t.os.known().map_or("nocloud", |r| r.nocloud_datasource());
         let fill = |text: &str| {
             text.replace("{seed}", seed)
+                .replace("{nocloud}", nocloud)
                 .replace("{hostname}", name)
                 .replace("{url}", "http://{{ .HTTPIP }}:{{ .HTTPPort }}")
         };
@@ -440,6 +442,43 @@ oses:
         assert_eq!(text(body, "cd_label"), "cidata");
         assert_eq!(text(body, "boot_wait"), "5s");
         assert!(texts(body, "boot_command")[1].contains("autoinstall ds=nocloud ---"));
+    }
+
+    /// Over HTTP, Ubuntu 20.04 and 22.04 name the seed's datasource `nocloud-net`, which their
+    /// media's cloud-init needs for an HTTP seed; 24.04's cloud-init (24.1) reads `nocloud`
+    /// with an HTTP seed and deprecates `nocloud-net`. An Ubuntu the catalogue doesn't know
+    /// gets `nocloud`. On a CD every release reads `ds=nocloud`.
+    #[test]
+    fn the_http_seed_names_the_datasource_the_release_reads() {
+        let model = lowered(
+            r"
+oses:
+  ubuntu-2004: { platforms: [proxmox], iso: { proxmox_file: 'local:iso/u.iso' } }
+  ubuntu-2204: { platforms: [proxmox], iso: { proxmox_file: 'local:iso/u.iso' } }
+  ubuntu-2404: { platforms: [proxmox], iso: { proxmox_file: 'local:iso/u.iso' } }
+  ubuntu-2510:
+    family: linux
+    installer: autoinstall
+    platforms: [proxmox]
+    iso: { proxmox_file: 'local:iso/u.iso' }
+",
+        );
+        for (name, datasource) in [
+            ("ubuntu-2004", "nocloud-net"),
+            ("ubuntu-2204", "nocloud-net"),
+            ("ubuntu-2404", "nocloud"),
+            ("ubuntu-2510", "nocloud"),
+        ] {
+            let body = &source(&model, PlatformName::Proxmox, name).body;
+            let expected = format!(
+                "autoinstall ds=\\\"{datasource};s=http://{{{{ .HTTPIP }}}}:{{{{ .HTTPPort }}}}/\\\" ---"
+            );
+            assert!(
+                texts(body, "boot_command")[1].contains(&expected),
+                "{name}: {:?} lacks {expected}",
+                texts(body, "boot_command")
+            );
+        }
     }
 
     /// AutoYaST boots from the install media's GRUB prompt with the profile's URL and linuxrc's

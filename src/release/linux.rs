@@ -450,3 +450,13 @@ pub(super) const X86_64_LEVELS: &[(&str, u8)] = &[
     ("almalinux-10", 3),
     ("centos-stream-10", 3),
 ];
+
+/// The Ubuntu releases whose installer media read an HTTP seed only as the `nocloud-net`
+/// datasource. Until cloud-init 24.1, `ds=nocloud` takes a seed from `/` or `file://` only
+/// (canonical/cloud-init `doc/rtd/topics/datasources/nocloud.rst`: "With `ds=nocloud-net`, the
+/// `seedfrom` value must start with `http://` or `https://`"; issue #5389 shows 23.4 refusing
+/// an HTTP seed under `nocloud`); from 24.1 `cloudinit/sources/DataSourceNoCloud.py`
+/// `load_cmdline_data` picks the network mode from the seed's scheme and `ds_detect`
+/// deprecates `nocloud-net`, which still works. Ubuntu 20.04's media (cloud-init 23.1 and
+/// older) and 22.04's up to 22.04.3 (23.2 and older) need `nocloud-net`; 24.04's ship 24.1.
+pub(super) const NOCLOUD_NET: &[&str] = &["ubuntu-2004", "ubuntu-2204"];

@@ -130,6 +130,16 @@ impl Release {
             .find(|(name, _)| *name == self.name)
             .map_or(1, |(_, level)| *level)
     }
+
+    /// The cloud-init datasource its installer reads an HTTP seed as: `nocloud-net` for the
+    /// releases whose media carry a cloud-init older than 24.1, `nocloud` for the others.
+    pub fn nocloud_datasource(&self) -> &'static str {
+        if linux::NOCLOUD_NET.contains(&self.name) {
+            "nocloud-net"
+        } else {
+            "nocloud"
+        }
+    }
 }
 
 mod linux;

@@ -113,6 +113,11 @@ fn check_tree(case: &str, root: PathBuf) -> usize {
                     );
                     assert!(cd.is_none(), "{at}: no seed CD with the HTTP channel");
                     let argument = match installer {
+                        // `nocloud-net` for the releases whose cloud-init predates 24.1:
+                        // `lower::installer`'s tests pin which.
+                        Installer::Autoinstall if boot.contains("ds=\"nocloud-net;") => {
+                            format!("autoinstall ds=\"nocloud-net;s={http_base}\" ---")
+                        }
                         Installer::Autoinstall => {
                             format!("autoinstall ds=\"nocloud;s={http_base}\" ---")
                         }
