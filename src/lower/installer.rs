@@ -260,7 +260,7 @@ impl Lowerer<'_> {
 fn release(name: &str, os: &crate::spec::Os) -> Expr {
     let known = os.known();
     let text = |f: fn(&Release) -> &'static str| s(known.map_or("", f));
-    let repositories = known.map_or(&[][..], |r| r.repositories);
+    let repositories = os.repositories();
     Expr::Object(vec![
         ("name".into(), s(known.map_or(name, |r| r.name))),
         ("distribution".into(), text(|r| r.distribution)),
@@ -269,9 +269,9 @@ fn release(name: &str, os: &crate::spec::Os) -> Expr {
             "repositories".into(),
             Expr::List(
                 repositories
-                    .iter()
-                    .map(|r| {
-                        Expr::Object(vec![("name".into(), s(r.name)), ("url".into(), s(r.url))])
+                    .into_iter()
+                    .map(|(name, url)| {
+                        Expr::Object(vec![("name".into(), s(name)), ("url".into(), s(url))])
                     })
                     .collect(),
             ),
@@ -606,5 +606,65 @@ oses:
         assert!(variable.sensitive);
         assert_eq!(variable.credential(), Some("RHSM_ACTIVATION_KEY"));
         assert_eq!(variable.file, crate::model::FileKey::Common);
+    }
+    /// An OS's own `repositories` replace its release's in the templates' `release`; `[]`
+    /// leaves none (the kickstart installs from the media); without them, the catalogue's.
+    #[test]
+    fn an_os_may_name_its_own_repositories() {
+        let model = lowered(
+            r"
+oses:
+  rocky-9:
+    repositories:
+      - { name: BaseOS, url: 'https://mirror.example.com/rocky/9/BaseOS/x86_64/os/' }
+    iso: { proxmox_file: local:iso/rocky.iso }
+    platforms: [proxmox]
+  almalinux-9:
+    repositories: []
+    iso: { proxmox_file: local:iso/alma.iso }
+    platforms: [proxmox]
+  oraclelinux-9:
+    iso: { proxmox_file: local:iso/ol.iso }
+    platforms: [proxmox]
+",
+        );
+        let urls = |os: &str| -> Vec<String> {
+            let local = model
+                .locals
+                .iter()
+                .find(|l| l.name == format!("{os}_installer_vars"))
+                .expect("the OS's installer variables");
+            let Expr::Object(vars) = &local.value else {
+                panic!("an object: {:?}", local.value)
+            };
+            let Some((_, Expr::Object(release))) = vars.iter().find(|(k, _)| k == "release") else {
+                panic!("a release object")
+            };
+            let Some((_, Expr::List(repositories))) =
+                release.iter().find(|(k, _)| k == "repositories")
+            else {
+                panic!("a repository list")
+            };
+            repositories
+                .iter()
+                .map(|r| match r {
+                    Expr::Object(fields) => super::super::testing::as_text(&fields[1].1),
+                    other => panic!("an object: {other:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(
+            urls("rocky_9"),
+            ["https://mirror.example.com/rocky/9/BaseOS/x86_64/os/"]
+        );
+        assert!(urls("almalinux_9").is_empty());
+        let catalogue: Vec<String> = crate::release::find("oraclelinux-9")
+            .expect("in the catalogue")
+            .repositories
+            .iter()
+            .map(|r| r.url.to_owned())
+            .collect();
+        assert!(!catalogue.is_empty());
+        assert_eq!(urls("oraclelinux_9"), catalogue);
     }
 }

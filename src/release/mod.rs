@@ -187,11 +187,26 @@ pub trait OsFacts {
     fn edition_entries(&self) -> Vec<(Option<usize>, Edition)>;
     /// The editions of the OS's release, when it is a Windows release.
     fn known_editions(&self) -> &'static [KnownEdition];
+    /// The package repositories its installer installs from, as `(name, url)`: its own
+    /// `repositories`, else its release's (none: the install media).
+    fn repositories(&self) -> Vec<(&str, &str)>;
 }
 
 impl OsFacts for crate::spec::Os {
     fn known(&self) -> Option<&'static Release> {
         find(self.release.as_deref().unwrap_or(&self.key))
+    }
+
+    fn repositories(&self) -> Vec<(&str, &str)> {
+        match &self.repositories {
+            Some(own) => own.iter().map(|r| (&*r.name, &*r.url)).collect(),
+            None => self
+                .known()
+                .map_or(&[][..], |r| r.repositories)
+                .iter()
+                .map(|r| (r.name, r.url))
+                .collect(),
+        }
     }
 
     fn family(&self) -> Family {

@@ -1,6 +1,6 @@
 //! What an OS asks of its installer kind: a hypervisor the kind installs on for each of its ISO
-//! builds (Photon OS's installer on vSphere only), and installer inputs the templates can read
-//! (`inputs.<name>`: an HCL identifier). Reads the typed spec and the installer table; the
+//! builds (Photon OS's installer on vSphere only), installer inputs the templates can read
+//! (`inputs.<name>`: an HCL identifier), and package repositories a template reads. Reads the typed spec and the installer table; the
 //! other installer checks (family, templates, seed channel) are in `oses`.
 
 use super::Checker;
@@ -18,6 +18,7 @@ impl Checker<'_, '_> {
             self.installer_platforms(name, os);
             self.installer_network(name, os);
             self.installer_inputs(name, os);
+            self.installer_repositories(name, os);
         }
     }
 
@@ -133,5 +134,41 @@ impl Checker<'_, '_> {
                 )),
             );
         }
+    }
+
+    /// An OS's own `repositories` reach its installer through `release.repositories`: a warning
+    /// when no template it uses (the shared ones, or its own) reads them, so that they would be
+    /// ignored (the shared templates of every kind but kickstart read none).
+    fn installer_repositories(&mut self, name: &str, os: &Os) {
+        let (Some(_), Some(installer)) = (&os.repositories, os.installer()) else {
+            return;
+        };
+        let kind = crate::installer::kind(installer);
+        let files = self.cx.files;
+        let reads = kind.templates.iter().any(|file| {
+            let path = kind.template_path(name, os, file, |p| {
+                files.kind(p) == crate::source::Kind::File
+            });
+            files
+                .read(&path)
+                .is_some_and(|text| String::from_utf8_lossy(&text).contains("release.repositories"))
+        });
+        if reads || iso_platforms(self.cx.spec, os).is_empty() {
+            return;
+        }
+        self.push(
+            Diagnostic::warning(
+                Code::Unused,
+                format!(
+                    "OS `{name}` lists package repositories, but no template of its {} installer reads them",
+                    installer.as_str()
+                ),
+                self.key_span(&["oses", name, "repositories"]),
+                "ignored",
+            )
+            .with_help(
+                "remove `repositories`, or give the OS a template of its own that reads `release.repositories`",
+            ),
+        );
     }
 }

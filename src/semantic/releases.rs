@@ -137,7 +137,8 @@ impl Checker<'_, '_> {
         );
     }
 
-    /// RHEL installs from its DVD (the catalogue lists no repositories for it) and is left
+    /// RHEL installs from its DVD (the catalogue lists no repositories for it, and the OS may
+    /// list its own: a mirror it is entitled to) and is left
     /// without any package repository until it is registered: a step that installs or updates
     /// packages then fails (`dnf`: "There are no enabled repositories"). The shared kickstart
     /// registers it when the OS passes both `rhsm_*` inputs; without them, a warning says so.
@@ -146,7 +147,7 @@ impl Checker<'_, '_> {
             .iter()
             .all(|input| os.installer_inputs.contains_key(*input));
         if release.distribution != "rhel"
-            || !release.repositories.is_empty()
+            || !os.repositories().is_empty()
             || registers
             || crate::platform::iso_platforms(self.cx.spec, os).is_empty()
         {

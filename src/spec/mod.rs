@@ -36,6 +36,8 @@ impl TextFormat {
         &VERSION,
         &DURATION,
         &PACKER_FILE,
+        &REPOSITORY_NAME,
+        &REPOSITORY_URL,
     ];
 
     fn apply(&self, schema: &mut serde_json::Map<String, serde_json::Value>) {
@@ -101,6 +103,21 @@ pub const PACKER_FILE: TextFormat = TextFormat {
     pattern: r"^[^/\\]+\.(pkr\.hcl|pkr\.json|auto\.pkrvars\.hcl|auto\.pkrvars\.json)$",
     words: "a file name in the output folder ending in `.pkr.hcl`, `.pkr.json`, `.auto.pkrvars.hcl` or `.auto.pkrvars.json`",
     examples: &["extra.pkr.hcl"],
+};
+
+/// A package repository's name, as kickstart's `repo --name` takes it.
+pub const REPOSITORY_NAME: TextFormat = TextFormat {
+    pattern: r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+    words: "a repository name: letters, digits, `_`, `.` and `-`, starting with a letter or digit",
+    examples: &["BaseOS", "AppStream"],
+};
+
+/// A package repository's URL: no space, quote or backslash, which the installers' answer
+/// files would have to escape.
+pub const REPOSITORY_URL: TextFormat = TextFormat {
+    pattern: r#"^(https?|ftp)://[^\s"'\\]+$"#,
+    words: "an `http://`, `https://` or `ftp://` URL without spaces, quotes or backslashes",
+    examples: &["https://mirror.example.com/rocky/9/BaseOS/x86_64/os/"],
 };
 
 /// An Azure gallery image version.

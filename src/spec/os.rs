@@ -30,6 +30,11 @@ pub struct Os {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(example = &serde_json::json!({"registration_code": {"env": "SLES_REGCODE"}, "proxy": "http://proxy.example.com:3128"}))]
     pub installer_inputs: BTreeMap<String, InstallerInput>,
+    /// The package repositories its installer installs from, instead of the catalogue's (a
+    /// mirror of them, say): the first one is the installation source. `[]` installs from the
+    /// install media (the DVD). Read by the kickstart installer only.
+    #[schemars(example = &serde_json::json!([{"name": "BaseOS", "url": "https://mirror.example.com/rocky/9/BaseOS/x86_64/os/"}, {"name": "AppStream", "url": "https://mirror.example.com/rocky/9/AppStream/x86_64/os/"}]))]
+    pub repositories: Option<Vec<Repository>>,
     /// How the installer's answer file reaches the VM (default: `defaults.seed`).
     pub seed: Option<SeedChannel>,
     /// Installer ISO for iso builders.
@@ -127,6 +132,18 @@ impl Installer {
             Installer::Photon => "photon",
         }
     }
+}
+
+/// A package repository of an OS's installer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Repository {
+    /// Its name (kickstart's `repo --name`; unused for the first, the installation source).
+    #[schemars(transform = Format(&REPOSITORY_NAME))]
+    pub name: String,
+    /// Its URL.
+    #[schemars(transform = Format(&REPOSITORY_URL))]
+    pub url: String,
 }
 
 /// One input of an OS's installer templates.
