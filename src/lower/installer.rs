@@ -300,6 +300,23 @@ mod tests {
     use crate::release::OsFacts;
     use crate::spec::{Family, Installer, PlatformName, SeedChannel};
 
+    /// The template variable `key` of an OS's installer templates (the local
+    /// `<os>_installer_vars`).
+    fn installer_var(model: &Model, os: &str, key: &str) -> Expr {
+        let local = model
+            .locals
+            .iter()
+            .find(|l| l.name == format!("{os}_installer_vars"))
+            .expect("the OS's installer variables");
+        let Expr::Object(vars) = &local.value else {
+            panic!("an object: {:?}", local.value)
+        };
+        vars.iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{key}"))
+    }
+
     /// The keys of an object attribute.
     fn keys(value: Option<&Expr>) -> Vec<String> {
         match value {
@@ -568,20 +585,7 @@ oses:
     platforms: [proxmox]
 ",
         );
-        let inputs = |os: &str| {
-            let local = model
-                .locals
-                .iter()
-                .find(|l| l.name == format!("{os}_installer_vars"))
-                .expect("the OS's installer inputs");
-            let Expr::Object(vars) = &local.value else {
-                panic!("an object: {:?}", local.value)
-            };
-            vars.iter()
-                .find(|(k, _)| k == "inputs")
-                .map(|(_, v)| v.clone())
-                .expect("inputs")
-        };
+        let inputs = |os: &str| installer_var(&model, os, "inputs");
         assert_eq!(inputs("debian_12"), Expr::Object(Vec::new()));
         let Expr::Object(rocky) = inputs("rocky_9") else {
             panic!("an object")
@@ -629,15 +633,7 @@ oses:
 ",
         );
         let urls = |os: &str| -> Vec<String> {
-            let local = model
-                .locals
-                .iter()
-                .find(|l| l.name == format!("{os}_installer_vars"))
-                .expect("the OS's installer variables");
-            let Expr::Object(vars) = &local.value else {
-                panic!("an object: {:?}", local.value)
-            };
-            let Some((_, Expr::Object(release))) = vars.iter().find(|(k, _)| k == "release") else {
+            let Expr::Object(release) = installer_var(&model, os, "release") else {
                 panic!("a release object")
             };
             let Some((_, Expr::List(repositories))) =

@@ -46,23 +46,39 @@ fn read(root: &Path, path: &str) -> String {
     std::fs::read_to_string(root.join(path)).unwrap_or_default()
 }
 
+/// The temporary root after the step ran, successfully, on `layout`.
+fn after(name: &str, files: &[(&str, &str)], folders: &[&str]) -> std::path::PathBuf {
+    let root = layout(name, files, folders);
+    let out = run(&root);
+    assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+    root
+}
+
+/// The drop-in turns them off.
+fn assert_drop_in(root: &Path) {
+    assert_eq!(
+        read(root, "etc/ssh/sshd_config.d/90-hybridc.conf"),
+        "PasswordAuthentication no\n"
+    );
+}
+
+/// `/etc/ssh/sshd_config` is `original` under a first line that turns them off.
+fn assert_first_line(root: &Path, original: &str) {
+    assert_eq!(
+        read(root, "etc/ssh/sshd_config"),
+        format!("PasswordAuthentication no\n{original}")
+    );
+}
+
 const DEBIAN: &str = "Include /etc/ssh/sshd_config.d/*.conf\n\nKbdInteractiveAuthentication no\n";
 const RHEL8: &str = "HostKey /etc/ssh/ssh_host_rsa_key\nPermitRootLogin yes\n#PasswordAuthentication yes\nPasswordAuthentication yes\n";
 
 /// Debian, Ubuntu, RHEL 9+, Fedora: a drop-in, the main file untouched.
 #[test]
 fn a_configuration_with_the_include_gets_a_drop_in() {
-    let root = layout(
-        "include",
-        &[("etc/ssh/sshd_config", DEBIAN)],
-        &["etc/ssh/sshd_config.d"],
-    );
-    let out = run(&root);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(
-        read(&root, "etc/ssh/sshd_config.d/90-hybridc.conf"),
-        "PasswordAuthentication no\n"
-    );
+    let folders = ["etc/ssh/sshd_config.d"];
+    let root = after("include", &[("etc/ssh/sshd_config", DEBIAN)], &folders);
+    assert_drop_in(&root);
     assert_eq!(read(&root, "etc/ssh/sshd_config"), DEBIAN);
 }
 
@@ -70,13 +86,8 @@ fn a_configuration_with_the_include_gets_a_drop_in() {
 /// the first value) turns them off; the step does not fail on the missing folder.
 #[test]
 fn a_configuration_without_the_include_gets_a_first_line() {
-    let root = layout("rhel8", &[("etc/ssh/sshd_config", RHEL8)], &[]);
-    let out = run(&root);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(
-        read(&root, "etc/ssh/sshd_config"),
-        format!("PasswordAuthentication no\n{RHEL8}")
-    );
+    let root = after("rhel8", &[("etc/ssh/sshd_config", RHEL8)], &[]);
+    assert_first_line(&root, RHEL8);
     assert!(!root.join("etc/ssh/sshd_config.d").exists());
 }
 
@@ -84,30 +95,21 @@ fn a_configuration_without_the_include_gets_a_first_line() {
 /// drop-in; without it, a local copy with the first line, the vendor file untouched.
 #[test]
 fn a_vendor_configuration_is_honoured() {
-    let root = layout(
+    let folders = ["etc/ssh/sshd_config.d"];
+    let root = after(
         "vendor-include",
         &[("usr/etc/ssh/sshd_config", DEBIAN)],
-        &["etc/ssh/sshd_config.d"],
+        &folders,
     );
-    let out = run(&root);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(
-        read(&root, "etc/ssh/sshd_config.d/90-hybridc.conf"),
-        "PasswordAuthentication no\n"
-    );
+    assert_drop_in(&root);
     assert!(!root.join("etc/ssh/sshd_config").exists());
 
-    let root = layout(
+    let root = after(
         "vendor",
         &[("usr/etc/ssh/sshd_config", RHEL8)],
         &["etc/ssh"],
     );
-    let out = run(&root);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(
-        read(&root, "etc/ssh/sshd_config"),
-        format!("PasswordAuthentication no\n{RHEL8}")
-    );
+    assert_first_line(&root, RHEL8);
     assert_eq!(read(&root, "usr/etc/ssh/sshd_config"), RHEL8);
 }
 
