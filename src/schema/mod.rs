@@ -7,6 +7,7 @@
 //! node it is about, and `report` words it for a person. This module must not hold rules of
 //! its own: the rules live in `spec.rs`.
 
+mod editor;
 mod generate;
 mod report;
 

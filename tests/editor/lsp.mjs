@@ -211,6 +211,9 @@ function shapeCompletion(res) {
     if (it.detail != null && it.detail !== '') out.detail = it.detail;
     const doc = markupToString(it.documentation);
     if (doc !== '') out.documentation = doc;
+    // What choosing the item writes (a snippet, with `${1:...}` placeholders).
+    const insert = it.textEdit?.newText ?? it.insertText;
+    if (insert != null && insert !== '') out.insertText = insert;
     return out;
   });
   items.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));

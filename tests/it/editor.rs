@@ -1,5 +1,6 @@
 //! Editor support, checked with the real yaml-language-server (tests/editor/lsp.mjs drives it
-//! over LSP): completion of top-level and nested keys and of enum values, hover text, and no
+//! over LSP): completion of top-level and nested keys, of enum values and of step snippets,
+//! hover text (the key as heading, the field's own description as markdown), and no
 //! diagnostics on the example spec. The server is installed by the README's set-up line,
 //! `npm ci --prefix tests/editor` (pinned by its lock file), not by the tests, which run
 //! offline; without it the tests say so and skip, except under CI, where they fail.
@@ -186,4 +187,122 @@ fn a_value_in_the_wrong_format_is_explained_in_words() {
         messages.contains(&"expected an IPv4 address"),
         "diagnostics: {messages:?}"
     );
+}
+
+/// The committed schema's definition `name`, to compare hover text with.
+fn definition(name: &str) -> Value {
+    let text = std::fs::read_to_string(repo().join("schema/hybrid.schema.json")).expect("schema");
+    let schema: Value = serde_json::from_str(&text).expect("JSON schema");
+    schema["definitions"][name].clone()
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().expect("a string")
+}
+
+#[test]
+fn a_hover_shows_the_key_and_its_own_description_as_markdown() {
+    if !server_available() {
+        return;
+    }
+    // Line numbers count the modeline as line 0.
+    let file = scratch(
+        "hover",
+        &format!(
+            "{MODELINE}version: 1\nplatforms:\n  vsphere:\n    password: {{ env: VSPHERE_PASSWORD }}\n\
+             oses:\n  ubuntu-2404:\n    family: linux\n    hardware:\n      cpus: 2\n"
+        ),
+    );
+    let results = ask(
+        &file,
+        json!([
+            { "kind": "hover", "line": 7, "character": 5 },
+            { "kind": "hover", "line": 8, "character": 5 },
+            { "kind": "hover", "line": 4, "character": 5 },
+            { "kind": "hover", "line": 6, "character": 4 },
+        ]),
+    );
+    let hovers: Vec<&str> = results
+        .iter()
+        .map(|r| r["contents"].as_str().unwrap_or_default())
+        .collect();
+    let os = definition("Os");
+    let vsphere = definition("Vsphere");
+    // Each probe: the hover, its heading, the field's own words, and its type's words, which
+    // a field declared through its type must not show instead.
+    let probes = [
+        (
+            hovers[0],
+            "#### family\n\n",
+            &os["properties"]["family"],
+            definition("Family"),
+        ),
+        (
+            hovers[1],
+            "#### hardware\n\n",
+            &os["properties"]["hardware"],
+            definition("Hardware"),
+        ),
+        (
+            hovers[2],
+            "#### password\n\n",
+            &vsphere["properties"]["password"],
+            definition("Credential"),
+        ),
+    ];
+    for (hover, heading, field, kind) in probes {
+        assert!(hover.starts_with(heading), "hover: {hover}");
+        let own = text(&field["markdownDescription"]);
+        assert!(hover.contains(own), "hover lacks {own:?}: {hover}");
+        let generic = text(&kind["description"]);
+        assert!(!hover.contains(generic), "hover shows {generic:?}: {hover}");
+    }
+    // A multi-line doc comment stays one paragraph: markdown, not text with escaped markup.
+    assert!(
+        hovers[0].contains("(default:\nthe release's)"),
+        "hover: {}",
+        hovers[0]
+    );
+    // Backticks render as code.
+    assert!(hovers[3].contains("`oses`"), "hover: {}", hovers[3]);
+    assert!(!hovers[3].contains("\\`"), "hover: {}", hovers[3]);
+    assert!(!hovers.iter().any(|h| h.contains("hybridc spec")));
+}
+
+#[test]
+fn a_step_kind_completes_to_a_snippet_with_its_keys() {
+    if !server_available() {
+        return;
+    }
+    let file = scratch(
+        "step",
+        &format!("{MODELINE}version: 1\nprovisioning:\n  linux-base:\n    - \n"),
+    );
+    let results = ask(
+        &file,
+        json!([{ "kind": "completion", "line": 4, "character": 6 }]),
+    );
+    let items = results[0]["items"].as_array().expect("items");
+    let insert = |label: &str| {
+        items
+            .iter()
+            .find(|i| i["label"] == label)
+            .and_then(|i| i["insertText"].as_str())
+            .unwrap_or_else(|| panic!("no {label:?} in {items:?}"))
+            .to_owned()
+    };
+    assert_eq!(
+        insert("ansible step"),
+        "ansible:\n    playbook: ${1:ansible/linux.yml}"
+    );
+    assert_eq!(
+        insert("file step"),
+        "file:\n    source: ${1:}\n    destination: ${2:}"
+    );
+    assert_eq!(insert("shell step"), "shell:\n    scripts:\n      - ${1:}");
+    // The step kinds' keys are still offered on their own.
+    let labels = labels(&results[0]);
+    for kind in ["shell", "powershell", "windows-restart", "file", "ansible"] {
+        assert!(labels.contains(&kind.to_owned()), "{labels:?} lacks {kind}");
+    }
 }
