@@ -233,18 +233,21 @@ impl Lowerer<'_> {
                 .replace("{hostname}", name)
                 .replace("{url}", "http://{{ .HTTPIP }}:{{ .HTTPPort }}")
         };
-        let commands = kind.boot(firmware).iter().map(|line| match line {
-            BootLine::Keys(keys) => vec![Part::text(*keys)],
-            BootLine::Kernel { before, after } if net.is_empty() => {
-                vec![Part::text(fill(&format!("{before}{after}")))]
-            }
-            BootLine::Kernel { before, after } => {
-                let mut parts = vec![Part::text(format!("{} ", fill(before)))];
-                parts.extend(net.iter().cloned());
-                parts.push(Part::text(fill(after)));
-                parts
-            }
-        });
+        let commands = kind
+            .boot(firmware, t.os.arch())
+            .iter()
+            .map(|line| match line {
+                BootLine::Keys(keys) => vec![Part::text(*keys)],
+                BootLine::Kernel { before, after } if net.is_empty() => {
+                    vec![Part::text(fill(&format!("{before}{after}")))]
+                }
+                BootLine::Kernel { before, after } => {
+                    let mut parts = vec![Part::text(format!("{} ", fill(before)))];
+                    parts.extend(net.iter().cloned());
+                    parts.push(Part::text(fill(after)));
+                    parts
+                }
+            });
         (
             s(kind.boot_wait),
             Expr::List(commands.map(Expr::Template).collect()),
@@ -269,7 +272,8 @@ fn release(name: &str, os: &crate::spec::Os) -> Expr {
                 repositories
                     .iter()
                     .map(|r| {
-                        Expr::Object(vec![("name".into(), s(r.name)), ("url".into(), s(r.url))])
+                        let url = crate::release::repository_url(r.url, os.arch());
+                        Expr::Object(vec![("name".into(), s(r.name)), ("url".into(), s(&url))])
                     })
                     .collect(),
             ),
@@ -327,6 +331,9 @@ mod tests {
             },
         ],
         boot_bios: &[BootLine::Keys("<tab>")],
+        arm64: false,
+        boot_arm64: None,
+        extra_adapters: crate::installer::ExtraAdapters::Down,
         seed_argument: ("{url}/answers.txt", "answers=cdrom:/answers.txt"),
         network: KernelNetwork::Ip,
         distribution: None,
