@@ -188,3 +188,42 @@ fn arm64_is_the_guest_type_firmware_image_and_size() {
     let common = generated("common.pkr.hcl");
     assert!(common.contains("https://download.rockylinux.org/pub/rocky/9/BaseOS/aarch64/os/"));
 }
+
+/// `explain` shows the architecture with its layer: the OS's own, else x86-64 by default; an
+/// arm64 OS's vSphere guest OS type is its own, since the catalogue's are x86-64 ones, and its
+/// Azure image the release's arm64 one.
+#[test]
+fn explain_shows_the_arch_and_its_layer() {
+    let dir = repo().join("tests/fixtures/compile/adapters-arm64");
+    let out = hybridc(&dir, &["explain", "ubuntu-2404-arm64"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    let row = |setting: &str| -> Vec<String> {
+        shown
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(setting))
+            .unwrap_or_else(|| panic!("no `{setting}` in\n{shown}"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(row("arch")[1..3], ["arm64", "OS"]);
+    assert_eq!(
+        row("vsphere.guest_os_type")[1..3],
+        ["arm-ubuntu64Guest", "OS"]
+    );
+    assert_eq!(
+        row("azure_image")[1..3],
+        ["Canonical:ubuntu-24_04-lts:server-arm64:latest", "release"]
+    );
+    let out = hybridc(&dir, &["explain", "ubuntu-2404"]);
+    let shown = text(&out.stdout);
+    let arch = shown
+        .lines()
+        .find(|l| l.trim_start().starts_with("arch "))
+        .expect("an arch row");
+    assert_eq!(
+        arch.split_whitespace().collect::<Vec<_>>(),
+        ["arch", "x86_64", "default", "-"]
+    );
+}
