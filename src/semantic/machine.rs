@@ -64,39 +64,41 @@ impl Checker<'_, '_> {
                 );
                 continue;
             }
-            let Some(installer) = os.installer() else {
-                continue;
-            };
-            if builder != BuilderKind::Iso {
-                continue;
-            }
-            let installer_kind = kind(installer);
-            let problem = match (installer_kind.extra_adapters, platform) {
-                (ExtraAdapters::Addressed, _) => Some(
-                    "it gives every adapter an IPv4 address (DHCP, else a link-local one), and Packer connects to whichever it finds first",
+            // What the installed system does with the other adapters: its installer's rule
+            // for an ISO build; a clone's template is Windows' own or unknown.
+            let (behaviour, by) = match (builder, os.installer()) {
+                (BuilderKind::Iso, Some(installer)) => (
+                    kind(installer).extra_adapters,
+                    format!("its `{}` installer", installer.as_str()),
                 ),
-                (ExtraAdapters::Down, PlatformName::Vsphere) => Some(
-                    "it leaves the adapters after the first down, and vsphere-iso waits until every adapter has an address",
-                ),
-                _ => None,
+                _ if os.family() == crate::spec::Family::Windows => {
+                    (ExtraAdapters::Addressed, "Windows".to_owned())
+                }
+                _ => continue,
             };
-            if let Some(problem) = problem {
-                self.push(
-                    Diagnostic::error(
-                        Code::Unsupported,
-                        format!(
-                            "OS `{name}` adds network adapters on {} that the `{}` installer cannot keep out of the build",
-                            platform.as_str(),
-                            installer.as_str()
-                        ),
-                        self.key_span(&at),
-                        "more than one adapter during the build",
-                    )
-                    .with_help(format!(
-                        "{problem}: add the adapters to the clones of the image instead"
-                    )),
-                );
-            }
+            let problem = match (behaviour, platform) {
+                (ExtraAdapters::Addressed, _) => {
+                    "gives every adapter an IPv4 address (DHCP, else a link-local one), and Packer connects to whichever it finds first"
+                }
+                (ExtraAdapters::Down, PlatformName::Vsphere) => {
+                    "leaves the adapters after the first down, and vsphere-iso waits until every adapter has an address"
+                }
+                _ => continue,
+            };
+            self.push(
+                Diagnostic::error(
+                    Code::Unsupported,
+                    format!(
+                        "OS `{name}` cannot build with more than one network adapter on {}",
+                        platform.as_str()
+                    ),
+                    self.key_span(&at),
+                    "adapters after the first",
+                )
+                .with_help(format!(
+                    "{by} {problem}: add these adapters to the clones of the image instead"
+                )),
+            );
         }
     }
 
