@@ -84,7 +84,7 @@ pub enum BootLine {
 }
 
 /// What an installed system does with the network adapters after the first, which decides
-/// whether Packer finds the first adapter's address (see `tests/it/plugin_behaviour.rs`).
+/// whether Packer finds the first adapter's address (see `tests/it/machine.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExtraAdapters {
     /// Up with an IPv6 link-local address and no IPv4 address: the build's IPv4 address is the

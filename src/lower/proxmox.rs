@@ -162,7 +162,7 @@ impl Lowerer<'_> {
         }
         body.block("network_adapters", nic, &o);
         // The adapters after the first: net1, net2, ... in order. The build's address is the
-        // first adapter's: see `tests/it/plugin_behaviour.rs`.
+        // first adapter's: see `tests/it/machine.rs`.
         let extra = os.proxmox.as_ref().map_or(&[][..], |p| &p.extra_adapters);
         for (i, adapter) in extra.iter().enumerate() {
             let origin = ptr(&["oses", name, "proxmox", "extra_adapters", &i.to_string()]);

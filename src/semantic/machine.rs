@@ -4,7 +4,7 @@
 //!
 //! Adapters: the build's address must be the first adapter's. Proxmox's builder connects to
 //! the first IPv4 address the guest agent lists, vsphere-iso to any IPv4 address once every
-//! adapter has an address (see `tests/it/plugin_behaviour.rs`), so an installer must leave the
+//! adapter has an address (see `tests/it/machine.rs`), so an installer must leave the
 //! other adapters without an IPv4 address, and bring them up on vSphere
 //! (`installer::ExtraAdapters`).
 //!

@@ -227,3 +227,44 @@ fn explain_shows_the_arch_and_its_layer() {
         ["arch", "x86_64", "default", "-"]
     );
 }
+
+/// Each installer kind gives one adapter the build's address, with DHCP and with a static
+/// address, and names no other:
+/// - kickstart: one `network --device=link` line; anaconda takes the first interface with a
+///   link in lexicographic order (rhinstaller/anaconda `pyanaconda/modules/network/nm_client.py`,
+///   `get_first_iface_with_link`) and writes the others with `ONBOOT=no`;
+/// - preseed: `netcfg/choose_interface select auto`, "netcfg will choose an interface that has
+///   link if possible" (Debian installation guide, appendix B.4.3, the example preseed);
+/// - AutoYaST: no `<interfaces>`, only `keep_install_network` of the one interface linuxrc
+///   set up (SUSE AutoYaST guide, "Networking configuration");
+/// - autoinstall: see [`proxmox_connects_to_the_first_adapters_address`].
+#[test]
+fn installers_configure_one_adapter() {
+    let rendered = |release: &str, network: &str, file: &str| -> String {
+        let path = repo().join(format!(
+            "tests/fixtures/installers/{release}/{network}/{file}"
+        ));
+        fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    for network in ["dhcp", "static"] {
+        let ks = rendered("rocky-9", network, "ks");
+        let lines: Vec<&str> = ks.lines().filter(|l| l.starts_with("network ")).collect();
+        assert_eq!(lines.len(), 1, "{network}: {lines:?}");
+        assert!(lines[0].contains(" --device=link "), "{}", lines[0]);
+        let preseed = rendered("debian-12", network, "preseed");
+        assert_eq!(
+            preseed
+                .lines()
+                .filter(|l| l.contains("netcfg/choose_interface"))
+                .collect::<Vec<_>>(),
+            ["d-i netcfg/choose_interface select auto"]
+        );
+        let autoyast = rendered("sles-15-sp7", network, "autoinst");
+        assert!(!autoyast.contains("<interfaces"));
+        assert!(
+            autoyast.contains(
+                "<keep_install_network config:type=\"boolean\">true</keep_install_network>"
+            )
+        );
+    }
+}
