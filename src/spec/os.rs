@@ -40,9 +40,10 @@ pub struct Os {
     #[schemars(length(min = 1))]
     pub platforms: Vec<PlatformName>,
     /// CPU architecture of the image (default `x86_64`). `arm64` builds on vSphere (an ESXi-Arm
-    /// host: UEFI firmware and an `arm-*` guest OS type) and on Azure (an Arm VM size such as
-    /// `Standard_D2ps_v5` and an arm64 image, generation 2); Proxmox's builder cannot set a VM's
-    /// architecture. The release must ship arm64 media or images (`hybridc list oses`).
+    /// host: UEFI firmware, and the OS's own `vsphere.guest_os_type`, an `arm-` one) and on
+    /// Azure (an Arm VM size such as `Standard_D2ps_v5`, and the release's arm64 image or the
+    /// OS's `azure_image`); Proxmox's builder cannot set a VM's architecture. The release must
+    /// ship arm64 media (`hybridc list oses --format json`, `arches`).
     pub arch: Option<Arch>,
     /// Hardware overrides for this OS.
     #[serde(default)]
@@ -249,7 +250,8 @@ pub struct OsProxmox {
     pub hardware: Hardware,
     /// Network adapters after the first, in order. The first is the platform's `bridge` and
     /// `vlan_tag`, the build's network: the installer configures it alone, and Packer connects
-    /// to its address. A clone's adapters are set the same way.
+    /// to its address. A clone's adapters are set the same way. Not for Windows, which gives
+    /// every adapter an address.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extra_adapters: Vec<ProxmoxAdapter>,
     /// Other proxmox builder arguments for this OS, checked against the plugin catalogue.
@@ -275,6 +277,8 @@ pub struct OsVsphere {
     /// Network adapters after the first, in order, with the ISO builder (vsphere-clone keeps
     /// its template's adapters and cannot add any). The first is the platform's `network`, the
     /// build's network: the installer configures it alone, and Packer connects to its address.
+    /// vsphere-iso waits for an address on every adapter, so only an installer that brings the
+    /// others up (autoinstall, with IPv6 link-local addresses) can build with them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extra_adapters: Vec<VsphereAdapter>,
     /// Other vsphere builder arguments for this OS, checked against the plugin catalogue.
