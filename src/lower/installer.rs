@@ -233,21 +233,19 @@ impl Lowerer<'_> {
                 .replace("{hostname}", name)
                 .replace("{url}", "http://{{ .HTTPIP }}:{{ .HTTPPort }}")
         };
-        let commands = kind
-            .boot(firmware, t.os.arch())
-            .iter()
-            .map(|line| match line {
-                BootLine::Keys(keys) => vec![Part::text(*keys)],
-                BootLine::Kernel { before, after } if net.is_empty() => {
-                    vec![Part::text(fill(&format!("{before}{after}")))]
-                }
-                BootLine::Kernel { before, after } => {
-                    let mut parts = vec![Part::text(format!("{} ", fill(before)))];
-                    parts.extend(net.iter().cloned());
-                    parts.push(Part::text(fill(after)));
-                    parts
-                }
-            });
+        let lines = kind.boot(firmware, t.os.arch());
+        let commands = lines.iter().map(|line| match line {
+            BootLine::Keys(keys) => vec![Part::text(*keys)],
+            BootLine::Kernel { before, after } if net.is_empty() => {
+                vec![Part::text(fill(&format!("{before}{after}")))]
+            }
+            BootLine::Kernel { before, after } => {
+                let mut parts = vec![Part::text(format!("{} ", fill(before)))];
+                parts.extend(net.iter().cloned());
+                parts.push(Part::text(fill(after)));
+                parts
+            }
+        });
         (
             s(kind.boot_wait),
             Expr::List(commands.map(Expr::Template).collect()),
