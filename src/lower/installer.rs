@@ -254,7 +254,7 @@ impl Lowerer<'_> {
 }
 
 /// The facts of the OS's release its templates read: `release = { name, distribution, version,
-/// repositories = [{ name, url }], drivers }`; an OS outside the catalogue has its own name and
+/// repositories = [{ name, url }], drivers, arch }` (`arch` as `uname -m` prints it); an OS outside the catalogue has its own name and
 /// empty facts (no repositories: the installer installs from its media).
 fn release(name: &str, os: &crate::spec::Os) -> Expr {
     let known = os.known();
@@ -280,6 +280,7 @@ fn release(name: &str, os: &crate::spec::Os) -> Expr {
             "drivers".into(),
             text(|r| r.windows.map_or("", |w| w.drivers)),
         ),
+        ("arch".into(), s(os.arch().machine())),
     ])
 }
 

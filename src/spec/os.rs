@@ -122,6 +122,15 @@ impl Arch {
             Arch::Arm64 => "arm64",
         }
     }
+
+    /// The machine's name as `uname -m` prints it, which RPM repositories and SUSE's modules
+    /// use: `x86_64`, `aarch64`.
+    pub fn machine(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "aarch64",
+        }
+    }
 }
 
 /// Unattended installer kind.

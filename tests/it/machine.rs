@@ -187,6 +187,15 @@ fn arm64_is_the_guest_type_firmware_image_and_size() {
     assert!(azure.contains("vm_size                           = \"Standard_D2ps_v5\""));
     let common = generated("common.pkr.hcl");
     assert!(common.contains("https://download.rockylinux.org/pub/rocky/9/BaseOS/aarch64/os/"));
+    // The installer templates read the machine's name (`<arch>` of SUSE's modules).
+    assert_eq!(
+        common.matches("arch         = \"aarch64\"").count()
+            + common.matches("arch    = \"aarch64\"").count(),
+        3
+    );
+    let autoyast = fs::read_to_string(repo().join("installers/autoyast/autoinst.pkrtpl.hcl"))
+        .expect("the AutoYaST template");
+    assert!(autoyast.contains("<arch>${release.arch}</arch>"));
 }
 
 /// `explain` shows the architecture with its layer: the OS's own, else x86-64 by default; an
