@@ -73,6 +73,7 @@ locals {
       version      = "12"
       repositories = []
       drivers      = ""
+      arch         = "x86_64"
     }
     inputs = {}
   }
@@ -105,6 +106,7 @@ locals {
         },
       ]
       drivers = ""
+      arch    = "x86_64"
     }
     inputs = {}
   }
@@ -128,6 +130,7 @@ locals {
       version      = "24.04"
       repositories = []
       drivers      = ""
+      arch         = "x86_64"
     }
     inputs = {}
   }

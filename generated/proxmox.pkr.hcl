@@ -319,6 +319,7 @@ source "proxmox-iso" "windows-2022-standard" {
           version      = "2022"
           repositories = []
           drivers      = "2k22"
+          arch         = "x86_64"
         }
         inputs = {}
       })
@@ -409,6 +410,7 @@ source "proxmox-iso" "windows-2022-datacenter" {
           version      = "2022"
           repositories = []
           drivers      = "2k22"
+          arch         = "x86_64"
         }
         inputs = {}
       })

@@ -281,6 +281,7 @@ source "vsphere-iso" "windows-2022-standard" {
         version      = "2022"
         repositories = []
         drivers      = "2k22"
+        arch         = "x86_64"
       }
       inputs = {}
     })
@@ -358,6 +359,7 @@ source "vsphere-iso" "windows-2022-datacenter" {
         version      = "2022"
         repositories = []
         drivers      = "2k22"
+        arch         = "x86_64"
       }
       inputs = {}
     })

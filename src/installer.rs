@@ -7,7 +7,7 @@
 //! entry here plus its templates.
 
 use crate::family::{DEBIAN, Distribution, PHOTON, REDHAT, SUSE};
-use crate::spec::{Family, Firmware, Installer, PlatformName, SeedChannel};
+use crate::spec::{Arch, Family, Firmware, Installer, PlatformName, SeedChannel};
 
 /// One installer kind.
 #[derive(Debug)]
@@ -38,6 +38,13 @@ pub struct InstallerKind {
     pub boot_uefi: &'static [BootLine],
     /// The boot command with BIOS firmware.
     pub boot_bios: &'static [BootLine],
+    /// Whether its templates and boot lines install arm64 media too.
+    pub arm64: bool,
+    /// The boot command of arm64 media, which boot UEFI only, where its kernel and initrd lie
+    /// elsewhere than on x86-64 media; `None`: the UEFI lines.
+    pub boot_arm64: Option<&'static [BootLine]>,
+    /// What its installed system does with the network adapters after the first.
+    pub extra_adapters: ExtraAdapters,
     /// The seed's location on the boot line (`{seed}`), by channel: `(http, cd)`. `{url}` in
     /// it is the Packer HTTP server's address, `{nocloud}` the release's cloud-init datasource.
     pub seed_argument: (&'static str, &'static str),
@@ -74,6 +81,21 @@ pub enum BootLine {
         /// After them.
         after: &'static str,
     },
+}
+
+/// What an installed system does with the network adapters after the first, which decides
+/// whether Packer finds the first adapter's address (see `tests/it/machine.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtraAdapters {
+    /// Up with an IPv6 link-local address and no IPv4 address: the build's IPv4 address is the
+    /// first adapter's, and every adapter has an address, which vsphere-iso waits for.
+    LinkLocal,
+    /// Left unconfigured and down: the build's IPv4 address is the first adapter's, but the
+    /// others never get the address vsphere-iso waits for.
+    Down,
+    /// Each configured by DHCP, else with a link-local IPv4 address (Windows): any adapter may
+    /// have the IPv4 address Packer finds.
+    Addressed,
 }
 
 /// The form of an installer's static network on its kernel command line.
@@ -125,11 +147,13 @@ impl InstallerKind {
         }
     }
 
-    /// The boot command's lines for a firmware.
-    pub fn boot(&self, firmware: Firmware) -> &'static [BootLine] {
-        match firmware {
-            Firmware::Uefi => self.boot_uefi,
-            Firmware::Bios => self.boot_bios,
+    /// The boot command's lines for a firmware and an architecture (`semantic` refuses arm64
+    /// with BIOS firmware).
+    pub fn boot(&self, firmware: Firmware, arch: Arch) -> &'static [BootLine] {
+        match (arch, firmware) {
+            (Arch::Arm64, _) => self.boot_arm64.unwrap_or(self.boot_uefi),
+            (Arch::X86_64, Firmware::Uefi) => self.boot_uefi,
+            (Arch::X86_64, Firmware::Bios) => self.boot_bios,
         }
     }
 }
@@ -154,6 +178,12 @@ pub const INSTALLERS: &[InstallerKind] = &[
         // into the installed system's boot line.
         boot_uefi: UBUNTU_BOOT,
         boot_bios: UBUNTU_BOOT,
+        arm64: true,
+        // Ubuntu's arm64 live server ISO has its kernel and initrd under `/casper/` too.
+        boot_arm64: None,
+        // The template's netplan gives the first adapter (by interface index, found by an
+        // early command) the build's address and the others link-local IPv6 only.
+        extra_adapters: ExtraAdapters::LinkLocal,
         // `{nocloud}`: the release's HTTP datasource name (`Release::nocloud_datasource`).
         seed_argument: ("ds=\"{nocloud};s={url}/\"", "ds=nocloud"),
         network: KernelNetwork::Ip,
@@ -179,6 +209,15 @@ pub const INSTALLERS: &[InstallerKind] = &[
             before: "<up><tab> inst.text {seed}",
             after: "<enter>",
         }],
+        arm64: true,
+        // The aarch64 DVDs and boot ISOs edit the same GRUB entry (`images/pxeboot/`).
+        boot_arm64: None,
+        // `network --device=link` configures the first interface with a link in lexicographic
+        // order (rhinstaller/anaconda `pyanaconda/modules/network/nm_client.py`,
+        // `get_first_iface_with_link`), which is the first adapter while their slot numbers
+        // have as many digits (Proxmox's `ens18`, `ens19`, ...); anaconda writes the others
+        // with `ONBOOT=no`.
+        extra_adapters: ExtraAdapters::Down,
         seed_argument: ("inst.ks={url}/ks.cfg", "inst.ks=hd:LABEL=cidata:/ks.cfg"),
         network: KernelNetwork::Ip,
         distribution: Some(&REDHAT),
@@ -213,6 +252,21 @@ pub const INSTALLERS: &[InstallerKind] = &[
                 after: "<enter>",
             },
         ],
+        arm64: true,
+        // The arm64 netinst ISO has its kernel and initrd under `/install.a64/` (Debian
+        // installation guide for arm64, "Booting from a CD-ROM"; the ISO's `boot/grub/grub.cfg`).
+        boot_arm64: Some(&[
+            Keys("<wait3s>c<wait3s>"),
+            Kernel {
+                before: "linux /install.a64/vmlinuz auto=true priority=critical preseed/url={seed} hostname={hostname} domain=",
+                after: " --- quiet<enter><wait3s>",
+            },
+            Keys("initrd /install.a64/initrd.gz<enter><wait3s>"),
+            Keys("boot<enter>"),
+        ]),
+        // netcfg configures one interface, `choose_interface auto`: the first with a link;
+        // `/etc/network/interfaces` names no other.
+        extra_adapters: ExtraAdapters::Down,
         seed_argument: ("{url}/preseed.cfg", ""),
         network: KernelNetwork::Netcfg,
         distribution: Some(&DEBIAN),
@@ -233,6 +287,10 @@ pub const INSTALLERS: &[InstallerKind] = &[
         boot_wait: "2s",
         boot_uefi: WINDOWS_BOOT,
         boot_bios: WINDOWS_BOOT,
+        // The answer file is for amd64 Setup.
+        arm64: false,
+        boot_arm64: None,
+        extra_adapters: ExtraAdapters::Addressed,
         seed_argument: ("", ""),
         network: KernelNetwork::None,
         distribution: None,
@@ -271,6 +329,20 @@ pub const INSTALLERS: &[InstallerKind] = &[
                 after: "<enter>",
             },
         ],
+        arm64: true,
+        // The aarch64 media keep them under `/boot/aarch64/loader/`.
+        boot_arm64: Some(&[
+            Keys("<wait3s>c<wait3s>"),
+            Kernel {
+                before: "linux /boot/aarch64/loader/linux textmode=1 {seed}",
+                after: "<enter><wait3s>",
+            },
+            Keys("initrd /boot/aarch64/loader/initrd<enter><wait3s>"),
+            Keys("boot<enter>"),
+        ]),
+        // linuxrc sets up one interface, which `keep_install_network` keeps; no other is
+        // configured.
+        extra_adapters: ExtraAdapters::Down,
         seed_argument: (
             "autoyast={url}/autoinst.xml",
             "autoyast=label://cidata/autoinst.xml",
@@ -313,6 +385,11 @@ pub const INSTALLERS: &[InstallerKind] = &[
                 after: "<enter>",
             },
         ],
+        // The catalogue has no arm64 Photon OS release.
+        arm64: false,
+        boot_arm64: None,
+        // Not established for several adapters: treated as leaving them down.
+        extra_adapters: ExtraAdapters::Down,
         seed_argument: ("ks={url}/ks.json", ""),
         network: KernelNetwork::None,
         distribution: Some(&PHOTON),
@@ -396,10 +473,14 @@ mod tests {
                 let served = kind.served_name(kind.templates[0]);
                 assert!(http.ends_with(&served), "{http} serves {served}");
             }
-            for firmware in [Firmware::Uefi, Firmware::Bios] {
+            for (firmware, arch) in [
+                (Firmware::Uefi, Arch::X86_64),
+                (Firmware::Bios, Arch::X86_64),
+                (Firmware::Uefi, Arch::Arm64),
+            ] {
                 assert!(
                     kind.family == Family::Windows
-                        || kind.boot(firmware).iter().any(|line| matches!(
+                        || kind.boot(firmware, arch).iter().any(|line| matches!(
                             line,
                             Kernel { before, .. } if before.contains("{seed}")
                         )),
@@ -438,6 +519,7 @@ mod tests {
                 .boot_uefi
                 .iter()
                 .chain(kind.boot_bios)
+                .chain(kind.boot_arm64.unwrap_or_default())
                 .flat_map(|line| match line {
                     Keys(keys) => vec![*keys],
                     Kernel { before, after } => vec![*before, *after],
@@ -485,5 +567,55 @@ mod tests {
         assert_eq!(photon.hypervisors, [PlatformName::Vsphere]);
         assert_eq!(photon.network, KernelNetwork::None);
         assert_eq!(photon.distribution, Some(&PHOTON));
+    }
+
+    /// arm64 media boot UEFI only, from the kernel paths of their architecture: Debian's
+    /// `/install.a64/`, SUSE's `/boot/aarch64/loader/`; Ubuntu's `/casper/` and the Red Hat
+    /// family's GRUB entry are the same as on x86-64. Windows and Photon OS install x86-64 only.
+    #[test]
+    fn arm64_media_boot_from_their_own_kernel_paths() {
+        let kernel = |installer, arch| -> String {
+            kind(installer)
+                .boot(Firmware::Bios, arch)
+                .iter()
+                .map(|line| match line {
+                    Keys(keys) => (*keys).to_owned(),
+                    Kernel { before, after } => format!("{before}{after}"),
+                })
+                .collect()
+        };
+        let debian = kernel(Installer::Preseed, Arch::Arm64);
+        assert!(debian.contains("linux /install.a64/vmlinuz "), "{debian}");
+        assert!(debian.contains("initrd /install.a64/initrd.gz"), "{debian}");
+        assert!(!debian.contains("install.amd"));
+        let suse = kernel(Installer::Autoyast, Arch::Arm64);
+        assert!(suse.contains("linux /boot/aarch64/loader/linux "), "{suse}");
+        assert!(
+            suse.contains("initrd /boot/aarch64/loader/initrd"),
+            "{suse}"
+        );
+        for installer in [Installer::Autoinstall, Installer::Kickstart] {
+            assert_eq!(
+                kind(installer).boot(Firmware::Bios, Arch::Arm64),
+                kind(installer).boot_uefi
+            );
+        }
+        for kind in INSTALLERS {
+            assert_eq!(
+                kind.arm64,
+                !matches!(kind.installer, Installer::Autounattend | Installer::Photon),
+                "{:?}",
+                kind.installer
+            );
+            assert!(kind.arm64 || kind.boot_arm64.is_none());
+        }
+        assert_eq!(
+            kind(Installer::Autoinstall).extra_adapters,
+            ExtraAdapters::LinkLocal
+        );
+        assert_eq!(
+            kind(Installer::Autounattend).extra_adapters,
+            ExtraAdapters::Addressed
+        );
     }
 }

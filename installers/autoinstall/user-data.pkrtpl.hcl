@@ -13,18 +13,29 @@ autoinstall:
   # not use up its SSH handshake attempts on the installer instead of the installed system.
   early-commands:
     - systemctl stop ssh.socket ssh.service || true
+    # The build's network is the VM's first adapter: the Ethernet interface with the lowest
+    # interface index (adapters are probed in slot order). Its name replaces the placeholder in
+    # `network` below: the installer re-reads /autoinstall.yaml after these commands (subiquity's
+    # autoinstall reference, early-commands).
+    - |
+      first=$(for d in /sys/class/net/e*; do printf '%s %s\n' "$(cat "$d/ifindex")" "$(basename "$d")"; done | sort -n | head -n 1 | cut -d ' ' -f 2)
+      sed -i "s/hybridc-first-[a]dapter/$first/" /autoinstall.yaml
   refresh-installer:
     update: false
   locale: ${language}.UTF-8
   keyboard:
     layout: ${keyboard}
   timezone: ${timezone}
+  # The first adapter gets the build's address; every other one is up with an IPv6 link-local
+  # address only, so Packer finds the first adapter's IPv4 address on every platform. systemd-networkd
+  # applies the first file in lexical order that matches an interface (systemd.network(5)), and
+  # netplan writes `10-netplan-first.network` before `10-netplan-others.network`.
   network:
     version: 2
     ethernets:
-      primary:
+      first:
         match:
-          name: "e*"
+          name: hybridc-first-adapter
 %{ if network.dhcp }
         dhcp4: true
         dhcp6: false
@@ -43,6 +54,13 @@ autoinstall:
           addresses: ${jsonencode(network.dns)}
 %{ endif }
 %{ endif }
+      others:
+        match:
+          name: "e*"
+        dhcp4: false
+        dhcp6: false
+        link-local: [ipv6]
+        optional: true
   storage:
     layout:
       name: lvm

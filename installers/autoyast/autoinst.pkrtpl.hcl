@@ -6,8 +6,8 @@
   none: its public key goes in authorized_keys), hostname, language,
   keyboard, timezone, network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere),
   cloud_init (install cloud-init, for clones that get a Proxmox cloud-init drive), release =
-  { name, distribution, version, repositories = [{ name, url }], drivers } from hybridc's OS
-  catalogue, inputs = the OS's installer_inputs.
+  { name, distribution, version, repositories = [{ name, url }], drivers, arch (x86_64 or
+  aarch64) } from hybridc's OS catalogue, inputs = the OS's installer_inputs.
 
   SLES registers with the SUSE Customer Center when inputs.registration_code is set (and
   inputs.registration_email, if given); otherwise it installs its modules from the Full
@@ -35,7 +35,7 @@
       <addon>
         <name>${module}</name>
         <version>${release.version}</version>
-        <arch>x86_64</arch>
+        <arch>${release.arch}</arch>
       </addon>
 %{ endfor ~}
     </addons>

@@ -181,4 +181,23 @@ oses:
         assert_eq!(attr(body, "winrm_use_ssl"), Some(&Expr::Bool(true)));
         assert!(attr(body, "os_disk_size_gb").is_none());
     }
+
+    /// An arm64 OS of a release with an arm64 Marketplace image starts from it, on the Arm size
+    /// it names.
+    #[test]
+    fn an_arm64_build_starts_from_the_arm64_image() {
+        let model = lowered(
+            r"
+oses:
+  ubuntu-2404:
+    arch: arm64
+    platforms: [azure]
+    azure: { vm_size: Standard_D2ps_v5 }
+",
+        );
+        let body = &source(&model, PlatformName::Azure, "ubuntu-2404").body;
+        assert_eq!(text(body, "image_offer"), "ubuntu-24_04-lts");
+        assert_eq!(text(body, "image_sku"), "server-arm64");
+        assert_eq!(text(body, "vm_size"), "Standard_D2ps_v5");
+    }
 }

@@ -235,7 +235,8 @@ impl Lowerer<'_> {
                 .replace("{hostname}", name)
                 .replace("{url}", "http://{{ .HTTPIP }}:{{ .HTTPPort }}")
         };
-        let commands = kind.boot(firmware).iter().map(|line| match line {
+        let lines = kind.boot(firmware, t.os.arch());
+        let commands = lines.iter().map(|line| match line {
             BootLine::Keys(keys) => vec![Part::text(*keys)],
             BootLine::Kernel { before, after } if net.is_empty() => {
                 vec![Part::text(fill(&format!("{before}{after}")))]
@@ -255,7 +256,7 @@ impl Lowerer<'_> {
 }
 
 /// The facts of the OS's release its templates read: `release = { name, distribution, version,
-/// repositories = [{ name, url }], drivers }`; an OS outside the catalogue has its own name and
+/// repositories = [{ name, url }], drivers, arch }` (`arch` as `uname -m` prints it); an OS outside the catalogue has its own name and
 /// empty facts (no repositories: the installer installs from its media).
 fn release(name: &str, os: &crate::spec::Os) -> Expr {
     let known = os.known();
@@ -271,7 +272,7 @@ fn release(name: &str, os: &crate::spec::Os) -> Expr {
                 repositories
                     .into_iter()
                     .map(|(name, url)| {
-                        Expr::Object(vec![("name".into(), s(name)), ("url".into(), s(url))])
+                        Expr::Object(vec![("name".into(), s(name)), ("url".into(), s(&url))])
                     })
                     .collect(),
             ),
@@ -280,6 +281,7 @@ fn release(name: &str, os: &crate::spec::Os) -> Expr {
             "drivers".into(),
             text(|r| r.windows.map_or("", |w| w.drivers)),
         ),
+        ("arch".into(), s(os.arch().machine())),
     ])
 }
 
@@ -346,6 +348,9 @@ mod tests {
             },
         ],
         boot_bios: &[BootLine::Keys("<tab>")],
+        arm64: false,
+        boot_arm64: None,
+        extra_adapters: crate::installer::ExtraAdapters::Down,
         seed_argument: ("{url}/answers.txt", "answers=cdrom:/answers.txt"),
         network: KernelNetwork::Ip,
         distribution: None,

@@ -161,6 +161,19 @@ impl Lowerer<'_> {
             nic.attr("vlan_tag", tag, &o);
         }
         body.block("network_adapters", nic, &o);
+        // The adapters after the first: net1, net2, ... in order. The build's address is the
+        // first adapter's: see `tests/it/machine.rs`.
+        let extra = os.proxmox.as_ref().map_or(&[][..], |p| &p.extra_adapters);
+        for (i, adapter) in extra.iter().enumerate() {
+            let origin = ptr(&["oses", name, "proxmox", "extra_adapters", &i.to_string()]);
+            let mut nic = Args::default();
+            nic.attr("bridge", s(&adapter.bridge), &origin);
+            nic.attr("model", s("virtio"), &origin);
+            if let Some(tag) = adapter.vlan_tag {
+                nic.attr("vlan_tag", s(&tag.to_string()), &origin);
+            }
+            body.block("network_adapters", nic, &origin);
+        }
     }
 
     /// ISO arguments inside a Proxmox `boot_iso`/`additional_iso_files` block: a file already
@@ -303,5 +316,43 @@ oses:
         };
         assert_eq!(content[0].0, "autounattend.xml");
         assert!(attr(body, "http_content").is_none());
+    }
+
+    /// The platform's bridge is the first adapter; an OS's extra adapters follow it in their
+    /// order, on the ISO and the clone builder, with their own bridge and VLAN tag.
+    #[test]
+    fn extra_adapters_follow_the_first() {
+        let model = lowered(
+            r"
+oses:
+  ubuntu-2404:
+    family: linux
+    installer: autoinstall
+    iso: { url: https://example.com/ubuntu.iso, checksum: none }
+    platforms: [proxmox]
+    proxmox:
+      extra_adapters: [{ bridge: vmbr1, vlan_tag: 20 }, { bridge: vmbr2 }]
+  debian-12:
+    family: linux
+    platforms: [proxmox]
+    proxmox:
+      builder: clone
+      clone_vm: debian-template
+      extra_adapters: [{ bridge: vmbr1 }]
+",
+        );
+        let body = &source(&model, PlatformName::Proxmox, "ubuntu-2404").body;
+        let nics = blocks(body, "network_adapters");
+        assert_eq!(nics.len(), 3);
+        assert_eq!(text(nics[0], "bridge"), "var.proxmox_bridge");
+        assert_eq!(text(nics[1], "bridge"), "vmbr1");
+        assert_eq!(text(nics[1], "vlan_tag"), "20");
+        assert_eq!(text(nics[1], "model"), "virtio");
+        assert_eq!(text(nics[2], "bridge"), "vmbr2");
+        assert!(attr(nics[2], "vlan_tag").is_none());
+        let body = &source(&model, PlatformName::Proxmox, "debian-12").body;
+        let nics = blocks(body, "network_adapters");
+        assert_eq!(nics.len(), 2);
+        assert_eq!(text(nics[1], "bridge"), "vmbr1");
     }
 }

@@ -145,6 +145,16 @@ impl Lowerer<'_> {
             nic.attr("network", network, &o);
             nic.attr("network_card", s("vmxnet3"), &o);
             body.block("network_adapters", nic, &o);
+            // The adapters after the first, in order (`semantic` refuses them with the clone
+            // builder, which has no `network_adapters`).
+            let extra = settings.map_or(&[][..], |v| &v.extra_adapters);
+            for (i, adapter) in extra.iter().enumerate() {
+                let origin = ptr(&["oses", name, "vsphere", "extra_adapters", &i.to_string()]);
+                let mut nic = Args::default();
+                nic.attr("network", s(&adapter.network), &origin);
+                nic.attr("network_card", s("vmxnet3"), &origin);
+                body.block("network_adapters", nic, &origin);
+            }
         }
         if let Some(library) = &platform.output.content_library {
             let lib_origin = ptr(&["platforms", "vsphere", "output", "content_library"]);
@@ -180,7 +190,7 @@ impl Lowerer<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{attr, lowered, source, text, texts};
+    use super::super::testing::{attr, blocks, lowered, source, text, texts};
     use crate::hcl::Expr;
     use crate::spec::PlatformName;
 
@@ -274,5 +284,34 @@ oses:
         assert!(attr(body, "cd_files").is_some());
         assert!(text(body, "shutdown_command").starts_with("shutdown /s"));
         assert_eq!(text(body, "winrm_timeout"), "2h");
+    }
+
+    /// The platform's network is the first adapter; an OS's extra adapters follow it in their
+    /// order. An arm64 OS keeps its own guest OS type and UEFI firmware.
+    #[test]
+    fn extra_adapters_and_arm64() {
+        let model = lowered(
+            r"
+oses:
+  ubuntu-2404:
+    family: linux
+    installer: autoinstall
+    arch: arm64
+    iso: { url: https://example.com/ubuntu-arm64.iso, checksum: none }
+    platforms: [vsphere]
+    vsphere:
+      guest_os_type: arm-ubuntu64Guest
+      extra_adapters: [{ network: Backup }, { network: Storage }]
+",
+        );
+        let body = &source(&model, PlatformName::Vsphere, "ubuntu-2404").body;
+        let nics = blocks(body, "network_adapters");
+        assert_eq!(nics.len(), 3);
+        assert_eq!(text(nics[0], "network"), "var.vsphere_network");
+        assert_eq!(text(nics[1], "network"), "Backup");
+        assert_eq!(text(nics[2], "network"), "Storage");
+        assert_eq!(text(nics[2], "network_card"), "vmxnet3");
+        assert_eq!(text(body, "guest_os_type"), "arm-ubuntu64Guest");
+        assert_eq!(text(body, "firmware"), "efi");
     }
 }

@@ -10,7 +10,9 @@
 use std::borrow::Cow;
 
 use crate::installer::{self, InstallerKind};
-use crate::spec::{AzureImage, Edition, EditionEntry, Family, Hardware, Installer, PlatformName};
+use crate::spec::{
+    Arch, AzureImage, Edition, EditionEntry, Family, Hardware, Installer, PlatformName,
+};
 
 /// One OS release.
 #[derive(Debug, PartialEq)]
@@ -142,10 +144,13 @@ impl Release {
     }
 }
 
+mod arch;
 mod linux;
 mod photon;
 mod suse;
 mod windows;
+
+pub use arch::repository_url;
 
 /// Every release hybridc knows, by group: a group is a table of its own, in its own file.
 const GROUPS: &[&[Release]] = &[
@@ -172,11 +177,13 @@ pub trait OsFacts {
     fn installer(&self) -> Option<Installer>;
     /// What the OS is: its own `description`, else its release's.
     fn description(&self) -> Option<&str>;
+    /// The OS's architecture: its own `arch`, else x86-64.
+    fn arch(&self) -> Arch;
     /// vSphere's guest OS identifier of the OS: its own `vsphere.guest_os_type`, else its
-    /// release's.
+    /// release's, which is an x86-64 one (an arm64 OS names its own).
     fn guest_os_type(&self) -> Option<&str>;
     /// The Azure Marketplace image the OS's Azure builds start from: its own `azure_image`,
-    /// else its release's, at version `latest`.
+    /// else its release's for the OS's architecture, at version `latest`.
     fn azure_image(&self) -> Option<Cow<'_, AzureImage>>;
     /// The OS's Windows editions: its own, with a named one taken from its release (a name the
     /// release does not know is left out: `semantic` refuses it), else its release's default
@@ -188,8 +195,8 @@ pub trait OsFacts {
     /// The editions of the OS's release, when it is a Windows release.
     fn known_editions(&self) -> &'static [KnownEdition];
     /// The package repositories its installer installs from, as `(name, url)`: its own
-    /// `repositories`, else its release's (none: the install media).
-    fn repositories(&self) -> Vec<(&str, &str)>;
+    /// `repositories`, else its release's for the OS's architecture (none: the install media).
+    fn repositories(&self) -> Vec<(&str, Cow<'_, str>)>;
 }
 
 impl OsFacts for crate::spec::Os {
@@ -197,14 +204,17 @@ impl OsFacts for crate::spec::Os {
         find(self.release.as_deref().unwrap_or(&self.key))
     }
 
-    fn repositories(&self) -> Vec<(&str, &str)> {
+    fn repositories(&self) -> Vec<(&str, Cow<'_, str>)> {
         match &self.repositories {
-            Some(own) => own.iter().map(|r| (&*r.name, &*r.url)).collect(),
+            Some(own) => own
+                .iter()
+                .map(|r| (&*r.name, Cow::Borrowed(&*r.url)))
+                .collect(),
             None => self
                 .known()
                 .map_or(&[][..], |r| r.repositories)
                 .iter()
-                .map(|r| (r.name, r.url))
+                .map(|r| (r.name, Cow::Owned(repository_url(r.url, self.arch()))))
                 .collect(),
         }
     }
@@ -225,18 +235,26 @@ impl OsFacts for crate::spec::Os {
             .or(self.known().map(|r| r.description))
     }
 
+    fn arch(&self) -> Arch {
+        self.arch.unwrap_or(Arch::X86_64)
+    }
+
     fn guest_os_type(&self) -> Option<&str> {
-        self.vsphere
+        let own = self
+            .vsphere
             .as_ref()
-            .and_then(|v| v.guest_os_type.as_deref())
-            .or(self.known().map(|r| r.vsphere_guest_os_type))
+            .and_then(|v| v.guest_os_type.as_deref());
+        match self.arch() {
+            Arch::X86_64 => own.or(self.known().map(|r| r.vsphere_guest_os_type)),
+            Arch::Arm64 => own,
+        }
     }
 
     fn azure_image(&self) -> Option<Cow<'_, AzureImage>> {
         if let Some(own) = &self.azure_image {
             return Some(Cow::Borrowed(own));
         }
-        let known = self.known()?.azure_image.as_ref()?;
+        let known = self.known()?.azure_image_for(self.arch())?;
         Some(Cow::Owned(AzureImage {
             publisher: known.publisher.to_owned(),
             offer: known.offer.to_owned(),

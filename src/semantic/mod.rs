@@ -11,7 +11,8 @@
 //! outputs, ISOs, builders), `network`, `oses` (installers, editions, Windows locale, step
 //! families), `releases` (what an OS of the catalogue must agree with its release on),
 //! `windows` (what a Windows release requires: hardware, its driver folder), `installers` (the
-//! hypervisors an installer kind runs on, installer inputs),
+//! hypervisors an installer kind runs on, installer inputs), `machine` (network adapters after
+//! the first, and the CPU architecture, on each platform),
 //! `provisioning` (steps and the files they name), `environments` (overrides and the build
 //! user) and `options` (the passthrough checked against the catalogue).
 
@@ -23,6 +24,7 @@ use crate::yaml::{Located, Node};
 
 mod environments;
 mod installers;
+mod machine;
 mod names;
 mod network;
 mod options;
@@ -63,6 +65,7 @@ pub fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
             oses.releases();
             oses.windows();
             oses.installers();
+            oses.machines();
             oses.out
         },
         || {

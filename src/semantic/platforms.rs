@@ -286,7 +286,11 @@ impl Checker<'_, '_> {
                     },
                     "vSphere needs the guest OS identifier",
                 )
-                .with_help("add `vsphere: { guest_os_type: ubuntu64Guest }` (the identifier vSphere uses for this OS)"),
+                .with_help(if os.arch() == crate::spec::Arch::Arm64 {
+                    "add `vsphere: { guest_os_type: ... }`, the arm64 identifier your ESXi-Arm host lists for this OS (an `arm-` one): the catalogue's are x86-64 ones"
+                } else {
+                    "add `vsphere: { guest_os_type: ubuntu64Guest }` (the identifier vSphere uses for this OS)"
+                }),
             );
         }
         if let Some(vsphere) = &os.vsphere {

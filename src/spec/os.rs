@@ -44,6 +44,12 @@ pub struct Os {
     /// Platforms this OS is built on.
     #[schemars(length(min = 1))]
     pub platforms: Vec<PlatformName>,
+    /// CPU architecture of the image (default `x86_64`). `arm64` builds on vSphere (an ESXi-Arm
+    /// host: UEFI firmware, and the OS's own `vsphere.guest_os_type`, an `arm-` one) and on
+    /// Azure (an Arm VM size such as `Standard_D2ps_v5`, and the release's arm64 image or the
+    /// OS's `azure_image`); Proxmox's builder cannot set a VM's architecture. The release must
+    /// ship arm64 media (`hybridc list oses --format json`, `arches`).
+    pub arch: Option<Arch>,
     /// Hardware overrides for this OS.
     #[serde(default)]
     pub hardware: Hardware,
@@ -98,6 +104,36 @@ impl Family {
         match self {
             Family::Linux => "linux",
             Family::Windows => "windows",
+        }
+    }
+}
+
+/// CPU architecture of an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Arch {
+    /// 64-bit x86 (amd64).
+    #[serde(rename = "x86_64")]
+    X86_64,
+    /// 64-bit Arm (aarch64).
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+impl Arch {
+    /// The architecture as written in the spec.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    /// The machine's name as `uname -m` prints it, which RPM repositories and SUSE's modules
+    /// use: `x86_64`, `aarch64`.
+    pub fn machine(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "aarch64",
         }
     }
 }
@@ -238,6 +274,12 @@ pub struct OsProxmox {
     /// Hardware overrides on Proxmox.
     #[serde(default)]
     pub hardware: Hardware,
+    /// Network adapters after the first, in order. The first is the platform's `bridge` and
+    /// `vlan_tag`, the build's network: the installer configures it alone, and Packer connects
+    /// to its address. A clone's adapters are set the same way. Not for Windows, which gives
+    /// every adapter an address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_adapters: Vec<ProxmoxAdapter>,
     /// Other proxmox builder arguments for this OS, checked against the plugin catalogue.
     /// Secrets (passwords, tokens, keys) are written as `{ env: NAME }`.
     #[serde(default)]
@@ -258,17 +300,46 @@ pub struct OsVsphere {
     /// Hardware overrides on vSphere.
     #[serde(default)]
     pub hardware: Hardware,
+    /// Network adapters after the first, in order, with the ISO builder (vsphere-clone keeps
+    /// its template's adapters and cannot add any). The first is the platform's `network`, the
+    /// build's network: the installer configures it alone, and Packer connects to its address.
+    /// vsphere-iso waits for an address on every adapter, so only an installer that brings the
+    /// others up (autoinstall, with IPv6 link-local addresses) can build with them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_adapters: Vec<VsphereAdapter>,
     /// Other vsphere builder arguments for this OS, checked against the plugin catalogue.
     /// Secrets (passwords, tokens, keys) are written as `{ env: NAME }`.
     #[serde(default)]
     pub options: Options,
 }
 
-/// Azure settings of one OS.
+/// A Proxmox network adapter after the first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProxmoxAdapter {
+    /// The bridge it is attached to.
+    #[schemars(example = &"vmbr1")]
+    pub bridge: String,
+    /// Its VLAN tag (default: untagged).
+    #[schemars(range(min = 1, max = 4094), example = 20)]
+    pub vlan_tag: Option<u16>,
+}
+
+/// A vSphere network adapter after the first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VsphereAdapter {
+    /// The network (port group) it is attached to.
+    #[schemars(example = &"Backup")]
+    pub network: String,
+}
+
+/// Azure settings of one OS. An azure-arm build VM has one network interface, in the
+/// platform's virtual network: Azure takes no extra adapters.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OsAzure {
-    /// Size of the build VM for this OS.
+    /// Size of the build VM for this OS; with `arch: arm64`, an Arm size (`Standard_D2ps_v5`).
     pub vm_size: Option<String>,
     /// Image definition name in the gallery (default: the OS key).
     pub gallery_image: Option<String>,

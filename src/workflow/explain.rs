@@ -278,7 +278,10 @@ pub fn explain_with(
                 &[(Layer::Os, o(&["vsphere", "guest_os_type"]))],
                 None,
             ),
-            known.and_then(|r| text(r.vsphere_guest_os_type)),
+            // The catalogue's identifiers are x86-64 ones.
+            known
+                .filter(|_| os.arch() == crate::spec::Arch::X86_64)
+                .and_then(|r| text(r.vsphere_guest_os_type)),
         ));
     }
     if os.platforms.contains(&PlatformName::Azure) {
@@ -321,6 +324,11 @@ pub fn explain_with(
         )
     };
     common.push(seed);
+    common.push(x.row(
+        "arch",
+        &[(Layer::Os, o(&["arch"]))],
+        text(crate::spec::Arch::X86_64.as_str()),
+    ));
     for field in ["language", "keyboard", "timezone"] {
         let fallback = match field {
             "language" => "en_US",

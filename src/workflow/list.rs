@@ -64,7 +64,8 @@ pub fn table<'a>(releases: impl IntoIterator<Item = &'a Release>) -> String {
 }
 
 /// The releases as a JSON document: `{"version": 1, "oses": [{name, description, installer,
-/// family, distribution, version, platforms, editions}]}`, the editions with their image names,
+/// family, distribution, version, platforms, arches, editions}]}` (`arches`: the
+/// architectures it ships media or images for, `x86_64` first), the editions with their image names,
 /// Azure SKUs (`null`: not built on Azure) and whether an OS builds them unless it picks its
 /// own (`default`). `version` is the document's format, raised when a field changes meaning.
 pub fn json<'a>(releases: impl IntoIterator<Item = &'a Release>) -> String {
@@ -95,6 +96,7 @@ pub fn json<'a>(releases: impl IntoIterator<Item = &'a Release>) -> String {
                 "distribution": r.distribution,
                 "version": r.version,
                 "platforms": r.platforms.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                "arches": r.arches().iter().map(|a| a.as_str()).collect::<Vec<_>>(),
                 "editions": editions,
             })
         })
@@ -130,5 +132,6 @@ mod tests {
         let oses = value["oses"].as_array().expect("a list");
         assert_eq!(oses.len(), crate::release::all().count());
         assert!(oses.iter().all(|o| o["platforms"].is_array()));
+        assert!(oses.iter().all(|o| o["arches"][0] == "x86_64"));
     }
 }

@@ -401,6 +401,7 @@ fn release_facts(os: &str) -> Value {
             .map(|r| json!({ "name": r.name, "url": r.url }))
             .collect::<Vec<_>>(),
         "drivers": known.and_then(|r| r.windows).map_or("", |w| w.drivers),
+        "arch": "x86_64",
     })
 }
 
