@@ -408,6 +408,7 @@ pub const DEFAULT_HARDWARE: Hardware = Hardware {
     cpus: Some(2),
     memory_mb: Some(4096),
     disk_gb: Some(DEFAULT_DISK_GB),
+    data_disks_gb: Some(Vec::new()),
     firmware: Some(Firmware::Uefi),
     tpm: Some(false),
     secure_boot: None,
@@ -417,11 +418,12 @@ pub const DEFAULT_HARDWARE: Hardware = Hardware {
 /// Azure the VM size decides CPUs and memory, and the image the firmware.
 pub fn hardware_fields(platform: PlatformName) -> &'static [&'static str] {
     match platform {
-        PlatformName::Azure => &["disk_gb", "tpm", "secure_boot"],
+        PlatformName::Azure => &["disk_gb", "data_disks_gb", "tpm", "secure_boot"],
         _ => &[
             "cpus",
             "memory_mb",
             "disk_gb",
+            "data_disks_gb",
             "firmware",
             "tpm",
             "secure_boot",

@@ -260,6 +260,12 @@ pub struct Hardware {
     /// Size of the system disk in GiB.
     #[schemars(range(min = 1, max = 65536), example = 40)]
     pub disk_gb: Option<u32>,
+    /// Data disks after the system disk, in GiB each, in order (`[100, 200]`): on Proxmox
+    /// and vSphere more disks of the system disk's kind, on Azure empty managed data disks.
+    /// The installer never touches them. A list in a higher layer replaces the lower one;
+    /// `[]` removes them.
+    #[schemars(inner(range(min = 1, max = 65536)), example = [100, 200])]
+    pub data_disks_gb: Option<Vec<u32>>,
     /// Firmware of the VM: `bios` or `uefi`.
     pub firmware: Option<Firmware>,
     /// A TPM 2.0 in the VM (Windows 11 requires one): a Proxmox TPM state disk, a vSphere
@@ -279,6 +285,10 @@ impl Hardware {
             cpus: self.cpus.or(lower.cpus),
             memory_mb: self.memory_mb.or(lower.memory_mb),
             disk_gb: self.disk_gb.or(lower.disk_gb),
+            data_disks_gb: self
+                .data_disks_gb
+                .clone()
+                .or_else(|| lower.data_disks_gb.clone()),
             firmware: self.firmware.or(lower.firmware),
             tpm: self.tpm.or(lower.tpm),
             secure_boot: self.secure_boot.or(lower.secure_boot),
