@@ -34,6 +34,7 @@ const ANY_HARDWARE: Hardware = Hardware {
     memory_mb: None,
     disk_gb: None,
     data_disks_gb: None,
+    partitioning: None,
     firmware: None,
     tpm: None,
     secure_boot: None,
