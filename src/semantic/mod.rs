@@ -11,7 +11,8 @@
 //! outputs, ISOs, builders), `network`, `oses` (installers, editions, Windows locale, step
 //! families), `releases` (what an OS of the catalogue must agree with its release on),
 //! `windows` (what a Windows release requires: hardware, its driver folder), `installers` (the
-//! hypervisors an installer kind runs on, installer inputs),
+//! hypervisors an installer kind runs on, installer inputs), `disks` (a system disk large
+//! enough for its partition layout, no layout on Windows),
 //! `provisioning` (steps and the files they name), `environments` (overrides and the build
 //! user) and `options` (the passthrough checked against the catalogue).
 
@@ -21,6 +22,7 @@ use crate::diagnostic::{self, Diagnostic, Span};
 use crate::spec::{PlatformName, Spec};
 use crate::yaml::{Located, Node};
 
+mod disks;
 mod environments;
 mod installers;
 mod names;
@@ -63,6 +65,7 @@ pub fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
             oses.releases();
             oses.windows();
             oses.installers();
+            oses.disks();
             oses.out
         },
         || {
