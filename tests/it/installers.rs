@@ -85,22 +85,28 @@ struct Case {
 /// hardened layout on UEFI, so that hard-coded values in a template show up and both platforms'
 /// branches are covered; `hardened-bios` the hardened layout on BIOS with one data disk.
 fn linux_cases(os: &str) -> Vec<Case> {
+    let dhcp = json!({
+        "build_username": BUILD_USERNAME,
+        "build_password_hash": BUILD_PASSWORD_HASH,
+        "build_ssh_pubkey": "",
+        "hostname": os,
+        "language": "en_US",
+        "keyboard": "us",
+        "timezone": "UTC",
+        "network": { "dhcp": true, "address": "", "gateway": "", "dns": [] },
+        "platform": "proxmox",
+        "cloud_init": true,
+        "machine": machine(Family::Linux, Firmware::Uefi, Partitioning::Lvm, &[]),
+    });
+    let mut hardened_bios = dhcp.clone();
+    hardened_bios["platform"] = json!("vsphere");
+    hardened_bios["cloud_init"] = json!(false);
+    hardened_bios["machine"] =
+        machine(Family::Linux, Firmware::Bios, Partitioning::Hardened, &[50]);
     vec![
         Case {
             name: "dhcp",
-            vars: json!({
-                "build_username": BUILD_USERNAME,
-                "build_password_hash": BUILD_PASSWORD_HASH,
-                "build_ssh_pubkey": "",
-                "hostname": os,
-                "language": "en_US",
-                "keyboard": "us",
-                "timezone": "UTC",
-                "network": { "dhcp": true, "address": "", "gateway": "", "dns": [] },
-                "platform": "proxmox",
-                "cloud_init": true,
-                "machine": machine(Family::Linux, Firmware::Uefi, Partitioning::Lvm, &[]),
-            }),
+            vars: dhcp,
         },
         Case {
             name: "static",
@@ -125,19 +131,7 @@ fn linux_cases(os: &str) -> Vec<Case> {
         },
         Case {
             name: "hardened-bios",
-            vars: json!({
-                "build_username": BUILD_USERNAME,
-                "build_password_hash": BUILD_PASSWORD_HASH,
-                "build_ssh_pubkey": "",
-                "hostname": os,
-                "language": "en_US",
-                "keyboard": "us",
-                "timezone": "UTC",
-                "network": { "dhcp": true, "address": "", "gateway": "", "dns": [] },
-                "platform": "vsphere",
-                "cloud_init": false,
-                "machine": machine(Family::Linux, Firmware::Bios, Partitioning::Hardened, &[50]),
-            }),
+            vars: hardened_bios,
         },
     ]
 }
