@@ -263,8 +263,8 @@ pub struct Hardware {
     /// Data disks after the system disk, in GiB each, in order (`[100, 200]`): on Proxmox
     /// and vSphere more disks of the system disk's kind, on Azure empty managed data disks.
     /// The installer never touches them. A list in a higher layer replaces the lower one;
-    /// `[]` removes them.
-    #[schemars(inner(range(min = 1, max = 65536)), example = [100, 200])]
+    /// `[]` removes them. At most 14: a vSphere SCSI controller holds 15 disks.
+    #[schemars(length(max = 14), inner(range(min = 1, max = 65536)), example = [100, 200])]
     pub data_disks_gb: Option<Vec<u32>>,
     /// How a Linux installer lays out the system disk: `lvm` (default: the installer's own
     /// LVM layout, one root file system and swap) or `hardened` (the CIS/STIG layout: separate
