@@ -82,7 +82,7 @@
 %{ else ~}
     <!-- The ${machine.partitioning} layout: the firmware's partitions and /boot, then a logical
          volume for each file system the CIS benchmarks want separate, with their mount options;
-         / takes the rest. -->
+         /, last, takes the rest. -->
     <drive>
       <device>${machine.system_disk}</device>
       <initialize config:type="boolean">true</initialize>
@@ -118,7 +118,7 @@
       <type config:type="symbol">CT_LVM</type>
       <use>all</use>
       <partitions config:type="list">
-%{ for v in machine.volumes ~}
+%{ for v in concat([for v in machine.volumes : v if v.mount != "/"], [for v in machine.volumes : v if v.mount == "/"]) ~}
         <partition>
           <lv_name>${v.name}</lv_name>
           <mount>${v.mount}</mount>

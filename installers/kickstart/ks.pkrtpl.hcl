@@ -57,7 +57,7 @@ sshkey --username=${build_username} "${build_ssh_pubkey}"
 # Storage: the system disk alone, wiped; the data disks are left as they are.
 ignoredisk --only-use=${replace(machine.system_disk, "/dev/", "")}
 zerombr
-clearpart --all --initlabel --drives=${replace(machine.system_disk, "/dev/", "")}
+clearpart --all --initlabel --drives=${replace(machine.system_disk, "/dev/", "")}%{ if machine.partitioning != "lvm" } --disklabel=gpt%{ endif }
 %{ if machine.partitioning == "lvm" ~}
 # What the firmware needs (biosboot or an EFI system partition) plus /boot, the rest into LVM.
 reqpart --add-boot
@@ -66,8 +66,9 @@ volgroup vg_system pv.01
 logvol swap --vgname=vg_system --name=lv_swap --fstype=swap --size=1024
 logvol / --vgname=vg_system --name=lv_root --fstype=xfs --size=1 --grow
 %{ else ~}
-# The ${machine.partitioning} layout: the firmware's partitions and /boot, then a logical volume for
-# each file system the CIS benchmarks want separate, with their mount options; / takes the rest.
+# The ${machine.partitioning} layout on GPT (its BIOS boot partition needs it): the firmware's
+# partitions and /boot, then a logical volume for each file system the CIS benchmarks want
+# separate, with their mount options; / takes the rest.
 %{ for p in machine.partitions ~}
 %{ if p.kind == "efi" ~}
 part ${p.mount} --fstype=efi --size=${p.size_mb} --ondisk=${replace(machine.system_disk, "/dev/", "")}
