@@ -13,10 +13,10 @@
 //! SCSI by default (LSI Logic, or `pvscsi`), with the CD-ROMs on IDE. Linux names SCSI disks
 //! in the order of their target numbers, so the system disk is `/dev/sda` and the data disks
 //! `/dev/sdb`, `/dev/sdc`, ... on both; Windows Setup numbers them from 0 in the same order.
-//! (An NVMe controller set through `options` would name them `/dev/nvme0n1`, ...: not
-//! supported.)
+//! A vSphere VM whose first disk controller is NVMe (`options: { disk_controller_type:
+//! [nvme] }`) has each disk as a namespace of that controller: `/dev/nvme0n1`, `/dev/nvme0n2`.
 
-use crate::spec::{Family, Firmware, Partitioning};
+use crate::spec::{Family, Firmware, Os, Partitioning, PlatformName, Spec};
 
 /// A logical volume of a layout, in the system disk's volume group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,13 +223,42 @@ impl Layout {
     }
 }
 
+/// The kind of controller the disks are on, as far as Linux names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiskBus {
+    /// SCSI (and SATA): `/dev/sda`, `/dev/sdb`, ...
+    Scsi,
+    /// NVMe, each disk a namespace of the first controller: `/dev/nvme0n1`, `/dev/nvme0n2`, ...
+    Nvme,
+}
+
+/// The bus of an OS's disks on a platform: NVMe on vSphere when the first controller of
+/// `disk_controller_type` (the OS's `options`, else the platform's) is `nvme`, else SCSI.
+pub fn disk_bus(spec: &Spec, os: &Os, platform: PlatformName) -> DiskBus {
+    if platform != PlatformName::Vsphere {
+        return DiskBus::Scsi;
+    }
+    let own = os.vsphere.as_ref().map(|v| &v.options);
+    let shared = spec.platforms.vsphere.as_ref().map(|v| &v.options);
+    let first = [own, shared]
+        .into_iter()
+        .flatten()
+        .find_map(|options| options.get("disk_controller_type"))
+        .and_then(|types| types.as_array()?.first()?.as_str());
+    match first {
+        Some("nvme") => DiskBus::Nvme,
+        _ => DiskBus::Scsi,
+    }
+}
+
 /// The installer's name for the disk at `index` (0: the system disk, then the data disks in
-/// order): `/dev/sda`, `/dev/sdb`, ... on Linux, `0`, `1`, ... for Windows Setup's `DiskID`
-/// (see the module's notes).
-pub fn disk_name(family: Family, index: usize) -> String {
-    match family {
-        Family::Windows => index.to_string(),
-        Family::Linux => format!("/dev/sd{}", sd_letters(index)),
+/// order): `/dev/sda`, `/dev/sdb`, ... (or `/dev/nvme0n1`, ...) on Linux, `0`, `1`, ... for
+/// Windows Setup's `DiskID` (see the module's notes).
+pub fn disk_name(family: Family, bus: DiskBus, index: usize) -> String {
+    match (family, bus) {
+        (Family::Windows, _) => index.to_string(),
+        (Family::Linux, DiskBus::Scsi) => format!("/dev/sd{}", sd_letters(index)),
+        (Family::Linux, DiskBus::Nvme) => format!("/dev/nvme0n{}", index + 1),
     }
 }
 
@@ -247,16 +276,20 @@ fn sd_letters(index: usize) -> String {
 mod tests {
     use super::*;
 
-    /// The system disk is the first SCSI disk; after `sdz` Linux goes on with `sdaa`.
+    /// The system disk is the first SCSI disk; after `sdz` Linux goes on with `sdaa`. On NVMe
+    /// each disk is a namespace of the first controller; Windows numbers them all alike.
     #[test]
     fn disks_are_named_as_the_installers_see_them() {
-        assert_eq!(disk_name(Family::Linux, 0), "/dev/sda");
-        assert_eq!(disk_name(Family::Linux, 2), "/dev/sdc");
-        assert_eq!(disk_name(Family::Linux, 25), "/dev/sdz");
-        assert_eq!(disk_name(Family::Linux, 26), "/dev/sdaa");
-        assert_eq!(disk_name(Family::Linux, 27), "/dev/sdab");
-        assert_eq!(disk_name(Family::Windows, 0), "0");
-        assert_eq!(disk_name(Family::Windows, 3), "3");
+        let linux = |index| disk_name(Family::Linux, DiskBus::Scsi, index);
+        assert_eq!(linux(0), "/dev/sda");
+        assert_eq!(linux(2), "/dev/sdc");
+        assert_eq!(linux(25), "/dev/sdz");
+        assert_eq!(linux(26), "/dev/sdaa");
+        assert_eq!(linux(27), "/dev/sdab");
+        assert_eq!(disk_name(Family::Linux, DiskBus::Nvme, 0), "/dev/nvme0n1");
+        assert_eq!(disk_name(Family::Linux, DiskBus::Nvme, 2), "/dev/nvme0n3");
+        assert_eq!(disk_name(Family::Windows, DiskBus::Scsi, 0), "0");
+        assert_eq!(disk_name(Family::Windows, DiskBus::Nvme, 3), "3");
     }
 
     /// The hardened layout mounts each parent before what is under it, ends with swap, and

@@ -4,7 +4,7 @@
 
 use super::{Lowerer, Target, n, s};
 use crate::hcl::Expr;
-use crate::partitioning::{Layout, boot_partitions, disk_name, layout};
+use crate::partitioning::{Layout, boot_partitions, disk_bus, disk_name, layout};
 use crate::release::OsFacts;
 use crate::spec::{Family, Firmware, Partitioning, PlatformName};
 
@@ -12,21 +12,23 @@ impl Lowerer<'_> {
     /// The machine's disks and partition layout as the installer sees them, on one platform:
     /// `machine = { system_disk, data_disks = [{ device, size_gb }], partitioning, partitions
     /// = [{ kind, mount, size_mb }], volumes = [{ mount, name, size_mb, options }] }`. Disks
-    /// are named as the installer names them (`/dev/sda`; Windows Setup's `0`). The layout is
+    /// are named as the installer names them (`/dev/sda`, `/dev/nvme0n1` on an NVMe
+    /// controller; Windows Setup's `0`). The layout is
     /// a local shared by every source that has it ([`Self::partition_layout`]), merged with
     /// the disks; Windows gets the disks alone, its answer file has its own layout.
     pub(super) fn machine(&mut self, t: Target<'_>, platform: PlatformName) -> Expr {
         let hw = crate::platform::hardware(self.spec, t.os, platform);
         let family = t.os.family();
+        let bus = disk_bus(self.spec, t.os, platform);
         let data = hw.data_disks_gb.unwrap_or_default();
         let data_disks = data.iter().enumerate().map(|(i, size)| {
             Expr::Object(vec![
-                ("device".into(), s(&disk_name(family, i + 1))),
+                ("device".into(), s(&disk_name(family, bus, i + 1))),
                 ("size_gb".into(), n(*size)),
             ])
         });
         let disks = Expr::Object(vec![
-            ("system_disk".into(), s(&disk_name(family, 0))),
+            ("system_disk".into(), s(&disk_name(family, bus, 0))),
             ("data_disks".into(), Expr::List(data_disks.collect())),
         ]);
         if family == Family::Windows {
@@ -91,6 +93,7 @@ mod tests {
     /// gives them, and the hardened layout's partitions (for the platform's firmware) and
     /// volumes, per platform, since each platform's hardware is its own; the default layout
     /// is the installer's own, with no partitions of hybridc's. Windows gets the disks alone.
+    /// A vSphere NVMe controller names the disks as namespaces.
     #[test]
     fn the_templates_get_the_machine_of_each_platform() {
         let model = lowered(
@@ -107,6 +110,11 @@ oses:
     platforms: [vsphere]
     editions: [standard]
     hardware: { data_disks_gb: [100, 200] }
+  debian-12:
+    iso: { url: https://example.com/debian.iso, checksum: none }
+    platforms: [proxmox, vsphere]
+    hardware: { data_disks_gb: [100] }
+    vsphere: { options: { disk_controller_type: [nvme] } }
 ",
         );
         let machine = |platform: PlatformName, os: &str, attribute: &str| -> Expr {
@@ -199,6 +207,13 @@ oses:
             unreachable!("checked above")
         };
         assert_eq!(entries.len(), 2, "no layout on Windows");
+        // On vSphere's NVMe controller each disk is a namespace; Proxmox keeps SCSI.
+        let nvme = machine(PlatformName::Vsphere, "debian-12", "http_content");
+        assert_eq!(as_text(&field(&nvme, "system_disk")), "/dev/nvme0n1");
+        let data = list(field(&nvme, "data_disks"));
+        assert_eq!(as_text(&field(&data[0], "device")), "/dev/nvme0n2");
+        let scsi = machine(PlatformName::Proxmox, "debian-12", "http_content");
+        assert_eq!(as_text(&field(&scsi, "system_disk")), "/dev/sda");
         // Each layout once, for every source that has it.
         let mut layouts: Vec<&str> = model.locals.iter().map(|l| l.name.as_str()).collect();
         layouts.retain(|name| name.starts_with("partition_layout_"));

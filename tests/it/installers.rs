@@ -41,7 +41,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use hybridc::installer::INSTALLERS;
-use hybridc::partitioning::{boot_partitions, disk_name};
+use hybridc::partitioning::{DiskBus, boot_partitions, disk_name};
 use hybridc::release::OsFacts;
 use hybridc::spec::{Family, Firmware, Partitioning};
 use serde_json::{Value, json};
@@ -143,9 +143,10 @@ fn machine(family: Family, firmware: Firmware, partitioning: Partitioning, data:
     let data_disks: Vec<Value> = data
         .iter()
         .enumerate()
-        .map(|(i, size)| json!({ "device": disk_name(family, i + 1), "size_gb": size }))
+        .map(|(i, size)| json!({ "device": disk_name(family, DiskBus::Scsi, i + 1), "size_gb": size }))
         .collect();
-    let mut machine = json!({ "system_disk": disk_name(family, 0), "data_disks": data_disks });
+    let mut machine =
+        json!({ "system_disk": disk_name(family, DiskBus::Scsi, 0), "data_disks": data_disks });
     if family == Family::Windows {
         return machine;
     }
