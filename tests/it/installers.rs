@@ -585,7 +585,13 @@ fn render(exe: &Path, template: &Path, vars: &Value, tag: &str) -> Rendered {
     std::fs::create_dir_all(&dir).expect("create vars dir");
     let vars_path = dir.join(format!("{tag}.json"));
     let text = serde_json::to_string_pretty(vars).expect("vars serialise");
-    std::fs::write(&vars_path, text).expect("write vars");
+    // Tests running at the same time render the same cases: each writes its own file and
+    // renames it into place, so that no helper reads a file another test is still writing.
+    static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let partial = dir.join(format!("{tag}.json.{}-{n}.partial", std::process::id()));
+    std::fs::write(&partial, text).expect("write vars");
+    std::fs::rename(&partial, &vars_path).expect("move vars into place");
     let out = Command::new(exe)
         .current_dir(repo())
         .arg("render")
