@@ -53,6 +53,11 @@ locals {
   azure_gallery_version = format("%s.%d.%d", formatdate("YYYY", local.build_time), parseint(formatdate("MMDD", local.build_time), 10), parseint(formatdate("hhmmss", local.build_time), 10))
   build_time            = timestamp()
   build_version         = var.build_version != "" ? var.build_version : formatdate("YYYYMMDD-hhmmss", local.build_time)
+  partition_layout_lvm = {
+    partitioning = "lvm"
+    partitions   = []
+    volumes      = []
+  }
   debian_12_installer_vars = {
     build_username      = var.build_username
     build_password_hash = var.build_password_hash

@@ -87,6 +87,10 @@ source "proxmox-iso" "debian-12" {
       merge(local.debian_12_installer_vars, {
         platform   = "proxmox"
         cloud_init = true
+        machine = merge(local.partition_layout_lvm, {
+          system_disk = "/dev/sda"
+          data_disks  = []
+        })
       }),
     )
   }
@@ -159,6 +163,10 @@ source "proxmox-iso" "rocky-9" {
         merge(local.rocky_9_installer_vars, {
           platform   = "proxmox"
           cloud_init = true
+          machine = merge(local.partition_layout_lvm, {
+            system_disk = "/dev/sda"
+            data_disks  = []
+          })
         }),
       )
     }
@@ -217,6 +225,10 @@ source "proxmox-iso" "ubuntu-2404" {
       merge(local.ubuntu_2404_installer_vars, {
         platform   = "proxmox"
         cloud_init = true
+        machine = merge(local.partition_layout_lvm, {
+          system_disk = "/dev/sda"
+          data_disks  = []
+        })
       }),
     )
     "/meta-data" = templatefile(
@@ -224,6 +236,10 @@ source "proxmox-iso" "ubuntu-2404" {
       merge(local.ubuntu_2404_installer_vars, {
         platform   = "proxmox"
         cloud_init = true
+        machine = merge(local.partition_layout_lvm, {
+          system_disk = "/dev/sda"
+          data_disks  = []
+        })
       }),
     )
   }
@@ -312,6 +328,10 @@ source "proxmox-iso" "windows-2022-standard" {
           address = ""
           gateway = ""
           dns     = []
+        }
+        machine = {
+          system_disk = "0"
+          data_disks  = []
         }
         release = {
           name         = "windows-2022"
@@ -403,6 +423,10 @@ source "proxmox-iso" "windows-2022-datacenter" {
           address = ""
           gateway = ""
           dns     = []
+        }
+        machine = {
+          system_disk = "0"
+          data_disks  = []
         }
         release = {
           name         = "windows-2022"

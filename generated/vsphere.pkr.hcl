@@ -85,6 +85,10 @@ source "vsphere-iso" "debian-12" {
       merge(local.debian_12_installer_vars, {
         platform   = "vsphere"
         cloud_init = false
+        machine = merge(local.partition_layout_lvm, {
+          system_disk = "/dev/sda"
+          data_disks  = []
+        })
       }),
     )
   }
@@ -142,6 +146,10 @@ source "vsphere-iso" "rocky-9" {
       merge(local.rocky_9_installer_vars, {
         platform   = "vsphere"
         cloud_init = false
+        machine = merge(local.partition_layout_lvm, {
+          system_disk = "/dev/sda"
+          data_disks  = []
+        })
       }),
     )
   }
@@ -197,6 +205,10 @@ source "vsphere-iso" "ubuntu-2404" {
       merge(local.ubuntu_2404_installer_vars, {
         platform   = "vsphere"
         cloud_init = false
+        machine = merge(local.partition_layout_lvm, {
+          system_disk = "/dev/sda"
+          data_disks  = []
+        })
       }),
     )
     "/meta-data" = templatefile(
@@ -204,6 +216,10 @@ source "vsphere-iso" "ubuntu-2404" {
       merge(local.ubuntu_2404_installer_vars, {
         platform   = "vsphere"
         cloud_init = false
+        machine = merge(local.partition_layout_lvm, {
+          system_disk = "/dev/sda"
+          data_disks  = []
+        })
       }),
     )
   }
@@ -274,6 +290,10 @@ source "vsphere-iso" "windows-2022-standard" {
         address = ""
         gateway = ""
         dns     = []
+      }
+      machine = {
+        system_disk = "0"
+        data_disks  = []
       }
       release = {
         name         = "windows-2022"
@@ -352,6 +372,10 @@ source "vsphere-iso" "windows-2022-datacenter" {
         address = ""
         gateway = ""
         dns     = []
+      }
+      machine = {
+        system_disk = "0"
+        data_disks  = []
       }
       release = {
         name         = "windows-2022"

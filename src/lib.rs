@@ -29,6 +29,7 @@ pub mod lower;
 pub mod model;
 pub mod output;
 mod parallel;
+pub mod partitioning;
 pub mod platform;
 pub mod pointer;
 pub mod release;

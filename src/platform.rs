@@ -8,7 +8,7 @@
 use crate::catalogue::Component;
 use crate::model::VarType;
 use crate::release::OsFacts;
-use crate::spec::{BuilderKind, Firmware, Hardware, Os, PlatformName, Spec};
+use crate::spec::{BuilderKind, Firmware, Hardware, Os, Partitioning, PlatformName, Spec};
 
 /// A platform setting that becomes a variable `<platform>_<name>`.
 #[derive(Debug, Clone, Copy)]
@@ -408,20 +408,24 @@ pub const DEFAULT_HARDWARE: Hardware = Hardware {
     cpus: Some(2),
     memory_mb: Some(4096),
     disk_gb: Some(DEFAULT_DISK_GB),
+    data_disks_gb: Some(Vec::new()),
+    partitioning: Some(Partitioning::Lvm),
     firmware: Some(Firmware::Uefi),
     tpm: Some(false),
     secure_boot: None,
 };
 
 /// The `hardware` fields a platform's builds use, in the order `explain` shows them. On
-/// Azure the VM size decides CPUs and memory, and the image the firmware.
+/// Azure the VM size decides CPUs and memory, and the image the firmware and the partitions.
 pub fn hardware_fields(platform: PlatformName) -> &'static [&'static str] {
     match platform {
-        PlatformName::Azure => &["disk_gb", "tpm", "secure_boot"],
+        PlatformName::Azure => &["disk_gb", "data_disks_gb", "tpm", "secure_boot"],
         _ => &[
             "cpus",
             "memory_mb",
             "disk_gb",
+            "data_disks_gb",
+            "partitioning",
             "firmware",
             "tpm",
             "secure_boot",

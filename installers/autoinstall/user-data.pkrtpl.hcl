@@ -6,7 +6,8 @@
 # hostname, language, keyboard, timezone,
 # network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (Ubuntu
 # Server always has cloud-init), release = { name, distribution, version, repositories, drivers }
-# from hybridc's OS catalogue.
+# from hybridc's OS catalogue, machine = { system_disk, data_disks, partitioning (lvm | hardened),
+# partitions, volumes } (the system disk and its layout).
 autoinstall:
   version: 1
   # The live installer starts its own SSH server with a random password. Stop it so that Packer does
@@ -61,10 +62,67 @@ autoinstall:
         dhcp6: false
         link-local: [ipv6]
         optional: true
+  # Storage: the system disk alone; the data disks are left as they are.
   storage:
+%{ if machine.partitioning == "lvm" ~}
     layout:
       name: lvm
       sizing-policy: all
+      match:
+        path: ${machine.system_disk}
+%{ else ~}
+    # The ${machine.partitioning} layout as curtin actions: the firmware's partitions and /boot,
+    # then a logical volume for each file system the CIS benchmarks want separate (/ last, as it
+    # takes the rest), then each file system formatted and mounted, a parent before its children.
+    config:
+      - { type: disk, id: disk-system, path: ${machine.system_disk}, ptable: gpt, wipe: superblock-recursive, preserve: false%{ if contains([for p in machine.partitions : p.kind], "biosboot") }, grub_device: true%{ endif } }
+%{ for i, p in machine.partitions ~}
+%{ if p.kind == "biosboot" ~}
+      - { type: partition, id: part-${p.kind}, device: disk-system, number: ${i + 1}, size: ${p.size_mb}M, flag: bios_grub, preserve: false }
+%{ endif ~}
+%{ if p.kind == "efi" ~}
+      - { type: partition, id: part-${p.kind}, device: disk-system, number: ${i + 1}, size: ${p.size_mb}M, flag: boot, grub_device: true, preserve: false }
+      - { type: format, id: format-${p.kind}, volume: part-${p.kind}, fstype: fat32, preserve: false }
+%{ endif ~}
+%{ if p.kind == "boot" ~}
+      - { type: partition, id: part-${p.kind}, device: disk-system, number: ${i + 1}, size: ${p.size_mb}M, preserve: false }
+      - { type: format, id: format-${p.kind}, volume: part-${p.kind}, fstype: ext4, preserve: false }
+%{ endif ~}
+%{ endfor ~}
+      - { type: partition, id: part-pv, device: disk-system, number: ${length(machine.partitions) + 1}, size: -1, preserve: false }
+      - { type: lvm_volgroup, id: vg-system, name: vg_system, devices: [part-pv], preserve: false }
+%{ for v in machine.volumes ~}
+%{ if v.mount != "/" ~}
+      - { type: lvm_partition, id: lv-${v.name}, volgroup: vg-system, name: ${v.name}, size: ${v.size_mb}M, preserve: false }
+%{ endif ~}
+%{ endfor ~}
+%{ for v in machine.volumes ~}
+%{ if v.mount == "/" ~}
+      - { type: lvm_partition, id: lv-${v.name}, volgroup: vg-system, name: ${v.name}, preserve: false }
+%{ endif ~}
+%{ endfor ~}
+%{ for v in machine.volumes ~}
+      - { type: format, id: format-${v.name}, volume: lv-${v.name}, fstype: ${v.mount == "swap" ? "swap" : "ext4"}, preserve: false }
+%{ endfor ~}
+%{ for v in machine.volumes ~}
+%{ if v.mount == "/" ~}
+      - { type: mount, id: mount-${v.name}, device: format-${v.name}, path: / }
+%{ endif ~}
+%{ endfor ~}
+%{ for p in machine.partitions ~}
+%{ if p.kind != "biosboot" ~}
+      - { type: mount, id: mount-${p.kind}, device: format-${p.kind}, path: ${p.mount} }
+%{ endif ~}
+%{ endfor ~}
+%{ for v in machine.volumes ~}
+%{ if v.mount != "/" ~}
+      - { type: mount, id: mount-${v.name}, device: format-${v.name}, path: ${v.mount == "swap" ? "none" : v.mount}%{ if v.options != "" }, options: "${v.options}"%{ endif } }
+%{ endif ~}
+%{ endfor ~}
+    # No swap file: the layout has its swap volume.
+    swap:
+      size: 0
+%{ endif ~}
   identity:
     realname: ${build_username}
     hostname: ${hostname}

@@ -14,6 +14,9 @@
     firmware        uefi | bios: the partition layout (see below)
     network         { dhcp = bool, address = "192.0.2.10/24" or "", gateway = "" or IPv4, dns = [IPv4, ...] }
     computer_name   the NetBIOS name of the build VM (at most 15 characters)
+    machine         { system_disk = "0", data_disks = [{ device, size_gb }] }: Windows Setup's
+                    DiskID of the system disk (the first disk of the first controller on every
+                    platform); the data disks after it are left as they are
     release         { name, distribution, version, repositories, drivers } from hybridc's OS
                     catalogue: distribution is windows-server or windows (Windows 10 and 11),
                     drivers the release's folder on the VirtIO driver CD (2k16, 2k19, 2k22,
@@ -35,7 +38,7 @@
   root). The first-logon commands look for the scripts at the root of every drive first, then
   under windows\ and scripts\windows\ (older layouts).
 
-  Partitions of disk 0, wiped:
+  Partitions of the system disk (machine.system_disk, disk 0), wiped:
     uefi: GPT, EFI system partition 100 MB FAT32, MSR 16 MB, Windows NTFS on the rest (InstallTo 3).
           Microsoft Learn, "Sample: Configure UEFI/GPT-Based Hard Drive Partitions by Using Windows
           Setup" (https://learn.microsoft.com/previous-versions/windows/it-pro/windows-8.1-and-8/hh825702(v=win.10))
@@ -132,7 +135,7 @@
       <DiskConfiguration>
         <WillShowUI>OnError</WillShowUI>
         <Disk wcm:action="add">
-          <DiskID>0</DiskID>
+          <DiskID>${machine.system_disk}</DiskID>
           <WillWipeDisk>true</WillWipeDisk>
 %{ if firmware == "bios" ~}
           <!-- BIOS: MBR -->
@@ -216,7 +219,7 @@
           </InstallFrom>
           <!-- The Windows partition of the layout above. -->
           <InstallTo>
-            <DiskID>0</DiskID>
+            <DiskID>${machine.system_disk}</DiskID>
             <PartitionID>${firmware == "bios" ? 2 : 3}</PartitionID>
           </InstallTo>
           <WillShowUI>OnError</WillShowUI>

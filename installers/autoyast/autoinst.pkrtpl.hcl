@@ -7,7 +7,9 @@
   keyboard, timezone, network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere),
   cloud_init (install cloud-init, for clones that get a Proxmox cloud-init drive), release =
   { name, distribution, version, repositories = [{ name, url }], drivers, arch (x86_64 or
-  aarch64) } from hybridc's OS catalogue, inputs = the OS's installer_inputs.
+  aarch64) } from hybridc's OS catalogue, machine = { system_disk, data_disks, partitioning
+  (lvm | hardened), partitions, volumes } (the system disk and its layout), inputs = the OS's
+  installer_inputs.
 
   SLES registers with the SUSE Customer Center when inputs.registration_code is set (and
   inputs.registration_email, if given); otherwise it installs its modules from the Full
@@ -69,12 +71,68 @@
       <dhcp_hostname config:type="boolean">false</dhcp_hostname>
     </dns>
   </networking>
-  <!-- Storage: the first disk, wiped, with the layout AutoYaST proposes for the firmware. -->
+  <!-- Storage: the system disk alone, wiped; the data disks are left as they are. -->
   <partitioning config:type="list">
+%{ if machine.partitioning == "lvm" ~}
+    <!-- The layout AutoYaST proposes for the firmware. -->
     <drive>
+      <device>${machine.system_disk}</device>
       <initialize config:type="boolean">true</initialize>
       <use>all</use>
     </drive>
+%{ else ~}
+    <!-- The ${machine.partitioning} layout: the firmware's partitions and /boot, then a logical
+         volume for each file system the CIS benchmarks want separate, with their mount options;
+         /, last, takes the rest. -->
+    <drive>
+      <device>${machine.system_disk}</device>
+      <initialize config:type="boolean">true</initialize>
+      <disklabel>gpt</disklabel>
+      <use>all</use>
+      <partitions config:type="list">
+%{ for p in machine.partitions ~}
+        <partition>
+%{ if p.kind == "efi" ~}
+          <mount>${p.mount}</mount>
+          <filesystem config:type="symbol">vfat</filesystem>
+          <partition_id config:type="integer">259</partition_id>
+%{ endif ~}
+%{ if p.kind == "biosboot" ~}
+          <partition_id config:type="integer">263</partition_id>
+%{ endif ~}
+%{ if p.kind == "boot" ~}
+          <mount>${p.mount}</mount>
+          <filesystem config:type="symbol">xfs</filesystem>
+%{ endif ~}
+          <size>${p.size_mb}M</size>
+        </partition>
+%{ endfor ~}
+        <partition>
+          <lvm_group>vg_system</lvm_group>
+          <partition_id config:type="integer">142</partition_id>
+          <size>max</size>
+        </partition>
+      </partitions>
+    </drive>
+    <drive>
+      <device>/dev/vg_system</device>
+      <type config:type="symbol">CT_LVM</type>
+      <use>all</use>
+      <partitions config:type="list">
+%{ for v in concat([for v in machine.volumes : v if v.mount != "/"], [for v in machine.volumes : v if v.mount == "/"]) ~}
+        <partition>
+          <lv_name>${v.name}</lv_name>
+          <mount>${v.mount}</mount>
+          <filesystem config:type="symbol">${v.mount == "swap" ? "swap" : "xfs"}</filesystem>
+          <size>${v.mount == "/" ? "max" : "${v.size_mb}M"}</size>
+%{ if v.options != "" ~}
+          <fstopt>${v.options}</fstopt>
+%{ endif ~}
+        </partition>
+%{ endfor ~}
+      </partitions>
+    </drive>
+%{ endif ~}
   </partitioning>
   <software>
     <install_recommended config:type="boolean">false</install_recommended>

@@ -5,7 +5,9 @@
 # hostname, language, keyboard, timezone,
 # network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (install
 # cloud-init, for clones that get a Proxmox cloud-init drive), release = { name, distribution,
-# version, repositories = [{ name, url }], drivers } from hybridc's OS catalogue, inputs = the OS's
+# version, repositories = [{ name, url }], drivers } from hybridc's OS catalogue, machine = {
+# system_disk, data_disks, partitioning (lvm | hardened), partitions, volumes } (the system disk
+# and its layout; see hybridc's `partitioning`), inputs = the OS's
 # installer_inputs: RHEL registers with Red Hat Subscription Management when both
 # inputs.rhsm_organization and inputs.rhsm_activation_key are set (quoted for the kickstart
 # parser: a `"` or `\` in them is escaped).
@@ -52,16 +54,43 @@ user --name=${build_username} --groups=wheel --iscrypted --password=${build_pass
 sshkey --username=${build_username} "${build_ssh_pubkey}"
 %{ endif ~}
 
-# Storage: wipe every disk, create what the firmware needs (biosboot or an EFI system partition)
-# plus /boot, and put the rest into LVM.
+# Storage: the system disk alone, wiped; the data disks are left as they are.
+ignoredisk --only-use=${replace(machine.system_disk, "/dev/", "")}
 zerombr
-clearpart --all --initlabel
+clearpart --all --initlabel --drives=${replace(machine.system_disk, "/dev/", "")}%{ if machine.partitioning != "lvm" } --disklabel=gpt%{ endif }
+%{ if machine.partitioning == "lvm" ~}
+# What the firmware needs (biosboot or an EFI system partition) plus /boot, the rest into LVM.
 reqpart --add-boot
 part pv.01 --size=1 --grow
 volgroup vg_system pv.01
 logvol swap --vgname=vg_system --name=lv_swap --fstype=swap --size=1024
 logvol / --vgname=vg_system --name=lv_root --fstype=xfs --size=1 --grow
-bootloader --timeout=3
+%{ else ~}
+# The ${machine.partitioning} layout on GPT (its BIOS boot partition needs it): the firmware's
+# partitions and /boot, then a logical volume for each file system the CIS benchmarks want
+# separate, with their mount options; / takes the rest.
+%{ for p in machine.partitions ~}
+%{ if p.kind == "efi" ~}
+part ${p.mount} --fstype=efi --size=${p.size_mb} --ondisk=${replace(machine.system_disk, "/dev/", "")}
+%{ endif ~}
+%{ if p.kind == "biosboot" ~}
+part biosboot --fstype=biosboot --size=${p.size_mb} --ondisk=${replace(machine.system_disk, "/dev/", "")}
+%{ endif ~}
+%{ if p.kind == "boot" ~}
+part ${p.mount} --fstype=xfs --size=${p.size_mb} --ondisk=${replace(machine.system_disk, "/dev/", "")}
+%{ endif ~}
+%{ endfor ~}
+part pv.01 --size=1 --grow --ondisk=${replace(machine.system_disk, "/dev/", "")}
+volgroup vg_system pv.01
+%{ for v in machine.volumes ~}
+%{ if v.mount == "swap" ~}
+logvol swap --vgname=vg_system --name=${v.name} --fstype=swap --size=${v.size_mb}
+%{ else ~}
+logvol ${v.mount} --vgname=vg_system --name=${v.name} --fstype=xfs --size=${v.size_mb}%{ if v.mount == "/" } --grow%{ endif }%{ if v.options != "" } --fsoptions="${v.options}"%{ endif }
+%{ endif ~}
+%{ endfor ~}
+%{ endif ~}
+bootloader --timeout=3 --boot-drive=${replace(machine.system_disk, "/dev/", "")}
 
 %packages
 @^minimal-environment

@@ -1,11 +1,26 @@
 {
   "hostname": ${jsonencode(hostname)},
   "password": { "crypted": true, "text": "*" },
-  "disk": "/dev/sda",
+  "disk": ${jsonencode(machine.system_disk)},
+%{ if machine.partitioning == "lvm" ~}
   "partitions": [
     { "mountpoint": "/", "size": 0, "filesystem": "ext4" },
     { "size": 1024, "filesystem": "swap" }
   ],
+%{ else ~}
+  "partitions": [
+%{ for i, p in concat(
+    [for p in machine.partitions : { "mountpoint": p.mount, "size": p.size_mb, "filesystem": "ext4" } if p.kind == "boot"],
+    [for v in machine.volumes : merge(
+      { "size": v.mount == "/" ? 0 : v.size_mb, "filesystem": v.mount == "swap" ? "swap" : "ext4", "lvm": { "vg_name": "vg_system", "lv_name": v.name } },
+      v.mount == "swap" ? {} : { "mountpoint": v.mount },
+      v.options == "" ? {} : { "fs_options": v.options },
+    )],
+  ) ~}
+    ${jsonencode(p)}${i < length(machine.volumes) ? "," : ""}
+%{ endfor ~}
+  ],
+%{ endif ~}
   "packages": ${jsonencode(compact([
     "minimal",
     "linux",

@@ -4,7 +4,8 @@
 # hostname, language, keyboard, timezone,
 # network = { dhcp, address, gateway, dns }, platform (proxmox | vsphere), cloud_init (install
 # cloud-init, for clones that get a Proxmox cloud-init drive), release = { name, distribution,
-# version, repositories, drivers } from hybridc's OS catalogue.
+# version, repositories, drivers } from hybridc's OS catalogue, machine = { system_disk,
+# data_disks, partitioning (lvm | hardened), partitions, volumes } (the system disk and its layout).
 
 ### Localization
 d-i debian-installer/locale string ${language}.UTF-8
@@ -52,15 +53,44 @@ d-i clock-setup/utc boolean true
 d-i time/zone string ${timezone}
 d-i clock-setup/ntp boolean true
 
-### Partitioning: the first disk, LVM, "atomic" recipe (everything in one root file system).
-d-i partman/early_command string debconf-set partman-auto/disk "$(list-devices disk | head -n1)"
+### Partitioning: the system disk alone (the data disks are left as they are), LVM.
+d-i partman-auto/disk string ${machine.system_disk}
 d-i partman-auto/method string lvm
 d-i partman-auto-lvm/guided_size string max
 d-i partman-lvm/device_remove_lvm boolean true
 d-i partman-md/device_remove_md boolean true
 d-i partman-lvm/confirm boolean true
 d-i partman-lvm/confirm_nooverwrite boolean true
+%{ if machine.partitioning == "lvm" ~}
+# The "atomic" recipe: everything in one root file system.
 d-i partman-auto/choose_recipe select atomic
+%{ else ~}
+# The ${machine.partitioning} layout: the firmware's partitions and /boot, then a logical volume
+# for each file system the CIS benchmarks want separate, with their mount options; / takes the rest
+# (its priority is the highest, its maximum unlimited). Swap, the last volume, ends the recipe.
+d-i partman-auto-lvm/new_vg_name string vg_system
+d-i partman-auto/expert_recipe string \
+    ${machine.partitioning} :: \
+%{ for p in machine.partitions ~}
+%{ if p.kind == "efi" ~}
+        ${p.size_mb} ${p.size_mb} ${p.size_mb} free $iflabel{ gpt } $reusemethod{ } method{ efi } format{ } . \
+%{ endif ~}
+%{ if p.kind == "biosboot" ~}
+        ${p.size_mb} ${p.size_mb} ${p.size_mb} free $iflabel{ gpt } $reusemethod{ } method{ biosgrub } . \
+%{ endif ~}
+%{ if p.kind == "boot" ~}
+        ${p.size_mb} ${p.size_mb} ${p.size_mb} ext4 $primary{ } $bootable{ } method{ format } format{ } use_filesystem{ } filesystem{ ext4 } mountpoint{ ${p.mount} } . \
+%{ endif ~}
+%{ endfor ~}
+%{ for v in machine.volumes ~}
+%{ if v.mount == "swap" ~}
+        ${v.size_mb} ${v.size_mb} ${v.size_mb} linux-swap $lvmok{ } lv_name{ ${v.name} } method{ swap } format{ } .
+%{ else ~}
+        ${v.size_mb} ${v.mount == "/" ? 10000 : v.size_mb} ${v.mount == "/" ? -1 : v.size_mb} ext4 $lvmok{ } lv_name{ ${v.name} } method{ format } format{ } use_filesystem{ } filesystem{ ext4 } mountpoint{ ${v.mount} }%{ for o in compact(split(",", v.options)) } options/${o}{ ${o} }%{ endfor } . \
+%{ endif ~}
+%{ endfor ~}
+d-i partman-auto/choose_recipe select ${machine.partitioning}
+%{ endif ~}
 d-i partman-partitioning/confirm_write_new_label boolean true
 d-i partman/choose_partition select finish
 d-i partman/confirm boolean true
@@ -82,7 +112,7 @@ popularity-contest popularity-contest/participate boolean false
 ### Boot loader
 d-i grub-installer/only_debian boolean true
 d-i grub-installer/with_other_os boolean false
-d-i grub-installer/bootdev string default
+d-i grub-installer/bootdev string ${machine.system_disk}
 d-i grub-installer/force-efi-extra-removable boolean true
 
 ### Finish

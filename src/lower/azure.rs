@@ -58,9 +58,16 @@ impl Lowerer<'_> {
         if image_disk.is_none_or(|size| disk >= size) {
             body.attr("os_disk_size_gb", n(disk), &os_origin);
         }
+        let hw = crate::platform::hardware(self.spec, os, PlatformName::Azure);
+        // Data disks: empty managed disks at the next free LUNs, captured into the image with
+        // the OS disk (packer-plugin-azure v2.6.3 `builder/azure/common/template/
+        // template_builder.go`, `TemplateBuilder.SetAdditionalDisks`).
+        if let Some(data) = hw.data_disks_gb.as_ref().filter(|d| !d.is_empty()) {
+            let sizes = data.iter().map(|size| n(*size)).collect();
+            body.attr("disk_additional_size", Expr::List(sizes), &os_origin);
+        }
         // Trusted Launch: a Gen2 VM with Secure Boot and a vTPM (packer-plugin-azure v2.6.3
         // `builder/azure/common/template/template_builder.go`, `SetSecurityProfile`).
-        let hw = crate::platform::hardware(self.spec, os, PlatformName::Azure);
         let (tpm, secure_boot) = (hw.tpm == Some(true), hw.secure_boot == Some(true));
         if tpm || secure_boot {
             body.attr("security_type", s("TrustedLaunch"), &os_origin);
@@ -199,5 +206,24 @@ oses:
         assert_eq!(text(body, "image_offer"), "ubuntu-24_04-lts");
         assert_eq!(text(body, "image_sku"), "server-arm64");
         assert_eq!(text(body, "vm_size"), "Standard_D2ps_v5");
+    }
+
+    /// Data disks are `disk_additional_size`, in GiB: azure-arm attaches each as an empty
+    /// managed disk at the next free LUN and captures it into the image (packer-plugin-azure
+    /// v2.6.3 `builder/azure/common/template/template_builder.go`,
+    /// `TemplateBuilder.SetAdditionalDisks`). None without data disks.
+    #[test]
+    fn data_disks_are_additional_managed_disks() {
+        let model = lowered(&OSES.replace(
+            "    platforms: [azure]\n  windows-2022:",
+            "    platforms: [azure]\n    hardware: { data_disks_gb: [100, 200] }\n  windows-2022:",
+        ));
+        let body = &source(&model, PlatformName::Azure, "ubuntu-2404").body;
+        assert_eq!(
+            attr(body, "disk_additional_size"),
+            Some(&Expr::List(vec![Expr::Number(100), Expr::Number(200)]))
+        );
+        let body = &source(&model, PlatformName::Azure, "windows-2022-datacenter").body;
+        assert!(attr(body, "disk_additional_size").is_none());
     }
 }

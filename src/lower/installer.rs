@@ -105,9 +105,10 @@ impl Lowerer<'_> {
     }
 
     /// The seed of an OS's installer for one source, rendered with the OS's shared inputs
-    /// plus the platform, which decides the guest agent the installer adds.
+    /// plus the platform, which decides the guest agent the installer adds, and the machine
+    /// on that platform (its disks and partition layout).
     pub(super) fn seed_files(
-        &self,
+        &mut self,
         t: Target<'_>,
         vars_local: &str,
         platform: PlatformName,
@@ -129,6 +130,7 @@ impl Lowerer<'_> {
                 Expr::Object(vec![
                     ("platform".into(), s(platform.as_str())),
                     ("cloud_init".into(), Expr::Bool(cloud_init)),
+                    ("machine".into(), self.machine(t, platform)),
                 ]),
             ],
         );
@@ -204,6 +206,7 @@ impl Lowerer<'_> {
             ("computer_name".into(), s(&computer_name(&source))),
             ("platform".into(), s(platform.as_str())),
             ("network".into(), network),
+            ("machine".into(), self.machine(t, platform)),
             ("release".into(), release(name, os)),
             ("inputs".into(), self.installer_inputs(name, os)),
         ]);

@@ -15,6 +15,7 @@
 mod azure;
 mod family;
 mod installer;
+mod machine;
 mod network;
 mod options;
 mod plugins;

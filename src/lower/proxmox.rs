@@ -144,10 +144,16 @@ impl Lowerer<'_> {
             tpm.attr("tpm_version", s("v2.0"), &hw_origin);
             body.block("tpm_config", tpm, &hw_origin);
         }
-        if iso {
+        // The system disk, then the data disks: `scsi0`, `scsi1`, ... on an ISO build. A clone
+        // keeps its template's disks and gets the data disks at the next free `scsi` indexes
+        // (packer-plugin-proxmox v1.2.4 `builder/proxmox/clone/step_map_source_disks.go`,
+        // `StepMapSourceDisks.Run`, and `common/step_start_vm.go`, `generateProxmoxDisks`).
+        let system = iso.then_some(disk);
+        let data = hw.data_disks_gb.clone().unwrap_or_default();
+        for size in system.into_iter().chain(data) {
             let mut disk_args = Args::default();
             disk_args.attr("type", s("scsi"), &hw_origin);
-            disk_args.attr("disk_size", s(&format!("{disk}G")), &hw_origin);
+            disk_args.attr("disk_size", s(&format!("{size}G")), &hw_origin);
             let pool = self.var("proxmox_vm_storage_pool");
             disk_args.attr("storage_pool", pool, &o);
             body.block("disks", disk_args, &hw_origin);
@@ -354,5 +360,58 @@ oses:
         let nics = blocks(body, "network_adapters");
         assert_eq!(nics.len(), 2);
         assert_eq!(text(nics[1], "bridge"), "vmbr1");
+    }
+
+    /// Data disks follow the system disk as more `scsi` disks in the VM's pool. A clone keeps
+    /// its template's disks and gets the data disks alone, which proxmox-clone puts at the
+    /// next free `scsi` indexes (packer-plugin-proxmox v1.2.4 `builder/proxmox/clone/
+    /// step_map_source_disks.go`, `StepMapSourceDisks.Run`, with `common/step_start_vm.go`,
+    /// `generateProxmoxDisks`): it never replaces the template's system disk.
+    #[test]
+    fn data_disks_follow_the_system_disk() {
+        let model = lowered(
+            r"
+  hardware: { data_disks_gb: [100, 200] }
+oses:
+  debian-12:
+    iso: { proxmox_file: local:iso/debian.iso }
+    platforms: [proxmox]
+  ubuntu-2404:
+    family: linux
+    platforms: [proxmox]
+    hardware: { data_disks_gb: [50] }
+    proxmox: { builder: clone, clone_vm: ubuntu-template }
+  rocky-9:
+    iso: { proxmox_file: local:iso/rocky.iso }
+    platforms: [proxmox]
+    hardware: { data_disks_gb: [] }
+",
+        );
+        let sizes = |os: &str| -> Vec<(String, String, String)> {
+            let body = &source(&model, PlatformName::Proxmox, os).body;
+            blocks(body, "disks")
+                .iter()
+                .map(|d| {
+                    (
+                        text(d, "type"),
+                        text(d, "disk_size"),
+                        text(d, "storage_pool"),
+                    )
+                })
+                .collect()
+        };
+        let disk = |size: &str| {
+            (
+                "scsi".to_owned(),
+                size.to_owned(),
+                "var.proxmox_vm_storage_pool".to_owned(),
+            )
+        };
+        assert_eq!(
+            sizes("debian-12"),
+            [disk("40G"), disk("100G"), disk("200G")]
+        );
+        assert_eq!(sizes("ubuntu-2404"), [disk("50G")]);
+        assert_eq!(sizes("rocky-9"), [disk("40G")]);
     }
 }

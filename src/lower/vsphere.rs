@@ -135,11 +135,8 @@ impl Lowerer<'_> {
         if platform.output.template == VsphereTemplate::Convert {
             body.attr("convert_to_template", Expr::Bool(true), &output_origin);
         }
+        self.vsphere_disks(body, t, builder, disk, hw.data_disks_gb.as_deref());
         if builder == BuilderKind::Iso {
-            let mut storage = Args::default();
-            storage.attr("disk_size", n(disk * 1024), &os_origin);
-            storage.attr("disk_thin_provisioned", Expr::Bool(true), &os_origin);
-            body.block("storage", storage, &os_origin);
             let mut nic = Args::default();
             let network = self.var("vsphere_network");
             nic.attr("network", network, &o);
@@ -185,6 +182,51 @@ impl Lowerer<'_> {
             cl.attr("destroy", Expr::Bool(library.destroy), &lib_origin);
             body.block("content_library_destination", cl, &lib_origin);
         }
+    }
+
+    /// The `storage` blocks of a vSphere source: on an ISO build the system disk, then the
+    /// data disks, in order on the first disk controller (packer-plugin-vsphere v2.0.0
+    /// `builder/vsphere/driver/disk.go`, `StorageConfig.AddStorageDevices`). A clone keeps its
+    /// template's disks: `storage` there adds disks only, on a controller that
+    /// `disk_controller_type` adds (`driver/vm.go`, `Clone`), which a `storage` block needs
+    /// (`common/storage_config.go`, `StorageConfig.Prepare`); a paravirtual one, unless the
+    /// spec's `options` name the controllers.
+    fn vsphere_disks(
+        &self,
+        body: &mut Args,
+        t: Target<'_>,
+        builder: BuilderKind,
+        system: u32,
+        data: Option<&[u32]>,
+    ) {
+        let os_origin = ptr(&["oses", t.name]);
+        let iso = builder == BuilderKind::Iso;
+        let data = data.unwrap_or_default();
+        if !iso && !data.is_empty() && !self.sets_option(t, "disk_controller_type") {
+            body.attr(
+                "disk_controller_type",
+                Expr::List(vec![s("pvscsi")]),
+                &os_origin,
+            );
+        }
+        for size in iso
+            .then_some(system)
+            .into_iter()
+            .chain(data.iter().copied())
+        {
+            let mut storage = Args::default();
+            storage.attr("disk_size", n(size * 1024), &os_origin);
+            storage.attr("disk_thin_provisioned", Expr::Bool(true), &os_origin);
+            body.block("storage", storage, &os_origin);
+        }
+    }
+
+    /// Whether the platform's or the OS's vSphere `options` pass `key` through.
+    fn sets_option(&self, t: Target<'_>, key: &str) -> bool {
+        let platform = self.spec.platforms.vsphere.as_ref();
+        let os = t.os.vsphere.as_ref();
+        platform.is_some_and(|p| p.options.contains_key(key))
+            || os.is_some_and(|o| o.options.contains_key(key))
     }
 }
 
@@ -313,5 +355,62 @@ oses:
         assert_eq!(text(nics[2], "network_card"), "vmxnet3");
         assert_eq!(text(body, "guest_os_type"), "arm-ubuntu64Guest");
         assert_eq!(text(body, "firmware"), "efi");
+    }
+
+    /// Data disks follow the system disk as more `storage` blocks, thin like it, on the first
+    /// controller. A clone keeps its template's disks (its system disk is not a `storage`
+    /// block): vsphere-clone adds each `storage` block as a new disk on a controller of
+    /// `disk_controller_type`, which it refuses to leave empty then (packer-plugin-vsphere
+    /// v2.0.0 `builder/vsphere/driver/vm.go`, `VirtualMachineDriver.Clone`;
+    /// `driver/disk.go`, `StorageConfig.AddStorageDevices`; `common/storage_config.go`,
+    /// `StorageConfig.Prepare`), so one is added unless `options` name the controllers.
+    #[test]
+    fn data_disks_follow_the_system_disk() {
+        let model = lowered(
+            r"
+oses:
+  rocky-9:
+    iso: { vsphere_path: '[datastore1] iso/rocky.iso' }
+    platforms: [vsphere]
+    hardware: { disk_gb: 60, data_disks_gb: [100, 200] }
+  debian-12:
+    family: linux
+    platforms: [vsphere]
+    hardware: { data_disks_gb: [50] }
+    vsphere: { builder: clone, template: templates/debian, guest_os_type: debian12_64Guest }
+  ubuntu-2404:
+    family: linux
+    platforms: [vsphere]
+    hardware: { data_disks_gb: [50] }
+    vsphere:
+      builder: clone
+      template: templates/ubuntu
+      guest_os_type: ubuntu64Guest
+      options: { disk_controller_type: [lsilogic-sas] }
+",
+        );
+        let sizes = |os: &str| -> Vec<Expr> {
+            let body = &source(&model, PlatformName::Vsphere, os).body;
+            for storage in blocks(body, "storage") {
+                assert_eq!(
+                    attr(storage, "disk_thin_provisioned"),
+                    Some(&Expr::Bool(true))
+                );
+            }
+            blocks(body, "storage")
+                .iter()
+                .map(|s| attr(s, "disk_size").cloned().expect("a size"))
+                .collect()
+        };
+        let mib = |gib: u32| Expr::Number((gib * 1024).into());
+        assert_eq!(sizes("rocky-9"), [mib(60), mib(100), mib(200)]);
+        let iso = &source(&model, PlatformName::Vsphere, "rocky-9").body;
+        assert!(attr(iso, "disk_controller_type").is_none());
+        assert_eq!(sizes("debian-12"), [mib(50)]);
+        let clone = &source(&model, PlatformName::Vsphere, "debian-12").body;
+        assert_eq!(texts(clone, "disk_controller_type"), ["pvscsi"]);
+        assert_eq!(sizes("ubuntu-2404"), [mib(50)]);
+        let own = &source(&model, PlatformName::Vsphere, "ubuntu-2404").body;
+        assert_eq!(texts(own, "disk_controller_type"), ["lsilogic-sas"]);
     }
 }

@@ -33,6 +33,8 @@ const ANY_HARDWARE: Hardware = Hardware {
     cpus: None,
     memory_mb: None,
     disk_gb: None,
+    data_disks_gb: None,
+    partitioning: None,
     firmware: None,
     tpm: None,
     secure_boot: None,

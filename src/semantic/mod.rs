@@ -12,7 +12,8 @@
 //! families), `releases` (what an OS of the catalogue must agree with its release on),
 //! `windows` (what a Windows release requires: hardware, its driver folder), `installers` (the
 //! hypervisors an installer kind runs on, installer inputs), `machine` (network adapters after
-//! the first, and the CPU architecture, on each platform),
+//! the first, and the CPU architecture, on each platform), `disks` (a system disk large enough
+//! for its partition layout, no layout on Windows),
 //! `provisioning` (steps and the files they name), `environments` (overrides and the build
 //! user) and `options` (the passthrough checked against the catalogue).
 
@@ -22,6 +23,7 @@ use crate::diagnostic::{self, Diagnostic, Span};
 use crate::spec::{PlatformName, Spec};
 use crate::yaml::{Located, Node};
 
+mod disks;
 mod environments;
 mod installers;
 mod machine;
@@ -66,6 +68,7 @@ pub fn check(cx: &Context<'_>) -> Vec<Diagnostic> {
             oses.windows();
             oses.installers();
             oses.machines();
+            oses.disks();
             oses.out
         },
         || {

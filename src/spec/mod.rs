@@ -277,6 +277,17 @@ pub struct Hardware {
     /// Size of the system disk in GiB.
     #[schemars(range(min = 1, max = 65536), example = 40)]
     pub disk_gb: Option<u32>,
+    /// Data disks after the system disk, in GiB each, in order (`[100, 200]`): on Proxmox
+    /// and vSphere more disks of the system disk's kind, on Azure empty managed data disks.
+    /// The installer never touches them. A list in a higher layer replaces the lower one;
+    /// `[]` removes them. At most 14: a vSphere SCSI controller holds 15 disks.
+    #[schemars(length(max = 14), inner(range(min = 1, max = 65536)), example = [100, 200])]
+    pub data_disks_gb: Option<Vec<u32>>,
+    /// How a Linux installer lays out the system disk: `lvm` (default: the installer's own
+    /// LVM layout, one root file system and swap) or `hardened` (the CIS/STIG layout: separate
+    /// `/home`, `/tmp`, `/var`, `/var/tmp`, `/var/log` and `/var/log/audit` logical volumes,
+    /// mounted `nodev`, `nosuid` and `noexec` where the benchmarks ask). Windows has one layout.
+    pub partitioning: Option<Partitioning>,
     /// Firmware of the VM: `bios` or `uefi`.
     pub firmware: Option<Firmware>,
     /// A TPM 2.0 in the VM (Windows 11 requires one): a Proxmox TPM state disk, a vSphere
@@ -296,6 +307,11 @@ impl Hardware {
             cpus: self.cpus.or(lower.cpus),
             memory_mb: self.memory_mb.or(lower.memory_mb),
             disk_gb: self.disk_gb.or(lower.disk_gb),
+            data_disks_gb: self
+                .data_disks_gb
+                .clone()
+                .or_else(|| lower.data_disks_gb.clone()),
+            partitioning: self.partitioning.or(lower.partitioning),
             firmware: self.firmware.or(lower.firmware),
             tpm: self.tpm.or(lower.tpm),
             secure_boot: self.secure_boot.or(lower.secure_boot),
@@ -319,6 +335,26 @@ impl Firmware {
         match self {
             Self::Bios => "bios",
             Self::Uefi => "uefi",
+        }
+    }
+}
+
+/// The partition layout of a Linux system disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Partitioning {
+    /// The installer's own LVM layout: one root file system and swap.
+    Lvm,
+    /// The CIS/STIG layout: separate file systems for the paths the benchmarks name.
+    Hardened,
+}
+
+impl Partitioning {
+    /// The spec's spelling: `lvm` or `hardened`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lvm => "lvm",
+            Self::Hardened => "hardened",
         }
     }
 }

@@ -4,13 +4,14 @@
 //! through HashiCorp's own HCL template engine (the Go helper in `tests/render/main.go`, built
 //! against Debian's `golang-github-hashicorp-hcl-v2-dev`), exactly like Packer's
 //! `templatefile()`, with fixed inputs that follow the variable contract of `src/lower.rs`
-//! (`seed_local` merged with the `platform` and `cloud_init` of `seed_files` for Linux,
-//! `autounattend` for Windows).
+//! (`seed_local` merged with the `platform`, `cloud_init` and `machine` of `seed_files` for
+//! Linux, `autounattend` for Windows).
 //!
 //! What it checks:
 //! - every template renders (syntax, undefined variables, unknown functions are errors, as in
-//!   Packer), for each case: Linux templates for the network cases `dhcp` (on Proxmox) and
-//!   `static` (on vSphere), the Windows answer file for the edition/platform cases
+//!   Packer), for each case: Linux templates for the network cases `dhcp` (on Proxmox, the
+//!   default `lvm` layout) and `static` (on vSphere, the `hardened` layout with two data disks),
+//!   and `hardened-bios` (the hardened layout on BIOS), the Windows answer file for the edition/platform cases
 //!   `standard-proxmox` and `datacenter-vsphere`;
 //! - the union fixture's spec is the catalogue's (`union_spec`), and a known release takes at
 //!   most 12 spec lines;
@@ -40,8 +41,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use hybridc::installer::INSTALLERS;
+use hybridc::partitioning::{DiskBus, boot_partitions, disk_name};
 use hybridc::release::OsFacts;
-use hybridc::spec::Family;
+use hybridc::spec::{Family, Firmware, Partitioning};
 use serde_json::{Value, json};
 
 use crate::support::{blessing, golden_problem, missing, repo};
@@ -76,27 +78,35 @@ struct Case {
     vars: Value,
 }
 
-/// What `seed_local` passes, plus the `platform` and `cloud_init` that `seed_files` merges in
-/// per source, and the release facts of [`release_facts`]: hostname is the OS key. `dhcp` uses the
-/// compiler's default locale, no network settings and Proxmox; `static` uses another locale, a
-/// full static network and vSphere, so that hard-coded values in a template show up and both
-/// platforms' branches are covered.
+/// What `seed_local` passes, plus the `platform`, `cloud_init` and `machine` that `seed_files`
+/// merges in per source, and the release facts of [`release_facts`]: hostname is the OS key.
+/// `dhcp` uses the compiler's default locale, no network settings, Proxmox and the default
+/// layout; `static` uses another locale, a full static network, vSphere, two data disks and the
+/// hardened layout on UEFI, so that hard-coded values in a template show up and both platforms'
+/// branches are covered; `hardened-bios` the hardened layout on BIOS with one data disk.
 fn linux_cases(os: &str) -> Vec<Case> {
+    let dhcp = json!({
+        "build_username": BUILD_USERNAME,
+        "build_password_hash": BUILD_PASSWORD_HASH,
+        "build_ssh_pubkey": "",
+        "hostname": os,
+        "language": "en_US",
+        "keyboard": "us",
+        "timezone": "UTC",
+        "network": { "dhcp": true, "address": "", "gateway": "", "dns": [] },
+        "platform": "proxmox",
+        "cloud_init": true,
+        "machine": machine(Family::Linux, Firmware::Uefi, Partitioning::Lvm, &[]),
+    });
+    let mut hardened_bios = dhcp.clone();
+    hardened_bios["platform"] = json!("vsphere");
+    hardened_bios["cloud_init"] = json!(false);
+    hardened_bios["machine"] =
+        machine(Family::Linux, Firmware::Bios, Partitioning::Hardened, &[50]);
     vec![
         Case {
             name: "dhcp",
-            vars: json!({
-                "build_username": BUILD_USERNAME,
-                "build_password_hash": BUILD_PASSWORD_HASH,
-                "build_ssh_pubkey": "",
-                "hostname": os,
-                "language": "en_US",
-                "keyboard": "us",
-                "timezone": "UTC",
-                "network": { "dhcp": true, "address": "", "gateway": "", "dns": [] },
-                "platform": "proxmox",
-                "cloud_init": true,
-            }),
+            vars: dhcp,
         },
         Case {
             name: "static",
@@ -116,9 +126,52 @@ fn linux_cases(os: &str) -> Vec<Case> {
                 },
                 "platform": "vsphere",
                 "cloud_init": false,
+                "machine": machine(Family::Linux, Firmware::Uefi, Partitioning::Hardened, &[100, 200]),
             }),
         },
+        Case {
+            name: "hardened-bios",
+            vars: hardened_bios,
+        },
     ]
+}
+
+/// The `machine` variable as lowering passes it (`Lowerer::machine`): the disks by the names
+/// the installer gives them and, for a layout hybridc declares, its partitions and volumes
+/// from `hybridc::partitioning`.
+fn machine(family: Family, firmware: Firmware, partitioning: Partitioning, data: &[u32]) -> Value {
+    let data_disks: Vec<Value> = data
+        .iter()
+        .enumerate()
+        .map(|(i, size)| json!({ "device": disk_name(family, DiskBus::Scsi, i + 1), "size_gb": size }))
+        .collect();
+    let mut machine =
+        json!({ "system_disk": disk_name(family, DiskBus::Scsi, 0), "data_disks": data_disks });
+    if family == Family::Windows {
+        return machine;
+    }
+    let layout = hybridc::partitioning::layout(partitioning);
+    let (partitions, volumes): (Vec<Value>, Vec<Value>) = if layout.guided {
+        (Vec::new(), Vec::new())
+    } else {
+        (
+            boot_partitions(firmware)
+                .iter()
+                .map(|p| json!({ "kind": p.kind.as_str(), "mount": p.mount, "size_mb": p.size_mb }))
+                .collect(),
+            layout
+                .volumes
+                .iter()
+                .map(|v| {
+                    json!({ "mount": v.mount, "name": v.name, "size_mb": v.size_mb, "options": v.options })
+                })
+                .collect(),
+        )
+    };
+    machine["partitioning"] = json!(partitioning.as_str());
+    machine["partitions"] = json!(partitions);
+    machine["volumes"] = json!(volumes);
+    machine
 }
 
 /// What `autounattend` passes for one edition on one platform, in Windows' own vocabulary (the
@@ -143,6 +196,7 @@ fn windows_cases() -> Vec<Case> {
                 "network": dhcp,
                 "computer_name": "WIN2022-STD",
                 "platform": "proxmox",
+                "machine": machine(Family::Windows, Firmware::Uefi, Partitioning::Lvm, &[]),
             }),
         },
         Case {
@@ -164,6 +218,7 @@ fn windows_cases() -> Vec<Case> {
                 },
                 "computer_name": "WIN2022-DC",
                 "platform": "vsphere",
+                "machine": machine(Family::Windows, Firmware::Uefi, Partitioning::Lvm, &[100]),
             }),
         },
         Case {
@@ -180,6 +235,7 @@ fn windows_cases() -> Vec<Case> {
                 "network": dhcp,
                 "computer_name": "WIN2022-STD-BIO",
                 "platform": "proxmox",
+                "machine": machine(Family::Windows, Firmware::Bios, Partitioning::Lvm, &[]),
             }),
         },
     ]
@@ -530,7 +586,13 @@ fn render(exe: &Path, template: &Path, vars: &Value, tag: &str) -> Rendered {
     std::fs::create_dir_all(&dir).expect("create vars dir");
     let vars_path = dir.join(format!("{tag}.json"));
     let text = serde_json::to_string_pretty(vars).expect("vars serialise");
-    std::fs::write(&vars_path, text).expect("write vars");
+    // Tests running at the same time render the same cases: each writes its own file and
+    // renames it into place, so that no helper reads a file another test is still writing.
+    static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let partial = dir.join(format!("{tag}.json.{}-{n}.partial", std::process::id()));
+    std::fs::write(&partial, text).expect("write vars");
+    std::fs::rename(&partial, &vars_path).expect("move vars into place");
     let out = Command::new(exe)
         .current_dir(repo())
         .arg("render")
@@ -962,6 +1024,7 @@ fn windows_release_cases() -> Vec<(String, Case)> {
                 "network": { "dhcp": true, "address": "", "gateway": "", "dns": [] },
                 "computer_name": computer_name.trim_end_matches('-'),
                 "platform": "proxmox",
+                "machine": machine(Family::Windows, Firmware::Uefi, Partitioning::Lvm, &[]),
             });
             vars["release"] = release_facts(release.name);
             vars["inputs"] = json!({});
