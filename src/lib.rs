@@ -50,6 +50,7 @@ use parallel::both;
 
 pub use error::{Error, count};
 pub use loaded::Loaded;
+pub use parallel::start as start_worker;
 pub use workflow::{add, diff, entry, explain, init, list, manifests, matrix, runner};
 
 /// Reads and checks the spec at `path` (a file, or a folder holding `hybrid.yaml`).

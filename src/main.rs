@@ -11,6 +11,8 @@ use clap::Parser;
 use cli::{Cli, Status};
 
 fn main() -> ExitCode {
+    // The second core's thread starts now, so that it is awake when the first stage needs it.
+    hybridc::start_worker();
     let cli = Cli::parse();
     match cli::run(cli.command) {
         Status::Success => ExitCode::SUCCESS,
