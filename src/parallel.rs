@@ -2,25 +2,53 @@
 //! results come back in a fixed order.
 //!
 //! The second core is one worker thread, started once per process ([`start`]; the binary
-//! starts it before it parses its arguments) and kept running: after each task it spins for a
-//! few milliseconds before it sleeps, so that the next task, a stage later, finds it awake. A
-//! thread spawned per task would often start milliseconds late on a virtual machine, whose idle
-//! processor wakes up slowly; that delay was a tenth of a `check`. The worker serves one caller
-//! at a time: a caller that finds it busy (a nested or concurrent [`both`]) spawns a thread of
-//! its own, as every call did before.
+//! starts it before it parses its arguments) and kept awake while a run of the pipeline goes on
+//! ([`awake`]): between two tasks it spins rather than sleeps, so that the next task, a stage
+//! later, finds it running. A thread spawned per task, or woken from its sleep, would often
+//! start milliseconds late on a virtual machine, whose idle processor wakes up slowly; that
+//! delay was a tenth of a `check`. Outside a run it sleeps, leaving the core to other work, and
+//! so it does while two runs go on side by side (`diff` compiles two specs beside git). The worker serves one caller at a time: a caller that
+//! finds it busy (a nested or concurrent [`both`]) spawns a thread of its own.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-/// How long the worker stays awake after a task (or after it starts) before it sleeps: longer
-/// than the gaps between the stages of one run, short enough to cost little when no task comes.
-const AWAKE: Duration = Duration::from_millis(5);
+/// How long the worker stays awake once started, before the first run takes it over: longer
+/// than it takes the binary to parse its arguments and read the spec.
+const AWAKE_AT_START: Duration = Duration::from_millis(5);
+
+/// How long the worker stays awake without a task during a run: longer than the gaps between
+/// its stages, short enough that a run which stops handing out tasks costs little.
+const AWAKE_IN_RUN: Duration = Duration::from_millis(5);
 
 /// Starts the worker thread now rather than at the first [`both`], so that it is running by the
 /// time the first task is handed over.
 pub fn start() {
     worker();
+}
+
+/// Keeps the worker awake between tasks until the returned value is dropped: a run of the
+/// pipeline holds it from its first stage to its last.
+pub fn awake() -> Awake {
+    let worker = worker();
+    if let Some(worker) = worker {
+        worker.runs.fetch_add(1, Ordering::Relaxed);
+    }
+    Awake { worker }
+}
+
+/// A run of the pipeline, keeping the worker awake (see [`awake`]).
+pub struct Awake {
+    worker: Option<&'static Worker>,
+}
+
+impl Drop for Awake {
+    fn drop(&mut self) {
+        if let Some(worker) = self.worker {
+            worker.runs.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Runs `first` on the other core while this thread runs `second`, and returns both results in
@@ -67,6 +95,7 @@ fn worker() -> Option<&'static Worker> {
     *WORKER.get_or_init(|| {
         let worker: &'static Worker = Box::leak(Box::new(Worker {
             busy: AtomicBool::new(false),
+            runs: AtomicUsize::new(0),
             offered: AtomicBool::new(false),
             state: Mutex::new(State::Idle),
             wake: Condvar::new(),
@@ -134,6 +163,8 @@ impl<F: FnOnce() -> A, A> Job<F, A> {
 struct Worker {
     /// Whether a caller uses the worker: one at a time.
     busy: AtomicBool,
+    /// How many runs of the pipeline keep it awake.
+    runs: AtomicUsize,
     /// Whether a task is offered, read by the spinning worker without the lock.
     offered: AtomicBool,
     state: Mutex<State>,
@@ -156,15 +187,25 @@ impl Worker {
             .is_ok()
     }
 
-    /// The worker thread: takes each offered task and runs it, awake for [`AWAKE`] after each.
+    /// The worker thread: takes each offered task and runs it; awake for [`AWAKE_AT_START`]
+    /// when it starts, and between tasks while one run goes on, for [`AWAKE_IN_RUN`] at most.
+    /// While two runs go on side by side (`diff` compiles two specs), each already keeps a core
+    /// busy, and a spinning worker would only take a core from them.
     fn serve(&self) {
+        let mut starting = true;
         loop {
             let awake_since = Instant::now();
-            let mut seen = false;
-            while !seen && awake_since.elapsed() < AWAKE {
-                seen = self.offered.load(Ordering::Acquire);
+            let seen = loop {
+                let seen = self.offered.load(Ordering::Acquire);
+                let awake = awake_since.elapsed();
+                let wanted = (starting && awake < AWAKE_AT_START)
+                    || (self.runs.load(Ordering::Relaxed) == 1 && awake < AWAKE_IN_RUN);
+                if seen || !wanted {
+                    break seen;
+                }
                 std::hint::spin_loop();
-            }
+            };
+            starting = false;
             let mut state = lock(&self.state);
             if !seen {
                 while !matches!(*state, State::Offered(_)) {
