@@ -51,6 +51,7 @@ use parallel::both;
 
 pub use error::{Error, count};
 pub use loaded::Loaded;
+pub use parallel::start as start_worker;
 pub use workflow::{add, diff, entry, explain, init, list, manifests, matrix, runner};
 
 /// Reads and checks the spec at `path` (a file, or a folder holding `hybrid.yaml`).
@@ -59,6 +60,7 @@ pub use workflow::{add, diff, entry, explain, init, list, manifests, matrix, run
 /// [`Error::Read`] when the file cannot be read, [`Error::Invalid`] with every problem of the
 /// first stage that found any.
 pub fn load(path: &Path) -> Result<Loaded, Error> {
+    let _run = parallel::awake();
     let file = source::resolve(path);
     let root = source::repository_root(&file);
     let source = source::read(&file)?;
@@ -79,6 +81,7 @@ pub fn check(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
 /// # Errors
 /// [`Error::Invalid`] with every problem of the first stage that found any.
 pub fn check_in(source: SourceFile, files: &dyn source::Files) -> Result<Loaded, Error> {
+    let _run = parallel::awake();
     let root = files.root().to_path_buf();
     let invalid = |source: &SourceFile, diagnostics| Error::Invalid {
         file: source.clone(),
@@ -199,6 +202,7 @@ fn lower_and_check(
 /// [`Error::Read`] when the spec cannot be read, [`Error::Invalid`] with every problem of the
 /// first stage that has one.
 pub fn validate(spec_path: &Path) -> Result<Loaded, Error> {
+    let _run = parallel::awake();
     validate_loaded(load(spec_path)?)
 }
 
@@ -208,6 +212,7 @@ pub fn validate(spec_path: &Path) -> Result<Loaded, Error> {
 /// # Errors
 /// [`Error::Invalid`] with every problem of the first stage that has one.
 pub fn validate_source(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
+    let _run = parallel::awake();
     validate_loaded(check(source, root)?)
 }
 
@@ -249,6 +254,8 @@ pub fn compile_model(spec_path: &Path, out: &Path) -> Result<Compiled, Error> {
 }
 
 fn compile_printing(spec_path: &Path, out: &Path, print: bool) -> Result<Compiled, Error> {
+    // One run from the first stage to the last: the worker stays awake between them.
+    let _run = parallel::awake();
     let file = source::resolve(spec_path);
     let loaded = load(spec_path)?;
     let (out_dir, to_root) = output::resolve(out, &loaded.root, &file)?;
@@ -280,6 +287,7 @@ pub fn compile_model_in(
     layout: &lower::Layout,
     out_dir: PathBuf,
 ) -> Result<Compiled, Error> {
+    let _run = parallel::awake();
     finish(check_in(source, files)?, layout, out_dir, false)
 }
 
