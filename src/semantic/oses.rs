@@ -59,19 +59,16 @@ impl Checker<'_, '_> {
             for (i, set) in os.provisioning.iter().enumerate() {
                 let index = i.to_string();
                 if !spec.provisioning.contains_key(set) {
-                    let help = did_you_mean(set, spec.provisioning.keys().map(String::as_str))
-                        .or_else(|| {
-                            (!spec.provisioning.is_empty()).then(|| {
-                                format!(
-                                    "defined sets: {}",
-                                    spec.provisioning
-                                        .keys()
-                                        .map(|k| format!("`{k}`"))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                )
-                            })
-                        });
+                    let help = (!spec.provisioning.is_empty()).then(|| {
+                        format!(
+                            "defined sets: {}",
+                            spec.provisioning
+                                .keys()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    });
                     self.push(
                         Diagnostic::error(
                             Code::UnknownReference,
@@ -81,7 +78,8 @@ impl Checker<'_, '_> {
                             self.at(&["oses", name, "provisioning", &index]).value,
                             "no such set under `provisioning`",
                         )
-                        .with_optional_help(help),
+                        .with_optional_help(help)
+                        .with_did_you_mean(set, spec.provisioning.keys().map(String::as_str)),
                     );
                     continue;
                 }
