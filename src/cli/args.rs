@@ -223,6 +223,14 @@ pub enum Command {
     },
     /// Print the manual page (roff), for `man -l -` or a `man1` folder.
     Man,
+    /// Run the language server: the compiler's own diagnostics and quick fixes for files
+    /// named `hybrid.yaml`, in any editor with a Language Server Protocol client, beside
+    /// yaml-language-server (which completes keys from the schema).
+    ///
+    /// The editor starts `hybridc lsp` and speaks JSON-RPC with it on standard input and
+    /// output; it takes no arguments. Each open spec is checked as `hybridc validate` checks
+    /// it, in memory, with its repository root the folder above the spec's folder.
+    Lsp,
     /// Print the spec's JSON Schema (draft-07), or write it to a file.
     Schema {
         /// Write the schema to this file instead of standard output.

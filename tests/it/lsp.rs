@@ -1,0 +1,398 @@
+//! `hybridc lsp`, driven over standard input and output with JSON-RPC frames as an editor
+//! drives it: the handshake, the example spec without findings, each kind of mistake reported
+//! with the code and at the place `hybridc validate` reports it, the quick fix of a misspelt
+//! name, a clean shutdown, and a server that keeps serving whatever it is sent. Every wait has
+//! a deadline, so a server that hangs fails its test instead of hanging the suite.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::{command, example_copy, hybridc, text};
+
+/// How long any one answer may take, even on a busy machine with a debug build.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A running `hybridc lsp` and what it has said.
+pub struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    /// Notifications received while waiting for something else.
+    pending: Vec<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    /// Starts the server and completes the handshake; returns the `initialize` result too.
+    pub fn start() -> (Client, Value) {
+        let mut child = command()
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the binary runs");
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = child.stdout.take().expect("piped");
+        let (sender, messages) = channel();
+        std::thread::spawn(move || {
+            let mut out = BufReader::new(stdout);
+            while let Some(message) = read_frame(&mut out) {
+                if sender.send(message).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut client = Client {
+            child,
+            stdin,
+            messages,
+            pending: Vec::new(),
+            next_id: 1,
+        };
+        let result = client.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+        );
+        client.notify("initialized", json!({}));
+        (client, result["result"].clone())
+    }
+
+    /// Sends raw bytes as one frame's body.
+    pub fn send_body(&mut self, body: &[u8]) {
+        let header = format!("Content-Length: {}\r\n\r\n", body.len());
+        self.stdin.write_all(header.as_bytes()).expect("write");
+        self.stdin.write_all(body).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn send(&mut self, message: &Value) {
+        self.send_body(message.to_string().as_bytes());
+    }
+
+    /// Sends a notification.
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Sends a request and returns its whole response (`result` or `error`).
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        self.response(&json!(id))
+    }
+
+    /// The response with id `id`, keeping the notifications that come first.
+    pub fn response(&mut self, id: &Value) -> Value {
+        self.wait(|m| m.get("method").is_none() && &m["id"] == id)
+    }
+
+    /// The next message that `wanted` accepts; the others are kept as pending.
+    fn wait(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(at) = self.pending.iter().position(&wanted) {
+            return self.pending.remove(at);
+        }
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.messages.recv_timeout(left) {
+                Ok(message) if wanted(&message) => return message,
+                Ok(message) => self.pending.push(message),
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!(
+                        "the server said nothing wanted in {DEADLINE:?}: {:#?}",
+                        self.pending
+                    )
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("the server closed its output: {:#?}", self.pending)
+                }
+            }
+        }
+    }
+
+    /// The diagnostics published for `uri` at `version`.
+    pub fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
+        let published = self.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"] == version
+        });
+        published["params"]["diagnostics"]
+            .as_array()
+            .expect("a list")
+            .clone()
+    }
+
+    /// Opens `text` as the document `uri`, at version 1.
+    pub fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "yaml", "version": 1, "text": text } }),
+        );
+    }
+
+    /// Replaces the text of `uri` (full sync).
+    pub fn change(&mut self, uri: &str, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "text": text }] }),
+        );
+    }
+
+    /// Says `shutdown` and `exit`, and returns the exit code, failing if the process stays.
+    pub fn stop(mut self) -> Option<i32> {
+        let answer = self.request("shutdown", Value::Null);
+        assert_eq!(answer["result"], Value::Null, "{answer}");
+        assert!(answer.get("error").is_none(), "{answer}");
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // A failed test must not leave a server behind.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One frame's JSON body from the server's output; `None` at its end.
+fn read_frame(out: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if out.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length: ") {
+            length = value.parse().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    out.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+/// A scratch repository holding a copy of the example, with its spec's URI and text.
+fn example(name: &str) -> (PathBuf, String, String) {
+    let dir = example_copy(
+        &format!("lsp-{name}"),
+        &["spec", "installers", "scripts", "ansible"],
+    );
+    let file = dir.join("spec/hybrid.yaml");
+    let spec = std::fs::read_to_string(&file).expect("read spec");
+    (dir, uri(&file), spec)
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// What `hybridc validate` reports on `spec` written in the repository `dir`: (code, line,
+/// column, message) of each finding, in order; line and column 1-based, in characters.
+fn cli_findings(dir: &Path, spec: &str) -> Vec<(String, u64, u64, String)> {
+    std::fs::write(dir.join("spec/hybrid.yaml"), spec).expect("write spec");
+    let out = hybridc(dir, &["validate", "spec/"]);
+    let stderr = text(&out.stderr);
+    let mut found = Vec::new();
+    let mut code = None;
+    let mut message = String::new();
+    for line in stderr.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("hybridc::") {
+            code = Some(trimmed.to_owned());
+        } else if let Some(said) = trimmed
+            .strip_prefix("× ")
+            .or_else(|| trimmed.strip_prefix("⚠ "))
+        {
+            message = said.to_owned();
+        } else if let Some(at) = trimmed.strip_prefix("╭─[")
+            && let Some(code) = code.take()
+        {
+            let at = at.trim_end_matches(']');
+            let mut parts = at.rsplitn(3, ':');
+            let column = parts.next().and_then(|c| c.parse().ok()).expect("column");
+            let line = parts.next().and_then(|l| l.parse().ok()).expect("line");
+            found.push((code, line, column, message.clone()));
+        }
+    }
+    found
+}
+
+/// The same of the server's diagnostics; the message is the first line (the help follows).
+fn lsp_findings(diagnostics: &[Value]) -> Vec<(String, u64, u64, String)> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            assert_eq!(d["source"], "hybridc", "{d}");
+            let start = &d["range"]["start"];
+            (
+                d["code"].as_str().expect("a code").to_owned(),
+                start["line"].as_u64().expect("line") + 1,
+                start["character"].as_u64().expect("character") + 1,
+                d["message"]
+                    .as_str()
+                    .expect("a message")
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Both say the same: codes and places always, messages unless the CLI shortened one.
+fn assert_same(what: &str, cli: &[(String, u64, u64, String)], lsp: &[(String, u64, u64, String)]) {
+    let places = |f: &[(String, u64, u64, String)]| -> Vec<(String, u64, u64)> {
+        f.iter()
+            .map(|(c, l, col, _)| (c.clone(), *l, *col))
+            .collect()
+    };
+    assert_eq!(
+        places(lsp),
+        places(cli),
+        "{what}: the server and the CLI differ"
+    );
+    for ((_, _, _, ours), (_, _, _, theirs)) in lsp.iter().zip(cli) {
+        if !theirs.contains('…') {
+            assert_eq!(ours, theirs, "{what}");
+        }
+    }
+}
+
+#[test]
+fn the_example_has_no_findings_and_the_server_exits_cleanly() {
+    let (_dir, uri, spec) = example("clean");
+    let (mut client, init) = Client::start();
+    let capabilities = &init["capabilities"];
+    assert_eq!(capabilities["textDocumentSync"]["change"], 1, "{init}");
+    assert_eq!(
+        capabilities["codeActionProvider"]["codeActionKinds"],
+        json!(["quickfix"])
+    );
+    assert_eq!(init["serverInfo"]["name"], "hybridc");
+    client.open(&uri, &spec);
+    assert_eq!(client.diagnostics(&uri, 1), Vec::<Value>::new());
+    assert_eq!(client.stop(), Some(0));
+}
+
+/// Mistakes an engineer makes in the example spec, each an edit of its text: what the edit
+/// is about, the text it replaces (once) and what replaces it.
+const MISTAKES: &[(&str, &str, &str)] = &[
+    (
+        "an undefined provisioning set",
+        "    provisioning: [linux-base]\n\n  rocky-9:",
+        "    provisioning: [linux-bas]\n\n  rocky-9:",
+    ),
+    (
+        "an option the plugin does not have",
+        "      cpu_type: host",
+        "      cpu_typ: host",
+    ),
+    (
+        "an OS on a platform the spec does not configure, which an environment overrides too",
+        "  azure:\n    client_id: { env: ARM_CLIENT_ID }\n    client_secret: { env: ARM_CLIENT_SECRET }\n    tenant_id: { env: ARM_TENANT_ID }\n    subscription_id: { env: ARM_SUBSCRIPTION_ID }\n    location: westeurope\n    vm_size: Standard_D2s_v5\n    output:\n      managed_image:\n        resource_group: rg-images\n      gallery:\n        resource_group: rg-gallery\n        name: sig_golden\n        replication_regions: [westeurope, northeurope]\n",
+        "",
+    ),
+    (
+        "a missing installer template",
+        "    platforms: [proxmox, vsphere]\n    provisioning: [linux-base]",
+        "    platforms: [proxmox, vsphere]\n    templates:\n      ks.pkrtpl.hcl: kickstart/missing.ks.pkrtpl.hcl\n    provisioning: [linux-base]",
+    ),
+    (
+        "a literal secret in options",
+        "    vm_size: Standard_D2s_v5\n",
+        "    vm_size: Standard_D2s_v5\n    options:\n      client_secret: s3cr3t\n",
+    ),
+    (
+        "an environment overriding an unknown platform setting",
+        "      proxmox: { node: pve-lab1, vlan_tag: 20 }",
+        "      proxmox: { nod: pve-lab1, vlan_tag: 20 }",
+    ),
+    (
+        "a missing script",
+        "scripts/linux/cleanup.sh",
+        "scripts/linux/clean-up.sh",
+    ),
+    (
+        "an option of the wrong type",
+        "      qemu_agent: true",
+        "      qemu_agent: sometimes",
+    ),
+    (
+        "an option hybridc sets itself",
+        "      cpu_type: host",
+        "      cpu_type: host\n      node: pve2",
+    ),
+    ("an unknown key", "    cpus: 2\n", "    cpu: 2\n"),
+    (
+        "a value of the wrong type",
+        "    memory_mb: 4096",
+        "    memory_mb: lots",
+    ),
+    ("an OS name that is no label", "  rocky-9:", "  rocky.9:"),
+    (
+        "a duplicate key",
+        "version: 1\n",
+        "version: 1\nversion: 2\n",
+    ),
+    ("broken YAML", "version: 1\n", "version: [1\n"),
+    (
+        "a literal credential",
+        "token: { env: PROXMOX_TOKEN }",
+        "token: s3cr3t",
+    ),
+    ("no spec at all", "", ""),
+];
+
+#[test]
+fn each_mistake_is_reported_as_the_cli_reports_it() {
+    let (dir, uri, spec) = example("mistakes");
+    let (mut client, _) = Client::start();
+    client.open(&uri, &spec);
+    assert_eq!(client.diagnostics(&uri, 1), Vec::<Value>::new());
+    let mut version = 1;
+    for (what, from, to) in MISTAKES {
+        let edited = if from.is_empty() {
+            "# nothing yet\n".to_owned()
+        } else {
+            assert!(spec.contains(from), "{what}: the example has no `{from}`");
+            spec.replacen(from, to, 1)
+        };
+        version += 1;
+        client.change(&uri, version, &edited);
+        let diagnostics = client.diagnostics(&uri, version);
+        let cli = cli_findings(&dir, &edited);
+        assert!(!cli.is_empty(), "{what}: the CLI finds nothing");
+        assert_same(what, &cli, &lsp_findings(&diagnostics));
+        // Back to the valid spec: nothing left.
+        version += 1;
+        client.change(&uri, version, &spec);
+        assert_eq!(
+            client.diagnostics(&uri, version),
+            Vec::<Value>::new(),
+            "{what}"
+        );
+    }
+    assert_eq!(client.stop(), Some(0));
+}
