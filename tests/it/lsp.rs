@@ -396,3 +396,250 @@ fn each_mistake_is_reported_as_the_cli_reports_it() {
     }
     assert_eq!(client.stop(), Some(0));
 }
+
+#[test]
+fn a_misspelt_name_gets_a_quick_fix_that_makes_the_spec_valid() {
+    let (_dir, uri, spec) = example("fix");
+    let (mut client, _) = Client::start();
+    let misspelt = spec.replacen("      cpu_type: host", "      cpu_typ: host", 1);
+    client.open(&uri, &misspelt);
+    let diagnostics = client.diagnostics(&uri, 1);
+    // The error, and the warning that Rocky's CPU needs `cpu_type`, which no longer is set.
+    assert_eq!(diagnostics.len(), 2, "{diagnostics:#?}");
+    let found = &diagnostics[0];
+    assert_eq!(found["code"], "hybridc::spec::unknown-option");
+    assert_eq!(found["severity"], 1);
+    assert_eq!(diagnostics[1]["code"], "hybridc::spec::unsupported");
+    assert_eq!(diagnostics[1]["severity"], 2);
+    assert!(diagnostics[1].get("data").is_none());
+    assert!(
+        found["message"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("\nhelp: did you mean `cpu_type`?")),
+        "{found}"
+    );
+    // The fix travels with the diagnostic as data, not in its words.
+    assert_eq!(found["data"]["fix"]["newText"], "cpu_type", "{found}");
+    let cursor = &found["range"]["start"];
+    let answer = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": uri },
+            "range": { "start": cursor, "end": cursor },
+            "context": { "diagnostics": [] },
+        }),
+    );
+    let actions = answer["result"].as_array().expect("a list of actions");
+    assert_eq!(actions.len(), 1, "{answer}");
+    let action = &actions[0];
+    assert_eq!(action["kind"], "quickfix");
+    assert_eq!(action["title"], "Change to `cpu_type`");
+    let edits = action["edit"]["changes"][&uri].as_array().expect("edits");
+    assert_eq!(edits.len(), 1);
+    let fixed = apply(&misspelt, &edits[0]);
+    assert_eq!(fixed, spec, "the fix restores the example");
+    client.change(&uri, 2, &fixed);
+    assert_eq!(client.diagnostics(&uri, 2), Vec::<Value>::new());
+    // Elsewhere in the document there is nothing to fix.
+    let answer = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": uri },
+            "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } },
+            "context": { "diagnostics": [] },
+        }),
+    );
+    assert_eq!(answer["result"], json!([]), "{answer}");
+    assert_eq!(client.stop(), Some(0));
+}
+
+/// `text` with one single-line edit of the protocol applied (ASCII text: characters are bytes).
+fn apply(text: &str, edit: &Value) -> String {
+    let offset = |at: &Value| {
+        let line = at["line"].as_u64().expect("line") as usize;
+        let character = at["character"].as_u64().expect("character") as usize;
+        text.split_inclusive('\n')
+            .take(line)
+            .map(str::len)
+            .sum::<usize>()
+            + character
+    };
+    let (start, end) = (
+        offset(&edit["range"]["start"]),
+        offset(&edit["range"]["end"]),
+    );
+    format!(
+        "{}{}{}",
+        &text[..start],
+        edit["newText"].as_str().expect("text"),
+        &text[end..]
+    )
+}
+
+/// A request the server answers whatever came before: it is still serving.
+fn still_serving(client: &mut Client) {
+    let answer = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": "file:///nowhere/spec/hybrid.yaml" }, "position": { "line": 0, "character": 0 } }),
+    );
+    assert_eq!(answer["result"], Value::Null, "{answer}");
+    assert!(answer.get("error").is_none(), "{answer}");
+}
+
+#[test]
+fn what_is_no_message_is_answered_and_the_server_goes_on() {
+    let (mut client, _) = Client::start();
+    client.send_body(b"{ this is not json");
+    let answer = client.response(&Value::Null);
+    assert_eq!(answer["error"]["code"], -32700, "{answer}");
+    still_serving(&mut client);
+    client.send_body(br#"{"jsonrpc":"2.0","id":77,"method":5}"#);
+    let answer = client.response(&json!(77));
+    assert_eq!(answer["error"]["code"], -32600, "{answer}");
+    still_serving(&mut client);
+    client.send_body(&[0xff, 0xfe, b'{']);
+    let answer = client.response(&Value::Null);
+    assert_eq!(answer["error"]["code"], -32700, "{answer}");
+    still_serving(&mut client);
+    let answer = client.request("hybridc/unknown", json!({}));
+    assert_eq!(answer["error"]["code"], -32601, "{answer}");
+    still_serving(&mut client);
+    let answer = client.request("textDocument/codeAction", json!({ "nothing": 1 }));
+    assert_eq!(answer["error"]["code"], -32602, "{answer}");
+    still_serving(&mut client);
+    // A notification it cannot read is dropped, as notifications are.
+    client.notify("textDocument/didOpen", json!({ "textDocument": 5 }));
+    still_serving(&mut client);
+    assert_eq!(client.stop(), Some(0));
+}
+
+#[test]
+fn documents_that_are_no_spec_get_findings_and_the_server_goes_on() {
+    let (_dir, uri, spec) = example("robust");
+    let (mut client, _) = Client::start();
+    client.open(&uri, "\t{ this: [is not yaml\n");
+    let diagnostics = client.diagnostics(&uri, 1);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0]["code"], "hybridc::yaml::syntax");
+    still_serving(&mut client);
+
+    // 20 MB: beyond what a spec may be, said at its first line, as the CLI says it.
+    let mut huge = String::from("version: 1\n");
+    while huge.len() < 20 * 1024 * 1024 {
+        huge.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    client.change(&uri, 2, &huge);
+    let diagnostics = client.diagnostics(&uri, 2);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0]["code"], "hybridc::read::too-large");
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        json!({ "line": 0, "character": 0 })
+    );
+    still_serving(&mut client);
+
+    // Positions past the end of the document get empty answers.
+    client.change(&uri, 3, &spec);
+    assert_eq!(client.diagnostics(&uri, 3), Vec::<Value>::new());
+    let far = json!({ "line": 1_000_000, "character": 1_000_000 });
+    let answer = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": far }),
+    );
+    assert_eq!(answer["result"], Value::Null, "{answer}");
+    let answer = client.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": { "start": far, "end": far }, "context": { "diagnostics": [] } }),
+    );
+    assert_eq!(answer["result"], json!([]), "{answer}");
+    let answer = client.request(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": far }),
+    );
+    assert_eq!(answer["result"], json!([]), "{answer}");
+    let answer = client.request(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": uri }, "position": far }),
+    );
+    assert_eq!(answer["result"], Value::Null, "{answer}");
+
+    // A document that is not a file named hybrid.yaml is kept, never checked.
+    client.open("untitled:Untitled-1", "version: [");
+    client.open(&uri.replace("hybrid.yaml", "other.yaml"), "version: [");
+    still_serving(&mut client);
+    client.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": "untitled:Untitled-1" } }),
+    );
+    still_serving(&mut client);
+    assert_eq!(client.stop(), Some(0));
+}
+
+#[test]
+fn a_spec_outside_any_repository_gets_its_findings() {
+    // A spec alone in a folder: the repository root the CLI would use holds none of its files.
+    let dir = crate::support::temp_dir("lsp-outside");
+    let file = dir.join("hybrid.yaml");
+    let uri = uri(&file);
+    let (mut client, _) = Client::start();
+    client.open(&uri, "version: 1\nplatforms: {}\nunknown: 1\n");
+    let diagnostics = client.diagnostics(&uri, 1);
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d["code"] == "hybridc::spec::unknown-key"),
+        "{diagnostics:#?}"
+    );
+    let (_, _, spec) = example("outside");
+    client.change(&uri, 2, &spec);
+    let diagnostics = client.diagnostics(&uri, 2);
+    assert!(
+        diagnostics
+            .iter()
+            .all(|d| d["code"] == "hybridc::spec::missing-file"),
+        "{diagnostics:#?}"
+    );
+    assert!(!diagnostics.is_empty());
+    still_serving(&mut client);
+    assert_eq!(client.stop(), Some(0));
+}
+
+#[test]
+fn typing_is_checked_once_it_pauses() {
+    let (_dir, uri, spec) = example("typing");
+    let (mut client, _) = Client::start();
+    client.open(&uri, &spec);
+    assert_eq!(client.diagnostics(&uri, 1), Vec::<Value>::new());
+    let last = 21;
+    for version in 2..=last {
+        let typed = format!("{spec}# {}\n", "x".repeat(version as usize));
+        client.change(&uri, version, &typed);
+    }
+    assert_eq!(client.diagnostics(&uri, last), Vec::<Value>::new());
+    let checked = client
+        .pending
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .count();
+    assert!(
+        checked < (last - 1) as usize,
+        "{checked} checks for {} changes",
+        last - 1
+    );
+    assert_eq!(client.stop(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_ends_the_server_with_status_1() {
+    let (mut client, _) = Client::start();
+    client.notify("exit", Value::Null);
+    let deadline = Instant::now() + DEADLINE;
+    let status = loop {
+        if let Some(status) = client.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(1));
+}
