@@ -643,3 +643,74 @@ fn exit_without_shutdown_ends_the_server_with_status_1() {
     };
     assert_eq!(status.code(), Some(1));
 }
+
+#[test]
+fn neovim_shows_what_the_cli_reports() {
+    if !crate::support::tool("nvim", "apt-get install neovim") {
+        return;
+    }
+    let (dir, _, spec) = example("neovim");
+    let misspelt = spec.replacen(
+        "    provisioning: [linux-base]\n\n  rocky-9:",
+        "    provisioning: [linux-bas]\n\n  rocky-9:",
+        1,
+    );
+    let cli = cli_findings(&dir, &misspelt);
+    let out = dir.join("nvim.json");
+    let home = dir.join("nvim-home");
+    let script = crate::support::repo().join("tests/editor/nvim/diagnostics.lua");
+    let mut nvim = std::process::Command::new("nvim")
+        .args(["--headless", "-n", "-i", "NONE", "--noplugin", "-u"])
+        .arg(&script)
+        .env("SPEC", dir.join("spec/hybrid.yaml"))
+        .env("OUT", &out)
+        .env("HYBRIDC", crate::support::BIN)
+        // Neither the user's configuration nor their LSP log.
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nvim runs");
+    let deadline = Instant::now() + DEADLINE * 2;
+    let status = loop {
+        if let Some(status) = nvim.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = nvim.kill();
+            panic!("nvim did not quit");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "nvim failed: {status}");
+    let result: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("nvim wrote its result"))
+            .expect("JSON");
+    assert_eq!(result["published"], true, "{result}");
+    assert_eq!(result["stopped"], true, "the server did not stop: {result}");
+    let shown: Vec<(String, u64, u64, String)> = result["diagnostics"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|d| {
+            assert_eq!(d["source"], "hybridc", "{d}");
+            (
+                d["code"].as_str().expect("a code").to_owned(),
+                d["line"].as_u64().expect("line") + 1,
+                d["column"].as_u64().expect("column") + 1,
+                d["message"]
+                    .as_str()
+                    .expect("a message")
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_same("neovim", &cli, &shown);
+}
