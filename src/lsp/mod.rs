@@ -122,6 +122,8 @@ struct Document {
     uri: Uri,
     version: i32,
     text: String,
+    /// Where the lines of `text` start.
+    index: LineIndex,
     /// The spec file it is, when it is a file named `hybrid.yaml`: only those are checked.
     spec: Option<PathBuf>,
     /// When to check it next, if it changed since it was last checked.
@@ -238,22 +240,36 @@ impl Server<'_> {
         ))
     }
 
-    fn hover(&mut self, _: lsp_types::HoverParams) -> Option<lsp_types::Hover> {
+    // Hover, completion and definition have nothing to add to yaml-language-server's yet:
+    // each finds the document and the byte offset asked about, and answers empty.
+
+    fn hover(&mut self, params: lsp_types::HoverParams) -> Option<lsp_types::Hover> {
+        let (_document, _offset) = self.locate(&params.text_document_position_params)?;
         None
     }
 
     fn completion(
         &mut self,
-        _: lsp_types::CompletionParams,
+        params: lsp_types::CompletionParams,
     ) -> Option<lsp_types::CompletionResponse> {
+        let (_document, _offset) = self.locate(&params.text_document_position)?;
         Some(lsp_types::CompletionResponse::Array(Vec::new()))
     }
 
     fn definition(
         &mut self,
-        _: lsp_types::GotoDefinitionParams,
+        params: lsp_types::GotoDefinitionParams,
     ) -> Option<lsp_types::GotoDefinitionResponse> {
+        let (_document, _offset) = self.locate(&params.text_document_position_params)?;
         None
+    }
+
+    /// The open document a request is about, and the byte offset of its position (the end of
+    /// the line, or of the text, when the position is past it).
+    fn locate(&self, at: &lsp_types::TextDocumentPositionParams) -> Option<(&Document, usize)> {
+        let document = self.documents.get(at.text_document.uri.as_str())?;
+        let offset = document.index.offset(&document.text, at.position);
+        Some((document, offset))
     }
 
     /// The notifications: the documents' life. One whose parameters cannot be read is
@@ -269,6 +285,7 @@ impl Server<'_> {
                     let document = Document {
                         uri: d.uri,
                         version: d.version,
+                        index: LineIndex::new(&d.text),
                         text: d.text,
                         spec,
                         due: Some(Instant::now()),
@@ -285,6 +302,7 @@ impl Server<'_> {
                     // Full sync: the last change is the whole text.
                     && let Some(change) = p.content_changes.into_iter().last()
                 {
+                    document.index = LineIndex::new(&change.text);
                     document.text = change.text;
                     document.version = p.text_document.version;
                     document.due = Some(Instant::now() + QUIET);
@@ -337,10 +355,9 @@ impl Server<'_> {
             return;
         };
         let found = diagnose(check, spec, &document.text);
-        let index = LineIndex::new(&document.text);
         let text = Text {
             text: &document.text,
-            index: &index,
+            index: &document.index,
         };
         let converted = diagnostics::convert(&found, &document.uri, &text);
         document.published = converted.clone();
