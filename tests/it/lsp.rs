@@ -207,9 +207,11 @@ fn uri(path: &Path) -> String {
     format!("file://{}", path.display())
 }
 
-/// What `hybridc validate` reports on `spec` written in the repository `dir`: (code, line,
-/// column, message) of each finding, in order; line and column 1-based, in characters.
-fn cli_findings(dir: &Path, spec: &str) -> Vec<(String, u64, u64, String)> {
+/// A finding as the CLI prints it: code, line, column (1-based, in characters) and message.
+type Finding = (String, u64, u64, String);
+
+/// What `hybridc validate` reports on `spec` written in the repository `dir`, in order.
+fn cli_findings(dir: &Path, spec: &str) -> Vec<Finding> {
     std::fs::write(dir.join("spec/hybrid.yaml"), spec).expect("write spec");
     let out = hybridc(dir, &["validate", "spec/"]);
     let stderr = text(&out.stderr);
@@ -238,32 +240,38 @@ fn cli_findings(dir: &Path, spec: &str) -> Vec<(String, u64, u64, String)> {
     found
 }
 
-/// The same of the server's diagnostics; the message is the first line (the help follows).
-fn lsp_findings(diagnostics: &[Value]) -> Vec<(String, u64, u64, String)> {
+/// The same of the server's diagnostics.
+fn lsp_findings(diagnostics: &[Value]) -> Vec<Finding> {
     diagnostics
         .iter()
         .map(|d| {
-            assert_eq!(d["source"], "hybridc", "{d}");
             let start = &d["range"]["start"];
-            (
-                d["code"].as_str().expect("a code").to_owned(),
-                start["line"].as_u64().expect("line") + 1,
-                start["character"].as_u64().expect("character") + 1,
-                d["message"]
-                    .as_str()
-                    .expect("a message")
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
-            )
+            finding(d, &start["line"], &start["character"])
         })
         .collect()
 }
 
+/// A diagnostic of the server as an editor shows it, at a 0-based `line` and `column`: its
+/// message is the first line (the help follows).
+fn finding(d: &Value, line: &Value, column: &Value) -> Finding {
+    assert_eq!(d["source"], "hybridc", "{d}");
+    (
+        d["code"].as_str().expect("a code").to_owned(),
+        line.as_u64().expect("line") + 1,
+        column.as_u64().expect("column") + 1,
+        d["message"]
+            .as_str()
+            .expect("a message")
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
 /// Both say the same: codes and places always, messages unless the CLI shortened one.
-fn assert_same(what: &str, cli: &[(String, u64, u64, String)], lsp: &[(String, u64, u64, String)]) {
-    let places = |f: &[(String, u64, u64, String)]| -> Vec<(String, u64, u64)> {
+fn assert_same(what: &str, cli: &[Finding], lsp: &[Finding]) {
+    let places = |f: &[Finding]| -> Vec<(String, u64, u64)> {
         f.iter()
             .map(|(c, l, col, _)| (c.clone(), *l, *col))
             .collect()
@@ -692,25 +700,11 @@ fn neovim_shows_what_the_cli_reports() {
             .expect("JSON");
     assert_eq!(result["published"], true, "{result}");
     assert_eq!(result["stopped"], true, "the server did not stop: {result}");
-    let shown: Vec<(String, u64, u64, String)> = result["diagnostics"]
+    let shown: Vec<Finding> = result["diagnostics"]
         .as_array()
         .expect("a list")
         .iter()
-        .map(|d| {
-            assert_eq!(d["source"], "hybridc", "{d}");
-            (
-                d["code"].as_str().expect("a code").to_owned(),
-                d["line"].as_u64().expect("line") + 1,
-                d["column"].as_u64().expect("column") + 1,
-                d["message"]
-                    .as_str()
-                    .expect("a message")
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
-            )
-        })
+        .map(|d| finding(d, &d["line"], &d["column"]))
         .collect();
     assert_same("neovim", &cli, &shown);
 }
