@@ -332,9 +332,6 @@ impl Checker<'_, '_> {
     fn release(&mut self, name: &str, os: &Os) -> bool {
         let Some(release) = os.known() else {
             if let Some(named) = &os.release {
-                let help = did_you_mean(named, crate::release::names()).unwrap_or_else(|| {
-                    "`hybridc list oses` shows the catalogue; an OS outside it sets `family:` and `installer:` instead".to_owned()
-                });
                 self.push(
                     Diagnostic::error(
                         Code::UnknownReference,
@@ -342,7 +339,8 @@ impl Checker<'_, '_> {
                         self.at(&["oses", name, "release"]).value,
                         "not in the OS catalogue",
                     )
-                    .with_help(help),
+                    .with_help("`hybridc list oses` shows the catalogue; an OS outside it sets `family:` and `installer:` instead")
+                    .with_did_you_mean(named, crate::release::names()),
                 );
                 return false;
             }
