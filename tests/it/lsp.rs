@@ -207,10 +207,12 @@ fn uri(path: &Path) -> String {
     format!("file://{}", path.display())
 }
 
-/// A finding as the CLI prints it: code, line, column (1-based, in characters) and message.
+/// A finding as an editor places it: code, line and column (1-based; the column in UTF-16
+/// code units, as the protocol counts) and message.
 type Finding = (String, u64, u64, String);
 
-/// What `hybridc validate` reports on `spec` written in the repository `dir`, in order.
+/// What `hybridc validate` reports on `spec` written in the repository `dir`, in order, with
+/// its columns (in characters) counted as the protocol counts them.
 fn cli_findings(dir: &Path, spec: &str) -> Vec<Finding> {
     std::fs::write(dir.join("spec/hybrid.yaml"), spec).expect("write spec");
     let out = hybridc(dir, &["validate", "spec/"]);
@@ -232,9 +234,11 @@ fn cli_findings(dir: &Path, spec: &str) -> Vec<Finding> {
         {
             let at = at.trim_end_matches(']');
             let mut parts = at.rsplitn(3, ':');
-            let column = parts.next().and_then(|c| c.parse().ok()).expect("column");
-            let line = parts.next().and_then(|l| l.parse().ok()).expect("line");
-            found.push((code, line, column, message.clone()));
+            let column: usize = parts.next().and_then(|c| c.parse().ok()).expect("column");
+            let line: usize = parts.next().and_then(|l| l.parse().ok()).expect("line");
+            let written = spec.lines().nth(line - 1).unwrap_or_default();
+            let units: usize = written.chars().take(column - 1).map(char::len_utf16).sum();
+            found.push((code, line as u64, units as u64 + 1, message.clone()));
         }
     }
     found
@@ -357,6 +361,11 @@ const MISTAKES: &[(&str, &str, &str)] = &[
         "a value of the wrong type",
         "    memory_mb: 4096",
         "    memory_mb: lots",
+    ),
+    (
+        "mistakes after characters of two UTF-16 units each",
+        "    hardware: { cpus: 4 }",
+        "    hardware: { cpus: \"😀😀\", memory_mb: \"é😀\", disk_gb: x }",
     ),
     ("an OS name that is no label", "  rocky-9:", "  rocky.9:"),
     (
