@@ -447,6 +447,47 @@ fn percent_decoded(path: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The next message of the server, within a generous deadline.
+    fn next(client: &Connection) -> Message {
+        client
+            .receiver
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server answers")
+    }
+
+    #[test]
+    fn a_session_publishes_findings_and_ends_cleanly() {
+        let (server, client) = Connection::memory();
+        let serving = std::thread::spawn(move || run(&server, crate::validate_source));
+        let send = |message: Message| client.sender.send(message).expect("the server listens");
+        let params = serde_json::json!({ "capabilities": {} });
+        send(Request::new(1.into(), "initialize".to_owned(), params).into());
+        assert!(matches!(next(&client), Message::Response(r) if r.id == 1.into()));
+        send(Notification::new("initialized".to_owned(), serde_json::json!({})).into());
+        let open = serde_json::json!({ "textDocument": {
+            "uri": "file:///nowhere/spec/hybrid.yaml", "languageId": "yaml", "version": 1,
+            "text": "version: 1\nplatforms: {}\nwat: 1\n",
+        }});
+        send(Notification::new("textDocument/didOpen".to_owned(), open).into());
+        let Message::Notification(published) = next(&client) else {
+            panic!("diagnostics first");
+        };
+        let published: PublishDiagnosticsParams =
+            serde_json::from_value(published.params).expect("a publishDiagnostics notification");
+        assert_eq!(published.version, Some(1));
+        let unknown = published
+            .diagnostics
+            .iter()
+            .find(|d| d.message.contains("`wat`"))
+            .expect("the unknown key is reported");
+        assert_eq!(unknown.range.start, lsp_types::Position::new(2, 0));
+        send(Request::new(2.into(), "shutdown".to_owned(), ()).into());
+        assert!(matches!(next(&client), Message::Response(r) if r.id == 2.into()));
+        send(Notification::new("exit".to_owned(), ()).into());
+        let ended = serving.join().expect("the server does not panic");
+        assert_eq!(ended, Ok(Ended::Clean));
+    }
+
     #[test]
     fn only_files_named_hybrid_yaml_are_specs() {
         let spec = |uri: &str| spec_file(&uri.parse().expect("a URI"));
