@@ -197,6 +197,9 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// What to do about it.
     pub help: Option<String>,
+    /// The text the help line proposes in place of the primary span's (the name a did-you-mean
+    /// names), so that an editor can offer the fix without reading the help line.
+    pub replacement: Option<String>,
     /// Bytes of the spec that must never be shown (a secret written as a literal): rendering
     /// masks them with `*`, keeping every position.
     pub redact: Vec<Span>,
@@ -220,6 +223,7 @@ impl Diagnostic {
             },
             secondary: Vec::new(),
             help: None,
+            replacement: None,
             redact: Vec::new(),
         }
     }
@@ -246,6 +250,20 @@ impl Diagnostic {
     /// Adds a help line when there is one.
     pub fn with_optional_help(mut self, help: Option<String>) -> Self {
         self.help = help;
+        self
+    }
+
+    /// Adds the did-you-mean help line, and the name it proposes as the replacement of the
+    /// primary span, when `input` is close to one of `candidates`; else leaves both as they are.
+    pub fn with_did_you_mean<'a>(
+        mut self,
+        input: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        if let Some(close) = closest(input, candidates) {
+            self.help = Some(did_you_mean_line(close));
+            self.replacement = Some(close.to_owned());
+        }
         self
     }
 
@@ -443,7 +461,12 @@ pub fn did_you_mean<'a>(
     input: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    closest(input, candidates).map(|c| format!("did you mean `{c}`?"))
+    closest(input, candidates).map(did_you_mean_line)
+}
+
+/// The help line that proposes `close`.
+fn did_you_mean_line(close: &str) -> String {
+    format!("did you mean `{close}`?")
 }
 
 /// A name that is not among the ones the spec defines (an environment, an OS), with what a

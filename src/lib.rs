@@ -26,6 +26,7 @@ pub mod installer;
 pub mod interpolation;
 mod loaded;
 pub mod lower;
+pub mod lsp;
 pub mod model;
 pub mod output;
 mod parallel;

@@ -223,6 +223,16 @@ pub enum Command {
     },
     /// Print the manual page (roff), for `man -l -` or a `man1` folder.
     Man,
+    /// Run a language server for editors: the compiler's own diagnostics and quick fixes on
+    /// `hybrid.yaml` files.
+    ///
+    /// An editor's LSP client starts `hybridc lsp` (no arguments) for files named
+    /// `hybrid.yaml` and speaks JSON-RPC with it on standard input and output, beside
+    /// yaml-language-server, which completes and documents keys from the schema. Each open
+    /// spec is checked as `hybridc validate` checks it, in memory, with its repository root
+    /// the folder above the spec's folder; nothing is written. Exit 0 after the editor's
+    /// `shutdown` and `exit`, 1 on `exit` alone.
+    Lsp,
     /// Print the spec's JSON Schema (draft-07), or write it to a file.
     Schema {
         /// Write the schema to this file instead of standard output.

@@ -1,6 +1,6 @@
 //! The command layer of the binary: the arguments ([`args`]), one function per command that
 //! calls the library and prints what it returns ([`compile`], [`check`], [`build`],
-//! [`workflow`], [`oses`], [`docs`]), and the printing itself ([`print`]). Only this layer
+//! [`workflow`], [`oses`], [`docs`], [`lsp`]), and the printing itself ([`print`]). Only this layer
 //! prints; each command ends with a [`Status`], which `main` turns into the exit code.
 
 mod args;
@@ -9,6 +9,7 @@ mod check;
 mod compile;
 mod diff;
 mod docs;
+mod lsp;
 mod oses;
 mod print;
 mod workflow;
@@ -106,5 +107,6 @@ pub fn run(command: Command) -> Status {
         Command::Manifests { dir, format } => workflow::manifests(&dir, format),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),
+        Command::Lsp => lsp::lsp(),
     }
 }

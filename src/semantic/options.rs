@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::Checker;
 use crate::catalogue::check::{self, Body, Entry, Finding, Hiding, Opened, Problem, Stray};
 use crate::catalogue::{self, Argument, BlockSchema, Component, Type};
-use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::spec::Options;
 
 /// Options as the catalogue checker walks them: YAML values by name, findings at JSON pointer
@@ -235,7 +235,7 @@ impl Checker<'_, '_> {
                     format!("block `{}` of {c} has no argument `{name}`", path.join("."))
                 };
                 let d = Diagnostic::error(Code::UnknownOption, message, key, "unknown argument")
-                    .with_optional_help(did_you_mean(name, suggestion));
+                    .with_did_you_mean(name, suggestion);
                 // A misspelt secret is still a secret: by its own name, or by the name it
                 // was probably meant to be.
                 if suggests_secret || catalogue::secret_by_name(name) {

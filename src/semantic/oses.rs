@@ -59,19 +59,16 @@ impl Checker<'_, '_> {
             for (i, set) in os.provisioning.iter().enumerate() {
                 let index = i.to_string();
                 if !spec.provisioning.contains_key(set) {
-                    let help = did_you_mean(set, spec.provisioning.keys().map(String::as_str))
-                        .or_else(|| {
-                            (!spec.provisioning.is_empty()).then(|| {
-                                format!(
-                                    "defined sets: {}",
-                                    spec.provisioning
-                                        .keys()
-                                        .map(|k| format!("`{k}`"))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                )
-                            })
-                        });
+                    let help = (!spec.provisioning.is_empty()).then(|| {
+                        format!(
+                            "defined sets: {}",
+                            spec.provisioning
+                                .keys()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    });
                     self.push(
                         Diagnostic::error(
                             Code::UnknownReference,
@@ -81,7 +78,8 @@ impl Checker<'_, '_> {
                             self.at(&["oses", name, "provisioning", &index]).value,
                             "no such set under `provisioning`",
                         )
-                        .with_optional_help(help),
+                        .with_optional_help(help)
+                        .with_did_you_mean(set, spec.provisioning.keys().map(String::as_str)),
                     );
                     continue;
                 }
@@ -334,9 +332,6 @@ impl Checker<'_, '_> {
     fn release(&mut self, name: &str, os: &Os) -> bool {
         let Some(release) = os.known() else {
             if let Some(named) = &os.release {
-                let help = did_you_mean(named, crate::release::names()).unwrap_or_else(|| {
-                    "`hybridc list oses` shows the catalogue; an OS outside it sets `family:` and `installer:` instead".to_owned()
-                });
                 self.push(
                     Diagnostic::error(
                         Code::UnknownReference,
@@ -344,7 +339,8 @@ impl Checker<'_, '_> {
                         self.at(&["oses", name, "release"]).value,
                         "not in the OS catalogue",
                     )
-                    .with_help(help),
+                    .with_help("`hybridc list oses` shows the catalogue; an OS outside it sets `family:` and `installer:` instead")
+                    .with_did_you_mean(named, crate::release::names()),
                 );
                 return false;
             }

@@ -14,6 +14,7 @@ mod editor;
 mod explain;
 mod finish;
 mod installers;
+mod lsp;
 mod machine;
 mod manifests;
 mod matrix;
