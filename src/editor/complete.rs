@@ -98,7 +98,8 @@ impl<'a> Complete<'a> {
             (["oses", _, "provisioning"], true, _) => self.provisioning_sets(),
             (["oses", _, "platforms"], true, _)
             | (["oses", _, "editions", _, "platforms"], true, _)
-            | (["provisioning", _, _, _, "only"], true, _) => self.platforms(container),
+            | (["provisioning", _, _, _, "only"], true, _)
+            | (["ci", "tags"], false, true) => self.platforms(container),
             (["oses", os, "editions"], true, _) => self.editions(os),
             (["oses", _, "release"], false, false) => self.releases(),
             (["defaults" | "environments", ..], false, true)
@@ -133,19 +134,26 @@ impl<'a> Complete<'a> {
         super::node_at(self.tree, path)
     }
 
-    /// The strings of a list, but the one at the cursor.
+    /// The names a list holds, or the keys a mapping has, but the one at the cursor (which a
+    /// completion may write again).
     fn listed(&self, path: &[&str]) -> Vec<&'a str> {
-        let Some(Value::Seq(items)) = self.node(path).map(|n| &n.value) else {
-            return Vec::new();
-        };
-        items
-            .iter()
-            .filter(|item| item.span.start != self.cursor.word.start)
-            .filter_map(|item| match &item.value {
-                Value::Str(text) => Some(text.as_str()),
-                _ => None,
-            })
-            .collect()
+        let at = self.cursor.word.start;
+        match self.node(path).map(|n| &n.value) {
+            Some(Value::Seq(items)) => items
+                .iter()
+                .filter(|item| item.span.start != at)
+                .filter_map(|item| match &item.value {
+                    Value::Str(text) => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect(),
+            Some(Value::Map(entries)) => entries
+                .iter()
+                .filter(|e| e.key_span.start != at)
+                .map(|e| e.key.as_str())
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     fn provisioning_sets(&mut self) {
@@ -208,10 +216,7 @@ impl<'a> Complete<'a> {
 
     /// The spec's builds (an OS, or each Windows edition of one), but those the mapping has.
     fn builds(&mut self, addresses: &[&str]) {
-        let present: Vec<String> = self
-            .node(addresses)
-            .map(|n| n.entries().iter().map(|e| e.key.clone()).collect())
-            .unwrap_or_default();
+        let present = self.listed(addresses);
         let names: Vec<String> = self
             .node(&["oses"])
             .map(|n| n.entries().iter().map(|e| e.key.clone()).collect())
@@ -222,18 +227,12 @@ impl<'a> Complete<'a> {
                 None => vec![name.clone()],
             };
             for build in builds {
-                if !present.contains(&build) || self.on_key(&build) {
+                if !present.contains(&build.as_str()) {
                     let detail = format!("build of OS `{name}`");
                     self.push(&build, CompletionKind::Reference, Some(detail));
                 }
             }
         }
-    }
-
-    /// Whether the cursor is on the key `name` (which completion may write again).
-    fn on_key(&self, name: &str) -> bool {
-        matches!(self.cursor.place, Place::Key(_))
-            && self.cursor.tokens.last().is_some_and(|t| t == name)
     }
 
     /// The text to check when the document's own does not pass: without the word being
@@ -293,10 +292,7 @@ impl<'a> Complete<'a> {
         } else {
             None
         };
-        let present: Vec<String> = self
-            .node(container)
-            .map(|n| n.entries().iter().map(|e| e.key.clone()).collect())
-            .unwrap_or_default();
+        let present = self.listed(container);
         let entries = arguments
             .iter()
             .filter(|(_, a)| !a.internal && !a.deprecated)
@@ -308,9 +304,7 @@ impl<'a> Complete<'a> {
                     .map(|(name, b)| (name, Entry::Block(b))),
             );
         for (name, entry) in entries {
-            if set.as_ref().is_some_and(|s| s.contains(name))
-                || (present.contains(name) && !self.on_key(name))
-            {
+            if set.as_ref().is_some_and(|s| s.contains(name)) || present.contains(&name.as_str()) {
                 continue;
             }
             let summary = options::entry_summary(&entry);

@@ -45,7 +45,8 @@ pub fn definition(doc: &Document, offset: usize) -> Vec<Location> {
             | ["provisioning", _, _, "ansible", "playbook" | "galaxy_file"]
             | ["provisioning", _, _, "file", "source"]
             | ["oses", _, "templates", _],
-        ) => files(value().into_iter().collect()),
+        )
+        | (Place::Key(_), ["oses", _, "templates", _]) => files(value().into_iter().collect()),
         (Place::Key(_), ["oses", os])
         | (Place::Value(_), ["oses", os, "installer" | "release"]) => templates(doc, tree, os),
         _ => Vec::new(),

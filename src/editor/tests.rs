@@ -216,6 +216,12 @@ fn completes_platforms_editions_credentials_builds_and_releases() {
     assert_eq!(platforms, ["azure", "vsphere"]);
     let on = labels(&spec, "rocky-9:", "platforms: [proxmox, vsph|ere]");
     assert_eq!(on, ["azure", "vsphere"]);
+    let tags = spec.replacen(
+        "    vsphere: [vcenter-lan]\n",
+        "    vsphere: [vcenter-lan]\n    a|\n",
+        1,
+    );
+    assert_eq!(labels(&tags, "ci:", "a|"), ["azure"]);
     let editions = spec.replacen(
         "    hardware: { memory_mb: 8192, disk_gb: 127 }\n",
         "    hardware: { memory_mb: 8192, disk_gb: 127 }\n    editions: [standard-core, ]\n",
