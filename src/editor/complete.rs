@@ -124,9 +124,14 @@ impl<'a> Complete<'a> {
             kind,
             detail,
             documentation: None,
-            insert_text: None,
+            insert_text: self.insert(label),
             replace: self.cursor.word.clone(),
         });
+    }
+
+    /// A new key is written with its colon; an existing key or a value as it is.
+    fn insert(&self, label: &str) -> Option<String> {
+        (self.cursor.place == Place::NewKey).then(|| format!("{label}: "))
     }
 
     /// The node at a path of mapping keys and sequence indices.
@@ -322,7 +327,7 @@ impl<'a> Complete<'a> {
                         ""
                     }
                 )),
-                insert_text: Some(format!("{name}: ")),
+                insert_text: self.insert(name),
                 replace: self.cursor.word.clone(),
             });
         }

@@ -36,13 +36,11 @@ pub fn hover(doc: &Document, offset: usize) -> Option<Hover> {
     if let Some(text) = schema.as_ref().and_then(|s| s.description) {
         let _ = write!(markdown, "\n\n{text}");
     }
-    if let (Place::Value(_), Some(schema)) = (cursor.place, &schema) {
-        let value = tree
-            .locate(&pointer)
-            .map(|_| &doc.text()[span.start..span.end]);
-        if let Some(text) = value.and_then(|v| schema.value_description(v)) {
-            let _ = write!(markdown, "\n\n`{}`: {text}", value.unwrap_or_default());
-        }
+    if let (Place::Value(_), Some(schema)) = (cursor.place, &schema)
+        && let Some(value) = super::text_at(tree, &path)
+        && let Some(text) = schema.value_description(value)
+    {
+        let _ = write!(markdown, "\n\n`{value}`: {text}");
     }
     if let ["oses", _, "provisioning", _] = path.as_slice()
         && let Some(set) = super::text_at(tree, &path)
