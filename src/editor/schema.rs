@@ -42,8 +42,11 @@ pub(super) fn at(path: &[&str]) -> Option<At> {
     })
 }
 
+/// The description as editors show it: the schema's Markdown one, else its plain one.
 fn text(schema: &'static Value) -> Option<&'static str> {
-    schema.get("description")?.as_str()
+    ["markdownDescription", "description"]
+        .into_iter()
+        .find_map(|keyword| schema.get(keyword)?.as_str())
 }
 
 /// A schema with its `$ref` and single `allOf` followed.
