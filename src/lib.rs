@@ -17,6 +17,7 @@ pub mod catalogue;
 pub mod check;
 pub mod conformance;
 pub mod diagnostic;
+pub mod editor;
 pub mod emit;
 mod error;
 pub mod excerpt;
