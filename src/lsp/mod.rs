@@ -10,11 +10,13 @@
 //! the answer to each request. It does not know how a spec is checked: the binary hands it the
 //! pipeline as a [`Check`], run on the document's text in memory with the repository root the
 //! CLI would use ([`crate::source::repository_root`]); nothing is written. Documents of other
-//! names are kept but never checked. A request it does not serve gets `MethodNotFound`, one it
-//! cannot read `InvalidParams`, and neither stops it.
+//! names are kept but never checked. Hover, completion and go to definition on a spec are
+//! [`crate::editor`]'s answers ([`features`] converts them). A request it does not serve gets
+//! `MethodNotFound`, one it cannot read `InvalidParams`, and neither stops it.
 
 mod actions;
 mod diagnostics;
+mod features;
 pub mod position;
 mod transport;
 
@@ -112,6 +114,9 @@ fn capabilities() -> ServerCapabilities {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
             ..CodeActionOptions::default()
         })),
+        hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
+        completion_provider: Some(lsp_types::CompletionOptions::default()),
+        definition_provider: Some(lsp_types::OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }
@@ -130,6 +135,9 @@ struct Document {
     due: Option<Instant>,
     /// What was published for it last, for the code actions.
     published: Vec<lsp_types::Diagnostic>,
+    /// What the editor module knows of its text, made at the first hover, completion or
+    /// definition asked of this text.
+    editor: Option<crate::editor::Document>,
 }
 
 struct Server<'a> {
@@ -240,36 +248,47 @@ impl Server<'_> {
         ))
     }
 
-    // Hover, completion and definition have nothing to add to yaml-language-server's yet:
-    // each finds the document and the byte offset asked about, and answers empty.
-
     fn hover(&mut self, params: lsp_types::HoverParams) -> Option<lsp_types::Hover> {
-        let (_document, _offset) = self.locate(&params.text_document_position_params)?;
-        None
+        let (spec, offset) = self.spec_at(&params.text_document_position_params)?;
+        spec.hover(offset)
     }
 
     fn completion(
         &mut self,
         params: lsp_types::CompletionParams,
     ) -> Option<lsp_types::CompletionResponse> {
-        let (_document, _offset) = self.locate(&params.text_document_position)?;
-        Some(lsp_types::CompletionResponse::Array(Vec::new()))
+        let Some((spec, offset)) = self.spec_at(&params.text_document_position) else {
+            return Some(lsp_types::CompletionResponse::Array(Vec::new()));
+        };
+        Some(spec.completion(offset))
     }
 
     fn definition(
         &mut self,
         params: lsp_types::GotoDefinitionParams,
     ) -> Option<lsp_types::GotoDefinitionResponse> {
-        let (_document, _offset) = self.locate(&params.text_document_position_params)?;
-        None
+        let (spec, offset) = self.spec_at(&params.text_document_position_params)?;
+        spec.definition(offset)
     }
 
-    /// The open document a request is about, and the byte offset of its position (the end of
-    /// the line, or of the text, when the position is past it).
-    fn locate(&self, at: &lsp_types::TextDocumentPositionParams) -> Option<(&Document, usize)> {
-        let document = self.documents.get(at.text_document.uri.as_str())?;
+    /// The open spec a request is about, with the editor module's view of its text (made
+    /// once per text), and the byte offset of the position asked about. `None` for a document
+    /// that is no spec.
+    fn spec_at(
+        &mut self,
+        at: &lsp_types::TextDocumentPositionParams,
+    ) -> Option<(features::Spec<'_>, usize)> {
+        let document = self.documents.get_mut(at.text_document.uri.as_str())?;
+        let path = document.spec.clone()?;
         let offset = document.index.offset(&document.text, at.position);
-        Some((document, offset))
+        let editor = document.editor.get_or_insert_with(|| {
+            crate::editor::Document::new(Some(repository_root(&path)), path, document.text.clone())
+        });
+        let spec = features::Spec {
+            document: editor,
+            index: &document.index,
+        };
+        Some((spec, offset))
     }
 
     /// The notifications: the documents' life. One whose parameters cannot be read is
@@ -290,6 +309,7 @@ impl Server<'_> {
                         spec,
                         due: Some(Instant::now()),
                         published: Vec::new(),
+                        editor: None,
                     };
                     self.documents
                         .insert(document.uri.as_str().to_owned(), document);
@@ -304,6 +324,7 @@ impl Server<'_> {
                 {
                     document.index = LineIndex::new(&change.text);
                     document.text = change.text;
+                    document.editor = None;
                     document.version = p.text_document.version;
                     document.due = Some(Instant::now() + QUIET);
                 }
@@ -315,6 +336,7 @@ impl Server<'_> {
                 {
                     // The files the spec names may have changed too.
                     document.due = Some(Instant::now());
+                    document.editor = None;
                 }
             }
             notify::DidCloseTextDocument::METHOD => {

@@ -1,7 +1,8 @@
 //! `hybridc lsp`, driven over standard input and output with JSON-RPC frames as an editor
 //! drives it: the handshake, the example spec without findings, each kind of mistake reported
 //! with the code and at the place `hybridc validate` reports it, the quick fix of a misspelt
-//! name, a clean shutdown, and a server that keeps serving whatever it is sent. Every wait has
+//! name, hover, completion and go to definition, a clean shutdown, and a server that keeps
+//! serving whatever it is sent. Every wait has
 //! a deadline, so a server that hangs fails its test instead of hanging the suite.
 
 use std::io::{BufRead, BufReader, Write};
@@ -716,4 +717,190 @@ fn neovim_shows_what_the_cli_reports() {
         .map(|d| finding(d, &d["line"], &d["column"]))
         .collect();
     assert_same("neovim", &cli, &shown);
+}
+
+/// The protocol position (line, character; ASCII text) of the byte `at` bytes into the first
+/// occurrence of `needle` in `text`.
+fn position_of(text: &str, needle: &str, at: usize) -> Value {
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} in the spec"))
+        + at;
+    let line = text[..offset].matches('\n').count();
+    let character = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    json!({ "line": line, "character": character })
+}
+
+/// `textDocument/<method>` at a position of `uri`.
+fn ask(client: &mut Client, method: &str, uri: &str, position: Value) -> Value {
+    let answer = client.request(
+        &format!("textDocument/{method}"),
+        json!({ "textDocument": { "uri": uri }, "position": position }),
+    );
+    assert!(answer.get("error").is_none(), "{answer}");
+    answer["result"].clone()
+}
+
+/// The labels of a completion answer.
+fn labels(answer: &Value) -> Vec<String> {
+    answer
+        .as_array()
+        .expect("a list of completions")
+        .iter()
+        .map(|c| c["label"].as_str().expect("a label").to_owned())
+        .collect()
+}
+
+/// Hover, completion and go to definition answer over the protocol with what the compiler
+/// knows: a setting's description and its effective value with the layer that set it, a
+/// plugin argument's type, a provisioning set's steps; the names the schema cannot know; and
+/// the places a name or path leads to.
+#[test]
+fn hover_completion_and_definition_answer_with_what_the_compiler_knows() {
+    let (dir, uri, spec) = example("features");
+    let (mut client, capabilities) = Client::start();
+    let capabilities = &capabilities["capabilities"];
+    assert_eq!(capabilities["hoverProvider"], true, "{capabilities}");
+    assert_eq!(capabilities["definitionProvider"], true, "{capabilities}");
+    assert!(
+        capabilities["completionProvider"].is_object(),
+        "{capabilities}"
+    );
+    client.open(&uri, &spec);
+    assert_eq!(client.diagnostics(&uri, 1), Vec::<Value>::new());
+
+    for (needle, at, says) in [
+        (
+            "    cpus: 2",
+            5,
+            &["Number of virtual CPUs", "`2` from defaults"][..],
+        ),
+        (
+            "      cpu_type: host",
+            8,
+            &["`string`", "`proxmox-iso`", "`host` from platform"],
+        ),
+        (
+            "    node: pve1",
+            5,
+            &["Node the VM is built on", "(base, prod)"],
+        ),
+        (
+            "[linux-base]",
+            3,
+            &["Provisioning set `linux-base`: shell, ansible, shell"],
+        ),
+        ("    seed: cd", 5, &["`cd` from OS: `rocky-9`"]),
+    ] {
+        let hover = ask(&mut client, "hover", &uri, position_of(&spec, needle, at));
+        assert_eq!(hover["contents"]["kind"], "markdown", "{needle}: {hover}");
+        let text = hover["contents"]["value"].as_str().expect("markdown");
+        for words in says {
+            assert!(text.contains(words), "{needle}: {words:?} not in {text}");
+        }
+    }
+
+    // A provisioning reference leads to its set, a script path to the script.
+    let set = ask(
+        &mut client,
+        "definition",
+        &uri,
+        position_of(&spec, "[linux-base]", 3),
+    );
+    assert_eq!(set[0]["uri"], uri, "{set}");
+    assert_eq!(
+        set[0]["range"]["start"],
+        position_of(&spec, "  linux-base:", 2)
+    );
+    let script = ask(
+        &mut client,
+        "definition",
+        &uri,
+        position_of(&spec, "scripts/linux/update.sh", 3),
+    );
+    assert_eq!(
+        script[0]["uri"].as_str(),
+        Some(format!("file://{}", dir.join("scripts/linux/update.sh").display()).as_str()),
+        "{script}"
+    );
+
+    // Completions, each in a spec being edited.
+    let cases: [(&str, &str, &str, usize); 5] = [
+        // Under `options:`: the builder's arguments that hybridc does not set and the spec
+        // does not pass yet.
+        (
+            "      qemu_agent: true\n",
+            "      qemu_agent: true\n      \n",
+            "true\n      \n",
+            11,
+        ),
+        // An OS's provisioning sets.
+        (
+            "hardware: { cpus: 4 }\n    provisioning: [linux-base]",
+            "hardware: { cpus: 4 }\n    provisioning: []",
+            "provisioning: []",
+            15,
+        ),
+        // The environment variables the spec's other credentials read.
+        (
+            "token: { env: PROXMOX_TOKEN }",
+            "token: { env: P }",
+            "{ env: P }",
+            7,
+        ),
+        // The configured platforms the OS is not on yet.
+        (
+            "platforms: [proxmox, vsphere, azure]\n    hardware: { cpus: 4 }",
+            "platforms: [proxmox, vsphere, ]\n    hardware: { cpus: 4 }",
+            "vsphere, ]",
+            9,
+        ),
+        // The editions of the OS's release.
+        (
+            "    provisioning: [windows-base]\n",
+            "    provisioning: [windows-base]\n    editions: []\n",
+            "editions: []",
+            11,
+        ),
+    ];
+    let mut answers = Vec::new();
+    for (version, (from, to, needle, at)) in (2..).zip(cases) {
+        let edited = spec.replacen(from, to, 1);
+        assert_ne!(edited, spec, "{from:?} is in the example");
+        client.change(&uri, version, &edited);
+        answers.push(labels(&ask(
+            &mut client,
+            "completion",
+            &uri,
+            position_of(&edited, needle, at),
+        )));
+    }
+    let options = &answers[0];
+    assert!(
+        options.contains(&"ballooning_minimum".to_owned()),
+        "{options:?}"
+    );
+    for set_by_hybridc_or_written in ["cores", "memory", "node", "cpu_type", "qemu_agent"] {
+        assert!(
+            !options.contains(&set_by_hybridc_or_written.to_owned()),
+            "{set_by_hybridc_or_written} in {options:?}"
+        );
+    }
+    assert_eq!(answers[1], ["linux-base", "windows-base"]);
+    for variable in ["VSPHERE_PASSWORD", "BUILD_PASSWORD", "ARM_CLIENT_ID"] {
+        assert!(
+            answers[2].contains(&variable.to_owned()),
+            "{variable} in {:?}",
+            answers[2]
+        );
+    }
+    assert_eq!(answers[3], ["azure"]);
+    for edition in ["datacenter", "datacenter-core", "standard", "standard-core"] {
+        assert!(
+            answers[4].contains(&edition.to_owned()),
+            "{edition} in {:?}",
+            answers[4]
+        );
+    }
+    assert_eq!(client.stop(), Some(0));
 }
