@@ -13,6 +13,7 @@ mod diff;
 mod editor;
 mod explain;
 mod installers;
+mod interrupt;
 mod manifests;
 mod matrix;
 mod oses;
