@@ -3,6 +3,9 @@
 //! host lacks a tool, and printing one line per build at the end.
 
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use signal_hook::consts::{SIGINT, SIGTERM};
 
 use hybridc::runner;
 
@@ -12,12 +15,14 @@ use super::print::{self, say};
 /// While Packer runs, Ctrl-C must reach Packer (same process group) and let it clean up, not
 /// end hybridc and with it the pipes Packer writes to.
 fn keep_running_on_interrupt() {
-    extern "C" fn ignore(_: libc::c_int) {}
-    // SAFETY: installs a handler that does nothing; unlike SIG_IGN it is not inherited by the
-    // packer processes, which keep their own handling of the signal.
-    unsafe {
-        libc::signal(libc::SIGINT, ignore as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, ignore as *const () as libc::sighandler_t);
+    /// Set by the handler; hybridc reads nothing from it, it only stays alive.
+    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+    // signal-hook's handler only stores to the flag, which is async-signal-safe. Unlike
+    // SIG_IGN, a handler is reset to the default by exec, so the packer processes keep their
+    // own handling of the signal.
+    for signal in [SIGINT, SIGTERM] {
+        signal_hook::flag::register(signal, &INTERRUPTED)
+            .expect("SIGINT and SIGTERM are not among the signals a handler may not take");
     }
 }
 

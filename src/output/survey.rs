@@ -4,6 +4,8 @@
 use std::fs;
 use std::path::Path;
 
+use walkdir::WalkDir;
+
 use super::*;
 
 /// The regular files and the symbolic links under a folder, found without entering a linked
@@ -14,33 +16,30 @@ struct Walk {
     links: Vec<String>,
 }
 
+/// The walk under `dir`. Links are not followed (walkdir's `follow_links(false)`): a link is
+/// listed as a link, whatever it points to, and a linked folder is never entered, so nothing
+/// outside the output folder is listed, pruned or written through one. `dir` itself is read
+/// through a link, as the output folder the user named. Entries that cannot be read are
+/// skipped.
 fn walk(dir: &Path) -> Walk {
-    fn visit(dir: &Path, prefix: &str, out: &mut Walk) {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
+    let mut out = Walk::default();
+    let entries = WalkDir::new(dir).min_depth(1).follow_links(false);
+    for entry in entries.into_iter().flatten() {
+        let Ok(relative) = entry.path().strip_prefix(dir) else {
+            continue;
         };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            // The entry's own type: a link is a link here, whatever it points to.
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            let relative = if prefix.is_empty() {
-                name.clone()
-            } else {
-                format!("{prefix}/{name}")
-            };
-            if kind.is_dir() {
-                visit(&entry.path(), &relative, out);
-            } else if kind.is_file() {
-                out.files.push(relative);
-            } else if kind.is_symlink() {
-                out.links.push(relative);
-            }
+        let relative = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let kind = entry.file_type();
+        if kind.is_file() {
+            out.files.push(relative);
+        } else if kind.is_symlink() {
+            out.links.push(relative);
         }
     }
-    let mut out = Walk::default();
-    visit(dir, "", &mut out);
     out.files.sort();
     out.links.sort();
     out
@@ -170,4 +169,32 @@ pub fn survey(files: &[File], dir: &Path, shown_dir: &str) -> Result<Survey, Err
     }
     survey.foreign.sort();
     Ok(survey)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A linked folder is a link in the walk: neither it nor what it points to is entered, and
+    /// a linked file is a link too, not a file.
+    #[test]
+    fn the_walk_lists_links_and_never_enters_them() {
+        let dir = crate::output::tests::scratch("walk-links");
+        let out = dir.join("out");
+        fs::create_dir_all(out.join("env")).expect("folders");
+        fs::create_dir_all(dir.join("elsewhere")).expect("folder");
+        fs::write(dir.join("elsewhere/secret.pkr.hcl"), "x").expect("file");
+        fs::write(out.join("common.pkr.hcl"), "x").expect("file");
+        fs::write(out.join("env/dev.pkrvars.hcl"), "x").expect("file");
+        std::os::unix::fs::symlink(dir.join("elsewhere"), out.join("linked")).expect("link");
+        std::os::unix::fs::symlink(
+            dir.join("elsewhere/secret.pkr.hcl"),
+            out.join("file.pkr.hcl"),
+        )
+        .expect("link");
+        let walk = walk(&out);
+        assert_eq!(walk.files, ["common.pkr.hcl", "env/dev.pkrvars.hcl"]);
+        assert_eq!(walk.links, ["file.pkr.hcl", "linked"]);
+        let _ = fs::remove_dir_all(&dir);
+    }
 }

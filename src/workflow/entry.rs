@@ -230,8 +230,8 @@ mod tests {
             lines.join("\n"),
             "  ubuntu-2404:
     iso:
-      url: https://example.org/os.iso
-      checksum: sha256:ab
+      url: \"https://example.org/os.iso\"
+      checksum: \"sha256:ab\"
     platforms: [proxmox, azure]
     provisioning: [linux-base]"
         );
@@ -252,8 +252,8 @@ mod tests {
 
     #[test]
     fn scalars_are_plain_only_when_they_read_back_the_same() {
-        assert_eq!(scalar("https://a.org/x.iso"), "https://a.org/x.iso");
-        assert_eq!(scalar("local:iso/x.iso"), "local:iso/x.iso");
+        assert_eq!(scalar("https://a.org/x.iso"), "\"https://a.org/x.iso\"");
+        assert_eq!(scalar("local:iso/x.iso"), "\"local:iso/x.iso\"");
         assert_eq!(scalar("[ds1] iso/x.iso"), "\"[ds1] iso/x.iso\"");
         assert_eq!(scalar("a: b"), "\"a: b\"");
         assert_eq!(scalar("yes"), "\"yes\"");

@@ -489,7 +489,7 @@ mod tests {
         example.oses.remove("rocky-9");
         let text = entry_of(&example, &order, release).join("\n");
         assert!(
-            text.contains("\n    iso:\n      proxmox_file: local:iso/rocky-9.iso\n      vsphere_path: \"[datastore1] iso/rocky-9.iso\"\n"),
+            text.contains("\n    iso:\n      proxmox_file: \"local:iso/rocky-9.iso\"\n      vsphere_path: \"[datastore1] iso/rocky-9.iso\"\n"),
             "{text}"
         );
     }

@@ -14,6 +14,7 @@ mod editor;
 mod explain;
 mod finish;
 mod installers;
+mod interrupt;
 mod lsp;
 mod machine;
 mod manifests;

@@ -797,3 +797,65 @@ fn runner_tags_of_an_unknown_platform_are_refused_by_the_schema() {
         "{stderr}"
     );
 }
+
+/// GitLab reads CI files as YAML 1.1, where a plain `2024-01-01` is a date, `1_000` and `0b11`
+/// numbers and `on` or `yes` booleans. Runner tags, a spec path and an output folder with such
+/// names read back as the same strings in a YAML 1.1 reader (PyYAML, installed with ansible)
+/// as in hybridc's own YAML 1.2 reader, in both pipelines.
+#[test]
+fn yaml_1_1_readers_see_the_same_strings() {
+    const PYYAML: &str = "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))";
+    if !crate::support::tool("python3", "apt-get install python3") {
+        return;
+    }
+    let has_pyyaml = std::process::Command::new("python3")
+        .args(["-c", "import yaml"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_pyyaml
+        && !crate::support::missing("PyYAML is missing", "python3 -m pip install ansible")
+    {
+        return;
+    }
+    let (jobs, _) = example();
+    let environments = ["dev".to_owned()];
+    let odd = [
+        "2024-01-01",
+        "1_000",
+        "0b11",
+        "on",
+        "yes",
+        "~",
+        "1:30",
+        "0o17",
+        "+.5",
+    ];
+    let tags: BTreeMap<PlatformName, Vec<String>> = PlatformName::ALL
+        .into_iter()
+        .map(|p| (p, odd.iter().map(|t| (*t).to_owned()).collect()))
+        .collect();
+    let pipeline = Pipeline {
+        jobs: &jobs,
+        environments: &environments,
+        tags: &tags,
+        spec: "2024-01-01",
+        out_dir: "1_000",
+    };
+    for text in [matrix::gitlab(&pipeline), matrix::github(&pipeline)] {
+        let mut python = std::process::Command::new("python3")
+            .args(["-c", PYYAML])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        std::io::Write::write_all(
+            &mut python.stdin.take().expect("piped stdin"),
+            text.as_bytes(),
+        )
+        .expect("write the pipeline");
+        let out = python.wait_with_output().expect("python3 ends");
+        assert!(out.status.success(), "PyYAML reads the pipeline:\n{text}");
+        let read: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(read, tree(&text), "{text}");
+    }
+}

@@ -114,8 +114,8 @@ fn add_os_writes_a_release_of_the_catalogue() {
     let added = [
         "  debian-12:",
         "    iso:",
-        &format!("      url: {url}"),
-        &format!("      checksum: {checksum}"),
+        &format!("      url: \"{url}\""),
+        &format!("      checksum: \"{checksum}\""),
         "    platforms: [proxmox, vsphere, azure]",
         "    provisioning: [linux-base]",
     ];

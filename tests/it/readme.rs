@@ -1,10 +1,14 @@
-//! The README's console examples are what the binary prints today.
+//! The README's console examples are what the binary prints today, and its dependency notes
+//! name the dependencies of `Cargo.toml`.
 //!
 //! Every ```` ```console ```` block of `README.md` is run: each `$ hybridc ...` line runs the
 //! real binary in a fresh copy of the example repository, prepared as the text around the block
 //! describes (see [`prepare`]), and its standard output must match the lines that follow, where
 //! a line `...` stands for any number of lines. Lines that pipe or redirect (`> file`, `| man`)
 //! are shown for the shell and not run. A git commit abbreviation (`-g1a2b3c4`) matches any.
+//!
+//! The crates in bold in "Design notes: dependencies" are those of `[dependencies]`
+//! ("Runtime") and `[dev-dependencies]` ("Tests and benchmarks").
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -246,4 +250,64 @@ fn the_error_example_is_what_the_binary_prints() {
     )
     .expect("the fixture's snapshot");
     assert_eq!(&readme[start..end], snapshot);
+}
+
+/// The crate names in bold (`**name**`) in the subsection `### {heading}` of the README's
+/// "Design notes: dependencies".
+fn explained(readme: &str, heading: &str) -> Vec<String> {
+    let notes = readme
+        .split("\n## Design notes: dependencies\n")
+        .nth(1)
+        .expect("the README has a section \"Design notes: dependencies\"");
+    let notes = notes.split("\n## ").next().unwrap_or(notes);
+    let sub = notes
+        .split(&format!("\n### {heading}\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("the dependency notes have a subsection \"{heading}\""));
+    let sub = sub.split("\n### ").next().unwrap_or(sub);
+    let mut names: Vec<String> = sub
+        .split("**")
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The dependency names of the `[section]` of `Cargo.toml`, sorted.
+fn declared(manifest: &str, section: &str) -> Vec<String> {
+    let mut names: Vec<String> = manifest
+        .split(&format!("\n[{section}]\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("Cargo.toml has [{section}]"))
+        .lines()
+        .take_while(|line| !line.starts_with('['))
+        .filter_map(|line| {
+            line.split_once(" = ")
+                .map(|(name, _)| name.trim().to_owned())
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every dependency is explained in the README's dependency notes, and the notes explain no
+/// crate hybridc does not depend on: runtime dependencies under "Runtime", dev-dependencies
+/// under "Tests and benchmarks".
+#[test]
+fn the_dependency_notes_list_the_dependencies_of_cargo_toml() {
+    let readme = fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let manifest = fs::read_to_string(repo().join("Cargo.toml")).expect("Cargo.toml");
+    assert_eq!(
+        explained(&readme, "Runtime"),
+        declared(&manifest, "dependencies"),
+        "the README's runtime dependencies and Cargo.toml's [dependencies]"
+    );
+    assert_eq!(
+        explained(&readme, "Tests and benchmarks"),
+        declared(&manifest, "dev-dependencies"),
+        "the README's test dependencies and Cargo.toml's [dev-dependencies]"
+    );
 }

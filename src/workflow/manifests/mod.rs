@@ -20,8 +20,8 @@ use files::{list, read_capped, shown};
 use reader::Reader;
 use render::{json, markdown, table};
 
-pub(crate) use time::civil_from_days;
 pub use time::iso8601;
+pub(crate) use time::utc;
 
 /// The latest artifact of one OS, platform and edition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -227,7 +227,8 @@ mod tests {
             {"builder_type": "vsphere-iso", "artifact_id": "vm"},
             {"name": "bad", "builder_type": 7, "artifact_id": "x", "build_time": "soon", "custom_data": []},
             {"name": "odd", "builder_type": "azure-arm", "artifact_id": "x", "custom_data": {"os": 1}},
-            "nonsense"
+            "nonsense",
+            {"name": "far", "builder_type": "proxmox-iso", "artifact_id": "y", "build_time": 253402300800}
         ], "last_run_uuid": ""}"#;
         let inv = inventory(&[("m.json", text)]);
         let messages: Vec<String> = inv
@@ -246,6 +247,7 @@ mod tests {
                 "manifests/m.json: build 4 (`bad`): no `custom_data.platform` and no `builder_type` to tell the platform",
                 "manifests/m.json: build 5 (`odd`): `custom_data.os` must be a string",
                 "manifests/m.json: build 6: not an object",
+                "manifests/m.json: build 7 (`far`): `build_time` 253402300800 is not a time between the years -9999 and 9999",
             ]
         );
         assert_eq!(inv.artifacts.len(), 1);

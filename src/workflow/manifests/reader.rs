@@ -162,6 +162,16 @@ fn entry(build: &Value, manifest: &str) -> Result<Artifact, Vec<String>> {
             0
         }),
     };
+    let built_at = match build_time {
+        0 => Some(String::new()),
+        secs => iso8601(secs),
+    }
+    .unwrap_or_else(|| {
+        issues.push(format!(
+            "`build_time` {build_time} is not a time between the years -9999 and 9999"
+        ));
+        String::new()
+    });
     let artifact_id = match artifact_id {
         Some(id) if id.is_empty() => {
             issues.push("no `artifact_id`".to_owned());
@@ -201,11 +211,7 @@ fn entry(build: &Value, manifest: &str) -> Result<Artifact, Vec<String>> {
         artifact_id,
         build_version,
         build_time,
-        built_at: if build_time == 0 {
-            String::new()
-        } else {
-            iso8601(build_time)
-        },
+        built_at,
         packer_run_uuid,
         manifest: manifest.to_owned(),
     })

@@ -6,7 +6,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{GITHUB_MATRIX_LIMIT, Pipeline, REVIEW_FILE, scalar};
+use super::document::{self, Map, boolean, integer, list, null, text, texts};
+use super::{GITHUB_MATRIX_LIMIT, Pipeline, REVIEW_FILE};
 
 /// The runner of jobs that need no particular network: `check`, `validate-*`, `review`, and
 /// the builds of a platform without tags.
@@ -31,37 +32,32 @@ const CHECKOUT: &str = "actions/checkout@v4";
 pub fn github(pipeline: &Pipeline) -> String {
     let envs = pipeline.environments;
     let credentials = pipeline.credentials();
-    let mut y = String::new();
-    super::header(
-        &mut y,
+    let mut comments = super::header(
         "GitHub Actions workflow written by `hybridc matrix --format github`",
         "`hybridc`, `packer`, `git` and `gh` on their PATH",
         &credentials,
         "repository secrets",
         "define them in the repository settings",
     );
-    y.push_str("name: images\n");
-    y.push_str(
-        "on:\n  push:\n    branches:\n      - main\n  pull_request:\n  workflow_dispatch:\n",
-    );
-    y.push_str("permissions:\n  contents: read\n");
-    y.push_str("jobs:\n");
-
-    y.push_str(&format!("  check:\n    runs-on: {HOSTED}\n    steps:\n"));
-    y.push_str(&format!("      - uses: {CHECKOUT}\n"));
-    y.push_str(&format!(
-        "      - run: {}\n",
-        scalar(&pipeline.check_command())
-    ));
-
-    let secrets = |y: &mut String, indent: &str, names: &BTreeSet<&str>| {
+    if envs.is_empty() {
+        comments.push(super::NO_BUILD_JOBS.to_owned());
+    }
+    let checkout = || Map::new().with("uses", text(CHECKOUT)).node();
+    let run = |command: String| Map::new().with("run", text(command)).node();
+    // Each secret under its own name, in the job's environment.
+    let secrets = |env: &mut Map, names: &BTreeSet<&str>| {
         for name in names {
-            y.push_str(&format!(
-                "{indent}{name}: {}\n",
-                scalar(&format!("${{{{ secrets.{name} }}}}"))
-            ));
+            env.set(*name, text(format!("${{{{ secrets.{name} }}}}")));
         }
     };
+
+    let mut jobs = Map::new().with(
+        "check",
+        Map::new()
+            .with("runs-on", text(HOSTED))
+            .with("steps", list([checkout(), run(pipeline.check_command())]))
+            .node(),
+    );
 
     let validate: Vec<Option<&str>> = if envs.is_empty() {
         vec![None]
@@ -71,108 +67,144 @@ pub fn github(pipeline: &Pipeline) -> String {
     let mut validate_jobs = Vec::new();
     for env in validate {
         let name = env.map_or("validate".to_owned(), |e| format!("validate-{e}"));
-        y.push_str(&format!(
-            "  {}:\n    needs: check\n    runs-on: {HOSTED}\n",
-            scalar(&name)
-        ));
+        let mut job = Map::new()
+            .with("needs", text("check"))
+            .with("runs-on", text(HOSTED));
         if !credentials.is_empty() {
-            y.push_str("    env:\n");
-            secrets(&mut y, "      ", &credentials);
+            let mut variables = Map::new();
+            secrets(&mut variables, &credentials);
+            job.set("env", variables.node());
         }
-        y.push_str("    steps:\n");
-        y.push_str(&format!("      - uses: {CHECKOUT}\n"));
-        for line in pipeline.validate_commands(env) {
-            y.push_str(&format!("      - run: {}\n", scalar(&line)));
-        }
+        let steps = std::iter::once(checkout())
+            .chain(pipeline.validate_commands(env).map(run))
+            .collect::<Vec<_>>();
+        job.set("steps", list(steps));
+        jobs.set(name.clone(), job.node());
         validate_jobs.push(name);
     }
 
-    y.push_str("  review:\n    if: github.event_name == 'pull_request'\n    needs: check\n");
-    y.push_str(&format!("    runs-on: {HOSTED}\n"));
-    y.push_str("    permissions:\n      contents: read\n      pull-requests: write\n");
-    y.push_str("    steps:\n");
-    y.push_str(&format!(
-        "      - uses: {CHECKOUT}\n        with:\n          fetch-depth: 0\n"
-    ));
     // The checkout is the pull request merged into its base, whose first parent is the base
     // commit: the diff shows exactly what merging changes.
-    y.push_str(&format!(
-        "      - run: {}\n        env:\n          BASE_SHA: {}\n",
-        scalar(&pipeline.diff_command("\"$BASE_SHA\"")),
-        scalar("${{ github.event.pull_request.base.sha }}")
-    ));
-    y.push_str(&format!(
-        "      - run: {}\n",
-        scalar(&format!("cat {REVIEW_FILE} >> \"$GITHUB_STEP_SUMMARY\""))
-    ));
-    y.push_str(&format!(
-        "      - if: {}\n        run: {}\n        env:\n          GH_TOKEN: {}\n          PR: {}\n",
-        scalar("github.event.pull_request.head.repo.full_name == github.repository"),
-        scalar(&format!("gh pr comment \"$PR\" --body-file {REVIEW_FILE}")),
-        scalar("${{ github.token }}"),
-        scalar("${{ github.event.pull_request.number }}")
-    ));
+    let review_steps = [
+        Map::new()
+            .with("uses", text(CHECKOUT))
+            .with("with", Map::new().with("fetch-depth", integer(0)).node())
+            .node(),
+        Map::new()
+            .with("run", text(pipeline.diff_command("\"$BASE_SHA\"")))
+            .with(
+                "env",
+                Map::new()
+                    .with(
+                        "BASE_SHA",
+                        text("${{ github.event.pull_request.base.sha }}"),
+                    )
+                    .node(),
+            )
+            .node(),
+        run(format!("cat {REVIEW_FILE} >> \"$GITHUB_STEP_SUMMARY\"")),
+        Map::new()
+            .with(
+                "if",
+                text("github.event.pull_request.head.repo.full_name == github.repository"),
+            )
+            .with(
+                "run",
+                text(format!("gh pr comment \"$PR\" --body-file {REVIEW_FILE}")),
+            )
+            .with(
+                "env",
+                Map::new()
+                    .with("GH_TOKEN", text("${{ github.token }}"))
+                    .with("PR", text("${{ github.event.pull_request.number }}"))
+                    .node(),
+            )
+            .node(),
+    ];
+    jobs.set(
+        "review",
+        Map::new()
+            .with("if", text("github.event_name == 'pull_request'"))
+            .with("needs", text("check"))
+            .with("runs-on", text(HOSTED))
+            .with(
+                "permissions",
+                Map::new()
+                    .with("contents", text("read"))
+                    .with("pull-requests", text("write"))
+                    .node(),
+            )
+            .with("steps", list(review_steps))
+            .node(),
+    );
 
-    if envs.is_empty() {
-        y.push_str(
-            "# No build jobs: `hybridc build` needs an environment, and the spec has none.\n",
-        );
-        return y;
+    if !envs.is_empty() {
+        for (name, platform, chunk) in pipeline.build_groups(GITHUB_MATRIX_LIMIT) {
+            let tags = pipeline.tags_of(platform);
+            let runs_on = if tags.is_empty() {
+                text(HOSTED)
+            } else {
+                texts(tags)
+            };
+            let images = chunk.iter().map(|j| {
+                Map::new()
+                    .with("os", text(&j.os))
+                    .with("edition", text(j.edition.as_deref().unwrap_or("")))
+                    .node()
+            });
+            // The run number grows with every run of the workflow, so versions sort in build
+            // order, which a commit hash does not.
+            let mut env = Map::new()
+                .with("ENV", text("${{ matrix.env }}"))
+                .with("OS", text("${{ matrix.image.os }}"))
+                .with("PLATFORM", text(platform.as_str()))
+                .with("EDITION", text("${{ matrix.image.edition }}"))
+                .with("BUILD_VERSION", text("${{ github.run_number }}"));
+            let needed: BTreeSet<&str> = chunk
+                .iter()
+                .flat_map(|j| j.credentials.iter().map(String::as_str))
+                .collect();
+            secrets(&mut env, &needed);
+            let job = Map::new()
+                .with("if", text("github.event_name != 'pull_request'"))
+                .with("needs", texts(&validate_jobs))
+                .with("runs-on", runs_on)
+                .with(
+                    "strategy",
+                    Map::new()
+                        .with("fail-fast", boolean(false))
+                        .with(
+                            "matrix",
+                            Map::new()
+                                .with("env", texts(envs))
+                                .with("image", list(images))
+                                .node(),
+                        )
+                        .node(),
+                )
+                .with("env", env.node())
+                .with(
+                    "steps",
+                    list([checkout(), run(pipeline.build_command("BUILD_VERSION"))]),
+                );
+            jobs.set(name, job.node());
+        }
     }
-    for (name, platform, chunk) in pipeline.build_groups(GITHUB_MATRIX_LIMIT) {
-        y.push_str(&format!(
-            "  {name}:\n    if: github.event_name != 'pull_request'\n"
-        ));
-        y.push_str("    needs:\n");
-        for needed in &validate_jobs {
-            y.push_str(&format!("      - {}\n", scalar(needed)));
-        }
-        let tags = pipeline.tags_of(platform);
-        if tags.is_empty() {
-            y.push_str(&format!("    runs-on: {HOSTED}\n"));
-        } else {
-            y.push_str("    runs-on:\n");
-            for tag in tags {
-                y.push_str(&format!("      - {}\n", scalar(tag)));
-            }
-        }
-        y.push_str("    strategy:\n      fail-fast: false\n      matrix:\n        env:\n");
-        for env in envs {
-            y.push_str(&format!("          - {}\n", scalar(env)));
-        }
-        y.push_str("        image:\n");
-        for job in &chunk {
-            y.push_str(&format!("          - os: {}\n", scalar(&job.os)));
-            y.push_str(&format!(
-                "            edition: {}\n",
-                scalar(job.edition.as_deref().unwrap_or(""))
-            ));
-        }
-        y.push_str("    env:\n");
-        y.push_str(&format!("      ENV: {}\n", scalar("${{ matrix.env }}")));
-        y.push_str(&format!("      OS: {}\n", scalar("${{ matrix.image.os }}")));
-        y.push_str(&format!("      PLATFORM: {}\n", scalar(platform.as_str())));
-        y.push_str(&format!(
-            "      EDITION: {}\n",
-            scalar("${{ matrix.image.edition }}")
-        ));
-        // The run number grows with every run of the workflow, so versions sort in build
-        // order, which a commit hash does not.
-        y.push_str(&format!(
-            "      BUILD_VERSION: {}\n",
-            scalar("${{ github.run_number }}")
-        ));
-        let needed: BTreeSet<&str> = chunk
-            .iter()
-            .flat_map(|j| j.credentials.iter().map(String::as_str))
-            .collect();
-        secrets(&mut y, "      ", &needed);
-        y.push_str("    steps:\n");
-        y.push_str(&format!("      - uses: {CHECKOUT}\n"));
-        y.push_str(&format!(
-            "      - run: {}\n",
-            scalar(&pipeline.build_command("BUILD_VERSION"))
-        ));
-    }
-    y
+
+    let doc = Map::new()
+        .with("name", text("images"))
+        .with(
+            "on",
+            Map::new()
+                .with("push", Map::new().with("branches", texts(["main"])).node())
+                .with("pull_request", null())
+                .with("workflow_dispatch", null())
+                .node(),
+        )
+        .with(
+            "permissions",
+            Map::new().with("contents", text("read")).node(),
+        )
+        .with("jobs", jobs.node());
+    document::write(&comments, &doc.node())
 }

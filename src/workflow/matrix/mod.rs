@@ -23,8 +23,11 @@ use crate::diagnostic::Unknown;
 use crate::model::Model;
 use crate::spec::PlatformName;
 
+mod document;
 mod github;
 mod gitlab;
+
+pub(crate) use document::scalar;
 
 pub use github::github;
 pub use gitlab::gitlab;
@@ -256,158 +259,39 @@ fn out_path(out_dir: &str) -> String {
     }
 }
 
-/// A YAML scalar that reads back as exactly `text`, in YAML 1.2 and 1.1 alike and inside a
-/// flow mapping too: plain when that is unambiguous, else double-quoted with `\` and `"`
-/// escaped and control characters written as escapes. The one writer of scalars for the CI
-/// files and for the spec lines `add os` and `init` write.
-pub(crate) fn scalar(text: &str) -> String {
-    const INDICATORS: &[char] = &[
-        '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@',
-        '`', ' ',
-    ];
-    // Numbers, in YAML 1.1 and 1.2 forms (`1e3`, `0x1f`, `.5`, `1:30` sexagesimal).
-    let number_like = text.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c))
-        && text
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || "xXoO._:+-".contains(c));
-    let special = matches!(
-        text.to_ascii_lowercase().as_str(),
-        "true"
-            | "false"
-            | "yes"
-            | "no"
-            | "on"
-            | "off"
-            | "y"
-            | "n"
-            | "null"
-            | "~"
-            | ".inf"
-            | "-.inf"
-            | "+.inf"
-            | ".nan"
-    );
-    let plain = !text.is_empty()
-        && !text.starts_with(INDICATORS)
-        && !text.ends_with([' ', ':'])
-        && !text.contains(": ")
-        && !text.contains(" #")
-        && !text.contains([',', '[', ']', '{', '}', '"', '\\'])
-        && !text.chars().any(char::is_control)
-        && !number_like
-        && !special;
-    if plain {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// The comment every generated CI file starts with: who wrote it, what its runners need, and
-/// the names (never the values) of the credentials it reads from `store`, to be defined
+/// The comment lines every generated CI file starts with: who wrote it, what its runners need,
+/// and the names (never the values) of the credentials it reads from `store`, to be defined
 /// where `define` says.
-pub(super) fn header(
-    y: &mut String,
+fn header(
     written_by: &str,
     runners_need: &str,
     credentials: &BTreeSet<&str>,
     store: &str,
     define: &str,
-) {
-    y.push_str(&format!(
-        "# {written_by}: regenerate it,\n# do not edit it. Runners need {runners_need}.\n"
-    ));
+) -> Vec<String> {
+    let mut lines = vec![
+        format!("{written_by}: regenerate it,"),
+        format!("do not edit it. Runners need {runners_need}."),
+    ];
     if credentials.is_empty() {
-        y.push_str(&format!("# No credentials are read from {store}.\n"));
+        lines.push(format!("No credentials are read from {store}."));
     } else {
-        y.push_str(&format!(
-            "# Credentials are read from these {store}, by the validate and build\n# jobs ({define}, never in this file):\n"
+        lines.push(format!(
+            "Credentials are read from these {store}, by the validate and build"
         ));
-        for name in credentials {
-            y.push_str(&format!("#   {}\n", comment(name)));
-        }
+        lines.push(format!("jobs ({define}, never in this file):"));
+        lines.extend(credentials.iter().map(|name| format!("  {name}")));
     }
+    lines
 }
 
-/// `text` on one comment line: line breaks and other control characters become spaces.
-fn comment(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
-}
+/// The comment of a pipeline without build jobs.
+const NO_BUILD_JOBS: &str =
+    "No build jobs: `hybridc build` needs an environment, and the spec has none.";
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn reads_back(text: &str) {
-        let yaml = format!("key: {}\n", scalar(text));
-        let tree = crate::yaml::parse(&yaml).expect("valid YAML");
-        assert_eq!(tree.to_json()["key"], text, "{yaml}");
-    }
-
-    #[test]
-    fn scalars_read_back_exactly() {
-        for text in [
-            "ubuntu-2404",
-            "",
-            " lead",
-            "trail ",
-            "a: b",
-            "a #b",
-            "{x}",
-            "*alias",
-            "&anchor",
-            "- item",
-            "-only",
-            ".packer-build",
-            "true",
-            "No",
-            "null",
-            "~",
-            "2022",
-            "1e3",
-            "0x1f",
-            ".5",
-            ".inf",
-            ".NaN",
-            "back\\slash \"quoted\"",
-            "line\nbreak\ttab",
-            "bell\u{7}",
-            "non-ascii é",
-            "packer build -only=\"$ONLY\" generated/",
-        ] {
-            reads_back(text);
-        }
-        assert_eq!(
-            scalar("ubuntu-2404.proxmox-iso.ubuntu-2404"),
-            "ubuntu-2404.proxmox-iso.ubuntu-2404"
-        );
-        assert_eq!(scalar(""), "\"\"");
-        assert_eq!(scalar("yes"), "\"yes\"");
-        assert_eq!(scalar(".packer-build"), ".packer-build");
-    }
 
     #[test]
     fn output_folder_is_normalised() {

@@ -80,17 +80,15 @@ impl BuildVersion {
     /// `20241125-130640`.
     ///
     /// # Errors
-    /// A [`VersionError`] for a time so long before the epoch that its year is negative.
+    /// A [`VersionError`] for a time before the year 0 (a name cannot start with `-`) or
+    /// beyond the year 9999.
     pub fn from_time(secs: i64) -> Result<Self, VersionError> {
-        let (year, month, day) =
-            crate::workflow::manifests::civil_from_days(secs.div_euclid(86_400));
-        let of_day = secs.rem_euclid(86_400);
-        let text = format!(
-            "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
-            of_day / 3600,
-            of_day % 3600 / 60,
-            of_day % 60
-        );
+        let text = match crate::workflow::manifests::utc(secs) {
+            Some(time) => time.strftime("%Y%m%d-%H%M%S").to_string(),
+            // A clock beyond the years -9999 to 9999 is shown as its seconds, which `@` keeps
+            // from being taken for a version.
+            None => format!("@{secs}"),
+        };
         BuildVersion::new(&text, VersionOrigin::Clock)
     }
 
