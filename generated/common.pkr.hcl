@@ -81,6 +81,10 @@ locals {
       arch         = "x86_64"
     }
     inputs = {}
+    machine = merge(local.partition_layout_lvm, {
+      system_disk = "/dev/sda"
+      data_disks  = []
+    })
   }
   rocky_9_installer_vars = {
     build_username      = var.build_username
@@ -114,6 +118,10 @@ locals {
       arch    = "x86_64"
     }
     inputs = {}
+    machine = merge(local.partition_layout_lvm, {
+      system_disk = "/dev/sda"
+      data_disks  = []
+    })
   }
   ubuntu_2404_installer_vars = {
     build_username      = var.build_username
@@ -138,5 +146,9 @@ locals {
       arch         = "x86_64"
     }
     inputs = {}
+    machine = merge(local.partition_layout_lvm, {
+      system_disk = "/dev/sda"
+      data_disks  = []
+    })
   }
 }

@@ -87,10 +87,6 @@ source "proxmox-iso" "debian-12" {
       merge(local.debian_12_installer_vars, {
         platform   = "proxmox"
         cloud_init = true
-        machine = merge(local.partition_layout_lvm, {
-          system_disk = "/dev/sda"
-          data_disks  = []
-        })
       }),
     )
   }
@@ -163,10 +159,6 @@ source "proxmox-iso" "rocky-9" {
         merge(local.rocky_9_installer_vars, {
           platform   = "proxmox"
           cloud_init = true
-          machine = merge(local.partition_layout_lvm, {
-            system_disk = "/dev/sda"
-            data_disks  = []
-          })
         }),
       )
     }
@@ -225,10 +217,6 @@ source "proxmox-iso" "ubuntu-2404" {
       merge(local.ubuntu_2404_installer_vars, {
         platform   = "proxmox"
         cloud_init = true
-        machine = merge(local.partition_layout_lvm, {
-          system_disk = "/dev/sda"
-          data_disks  = []
-        })
       }),
     )
     "/meta-data" = templatefile(
@@ -236,10 +224,6 @@ source "proxmox-iso" "ubuntu-2404" {
       merge(local.ubuntu_2404_installer_vars, {
         platform   = "proxmox"
         cloud_init = true
-        machine = merge(local.partition_layout_lvm, {
-          system_disk = "/dev/sda"
-          data_disks  = []
-        })
       }),
     )
   }

@@ -85,10 +85,6 @@ source "vsphere-iso" "debian-12" {
       merge(local.debian_12_installer_vars, {
         platform   = "vsphere"
         cloud_init = false
-        machine = merge(local.partition_layout_lvm, {
-          system_disk = "/dev/sda"
-          data_disks  = []
-        })
       }),
     )
   }
@@ -146,10 +142,6 @@ source "vsphere-iso" "rocky-9" {
       merge(local.rocky_9_installer_vars, {
         platform   = "vsphere"
         cloud_init = false
-        machine = merge(local.partition_layout_lvm, {
-          system_disk = "/dev/sda"
-          data_disks  = []
-        })
       }),
     )
   }
@@ -205,10 +197,6 @@ source "vsphere-iso" "ubuntu-2404" {
       merge(local.ubuntu_2404_installer_vars, {
         platform   = "vsphere"
         cloud_init = false
-        machine = merge(local.partition_layout_lvm, {
-          system_disk = "/dev/sda"
-          data_disks  = []
-        })
       }),
     )
     "/meta-data" = templatefile(
@@ -216,10 +204,6 @@ source "vsphere-iso" "ubuntu-2404" {
       merge(local.ubuntu_2404_installer_vars, {
         platform   = "vsphere"
         cloud_init = false
-        machine = merge(local.partition_layout_lvm, {
-          system_disk = "/dev/sda"
-          data_disks  = []
-        })
       }),
     )
   }

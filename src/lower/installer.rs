@@ -48,6 +48,13 @@ impl Lowerer<'_> {
             ("release".into(), release(name, os)),
             ("inputs".into(), self.installer_inputs(name, os)),
         ]);
+        let vars = match (vars, self.shared_machine(t)) {
+            (Expr::Object(mut entries), Some(machine)) => {
+                entries.push(("machine".into(), machine));
+                Expr::Object(entries)
+            }
+            (vars, _) => vars,
+        };
         let vars_name = format!("{}_installer_vars", snake(name));
         model.locals.push(Local {
             name: vars_name.clone(),
@@ -106,7 +113,8 @@ impl Lowerer<'_> {
 
     /// The seed of an OS's installer for one source, rendered with the OS's shared inputs
     /// plus the platform, which decides the guest agent the installer adds, and the machine
-    /// on that platform (its disks and partition layout).
+    /// on that platform (its disks and partition layout) where it differs between the OS's
+    /// platforms ([`Self::shared_machine`]).
     pub(super) fn seed_files(
         &mut self,
         t: Target<'_>,
@@ -123,18 +131,28 @@ impl Lowerer<'_> {
                 .proxmox
                 .as_ref()
                 .is_some_and(|p| p.cloud_init);
-        let vars = Expr::call(
-            "merge",
-            vec![
-                Expr::local(vars_local),
-                Expr::Object(vec![
-                    ("platform".into(), s(platform.as_str())),
-                    ("cloud_init".into(), Expr::Bool(cloud_init)),
-                    ("machine".into(), self.machine(t, platform)),
-                ]),
-            ],
-        );
+        let mut own = vec![
+            ("platform".into(), s(platform.as_str())),
+            ("cloud_init".into(), Expr::Bool(cloud_init)),
+        ];
+        if self.shared_machine(t).is_none() {
+            own.push(("machine".into(), self.machine(t, platform)));
+        }
+        let vars = Expr::call("merge", vec![Expr::local(vars_local), Expr::Object(own)]);
         Some(self.seed_object(t, kind, &vars))
+    }
+
+    /// The machine of an OS whose installer renders its seed once per OS, when it is the same
+    /// on each platform the OS is installed on (the common case: the same disks, layout and
+    /// firmware): written once in the OS's installer inputs instead of in each source.
+    fn shared_machine(&mut self, t: Target<'_>) -> Option<Expr> {
+        let mut machines = iso_platforms(self.spec, t.os)
+            .into_iter()
+            .map(|platform| self.machine(t, platform))
+            .collect::<Vec<_>>()
+            .into_iter();
+        let first = machines.next()?;
+        machines.all(|m| m == first).then_some(first)
     }
 
     /// The seed CD's arguments of one source (`cd_files`, `cd_content`), without its label:
@@ -670,5 +688,60 @@ oses:
             .collect();
         assert!(!catalogue.is_empty());
         assert_eq!(urls("oraclelinux_9"), catalogue);
+    }
+    /// A machine that is the same on each platform an OS is installed on is written once, in
+    /// the OS's installer inputs; one that differs goes with each source.
+    #[test]
+    fn a_machine_shared_by_the_platforms_is_written_once() {
+        let model = lowered(
+            r"
+oses:
+  rocky-9:
+    iso: { url: https://example.com/rocky.iso, checksum: none }
+    platforms: [proxmox, vsphere]
+    hardware: { data_disks_gb: [100] }
+  debian-12:
+    iso: { url: https://example.com/debian.iso, checksum: none }
+    platforms: [proxmox, vsphere]
+    vsphere: { hardware: { data_disks_gb: [50] } }
+",
+        );
+        let Expr::Call(merge, parts) = installer_var(&model, "rocky_9", "machine") else {
+            panic!("the layout merged with the disks")
+        };
+        assert_eq!(merge, "merge");
+        assert_eq!(parts[0], Expr::local("partition_layout_lvm"));
+        let own = |platform: PlatformName, os: &str| -> Vec<String> {
+            let body = &source(&model, platform, os).body;
+            let Some(Expr::Object(files)) = attr(body, "http_content") else {
+                panic!("seed files of {os}")
+            };
+            let Expr::Call(_, args) = &files[0].1 else {
+                panic!("a templatefile call")
+            };
+            let Expr::Call(_, parts) = &args[1] else {
+                panic!("merged variables")
+            };
+            let Expr::Object(own) = &parts[1] else {
+                panic!("the source's own variables")
+            };
+            own.iter().map(|(k, _)| k.clone()).collect()
+        };
+        for platform in [PlatformName::Proxmox, PlatformName::Vsphere] {
+            assert_eq!(own(platform, "rocky-9"), ["platform", "cloud_init"]);
+            assert_eq!(
+                own(platform, "debian-12"),
+                ["platform", "cloud_init", "machine"]
+            );
+        }
+        let local = model
+            .locals
+            .iter()
+            .find(|l| l.name == "debian_12_installer_vars")
+            .expect("the OS's installer variables");
+        let Expr::Object(vars) = &local.value else {
+            panic!("an object")
+        };
+        assert!(vars.iter().all(|(k, _)| k != "machine"));
     }
 }
