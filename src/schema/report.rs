@@ -41,21 +41,20 @@ pub(super) fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Dia
                 let child = crate::pointer::child(&pointer, key);
                 let located = tree.locate(&child);
                 let span = located.map_or(at.key_or_value(), |l| l.key_or_value());
-                let help = did_you_mean(key, allowed.iter().copied()).or_else(|| {
-                    if key == "<<" {
-                        Some(
-                            "YAML merge keys are not supported; put shared values under `defaults`"
-                                .into(),
-                        )
-                    } else if allowed.is_empty() {
-                        None
-                    } else {
-                        Some(format!(
-                            "allowed keys: {}",
-                            backticked(allowed.iter().copied())
-                        ))
-                    }
-                });
+                // A close key's did-you-mean (below) replaces this help.
+                let help = if key == "<<" {
+                    Some(
+                        "YAML merge keys are not supported; put shared values under `defaults`"
+                            .into(),
+                    )
+                } else if allowed.is_empty() {
+                    None
+                } else {
+                    Some(format!(
+                        "allowed keys: {}",
+                        backticked(allowed.iter().copied())
+                    ))
+                };
                 if let Some(d) = credential_override(tree, &pointer, key, span) {
                     out.push(d);
                     continue;
@@ -71,7 +70,8 @@ pub(super) fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Dia
                     span,
                     "unknown key",
                 )
-                .with_optional_help(help);
+                .with_optional_help(help)
+                .with_did_you_mean(key, allowed.iter().copied());
                 // `password: { value: hunter2 }`: whatever sits inside a credential is taken
                 // for the secret it was meant to hold.
                 if schema_at.definition == Some("Credential")
@@ -158,7 +158,6 @@ pub(super) fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Dia
                 .as_str()
                 .map(str::to_owned)
                 .unwrap_or_else(|| error.instance().to_string());
-            let help = did_you_mean(&given, values.iter().map(String::as_str));
             out.push(
                 Diagnostic::error(
                     Code::UnknownValue,
@@ -169,7 +168,7 @@ pub(super) fn report(tree: &Node, error: &ValidationError<'_>, out: &mut Vec<Dia
                     at.value,
                     "not an allowed value",
                 )
-                .with_optional_help(help),
+                .with_did_you_mean(&given, values.iter().map(String::as_str)),
             );
         }
         ValidationErrorKind::Minimum { limit }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::Checker;
-use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::platform::iso_platforms;
 use crate::release::OsFacts;
 use crate::spec::{GuestNetwork, Spec};
@@ -36,17 +36,16 @@ impl Checker<'_, '_> {
                     self.key_span(&tokens),
                     "no such build",
                 );
-                d = match did_you_mean(source, names.iter().copied()) {
-                    Some(close) => d.with_help(format!("did you mean `{close}`?")),
-                    None => d.with_help(format!(
+                d = d
+                    .with_help(format!(
                         "the builds are named after the OS, or `<os>-<edition>` for Windows: {}",
                         if names.is_empty() {
                             "none here".to_owned()
                         } else {
                             names.join(", ")
                         }
-                    )),
-                };
+                    ))
+                    .with_did_you_mean(source, names.iter().copied());
                 self.push(d);
                 continue;
             }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use super::names::suggest_label;
 use super::oses::title;
 use super::{Checker, is_label};
-use crate::diagnostic::{Code, Diagnostic, Span, did_you_mean, prose_list};
+use crate::diagnostic::{Code, Diagnostic, Span, prose_list};
 use crate::platform::{hardware, spec_hardware_layers};
 use crate::release::{OsFacts, Release, WindowsRelease};
 use crate::spec::{EditionEntry, Firmware, Installer, Os, PlatformName};
@@ -142,14 +142,12 @@ impl Checker<'_, '_> {
         let Some(found) = known.iter().find(|e| e.name == edition) else {
             let names = known.iter().map(|e| e.name);
             let help = match os.known() {
-                Some(release) if !known.is_empty() => did_you_mean(edition, names.clone())
-                    .unwrap_or_else(|| {
-                        format!(
-                            "the editions of `{}` are {}",
-                            release.name,
-                            prose_list(&names.collect::<Vec<_>>())
-                        )
-                    }),
+                // A close name's did-you-mean (below) replaces this help.
+                Some(release) if !known.is_empty() => format!(
+                    "the editions of `{}` are {}",
+                    release.name,
+                    prose_list(&names.collect::<Vec<_>>())
+                ),
                 _ => format!(
                     "describe the edition in full (`{{ name: {edition}, image_name: <its name in install.wim> }}`), or name the OS's release with `release:`"
                 ),
@@ -167,7 +165,8 @@ impl Checker<'_, '_> {
             };
             self.push(
                 Diagnostic::error(Code::UnknownReference, message, span, "no such edition")
-                    .with_help(help),
+                    .with_help(help)
+                    .with_did_you_mean(edition, known.iter().map(|e| e.name)),
             );
             return;
         };

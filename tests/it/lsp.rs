@@ -904,3 +904,67 @@ fn hover_completion_and_definition_answer_with_what_the_compiler_knows() {
     }
     assert_eq!(client.stop(), Some(0));
 }
+
+/// The did-you-mean of every stage is a quick fix: a misspelt key and enum value (schema), a
+/// misspelt build under `network.addresses` (semantics); applying each restores the spec.
+#[test]
+fn each_stages_did_you_mean_is_a_quick_fix() {
+    let (_dir, uri, spec) = example("fixes");
+    let (mut client, _) = Client::start();
+    let network = spec.replacen(
+        "  seed: http\n",
+        "  seed: http\n  network:\n    addresses: { rocky-9: 192.0.2.50/24 }\n",
+        1,
+    );
+    let cases = [
+        (
+            spec.clone(),
+            "    memory_mb: 4096",
+            "    memroy_mb: 4096",
+            "memory_mb",
+        ),
+        (
+            spec.clone(),
+            "    firmware: uefi",
+            "    firmware: uefii",
+            "uefi",
+        ),
+        (
+            network.clone(),
+            "{ rocky-9: 192",
+            "{ rocky-8: 192",
+            "rocky-9",
+        ),
+    ];
+    for (version, (valid, right, wrong, fix)) in (1..).zip(cases) {
+        let misspelt = valid.replacen(right, wrong, 1);
+        assert_ne!(misspelt, valid, "{right:?} is in the spec");
+        if version == 1 {
+            client.open(&uri, &misspelt);
+        } else {
+            client.change(&uri, version, &misspelt);
+        }
+        let diagnostics = client.diagnostics(&uri, version);
+        let found = diagnostics
+            .iter()
+            .find(|d| d.get("data").is_some())
+            .unwrap_or_else(|| panic!("{wrong}: a finding with a fix in {diagnostics:#?}"));
+        assert_eq!(found["data"]["fix"]["newText"], fix, "{found}");
+        let answer = client.request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": { "uri": uri },
+                "range": found["range"],
+                "context": { "diagnostics": [] },
+            }),
+        );
+        let actions = answer["result"].as_array().expect("a list of actions");
+        let action = actions
+            .iter()
+            .find(|a| a["title"] == format!("Change to `{fix}`"))
+            .unwrap_or_else(|| panic!("{wrong}: {answer}"));
+        let edits = action["edit"]["changes"][&uri].as_array().expect("edits");
+        assert_eq!(apply(&misspelt, &edits[0]), valid, "{wrong}");
+    }
+    assert_eq!(client.stop(), Some(0));
+}
