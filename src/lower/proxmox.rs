@@ -94,21 +94,21 @@ impl Lowerer<'_> {
             self.iso_args(&mut boot, &iso, &ptr(&["oses", name, "iso"]));
             boot.attr("unmount", Expr::Bool(true), &os_origin);
             body.block("boot_iso", boot, &ptr(&["oses", name, "iso"]));
-            if t.family.virtio_drivers {
-                if let Some(virtio) = &platform.virtio_iso {
-                    let mut drivers = Args::default();
-                    self.iso_args(
-                        &mut drivers,
-                        virtio,
-                        &ptr(&["platforms", "proxmox", "virtio_iso"]),
-                    );
-                    drivers.attr("unmount", Expr::Bool(true), &o);
-                    body.block(
-                        "additional_iso_files",
-                        drivers,
-                        &ptr(&["platforms", "proxmox", "virtio_iso"]),
-                    );
-                }
+            if t.family.virtio_drivers
+                && let Some(virtio) = &platform.virtio_iso
+            {
+                let mut drivers = Args::default();
+                self.iso_args(
+                    &mut drivers,
+                    virtio,
+                    &ptr(&["platforms", "proxmox", "virtio_iso"]),
+                );
+                drivers.attr("unmount", Expr::Bool(true), &o);
+                body.block(
+                    "additional_iso_files",
+                    drivers,
+                    &ptr(&["platforms", "proxmox", "virtio_iso"]),
+                );
             }
             if self.channel(t) == SeedChannel::Cd {
                 let mut cd = Args::default();

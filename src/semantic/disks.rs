@@ -113,7 +113,7 @@ impl Checker<'_, '_> {
 /// or more, ...".
 fn sizes(layout: &Layout, firmware: Firmware) -> String {
     let size = |mb: u32| {
-        if mb % 1024 == 0 {
+        if mb.is_multiple_of(1024) {
             format!("{} GiB", mb / 1024)
         } else {
             format!("{mb} MiB")

@@ -381,11 +381,11 @@ fn run_with(plan: &Plan, options: &BuildOptions, packer: &Path) -> Ran {
         let mut out = Vec::new();
         let mut err = Vec::new();
         let result = runner::run(plan, options, packer, &mut out, &mut err);
-        if let Err(RunError::Spawn { error, .. }) = &result {
-            if error.raw_os_error() == Some(26) {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-                continue;
-            }
+        if let Err(RunError::Spawn { error, .. }) = &result
+            && error.raw_os_error() == Some(26)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            continue;
         }
         return Ran {
             result,
