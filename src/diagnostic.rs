@@ -44,6 +44,18 @@ codes! {
     PluginConformance => "hybridc::compile::plugin-conformance",
     /// An environment overrides a setting that no build of it uses.
     UnusedOverride => "hybridc::compile::unused-override",
+    /// An expression of an imported Packer tree cannot be evaluated.
+    ImportEvaluation => "hybridc::import::evaluation",
+    /// An imported var file holds a secret as a literal.
+    ImportLiteralSecret => "hybridc::import::literal-secret",
+    /// An imported folder has no `source` block.
+    ImportNoSources => "hybridc::import::no-sources",
+    /// A folder or file of an imported tree links back to itself.
+    ImportSymlinkLoop => "hybridc::import::symlink-loop",
+    /// An imported file is not valid HCL.
+    ImportSyntax => "hybridc::import::syntax",
+    /// An imported source uses a builder hybridc does not compile to.
+    ImportUnsupportedBuilder => "hybridc::import::unsupported-builder",
     /// Reading or writing a file failed.
     Io => "hybridc::io",
     /// The spec file is empty.

@@ -23,6 +23,7 @@ mod error;
 pub mod excerpt;
 pub mod family;
 pub mod hcl;
+pub mod import;
 pub mod installer;
 pub mod interpolation;
 mod loaded;

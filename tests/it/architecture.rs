@@ -124,12 +124,13 @@ const FILE_SYSTEM: &[&str] = &[
 /// comparing the output; and what is above the pipeline. `semantic` asks `source::Files`, so
 /// that both sides of a diff are checked against their own files.
 const MAY_TOUCH_FILES: &[&str] = &[
-    "source", "output", "check", "lib", "main", "cli", "workflow",
+    "source", "output", "check", "lib", "main", "cli", "workflow", "import",
 ];
 
 /// Modules that are the binary or the orchestration, not stages (`editor` answers an editor
-/// from what the orchestration and `explain` give).
-const ABOVE: &[&str] = &["lib", "main", "cli", "editor"];
+/// from what the orchestration and `explain` give; `import` reads a Packer tree and compiles
+/// the spec it writes).
+const ABOVE: &[&str] = &["lib", "main", "cli", "editor", "import"];
 
 #[test]
 fn stages_depend_on_each_other_one_way() {

@@ -276,12 +276,13 @@ fn explained(readme: &str, heading: &str) -> Vec<String> {
     names
 }
 
-/// The dependency names of the `[section]` of `Cargo.toml`, sorted.
+/// The dependency names of the `[section]` of `Cargo.toml`, sorted (none when it has no such
+/// section).
 fn declared(manifest: &str, section: &str) -> Vec<String> {
     let mut names: Vec<String> = manifest
         .split(&format!("\n[{section}]\n"))
         .nth(1)
-        .unwrap_or_else(|| panic!("Cargo.toml has [{section}]"))
+        .unwrap_or_default()
         .lines()
         .take_while(|line| !line.starts_with('['))
         .filter_map(|line| {
