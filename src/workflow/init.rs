@@ -448,11 +448,26 @@ pub fn write(
     files: &[(String, String)],
     force: bool,
 ) -> Result<Vec<String>, InitError> {
+    write_refusing(dir, files, &[GITHUB_WORKFLOW], force)
+}
+
+/// Writes `files` under `dir` (`.sh` files executable), refusing to overwrite anything unless
+/// `force`: when one of them or of `also` exists, nothing is written.
+///
+/// # Errors
+/// [`InitError::Exists`] naming every file that exists (nothing is written then), or
+/// [`InitError::Write`].
+pub fn write_refusing(
+    dir: &Path,
+    files: &[(String, String)],
+    also: &[&str],
+    force: bool,
+) -> Result<Vec<String>, InitError> {
     if !force {
         let mut existing: Vec<String> = files
             .iter()
             .map(|(p, _)| p.as_str())
-            .chain([GITHUB_WORKFLOW])
+            .chain(also.iter().copied())
             .filter(|p| dir.join(p).exists())
             .map(str::to_owned)
             .collect();
