@@ -7,4 +7,5 @@
 //! reads the compiled spec's tree back with the same reader and compares it, source by source,
 //! with the original. Nothing here prints or exits, and only the command writes.
 
+pub mod map;
 pub mod tree;
