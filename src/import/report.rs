@@ -163,6 +163,10 @@ pub enum Reason {
     RemoveCdrom,
     /// Proxmox waits long enough for the VM to shut down.
     TaskTimeout,
+    /// Proxmox attaches the installer ISO in a `boot_iso` block.
+    BootIso,
+    /// vSphere shuts a Windows VM down with the family's command.
+    Shutdown,
     /// A step's environment names the platform it runs on.
     StepEnvironment,
     /// Shell steps run under sudo with hybridc's `execute_command`.
@@ -202,6 +206,8 @@ impl Reason {
             Reason::Tags => "tags",
             Reason::RemoveCdrom => "remove-cdrom",
             Reason::TaskTimeout => "task-timeout",
+            Reason::BootIso => "boot-iso",
+            Reason::Shutdown => "shutdown",
             Reason::StepEnvironment => "step-environment",
             Reason::StepExecution => "step-execution",
             Reason::AnsibleConnection => "ansible-connection",
@@ -235,6 +241,8 @@ impl Reason {
             Reason::Tags => "hybridc tags the image with its OS, edition and build version",
             Reason::RemoveCdrom => "the installer's CD drives are removed from the template",
             Reason::TaskTimeout => "Proxmox waits long enough for the VM to shut down",
+            Reason::BootIso => "the installer ISO is attached with a `boot_iso` block",
+            Reason::Shutdown => "the OS family's shutdown command ends the build",
             Reason::StepEnvironment => "steps are told the platform they run on",
             Reason::StepExecution => "shell steps run with sudo, stopping at the first error",
             Reason::AnsibleConnection => "Ansible connects through Packer's SSH proxy with SFTP",
