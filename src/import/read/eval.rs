@@ -66,6 +66,8 @@ pub(crate) struct Evaluator<'a> {
     root: String,
     cwd: PathBuf,
     bindings: Vec<(String, Value)>,
+    /// Object keys parsed under a stand-in name, by file and offset: their real names.
+    renamed: HashMap<(FileId, usize), String>,
     /// What went wrong, in evaluation order.
     pub(crate) findings: Vec<Finding>,
 }
@@ -82,6 +84,7 @@ impl<'a> Evaluator<'a> {
             root,
             cwd,
             bindings: Vec::new(),
+            renamed: HashMap::new(),
             findings: Vec::new(),
         }
     }
@@ -95,6 +98,11 @@ impl<'a> Evaluator<'a> {
         self.variables = variables;
         self.locals = locals;
         self.constants = false;
+    }
+
+    /// The real names of object keys the parser read under a stand-in.
+    pub(crate) fn set_renamed(&mut self, renamed: HashMap<(FileId, usize), String>) {
+        self.renamed = renamed;
     }
 
     /// The file the next expressions are written in.
@@ -164,9 +172,11 @@ impl<'a> Evaluator<'a> {
             Expression::Object(o) => {
                 let mut entries: Vec<(String, Value)> = Vec::with_capacity(o.len());
                 for (key, value) in o.iter() {
-                    let key = match key {
-                        ObjectKey::Ident(ident) => ident.as_str().to_owned(),
-                        ObjectKey::Expression(k) => match self.eval(k) {
+                    let real = self.renamed.get(&(self.file, span_of(key.span()).start));
+                    let key = match (real, key) {
+                        (Some(real), _) => real.clone(),
+                        (None, ObjectKey::Ident(ident)) => ident.as_str().to_owned(),
+                        (None, ObjectKey::Expression(k)) => match self.eval(k) {
                             ref v if scalar_text(v).is_some() => {
                                 scalar_text(v).expect("checked just above")
                             }
@@ -288,8 +298,9 @@ impl<'a> Evaluator<'a> {
             return value.clone();
         }
         match text {
-            // Known per build only: `source.name`, `build.User`, data sources' results.
-            "source" | "build" | "data" => Value::Unknown {
+            // Known per build only: `source.name`, `build.User`, data sources' results,
+            // `packer.version`.
+            "source" | "build" | "data" | "packer" => Value::Unknown {
                 expression: text.to_owned(),
             },
             _ => {

@@ -6,7 +6,7 @@ use hcl::edit::Span as _;
 use hcl::edit::template::{Directive, Element, Template};
 
 use super::eval::{Evaluator, span_of};
-use super::value::{hcl, kind, number, opaque, scalar_text};
+use super::value::{hcl, is_atomic, kind, number, opaque, scalar_text};
 use crate::import::tree::Value;
 
 impl Evaluator<'_> {
@@ -45,7 +45,11 @@ impl Evaluator<'_> {
                         residual.push_str(&crate::hcl::escape_string(&text));
                     } else if opaque(&value) {
                         known = false;
-                        residual.push_str(&format!("${{{}}}", hcl(&value)));
+                        // An unknown string template is spliced in, not nested in `${...}`.
+                        match quoted_template(&value) {
+                            Some(inner) => residual.push_str(inner),
+                            None => residual.push_str(&format!("${{{}}}", hcl(&value))),
+                        }
                     } else {
                         let message = format!("{} cannot be written into a string", kind(&value));
                         self.error(span_of(i.expr.span()), message, "not a string");
@@ -106,4 +110,13 @@ impl Evaluator<'_> {
             }
         }
     }
+}
+
+/// The inside of an unknown that is one quoted template (`"a-${env("X")}"`).
+fn quoted_template(value: &Value) -> Option<&str> {
+    let Value::Unknown { expression } = value else {
+        return None;
+    };
+    let inner = expression.strip_prefix('"')?.strip_suffix('"')?;
+    is_atomic(expression).then_some(inner)
 }

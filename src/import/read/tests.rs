@@ -613,3 +613,43 @@ fn odd_input_gives_findings_never_a_panic() {
             .any(|(_, m, _)| m == "unknown function `uper`")
     );
 }
+
+#[test]
+fn a_repeated_object_key_is_accepted_and_the_later_value_wins() {
+    // Packer's HCL fills an object constructor's map item by item (hashicorp/hcl
+    // `hclsyntax/expression.go`, `ObjectConsExpr.Value`), so a repeated key is no error; the
+    // vSphere examples' Windows Server builds repeat keys in `templatefile` vars.
+    let text = r#"
+locals {
+  vars = {
+    a        = 1
+    language = "en"
+    "quoted" = 1
+    language = "fr"
+    "quoted" = 2
+  }
+}
+"#;
+    assert_eq!(
+        local(text, "vars"),
+        Value::Object(vec![
+            ("a".to_owned(), n(1)),
+            ("language".to_owned(), s("fr")),
+            ("quoted".to_owned(), n(2)),
+        ])
+    );
+}
+
+#[test]
+fn build_time_names_stay_unknown_and_nested_templates_splice() {
+    let text = r#"
+locals {
+  by    = "Built by: Packer ${packer.version}"
+  notes = "${local.by}\n${source.name}"
+}
+"#;
+    assert_eq!(
+        local(text, "notes"),
+        unknown(r#""Built by: Packer ${packer.version}\n${source.name}""#)
+    );
+}

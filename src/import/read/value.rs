@@ -215,7 +215,7 @@ pub(crate) fn atom(value: &Value) -> String {
 
 /// No space outside brackets and strings and no leading unary operator: a literal, a call, a
 /// traversal or a bracketed expression.
-fn is_atomic(text: &str) -> bool {
+pub(crate) fn is_atomic(text: &str) -> bool {
     if text.starts_with(['-', '!']) {
         return false;
     }
