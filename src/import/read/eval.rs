@@ -19,7 +19,9 @@ use hcl::edit::expr::{
 use hcl::edit::{Decorated, Span as _};
 
 use super::functions::{self, Call};
-use super::value::{as_f64, atom, binary, hcl, json_number, kind, number, opaque, scalar_text};
+use super::value::{
+    as_f64, atom, binary, hcl, json_number, kind, number, opaque, pairs, scalar_text,
+};
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::import::tree::{FileId, Finding, Value};
 use crate::span::Span;
@@ -325,6 +327,12 @@ impl<'a> Evaluator<'a> {
         {
             let span = Span::new(span_of(root.span()).start, span_of(attr.span()).end);
             let value = match root.as_str() {
+                // Var files and variable defaults are constants in Packer.
+                "var" | "local" if self.constants => {
+                    let message = format!("`{}.` references are not allowed here", root.as_str());
+                    self.error(span, message, "a constant is expected");
+                    Some(unknown_ref(root.as_str(), attr.as_str()))
+                }
                 "var" => Some(self.variable(attr.as_str(), span)),
                 "local" => Some(self.local(attr.as_str(), span)),
                 "path" => Some(self.path(attr.as_str(), span)),
@@ -339,14 +347,6 @@ impl<'a> Evaluator<'a> {
     }
 
     fn variable(&mut self, name: &str, span: Span) -> Value {
-        if self.constants {
-            self.error(
-                span,
-                "variables are not allowed here",
-                "a constant is expected",
-            );
-            return unknown_ref("var", name);
-        }
         match self.variables.get(name) {
             Some(Some(value)) => value.clone(),
             Some(None) => unknown_ref("var", name),
@@ -369,14 +369,6 @@ impl<'a> Evaluator<'a> {
     }
 
     fn local(&mut self, name: &str, span: Span) -> Value {
-        if self.constants {
-            self.error(
-                span,
-                "locals are not allowed here",
-                "a constant is expected",
-            );
-            return unknown_ref("local", name);
-        }
         let Some(local) = self.locals.get_mut(name) else {
             let message = format!("unknown local `{name}`");
             self.error(span, message, "no `locals` block defines it");
@@ -562,22 +554,14 @@ impl<'a> Evaluator<'a> {
     fn for_expr(&mut self, f: &ForExpr) -> Value {
         let collection = self.eval(&f.intro.collection_expr);
         let whole = || f.span();
-        let items: Vec<(Value, Value)> = match collection {
-            Value::List(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (number(i as f64), v))
-                .collect(),
-            Value::Object(entries) => entries
-                .into_iter()
-                .map(|(k, v)| (Value::String(k), v))
-                .collect(),
-            ref v if opaque(v) => {
+        let items = match pairs(collection) {
+            Ok(items) => items,
+            Err(ref v) if opaque(v) => {
                 return Value::Unknown {
                     expression: self.written(whole()),
                 };
             }
-            ref v => {
+            Err(ref v) => {
                 let message = format!("a `for` expression cannot iterate over {}", kind(v));
                 self.error(
                     span_of(f.intro.collection_expr.span()),

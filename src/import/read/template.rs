@@ -6,7 +6,7 @@ use hcl::edit::Span as _;
 use hcl::edit::template::{Directive, Element, Template};
 
 use super::eval::{Evaluator, span_of};
-use super::value::{hcl, is_atomic, kind, number, opaque, scalar_text};
+use super::value::{hcl, is_atomic, kind, opaque, pairs, scalar_text};
 use crate::import::tree::Value;
 
 impl Evaluator<'_> {
@@ -86,17 +86,8 @@ impl Evaluator<'_> {
             },
             Directive::For(d) => {
                 let f = &d.for_expr;
-                let items: Vec<(Value, Value)> = match self.eval(&f.collection_expr) {
-                    Value::List(items) => items
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, v)| (number(i as f64), v))
-                        .collect(),
-                    Value::Object(entries) => entries
-                        .into_iter()
-                        .map(|(k, v)| (Value::String(k), v))
-                        .collect(),
-                    _ => return false,
+                let Ok(items) = pairs(self.eval(&f.collection_expr)) else {
+                    return false;
                 };
                 let mut known = true;
                 for (key, value) in items {

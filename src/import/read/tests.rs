@@ -653,3 +653,51 @@ locals {
         unknown(r#""Built by: Packer ${packer.version}\n${source.name}""#)
     );
 }
+
+#[test]
+fn files_too_large_or_not_utf8_are_findings() {
+    let tree = Tree::new(&[("ok.pkr.hcl", "source \"null\" \"x\" {}\n")]);
+    std::fs::write(tree.path("latin1.pkr.hcl"), b"# caf\xe9\n").expect("write");
+    let big = std::fs::File::create(tree.path("big.auto.pkrvars.hcl")).expect("create");
+    big.set_len(8 * 1024 * 1024 + 1).expect("a sparse file");
+    let findings = read(&tree.dir, &[]).expect_err("two findings");
+    let mut found: Vec<(Code, String)> = findings
+        .iter()
+        .map(|f| {
+            let (line, col) = f.file.line_col(f.diagnostic.primary.span.start);
+            (
+                f.diagnostic.code,
+                format!("{line}:{col} {}", f.diagnostic.message),
+            )
+        })
+        .collect();
+    found.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0].0, Code::Io);
+    assert!(found[0].1.contains("more than the 8388608 bytes"));
+    assert_eq!(found[1].0, Code::ImportSyntax);
+    assert!(found[1].1.starts_with("1:6 ") && found[1].1.ends_with("is not UTF-8 text"));
+}
+
+#[test]
+fn var_files_hold_constants() {
+    let findings = match evaluate(
+        Path::new("root"),
+        vec![SourceFile::new(
+            "root/main.pkr.hcl",
+            "variable \"a\" {}\nvariable \"b\" {}\n",
+        )],
+        vec![SourceFile::new(
+            "root/x.pkrvars.hcl",
+            "a = var.b\nb = \"ok\"\n",
+        )],
+    ) {
+        Ok(_) => panic!("a finding"),
+        Err(findings) => findings,
+    };
+    assert_eq!(
+        findings[0].diagnostic.message,
+        "`var.` references are not allowed here"
+    );
+    assert_eq!(findings[0].file.name, "root/x.pkrvars.hcl");
+}
