@@ -29,15 +29,16 @@ mod value;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use self::blocks::Reader;
 use self::eval::Evaluator;
-use super::tree::{Finding, Folder};
+use super::tree::{FileId, Finding, Folder};
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::span::Span;
+use hcl::edit::structure::Body as HclBody;
 
 /// The largest file the reader reads: the frameworks' files are a few kilobytes.
 const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -228,8 +229,9 @@ pub fn evaluate(
 
     let mut findings = Vec::new();
     let mut bodies = Vec::with_capacity(all.len());
-    for file in &all {
-        match hcl::edit::parser::parse_body(&file.text) {
+    let mut renamed = HashMap::new();
+    for (i, file) in all.iter().enumerate() {
+        match parse(file, FileId(i), &mut renamed) {
             Ok(body) => bodies.push(body),
             Err(error) => findings.push(syntax(file, &error)),
         }
@@ -238,9 +240,11 @@ pub fn evaluate(
         return Err(findings);
     }
     let cwd = std::env::current_dir().unwrap_or_default();
+    let mut ev = Evaluator::new(&all, dir.display().to_string(), cwd);
+    ev.set_renamed(renamed);
     let mut reader = Reader {
         files: &all,
-        ev: Evaluator::new(&all, dir.display().to_string(), cwd),
+        ev,
         findings: Vec::new(),
     };
     let (variables, assignments, sources, builds) = reader.run(&bodies, config_count);
@@ -261,6 +265,57 @@ pub fn evaluate(
 
 fn file_name(name: &str) -> &str {
     name.rsplit(['/', '\\']).next().unwrap_or(name)
+}
+
+/// Parses a file as Packer's HCL does.
+///
+/// hcl-edit refuses an object constructor that repeats a key; Packer accepts it, the later
+/// value winning (hashicorp/hcl `hclsyntax/expression.go`, `ObjectConsExpr.Value`, fills a map
+/// item by item), and the vSphere examples' Windows builds repeat keys in `templatefile` vars.
+/// Each repeated key is parsed under a stand-in of the same length (offsets unchanged), and
+/// `renamed` gives the evaluator its real name by file and offset.
+fn parse(
+    file: &SourceFile,
+    id: FileId,
+    renamed: &mut HashMap<(FileId, usize), String>,
+) -> Result<HclBody, hcl::edit::parser::Error> {
+    let mut text: Option<String> = None;
+    loop {
+        let error = match hcl::edit::parser::parse_body(text.as_deref().unwrap_or(&file.text)) {
+            Ok(body) => return Ok(body),
+            Err(error) => error,
+        };
+        if !error.message().contains("redefined object key") {
+            return Err(error);
+        }
+        let text = text.get_or_insert_with(|| file.text.to_string());
+        let at = error.location().offset();
+        match stand_in(text, at, renamed.len()) {
+            Some(original) => renamed.insert((id, at), original),
+            None => return Err(error),
+        };
+    }
+}
+
+/// Replaces the object key at `at` (a bare name or the inside of a quoted one) with a stand-in
+/// of the same length made from `n`; the key as written, or nothing when it is too short.
+fn stand_in(text: &mut String, at: usize, n: usize) -> Option<String> {
+    let rest = text.get(at..)?;
+    let (start, len) = match rest.strip_prefix('"') {
+        Some(quoted) => (at + 1, quoted.find('"')?),
+        None => (
+            at,
+            rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))?,
+        ),
+    };
+    let digits = format!("{n:x}");
+    if len < digits.len() + 1 || !text.is_char_boundary(start + len) {
+        return None;
+    }
+    let original = text[start..start + len].to_owned();
+    let replacement = format!("_{digits:0>width$}", width = len - 1);
+    text.replace_range(start..start + len, &replacement);
+    Some(original)
 }
 
 /// A parser error at its exact place, with the parser's message.

@@ -9,6 +9,7 @@ use hcl::edit::expr::{Expression, TraversalOperator};
 use hcl::edit::structure::{Block, Body as HclBody, Structure};
 
 use super::eval::{Evaluator, Local, span_of};
+use super::value::pairs;
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::import::tree::{
     Assignment, Attribute, Body, Build, FileId, Finding, Location, Source, Step, Value, Variable,
@@ -21,6 +22,14 @@ struct Declared<'a> {
     file: FileId,
     block: &'a Block,
     at: Span,
+}
+
+/// The sources of the files, by `TYPE.NAME`, and those that build-level `source` blocks add.
+#[derive(Default)]
+struct Sources {
+    declared: Vec<Source>,
+    index: HashMap<String, usize>,
+    extra: Vec<Source>,
 }
 
 /// One folder being evaluated.
@@ -115,16 +124,15 @@ impl<'a> Reader<'a> {
         self.ev.configure(values, locals);
         self.ev.resolve_locals(&local_order);
 
-        let mut sources = Vec::with_capacity(source_blocks.len());
-        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut table = Sources::default();
         for (file, block) in source_blocks {
             let Some(labels) = self.labels(file, block, 2) else {
                 continue;
             };
             let at = header(block);
             let key = format!("{}.{}", labels[0], labels[1]);
-            if let Some(&first) = index.get(&key) {
-                let first: &Source = &sources[first];
+            if let Some(&first) = table.index.get(&key) {
+                let first: &Source = &table.declared[first];
                 let message = format!("source `{key}` is declared twice");
                 let diagnostic =
                     Diagnostic::error(Code::ImportEvaluation, message, at, "declared again here");
@@ -141,8 +149,8 @@ impl<'a> Reader<'a> {
             }
             self.ev.set_file(file);
             let body = self.body(file, &block.body);
-            index.insert(key, sources.len());
-            sources.push(Source {
+            table.index.insert(key, table.declared.len());
+            table.declared.push(Source {
                 builder: labels[0].clone(),
                 name: labels[1].clone(),
                 body,
@@ -151,12 +159,13 @@ impl<'a> Reader<'a> {
         }
 
         let mut builds = Vec::with_capacity(build_blocks.len());
-        let mut extra = Vec::new();
+
         for (file, block) in build_blocks {
             self.ev.set_file(file);
-            builds.push(self.build(file, block, &sources, &index, &mut extra));
+            builds.push(self.build(file, block, &mut table));
         }
-        sources.extend(extra);
+        let mut sources = table.declared;
+        sources.extend(table.extra);
         (variables, assignments, sources, builds)
     }
 
@@ -391,18 +400,10 @@ impl<'a> Reader<'a> {
             }
             None => kind.clone(),
         };
-        let items: Vec<(Value, Value)> = match self.ev.eval(&for_each.value) {
-            Value::List(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (Value::Number(i.into()), v))
-                .collect(),
-            Value::Object(entries) => entries
-                .into_iter()
-                .map(|(k, v)| (Value::String(k), v))
-                .collect(),
-            Value::Null => Vec::new(),
-            Value::Unknown { expression } => {
+        let items = match pairs(self.ev.eval(&for_each.value)) {
+            Ok(items) => items,
+            Err(Value::Null) => Vec::new(),
+            Err(Value::Unknown { expression }) => {
                 // Packer knows the blocks only at build time: keep what decides them.
                 out.attributes.push(Attribute {
                     name: kind,
@@ -412,7 +413,7 @@ impl<'a> Reader<'a> {
                 });
                 return;
             }
-            other => {
+            Err(other) => {
                 let message = format!(
                     "`for_each` must be a list or an object, not {}",
                     super::value::kind(&other)
@@ -438,14 +439,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn build(
-        &mut self,
-        file: FileId,
-        block: &Block,
-        sources: &[Source],
-        index: &HashMap<String, usize>,
-        extra: &mut Vec<Source>,
-    ) -> Build {
+    fn build(&mut self, file: FileId, block: &Block, table: &mut Sources) -> Build {
         let mut build = Build {
             name: None,
             sources: Vec::new(),
@@ -476,7 +470,7 @@ impl<'a> Reader<'a> {
                 },
                 Structure::Block(inner) => match inner.ident.as_str() {
                     "source" => {
-                        if let Some(name) = self.build_source(file, inner, sources, index, extra) {
+                        if let Some(name) = self.build_source(file, inner, table) {
                             build.sources.push(name);
                         }
                     }
@@ -506,17 +500,10 @@ impl<'a> Reader<'a> {
 
     /// A build-level `source "source.TYPE.NAME" { ... }`: the reference, or the extra source its
     /// `name` and overrides make.
-    fn build_source(
-        &mut self,
-        file: FileId,
-        block: &Block,
-        sources: &[Source],
-        index: &HashMap<String, usize>,
-        extra: &mut Vec<Source>,
-    ) -> Option<String> {
+    fn build_source(&mut self, file: FileId, block: &Block, table: &mut Sources) -> Option<String> {
         let labels = self.labels(file, block, 1)?;
         let reference = strip_source(&labels[0]);
-        let Some(&base) = index.get(&reference) else {
+        let Some(&base) = table.index.get(&reference) else {
             let message = format!("no source `{reference}` is declared");
             self.error(file, header(block), message, "unknown source");
             return None;
@@ -534,7 +521,7 @@ impl<'a> Reader<'a> {
         if name.is_none() && body.attributes.is_empty() {
             return Some(reference);
         }
-        let base = &sources[base];
+        let base = &table.declared[base];
         let mut merged = base.body.clone();
         for attr in body.attributes {
             match merged.attributes.iter_mut().find(|a| a.name == attr.name) {
@@ -543,7 +530,7 @@ impl<'a> Reader<'a> {
             }
         }
         let name = name.unwrap_or_else(|| base.name.clone());
-        extra.push(Source {
+        table.extra.push(Source {
             builder: base.builder.clone(),
             name: name.clone(),
             body: merged,

@@ -19,7 +19,9 @@ use hcl::edit::expr::{
 use hcl::edit::{Decorated, Span as _};
 
 use super::functions::{self, Call};
-use super::value::{as_f64, atom, binary, hcl, json_number, kind, number, opaque, scalar_text};
+use super::value::{
+    as_f64, atom, binary, hcl, json_number, kind, number, opaque, pairs, scalar_text,
+};
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::import::tree::{FileId, Finding, Value};
 use crate::span::Span;
@@ -66,6 +68,8 @@ pub(crate) struct Evaluator<'a> {
     root: String,
     cwd: PathBuf,
     bindings: Vec<(String, Value)>,
+    /// Object keys parsed under a stand-in name, by file and offset: their real names.
+    renamed: HashMap<(FileId, usize), String>,
     /// What went wrong, in evaluation order.
     pub(crate) findings: Vec<Finding>,
 }
@@ -82,6 +86,7 @@ impl<'a> Evaluator<'a> {
             root,
             cwd,
             bindings: Vec::new(),
+            renamed: HashMap::new(),
             findings: Vec::new(),
         }
     }
@@ -95,6 +100,11 @@ impl<'a> Evaluator<'a> {
         self.variables = variables;
         self.locals = locals;
         self.constants = false;
+    }
+
+    /// The real names of object keys the parser read under a stand-in.
+    pub(crate) fn set_renamed(&mut self, renamed: HashMap<(FileId, usize), String>) {
+        self.renamed = renamed;
     }
 
     /// The file the next expressions are written in.
@@ -164,9 +174,11 @@ impl<'a> Evaluator<'a> {
             Expression::Object(o) => {
                 let mut entries: Vec<(String, Value)> = Vec::with_capacity(o.len());
                 for (key, value) in o.iter() {
-                    let key = match key {
-                        ObjectKey::Ident(ident) => ident.as_str().to_owned(),
-                        ObjectKey::Expression(k) => match self.eval(k) {
+                    let real = self.renamed.get(&(self.file, span_of(key.span()).start));
+                    let key = match (real, key) {
+                        (Some(real), _) => real.clone(),
+                        (None, ObjectKey::Ident(ident)) => ident.as_str().to_owned(),
+                        (None, ObjectKey::Expression(k)) => match self.eval(k) {
                             ref v if scalar_text(v).is_some() => {
                                 scalar_text(v).expect("checked just above")
                             }
@@ -288,8 +300,9 @@ impl<'a> Evaluator<'a> {
             return value.clone();
         }
         match text {
-            // Known per build only: `source.name`, `build.User`, data sources' results.
-            "source" | "build" | "data" => Value::Unknown {
+            // Known per build only: `source.name`, `build.User`, data sources' results,
+            // `packer.version`.
+            "source" | "build" | "data" | "packer" => Value::Unknown {
                 expression: text.to_owned(),
             },
             _ => {
@@ -314,6 +327,12 @@ impl<'a> Evaluator<'a> {
         {
             let span = Span::new(span_of(root.span()).start, span_of(attr.span()).end);
             let value = match root.as_str() {
+                // Var files and variable defaults are constants in Packer.
+                "var" | "local" if self.constants => {
+                    let message = format!("`{}.` references are not allowed here", root.as_str());
+                    self.error(span, message, "a constant is expected");
+                    Some(unknown_ref(root.as_str(), attr.as_str()))
+                }
                 "var" => Some(self.variable(attr.as_str(), span)),
                 "local" => Some(self.local(attr.as_str(), span)),
                 "path" => Some(self.path(attr.as_str(), span)),
@@ -328,14 +347,6 @@ impl<'a> Evaluator<'a> {
     }
 
     fn variable(&mut self, name: &str, span: Span) -> Value {
-        if self.constants {
-            self.error(
-                span,
-                "variables are not allowed here",
-                "a constant is expected",
-            );
-            return unknown_ref("var", name);
-        }
         match self.variables.get(name) {
             Some(Some(value)) => value.clone(),
             Some(None) => unknown_ref("var", name),
@@ -358,14 +369,6 @@ impl<'a> Evaluator<'a> {
     }
 
     fn local(&mut self, name: &str, span: Span) -> Value {
-        if self.constants {
-            self.error(
-                span,
-                "locals are not allowed here",
-                "a constant is expected",
-            );
-            return unknown_ref("local", name);
-        }
         let Some(local) = self.locals.get_mut(name) else {
             let message = format!("unknown local `{name}`");
             self.error(span, message, "no `locals` block defines it");
@@ -551,22 +554,14 @@ impl<'a> Evaluator<'a> {
     fn for_expr(&mut self, f: &ForExpr) -> Value {
         let collection = self.eval(&f.intro.collection_expr);
         let whole = || f.span();
-        let items: Vec<(Value, Value)> = match collection {
-            Value::List(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (number(i as f64), v))
-                .collect(),
-            Value::Object(entries) => entries
-                .into_iter()
-                .map(|(k, v)| (Value::String(k), v))
-                .collect(),
-            ref v if opaque(v) => {
+        let items = match pairs(collection) {
+            Ok(items) => items,
+            Err(ref v) if opaque(v) => {
                 return Value::Unknown {
                     expression: self.written(whole()),
                 };
             }
-            ref v => {
+            Err(ref v) => {
                 let message = format!("a `for` expression cannot iterate over {}", kind(v));
                 self.error(
                     span_of(f.intro.collection_expr.span()),

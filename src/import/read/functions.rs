@@ -502,3 +502,90 @@ fn whole(value: &Value) -> Result<i64, String> {
         _ => Err(format!("expects a whole number, not {}", hcl(value))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{arg, list, n, one, s, unknown};
+    use crate::import::tree::Value;
+
+    #[test]
+    fn functions_the_frameworks_use() {
+        let cases: &[(&str, Value)] = &[
+            (r#"join("-", ["a", "b"], ["c"])"#, s("a-b-c")),
+            (
+                r#"format("%s-%d-%.1f-%%-%v", "a", 2, 1.25, true)"#,
+                s("a-2-1.2-%-true"),
+            ),
+            (
+                r#"formatlist("%s=%s", ["a", "b"], "x")"#,
+                list(&["a=x", "b=x"]),
+            ),
+            (r#"concat(["a"], [], ["b"])"#, list(&["a", "b"])),
+            (r#"lower("AbC")"#, s("abc")),
+            (r#"upper("AbC")"#, s("ABC")),
+            (r#"replace("a.b.c", ".", "-")"#, s("a-b-c")),
+            (r#"split(",", "a,b")"#, list(&["a", "b"])),
+            (r#"trimspace("  a \n")"#, s("a")),
+            (r#"substr("hello", 1, 3)"#, s("ell")),
+            (r#"substr("hello", -3, -1)"#, s("llo")),
+            (r#"length(["a", "b"])"#, n(2)),
+            (r#"length("héllo")"#, n(5)),
+            (r#"element(["a", "b"], 3)"#, s("b")),
+            (r#"lookup({ a = "x" }, "a", "d")"#, s("x")),
+            (r#"lookup({ a = "x" }, "b", "d")"#, s("d")),
+            (
+                r#"merge({ a = 1, b = 1 }, { b = 2 })"#,
+                Value::Object(vec![("a".to_owned(), n(1)), ("b".to_owned(), n(2))]),
+            ),
+            (r#"flatten([["a"], [["b"]], "c"])"#, list(&["a", "b", "c"])),
+            (r#"coalesce("", "b")"#, s("b")),
+            (r#"abspath("/x/./y/../z")"#, s("/x/z")),
+            (r#"basename("/a/b.iso")"#, s("b.iso")),
+            (r#"dirname("/a/b/c.iso")"#, s("/a/b")),
+            (r#"jsonencode({ a = [1, "b"] })"#, s(r#"{"a":[1,"b"]}"#)),
+            (r#"tostring(5)"#, s("5")),
+            (r#"tonumber("42")"#, n(42)),
+            (r#"tolist(["a"])"#, list(&["a"])),
+            (r#"toset(["b", "a", "b"])"#, list(&["a", "b"])),
+            (r#"keys({ b = 1, a = 2 })"#, list(&["a", "b"])),
+            (r#"values({ b = 1, a = 2 })"#, Value::List(vec![n(2), n(1)])),
+            (r#"contains(["a", "b"], "b")"#, Value::Bool(true)),
+            (r#"parseint("0123", 10)"#, n(123)),
+            (
+                r#"join(",", ["a", env("B")])"#,
+                unknown(r#"join(",", ["a", env("B")])"#),
+            ),
+            (
+                r#"env("VSPHERE_PASSWORD")"#,
+                unknown(r#"env("VSPHERE_PASSWORD")"#),
+            ),
+            ("uuidv4()", unknown("uuidv4()")),
+            (
+                r#"vault("/secret/data/x", "key")"#,
+                unknown(r#"vault("/secret/data/x", "key")"#),
+            ),
+            (
+                r#"aws_secretsmanager("name", "key")"#,
+                unknown(r#"aws_secretsmanager("name", "key")"#),
+            ),
+            (r#"upper(var.unset)"#, unknown("upper(var.unset)")),
+        ];
+        let mut text = String::from("variable \"unset\" {}\nlocals {\n");
+        for (i, (expr, _)) in cases.iter().enumerate() {
+            text.push_str(&format!("  f{i} = {expr}\n"));
+        }
+        text.push_str("}\nsource \"null\" \"probe\" {\n");
+        for i in 0..cases.len() {
+            text.push_str(&format!("  f{i} = local.f{i}\n"));
+        }
+        text.push_str("}\n");
+        let folder = one(&text);
+        for (i, (expr, expected)) in cases.iter().enumerate() {
+            assert_eq!(
+                arg(&folder, "null.probe", &format!("f{i}")),
+                expected,
+                "{expr}"
+            );
+        }
+    }
+}

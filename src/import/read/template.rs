@@ -6,7 +6,7 @@ use hcl::edit::Span as _;
 use hcl::edit::template::{Directive, Element, Template};
 
 use super::eval::{Evaluator, span_of};
-use super::value::{hcl, kind, number, opaque, scalar_text};
+use super::value::{hcl, is_atomic, kind, opaque, pairs, scalar_text};
 use crate::import::tree::Value;
 
 impl Evaluator<'_> {
@@ -45,7 +45,11 @@ impl Evaluator<'_> {
                         residual.push_str(&crate::hcl::escape_string(&text));
                     } else if opaque(&value) {
                         known = false;
-                        residual.push_str(&format!("${{{}}}", hcl(&value)));
+                        // An unknown string template is spliced in, not nested in `${...}`.
+                        match quoted_template(&value) {
+                            Some(inner) => residual.push_str(inner),
+                            None => residual.push_str(&format!("${{{}}}", hcl(&value))),
+                        }
                     } else {
                         let message = format!("{} cannot be written into a string", kind(&value));
                         self.error(span_of(i.expr.span()), message, "not a string");
@@ -82,17 +86,8 @@ impl Evaluator<'_> {
             },
             Directive::For(d) => {
                 let f = &d.for_expr;
-                let items: Vec<(Value, Value)> = match self.eval(&f.collection_expr) {
-                    Value::List(items) => items
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, v)| (number(i as f64), v))
-                        .collect(),
-                    Value::Object(entries) => entries
-                        .into_iter()
-                        .map(|(k, v)| (Value::String(k), v))
-                        .collect(),
-                    _ => return false,
+                let Ok(items) = pairs(self.eval(&f.collection_expr)) else {
+                    return false;
                 };
                 let mut known = true;
                 for (key, value) in items {
@@ -106,4 +101,13 @@ impl Evaluator<'_> {
             }
         }
     }
+}
+
+/// The inside of an unknown that is one quoted template (`"a-${env("X")}"`).
+fn quoted_template(value: &Value) -> Option<&str> {
+    let Value::Unknown { expression } = value else {
+        return None;
+    };
+    let inner = expression.strip_prefix('"')?.strip_suffix('"')?;
+    is_atomic(expression).then_some(inner)
 }

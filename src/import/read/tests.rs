@@ -40,7 +40,7 @@ impl Drop for Tree {
 }
 
 /// One in-memory `main.pkr.hcl` in folder `root`.
-fn one(text: &str) -> Folder {
+pub(super) fn one(text: &str) -> Folder {
     match evaluate(
         Path::new("root"),
         vec![SourceFile::new("root/main.pkr.hcl", text)],
@@ -87,7 +87,7 @@ fn local(text: &str, name: &str) -> Value {
     arg(&folder, "null.probe", "value").clone()
 }
 
-fn arg<'a>(folder: &'a Folder, source: &str, name: &str) -> &'a Value {
+pub(super) fn arg<'a>(folder: &'a Folder, source: &str, name: &str) -> &'a Value {
     let s = folder
         .sources
         .iter()
@@ -99,21 +99,21 @@ fn arg<'a>(folder: &'a Folder, source: &str, name: &str) -> &'a Value {
         .value
 }
 
-fn s(text: &str) -> Value {
+pub(super) fn s(text: &str) -> Value {
     Value::String(text.to_owned())
 }
 
-fn n(number: i64) -> Value {
+pub(super) fn n(number: i64) -> Value {
     Value::Number(number.into())
 }
 
-fn unknown(expression: &str) -> Value {
+pub(super) fn unknown(expression: &str) -> Value {
     Value::Unknown {
         expression: expression.to_owned(),
     }
 }
 
-fn list(items: &[&str]) -> Value {
+pub(super) fn list(items: &[&str]) -> Value {
     Value::List(items.iter().map(|i| s(i)).collect())
 }
 
@@ -315,87 +315,6 @@ locals {
     assert_eq!(local(text, "splat"), Value::List(vec![n(1), n(2)]));
     assert_eq!(local(text, "index"), s("y"));
     assert_eq!(local(text, "escaped"), s("${not} %{this}"));
-}
-
-#[test]
-fn functions_the_frameworks_use() {
-    let cases: &[(&str, Value)] = &[
-        (r#"join("-", ["a", "b"], ["c"])"#, s("a-b-c")),
-        (
-            r#"format("%s-%d-%.1f-%%-%v", "a", 2, 1.25, true)"#,
-            s("a-2-1.2-%-true"),
-        ),
-        (
-            r#"formatlist("%s=%s", ["a", "b"], "x")"#,
-            list(&["a=x", "b=x"]),
-        ),
-        (r#"concat(["a"], [], ["b"])"#, list(&["a", "b"])),
-        (r#"lower("AbC")"#, s("abc")),
-        (r#"upper("AbC")"#, s("ABC")),
-        (r#"replace("a.b.c", ".", "-")"#, s("a-b-c")),
-        (r#"split(",", "a,b")"#, list(&["a", "b"])),
-        (r#"trimspace("  a \n")"#, s("a")),
-        (r#"substr("hello", 1, 3)"#, s("ell")),
-        (r#"substr("hello", -3, -1)"#, s("llo")),
-        (r#"length(["a", "b"])"#, n(2)),
-        (r#"length("héllo")"#, n(5)),
-        (r#"element(["a", "b"], 3)"#, s("b")),
-        (r#"lookup({ a = "x" }, "a", "d")"#, s("x")),
-        (r#"lookup({ a = "x" }, "b", "d")"#, s("d")),
-        (
-            r#"merge({ a = 1, b = 1 }, { b = 2 })"#,
-            Value::Object(vec![("a".to_owned(), n(1)), ("b".to_owned(), n(2))]),
-        ),
-        (r#"flatten([["a"], [["b"]], "c"])"#, list(&["a", "b", "c"])),
-        (r#"coalesce("", "b")"#, s("b")),
-        (r#"abspath("/x/./y/../z")"#, s("/x/z")),
-        (r#"basename("/a/b.iso")"#, s("b.iso")),
-        (r#"dirname("/a/b/c.iso")"#, s("/a/b")),
-        (r#"jsonencode({ a = [1, "b"] })"#, s(r#"{"a":[1,"b"]}"#)),
-        (r#"tostring(5)"#, s("5")),
-        (r#"tonumber("42")"#, n(42)),
-        (r#"tolist(["a"])"#, list(&["a"])),
-        (r#"toset(["b", "a", "b"])"#, list(&["a", "b"])),
-        (r#"keys({ b = 1, a = 2 })"#, list(&["a", "b"])),
-        (r#"values({ b = 1, a = 2 })"#, Value::List(vec![n(2), n(1)])),
-        (r#"contains(["a", "b"], "b")"#, Value::Bool(true)),
-        (r#"parseint("0123", 10)"#, n(123)),
-        (
-            r#"join(",", ["a", env("B")])"#,
-            unknown(r#"join(",", ["a", env("B")])"#),
-        ),
-        (
-            r#"env("VSPHERE_PASSWORD")"#,
-            unknown(r#"env("VSPHERE_PASSWORD")"#),
-        ),
-        ("uuidv4()", unknown("uuidv4()")),
-        (
-            r#"vault("/secret/data/x", "key")"#,
-            unknown(r#"vault("/secret/data/x", "key")"#),
-        ),
-        (
-            r#"aws_secretsmanager("name", "key")"#,
-            unknown(r#"aws_secretsmanager("name", "key")"#),
-        ),
-        (r#"upper(var.unset)"#, unknown("upper(var.unset)")),
-    ];
-    let mut text = String::from("variable \"unset\" {}\nlocals {\n");
-    for (i, (expr, _)) in cases.iter().enumerate() {
-        text.push_str(&format!("  f{i} = {expr}\n"));
-    }
-    text.push_str("}\nsource \"null\" \"probe\" {\n");
-    for i in 0..cases.len() {
-        text.push_str(&format!("  f{i} = local.f{i}\n"));
-    }
-    text.push_str("}\n");
-    let folder = one(&text);
-    for (i, (expr, expected)) in cases.iter().enumerate() {
-        assert_eq!(
-            arg(&folder, "null.probe", &format!("f{i}")),
-            expected,
-            "{expr}"
-        );
-    }
 }
 
 #[test]
@@ -612,4 +531,92 @@ fn odd_input_gives_findings_never_a_panic() {
             .iter()
             .any(|(_, m, _)| m == "unknown function `uper`")
     );
+}
+
+#[test]
+fn a_repeated_object_key_is_accepted_and_the_later_value_wins() {
+    // Packer's HCL fills an object constructor's map item by item (hashicorp/hcl
+    // `hclsyntax/expression.go`, `ObjectConsExpr.Value`), so a repeated key is no error; the
+    // vSphere examples' Windows Server builds repeat keys in `templatefile` vars.
+    let text = r#"
+locals {
+  vars = {
+    a        = 1
+    language = "en"
+    "quoted" = 1
+    language = "fr"
+    "quoted" = 2
+  }
+}
+"#;
+    assert_eq!(
+        local(text, "vars"),
+        Value::Object(vec![
+            ("a".to_owned(), n(1)),
+            ("language".to_owned(), s("fr")),
+            ("quoted".to_owned(), n(2)),
+        ])
+    );
+}
+
+#[test]
+fn build_time_names_stay_unknown_and_nested_templates_splice() {
+    let text = r#"
+locals {
+  by    = "Built by: Packer ${packer.version}"
+  notes = "${local.by}\n${source.name}"
+}
+"#;
+    assert_eq!(
+        local(text, "notes"),
+        unknown(r#""Built by: Packer ${packer.version}\n${source.name}""#)
+    );
+}
+
+#[test]
+fn files_too_large_or_not_utf8_are_findings() {
+    let tree = Tree::new(&[("ok.pkr.hcl", "source \"null\" \"x\" {}\n")]);
+    std::fs::write(tree.path("latin1.pkr.hcl"), b"# caf\xe9\n").expect("write");
+    let big = std::fs::File::create(tree.path("big.auto.pkrvars.hcl")).expect("create");
+    big.set_len(8 * 1024 * 1024 + 1).expect("a sparse file");
+    let findings = read(&tree.dir, &[]).expect_err("two findings");
+    let mut found: Vec<(Code, String)> = findings
+        .iter()
+        .map(|f| {
+            let (line, col) = f.file.line_col(f.diagnostic.primary.span.start);
+            (
+                f.diagnostic.code,
+                format!("{line}:{col} {}", f.diagnostic.message),
+            )
+        })
+        .collect();
+    found.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0].0, Code::Io);
+    assert!(found[0].1.contains("more than the 8388608 bytes"));
+    assert_eq!(found[1].0, Code::ImportSyntax);
+    assert!(found[1].1.starts_with("1:6 ") && found[1].1.ends_with("is not UTF-8 text"));
+}
+
+#[test]
+fn var_files_hold_constants() {
+    let findings = match evaluate(
+        Path::new("root"),
+        vec![SourceFile::new(
+            "root/main.pkr.hcl",
+            "variable \"a\" {}\nvariable \"b\" {}\n",
+        )],
+        vec![SourceFile::new(
+            "root/x.pkrvars.hcl",
+            "a = var.b\nb = \"ok\"\n",
+        )],
+    ) {
+        Ok(_) => panic!("a finding"),
+        Err(findings) => findings,
+    };
+    assert_eq!(
+        findings[0].diagnostic.message,
+        "`var.` references are not allowed here"
+    );
+    assert_eq!(findings[0].file.name, "root/x.pkrvars.hcl");
 }
