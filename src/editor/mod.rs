@@ -16,7 +16,7 @@ mod complete;
 mod definition;
 mod hover;
 mod locate;
-mod options;
+pub(crate) mod options;
 mod schema;
 #[cfg(test)]
 mod tests;

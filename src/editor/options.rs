@@ -13,7 +13,7 @@ use crate::yaml::Node;
 /// Where a path is under `options:`: the component it passes arguments to, the OS whose
 /// options they are (`None` for a platform's), and the argument names below `options`
 /// (sequence indices of repeated blocks left out).
-pub(super) struct Place<'p> {
+pub(crate) struct Place<'p> {
     /// The builder the options go to.
     pub component: Component,
     /// The platform.
@@ -166,7 +166,7 @@ pub(super) fn entry_summary(entry: &Entry<'_>) -> String {
 /// The top-level arguments hybridc sets itself in the sources of `place` (its OS's, or every
 /// OS's on its platform): the lowered sources of the spec with every `options:` left out,
 /// which is what `options:` would collide with.
-pub(super) fn set_by_hybridc(loaded: &Loaded, place: &Place<'_>) -> BTreeSet<String> {
+pub(crate) fn set_by_hybridc(loaded: &Loaded, place: &Place<'_>) -> BTreeSet<String> {
     let mut spec = loaded.spec.clone();
     for platform in [
         spec.platforms.proxmox.as_mut().map(|p| &mut p.options),

@@ -7,4 +7,8 @@
 //! reads the compiled spec's tree back with the same reader and compares it, source by source,
 //! with the original. Nothing here prints or exits, and only the command writes.
 
+pub mod compare;
+pub mod map;
+pub mod read;
+pub mod report;
 pub mod tree;

@@ -88,7 +88,7 @@ pub fn known_oses() -> Vec<&'static str> {
 
 /// The shared templates of an installer kind, as `(path, contents)`; the first path missing
 /// from the example when it lacks one.
-fn templates(kind: &InstallerKind) -> Result<Vec<(String, &'static str)>, String> {
+pub(crate) fn templates(kind: &InstallerKind) -> Result<Vec<(String, &'static str)>, String> {
     kind.templates
         .iter()
         .map(|file| {

@@ -1,0 +1,211 @@
+//! Why hybridc makes a difference: one rule per [`Reason`], each naming the lowering (module
+//! and function) whose output it explains. A difference no rule explains is unexpected.
+
+use std::path::Path;
+
+use super::Place;
+use super::value::{file_content, hcl, same};
+use crate::catalogue::Component;
+use crate::family::FAMILIES;
+use crate::import::report::{Basis, Reason};
+use crate::import::tree::{Step, Value};
+
+/// Why hybridc sets this argument as it does, when it does so on purpose; each rule names the
+/// lowering that makes the difference.
+pub(super) fn reason(
+    place: &Place<'_>,
+    old: Option<&Value>,
+    new: Option<&Value>,
+    basis: Basis,
+) -> Option<Reason> {
+    if let Some(step) = place.step {
+        return step_reason(step, place, old, new);
+    }
+    let names: Vec<&str> = place.names.iter().map(String::as_str).collect();
+    // `lower::variables::credential`: a credential is a sensitive variable whose default is
+    // `env("NAME")`, so it evaluates to that unknown.
+    if place.secret()
+        && matches!(new, Some(Value::Unknown { expression }) if expression.starts_with("env("))
+    {
+        return Some(Reason::Credential);
+    }
+    Some(match names.as_slice() {
+        // `lower::variables::versioned`, called by `lower::proxmox::proxmox` (vm_name,
+        // template_name), `lower::vsphere::vsphere` (vm_name), `lower::azure::azure`
+        // (managed_image_name); `lower::variables::gallery_version` for the gallery.
+        ["vm_name" | "template_name" | "managed_image_name"]
+        | ["shared_image_gallery_destination", "image_version"] => Reason::VersionedName,
+        // `lower::vsphere::vsphere` and `lower::azure::azure` name the item after the source.
+        ["content_library_destination", "name"]
+        | ["shared_image_gallery_destination", "image_name"] => Reason::ArtifactName,
+        // `Lowerer::description` (lower/mod.rs), written by `lower::proxmox::proxmox`
+        // and `lower::vsphere::vsphere`.
+        ["notes" | "template_description"] | ["content_library_destination", "description"] => {
+            Reason::Description
+        }
+        // `lower::installer::boot`.
+        ["boot_command" | "boot_wait"] => Reason::BootCommand,
+        // `lower::installer::seed_files` serves the seed from memory.
+        ["http_directory"] if new.is_none() => Reason::HttpContent,
+        ["http_content"] if old.is_none() => Reason::HttpContent,
+        // `lower::installer::seed_object`: the shared template unless the repository has
+        // the OS's own (`InstallerKind::template_path`).
+        [.., "http_content" | "cd_content", _]
+            if matches!(
+                (old, new),
+                (Some(Value::Template { .. }), Some(Value::Template { .. }))
+            ) =>
+        {
+            template_reason(old, new, basis)?
+        }
+        // `lower::installer::cd_seed`, `lower::installer::cd_files`, the `cd_label` of
+        // `lower::proxmox::proxmox` and `lower::vsphere::vsphere`.
+        n if in_seed(n) => Reason::SeedLayout,
+        ["additional_iso_files", ..] if seeds(old) || seeds(new) => Reason::SeedLayout,
+        // `lower::azure::azure` adds these three to the spec's tags.
+        ["azure_tags", "os" | "edition" | "build_version"] if old.is_none() => Reason::Tags,
+        // `lower::vsphere::vsphere`.
+        ["remove_cdrom"] if place.component == Some(Component::VsphereIso) => Reason::RemoveCdrom,
+        // `lower::proxmox::proxmox`.
+        ["task_timeout"] if place.component == Some(Component::ProxmoxIso) => Reason::TaskTimeout,
+        // `lower::proxmox::proxmox` puts `lower::proxmox::iso_args` in `boot_iso`, in place
+        // of the top-level ISO arguments proxmox-iso 1.2 still takes.
+        ["boot_iso", ..] if place.component == Some(Component::ProxmoxIso) && old.is_none() => {
+            Reason::BootIso
+        }
+        ["iso_url" | "iso_file" | "iso_checksum" | "iso_storage_pool" | "unmount_iso"]
+            if place.component == Some(Component::ProxmoxIso) && new.is_none() =>
+        {
+            Reason::BootIso
+        }
+        // `lower::vsphere::vsphere`, from the family's `vsphere_shutdown`.
+        ["shutdown_command"]
+            if place.component == Some(Component::VsphereIso)
+                && FAMILIES.iter().any(|f| {
+                    f.vsphere_shutdown
+                        .is_some_and(|c| matches!(new, Some(Value::String(s)) if s == c))
+                }) =>
+        {
+            Reason::Shutdown
+        }
+        // `lower::family::communicator`, from `family::FAMILIES`.
+        [name] if communicator_argument(name) => Reason::Communicator,
+        _ => return None,
+    })
+}
+
+fn in_seed(names: &[&str]) -> bool {
+    names
+        .iter()
+        .any(|n| matches!(*n, "cd_files" | "cd_content" | "cd_label" | "http_content"))
+}
+
+/// Whether a value is a block (or blocks) that carries seed files.
+fn seeds(value: Option<&Value>) -> bool {
+    match value {
+        Some(Value::Blocks(bodies)) => bodies.iter().any(|b| {
+            b.attributes
+                .iter()
+                .any(|a| matches!(a.name.as_str(), "cd_files" | "cd_content"))
+        }),
+        _ => false,
+    }
+}
+
+fn template_reason(old: Option<&Value>, new: Option<&Value>, basis: Basis) -> Option<Reason> {
+    let (Some(Value::Template { path: p, .. }), Some(Value::Template { path: q, .. })) = (old, new)
+    else {
+        return None;
+    };
+    // `InstallerKind::template_path`: every OS of a kind shares `installers/<kind>/<template>`.
+    let shared = q
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .is_some_and(|n| n == "installers");
+    if shared {
+        return Some(Reason::SharedTemplate);
+    }
+    (basis == Basis::Content && file_content(p, q).0).then_some(Reason::TemplateVariables)
+}
+
+fn communicator_argument(name: &str) -> bool {
+    FAMILIES.iter().any(|f| {
+        f.hypervisor_communicator
+            .iter()
+            .chain(f.azure_communicator)
+            .any(|(argument, value)| {
+                *argument == name
+                    || matches!(value, crate::family::CommunicatorValue::BuildPasswordOrKey(k) if *k == name)
+            })
+    })
+}
+
+fn step_reason(
+    step: &str,
+    place: &Place<'_>,
+    old: Option<&Value>,
+    new: Option<&Value>,
+) -> Option<Reason> {
+    // `lower::provisioning::post_processors` writes the manifest's output and data.
+    if step == "manifest" {
+        return Some(Reason::Manifest);
+    }
+    let names: Vec<&str> = place.names.iter().map(String::as_str).collect();
+    match (step, names.as_slice()) {
+        // `lower::provisioning::environment` and the ansible step of
+        // `lower::provisioning::provisioning` add `HYBRIDC_PLATFORM` (and `ANSIBLE_CONFIG`)
+        // to what the step had.
+        (_, ["environment_vars" | "ansible_env_vars"]) if keeps_all(old, new) => {
+            Some(Reason::StepEnvironment)
+        }
+        // `lower::provisioning::provisioning`: `SUDO_EXECUTE`.
+        ("shell", ["execute_command"]) => Some(Reason::StepExecution),
+        // `lower::provisioning::ansible_over_ssh`, and `user = build.User` in
+        // `lower::provisioning::provisioning`.
+        ("ansible", ["use_sftp" | "sftp_command" | "extra_arguments" | "user"]) => {
+            Some(Reason::AnsibleConnection)
+        }
+        _ => None,
+    }
+}
+
+/// Whether `new` is a list holding every entry of `old` (absent: none) and hybridc's platform
+/// variable.
+fn keeps_all(old: Option<&Value>, new: Option<&Value>) -> bool {
+    let Some(Value::List(added)) = new else {
+        return false;
+    };
+    let kept = match old {
+        None => true,
+        Some(Value::List(had)) => had.iter().all(|h| added.iter().any(|a| same(a, h))),
+        Some(_) => false,
+    };
+    kept && added.iter().any(|a| hcl(a).contains("HYBRIDC_PLATFORM="))
+}
+
+/// A step hybridc adds to every build: the manifest (`lower::provisioning::post_processors`)
+/// and the family's finishing steps (`lower::family::finish`, from `family::FAMILIES`).
+pub(super) fn added_step_reason(step: &Step) -> Option<Reason> {
+    if step.kind == "manifest" {
+        return Some(Reason::Manifest);
+    }
+    let Some(Value::List(lines)) = step.body.get("inline").map(|a| &a.value) else {
+        return None;
+    };
+    let finishes = FAMILIES.iter().flat_map(|f| f.finish).any(|finish| {
+        finish.inline.len() == lines.len()
+            && finish.inline.iter().zip(lines).all(|(pattern, line)| {
+                let Value::String(line) = line else {
+                    return false;
+                };
+                let pieces: Vec<&str> = pattern.split("{build_user}").collect();
+                match pieces.as_slice() {
+                    [only] => line == only,
+                    [first, .., last] => line.starts_with(first) && line.ends_with(last),
+                    [] => false,
+                }
+            })
+    });
+    finishes.then_some(Reason::Finish)
+}

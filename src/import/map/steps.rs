@@ -1,0 +1,386 @@
+//! Provisioners as the spec's steps (shell, powershell, windows-restart, file, ansible), with
+//! their scripts, playbooks and uploaded files as repository-relative paths: a file outside
+//! the repository is copied into it (`scripts/<family>/`, `ansible/`, `files/`).
+
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::{Map, Value as Json};
+
+use crate::import::tree::{Body, Folder, Step, Value};
+use crate::spec::PlatformName;
+
+use super::source::{boolean, text};
+
+/// What converting a build's steps needs besides the steps.
+pub struct Context<'a> {
+    /// The folder the build is in.
+    pub folder: &'a Folder,
+    /// The repository the spec goes to.
+    pub repo: &'a Path,
+    /// Files to write into the repository, added to as scripts are copied.
+    pub files: &'a mut Vec<(PathBuf, String)>,
+}
+
+/// A step that has no spec form, or an argument of one the spec's step has no field for.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    /// The argument (`provisioner "shell-local"` for a whole step).
+    pub argument: String,
+    /// Its value.
+    pub value: Value,
+    /// Why.
+    pub reason: String,
+    /// Where.
+    pub at: crate::import::tree::Location,
+}
+
+/// A step as the spec writes it, limited to `only` (empty: every platform of the OS), and
+/// what of it was left out; `None` with the reason when the spec has no such step.
+pub fn step(
+    step: &Step,
+    only: &[PlatformName],
+    cx: &mut Context<'_>,
+    skipped: &mut Vec<Skipped>,
+) -> Option<Json> {
+    let body = &step.body;
+    let mut used: Vec<&str> = Vec::new();
+    let mut fields = Map::new();
+    let kind = step.kind.as_str();
+    match kind {
+        "shell" | "powershell" => {
+            let under = if kind == "shell" {
+                "scripts/linux"
+            } else {
+                "scripts/windows"
+            };
+            let mut scripts = Vec::new();
+            if let Some(one) = text(body, "script") {
+                scripts.push(Json::String(repo_path(one, under, cx)));
+            }
+            for path in strings(body, "scripts") {
+                scripts.push(Json::String(repo_path(&path, under, cx)));
+            }
+            used.extend(["script", "scripts", "inline", "environment_vars", "env"]);
+            if !scripts.is_empty() {
+                fields.insert("scripts".into(), Json::Array(scripts));
+            }
+            let inline = strings(body, "inline");
+            if !inline.is_empty() {
+                fields.insert("inline".into(), inline.into());
+            }
+            let mut env = Map::new();
+            for pair in strings(body, "environment_vars") {
+                if let Some((key, value)) = pair.split_once('=') {
+                    env.insert(key.to_owned(), value.into());
+                }
+            }
+            if let Some(Value::Object(entries)) = body.get("env").map(|a| &a.value) {
+                for (key, value) in entries {
+                    if let Value::String(s) = value {
+                        env.insert(key.clone(), s.clone().into());
+                    }
+                }
+            }
+            if !env.is_empty() {
+                fields.insert("env".into(), Json::Object(env));
+            }
+            if kind == "shell" {
+                used.extend(["execute_command", "expect_disconnect"]);
+                let sudo = text(body, "execute_command").is_some_and(|c| c.contains("sudo"));
+                if !sudo {
+                    fields.insert("sudo".into(), false.into());
+                }
+                if boolean(body, "expect_disconnect") == Some(true) {
+                    fields.insert("expect_disconnect".into(), true.into());
+                }
+            } else {
+                used.extend(["elevated_user", "elevated_password"]);
+                if body.get("elevated_user").is_some() {
+                    fields.insert("elevated".into(), true.into());
+                }
+            }
+        }
+        "windows-restart" => {
+            used.push("restart_timeout");
+            if let Some(timeout) = text(body, "restart_timeout") {
+                fields.insert("timeout".into(), timeout.into());
+            }
+        }
+        "file" => {
+            used.extend(["source", "destination"]);
+            let source = text(body, "source")?;
+            fields.insert("source".into(), repo_path(source, "files", cx).into());
+            fields.insert("destination".into(), text(body, "destination")?.into());
+        }
+        "ansible" => {
+            used.extend(["playbook_file", "galaxy_file", "extra_arguments"]);
+            let playbook = text(body, "playbook_file")?;
+            fields.insert("playbook".into(), repo_path(playbook, "ansible", cx).into());
+            if let Some(galaxy) = text(body, "galaxy_file") {
+                fields.insert(
+                    "galaxy_file".into(),
+                    repo_path(galaxy, "ansible", cx).into(),
+                );
+            }
+            let vars = extra_vars(&strings(body, "extra_arguments"));
+            if !vars.is_empty() {
+                fields.insert("extra_vars".into(), Json::Object(vars));
+            }
+        }
+        other => {
+            skipped.push(Skipped {
+                argument: format!("provisioner \"{other}\""),
+                value: Value::Null,
+                reason: format!("the spec has no `{other}` step"),
+                at: step.at,
+            });
+            return None;
+        }
+    }
+    for attribute in &body.attributes {
+        if !used.contains(&attribute.name.as_str()) {
+            skipped.push(Skipped {
+                argument: format!("provisioner \"{kind}\" {}", attribute.name),
+                value: attribute.value.clone(),
+                reason: format!("the spec's `{kind}` step has no field for it"),
+                at: attribute.at,
+            });
+        }
+    }
+    if !only.is_empty() {
+        let names: Vec<Json> = only.iter().map(|p| p.as_str().into()).collect();
+        fields.insert("only".into(), Json::Array(names));
+    }
+    let mut step = Map::new();
+    step.insert(kind.to_owned(), Json::Object(fields));
+    Some(Json::Object(step))
+}
+
+/// `--extra-vars`/`-e` arguments of the form `key=value ...` as a mapping.
+fn extra_vars(arguments: &[String]) -> Map<String, Json> {
+    let mut out = Map::new();
+    let mut next_is_vars = false;
+    for argument in arguments {
+        if next_is_vars {
+            for pair in argument.split_whitespace() {
+                if let Some((key, value)) = pair.split_once('=') {
+                    out.insert(key.to_owned(), value.trim_matches(['"', '\'']).into());
+                }
+            }
+        }
+        next_is_vars = argument == "--extra-vars" || argument == "-e";
+    }
+    out
+}
+
+/// The strings of a list argument.
+fn strings(body: &Body, name: &str) -> Vec<String> {
+    match body.get(name).map(|a| &a.value) {
+        Some(Value::List(items)) => items
+            .iter()
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A path as the spec writes it, relative to the repository root: the file's own path when
+/// it is inside the repository, else the path of the copy under `under` that is added to the
+/// files to write.
+pub fn repo_path(path: &str, under: &str, cx: &mut Context<'_>) -> String {
+    let absolute = normal(&cx.folder.path.join(path));
+    let repo = normal(
+        &cx.repo
+            .canonicalize()
+            .unwrap_or_else(|_| cx.repo.to_path_buf()),
+    );
+    let found = absolute
+        .canonicalize()
+        .map(|p| normal(&p))
+        .unwrap_or(absolute.clone());
+    if let Ok(inside) = found.strip_prefix(&repo) {
+        return slashed(inside);
+    }
+    let name = absolute
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".to_owned());
+    let copy = format!("{under}/{name}");
+    if let Ok(content) = std::fs::read_to_string(&found)
+        && !cx.files.iter().any(|(p, _)| slashed(p) == copy)
+    {
+        cx.files.push((PathBuf::from(&copy), content));
+    }
+    copy
+}
+
+/// A path with `.` and `..` resolved lexically.
+fn normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn slashed(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The provisioning sets: each OS's steps (those of the builds of its sources, the same on
+/// every platform, or each platform's own limited with `only`), identical lists shared as
+/// one set named after the family (`linux-base`) or the first OS that runs it.
+pub fn sets(
+    seen: &[super::Seen<'_>],
+    groups: &super::os::Groups,
+    repo: &Path,
+    draft: &mut super::Draft,
+) {
+    let mut places = std::collections::BTreeSet::new();
+    let mut lists: Vec<(String, Vec<Json>)> = Vec::new();
+    for (name, members) in groups {
+        let mut per: Vec<(PlatformName, Vec<Json>)> = Vec::new();
+        for m in members {
+            let s = &seen[*m];
+            if per.iter().any(|(p, _)| *p == s.platform) {
+                continue;
+            }
+            let mut skipped = Vec::new();
+            let mut cx = Context {
+                folder: s.folder,
+                repo,
+                files: &mut draft.files,
+            };
+            let list = of_source(s, &mut cx, &mut skipped);
+            for skip in skipped {
+                let file = &s.folder.file(skip.at.file).name;
+                if places.insert((file.clone(), skip.at.span.start)) {
+                    draft.unmapped.push(s.unmapped(
+                        &skip.argument,
+                        &skip.value,
+                        skip.reason,
+                        skip.at,
+                    ));
+                }
+            }
+            per.push((s.platform, list));
+        }
+        let list = if per.iter().all(|(_, l)| *l == per[0].1) {
+            per.first().map(|(_, l)| l.clone()).unwrap_or_default()
+        } else {
+            per.into_iter()
+                .flat_map(|(platform, list)| {
+                    list.into_iter().map(move |step| limited(step, platform))
+                })
+                .collect()
+        };
+        if !list.is_empty() {
+            lists.push((name.clone(), list));
+        }
+    }
+    let mut named: Vec<(String, Vec<Json>)> = Vec::new();
+    for (os, list) in &lists {
+        let set = match named.iter().find(|(_, l)| l == list) {
+            Some((set, _)) => set.clone(),
+            None => {
+                let family = draft
+                    .oses
+                    .iter()
+                    .position(|(n, _)| n == os)
+                    .and_then(|i| groups.get(i))
+                    .map(|(_, members)| seen[members[0]].facts.family.as_str())
+                    .unwrap_or("linux");
+                let base = format!("{family}-base");
+                let set = if named.iter().any(|(n, _)| *n == base) {
+                    format!("{os}-base")
+                } else {
+                    base
+                };
+                named.push((set.clone(), list.clone()));
+                set
+            }
+        };
+        if let Some((_, entry)) = draft.oses.iter_mut().find(|(n, _)| n == os) {
+            entry.insert("provisioning".into(), Json::Array(vec![set.into()]));
+            let order = super::os::field_order::<crate::spec::Os>();
+            *entry = super::os::ordered(std::mem::take(entry), &order);
+        }
+    }
+    for (set, list) in named {
+        draft.provisioning.insert(set, Json::Array(list));
+    }
+}
+
+/// The steps of the builds that build a source, in order, as the spec writes them.
+fn of_source(s: &super::Seen<'_>, cx: &mut Context<'_>, skipped: &mut Vec<Skipped>) -> Vec<Json> {
+    let address = s.address();
+    let mut out = Vec::new();
+    for build in &s.folder.builds {
+        if !build
+            .sources
+            .iter()
+            .any(|r| r.trim_start_matches("source.") == address)
+        {
+            continue;
+        }
+        for provisioner in &build.provisioners {
+            let applies = (provisioner.only.is_empty() || provisioner.only.contains(&address))
+                && !provisioner.except.contains(&address);
+            if applies && let Some(json) = step(provisioner, &[], cx, skipped) {
+                out.push(json);
+            }
+        }
+        for post in &build.post_processors {
+            if !matches!(post.kind.as_str(), "manifest" | "vsphere-template") {
+                skipped.push(Skipped {
+                    argument: format!("post-processor \"{}\"", post.kind),
+                    value: Value::Null,
+                    reason: format!("the spec has no `{}` post-processor", post.kind),
+                    at: post.at,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A step limited to one platform.
+fn limited(mut step: Json, platform: PlatformName) -> Json {
+    if let Some(Json::Object(fields)) = step.as_object_mut().and_then(|s| s.values_mut().next()) {
+        fields.insert("only".into(), Json::Array(vec![platform.as_str().into()]));
+    }
+    step
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_vars_are_read_from_their_arguments() {
+        let args = [
+            "--extra-vars".to_owned(),
+            "a=1 b='x'".to_owned(),
+            "-v".to_owned(),
+        ];
+        let vars = extra_vars(&args);
+        assert_eq!(Json::Object(vars), serde_json::json!({"a": "1", "b": "x"}));
+    }
+
+    #[test]
+    fn paths_resolve_lexically() {
+        assert_eq!(normal(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
+    }
+}
