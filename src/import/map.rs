@@ -147,6 +147,9 @@ pub(crate) struct Draft {
     pub comments: text::Comments,
     /// Arguments not mapped.
     pub unmapped: Vec<Unmapped>,
+    /// Arguments of steps the spec's steps have no field for, with the step's kind and the
+    /// argument's name: unmapped unless hybridc sets them on its own steps of that kind.
+    pub step_arguments: Vec<(String, String, Unmapped)>,
     /// Findings.
     pub findings: Vec<Finding>,
     /// Files to write.

@@ -36,6 +36,7 @@ pub fn options(
     secrets: &mut BTreeSet<String>,
 ) {
     let loaded = loaded(draft, repo);
+    steps_set_by_hybridc(loaded.as_ref(), draft);
     let mut by_platform: BTreeMap<PlatformName, Vec<(String, Candidate<'_>)>> = BTreeMap::new();
     let mut cache: BTreeMap<(PlatformName, String), BTreeSet<String>> = BTreeMap::new();
     for (name, members) in groups {
@@ -192,6 +193,30 @@ fn place(
                     options.insert(argument.to_owned(), candidate.value.clone());
                 }
             }
+        }
+    }
+}
+
+/// Reports the step arguments no spec field holds, except those hybridc writes on its own
+/// steps of that kind (a shell step's `execute_command`, an ansible step's `user`), which
+/// are its values on purpose.
+fn steps_set_by_hybridc(loaded: Option<&Loaded>, draft: &mut Draft) {
+    let mut set: BTreeSet<(String, String)> = BTreeSet::new();
+    if let Some(loaded) = loaded {
+        let layout = crate::lower::Layout {
+            spec_path: loaded.source.name.clone(),
+            to_root: "..".to_owned(),
+        };
+        if let Ok((model, _)) = crate::lower::lower(loaded, &layout) {
+            for step in model.builds.iter().flat_map(|b| &b.provisioners) {
+                let kind = step.component.name();
+                set.extend(step.body.names().map(|n| (kind.to_owned(), n.to_owned())));
+            }
+        }
+    }
+    for (kind, name, unmapped) in std::mem::take(&mut draft.step_arguments) {
+        if !set.contains(&(kind, name)) {
+            draft.unmapped.push(unmapped);
         }
     }
 }

@@ -217,7 +217,10 @@ pub fn secrets(seen: &[Seen<'_>]) -> BTreeSet<String> {
                 .iter()
                 .filter_map(|a| source.body.get(a));
             for attribute in credentials.chain(passwords) {
-                out.extend(attribute.variable.clone());
+                out.extend(
+                    (attribute.variable.clone())
+                        .or_else(|| settings::variable_read(&attribute.value)),
+                );
             }
         }
     }

@@ -157,6 +157,20 @@ pub fn env_read(value: &Value) -> Option<String> {
     crate::spec::is_env_name(name).then(|| name.to_owned())
 }
 
+/// The variable an unknown value is exactly: `var.NAME` or `"${var.NAME}"`.
+pub fn variable_read(value: &Value) -> Option<String> {
+    let Value::Unknown { expression } = value else {
+        return None;
+    };
+    let inner = expression.trim();
+    let inner = inner
+        .strip_prefix("\"${")
+        .and_then(|i| i.strip_suffix("}\""))
+        .unwrap_or(inner);
+    let name = inner.trim().strip_prefix("var.")?;
+    crate::spec::is_env_name(name).then(|| name.to_owned())
+}
+
 /// A credential's environment variable, and a comment when it was chosen for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvName {
@@ -176,7 +190,11 @@ pub fn env_name(folder: &Folder, attribute: &Attribute, fallback: &str) -> EnvNa
             comment: None,
         };
     }
-    let Some(variable) = &attribute.variable else {
+    let named = attribute
+        .variable
+        .clone()
+        .or_else(|| variable_read(&attribute.value));
+    let Some(variable) = &named else {
         return EnvName {
             name: fallback.to_owned(),
             comment: Some(format!(
@@ -295,6 +313,12 @@ mod tests {
         );
         assert_eq!(env_read(&unknown("var.x")), None);
         assert_eq!(env_read(&unknown("env(\"A B\")")), None);
+        assert_eq!(variable_read(&unknown("var.token")), Some("token".into()));
+        assert_eq!(
+            variable_read(&unknown("\"${var.token}\"")),
+            Some("token".into())
+        );
+        assert_eq!(variable_read(&unknown("var.a.b")), None);
     }
 
     #[test]

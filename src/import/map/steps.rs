@@ -32,6 +32,9 @@ pub struct Skipped {
     pub reason: String,
     /// Where.
     pub at: crate::import::tree::Location,
+    /// For an argument of a step: the step's kind and the argument's name, so that one
+    /// hybridc sets on its own steps is not reported.
+    pub of_step: Option<(String, String)>,
 }
 
 /// A step as the spec writes it, limited to `only` (empty: every platform of the OS), and
@@ -86,7 +89,11 @@ pub fn step(
             }
             if kind == "shell" {
                 used.extend(["execute_command", "expect_disconnect"]);
-                let sudo = text(body, "execute_command").is_some_and(|c| c.contains("sudo"));
+                let sudo = body.get("execute_command").is_some_and(|c| match &c.value {
+                    Value::String(command) => command.contains("sudo"),
+                    Value::Unknown { expression } => expression.contains("sudo"),
+                    _ => false,
+                });
                 if !sudo {
                     fields.insert("sudo".into(), false.into());
                 }
@@ -133,6 +140,7 @@ pub fn step(
                 value: Value::Null,
                 reason: format!("the spec has no `{other}` step"),
                 at: step.at,
+                of_step: None,
             });
             return None;
         }
@@ -144,6 +152,7 @@ pub fn step(
                 value: attribute.value.clone(),
                 reason: format!("the spec's `{kind}` step has no field for it"),
                 at: attribute.at,
+                of_step: Some((kind.to_owned(), attribute.name.clone())),
             });
         }
     }
@@ -267,12 +276,11 @@ pub fn sets(
             for skip in skipped {
                 let file = &s.folder.file(skip.at.file).name;
                 if places.insert((file.clone(), skip.at.span.start)) {
-                    draft.unmapped.push(s.unmapped(
-                        &skip.argument,
-                        &skip.value,
-                        skip.reason,
-                        skip.at,
-                    ));
+                    let unmapped = s.unmapped(&skip.argument, &skip.value, skip.reason, skip.at);
+                    match skip.of_step {
+                        Some((kind, name)) => draft.step_arguments.push((kind, name, unmapped)),
+                        None => draft.unmapped.push(unmapped),
+                    }
                 }
             }
             per.push((s.platform, list));
@@ -349,6 +357,7 @@ fn of_source(s: &super::Seen<'_>, cx: &mut Context<'_>, skipped: &mut Vec<Skippe
                     value: Value::Null,
                     reason: format!("the spec has no `{}` post-processor", post.kind),
                     at: post.at,
+                    of_step: None,
                 });
             }
         }
