@@ -8,4 +8,5 @@
 //! with the original. Nothing here prints or exits, and only the command writes.
 
 pub mod map;
+pub mod read;
 pub mod tree;
