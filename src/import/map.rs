@@ -118,6 +118,11 @@ impl Seen<'_> {
         format!("{}.{}", self.source.builder, self.source.name)
     }
 
+    /// Its folder as each environment read it.
+    pub fn folders(&self) -> Vec<&Folder> {
+        self.each.iter().map(|(folder, _)| *folder).collect()
+    }
+
     fn unmapped(&self, argument: &str, value: &Value, reason: String, at: Location) -> Unmapped {
         Unmapped {
             folder: self.folder.path.clone(),

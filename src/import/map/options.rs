@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::diagnostic::SourceFile;
 use crate::editor::options::{Place, set_by_hybridc};
-use crate::import::tree::Attribute;
+use crate::import::tree::{Attribute, Value};
 use crate::loaded::Loaded;
 use crate::spec::PlatformName;
 
@@ -45,7 +45,8 @@ pub fn options(
             let component = crate::platform::component(s.platform, s.builder);
             let schema = component.schema();
             for attribute in &s.source.body.attributes {
-                if s.used.contains(&attribute.name) {
+                // Null is Packer's unset.
+                if s.used.contains(&attribute.name) || attribute.value == Value::Null {
                     continue;
                 }
                 let argument = schema.arguments.get(&attribute.name);
@@ -86,7 +87,7 @@ pub fn options(
                 }
                 let value = if argument.is_some_and(|a| a.is_secret()) {
                     let fallback = attribute.name.to_ascii_uppercase();
-                    let env = env_name(s.folder, attribute, &fallback);
+                    let env = env_name(&s.folders(), attribute, &fallback);
                     secrets.extend(attribute.variable.clone());
                     Some(serde_json::json!({ "env": env.name }))
                 } else {

@@ -462,7 +462,7 @@ fn build_user(seen: &mut [Seen<'_>], draft: &mut Draft) {
         ["ssh_password", "winrm_password"]
             .iter()
             .find_map(|a| s.source.body.get(a))
-            .map(|a| env_name(s.folder, a, "BUILD_PASSWORD"))
+            .map(|a| env_name(&s.folders(), a, "BUILD_PASSWORD"))
     });
     if let Some(name) = password {
         if let Some(comment) = name.comment {

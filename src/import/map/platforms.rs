@@ -32,7 +32,7 @@ pub fn platforms(seen: &mut [Seen<'_>], environments: &[String], draft: &mut Dra
                 });
                 let fallback = setting.variable().to_ascii_uppercase();
                 let name = match found {
-                    Some((m, attribute, _)) => env_name(seen[m].folder, attribute, &fallback),
+                    Some((m, attribute, _)) => env_name(&seen[m].folders(), attribute, &fallback),
                     None => settings::EnvName {
                         comment: Some(format!(
                             "read from ${fallback}: the imported tree did not set it"

@@ -106,7 +106,8 @@ pub fn find<'a>(body: &'a Body, setting: &Setting) -> Option<(&'a Attribute, &'s
 
 /// A setting's value as the spec writes it; `None` when only the build knows it.
 pub fn json(setting: &Setting, value: &Value) -> Option<Json> {
-    let plain = plain(value)?;
+    // Null is Packer's unset.
+    let plain = plain(value).filter(|v| !v.is_null())?;
     Some(match (setting.name, plain) {
         ("vlan_tag", Json::String(s)) => s.parse::<u64>().map_or(Json::String(s), Json::from),
         (_, Json::Number(n)) if setting.kind == crate::model::VarType::String => {
@@ -181,9 +182,10 @@ pub struct EnvName {
 }
 
 /// Where a credential comes from: the variable `env()` reads in the tree (in the argument or
-/// the default of the variable it names), else `PKR_VAR_<variable>`, which Packer already
+/// the value of the variable it names in one of `folders`, the same folder read for each
+/// environment), else `PKR_VAR_<variable>`, which Packer already
 /// read the tree's variable from, else `fallback`.
-pub fn env_name(folder: &Folder, attribute: &Attribute, fallback: &str) -> EnvName {
+pub fn env_name(folders: &[&Folder], attribute: &Attribute, fallback: &str) -> EnvName {
     if let Some(name) = env_read(&attribute.value) {
         return EnvName {
             name,
@@ -202,11 +204,13 @@ pub fn env_name(folder: &Folder, attribute: &Attribute, fallback: &str) -> EnvNa
             )),
         };
     };
-    if let Some(name) = folder
-        .variable(variable)
-        .and_then(|v| v.value.as_ref())
-        .and_then(env_read)
-    {
+    // The default an environment's var files do not override shows what the tree reads.
+    if let Some(name) = folders.iter().find_map(|folder| {
+        folder
+            .variable(variable)
+            .and_then(|v| v.value.as_ref())
+            .and_then(env_read)
+    }) {
         return EnvName {
             name,
             comment: None,

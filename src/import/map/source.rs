@@ -453,10 +453,11 @@ fn edition(body: &Body, release: Option<&Release>) -> Option<EditionGuess> {
     let known = release
         .and_then(|r| r.windows)
         .map_or(&[][..], |w| w.editions);
-    if let Some(edition) = known
-        .iter()
-        .find(|e| all.iter().any(|s| s.eq_ignore_ascii_case(e.image_name)))
-    {
+    let sku = text(body, "image_sku");
+    if let Some(edition) = known.iter().find(|e| {
+        all.iter().any(|s| s.eq_ignore_ascii_case(e.image_name))
+            || (sku.is_some() && e.azure_sku == sku)
+    }) {
         return Some(EditionGuess::Known(edition.name.to_owned()));
     }
     let image = all
