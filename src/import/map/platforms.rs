@@ -32,7 +32,7 @@ pub fn platforms(seen: &mut [Seen<'_>], environments: &[String], draft: &mut Dra
                 });
                 let fallback = setting.variable().to_ascii_uppercase();
                 let name = match found {
-                    Some((m, attribute, _)) => env_name(seen[m].folder, attribute, &fallback),
+                    Some((m, attribute, _)) => env_name(&seen[m].folders(), attribute, &fallback),
                     None => settings::EnvName {
                         comment: Some(format!(
                             "read from ${fallback}: the imported tree did not set it"
@@ -217,7 +217,10 @@ pub fn secrets(seen: &[Seen<'_>]) -> BTreeSet<String> {
                 .iter()
                 .filter_map(|a| source.body.get(a));
             for attribute in credentials.chain(passwords) {
-                out.extend(attribute.variable.clone());
+                out.extend(
+                    (attribute.variable.clone())
+                        .or_else(|| settings::variable_read(&attribute.value)),
+                );
             }
         }
     }
