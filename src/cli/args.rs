@@ -87,6 +87,34 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Turn existing Packer HCL2 build folders into a spec, compile it, and report, source by
+    /// source, what compiling it changes.
+    Import {
+        /// Packer build folders, each read as `packer build DIR` reads it.
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// A var file every environment reads after each folder's own `*.auto.pkrvars.hcl`;
+        /// repeatable, read in order.
+        #[arg(long = "var-file", value_name = "FILE")]
+        var_files: Vec<PathBuf>,
+        /// An environment and its own var files, read last: `NAME=FILE[,FILE...]`;
+        /// repeatable. Without it, one environment, `default`.
+        #[arg(long = "env", value_name = "NAME=FILES", value_parser = environment)]
+        envs: Vec<(String, Vec<PathBuf>)>,
+        /// The repository the spec goes to: `spec/hybrid.yaml`, the files it names and the
+        /// compiled `generated/`.
+        #[arg(long, value_name = "REPO", default_value = ".")]
+        into: PathBuf,
+        /// Print the spec and the report; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+        /// The report's format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// List what hybridc knows: `hybridc list oses`, the OS catalogue.
     List {
         #[command(subcommand)]
@@ -285,4 +313,29 @@ pub enum Add {
         #[arg(default_value = "spec/")]
         spec: PathBuf,
     },
+}
+
+/// `NAME=FILE[,FILE...]` of `import --env`.
+fn environment(text: &str) -> Result<(String, Vec<PathBuf>), String> {
+    let Some((name, files)) = text.split_once('=') else {
+        return Err("expected NAME=FILE[,FILE...]".to_owned());
+    };
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid {
+        return Err(format!(
+            "`{name}` is not an environment name: lowercase letters, digits and `-`"
+        ));
+    }
+    let files: Vec<PathBuf> = files
+        .split(',')
+        .filter(|f| !f.is_empty())
+        .map(PathBuf::from)
+        .collect();
+    if files.is_empty() {
+        return Err(format!("environment `{name}` names no var file"));
+    }
+    Ok((name.to_owned(), files))
 }

@@ -9,6 +9,7 @@ mod check;
 mod compile;
 mod diff;
 mod docs;
+mod import;
 mod lsp;
 mod oses;
 mod print;
@@ -62,6 +63,25 @@ pub fn run(command: Command) -> Status {
             oses::add(&spec, &name, flags)
         }
         Command::Compile { spec, out, force } => compile::compile(&spec, &out, force),
+        Command::Import {
+            dirs,
+            var_files,
+            envs,
+            into,
+            dry_run,
+            force,
+            format,
+        } => import::import(import::Flags {
+            request: hybridc::import::run::Request {
+                dirs,
+                var_files,
+                environments: envs,
+                repo: into,
+            },
+            dry_run,
+            force,
+            format,
+        }),
         Command::Init { dir, os, force } => workflow::init(&dir, &os, force),
         Command::Check { spec, out, format } => check::check(&spec, &out, format),
         Command::Explain {

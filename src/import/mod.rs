@@ -11,4 +11,5 @@ pub mod compare;
 pub mod map;
 pub mod read;
 pub mod report;
+pub mod run;
 pub mod tree;
