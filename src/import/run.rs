@@ -11,8 +11,9 @@ use super::map::{self, Environment, Imported};
 use super::read;
 use super::report::Report;
 use super::tree::{Finding, Folder};
-use crate::diagnostic::SourceFile;
+use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::source::{self, Files, Kind};
+use crate::span::Span;
 
 /// What to import.
 #[derive(Debug, Clone)]
@@ -121,6 +122,7 @@ fn read_all(request: &Request) -> Result<Vec<Environment>, Failure> {
         let mut folders = Vec::new();
         for dir in &request.dirs {
             match read::read(dir, &var_files) {
+                Ok(folder) if folder.sources.is_empty() => findings.push(no_sources(&folder)),
                 Ok(folder) => folders.push(folder),
                 Err(mut found) => findings.append(&mut found),
             }
@@ -140,6 +142,27 @@ fn read_all(request: &Request) -> Result<Vec<Environment>, Failure> {
         return Err(Failure::Unreadable(findings));
     }
     Ok(environments)
+}
+
+/// A folder that builds nothing: shown at the top of its first file.
+fn no_sources(folder: &Folder) -> Finding {
+    let shown = folder.path.display().to_string();
+    let file = folder
+        .files
+        .first()
+        .cloned()
+        .unwrap_or_else(|| SourceFile::new(shown.clone(), ""));
+    let diagnostic = Diagnostic::error(
+        Code::ImportNoSources,
+        format!("`{shown}` has no `source` block"),
+        Span::new(0, 0),
+        "no source in this folder",
+    )
+    .with_help(
+        "name the folders that hold Packer builds: `*.pkr.hcl` files with `source` and `build` \
+         blocks, as `packer build DIR` reads them",
+    );
+    Finding { file, diagnostic }
 }
 
 /// The compiled tree read back per environment, with that environment's var file.

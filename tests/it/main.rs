@@ -13,6 +13,7 @@ mod diff;
 mod editor;
 mod explain;
 mod finish;
+mod import;
 mod installers;
 mod interrupt;
 mod lsp;
