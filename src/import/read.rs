@@ -298,11 +298,12 @@ fn parse(
             Ok(body) => return Ok(body),
             Err(error) => error,
         };
-        if !error.message().contains("redefined object key") {
+        let at = error.location().offset();
+        // Each round renames a key the parser has not stopped at before, so this ends.
+        if !error.message().contains("redefined object key") || renamed.contains_key(&(id, at)) {
             return Err(error);
         }
         let text = text.get_or_insert_with(|| file.text.to_string());
-        let at = error.location().offset();
         match stand_in(text, at, renamed.len()) {
             Some(original) => renamed.insert((id, at), original),
             None => return Err(error),

@@ -31,6 +31,11 @@ pub(crate) fn span_of(range: Option<Range<usize>>) -> Span {
     range.map_or(Span::default(), |r| Span::new(r.start, r.end))
 }
 
+/// How deep evaluations may nest: the parser allows 64 levels in one expression, and a chain
+/// of locals that refer to one another nests further; this keeps the stack of a debug build
+/// well within a test thread's.
+const MAX_DEPTH: usize = 256;
+
 /// How far a local has been evaluated: locals resolve on first use, in any order.
 enum State {
     Pending,
@@ -68,6 +73,8 @@ pub(crate) struct Evaluator<'a> {
     root: String,
     cwd: PathBuf,
     bindings: Vec<(String, Value)>,
+    /// How many evaluations are under way, one inside the other.
+    depth: usize,
     /// Object keys parsed under a stand-in name, by file and offset: their real names.
     renamed: HashMap<(FileId, usize), String>,
     /// What went wrong, in evaluation order.
@@ -86,6 +93,7 @@ impl<'a> Evaluator<'a> {
             root,
             cwd,
             bindings: Vec::new(),
+            depth: 0,
             renamed: HashMap::new(),
             findings: Vec::new(),
         }
@@ -165,6 +173,20 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluates one expression.
     pub(crate) fn eval(&mut self, e: &Expression) -> Value {
+        if self.depth >= MAX_DEPTH {
+            let message = "the expression nests too deeply (through its locals) to be evaluated";
+            self.error(span_of(e.span()), message, "nested too deeply");
+            return Value::Unknown {
+                expression: self.written(e.span()),
+            };
+        }
+        self.depth += 1;
+        let value = self.expression(e);
+        self.depth -= 1;
+        value
+    }
+
+    fn expression(&mut self, e: &Expression) -> Value {
         match e {
             Expression::Null(_) => Value::Null,
             Expression::Bool(b) => Value::Bool(*b.value()),

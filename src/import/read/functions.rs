@@ -265,7 +265,7 @@ fn evaluate(name: &str, args: &[Value], cwd: &Path) -> Result<Option<Value>, Str
             let end = if length < 0 {
                 s.len()
             } else {
-                (start + length as usize).min(s.len())
+                start.saturating_add(length as usize).min(s.len())
             };
             Value::String(s[start..end].iter().collect())
         }
@@ -377,6 +377,9 @@ fn title(s: &str) -> String {
     out
 }
 
+/// The most digits `%.Nf` writes: a larger precision is a typo, not a reason to allocate.
+const MAX_PRECISION: usize = 64;
+
 /// Go's `fmt` verbs as Packer's `format` accepts them: `%s %d %f %v %q %t %x %%`, with an
 /// optional precision (`%.2f`); `Ok(None)` when an argument is unknown.
 fn format(spec: &str, args: &[Value]) -> Result<Option<String>, String> {
@@ -433,7 +436,8 @@ fn format(spec: &str, args: &[Value]) -> Result<Option<String>, String> {
                 let digits = precision
                     .split_once('.')
                     .and_then(|(_, p)| p.parse().ok())
-                    .unwrap_or(6);
+                    .unwrap_or(6)
+                    .min(MAX_PRECISION);
                 out.push_str(&format!("{n:.digits$}"));
             }
             other => return Err(format!("unsupported format verb `%{other}`")),

@@ -509,6 +509,10 @@ fn odd_input_gives_findings_never_a_panic() {
         "locals { a = substr(\"x\", 5, 9) }",
         "locals { a = element([], 1) }",
         "locals { a = format(\"%d\") }",
+        "locals { a = format(\"%.99999999999f\", 1) }",
+        "locals { a = substr(\"abc\", 1, 9223372036854775807) }",
+        "locals { a = element([1], -9223372036854775807) }",
+        "locals { a = parseint(\"zz\", 99) }",
         "variable \"x\" { default = var.y }",
         "variable \"x\" {}\nvariable \"x\" {}",
         "locals { a = -\"x\" }",
@@ -623,4 +627,26 @@ fn var_files_hold_constants() {
         "`var.` references are not allowed here"
     );
     assert_eq!(findings[0].file.name, "root/x.pkrvars.hcl");
+}
+
+#[test]
+fn a_chain_of_locals_too_deep_is_a_finding_not_a_stack_overflow() {
+    let mut text = String::from("locals {\n");
+    for i in 0..2000 {
+        text.push_str(&format!("  l{i} = local.l{}\n", i + 1));
+    }
+    text.push_str("  l2000 = 1\n}\n");
+    let findings = failing(&text);
+    assert!(
+        findings
+            .iter()
+            .any(|(_, m, _)| m.contains("nests too deeply"))
+    );
+    // A chain of a reasonable length evaluates.
+    let mut text = String::from("locals {\n");
+    for i in 0..50 {
+        text.push_str(&format!("  l{i} = \"${{local.l{}}}\"\n", i + 1));
+    }
+    text.push_str("  l50 = \"end\"\n}\n");
+    assert_eq!(local(&text, "l0"), s("end"));
 }
