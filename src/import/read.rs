@@ -4,10 +4,11 @@
 //! [`read`] lists the folder's `*.pkr.hcl` and `*.auto.pkrvars.hcl` files (not sub-folders;
 //! symlinked files are followed, a symlink loop is a finding), guards their size and encoding,
 //! and hands them to [`evaluate`], which works on text in memory: it parses every file with
-//! hcl-edit (spans kept), declares the `variable` blocks, applies the `*.auto.pkrvars.hcl`
-//! files in name order and then the given var files (the later wins; an assignment to an
-//! undeclared variable is kept in [`Folder::assignments`] but sets nothing, as Packer only
-//! warns), resolves `locals` in any order, and evaluates every `source` and `build`.
+//! hcl-edit (spans kept), declares the `variable` blocks (and the older `variables` blocks, one
+//! variable per `name = default`), applies the `*.auto.pkrvars.hcl` files in name order and
+//! then the given var files (the later wins; an assignment to an undeclared variable is kept in
+//! [`Folder::assignments`] but sets nothing, as Packer only warns), resolves `locals` in any
+//! order, and evaluates every `source` and `build`.
 //!
 //! What it keeps of a build: its name, its sources as `TYPE.NAME`, its provisioners and its
 //! post-processors (a `post-processors` chain flattened in order), `only`/`except` pulled out

@@ -21,7 +21,10 @@ use crate::span::Span;
 struct Declared<'a> {
     name: String,
     file: FileId,
-    block: &'a Block,
+    /// Its `default`.
+    default: Option<&'a Expression>,
+    /// The `variable` block's body; none for an entry of a `variables` block.
+    body: Option<&'a HclBody>,
     at: Span,
 }
 
@@ -68,12 +71,33 @@ impl<'a> Reader<'a> {
                         if self.duplicate(&mut declared_at, &name, file, at, "variable") {
                             continue;
                         }
+                        let default = block.body.get_attribute("default").map(|a| &a.value);
+                        let body = Some(&block.body);
                         declared.push(Declared {
                             name,
                             file,
-                            block,
+                            default,
+                            body,
                             at,
                         });
+                    }
+                    // The older form: each `name = default` declares a variable.
+                    "variables" => {
+                        for attr in block.body.attributes() {
+                            let name = attr.key.as_str().to_owned();
+                            let at = span_of(attr.key.span());
+                            if self.duplicate(&mut declared_at, &name, file, at, "variable") {
+                                continue;
+                            }
+                            let default = Some(&attr.value);
+                            declared.push(Declared {
+                                name,
+                                file,
+                                default,
+                                body: None,
+                                at,
+                            });
+                        }
                     }
                     "locals" => {
                         for attr in block.body.attributes() {
@@ -248,20 +272,16 @@ impl<'a> Reader<'a> {
         let mut variables = Vec::with_capacity(declared.len());
         for d in declared {
             self.ev.set_file(d.file);
-            let body = &d.block.body;
-            let default = body.get_attribute("default");
-            let value = default.map(|a| self.ev.eval(&a.value));
-            let sensitive = body
-                .get_attribute("sensitive")
+            let value = d.default.map(|e| self.ev.eval(e));
+            let attribute = |name: &str| d.body.and_then(|b| b.get_attribute(name));
+            let sensitive = attribute("sensitive")
                 .map(|a| self.ev.eval(&a.value))
                 .is_some_and(|v| v == Value::Bool(true));
-            let description =
-                body.get_attribute("description")
-                    .and_then(|a| match self.ev.eval(&a.value) {
-                        Value::String(s) => Some(s),
-                        _ => None,
-                    });
-            let set_at = default.map_or(d.at, |a| span_of(a.value.span()));
+            let description = attribute("description").and_then(|a| match self.ev.eval(&a.value) {
+                Value::String(s) => Some(s),
+                _ => None,
+            });
+            let set_at = d.default.map_or(d.at, |e| span_of(e.span()));
             variables.push(Variable {
                 name: d.name.clone(),
                 sensitive,

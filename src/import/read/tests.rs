@@ -189,6 +189,9 @@ fn reads_the_repository_compiled_tree() {
     );
 }
 
+// Packer parses the folder's `*.auto.pkrvars.hcl` and then appends the `-var-file`s
+// (hashicorp/packer `hcl2template/parser.go`, `Parser.Parse`, "parse var files"), and the
+// later assignment of a variable wins.
 #[test]
 fn var_files_apply_after_defaults_auto_files_in_name_order_then_the_given_ones() {
     let tree = Tree::new(&[
@@ -200,7 +203,11 @@ variable "b" { default = "default" }
 variable "c" { default = "default" }
 variable "d" { default = "default" }
 variable "unset" {}
+variables {
+  e = "older form"
+}
 source "null" "x" {
+  e     = var.e
   a     = var.a
   b     = var.b
   c     = var.c
@@ -216,6 +223,7 @@ source "null" "x" {
     ]);
     let folder = read(&tree.dir, &[tree.path("given.pkrvars.hcl")]).expect("reads");
     assert_eq!(arg(&folder, "null.x", "a"), &s("default"));
+    assert_eq!(arg(&folder, "null.x", "e"), &s("older form"));
     assert_eq!(arg(&folder, "null.x", "b"), &s("auto2"));
     assert_eq!(arg(&folder, "null.x", "c"), &s("given"));
     assert_eq!(arg(&folder, "null.x", "d"), &s("given"));
