@@ -22,6 +22,7 @@
 //! It must not decide what a value means for the spec: that is the mapper's.
 
 mod blocks;
+mod build;
 mod eval;
 mod functions;
 mod template;
