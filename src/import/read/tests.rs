@@ -658,3 +658,48 @@ fn a_chain_of_locals_too_deep_is_a_finding_not_a_stack_overflow() {
     text.push_str("  l50 = \"end\"\n}\n");
     assert_eq!(local(&text, "l0"), s("end"));
 }
+
+#[test]
+fn read_in_resolves_relative_paths_under_the_given_working_folder() {
+    let tree = Tree::new(&[
+        (
+            "builds/os/main.pkr.hcl",
+            r#"
+variable "cpus" {}
+source "null" "x" {
+  cpus    = var.cpus
+  cwd     = path.cwd
+  root    = path.root
+  script  = abspath("${path.cwd}/scripts/a.sh")
+  seed    = file("${path.root}/data/seed")
+}
+"#,
+        ),
+        ("config/common.pkrvars.hcl", "cpus = 4\n"),
+    ]);
+    let folder = super::read_in(
+        &tree.dir,
+        Path::new("builds/os"),
+        &[PathBuf::from("config/common.pkrvars.hcl")],
+    )
+    .expect("reads");
+    let names: Vec<&str> = folder.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["builds/os/main.pkr.hcl", "config/common.pkrvars.hcl"]
+    );
+    let cwd = tree.dir.display().to_string();
+    assert_eq!(arg(&folder, "null.x", "cpus"), &n(4));
+    assert_eq!(arg(&folder, "null.x", "cwd"), &s(&cwd));
+    assert_eq!(arg(&folder, "null.x", "root"), &s("builds/os"));
+    assert_eq!(
+        arg(&folder, "null.x", "script"),
+        &s(&format!("{cwd}/scripts/a.sh"))
+    );
+    assert_eq!(
+        arg(&folder, "null.x", "seed"),
+        &Value::File {
+            path: tree.path("builds/os/data/seed")
+        }
+    );
+}
