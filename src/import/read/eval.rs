@@ -519,6 +519,9 @@ impl<'a> Evaluator<'a> {
     }
 
     fn call(&mut self, call: &FuncCall) -> Value {
+        if !call.name.is_namespaced() && matches!(call.name.name.as_str(), "try" | "can") {
+            return self.attempt(call, call.name.name.as_str() == "can");
+        }
         let mut args: Vec<Value> = call.args.iter().map(|a| self.eval(a)).collect();
         let name = if call.name.is_namespaced() {
             let mut parts: Vec<&str> = call.name.namespace.iter().map(|n| n.as_str()).collect();
@@ -570,6 +573,36 @@ impl<'a> Evaluator<'a> {
                     expression: residual(&args),
                 }
             }
+        }
+    }
+
+    /// `try(a, b, ...)`: the first argument that evaluates without an error; `can(a)`: whether
+    /// it does. An argument's errors are dropped, not reported: that is what these are for.
+    fn attempt(&mut self, call: &FuncCall, can: bool) -> Value {
+        for arg in call.args.iter() {
+            let mark = self.findings.len();
+            let value = self.eval(arg);
+            if self.findings.len() > mark {
+                self.findings.truncate(mark);
+                if can {
+                    return Value::Bool(false);
+                }
+                continue;
+            }
+            return match value {
+                Value::Unknown { .. } if can => Value::Unknown {
+                    expression: format!("can({})", hcl(&value)),
+                },
+                _ if can => Value::Bool(true),
+                value => value,
+            };
+        }
+        if !can {
+            let message = "no argument of `try` can be evaluated";
+            self.error(span_of(call.span()), message, "every argument fails");
+        }
+        Value::Unknown {
+            expression: self.written(call.span()),
         }
     }
 

@@ -322,6 +322,19 @@ fn evaluate(name: &str, args: &[Value], cwd: &Path) -> Result<Option<Value>, Str
                 .cloned()
                 .collect(),
         ),
+        ("alltrue" | "anytrue", [list]) => {
+            let items = list_of(list)?;
+            if items.iter().any(opaque) {
+                return Ok(None);
+            }
+            let truth =
+                |v: &Value| matches!(v, Value::Bool(true)) || *v == Value::String("true".into());
+            Value::Bool(if name == "alltrue" {
+                items.iter().all(truth)
+            } else {
+                items.iter().any(truth)
+            })
+        }
         ("reverse", [list]) => Value::List(list_of(list)?.iter().rev().cloned().collect()),
         ("max" | "min", values) if !values.is_empty() => {
             let mut numbers = Vec::new();
@@ -555,6 +568,13 @@ mod tests {
             (r#"values({ b = 1, a = 2 })"#, Value::List(vec![n(2), n(1)])),
             (r#"contains(["a", "b"], "b")"#, Value::Bool(true)),
             (r#"parseint("0123", 10)"#, n(123)),
+            (r#"alltrue([true, "true"])"#, Value::Bool(true)),
+            (r#"anytrue([false])"#, Value::Bool(false)),
+            (r#"try({ a = 1 }.b, "fallback")"#, s("fallback")),
+            (r#"try(env("X"), "fallback")"#, unknown(r#"env("X")"#)),
+            (r#"can({ a = 1 }.b)"#, Value::Bool(false)),
+            (r#"can(nosuch(1))"#, Value::Bool(false)),
+            (r#"can([1][0])"#, Value::Bool(true)),
             (
                 r#"join(",", ["a", env("B")])"#,
                 unknown(r#"join(",", ["a", env("B")])"#),

@@ -412,6 +412,11 @@ fn odd_input_gives_findings_never_a_panic() {
             .any(|(_, m, at)| m == "unknown function `nosuch`" && at == "root/main.pkr.hcl:1:14")
     );
     assert!(
+        failing("locals { a = try({ b = 1 }.c) }")
+            .iter()
+            .any(|(_, m, _)| m == "no argument of `try` can be evaluated")
+    );
+    assert!(
         failing("locals { a = uper(\"x\") }")
             .iter()
             .any(|(_, m, _)| m == "unknown function `uper`")
