@@ -449,6 +449,36 @@ locals {
     );
 }
 
+// HCL's strip markers trim the whitespace next to them, one line at most: Go's lexer cuts a
+// literal into one token per line and a marker trims the token next to it (hashicorp/hcl
+// `hclsyntax/parser_template.go`, `parseTemplateParts`).
+#[test]
+fn template_directives_apply_their_strip_markers() {
+    let text = r#"
+locals {
+  disks = ["sda", "sdb"]
+  efi   = true
+  text  = <<EOT
+%{ for i, d in local.disks ~}
+- ${d} ${i}
+%{ endfor ~}
+%{ if local.efi ~}
+efi: yes
+%{ else ~}
+efi: no
+%{ endif ~}
+done ${~ " " ~}   !
+EOT
+  flat  = "a ${~ "b" ~}  c %{ if true ~}  d  %{~ endif } e"
+}
+"#;
+    assert_eq!(
+        local(text, "text"),
+        s("- sda 0\n- sdb 1\nefi: yes\ndone !\n")
+    );
+    assert_eq!(local(text, "flat"), s("abc d e"));
+}
+
 #[test]
 fn build_time_names_stay_unknown_and_nested_templates_splice() {
     let text = r#"
