@@ -31,6 +31,11 @@ pub(crate) fn span_of(range: Option<Range<usize>>) -> Span {
     range.map_or(Span::default(), |r| Span::new(r.start, r.end))
 }
 
+/// How deep evaluations may nest: the parser allows 64 levels in one expression, and a chain
+/// of locals that refer to one another nests further; this keeps the stack of a debug build
+/// well within a test thread's.
+const MAX_DEPTH: usize = 256;
+
 /// How far a local has been evaluated: locals resolve on first use, in any order.
 enum State {
     Pending,
@@ -68,6 +73,8 @@ pub(crate) struct Evaluator<'a> {
     root: String,
     cwd: PathBuf,
     bindings: Vec<(String, Value)>,
+    /// How many evaluations are under way, one inside the other.
+    depth: usize,
     /// Object keys parsed under a stand-in name, by file and offset: their real names.
     renamed: HashMap<(FileId, usize), String>,
     /// What went wrong, in evaluation order.
@@ -86,6 +93,7 @@ impl<'a> Evaluator<'a> {
             root,
             cwd,
             bindings: Vec::new(),
+            depth: 0,
             renamed: HashMap::new(),
             findings: Vec::new(),
         }
@@ -165,6 +173,20 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluates one expression.
     pub(crate) fn eval(&mut self, e: &Expression) -> Value {
+        if self.depth >= MAX_DEPTH {
+            let message = "the expression nests too deeply (through its locals) to be evaluated";
+            self.error(span_of(e.span()), message, "nested too deeply");
+            return Value::Unknown {
+                expression: self.written(e.span()),
+            };
+        }
+        self.depth += 1;
+        let value = self.expression(e);
+        self.depth -= 1;
+        value
+    }
+
+    fn expression(&mut self, e: &Expression) -> Value {
         match e {
             Expression::Null(_) => Value::Null,
             Expression::Bool(b) => Value::Bool(*b.value()),
@@ -497,6 +519,9 @@ impl<'a> Evaluator<'a> {
     }
 
     fn call(&mut self, call: &FuncCall) -> Value {
+        if !call.name.is_namespaced() && matches!(call.name.name.as_str(), "try" | "can") {
+            return self.attempt(call, call.name.name.as_str() == "can");
+        }
         let mut args: Vec<Value> = call.args.iter().map(|a| self.eval(a)).collect();
         let name = if call.name.is_namespaced() {
             let mut parts: Vec<&str> = call.name.namespace.iter().map(|n| n.as_str()).collect();
@@ -548,6 +573,36 @@ impl<'a> Evaluator<'a> {
                     expression: residual(&args),
                 }
             }
+        }
+    }
+
+    /// `try(a, b, ...)`: the first argument that evaluates without an error; `can(a)`: whether
+    /// it does. An argument's errors are dropped, not reported: that is what these are for.
+    fn attempt(&mut self, call: &FuncCall, can: bool) -> Value {
+        for arg in call.args.iter() {
+            let mark = self.findings.len();
+            let value = self.eval(arg);
+            if self.findings.len() > mark {
+                self.findings.truncate(mark);
+                if can {
+                    return Value::Bool(false);
+                }
+                continue;
+            }
+            return match value {
+                Value::Unknown { .. } if can => Value::Unknown {
+                    expression: format!("can({})", hcl(&value)),
+                },
+                _ if can => Value::Bool(true),
+                value => value,
+            };
+        }
+        if !can {
+            let message = "no argument of `try` can be evaluated";
+            self.error(span_of(call.span()), message, "every argument fails");
+        }
+        Value::Unknown {
+            expression: self.written(call.span()),
         }
     }
 

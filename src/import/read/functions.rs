@@ -265,7 +265,7 @@ fn evaluate(name: &str, args: &[Value], cwd: &Path) -> Result<Option<Value>, Str
             let end = if length < 0 {
                 s.len()
             } else {
-                (start + length as usize).min(s.len())
+                start.saturating_add(length as usize).min(s.len())
             };
             Value::String(s[start..end].iter().collect())
         }
@@ -322,6 +322,19 @@ fn evaluate(name: &str, args: &[Value], cwd: &Path) -> Result<Option<Value>, Str
                 .cloned()
                 .collect(),
         ),
+        ("alltrue" | "anytrue", [list]) => {
+            let items = list_of(list)?;
+            if items.iter().any(opaque) {
+                return Ok(None);
+            }
+            let truth =
+                |v: &Value| matches!(v, Value::Bool(true)) || *v == Value::String("true".into());
+            Value::Bool(if name == "alltrue" {
+                items.iter().all(truth)
+            } else {
+                items.iter().any(truth)
+            })
+        }
         ("reverse", [list]) => Value::List(list_of(list)?.iter().rev().cloned().collect()),
         ("max" | "min", values) if !values.is_empty() => {
             let mut numbers = Vec::new();
@@ -376,6 +389,9 @@ fn title(s: &str) -> String {
     }
     out
 }
+
+/// The most digits `%.Nf` writes: a larger precision is a typo, not a reason to allocate.
+const MAX_PRECISION: usize = 64;
 
 /// Go's `fmt` verbs as Packer's `format` accepts them: `%s %d %f %v %q %t %x %%`, with an
 /// optional precision (`%.2f`); `Ok(None)` when an argument is unknown.
@@ -433,7 +449,8 @@ fn format(spec: &str, args: &[Value]) -> Result<Option<String>, String> {
                 let digits = precision
                     .split_once('.')
                     .and_then(|(_, p)| p.parse().ok())
-                    .unwrap_or(6);
+                    .unwrap_or(6)
+                    .min(MAX_PRECISION);
                 out.push_str(&format!("{n:.digits$}"));
             }
             other => return Err(format!("unsupported format verb `%{other}`")),
@@ -551,6 +568,13 @@ mod tests {
             (r#"values({ b = 1, a = 2 })"#, Value::List(vec![n(2), n(1)])),
             (r#"contains(["a", "b"], "b")"#, Value::Bool(true)),
             (r#"parseint("0123", 10)"#, n(123)),
+            (r#"alltrue([true, "true"])"#, Value::Bool(true)),
+            (r#"anytrue([false])"#, Value::Bool(false)),
+            (r#"try({ a = 1 }.b, "fallback")"#, s("fallback")),
+            (r#"try(env("X"), "fallback")"#, unknown(r#"env("X")"#)),
+            (r#"can({ a = 1 }.b)"#, Value::Bool(false)),
+            (r#"can(nosuch(1))"#, Value::Bool(false)),
+            (r#"can([1][0])"#, Value::Bool(true)),
             (
                 r#"join(",", ["a", env("B")])"#,
                 unknown(r#"join(",", ["a", env("B")])"#),
