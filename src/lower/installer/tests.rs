@@ -428,3 +428,45 @@ oses:
     };
     assert!(vars.iter().all(|(k, _)| k != "machine"));
 }
+
+/// A per-OS seed's `vars` are the declared template variables (the OS's local and the
+/// source's own); `release` and `network` have their declared attributes, which
+/// `semantic::templates` holds templates to.
+#[test]
+fn per_os_seed_variables_are_the_declared_ones() {
+    let model = lowered(
+        r"
+oses:
+  rocky-9:
+    iso: { url: https://example.com/rocky.iso, checksum: none }
+    platforms: [proxmox]
+",
+    );
+    let local = model
+        .locals
+        .iter()
+        .find(|l| l.name == "rocky_9_installer_vars")
+        .expect("the OS's installer variables");
+    let mut names = keys(Some(&local.value));
+    let body = &source(&model, PlatformName::Proxmox, "rocky-9").body;
+    let Some(Expr::Object(files)) = attr(body, "http_content") else {
+        panic!("seed files")
+    };
+    let Expr::Call(_, args) = &files[0].1 else {
+        panic!("a templatefile call")
+    };
+    let Expr::Call(_, parts) = &args[1] else {
+        panic!("merged variables")
+    };
+    names.extend(keys(Some(&parts[1])));
+    names.sort();
+    let mut declared = SeedInputs::PerOs.template_var_names();
+    declared.sort_unstable();
+    assert_eq!(names, declared);
+    for var in SeedInputs::PerOs.template_vars() {
+        if let Some(attributes) = var.attributes() {
+            let value = installer_var(&model, "rocky_9", var.name());
+            assert_eq!(keys(Some(&value)), attributes, "{}", var.name());
+        }
+    }
+}
