@@ -152,3 +152,22 @@ fn a_template_with_a_syntax_error_fails() {
     );
     assert!(stderr.contains("(line "), "{stderr}");
 }
+
+/// The README's paragraph on what templates get names every declared template variable.
+#[test]
+fn the_readme_names_every_template_variable() {
+    use hybridc::installer::SeedInputs;
+    let readme = fs::read_to_string(crate::support::repo().join("README.md")).expect("README");
+    let start = readme
+        .find("A template reads only what hybridc passes it")
+        .expect("the paragraph on template variables");
+    let paragraph = &readme[start
+        ..readme[start..]
+            .find("\n\n")
+            .map_or(readme.len(), |e| start + e)];
+    for seed in [SeedInputs::PerOs, SeedInputs::PerEdition] {
+        for name in seed.template_var_names() {
+            assert!(paragraph.contains(&format!("`{name}`")), "{name}");
+        }
+    }
+}
