@@ -34,6 +34,12 @@ fn own_kickstart(dir: &Path, lines: &str) {
     .expect("write the template");
 }
 
+/// `hybridc validate spec/` in `dir`: its exit code and standard error.
+fn validate(dir: &Path) -> (Option<i32>, String) {
+    let out = hybridc(dir, &["validate", "spec/"]);
+    (out.status.code(), text(&out.stderr))
+}
+
 /// The line of `spec/hybrid.yaml` that holds `needle`, from 1.
 fn spec_line(dir: &Path, needle: &str) -> usize {
     let spec = fs::read_to_string(dir.join("spec/hybrid.yaml")).expect("the spec");
@@ -46,8 +52,8 @@ fn spec_line(dir: &Path, needle: &str) -> usize {
 #[test]
 fn the_example_templates_pass() {
     let dir = example("clean");
-    let out = hybridc(&dir, &["validate", "spec/"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (code, stderr) = validate(&dir);
+    assert_eq!(code, Some(0), "{stderr}");
 }
 
 /// A template written for another tree reads that tree's variables: an error at the OS, with
@@ -59,9 +65,8 @@ fn an_own_template_with_a_name_hybridc_does_not_pass_fails_at_the_os() {
         &dir,
         "lang ${vm_guest_os_language}\n%{ for v in machine.volumes ~}\n# ${v.name} ${v.size_mb}\n%{ endfor ~}\n${[for p in machine.partitions : p.kind][0]}\n",
     );
-    let out = hybridc(&dir, &["validate", "spec/"]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = validate(&dir);
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("template `builds/rocky-9/ks.pkrtpl.hcl` uses `vm_guest_os_language` (line 1), which hybridc does not pass to installer templates"),
         "{stderr}"
@@ -94,9 +99,8 @@ fn a_template_named_in_templates_is_reported_at_its_entry() {
         1,
     );
     fs::write(&spec_path, spec).expect("write the spec");
-    let out = hybridc(&dir, &["validate", "spec/"]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = validate(&dir);
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("template `custom/ks.pkrtpl.hcl` uses `hostnme` (line 1)"),
         "{stderr}"
@@ -117,9 +121,8 @@ fn an_input_the_os_does_not_have_fails() {
         &dir,
         "# ${inputs.rhsm_username} ${lookup(inputs, \"optional\", \"\")}\n",
     );
-    let out = hybridc(&dir, &["validate", "spec/"]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = validate(&dir);
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("reads `inputs.rhsm_username` (line 1), but OS `rocky-9` has no installer input `rhsm_username`"),
         "{stderr}"
@@ -134,8 +137,8 @@ fn an_input_the_os_does_not_have_fails() {
         1,
     );
     fs::write(&spec_path, spec).expect("write the spec");
-    let out = hybridc(&dir, &["validate", "spec/"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (code, stderr) = validate(&dir);
+    assert_eq!(code, Some(0), "{stderr}");
 }
 
 /// A template that does not parse is an error with the parser's position.
@@ -143,9 +146,8 @@ fn an_input_the_os_does_not_have_fails() {
 fn a_template_with_a_syntax_error_fails() {
     let dir = example("syntax");
     own_kickstart(&dir, "# fine\n%{ if platform == \"proxmox\" }\n");
-    let out = hybridc(&dir, &["validate", "spec/"]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = validate(&dir);
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("template `builds/rocky-9/ks.pkrtpl.hcl` is not a valid HCL template:"),
         "{stderr}"
