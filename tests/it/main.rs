@@ -30,5 +30,6 @@ mod seeds;
 mod ssh_key;
 mod step_secrets;
 mod support;
+mod templates;
 mod validators;
 mod workflow;
