@@ -9,6 +9,10 @@
 use crate::family::{DEBIAN, Distribution, PHOTON, REDHAT, SUSE};
 use crate::spec::{Arch, Family, Firmware, Installer, PlatformName, SeedChannel};
 
+pub mod variables;
+
+pub use variables::TemplateVar;
+
 /// One installer kind.
 #[derive(Debug)]
 pub struct InstallerKind {

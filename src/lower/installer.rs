@@ -4,7 +4,7 @@
 
 use super::{Lowerer, Target, ptr, s};
 use crate::hcl::{Expr, Part};
-use crate::installer::{BootLine, InstallerKind, KernelNetwork, SeedInputs};
+use crate::installer::{BootLine, InstallerKind, KernelNetwork, SeedInputs, TemplateVar};
 use crate::model::{FileKey, Local, Model};
 use crate::platform::iso_platforms;
 use crate::release::OsFacts;
@@ -31,36 +31,78 @@ impl Lowerer<'_> {
         if kind.seed != SeedInputs::PerOs || iso_platforms(self.spec, os).is_empty() {
             return None;
         }
-        let locale = self.locale(t);
-        let network = self.network(name).object();
-        let vars = Expr::Object(vec![
-            ("build_username".into(), self.var("build_username")),
-            (
-                "build_password_hash".into(),
-                self.var("build_password_hash"),
-            ),
-            ("build_ssh_pubkey".into(), self.ssh_public_key()),
-            ("hostname".into(), s(name)),
-            ("language".into(), s(&locale.0)),
-            ("keyboard".into(), s(&locale.1)),
-            ("timezone".into(), s(&locale.2)),
-            ("network".into(), network),
-            ("release".into(), release(name, os)),
-            ("inputs".into(), self.installer_inputs(name, os)),
-        ]);
-        let vars = match (vars, self.shared_machine(t)) {
-            (Expr::Object(mut entries), Some(machine)) => {
-                entries.push(("machine".into(), machine));
-                Expr::Object(entries)
-            }
-            (vars, _) => vars,
-        };
+        let shared_machine = self.shared_machine(t);
+        let mut entries = Vec::new();
+        for var in SeedInputs::PerOs.template_vars() {
+            let value = match var {
+                // Merged in per source: see `seed_files`.
+                TemplateVar::Platform | TemplateVar::CloudInit => continue,
+                TemplateVar::Machine => match &shared_machine {
+                    Some(machine) => machine.clone(),
+                    None => continue,
+                },
+                _ => self.template_value(t, *var, None),
+            };
+            entries.push((var.name().into(), value));
+        }
+        let vars = Expr::Object(entries);
         let vars_name = format!("{}_installer_vars", snake(name));
         model.locals.push(Local {
             name: vars_name.clone(),
             value: vars,
         });
         Some(vars_name)
+    }
+
+    /// The value of one template variable for the OS of `t`: with `edition` (and its
+    /// platform), of a Windows answer file. `platform` and `cloud_init` of a per-OS seed, and
+    /// its machine, are set where they are merged in (`seed_local`, `seed_files`).
+    fn template_value(
+        &mut self,
+        t: Target<'_>,
+        var: TemplateVar,
+        edition: Option<(&crate::spec::Edition, PlatformName)>,
+    ) -> Expr {
+        let Target { name, os, .. } = t;
+        // A Windows answer file is rendered per source; a per-OS seed once for its sources.
+        let source = edition.map_or_else(
+            || name.to_owned(),
+            |(e, _)| crate::spec::source_name(name, Some(&e.name)),
+        );
+        match (var, edition) {
+            (TemplateVar::BuildUsername, _) => self.var("build_username"),
+            (TemplateVar::BuildPasswordHash, _) => self.var("build_password_hash"),
+            (TemplateVar::BuildPassword, _) => self.var("build_password"),
+            (TemplateVar::BuildSshPubkey, _) => self.ssh_public_key(),
+            (TemplateVar::Hostname, _) => s(name),
+            (TemplateVar::ComputerName, _) => s(&computer_name(&source)),
+            (TemplateVar::Language, _) => s(&self.locale(t).0),
+            (TemplateVar::Keyboard, _) => s(&self.locale(t).1),
+            (TemplateVar::Timezone, _) => s(&self.locale(t).2),
+            (TemplateVar::Network, _) => self.network(&source).object(),
+            (TemplateVar::Release, _) => release(name, os),
+            (TemplateVar::Inputs, _) => self.installer_inputs(name, os),
+            (TemplateVar::ImageName, Some((e, _))) => s(&e.image_name),
+            (TemplateVar::ProductKey, Some((e, _))) if e.product_key.is_some() => {
+                self.var(&format!("{}_{}_product_key", snake(name), snake(&e.name)))
+            }
+            (TemplateVar::Firmware, Some((_, platform))) => {
+                s(self.hardware(os, platform).3.as_str())
+            }
+            (TemplateVar::Machine, Some((_, platform))) => self.machine(t, platform),
+            (TemplateVar::Platform, Some((_, platform))) => s(platform.as_str()),
+            // An edition without a product key gets `""`; the others are not in a per-OS
+            // seed's local (see `seed_local`).
+            (
+                TemplateVar::ImageName
+                | TemplateVar::ProductKey
+                | TemplateVar::Firmware
+                | TemplateVar::Machine
+                | TemplateVar::Platform,
+                _,
+            ) => s(""),
+            (TemplateVar::CloudInit, _) => Expr::Bool(false),
+        }
     }
 
     /// The OS's `installer_inputs` as the templates' `inputs` object (`{}` when it has none): a
@@ -131,12 +173,17 @@ impl Lowerer<'_> {
                 .proxmox
                 .as_ref()
                 .is_some_and(|p| p.cloud_init);
-        let mut own = vec![
-            ("platform".into(), s(platform.as_str())),
-            ("cloud_init".into(), Expr::Bool(cloud_init)),
-        ];
-        if self.shared_machine(t).is_none() {
-            own.push(("machine".into(), self.machine(t, platform)));
+        let shared = self.shared_machine(t).is_some();
+        let mut own = Vec::new();
+        for var in SeedInputs::PerOs.template_vars() {
+            let value = match var {
+                TemplateVar::Platform => s(platform.as_str()),
+                TemplateVar::CloudInit => Expr::Bool(cloud_init),
+                TemplateVar::Machine if !shared => self.machine(t, platform),
+                // In the OS's local: see `seed_local`.
+                _ => continue,
+            };
+            own.push((var.name().into(), value));
         }
         let vars = Expr::call("merge", vec![Expr::local(vars_local), Expr::Object(own)]);
         Some(self.seed_object(t, kind, &vars))
@@ -200,34 +247,12 @@ impl Lowerer<'_> {
         edition: &crate::spec::Edition,
         platform: PlatformName,
     ) -> Expr {
-        let Target { name, os, .. } = t;
-        let locale = self.locale(t);
-        let product_key = match &edition.product_key {
-            Some(_) => {
-                let var = format!("{}_{}_product_key", snake(name), snake(&edition.name));
-                self.var(&var)
-            }
-            None => s(""),
-        };
-        let source = crate::spec::source_name(name, Some(&edition.name));
-        let (_, _, _, firmware) = self.hardware(os, platform);
-        let network = self.network(&source).object();
-        let vars = Expr::Object(vec![
-            ("build_username".into(), self.var("build_username")),
-            ("build_password".into(), self.var("build_password")),
-            ("image_name".into(), s(&edition.image_name)),
-            ("product_key".into(), product_key),
-            ("language".into(), s(&locale.0)),
-            ("keyboard".into(), s(&locale.1)),
-            ("timezone".into(), s(&locale.2)),
-            ("firmware".into(), s(firmware.as_str())),
-            ("computer_name".into(), s(&computer_name(&source))),
-            ("platform".into(), s(platform.as_str())),
-            ("network".into(), network),
-            ("machine".into(), self.machine(t, platform)),
-            ("release".into(), release(name, os)),
-            ("inputs".into(), self.installer_inputs(name, os)),
-        ]);
+        let mut entries = Vec::new();
+        for var in SeedInputs::PerEdition.template_vars() {
+            let value = self.template_value(t, *var, Some((edition, platform)));
+            entries.push((var.name().into(), value));
+        }
+        let vars = Expr::Object(entries);
         self.seed_object(t, kind, &vars)
     }
 

@@ -34,6 +34,7 @@ mod oses;
 mod platforms;
 mod provisioning;
 mod releases;
+mod templates;
 mod windows;
 
 pub use network::{parse_cidr, static_sources};

@@ -3,6 +3,7 @@
 //! `semantic::windows`).
 
 use super::Checker;
+use super::templates::Scanned;
 use crate::diagnostic::{Code, Diagnostic, did_you_mean, prose_list};
 use crate::installer::{INSTALLERS, InstallerKind};
 use crate::platform::{builder_of, iso_platforms};
@@ -12,6 +13,8 @@ use crate::spec::{BuilderKind, Family, Installer, Os, PlatformName, SeedChannel,
 impl Checker<'_, '_> {
     pub(super) fn oses(&mut self) {
         let spec = self.cx.spec;
+        // Each template file is parsed once, however many OSes render it.
+        let mut scanned = Scanned::default();
         for (name, os) in &spec.oses {
             let configured =
                 PlatformName::ALL.map(|p| os.platforms.contains(&p) && self.configured(p));
@@ -105,7 +108,7 @@ impl Checker<'_, '_> {
                 );
             }
             self.seed_channel(name, os);
-            self.installer(name, os);
+            self.installer(name, os, &mut scanned);
             self.editions(name, os);
             if crate::family::facts(os.family()).windows_locale {
                 self.windows_locale(name, os);
@@ -169,7 +172,7 @@ impl Checker<'_, '_> {
         }
     }
 
-    pub(super) fn installer(&mut self, name: &str, os: &Os) {
+    pub(super) fn installer(&mut self, name: &str, os: &Os, scanned: &mut Scanned) {
         let spec = self.cx.spec;
         let iso_platforms = iso_platforms(spec, os);
         if !self.release(name, os) {
@@ -202,7 +205,9 @@ impl Checker<'_, '_> {
                     .with_help(installers_of(os.family())),
                 );
             }
-            Some(installer) if !iso_platforms.is_empty() => self.templates(name, os, installer),
+            Some(installer) if !iso_platforms.is_empty() => {
+                self.templates(name, os, installer, scanned);
+            }
             None if !iso_platforms.is_empty() => {
                 self.push(
                     Diagnostic::error(
@@ -266,9 +271,16 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// Every template of the OS's installer is where the OS reads it from, and the OS names
-    /// only templates its installer has.
-    pub(super) fn templates(&mut self, name: &str, os: &Os, installer: Installer) {
+    /// Every template of the OS's installer is where the OS reads it from, the OS names only
+    /// templates its installer has, and each references only what hybridc passes it
+    /// (`semantic::templates`).
+    pub(super) fn templates(
+        &mut self,
+        name: &str,
+        os: &Os,
+        installer: Installer,
+        scanned: &mut Scanned,
+    ) {
         let kind = crate::installer::kind(installer);
         for file in os.templates.keys() {
             if !kind.templates.contains(&file.as_str()) {
@@ -325,6 +337,7 @@ impl Checker<'_, '_> {
                 .with_help(help),
             );
         }
+        self.template_references(name, os, kind, scanned);
     }
 
     /// An OS's release: an OS outside the catalogue says what it is, and one inside it does not

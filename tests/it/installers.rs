@@ -3,9 +3,9 @@
 //! reads (`installers/<kind>/*.pkrtpl.hcl`, or the OS's own) goes
 //! through HashiCorp's own HCL template engine (the Go helper in `tests/render/main.go`, built
 //! against Debian's `golang-github-hashicorp-hcl-v2-dev`), exactly like Packer's
-//! `templatefile()`, with fixed inputs that follow the variable contract of `src/lower.rs`
-//! (`seed_local` merged with the `platform`, `cloud_init` and `machine` of `seed_files` for
-//! Linux, `autounattend` for Windows).
+//! `templatefile()`, with fixed inputs that are the template variables `installer::variables`
+//! declares for each rendering (`seed_local` merged with the `platform`, `cloud_init` and
+//! `machine` of `seed_files` for Linux, `autounattend` for Windows).
 //!
 //! What it checks:
 //! - every template renders (syntax, undefined variables, unknown functions are errors, as in
@@ -424,6 +424,45 @@ fn union_spec() -> String {
         spec.push_str(&union_os(release));
     }
     spec
+}
+
+/// The fixed inputs are the variables lowering passes, as `installer::variables` declares
+/// them for each rendering, so a template rendered here cannot read a name the build lacks.
+#[test]
+fn case_inputs_are_the_declared_template_variables() {
+    use hybridc::installer::SeedInputs;
+    let names = |vars: &Value| -> BTreeSet<String> {
+        let mut names: BTreeSet<String> = vars
+            .as_object()
+            .expect("an object")
+            .keys()
+            .cloned()
+            .collect();
+        names.extend(["release".to_owned(), "inputs".to_owned()]);
+        names
+    };
+    let declared = |seed: SeedInputs| -> BTreeSet<String> {
+        seed.template_var_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    };
+    for case in linux_cases("rocky-9") {
+        assert_eq!(
+            names(&case.vars),
+            declared(SeedInputs::PerOs),
+            "{}",
+            case.name
+        );
+    }
+    for case in windows_cases() {
+        assert_eq!(
+            names(&case.vars),
+            declared(SeedInputs::PerEdition),
+            "{}",
+            case.name
+        );
+    }
 }
 
 /// The union fixture's spec is the catalogue's: a release added to the catalogue flows into

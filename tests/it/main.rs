@@ -31,5 +31,6 @@ mod seeds;
 mod ssh_key;
 mod step_secrets;
 mod support;
+mod templates;
 mod validators;
 mod workflow;

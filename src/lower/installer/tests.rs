@@ -25,6 +25,21 @@ fn installer_var(model: &Model, os: &str, key: &str) -> Expr {
         .unwrap_or_else(|| panic!("{key}"))
 }
 
+/// The variables a source merges into its OS's local for its seed over HTTP (`seed_files`).
+fn source_vars(model: &Model, platform: PlatformName, os: &str) -> Expr {
+    let body = &source(model, platform, os).body;
+    let Some(Expr::Object(files)) = attr(body, "http_content") else {
+        panic!("seed files of {os}")
+    };
+    let Expr::Call(_, args) = &files[0].1 else {
+        panic!("a templatefile call")
+    };
+    let Expr::Call(_, parts) = &args[1] else {
+        panic!("merged variables")
+    };
+    parts[1].clone()
+}
+
 /// The keys of an object attribute.
 fn keys(value: Option<&Expr>) -> Vec<String> {
     match value {
@@ -396,20 +411,7 @@ oses:
     assert_eq!(merge, "merge");
     assert_eq!(parts[0], Expr::local("partition_layout_lvm"));
     let own = |platform: PlatformName, os: &str| -> Vec<String> {
-        let body = &source(&model, platform, os).body;
-        let Some(Expr::Object(files)) = attr(body, "http_content") else {
-            panic!("seed files of {os}")
-        };
-        let Expr::Call(_, args) = &files[0].1 else {
-            panic!("a templatefile call")
-        };
-        let Expr::Call(_, parts) = &args[1] else {
-            panic!("merged variables")
-        };
-        let Expr::Object(own) = &parts[1] else {
-            panic!("the source's own variables")
-        };
-        own.iter().map(|(k, _)| k.clone()).collect()
+        keys(Some(&source_vars(&model, platform, os)))
     };
     for platform in [PlatformName::Proxmox, PlatformName::Vsphere] {
         assert_eq!(own(platform, "rocky-9"), ["platform", "cloud_init"]);
@@ -427,4 +429,40 @@ oses:
         panic!("an object")
     };
     assert!(vars.iter().all(|(k, _)| k != "machine"));
+}
+
+/// A per-OS seed's `vars` are the declared template variables (the OS's local and the
+/// source's own); `release` and `network` have their declared attributes, which
+/// `semantic::templates` holds templates to.
+#[test]
+fn per_os_seed_variables_are_the_declared_ones() {
+    let model = lowered(
+        r"
+oses:
+  rocky-9:
+    iso: { url: https://example.com/rocky.iso, checksum: none }
+    platforms: [proxmox]
+",
+    );
+    let local = model
+        .locals
+        .iter()
+        .find(|l| l.name == "rocky_9_installer_vars")
+        .expect("the OS's installer variables");
+    let mut names = keys(Some(&local.value));
+    names.extend(keys(Some(&source_vars(
+        &model,
+        PlatformName::Proxmox,
+        "rocky-9",
+    ))));
+    names.sort();
+    let mut declared = SeedInputs::PerOs.template_var_names();
+    declared.sort_unstable();
+    assert_eq!(names, declared);
+    for var in SeedInputs::PerOs.template_vars() {
+        if let Some(attributes) = var.attributes() {
+            let value = installer_var(&model, "rocky_9", var.name());
+            assert_eq!(keys(Some(&value)), attributes, "{}", var.name());
+        }
+    }
 }
