@@ -9,6 +9,8 @@
 //! the whole value of a credential argument. This module reads the two trees and the mapper's
 //! account of what it did; it writes nothing and decides nothing about the spec.
 
+use std::path::Path;
+
 mod reason;
 #[cfg(test)]
 mod tests;
@@ -155,9 +157,11 @@ impl<'a> Side<'a> {
             return MASK.to_owned();
         }
         let mut text = hcl(value);
-        let root = self.folder.path.display().to_string();
-        if !root.is_empty() {
-            text = text.replace(&root, "${path.root}");
+        // The reader evaluates `path.root` as the folder and `path.cwd` as the working folder:
+        // shown as written, the report reads the same wherever the trees are.
+        text = named_path(&text, &self.folder.path, "${path.root}");
+        if let Ok(cwd) = std::env::current_dir() {
+            text = named_path(&text, &cwd, "${path.cwd}");
         }
         for s in &self.secrets {
             text = text.replace(s.as_str(), MASK);
@@ -187,6 +191,25 @@ impl Place<'_> {
     }
 }
 
+/// `text` with `path` written as `name` where a string starts with it (after `"` or `=`) and
+/// it is followed by `/` or the string's end.
+fn named_path(text: &str, path: &Path, name: &str) -> String {
+    let path = path.display().to_string();
+    if path.len() < 2 {
+        return text.to_owned();
+    }
+    let mut out = text.to_owned();
+    for before in ['"', '='] {
+        for after in ['/', '"'] {
+            out = out.replace(
+                &format!("{before}{path}{after}"),
+                &format!("{before}{name}{after}"),
+            );
+        }
+    }
+    out
+}
+
 fn component(name: &str) -> Option<Component> {
     Component::ALL.into_iter().find(|c| c.name() == name)
 }
@@ -199,10 +222,10 @@ pub(crate) fn pair(old: &Side<'_>, new: &Side<'_>) -> Vec<Entry> {
             path: "source".into(),
             difference: match old.source {
                 None => Difference::Added {
-                    new: new.name.to_owned(),
+                    new: format!("{} (the original folder has no `{}`)", new.name, old.name),
                 },
                 Some(_) => Difference::Dropped {
-                    old: old.name.to_owned(),
+                    old: format!("{} (the compiled tree has no `{}`)", old.name, new.name),
                 },
             },
             reason: None,
@@ -251,6 +274,36 @@ fn bodies(
             .map(|x| x.name.as_str())
             .filter(|n| a.get(n).is_none()),
     );
+    // `lower::azure::azure` writes a gallery's regions as `target_region` blocks, where the
+    // tree may have the list `replication_regions`: the same regions are no difference.
+    let regions = a
+        .get("replication_regions")
+        .zip(b.get("target_region"))
+        .map(|(x, y)| (&x.value, &y.value));
+    if let Some((list, blocks)) = regions {
+        let names = match blocks {
+            Value::Blocks(bodies) => Value::List(
+                bodies
+                    .iter()
+                    .filter_map(|b| b.get("name").map(|n| n.value.clone()))
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        let mut inner = place.clone();
+        inner.names.push("replication_regions".into());
+        values(
+            old,
+            new,
+            &inner,
+            &join(prefix, "replication_regions"),
+            Some(list),
+            Some(&names),
+            out,
+        );
+    }
+    let names = names
+        .filter(|n| regions.is_none() || !matches!(*n, "replication_regions" | "target_region"));
     for name in names {
         let mut inner = place.clone();
         inner.names.push(name.to_owned());
@@ -349,6 +402,24 @@ fn steps(old: &Side<'_>, new: &Side<'_>, post: bool, out: &mut Vec<Entry>) {
     let ys = new.steps(post);
     for (i, j) in align(&xs, &ys) {
         match (i.map(|i| (i, xs[i])), j.map(|j| (j, ys[j]))) {
+            (Some((i, x)), Some((_, y))) if x.kind == "manifest" => {
+                // What an artifact's record holds is hybridc's own: one entry for the step.
+                let equal = value::same_body(&x.body, &y.body);
+                out.push(Entry {
+                    path: format!("{label}[{i}] manifest"),
+                    difference: if equal {
+                        Difference::Equal
+                    } else {
+                        Difference::Changed {
+                            old: old.show(&step_value(x), false),
+                            new: new.show(&step_value(y), false),
+                        }
+                    },
+                    reason: (!equal).then_some(Reason::Manifest),
+                    basis: Basis::Value,
+                    environments: Vec::new(),
+                });
+            }
             (Some((i, x)), Some((_, y))) => {
                 let place = Place {
                     component: component(&x.kind),
@@ -443,17 +514,28 @@ fn missing_tree(original: bool) -> Entry {
 /// place of whatever the comparison found at that path.
 fn place_unmapped(entries: &mut Vec<Entry>, unmapped: &[(&str, &Value, &str)], side: &Side<'_>) {
     for (argument, value, why) in unmapped {
+        let mut paths = unmapped_paths(argument, side);
+        // Of the steps of its kind, the ones that set it.
+        if paths.len() > 1 {
+            paths.retain(|p| entries.iter().any(|e| e.path == *p));
+        }
         let under = |path: &str| {
-            path == *argument
-                || path.starts_with(&format!("{argument}."))
-                || path.starts_with(&format!("{argument}["))
-                || whole_step(path, argument)
+            whole_step(path, argument)
+                || paths.iter().any(|p| {
+                    path == p
+                        || path.starts_with(&format!("{p}."))
+                        || path.starts_with(&format!("{p}["))
+                })
         };
         let at = entries.iter().position(|e| under(&e.path));
         entries.retain(|e| !under(&e.path));
-        let secret = catalogue::secret_by_name(argument.rsplit('.').next().unwrap_or(argument));
+        let secret =
+            catalogue::secret_by_name(argument.rsplit([' ', '.']).next().unwrap_or(argument));
         let entry = Entry {
-            path: (*argument).to_owned(),
+            path: match paths.as_slice() {
+                [one] => one.clone(),
+                _ => (*argument).to_owned(),
+            },
             difference: Difference::Dropped {
                 old: side.show(value, secret),
             },
@@ -465,6 +547,24 @@ fn place_unmapped(entries: &mut Vec<Entry>, unmapped: &[(&str, &Value, &str)], s
         };
         entries.insert(at.unwrap_or(entries.len()).min(entries.len()), entry);
     }
+}
+
+/// The paths the mapper's name of an argument stands for: itself, or for a step's argument
+/// (`provisioner "ansible" user`) that argument of each step of that kind.
+fn unmapped_paths(argument: &str, side: &Side<'_>) -> Vec<String> {
+    let step = argument
+        .split_once(' ')
+        .and_then(|(label, rest)| Some((label, rest.split_once(' ')?)));
+    let Some((label, (kind, name))) = step else {
+        return vec![argument.to_owned()];
+    };
+    let kind = kind.trim_matches('"');
+    side.steps(label == "post-processor")
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind == kind)
+        .map(|(i, _)| format!("{label}[{i}].{name}"))
+        .collect()
 }
 
 /// Whether `path` names a whole step (`provisioner[3] shell-local`) that the mapper's

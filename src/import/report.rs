@@ -169,7 +169,8 @@ pub enum Reason {
     Shutdown,
     /// A step's environment names the platform it runs on.
     StepEnvironment,
-    /// Shell steps run under sudo with hybridc's `execute_command`.
+    /// Shell steps run under sudo with hybridc's `execute_command`, elevated PowerShell steps
+    /// as the build user.
     StepExecution,
     /// Ansible's connection settings.
     AnsibleConnection,
@@ -244,7 +245,9 @@ impl Reason {
             Reason::BootIso => "the installer ISO is attached with a `boot_iso` block",
             Reason::Shutdown => "the OS family's shutdown command ends the build",
             Reason::StepEnvironment => "steps are told the platform they run on",
-            Reason::StepExecution => "shell steps run with sudo, stopping at the first error",
+            Reason::StepExecution => {
+                "steps run elevated: shell under sudo, PowerShell as the build user"
+            }
             Reason::AnsibleConnection => "Ansible connects through Packer's SSH proxy with SFTP",
             Reason::Finish => {
                 "the finishing step locks the build user and generalises the template"

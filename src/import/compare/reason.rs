@@ -1,6 +1,7 @@
 //! Why hybridc makes a difference: one rule per [`Reason`], each naming the lowering (module
 //! and function) whose output it explains. A difference no rule explains is unexpected.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::Place;
@@ -63,7 +64,7 @@ pub(super) fn reason(
         n if in_seed(n) => Reason::SeedLayout,
         ["additional_iso_files", ..] if seeds(old) || seeds(new) => Reason::SeedLayout,
         // `lower::azure::azure` adds these three to the spec's tags.
-        ["azure_tags", "os" | "edition" | "build_version"] if old.is_none() => Reason::Tags,
+        ["azure_tags", "os" | "edition" | "build_version"] if new.is_some() => Reason::Tags,
         // `lower::vsphere::vsphere`.
         ["remove_cdrom"] if place.component == Some(Component::VsphereIso) => Reason::RemoveCdrom,
         // `lower::proxmox::proxmox`.
@@ -159,11 +160,30 @@ fn step_reason(
         (_, ["environment_vars" | "ansible_env_vars"]) if keeps_all(old, new) => {
             Some(Reason::StepEnvironment)
         }
-        // `lower::provisioning::provisioning`: `SUDO_EXECUTE`.
-        ("shell", ["execute_command"]) => Some(Reason::StepExecution),
+        // `lower::provisioning::provisioning`: `SUDO_EXECUTE` for a shell step with `sudo`
+        // (a step that loses its sudo is no such difference), the build user for an elevated
+        // PowerShell step.
+        ("shell", ["execute_command"]) if matches!(new, Some(Value::String(c)) if c.contains("sudo")) => {
+            Some(Reason::StepExecution)
+        }
+        ("powershell", ["elevated_user" | "elevated_password"])
+            if matches!(new, Some(Value::Unknown { expression })
+                if expression == "build.User" || expression == "build.Password") =>
+        {
+            Some(Reason::StepExecution)
+        }
         // `lower::provisioning::ansible_over_ssh`, and `user = build.User` in
         // `lower::provisioning::provisioning`.
-        ("ansible", ["use_sftp" | "sftp_command" | "extra_arguments" | "user"]) => {
+        ("ansible", ["use_sftp" | "sftp_command"]) if old.is_none() => {
+            Some(Reason::AnsibleConnection)
+        }
+        ("ansible", ["user"]) if matches!(new, Some(Value::Unknown { expression }) if expression == "build.User") => {
+            Some(Reason::AnsibleConnection)
+        }
+        // `lower::provisioning::ansible_over_ssh` adds scp's legacy protocol, and
+        // `lower::provisioning::provisioning` passes `extra_vars` as one JSON document: the
+        // same variables and the same other arguments are no other difference.
+        ("ansible", ["extra_arguments"]) if same_ansible_arguments(old, new) => {
             Some(Reason::AnsibleConnection)
         }
         _ => None,
@@ -208,4 +228,54 @@ pub(super) fn added_step_reason(step: &Step) -> Option<Reason> {
             })
     });
     finishes.then_some(Reason::Finish)
+}
+
+/// Whether two `extra_arguments` lists pass the same variables and other arguments, once
+/// hybridc's `--scp-extra-args '-O'` is set aside: `-e`/`--extra-vars` as `k=v` words or a
+/// JSON object alike.
+fn same_ansible_arguments(old: Option<&Value>, new: Option<&Value>) -> bool {
+    let split = |value: Option<&Value>| -> Option<(Vec<String>, BTreeMap<String, String>)> {
+        let items = match value {
+            None => Vec::new(),
+            Some(Value::List(items)) => items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<String>>>()?,
+            Some(_) => return None,
+        };
+        let mut rest = Vec::new();
+        let mut vars = BTreeMap::new();
+        let mut words = items.into_iter();
+        while let Some(word) = words.next() {
+            if word == "-e" || word == "--extra-vars" {
+                let document = words.next()?;
+                match serde_json::from_str::<serde_json::Value>(&document) {
+                    Ok(serde_json::Value::Object(map)) => {
+                        for (k, v) in map {
+                            let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                            vars.insert(k, v);
+                        }
+                    }
+                    _ => {
+                        for pair in document.split_whitespace() {
+                            let (k, v) = pair.split_once('=')?;
+                            vars.insert(k.to_owned(), v.to_owned());
+                        }
+                    }
+                }
+            } else if word == "--scp-extra-args" {
+                let next = words.next()?;
+                if next != "'-O'" {
+                    rest.extend([word, next]);
+                }
+            } else {
+                rest.push(word);
+            }
+        }
+        Some((rest, vars))
+    };
+    matches!((split(old), split(new)), (Some(a), Some(b)) if a == b)
 }

@@ -11,8 +11,16 @@ pub(super) fn is_reference(value: &Value) -> bool {
     match value {
         Value::Unknown { expression } => {
             let e = expression.as_str();
-            e.starts_with("env(\"")
-                || e.starts_with("var.") && e[4..].chars().all(|c| c.is_alphanumeric() || c == '_')
+            // `env("NAME")`, or a traversal alone (`var.x`, `build.Password`).
+            let traversal = e.split_once('.').is_some_and(|(root, rest)| {
+                !root.is_empty()
+                    && root.chars().all(|c| c.is_ascii_lowercase())
+                    && rest.chars().all(|c| c.is_alphanumeric() || c == '_')
+            });
+            traversal
+                || e.strip_prefix("env(\"")
+                    .and_then(|rest| rest.strip_suffix("\")"))
+                    .is_some_and(|name| name.chars().all(|c| c.is_alphanumeric() || c == '_'))
         }
         Value::Null => true,
         _ => false,
@@ -98,7 +106,7 @@ pub(super) fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn same_body(a: &Body, b: &Body) -> bool {
+pub(super) fn same_body(a: &Body, b: &Body) -> bool {
     a.attributes.len() == b.attributes.len()
         && a.attributes
             .iter()
