@@ -160,6 +160,9 @@ impl<'a> Side<'a> {
         // The reader evaluates `path.root` as the folder and `path.cwd` as the working folder:
         // shown as written, the report reads the same wherever the trees are.
         text = named_path(&text, &self.folder.path, "${path.root}");
+        if let Some(parent) = self.folder.path.parent() {
+            text = named_path(&text, parent, "${path.root}/..");
+        }
         if let Ok(cwd) = std::env::current_dir() {
             text = named_path(&text, &cwd, "${path.cwd}");
         }

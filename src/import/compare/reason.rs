@@ -114,7 +114,8 @@ fn seeds(value: Option<&Value>) -> bool {
 }
 
 fn template_reason(old: Option<&Value>, new: Option<&Value>, basis: Basis) -> Option<Reason> {
-    let (Some(Value::Template { path: p, .. }), Some(Value::Template { path: q, .. })) = (old, new)
+    let (Some(Value::Template { path: p, vars: v }), Some(Value::Template { path: q, vars: w })) =
+        (old, new)
     else {
         return None;
     };
@@ -127,7 +128,17 @@ fn template_reason(old: Option<&Value>, new: Option<&Value>, basis: Basis) -> Op
     if shared {
         return Some(Reason::SharedTemplate);
     }
-    (basis == Basis::Content && file_content(p, q).0).then_some(Reason::TemplateVariables)
+    // The tree's own template, kept: it renders as before only if hybridc still passes every
+    // variable the tree passed (`lower::installer::seed_object`); else the render may fail.
+    let keys = |vars: &Value| match vars {
+        Value::Object(entries) => Some(entries.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>()),
+        _ => None,
+    };
+    let kept = match (keys(v), keys(w)) {
+        (Some(had), Some(has)) => had.iter().all(|k| has.contains(k)),
+        _ => false,
+    };
+    (kept && basis == Basis::Content && file_content(p, q).0).then_some(Reason::TemplateVariables)
 }
 
 fn communicator_argument(name: &str) -> bool {
