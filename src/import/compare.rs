@@ -261,7 +261,6 @@ fn join(prefix: &str, name: &str) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn bodies(
     old: &Side<'_>,
     new: &Side<'_>,
@@ -317,7 +316,6 @@ fn bodies(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn values(
     old: &Side<'_>,
     new: &Side<'_>,

@@ -24,7 +24,7 @@ mod blocks;
 mod eval;
 mod functions;
 mod template;
-mod value;
+pub(crate) mod value;
 
 #[cfg(test)]
 mod tests;
