@@ -118,6 +118,11 @@ impl Seen<'_> {
         format!("{}.{}", self.source.builder, self.source.name)
     }
 
+    /// Its folder as each environment read it.
+    pub fn folders(&self) -> Vec<&Folder> {
+        self.each.iter().map(|(folder, _)| *folder).collect()
+    }
+
     fn unmapped(&self, argument: &str, value: &Value, reason: String, at: Location) -> Unmapped {
         Unmapped {
             folder: self.folder.path.clone(),
@@ -147,6 +152,9 @@ pub(crate) struct Draft {
     pub comments: text::Comments,
     /// Arguments not mapped.
     pub unmapped: Vec<Unmapped>,
+    /// Arguments of steps the spec's steps have no field for, with the step's kind and the
+    /// argument's name: unmapped unless hybridc sets them on its own steps of that kind.
+    pub step_arguments: Vec<(String, String, Unmapped)>,
     /// Findings.
     pub findings: Vec<Finding>,
     /// Files to write.

@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::diagnostic::SourceFile;
 use crate::editor::options::{Place, set_by_hybridc};
-use crate::import::tree::Attribute;
+use crate::import::tree::{Attribute, Value};
 use crate::loaded::Loaded;
 use crate::spec::PlatformName;
 
@@ -36,6 +36,7 @@ pub fn options(
     secrets: &mut BTreeSet<String>,
 ) {
     let loaded = loaded(draft, repo);
+    steps_set_by_hybridc(loaded.as_ref(), draft);
     let mut by_platform: BTreeMap<PlatformName, Vec<(String, Candidate<'_>)>> = BTreeMap::new();
     let mut cache: BTreeMap<(PlatformName, String), BTreeSet<String>> = BTreeMap::new();
     for (name, members) in groups {
@@ -44,7 +45,8 @@ pub fn options(
             let component = crate::platform::component(s.platform, s.builder);
             let schema = component.schema();
             for attribute in &s.source.body.attributes {
-                if s.used.contains(&attribute.name) {
+                // Null is Packer's unset.
+                if s.used.contains(&attribute.name) || attribute.value == Value::Null {
                     continue;
                 }
                 let argument = schema.arguments.get(&attribute.name);
@@ -85,7 +87,7 @@ pub fn options(
                 }
                 let value = if argument.is_some_and(|a| a.is_secret()) {
                     let fallback = attribute.name.to_ascii_uppercase();
-                    let env = env_name(s.folder, attribute, &fallback);
+                    let env = env_name(&s.folders(), attribute, &fallback);
                     secrets.extend(attribute.variable.clone());
                     Some(serde_json::json!({ "env": env.name }))
                 } else {
@@ -192,6 +194,30 @@ fn place(
                     options.insert(argument.to_owned(), candidate.value.clone());
                 }
             }
+        }
+    }
+}
+
+/// Reports the step arguments no spec field holds, except those hybridc writes on its own
+/// steps of that kind (a shell step's `execute_command`, an ansible step's `user`), which
+/// are its values on purpose.
+fn steps_set_by_hybridc(loaded: Option<&Loaded>, draft: &mut Draft) {
+    let mut set: BTreeSet<(String, String)> = BTreeSet::new();
+    if let Some(loaded) = loaded {
+        let layout = crate::lower::Layout {
+            spec_path: loaded.source.name.clone(),
+            to_root: "..".to_owned(),
+        };
+        if let Ok((model, _)) = crate::lower::lower(loaded, &layout) {
+            for step in model.builds.iter().flat_map(|b| &b.provisioners) {
+                let kind = step.component.name();
+                set.extend(step.body.names().map(|n| (kind.to_owned(), n.to_owned())));
+            }
+        }
+    }
+    for (kind, name, unmapped) in std::mem::take(&mut draft.step_arguments) {
+        if !set.contains(&(kind, name)) {
+            draft.unmapped.push(unmapped);
         }
     }
 }

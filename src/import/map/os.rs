@@ -144,7 +144,7 @@ pub fn oses(seen: &mut [Seen<'_>], groups: &Groups, repo: &Path, draft: &mut Dra
         os.insert("platforms".into(), Json::Array(list));
         hardware_of(seen, members, &mut os, draft);
         editions(seen, members, &mut os);
-        own_platform_settings(seen, members, &mut os);
+        own_platform_settings(seen, name, members, &mut os);
         for m in members {
             for (pointer, value) in &seen[*m].own {
                 let mut entry = Json::Object(std::mem::take(&mut os));
@@ -349,6 +349,18 @@ fn editions(seen: &[Seen<'_>], members: &[usize], os: &mut Map<String, Json>) {
     if found.is_empty() {
         return;
     }
+    // The release's editions in the catalogue's order, then the OS's own.
+    let known = seen[members[0]]
+        .facts
+        .release
+        .and_then(|r| r.windows)
+        .map_or(&[][..], |w| w.editions);
+    found.sort_by_key(|e| {
+        known
+            .iter()
+            .position(|k| k.name == e.name())
+            .unwrap_or(known.len())
+    });
     let list = found
         .iter()
         .map(|e| match e {
@@ -361,9 +373,14 @@ fn editions(seen: &[Seen<'_>], members: &[usize], os: &mut Map<String, Json>) {
     os.insert("editions".into(), Json::Array(list));
 }
 
-/// `proxmox`/`vsphere` of an OS: its clone builder and what it clones, its vSphere guest
-/// type when it is not its release's.
-fn own_platform_settings(seen: &[Seen<'_>], members: &[usize], os: &mut Map<String, Json>) {
+/// `proxmox`/`vsphere`/`azure` of an OS: its clone builder and what it clones, its vSphere
+/// guest type when it is not its release's, its gallery image when it is not named after it.
+fn own_platform_settings(
+    seen: &[Seen<'_>],
+    name: &str,
+    members: &[usize],
+    os: &mut Map<String, Json>,
+) {
     for m in members {
         let s = &seen[*m];
         let body = &s.source.body;
@@ -390,6 +407,14 @@ fn own_platform_settings(seen: &[Seen<'_>], members: &[usize], os: &mut Map<Stri
                 .is_none_or(|r| r.vsphere_guest_os_type != guest)
         {
             put("guest_os_type", guest.into());
+        }
+        if s.platform == PlatformName::Azure
+            && let Some(gallery) = source::blocks(body, "shared_image_gallery_destination").first()
+            && let Some(image) = text(gallery, "image_name")
+            && image
+                != crate::spec::source_name(name, s.facts.edition.as_ref().map(EditionGuess::name))
+        {
+            put("gallery_image", image.into());
         }
     }
 }
@@ -450,7 +475,7 @@ fn build_user(seen: &mut [Seen<'_>], draft: &mut Draft) {
         ["ssh_password", "winrm_password"]
             .iter()
             .find_map(|a| s.source.body.get(a))
-            .map(|a| env_name(s.folder, a, "BUILD_PASSWORD"))
+            .map(|a| env_name(&s.folders(), a, "BUILD_PASSWORD"))
     });
     if let Some(name) = password {
         if let Some(comment) = name.comment {

@@ -97,7 +97,12 @@ pub fn find<'a>(body: &'a Body, setting: &Setting) -> Option<(&'a Attribute, &'s
     if block.is_empty() {
         return body.get(argument).map(|a| (a, *argument));
     }
-    let found = blocks(body, block).first().and_then(|b| b.get(argument));
+    // The plugin takes a gallery's regions as `replication_regions` or as `target_region`
+    // blocks, which hybridc writes.
+    let found = blocks(body, block).first().and_then(|b| {
+        b.get(argument)
+            .or_else(|| (*argument == "replication_regions").then(|| b.get("target_region"))?)
+    });
     // A Proxmox ISO storage pool may also be a top-level argument of older trees.
     found
         .map(|a| (a, *block))
@@ -106,7 +111,12 @@ pub fn find<'a>(body: &'a Body, setting: &Setting) -> Option<(&'a Attribute, &'s
 
 /// A setting's value as the spec writes it; `None` when only the build knows it.
 pub fn json(setting: &Setting, value: &Value) -> Option<Json> {
-    let plain = plain(value)?;
+    // Null is Packer's unset.
+    if let Value::Blocks(regions) = value {
+        let names = regions.iter().map(|r| plain(&r.get("name")?.value));
+        return names.collect::<Option<Vec<_>>>().map(Json::Array);
+    }
+    let plain = plain(value).filter(|v| !v.is_null())?;
     Some(match (setting.name, plain) {
         ("vlan_tag", Json::String(s)) => s.parse::<u64>().map_or(Json::String(s), Json::from),
         (_, Json::Number(n)) if setting.kind == crate::model::VarType::String => {
@@ -157,6 +167,20 @@ pub fn env_read(value: &Value) -> Option<String> {
     crate::spec::is_env_name(name).then(|| name.to_owned())
 }
 
+/// The variable an unknown value is exactly: `var.NAME` or `"${var.NAME}"`.
+pub fn variable_read(value: &Value) -> Option<String> {
+    let Value::Unknown { expression } = value else {
+        return None;
+    };
+    let inner = expression.trim();
+    let inner = inner
+        .strip_prefix("\"${")
+        .and_then(|i| i.strip_suffix("}\""))
+        .unwrap_or(inner);
+    let name = inner.trim().strip_prefix("var.")?;
+    crate::spec::is_env_name(name).then(|| name.to_owned())
+}
+
 /// A credential's environment variable, and a comment when it was chosen for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvName {
@@ -167,16 +191,21 @@ pub struct EnvName {
 }
 
 /// Where a credential comes from: the variable `env()` reads in the tree (in the argument or
-/// the default of the variable it names), else `PKR_VAR_<variable>`, which Packer already
+/// the value of the variable it names in one of `folders`, the same folder read for each
+/// environment), else `PKR_VAR_<variable>`, which Packer already
 /// read the tree's variable from, else `fallback`.
-pub fn env_name(folder: &Folder, attribute: &Attribute, fallback: &str) -> EnvName {
+pub fn env_name(folders: &[&Folder], attribute: &Attribute, fallback: &str) -> EnvName {
     if let Some(name) = env_read(&attribute.value) {
         return EnvName {
             name,
             comment: None,
         };
     }
-    let Some(variable) = &attribute.variable else {
+    let named = attribute
+        .variable
+        .clone()
+        .or_else(|| variable_read(&attribute.value));
+    let Some(variable) = &named else {
         return EnvName {
             name: fallback.to_owned(),
             comment: Some(format!(
@@ -184,11 +213,13 @@ pub fn env_name(folder: &Folder, attribute: &Attribute, fallback: &str) -> EnvNa
             )),
         };
     };
-    if let Some(name) = folder
-        .variable(variable)
-        .and_then(|v| v.value.as_ref())
-        .and_then(env_read)
-    {
+    // The default an environment's var files do not override shows what the tree reads.
+    if let Some(name) = folders.iter().find_map(|folder| {
+        folder
+            .variable(variable)
+            .and_then(|v| v.value.as_ref())
+            .and_then(env_read)
+    }) {
         return EnvName {
             name,
             comment: None,
@@ -295,6 +326,12 @@ mod tests {
         );
         assert_eq!(env_read(&unknown("var.x")), None);
         assert_eq!(env_read(&unknown("env(\"A B\")")), None);
+        assert_eq!(variable_read(&unknown("var.token")), Some("token".into()));
+        assert_eq!(
+            variable_read(&unknown("\"${var.token}\"")),
+            Some("token".into())
+        );
+        assert_eq!(variable_read(&unknown("var.a.b")), None);
     }
 
     #[test]

@@ -252,6 +252,18 @@ fn words(folder: &Path, source: &Source, url: &Option<String>) -> BTreeSet<Strin
     if let Some(url) = url {
         text.push(url.rsplit('/').next().unwrap_or(url).to_owned());
     }
+    // `22-04-lts` names version 22.04 as the frameworks write it in folder names.
+    let versions: Vec<String> = text
+        .iter()
+        .map(|t| {
+            t.split(|c: char| !c.is_ascii_digit())
+                .filter(|n| !n.is_empty())
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+        .filter(|v| v.contains('.'))
+        .collect();
+    text.extend(versions);
     text.iter()
         .flat_map(|t| {
             t.to_ascii_lowercase()
@@ -441,10 +453,11 @@ fn edition(body: &Body, release: Option<&Release>) -> Option<EditionGuess> {
     let known = release
         .and_then(|r| r.windows)
         .map_or(&[][..], |w| w.editions);
-    if let Some(edition) = known
-        .iter()
-        .find(|e| all.iter().any(|s| s.eq_ignore_ascii_case(e.image_name)))
-    {
+    let sku = text(body, "image_sku");
+    if let Some(edition) = known.iter().find(|e| {
+        all.iter().any(|s| s.eq_ignore_ascii_case(e.image_name))
+            || (sku.is_some() && e.azure_sku == sku)
+    }) {
         return Some(EditionGuess::Known(edition.name.to_owned()));
     }
     let image = all
@@ -499,6 +512,12 @@ mod tests {
                 Some("windows-2022"),
             ),
             ("builds/linux/debian/12", "debian", None, Some("debian-12")),
+            (
+                "builds/linux/ubuntu/22-04-lts",
+                "linux-ubuntu",
+                None,
+                Some("ubuntu-2204"),
+            ),
             ("builds/linux/gentoo/1", "linux-gentoo", None, None),
         ];
         for (folder, name, url, expected) in cases {

@@ -32,6 +32,9 @@ pub struct Skipped {
     pub reason: String,
     /// Where.
     pub at: crate::import::tree::Location,
+    /// For an argument of a step: the step's kind and the argument's name, so that one
+    /// hybridc sets on its own steps is not reported.
+    pub of_step: Option<(String, String)>,
 }
 
 /// A step as the spec writes it, limited to `only` (empty: every platform of the OS), and
@@ -86,7 +89,11 @@ pub fn step(
             }
             if kind == "shell" {
                 used.extend(["execute_command", "expect_disconnect"]);
-                let sudo = text(body, "execute_command").is_some_and(|c| c.contains("sudo"));
+                let sudo = body.get("execute_command").is_some_and(|c| match &c.value {
+                    Value::String(command) => command.contains("sudo"),
+                    Value::Unknown { expression } => expression.contains("sudo"),
+                    _ => false,
+                });
                 if !sudo {
                     fields.insert("sudo".into(), false.into());
                 }
@@ -133,6 +140,7 @@ pub fn step(
                 value: Value::Null,
                 reason: format!("the spec has no `{other}` step"),
                 at: step.at,
+                of_step: None,
             });
             return None;
         }
@@ -144,6 +152,7 @@ pub fn step(
                 value: attribute.value.clone(),
                 reason: format!("the spec's `{kind}` step has no field for it"),
                 at: attribute.at,
+                of_step: Some((kind.to_owned(), attribute.name.clone())),
             });
         }
     }
@@ -267,25 +276,16 @@ pub fn sets(
             for skip in skipped {
                 let file = &s.folder.file(skip.at.file).name;
                 if places.insert((file.clone(), skip.at.span.start)) {
-                    draft.unmapped.push(s.unmapped(
-                        &skip.argument,
-                        &skip.value,
-                        skip.reason,
-                        skip.at,
-                    ));
+                    let unmapped = s.unmapped(&skip.argument, &skip.value, skip.reason, skip.at);
+                    match skip.of_step {
+                        Some((kind, name)) => draft.step_arguments.push((kind, name, unmapped)),
+                        None => draft.unmapped.push(unmapped),
+                    }
                 }
             }
             per.push((s.platform, list));
         }
-        let list = if per.iter().all(|(_, l)| *l == per[0].1) {
-            per.first().map(|(_, l)| l.clone()).unwrap_or_default()
-        } else {
-            per.into_iter()
-                .flat_map(|(platform, list)| {
-                    list.into_iter().map(move |step| limited(step, platform))
-                })
-                .collect()
-        };
+        let list = merged(per);
         if !list.is_empty() {
             lists.push((name.clone(), list));
         }
@@ -338,7 +338,10 @@ fn of_source(s: &super::Seen<'_>, cx: &mut Context<'_>, skipped: &mut Vec<Skippe
         for provisioner in &build.provisioners {
             let applies = (provisioner.only.is_empty() || provisioner.only.contains(&address))
                 && !provisioner.except.contains(&address);
-            if applies && let Some(json) = step(provisioner, &[], cx, skipped) {
+            if applies
+                && !finishes(provisioner)
+                && let Some(json) = step(provisioner, &[], cx, skipped)
+            {
                 out.push(json);
             }
         }
@@ -349,6 +352,7 @@ fn of_source(s: &super::Seen<'_>, cx: &mut Context<'_>, skipped: &mut Vec<Skippe
                     value: Value::Null,
                     reason: format!("the spec has no `{}` post-processor", post.kind),
                     at: post.at,
+                    of_step: None,
                 });
             }
         }
@@ -356,10 +360,90 @@ fn of_source(s: &super::Seen<'_>, cx: &mut Context<'_>, skipped: &mut Vec<Skippe
     out
 }
 
-/// A step limited to one platform.
-fn limited(mut step: Json, platform: PlatformName) -> Json {
+/// Whether a step is one of the finishing steps hybridc runs itself at the end of every build
+/// ([`crate::family::FAMILIES`]' `finish`: locking the build user, `waagent -deprovision`,
+/// Sysprep), which a step of the spec would run twice: each of its lines is a line of one of
+/// them (the build user's name for `{build_user}`), or it deprovisions or runs Sysprep.
+fn finishes(step: &Step) -> bool {
+    let inline = strings(&step.body, "inline");
+    if inline.is_empty() {
+        return false;
+    }
+    let ours = |line: &str| {
+        crate::family::FAMILIES
+            .iter()
+            .flat_map(|f| f.finish)
+            .flat_map(|f| f.inline)
+            .any(|template| fits(template, line))
+    };
+    let joined = inline.join("\n");
+    inline.iter().all(|line| ours(line))
+        || (joined.contains("waagent") && joined.contains("-deprovision"))
+        || joined.contains("Sysprep.exe")
+}
+
+/// Whether `line` is `template` with any text for each `{build_user}`.
+fn fits(template: &str, line: &str) -> bool {
+    let parts: Vec<&str> = template.split("{build_user}").collect();
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return template == line;
+    };
+    let Some(mut rest) = line.strip_prefix(first) else {
+        return false;
+    };
+    for part in middle {
+        let Some(at) = rest.find(part) else {
+            return false;
+        };
+        rest = &rest[at + part.len()..];
+    }
+    rest.ends_with(last)
+}
+
+/// One list of steps from each platform's: the list itself when they agree; else, when they
+/// have as many steps, each step where they agree and each variant limited to the platforms
+/// that run it; else each platform's steps limited to it, one platform after the other.
+fn merged(per: Vec<(PlatformName, Vec<Json>)>) -> Vec<Json> {
+    let Some((_, first)) = per.first() else {
+        return Vec::new();
+    };
+    if per.iter().all(|(_, l)| l == first) {
+        return first.clone();
+    }
+    if per.iter().all(|(_, l)| l.len() == first.len()) {
+        let mut out = Vec::new();
+        for i in 0..first.len() {
+            let mut variants: Vec<(&Json, Vec<PlatformName>)> = Vec::new();
+            for (platform, list) in &per {
+                match variants.iter_mut().find(|(step, _)| **step == list[i]) {
+                    Some((_, platforms)) => platforms.push(*platform),
+                    None => variants.push((&list[i], vec![*platform])),
+                }
+            }
+            if let [(step, _)] = variants.as_slice() {
+                out.push((*step).clone());
+            } else {
+                out.extend(
+                    variants
+                        .into_iter()
+                        .map(|(step, p)| limited(step.clone(), &p)),
+                );
+            }
+        }
+        return out;
+    }
+    per.into_iter()
+        .flat_map(|(platform, list)| list.into_iter().map(move |step| limited(step, &[platform])))
+        .collect()
+}
+
+/// A step limited to some platforms.
+fn limited(mut step: Json, platforms: &[PlatformName]) -> Json {
     if let Some(Json::Object(fields)) = step.as_object_mut().and_then(|s| s.values_mut().next()) {
-        fields.insert("only".into(), Json::Array(vec![platform.as_str().into()]));
+        let mut platforms = platforms.to_vec();
+        platforms.sort();
+        let names = platforms.iter().map(|p| Json::from(p.as_str())).collect();
+        fields.insert("only".into(), Json::Array(names));
     }
     step
 }
@@ -377,6 +461,41 @@ mod tests {
         ];
         let vars = extra_vars(&args);
         assert_eq!(Json::Object(vars), serde_json::json!({"a": "1", "b": "x"}));
+    }
+
+    /// Platforms whose steps differ share the steps they agree on.
+    #[test]
+    fn platform_lists_share_the_steps_they_agree_on() {
+        let step = |name: &str| serde_json::json!({ "shell": { "inline": [name] } });
+        let per = vec![
+            (PlatformName::Vsphere, vec![step("a"), step("b")]),
+            (PlatformName::Proxmox, vec![step("a"), step("b")]),
+            (PlatformName::Azure, vec![step("a"), step("c")]),
+        ];
+        assert_eq!(
+            merged(per),
+            [
+                step("a"),
+                serde_json::json!({ "shell": { "inline": ["b"], "only": ["proxmox", "vsphere"] } }),
+                serde_json::json!({ "shell": { "inline": ["c"], "only": ["azure"] } }),
+            ]
+        );
+        let uneven = vec![
+            (PlatformName::Proxmox, vec![step("a")]),
+            (PlatformName::Azure, vec![]),
+        ];
+        assert_eq!(
+            merged(uneven),
+            [serde_json::json!({ "shell": { "inline": ["a"], "only": ["proxmox"] } })]
+        );
+    }
+
+    #[test]
+    fn finishing_lines_fit_with_any_build_user() {
+        assert!(fits("passwd -l \"{build_user}\"", "passwd -l \"packer\""));
+        assert!(fits("a {build_user} b {build_user} c", "a x b y c"));
+        assert!(!fits("passwd -l \"{build_user}\"", "passwd -u \"packer\""));
+        assert!(fits("sync", "sync"));
     }
 
     #[test]

@@ -426,3 +426,146 @@ fn the_spec_is_the_same_every_time() {
     let repo = repository("deterministic");
     assert_eq!(imported(&repo).spec, imported(&repo).spec);
 }
+
+/// A Windows Server folder of the vSphere framework: one source per edition, which differ
+/// by the image name passed to the answer file.
+fn windows(repo: &Path) -> Folder {
+    let template = repo.join("builds/windows/server/2022/data/autounattend.pkrtpl.hcl");
+    let edition = |name: &str, image: &str| {
+        let vars = Value::Object(vec![("vm_inst_os_image".to_owned(), s(image))]);
+        let body = vec![
+            attr("vcenter_server", s("vc.example.com")),
+            attr("username", s("svc-packer@vsphere.local")),
+            var("password", s("hunter2"), "vsphere_password"),
+            attr("datacenter", s("dc-dev")),
+            attr("cluster", s("cluster1")),
+            attr("datastore", s("datastore1")),
+            attr("CPUs", n(2)),
+            attr("RAM", n(8192)),
+            attr("firmware", s("efi")),
+            attr(
+                "iso_url",
+                s("https://example.com/SERVER_EVAL_x64FRE_en-us.iso"),
+            ),
+            attr("iso_checksum", s(&format!("sha256:{}", "3e".repeat(32)))),
+            attr(
+                "cd_content",
+                Value::Object(vec![(
+                    "autounattend.xml".to_owned(),
+                    Value::Template {
+                        path: template.clone(),
+                        vars: Box::new(vars),
+                    },
+                )]),
+            ),
+            blocks(
+                "network_adapters",
+                vec![block(vec![attr("network", s("VM Network"))])],
+            ),
+            attr("communicator", s("winrm")),
+            attr("winrm_username", s("packer")),
+            var(
+                "winrm_password",
+                unknown("var.build_password"),
+                "build_password",
+            ),
+        ];
+        source("vsphere-iso", name, body)
+    };
+    Folder {
+        path: repo.join("builds/windows/server/2022"),
+        files: vec![SourceFile::new("windows-server.pkr.hcl", "source {}\n")],
+        sources: vec![
+            edition(
+                "windows-server-standard-dexp",
+                "Windows Server 2022 SERVERSTANDARD",
+            ),
+            edition(
+                "windows-server-datacenter-dexp",
+                "Windows Server 2022 SERVERDATACENTER",
+            ),
+        ],
+        builds: Vec::new(),
+        variables: Vec::new(),
+        assignments: Vec::new(),
+    }
+}
+
+#[test]
+fn the_editions_of_a_windows_folder_are_one_os() {
+    let repo = repository("windows");
+    let file = repo.join("builds/windows/server/2022/data/autounattend.pkrtpl.hcl");
+    std::fs::create_dir_all(file.parent().expect("a folder")).expect("a folder");
+    std::fs::write(&file, "<unattend/>\n").expect("written");
+    let environments = [Environment {
+        name: "default".to_owned(),
+        folders: vec![vsphere(&repo, "dc-dev"), windows(&repo)],
+    }];
+    let imported = map(&environments, &repo);
+    valid(&repo, &imported);
+    let spec = crate::yaml::parse(&imported.spec).expect("YAML").to_json();
+    let os = &spec["oses"]["windows-2022"];
+    assert_eq!(
+        os["editions"],
+        serde_json::json!(["standard", "datacenter"]),
+        "{}",
+        imported.spec
+    );
+    assert_eq!(os["hardware"], serde_json::json!({"memory_mb": 8192}));
+    assert_eq!(spec["defaults"]["hardware"]["cpus"], 2);
+    assert_eq!(spec.get("environments"), None);
+    let compiled: Vec<&str> = imported
+        .origins
+        .iter()
+        .map(|o| o.compiled.as_str())
+        .collect();
+    assert_eq!(
+        compiled,
+        [
+            "vsphere-iso.ubuntu-2204",
+            "vsphere-iso.windows-2022-standard",
+            "vsphere-iso.windows-2022-datacenter",
+        ]
+    );
+}
+
+/// The round trip: the repository's own generated tree, read for both environments, gives a
+/// spec that compiles to the same files, with nothing left over.
+#[test]
+fn the_generated_tree_imports_to_a_spec_that_compiles_to_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let generated = root.join("generated");
+    let environments: Vec<Environment> = ["dev", "prod"]
+        .into_iter()
+        .map(|name| {
+            let var_file = generated.join(format!("env/{name}.pkrvars.hcl"));
+            let folder = crate::import::read::read(&generated, &[var_file]);
+            Environment {
+                name: name.to_owned(),
+                folders: vec![folder.expect("the generated tree reads")],
+            }
+        })
+        .collect();
+    let imported = map(&environments, root);
+    assert!(imported.files.is_empty(), "{:?}", imported.files);
+    assert!(imported.unmapped.is_empty(), "{:?}", imported.unmapped);
+    assert!(imported.findings.is_empty());
+    let source = SourceFile::new("spec/hybrid.yaml", imported.spec.clone());
+    let loaded = crate::check(source, root.to_path_buf()).expect("a valid spec");
+    let layout = crate::lower::Layout {
+        spec_path: "spec/hybrid.yaml".to_owned(),
+        to_root: "..".to_owned(),
+    };
+    let (model, _) = crate::lower::lower(&loaded, &layout).expect("lowered");
+    let files = crate::emit::emit(&model);
+    assert_eq!(files.len(), 7);
+    for file in files {
+        let committed = std::fs::read_to_string(generated.join(&file.path)).expect("committed");
+        assert!(
+            file.contents == committed,
+            "{} differs:\n{}",
+            file.path,
+            imported.spec
+        );
+    }
+}
