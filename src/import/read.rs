@@ -251,6 +251,19 @@ pub fn evaluate(
     let mut findings = reader.findings;
     findings.extend(reader.ev.findings);
     if findings.iter().any(|f| f.diagnostic.is_error()) {
+        // By file, in the order read, then by position.
+        let order: HashMap<&str, usize> = all
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.as_str(), i))
+            .collect();
+        findings.sort_by_key(|f| {
+            let file = order
+                .get(f.file.name.as_str())
+                .copied()
+                .unwrap_or(usize::MAX);
+            (file, f.diagnostic.primary.span.start)
+        });
         return Err(findings);
     }
     Ok(Folder {

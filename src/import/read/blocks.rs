@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use hcl::edit::Span as _;
 use hcl::edit::expr::{Expression, TraversalOperator};
 use hcl::edit::structure::{Block, Body as HclBody, Structure};
+use hcl::edit::template::Element;
 
 use super::eval::{Evaluator, Local, span_of};
 use super::value::pairs;
@@ -659,8 +660,16 @@ fn header(block: &Block) -> Span {
     Span::new(start, end.max(start))
 }
 
-/// `NAME` when the expression is exactly `var.NAME`.
+/// `NAME` when the expression is exactly `var.NAME`, or `"${var.NAME}"`, which HCL reads the
+/// same.
 fn exact_variable(expr: &Expression) -> Option<String> {
+    let expr = match expr {
+        Expression::StringTemplate(t) => match t.iter().collect::<Vec<_>>().as_slice() {
+            [Element::Interpolation(only)] => &only.expr,
+            _ => return None,
+        },
+        other => other,
+    };
     let Expression::Traversal(t) = expr else {
         return None;
     };

@@ -388,6 +388,7 @@ source "proxmox-iso" "x" {
 #[test]
 fn builds_keep_sources_steps_and_the_post_processor_chain() {
     let folder = one(r#"
+variable "user" {}
 source "vsphere-iso" "base" {
   CPUs = 2
   RAM  = 4096
@@ -406,6 +407,7 @@ build {
   provisioner "ansible" {
     except        = ["source.vsphere-iso.base"]
     playbook_file = "${path.root}/site.yml"
+    user          = "${var.user}"
   }
   post-processor "manifest" {
     output = "manifest.json"
@@ -433,6 +435,8 @@ build {
         Some(&Value::List(vec![unknown(r#""echo ${source.name}""#)]))
     );
     assert_eq!(build.provisioners[1].except, ["vsphere-iso.base"]);
+    let user = build.provisioners[1].body.get("user").expect("user");
+    assert_eq!(user.variable.as_deref(), Some("user"));
     let chain: Vec<&str> = build
         .post_processors
         .iter()
