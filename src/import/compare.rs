@@ -329,6 +329,8 @@ fn values(
     let mut basis = Basis::Value;
     let difference = match (x, y) {
         (None, None) => return,
+        // An argument set to null is an argument not set (HCL's rule, which Packer follows).
+        (Some(Value::Null), None) | (None, Some(Value::Null)) => Difference::Equal,
         (Some(Value::Blocks(xs)), Some(Value::Blocks(ys))) => {
             for i in 0..xs.len().max(ys.len()) {
                 let path = format!("{path}[{i}]");

@@ -165,6 +165,8 @@ pub enum Reason {
     TaskTimeout,
     /// Proxmox attaches the installer ISO in a `boot_iso` block.
     BootIso,
+    /// A Proxmox UEFI machine is a q35 one.
+    Q35,
     /// vSphere shuts a Windows VM down with the family's command.
     Shutdown,
     /// A step's environment names the platform it runs on.
@@ -208,6 +210,7 @@ impl Reason {
             Reason::RemoveCdrom => "remove-cdrom",
             Reason::TaskTimeout => "task-timeout",
             Reason::BootIso => "boot-iso",
+            Reason::Q35 => "q35",
             Reason::Shutdown => "shutdown",
             Reason::StepEnvironment => "step-environment",
             Reason::StepExecution => "step-execution",
@@ -243,6 +246,7 @@ impl Reason {
             Reason::RemoveCdrom => "the installer's CD drives are removed from the template",
             Reason::TaskTimeout => "Proxmox waits long enough for the VM to shut down",
             Reason::BootIso => "the installer ISO is attached with a `boot_iso` block",
+            Reason::Q35 => "a UEFI machine on Proxmox is a q35 machine",
             Reason::Shutdown => "the OS family's shutdown command ends the build",
             Reason::StepEnvironment => "steps are told the platform they run on",
             Reason::StepExecution => {

@@ -79,6 +79,13 @@ pub(super) fn reason(
         {
             Reason::BootIso
         }
+        // `lower::proxmox::proxmox` writes `machine = "q35"` beside `bios = "ovmf"`.
+        ["machine"]
+            if place.component == Some(Component::ProxmoxIso)
+                && matches!(new, Some(Value::String(m)) if m == "q35") =>
+        {
+            Reason::Q35
+        }
         // `lower::vsphere::vsphere`, from the family's `vsphere_shutdown`.
         ["shutdown_command"]
             if place.component == Some(Component::VsphereIso)

@@ -145,3 +145,32 @@ fn gallery_regions_compare_as_a_list_whatever_their_form() {
         assert_eq!(r.sources[0].entries.len(), 1);
     }
 }
+
+#[test]
+fn null_is_unset_and_a_uefi_proxmox_machine_is_q35() {
+    let path = PathBuf::from("/trees/p");
+    let a = folder(
+        &path,
+        "proxmox-iso",
+        "p",
+        vec![("vlan_tag", Value::Null)],
+        Vec::new(),
+        Vec::new(),
+    );
+    let b = folder(
+        &path,
+        "proxmox-iso",
+        "p-1",
+        vec![("machine", s("q35"))],
+        Vec::new(),
+        Vec::new(),
+    );
+    let r = one(
+        a,
+        b,
+        &imported(&path, "proxmox-iso.p", "proxmox-iso.p-1", Vec::new()),
+    );
+    assert_eq!(find(&r, "vlan_tag").difference, Difference::Equal);
+    assert_eq!(find(&r, "machine").reason, Some(Reason::Q35));
+    assert!(r.expected());
+}
