@@ -20,7 +20,7 @@ use super::map::{Environment, Imported, Origin};
 use super::report::{Basis, Difference, Entry, MASK, Reason, Report, Shares, SourceReport};
 use super::tree::{Body, Build, Folder, Source, Step, Value};
 use crate::catalogue::{self, Component};
-use reason::{added_step_reason, reason};
+use reason::{added_step_reason, dropped_step_reason, reason};
 use value::{equivalent, hcl, is_reference, strings};
 
 /// Compares the original tree with the compiled one, source by source.
@@ -403,7 +403,11 @@ fn steps(old: &Side<'_>, new: &Side<'_>, post: bool, out: &mut Vec<Entry>) {
     };
     let xs = old.steps(post);
     let ys = new.steps(post);
-    for (i, j) in align(&xs, &ys) {
+    // A finishing step pairs only with a finishing step: the tree's other steps of its kind
+    // are not hybridc's to rewrite.
+    let finish = |s: &Step| added_step_reason(s) == Some(Reason::Finish);
+    let pairs = |i: usize, j: usize| xs[i].kind == ys[j].kind && finish(xs[i]) == finish(ys[j]);
+    for (i, j) in align(xs.len(), ys.len(), pairs) {
         match (i.map(|i| (i, xs[i])), j.map(|j| (j, ys[j]))) {
             (Some((i, x)), Some((_, y))) if x.kind == "manifest" => {
                 // What an artifact's record holds is hybridc's own: one entry for the step.
@@ -444,7 +448,7 @@ fn steps(old: &Side<'_>, new: &Side<'_>, post: bool, out: &mut Vec<Entry>) {
                 difference: Difference::Dropped {
                     old: old.show(&step_value(x), false),
                 },
-                reason: None,
+                reason: dropped_step_reason(x),
                 basis: Basis::Value,
                 environments: Vec::new(),
             }),
@@ -469,12 +473,15 @@ fn step_value(step: &Step) -> Value {
 
 /// Pairs of indexes of a longest common subsequence of the two lists by kind, with the
 /// unpaired ones in between, in order.
-fn align(xs: &[&Step], ys: &[&Step]) -> Vec<(Option<usize>, Option<usize>)> {
-    let (n, m) = (xs.len(), ys.len());
+fn align(
+    n: usize,
+    m: usize,
+    pairs: impl Fn(usize, usize) -> bool,
+) -> Vec<(Option<usize>, Option<usize>)> {
     let mut table = vec![vec![0usize; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            table[i][j] = if xs[i].kind == ys[j].kind {
+            table[i][j] = if pairs(i, j) {
                 table[i + 1][j + 1] + 1
             } else {
                 table[i + 1][j].max(table[i][j + 1])
@@ -484,7 +491,7 @@ fn align(xs: &[&Step], ys: &[&Step]) -> Vec<(Option<usize>, Option<usize>)> {
     let (mut i, mut j) = (0, 0);
     let mut out = Vec::new();
     while i < n || j < m {
-        if i < n && j < m && xs[i].kind == ys[j].kind {
+        if i < n && j < m && pairs(i, j) {
             out.push((Some(i), Some(j)));
             i += 1;
             j += 1;

@@ -297,3 +297,15 @@ fn same_ansible_arguments(old: Option<&Value>, new: Option<&Value>) -> bool {
     };
     matches!((split(old), split(new)), (Some(a), Some(b)) if a == b)
 }
+
+/// A step of the tree that generalises the template (Sysprep, `waagent -deprovision`), which
+/// the family's finishing step does in its place (`lower::family::finish`).
+pub(super) fn dropped_step_reason(step: &Step) -> Option<Reason> {
+    if !matches!(step.kind.as_str(), "shell" | "powershell") {
+        return None;
+    }
+    let text = hcl(&Value::Blocks(vec![step.body.clone()])).to_ascii_lowercase();
+    let generalises =
+        text.contains("sysprep") || text.contains("waagent") && text.contains("-deprovision");
+    generalises.then_some(Reason::Finish)
+}

@@ -174,3 +174,37 @@ fn null_is_unset_and_a_uefi_proxmox_machine_is_q35() {
     assert_eq!(find(&r, "machine").reason, Some(Reason::Q35));
     assert!(r.expected());
 }
+
+#[test]
+fn the_trees_own_generalisation_gives_way_to_the_finishing_step() {
+    let finish: Vec<Value> = crate::family::FAMILIES[0].finish[1]
+        .inline
+        .iter()
+        .map(|l| s(l))
+        .collect();
+    let r = report(
+        vec![
+            step("shell", vec![("inline", list(&["apt-get -y upgrade"]))]),
+            step(
+                "shell",
+                vec![("inline", list(&["waagent -force -deprovision+user"]))],
+            ),
+        ],
+        vec![
+            step("shell", vec![("inline", list(&["apt-get -y upgrade"]))]),
+            step("shell", vec![("inline", Value::List(finish))]),
+        ],
+        Vec::new(),
+    );
+    assert_eq!(
+        find(&r, "provisioner[1] shell").reason,
+        Some(Reason::Finish)
+    );
+    let kinds: Vec<&str> = r.sources[0]
+        .entries
+        .iter()
+        .map(|e| e.difference.kind())
+        .collect();
+    assert_eq!(kinds, ["equal", "dropped", "added"]);
+    assert!(r.expected());
+}
