@@ -20,7 +20,7 @@ use super::map::{Environment, Imported, Origin};
 use super::report::{Basis, Difference, Entry, MASK, Reason, Report, Shares, SourceReport};
 use super::tree::{Body, Build, Folder, Source, Step, Value};
 use crate::catalogue::{self, Component};
-use reason::{added_step_reason, dropped_step_reason, reason};
+use reason::{added_step_reason, dropped_step_reason, missing_variables, reason};
 use value::{equivalent, hcl, is_reference, strings};
 
 /// Compares the original tree with the compiled one, source by source.
@@ -234,6 +234,7 @@ pub(crate) fn pair(old: &Side<'_>, new: &Side<'_>) -> Vec<Entry> {
             reason: None,
             basis: Basis::Value,
             environments: Vec::new(),
+            note: None,
         });
         return out;
     };
@@ -383,12 +384,17 @@ fn values(
         Difference::Equal => None,
         _ => reason(place, x, y, basis),
     };
+    let note = match (&difference, &reason) {
+        (Difference::Equal, _) | (_, Some(_)) => None,
+        _ => missing_variables(x, y),
+    };
     out.push(Entry {
         path: path.to_owned(),
         difference,
         reason,
         basis,
         environments: Vec::new(),
+        note,
     });
 }
 
@@ -425,6 +431,7 @@ fn steps(old: &Side<'_>, new: &Side<'_>, post: bool, out: &mut Vec<Entry>) {
                     reason: (!equal).then_some(Reason::Manifest),
                     basis: Basis::Value,
                     environments: Vec::new(),
+                    note: None,
                 });
             }
             (Some((i, x)), Some((_, y))) => {
@@ -451,6 +458,7 @@ fn steps(old: &Side<'_>, new: &Side<'_>, post: bool, out: &mut Vec<Entry>) {
                 reason: dropped_step_reason(x),
                 basis: Basis::Value,
                 environments: Vec::new(),
+                note: None,
             }),
             (None, Some((j, y))) => out.push(Entry {
                 path: format!("{label}[{j}] {}", y.kind),
@@ -460,6 +468,7 @@ fn steps(old: &Side<'_>, new: &Side<'_>, post: bool, out: &mut Vec<Entry>) {
                 reason: added_step_reason(y),
                 basis: Basis::Value,
                 environments: Vec::new(),
+                note: None,
             }),
             (None, None) => {}
         }
@@ -517,6 +526,7 @@ fn missing_tree(original: bool) -> Entry {
         reason: None,
         basis: Basis::Value,
         environments: Vec::new(),
+        note: None,
     }
 }
 
@@ -554,6 +564,7 @@ fn place_unmapped(entries: &mut Vec<Entry>, unmapped: &[(&str, &Value, &str)], s
             }),
             basis: Basis::Value,
             environments: Vec::new(),
+            note: None,
         };
         entries.insert(at.unwrap_or(entries.len()).min(entries.len()), entry);
     }

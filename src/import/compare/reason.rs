@@ -137,15 +137,36 @@ fn template_reason(old: Option<&Value>, new: Option<&Value>, basis: Basis) -> Op
     }
     // The tree's own template, kept: it renders as before only if hybridc still passes every
     // variable the tree passed (`lower::installer::seed_object`); else the render may fail.
-    let keys = |vars: &Value| match vars {
-        Value::Object(entries) => Some(entries.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>()),
-        _ => None,
-    };
-    let kept = match (keys(v), keys(w)) {
-        (Some(had), Some(has)) => had.iter().all(|k| has.contains(k)),
-        _ => false,
-    };
+    let kept = dropped_variables(v, w).is_some_and(|d| d.is_empty());
     (kept && basis == Basis::Content && file_content(p, q).0).then_some(Reason::TemplateVariables)
+}
+
+/// The variables the tree passed to a template that the compiled tree no longer passes:
+/// `None` when either side passes no object.
+fn dropped_variables(old: &Value, new: &Value) -> Option<Vec<String>> {
+    match (old, new) {
+        (Value::Object(had), Value::Object(has)) => Some(
+            had.iter()
+                .filter(|(k, _)| !has.iter().any(|(j, _)| j == k))
+                .map(|(k, _)| format!("`{k}`"))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// For two renders of a template: the variables the tree passed that hybridc does not, which
+/// a kept template may still use.
+pub(super) fn missing_variables(old: Option<&Value>, new: Option<&Value>) -> Option<String> {
+    let (Some(Value::Template { vars: v, .. }), Some(Value::Template { vars: w, .. })) = (old, new)
+    else {
+        return None;
+    };
+    let missing = dropped_variables(v, w).filter(|m| !m.is_empty())?;
+    Some(format!(
+        "the template is passed {} no longer; a template that uses them fails to render",
+        missing.join(", ")
+    ))
 }
 
 fn communicator_argument(name: &str) -> bool {

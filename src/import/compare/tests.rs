@@ -480,7 +480,17 @@ fn a_template_compares_by_its_content_or_says_it_compared_paths() {
         },
     )]);
     let report = compare_with(template(old_dir.join("ks.pkrtpl.hcl"), "rocky"), without);
-    assert_eq!(find(&report, "cd_content[\"ks.cfg\"]").reason, None);
+    let e = find(&report, "cd_content[\"ks.cfg\"]");
+    assert_eq!(e.reason, None);
+    assert!(
+        e.note.as_deref().is_some_and(|n| n.contains("`hostname`")),
+        "{e:?}"
+    );
+    assert!(
+        report
+            .render()
+            .contains("      note: the template is passed `hostname` no longer")
+    );
     let report = compare_with(
         template(old_dir.join("missing.pkrtpl.hcl"), "rocky"),
         template(
