@@ -159,9 +159,12 @@ impl<'a> Side<'a> {
         let mut text = hcl(value);
         // The reader evaluates `path.root` as the folder and `path.cwd` as the working folder:
         // shown as written, the report reads the same wherever the trees are.
-        text = named_path(&text, &self.folder.path, "${path.root}");
-        if let Some(parent) = self.folder.path.parent() {
-            text = named_path(&text, parent, "${path.root}/..");
+        // The folder as given (`a/../b`) and as the reader may have resolved a path in it.
+        for root in [self.folder.path.clone(), lexical(&self.folder.path)] {
+            text = named_path(&text, &root, "${path.root}");
+            if let Some(parent) = root.parent() {
+                text = named_path(&text, parent, "${path.root}/..");
+            }
         }
         if let Ok(cwd) = std::env::current_dir() {
             text = named_path(&text, &cwd, "${path.cwd}");
@@ -208,6 +211,21 @@ fn named_path(text: &str, path: &Path, name: &str) -> String {
                 &format!("{before}{path}{after}"),
                 &format!("{before}{name}{after}"),
             );
+        }
+    }
+    out
+}
+
+/// `path` with `.` and `a/..` removed, without asking the file system.
+fn lexical(path: &Path) -> std::path::PathBuf {
+    let mut out = std::path::PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other),
         }
     }
     out
