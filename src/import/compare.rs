@@ -159,16 +159,18 @@ impl<'a> Side<'a> {
         let mut text = hcl(value);
         // The reader evaluates `path.root` as the folder and `path.cwd` as the working folder:
         // shown as written, the report reads the same wherever the trees are.
-        // The folder as given (`a/../b`) and as the reader may have resolved a path in it.
-        for root in [self.folder.path.clone(), lexical(&self.folder.path)] {
+        // The folder as given (`a/../b`), and as the reader resolves a path in it (made
+        // absolute, `.` and `..` folded).
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let resolved =
+            crate::import::read::functions::absolute(&cwd, &self.folder.path.to_string_lossy());
+        for root in [self.folder.path.clone(), resolved] {
             text = named_path(&text, &root, "${path.root}");
             if let Some(parent) = root.parent() {
                 text = named_path(&text, parent, "${path.root}/..");
             }
         }
-        if let Ok(cwd) = std::env::current_dir() {
-            text = named_path(&text, &cwd, "${path.cwd}");
-        }
+        text = named_path(&text, &cwd, "${path.cwd}");
         for s in &self.secrets {
             text = text.replace(s.as_str(), MASK);
         }
@@ -211,21 +213,6 @@ fn named_path(text: &str, path: &Path, name: &str) -> String {
                 &format!("{before}{path}{after}"),
                 &format!("{before}{name}{after}"),
             );
-        }
-    }
-    out
-}
-
-/// `path` with `.` and `a/..` removed, without asking the file system.
-fn lexical(path: &Path) -> std::path::PathBuf {
-    let mut out = std::path::PathBuf::new();
-    for part in path.components() {
-        match part {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir if out.file_name().is_some() => {
-                out.pop();
-            }
-            other => out.push(other),
         }
     }
     out

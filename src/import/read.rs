@@ -22,7 +22,7 @@
 
 mod blocks;
 mod eval;
-mod functions;
+pub(crate) mod functions;
 mod template;
 pub(crate) mod value;
 

@@ -594,12 +594,3 @@ fn the_shares_count_spec_fields_options_and_the_unmapped() {
         (4, 2, 1, 1)
     );
 }
-
-#[test]
-fn a_folder_named_through_dot_dot_is_resolved_lexically() {
-    assert_eq!(
-        super::lexical(Path::new("/t/vsphere/../proxmox/./builds")),
-        PathBuf::from("/t/proxmox/builds")
-    );
-    assert_eq!(super::lexical(Path::new("../a")), PathBuf::from("../a"));
-}
