@@ -9,6 +9,8 @@
 //! the whole value of a credential argument. This module reads the two trees and the mapper's
 //! account of what it did; it writes nothing and decides nothing about the spec.
 
+use std::path::Path;
+
 mod reason;
 #[cfg(test)]
 mod tests;
@@ -18,7 +20,7 @@ use super::map::{Environment, Imported, Origin};
 use super::report::{Basis, Difference, Entry, MASK, Reason, Report, Shares, SourceReport};
 use super::tree::{Body, Build, Folder, Source, Step, Value};
 use crate::catalogue::{self, Component};
-use reason::{added_step_reason, reason};
+use reason::{added_step_reason, dropped_step_reason, missing_variables, reason};
 use value::{equivalent, hcl, is_reference, strings};
 
 /// Compares the original tree with the compiled one, source by source.
@@ -155,10 +157,20 @@ impl<'a> Side<'a> {
             return MASK.to_owned();
         }
         let mut text = hcl(value);
-        let root = self.folder.path.display().to_string();
-        if !root.is_empty() {
-            text = text.replace(&root, "${path.root}");
+        // The reader evaluates `path.root` as the folder and `path.cwd` as the working folder:
+        // shown as written, the report reads the same wherever the trees are.
+        // The folder as given (`a/../b`), and as the reader resolves a path in it (made
+        // absolute, `.` and `..` folded).
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let resolved =
+            crate::import::read::functions::absolute(&cwd, &self.folder.path.to_string_lossy());
+        for root in [self.folder.path.clone(), resolved] {
+            text = named_path(&text, &root, "${path.root}");
+            if let Some(parent) = root.parent() {
+                text = named_path(&text, parent, "${path.root}/..");
+            }
         }
+        text = named_path(&text, &cwd, "${path.cwd}");
         for s in &self.secrets {
             text = text.replace(s.as_str(), MASK);
         }
@@ -187,6 +199,25 @@ impl Place<'_> {
     }
 }
 
+/// `text` with `path` written as `name` where a string starts with it (after `"` or `=`) and
+/// it is followed by `/` or the string's end.
+fn named_path(text: &str, path: &Path, name: &str) -> String {
+    let path = path.display().to_string();
+    if path.len() < 2 {
+        return text.to_owned();
+    }
+    let mut out = text.to_owned();
+    for before in ['"', '='] {
+        for after in ['/', '"'] {
+            out = out.replace(
+                &format!("{before}{path}{after}"),
+                &format!("{before}{name}{after}"),
+            );
+        }
+    }
+    out
+}
+
 fn component(name: &str) -> Option<Component> {
     Component::ALL.into_iter().find(|c| c.name() == name)
 }
@@ -199,15 +230,16 @@ pub(crate) fn pair(old: &Side<'_>, new: &Side<'_>) -> Vec<Entry> {
             path: "source".into(),
             difference: match old.source {
                 None => Difference::Added {
-                    new: new.name.to_owned(),
+                    new: format!("{} (the original folder has no `{}`)", new.name, old.name),
                 },
                 Some(_) => Difference::Dropped {
-                    old: old.name.to_owned(),
+                    old: format!("{} (the compiled tree has no `{}`)", old.name, new.name),
                 },
             },
             reason: None,
             basis: Basis::Value,
             environments: Vec::new(),
+            note: None,
         });
         return out;
     };
@@ -235,7 +267,6 @@ fn join(prefix: &str, name: &str) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn bodies(
     old: &Side<'_>,
     new: &Side<'_>,
@@ -251,6 +282,36 @@ fn bodies(
             .map(|x| x.name.as_str())
             .filter(|n| a.get(n).is_none()),
     );
+    // `lower::azure::azure` writes a gallery's regions as `target_region` blocks, where the
+    // tree may have the list `replication_regions`: the same regions are no difference.
+    let regions = a
+        .get("replication_regions")
+        .zip(b.get("target_region"))
+        .map(|(x, y)| (&x.value, &y.value));
+    if let Some((list, blocks)) = regions {
+        let names = match blocks {
+            Value::Blocks(bodies) => Value::List(
+                bodies
+                    .iter()
+                    .filter_map(|b| b.get("name").map(|n| n.value.clone()))
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        let mut inner = place.clone();
+        inner.names.push("replication_regions".into());
+        values(
+            old,
+            new,
+            &inner,
+            &join(prefix, "replication_regions"),
+            Some(list),
+            Some(&names),
+            out,
+        );
+    }
+    let names = names
+        .filter(|n| regions.is_none() || !matches!(*n, "replication_regions" | "target_region"));
     for name in names {
         let mut inner = place.clone();
         inner.names.push(name.to_owned());
@@ -261,7 +322,6 @@ fn bodies(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn values(
     old: &Side<'_>,
     new: &Side<'_>,
@@ -275,6 +335,8 @@ fn values(
     let mut basis = Basis::Value;
     let difference = match (x, y) {
         (None, None) => return,
+        // An argument set to null is an argument not set (HCL's rule, which Packer follows).
+        (Some(Value::Null), None) | (None, Some(Value::Null)) => Difference::Equal,
         (Some(Value::Blocks(xs)), Some(Value::Blocks(ys))) => {
             for i in 0..xs.len().max(ys.len()) {
                 let path = format!("{path}[{i}]");
@@ -327,12 +389,17 @@ fn values(
         Difference::Equal => None,
         _ => reason(place, x, y, basis),
     };
+    let note = match (&difference, &reason) {
+        (Difference::Equal, _) | (_, Some(_)) => None,
+        _ => missing_variables(x, y),
+    };
     out.push(Entry {
         path: path.to_owned(),
         difference,
         reason,
         basis,
         environments: Vec::new(),
+        note,
     });
 }
 
@@ -347,8 +414,31 @@ fn steps(old: &Side<'_>, new: &Side<'_>, post: bool, out: &mut Vec<Entry>) {
     };
     let xs = old.steps(post);
     let ys = new.steps(post);
-    for (i, j) in align(&xs, &ys) {
+    // A finishing step pairs only with a finishing step: the tree's other steps of its kind
+    // are not hybridc's to rewrite.
+    let finish = |s: &Step| added_step_reason(s) == Some(Reason::Finish);
+    let pairs = |i: usize, j: usize| xs[i].kind == ys[j].kind && finish(xs[i]) == finish(ys[j]);
+    for (i, j) in align(xs.len(), ys.len(), pairs) {
         match (i.map(|i| (i, xs[i])), j.map(|j| (j, ys[j]))) {
+            (Some((i, x)), Some((_, y))) if x.kind == "manifest" => {
+                // What an artifact's record holds is hybridc's own: one entry for the step.
+                let equal = value::same_body(&x.body, &y.body);
+                out.push(Entry {
+                    path: format!("{label}[{i}] manifest"),
+                    difference: if equal {
+                        Difference::Equal
+                    } else {
+                        Difference::Changed {
+                            old: old.show(&step_value(x), false),
+                            new: new.show(&step_value(y), false),
+                        }
+                    },
+                    reason: (!equal).then_some(Reason::Manifest),
+                    basis: Basis::Value,
+                    environments: Vec::new(),
+                    note: None,
+                });
+            }
             (Some((i, x)), Some((_, y))) => {
                 let place = Place {
                     component: component(&x.kind),
@@ -370,9 +460,10 @@ fn steps(old: &Side<'_>, new: &Side<'_>, post: bool, out: &mut Vec<Entry>) {
                 difference: Difference::Dropped {
                     old: old.show(&step_value(x), false),
                 },
-                reason: None,
+                reason: dropped_step_reason(x),
                 basis: Basis::Value,
                 environments: Vec::new(),
+                note: None,
             }),
             (None, Some((j, y))) => out.push(Entry {
                 path: format!("{label}[{j}] {}", y.kind),
@@ -382,6 +473,7 @@ fn steps(old: &Side<'_>, new: &Side<'_>, post: bool, out: &mut Vec<Entry>) {
                 reason: added_step_reason(y),
                 basis: Basis::Value,
                 environments: Vec::new(),
+                note: None,
             }),
             (None, None) => {}
         }
@@ -395,12 +487,15 @@ fn step_value(step: &Step) -> Value {
 
 /// Pairs of indexes of a longest common subsequence of the two lists by kind, with the
 /// unpaired ones in between, in order.
-fn align(xs: &[&Step], ys: &[&Step]) -> Vec<(Option<usize>, Option<usize>)> {
-    let (n, m) = (xs.len(), ys.len());
+fn align(
+    n: usize,
+    m: usize,
+    pairs: impl Fn(usize, usize) -> bool,
+) -> Vec<(Option<usize>, Option<usize>)> {
     let mut table = vec![vec![0usize; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            table[i][j] = if xs[i].kind == ys[j].kind {
+            table[i][j] = if pairs(i, j) {
                 table[i + 1][j + 1] + 1
             } else {
                 table[i + 1][j].max(table[i][j + 1])
@@ -410,7 +505,7 @@ fn align(xs: &[&Step], ys: &[&Step]) -> Vec<(Option<usize>, Option<usize>)> {
     let (mut i, mut j) = (0, 0);
     let mut out = Vec::new();
     while i < n || j < m {
-        if i < n && j < m && xs[i].kind == ys[j].kind {
+        if i < n && j < m && pairs(i, j) {
             out.push((Some(i), Some(j)));
             i += 1;
             j += 1;
@@ -436,6 +531,7 @@ fn missing_tree(original: bool) -> Entry {
         reason: None,
         basis: Basis::Value,
         environments: Vec::new(),
+        note: None,
     }
 }
 
@@ -443,17 +539,28 @@ fn missing_tree(original: bool) -> Entry {
 /// place of whatever the comparison found at that path.
 fn place_unmapped(entries: &mut Vec<Entry>, unmapped: &[(&str, &Value, &str)], side: &Side<'_>) {
     for (argument, value, why) in unmapped {
+        let mut paths = unmapped_paths(argument, side);
+        // Of the steps of its kind, the ones that set it.
+        if paths.len() > 1 {
+            paths.retain(|p| entries.iter().any(|e| e.path == *p));
+        }
         let under = |path: &str| {
-            path == *argument
-                || path.starts_with(&format!("{argument}."))
-                || path.starts_with(&format!("{argument}["))
-                || whole_step(path, argument)
+            whole_step(path, argument)
+                || paths.iter().any(|p| {
+                    path == p
+                        || path.starts_with(&format!("{p}."))
+                        || path.starts_with(&format!("{p}["))
+                })
         };
         let at = entries.iter().position(|e| under(&e.path));
         entries.retain(|e| !under(&e.path));
-        let secret = catalogue::secret_by_name(argument.rsplit('.').next().unwrap_or(argument));
+        let secret =
+            catalogue::secret_by_name(argument.rsplit([' ', '.']).next().unwrap_or(argument));
         let entry = Entry {
-            path: (*argument).to_owned(),
+            path: match paths.as_slice() {
+                [one] => one.clone(),
+                _ => (*argument).to_owned(),
+            },
             difference: Difference::Dropped {
                 old: side.show(value, secret),
             },
@@ -462,9 +569,28 @@ fn place_unmapped(entries: &mut Vec<Entry>, unmapped: &[(&str, &Value, &str)], s
             }),
             basis: Basis::Value,
             environments: Vec::new(),
+            note: None,
         };
         entries.insert(at.unwrap_or(entries.len()).min(entries.len()), entry);
     }
+}
+
+/// The paths the mapper's name of an argument stands for: itself, or for a step's argument
+/// (`provisioner "ansible" user`) that argument of each step of that kind.
+fn unmapped_paths(argument: &str, side: &Side<'_>) -> Vec<String> {
+    let step = argument
+        .split_once(' ')
+        .and_then(|(label, rest)| Some((label, rest.split_once(' ')?)));
+    let Some((label, (kind, name))) = step else {
+        return vec![argument.to_owned()];
+    };
+    let kind = kind.trim_matches('"');
+    side.steps(label == "post-processor")
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind == kind)
+        .map(|(i, _)| format!("{label}[{i}].{name}"))
+        .collect()
 }
 
 /// Whether `path` names a whole step (`provisioner[3] shell-local`) that the mapper's

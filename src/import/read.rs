@@ -24,9 +24,9 @@
 mod blocks;
 mod build;
 mod eval;
-mod functions;
+pub(crate) mod functions;
 mod template;
-mod value;
+pub(crate) mod value;
 
 #[cfg(test)]
 mod tests;

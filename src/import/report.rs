@@ -60,6 +60,8 @@ pub struct Entry {
     /// The environments where this holds; every compared environment when the value does not
     /// differ by environment.
     pub environments: Vec<String>,
+    /// What more the comparison knows of an unexpected difference.
+    pub note: Option<String>,
 }
 
 impl Entry {
@@ -165,11 +167,14 @@ pub enum Reason {
     TaskTimeout,
     /// Proxmox attaches the installer ISO in a `boot_iso` block.
     BootIso,
+    /// A Proxmox UEFI machine is a q35 one.
+    Q35,
     /// vSphere shuts a Windows VM down with the family's command.
     Shutdown,
     /// A step's environment names the platform it runs on.
     StepEnvironment,
-    /// Shell steps run under sudo with hybridc's `execute_command`.
+    /// Shell steps run under sudo with hybridc's `execute_command`, elevated PowerShell steps
+    /// as the build user.
     StepExecution,
     /// Ansible's connection settings.
     AnsibleConnection,
@@ -207,6 +212,7 @@ impl Reason {
             Reason::RemoveCdrom => "remove-cdrom",
             Reason::TaskTimeout => "task-timeout",
             Reason::BootIso => "boot-iso",
+            Reason::Q35 => "q35",
             Reason::Shutdown => "shutdown",
             Reason::StepEnvironment => "step-environment",
             Reason::StepExecution => "step-execution",
@@ -242,9 +248,12 @@ impl Reason {
             Reason::RemoveCdrom => "the installer's CD drives are removed from the template",
             Reason::TaskTimeout => "Proxmox waits long enough for the VM to shut down",
             Reason::BootIso => "the installer ISO is attached with a `boot_iso` block",
+            Reason::Q35 => "a UEFI machine on Proxmox is a q35 machine",
             Reason::Shutdown => "the OS family's shutdown command ends the build",
             Reason::StepEnvironment => "steps are told the platform they run on",
-            Reason::StepExecution => "shell steps run with sudo, stopping at the first error",
+            Reason::StepExecution => {
+                "steps run elevated: shell under sudo, PowerShell as the build user"
+            }
             Reason::AnsibleConnection => "Ansible connects through Packer's SSH proxy with SFTP",
             Reason::Finish => {
                 "the finishing step locks the build user and generalises the template"
@@ -428,6 +437,9 @@ impl Report {
             .as_ref()
             .map_or_else(|| "no reason: unexpected".to_owned(), Reason::explain);
         out.push_str(&format!("      why: {why}\n"));
+        if let Some(note) = &entry.note {
+            out.push_str(&format!("      note: {note}\n"));
+        }
     }
 
     /// The report for tools (`--format json`). Its schema, stable across releases:
@@ -456,7 +468,8 @@ impl Report {
     /// `kind` is `changed` (`old`, `new`), `dropped` (`old`) or `added` (`new`), the values as
     /// HCL with secrets masked and the middle of long ones elided; `basis` is `value`,
     /// `content` or `path`; `reason` is null when the difference is unexpected, and its `code`
-    /// is `unmapped` for an argument the import could not place.
+    /// is `unmapped` for an argument the import could not place; `note` (null or text) says
+    /// more of an unexpected difference where the comparison knows more.
     pub fn to_json(&self) -> Json {
         let sources: Vec<Json> = self
             .sources
@@ -520,6 +533,7 @@ fn entry_json(e: &Entry) -> Json {
         |r| json!({ "code": r.code(), "text": r.explain() }),
     );
     object.insert("reason".into(), reason);
+    object.insert("note".into(), json!(e.note));
     Json::Object(object)
 }
 
@@ -545,137 +559,4 @@ pub fn elide(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(path: &str, difference: Difference, reason: Option<Reason>) -> Entry {
-        Entry {
-            path: path.into(),
-            difference,
-            reason,
-            basis: Basis::Value,
-            environments: vec!["dev".into(), "prod".into()],
-        }
-    }
-
-    fn report(entries: Vec<Entry>) -> Report {
-        Report {
-            environments: vec!["dev".into(), "prod".into()],
-            sources: vec![SourceReport {
-                os: "ubuntu-2404".into(),
-                platform: PlatformName::Vsphere,
-                folder: PathBuf::from("builds/linux/ubuntu"),
-                original: "vsphere-iso.linux-ubuntu".into(),
-                compiled: "vsphere-iso.ubuntu-2404".into(),
-                entries,
-            }],
-            shares: Shares {
-                arguments: 4,
-                spec: 2,
-                options: 1,
-                unmapped: 1,
-            },
-        }
-    }
-
-    #[test]
-    fn long_values_lose_their_middle() {
-        let long = "a".repeat(50) + &"b".repeat(50);
-        let short = elide(&long);
-        assert_eq!(short.chars().count(), MAX_VALUE - 1);
-        assert!(short.starts_with("aaa") && short.ends_with("bbb") && short.contains('…'));
-        assert_eq!(elide("\"short\""), "\"short\"");
-    }
-
-    #[test]
-    fn a_reasoned_difference_is_expected_and_an_unmapped_one_is_not() {
-        let versioned = entry(
-            "vm_name",
-            Difference::Changed {
-                old: "\"u\"".into(),
-                new: "\"u-1\"".into(),
-            },
-            Some(Reason::VersionedName),
-        );
-        let equal = entry("CPUs", Difference::Equal, None);
-        assert!(report(vec![versioned.clone(), equal.clone()]).expected());
-        let unmapped = entry(
-            "vgpu_profile",
-            Difference::Dropped {
-                old: "\"x\"".into(),
-            },
-            Some(Reason::Unmapped {
-                why: "no spec field and not in the catalogue".into(),
-            }),
-        );
-        assert!(!report(vec![versioned.clone(), unmapped]).expected());
-        let bare = entry("RAM", Difference::Added { new: "4096".into() }, None);
-        assert!(!report(vec![versioned, equal, bare]).expected());
-    }
-
-    #[test]
-    fn the_text_counts_first_then_each_difference_with_its_reason() {
-        let mut only_dev = entry(
-            "folder",
-            Difference::Changed {
-                old: "\"a\"".into(),
-                new: "\"b\"".into(),
-            },
-            None,
-        );
-        only_dev.environments = vec!["dev".into()];
-        let r = report(vec![
-            entry("CPUs", Difference::Equal, None),
-            entry(
-                "vm_name",
-                Difference::Changed {
-                    old: "\"u\"".into(),
-                    new: "\"u-${local.build_version}\"".into(),
-                },
-                Some(Reason::VersionedName),
-            ),
-            only_dev,
-        ]);
-        let text = r.render();
-        let expected = "\
-ubuntu-2404 on vsphere (vsphere-iso.linux-ubuntu in builds/linux/ubuntu -> vsphere-iso.ubuntu-2404)
-  1 equal, 2 changed, 0 dropped, 0 added; 1 of 2 differences expected
-  changed vm_name
-      old: \"u\"
-      new: \"u-${local.build_version}\"
-      why: the artifact's name carries the build version, so a rebuild never collides
-  ! changed folder [dev]
-      old: \"a\"
-      new: \"b\"
-      why: no reason: unexpected
-
-arguments: 4 set by the original sources: 2 to spec fields (50%), 1 to options (25%), 1 to this report (25%)
-1 source compared: 1 equal, 2 changed, 0 dropped, 0 added; 1 of 2 differences expected; 1 unexpected
-";
-        assert_eq!(text, expected);
-    }
-
-    #[test]
-    fn the_json_lists_differences_with_reasons() {
-        let r = report(vec![
-            entry("CPUs", Difference::Equal, None),
-            entry(
-                "http_directory",
-                Difference::Dropped {
-                    old: "\"${path.root}/http\"".into(),
-                },
-                Some(Reason::HttpContent),
-            ),
-        ]);
-        let j = r.to_json();
-        assert_eq!(j["format"], 1);
-        assert_eq!(j["expected"], true);
-        assert_eq!(j["counts"]["dropped"], 1);
-        assert_eq!(j["shares"]["unmapped"], 1);
-        let d = &j["sources"][0]["differences"];
-        assert_eq!(d.as_array().map(Vec::len), Some(1));
-        assert_eq!(d[0]["kind"], "dropped");
-        assert_eq!(d[0]["reason"]["code"], "http-content");
-        assert!(d[0].get("new").is_none());
-    }
-}
+mod tests;

@@ -1,6 +1,7 @@
 //! Why hybridc makes a difference: one rule per [`Reason`], each naming the lowering (module
 //! and function) whose output it explains. A difference no rule explains is unexpected.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::Place;
@@ -63,7 +64,7 @@ pub(super) fn reason(
         n if in_seed(n) => Reason::SeedLayout,
         ["additional_iso_files", ..] if seeds(old) || seeds(new) => Reason::SeedLayout,
         // `lower::azure::azure` adds these three to the spec's tags.
-        ["azure_tags", "os" | "edition" | "build_version"] if old.is_none() => Reason::Tags,
+        ["azure_tags", "os" | "edition" | "build_version"] if new.is_some() => Reason::Tags,
         // `lower::vsphere::vsphere`.
         ["remove_cdrom"] if place.component == Some(Component::VsphereIso) => Reason::RemoveCdrom,
         // `lower::proxmox::proxmox`.
@@ -77,6 +78,13 @@ pub(super) fn reason(
             if place.component == Some(Component::ProxmoxIso) && new.is_none() =>
         {
             Reason::BootIso
+        }
+        // `lower::proxmox::proxmox` writes `machine = "q35"` beside `bios = "ovmf"`.
+        ["machine"]
+            if place.component == Some(Component::ProxmoxIso)
+                && matches!(new, Some(Value::String(m)) if m == "q35") =>
+        {
+            Reason::Q35
         }
         // `lower::vsphere::vsphere`, from the family's `vsphere_shutdown`.
         ["shutdown_command"]
@@ -113,7 +121,8 @@ fn seeds(value: Option<&Value>) -> bool {
 }
 
 fn template_reason(old: Option<&Value>, new: Option<&Value>, basis: Basis) -> Option<Reason> {
-    let (Some(Value::Template { path: p, .. }), Some(Value::Template { path: q, .. })) = (old, new)
+    let (Some(Value::Template { path: p, vars: v }), Some(Value::Template { path: q, vars: w })) =
+        (old, new)
     else {
         return None;
     };
@@ -126,7 +135,38 @@ fn template_reason(old: Option<&Value>, new: Option<&Value>, basis: Basis) -> Op
     if shared {
         return Some(Reason::SharedTemplate);
     }
-    (basis == Basis::Content && file_content(p, q).0).then_some(Reason::TemplateVariables)
+    // The tree's own template, kept: it renders as before only if hybridc still passes every
+    // variable the tree passed (`lower::installer::seed_object`); else the render may fail.
+    let kept = dropped_variables(v, w).is_some_and(|d| d.is_empty());
+    (kept && basis == Basis::Content && file_content(p, q).0).then_some(Reason::TemplateVariables)
+}
+
+/// The variables the tree passed to a template that the compiled tree no longer passes:
+/// `None` when either side passes no object.
+fn dropped_variables(old: &Value, new: &Value) -> Option<Vec<String>> {
+    match (old, new) {
+        (Value::Object(had), Value::Object(has)) => Some(
+            had.iter()
+                .filter(|(k, _)| !has.iter().any(|(j, _)| j == k))
+                .map(|(k, _)| format!("`{k}`"))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// For two renders of a template: the variables the tree passed that hybridc does not, which
+/// a kept template may still use.
+pub(super) fn missing_variables(old: Option<&Value>, new: Option<&Value>) -> Option<String> {
+    let (Some(Value::Template { vars: v, .. }), Some(Value::Template { vars: w, .. })) = (old, new)
+    else {
+        return None;
+    };
+    let missing = dropped_variables(v, w).filter(|m| !m.is_empty())?;
+    Some(format!(
+        "the template is passed {} no longer; a template that uses them fails to render",
+        missing.join(", ")
+    ))
 }
 
 fn communicator_argument(name: &str) -> bool {
@@ -159,11 +199,30 @@ fn step_reason(
         (_, ["environment_vars" | "ansible_env_vars"]) if keeps_all(old, new) => {
             Some(Reason::StepEnvironment)
         }
-        // `lower::provisioning::provisioning`: `SUDO_EXECUTE`.
-        ("shell", ["execute_command"]) => Some(Reason::StepExecution),
+        // `lower::provisioning::provisioning`: `SUDO_EXECUTE` for a shell step with `sudo`
+        // (a step that loses its sudo is no such difference), the build user for an elevated
+        // PowerShell step.
+        ("shell", ["execute_command"]) if matches!(new, Some(Value::String(c)) if c.contains("sudo")) => {
+            Some(Reason::StepExecution)
+        }
+        ("powershell", ["elevated_user" | "elevated_password"])
+            if matches!(new, Some(Value::Unknown { expression })
+                if expression == "build.User" || expression == "build.Password") =>
+        {
+            Some(Reason::StepExecution)
+        }
         // `lower::provisioning::ansible_over_ssh`, and `user = build.User` in
         // `lower::provisioning::provisioning`.
-        ("ansible", ["use_sftp" | "sftp_command" | "extra_arguments" | "user"]) => {
+        ("ansible", ["use_sftp" | "sftp_command"]) if old.is_none() => {
+            Some(Reason::AnsibleConnection)
+        }
+        ("ansible", ["user"]) if matches!(new, Some(Value::Unknown { expression }) if expression == "build.User") => {
+            Some(Reason::AnsibleConnection)
+        }
+        // `lower::provisioning::ansible_over_ssh` adds scp's legacy protocol, and
+        // `lower::provisioning::provisioning` passes `extra_vars` as one JSON document: the
+        // same variables and the same other arguments are no other difference.
+        ("ansible", ["extra_arguments"]) if same_ansible_arguments(old, new) => {
             Some(Reason::AnsibleConnection)
         }
         _ => None,
@@ -208,4 +267,66 @@ pub(super) fn added_step_reason(step: &Step) -> Option<Reason> {
             })
     });
     finishes.then_some(Reason::Finish)
+}
+
+/// Whether two `extra_arguments` lists pass the same variables and other arguments, once
+/// hybridc's `--scp-extra-args '-O'` is set aside: `-e`/`--extra-vars` as `k=v` words or a
+/// JSON object alike.
+fn same_ansible_arguments(old: Option<&Value>, new: Option<&Value>) -> bool {
+    let split = |value: Option<&Value>| -> Option<(Vec<String>, BTreeMap<String, String>)> {
+        let items = match value {
+            None => Vec::new(),
+            Some(Value::List(items)) => items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<String>>>()?,
+            Some(_) => return None,
+        };
+        let mut rest = Vec::new();
+        let mut vars = BTreeMap::new();
+        let mut words = items.into_iter();
+        while let Some(word) = words.next() {
+            if word == "-e" || word == "--extra-vars" {
+                let document = words.next()?;
+                match serde_json::from_str::<serde_json::Value>(&document) {
+                    Ok(serde_json::Value::Object(map)) => {
+                        for (k, v) in map {
+                            let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                            vars.insert(k, v);
+                        }
+                    }
+                    _ => {
+                        for pair in document.split_whitespace() {
+                            let (k, v) = pair.split_once('=')?;
+                            vars.insert(k.to_owned(), v.to_owned());
+                        }
+                    }
+                }
+            } else if word == "--scp-extra-args" {
+                let next = words.next()?;
+                if next != "'-O'" {
+                    rest.extend([word, next]);
+                }
+            } else {
+                rest.push(word);
+            }
+        }
+        Some((rest, vars))
+    };
+    matches!((split(old), split(new)), (Some(a), Some(b)) if a == b)
+}
+
+/// A step of the tree that generalises the template (Sysprep, `waagent -deprovision`), which
+/// the family's finishing step does in its place (`lower::family::finish`).
+pub(super) fn dropped_step_reason(step: &Step) -> Option<Reason> {
+    if !matches!(step.kind.as_str(), "shell" | "powershell") {
+        return None;
+    }
+    let text = hcl(&Value::Blocks(vec![step.body.clone()])).to_ascii_lowercase();
+    let generalises =
+        text.contains("sysprep") || text.contains("waagent") && text.contains("-deprovision");
+    generalises.then_some(Reason::Finish)
 }

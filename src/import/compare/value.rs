@@ -4,15 +4,23 @@
 use std::path::Path;
 
 use crate::import::report::{Basis, MASK};
-use crate::import::tree::{Body, Value};
+use crate::import::tree::{Attribute, Body, Value};
 
 /// Whether a value only names where a secret is kept (`env("X")`, `var.x`): safe to show.
 pub(super) fn is_reference(value: &Value) -> bool {
     match value {
         Value::Unknown { expression } => {
             let e = expression.as_str();
-            e.starts_with("env(\"")
-                || e.starts_with("var.") && e[4..].chars().all(|c| c.is_alphanumeric() || c == '_')
+            // `env("NAME")`, or a traversal alone (`var.x`, `build.Password`).
+            let traversal = e.split_once('.').is_some_and(|(root, rest)| {
+                !root.is_empty()
+                    && root.chars().all(|c| c.is_ascii_lowercase())
+                    && rest.chars().all(|c| c.is_alphanumeric() || c == '_')
+            });
+            traversal
+                || e.strip_prefix("env(\"")
+                    .and_then(|rest| rest.strip_suffix("\")"))
+                    .is_some_and(|name| name.chars().all(|c| c.is_alphanumeric() || c == '_'))
         }
         Value::Null => true,
         _ => false,
@@ -75,105 +83,64 @@ pub(super) fn file_content(p: &Path, q: &Path) -> (bool, Basis) {
 /// arguments (not where they are written).
 pub(super) fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
-            (Some(x), Some(y)) => x == y,
-            _ => x == y,
-        },
-        (Value::List(xs), Value::List(ys)) => {
-            xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| same(x, y))
-        }
-        (Value::Object(xs), Value::Object(ys)) => {
-            xs.len() == ys.len()
-                && xs
-                    .iter()
-                    .all(|(k, x)| ys.iter().any(|(j, y)| j == k && same(x, y)))
-        }
         (Value::Blocks(xs), Value::Blocks(ys)) => {
             xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| same_body(x, y))
         }
-        (Value::Template { path: p, vars: v }, Value::Template { path: q, vars: w }) => {
-            p == q && same(v, w)
-        }
-        _ => a == b,
+        _ => crate::import::read::value::equal(a, b),
     }
 }
 
-fn same_body(a: &Body, b: &Body) -> bool {
+pub(super) fn same_body(a: &Body, b: &Body) -> bool {
     a.attributes.len() == b.attributes.len()
         && a.attributes
             .iter()
             .all(|x| b.get(&x.name).is_some_and(|y| same(&x.value, &y.value)))
 }
 
-/// The value of an entry called `name`: masked when the name says it holds a secret and the
-/// value is not a mere reference to one.
-fn guarded(name: &str, value: &Value) -> String {
-    if crate::catalogue::secret_by_name(name) && !is_reference(value) {
-        MASK.to_owned()
-    } else {
-        hcl(value)
-    }
+/// A value as HCL, on one line, as the reader prints it (blocks as a list of objects), with
+/// the value of every entry whose name says it holds a secret masked, unless it only refers
+/// to one.
+pub(super) fn hcl(value: &Value) -> String {
+    crate::import::read::value::hcl(&masked(value))
 }
 
-/// A value as HCL, on one line: objects and blocks as `{ k = v, ... }`.
-pub(super) fn hcl(value: &Value) -> String {
+fn masked(value: &Value) -> Value {
+    let entry = |name: &str, v: &Value| {
+        if crate::catalogue::secret_by_name(name) && !is_reference(v) {
+            Value::Unknown {
+                expression: MASK.to_owned(),
+            }
+        } else {
+            masked(v)
+        }
+    };
     match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => quote(s),
-        Value::List(items) => {
-            let items: Vec<String> = items.iter().map(hcl).collect();
-            format!("[{}]", items.join(", "))
-        }
-        Value::Object(entries) => {
-            let entries: Vec<String> = entries
+        Value::List(items) => Value::List(items.iter().map(masked).collect()),
+        Value::Object(entries) => Value::Object(
+            entries
                 .iter()
-                .map(|(k, v)| format!("{} = {}", key(k), guarded(k, v)))
-                .collect();
-            format!("{{ {} }}", entries.join(", "))
-        }
-        Value::Blocks(bodies) => {
-            let bodies: Vec<String> = bodies
+                .map(|(k, v)| (k.clone(), entry(k, v)))
+                .collect(),
+        ),
+        Value::Blocks(bodies) => Value::Blocks(
+            bodies
                 .iter()
-                .map(|b| {
-                    let args: Vec<String> = b
+                .map(|b| Body {
+                    attributes: b
                         .attributes
                         .iter()
-                        .map(|a| match &a.value {
-                            Value::Blocks(_) => format!("{} {}", a.name, hcl(&a.value)),
-                            v => format!("{} = {}", a.name, guarded(&a.name, v)),
+                        .map(|a| Attribute {
+                            value: entry(&a.name, &a.value),
+                            ..a.clone()
                         })
-                        .collect();
-                    format!("{{ {} }}", args.join(", "))
+                        .collect(),
                 })
-                .collect();
-            bodies.join(" ")
-        }
-        Value::Template { path, vars } => {
-            format!(
-                "templatefile({}, {})",
-                quote(&path.display().to_string()),
-                hcl(vars)
-            )
-        }
-        Value::File { path } => format!("file({})", quote(&path.display().to_string())),
-        Value::Unknown { expression } => expression.clone(),
-    }
-}
-
-fn quote(text: &str) -> String {
-    serde_json::Value::String(text.to_owned()).to_string()
-}
-
-fn key(k: &str) -> String {
-    if !k.is_empty()
-        && k.chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-        && !k.starts_with(|c: char| c.is_ascii_digit())
-    {
-        k.to_owned()
-    } else {
-        quote(k)
+                .collect(),
+        ),
+        Value::Template { path, vars } => Value::Template {
+            path: path.clone(),
+            vars: Box::new(masked(vars)),
+        },
+        other => other.clone(),
     }
 }

@@ -349,6 +349,18 @@ fn editions(seen: &[Seen<'_>], members: &[usize], os: &mut Map<String, Json>) {
     if found.is_empty() {
         return;
     }
+    // The release's editions in the catalogue's order, then the OS's own.
+    let known = seen[members[0]]
+        .facts
+        .release
+        .and_then(|r| r.windows)
+        .map_or(&[][..], |w| w.editions);
+    found.sort_by_key(|e| {
+        known
+            .iter()
+            .position(|k| k.name == e.name())
+            .unwrap_or(known.len())
+    });
     let list = found
         .iter()
         .map(|e| match e {
@@ -399,7 +411,8 @@ fn own_platform_settings(
         if s.platform == PlatformName::Azure
             && let Some(gallery) = source::blocks(body, "shared_image_gallery_destination").first()
             && let Some(image) = text(gallery, "image_name")
-            && image != name
+            && image
+                != crate::spec::source_name(name, s.facts.edition.as_ref().map(EditionGuess::name))
         {
             put("gallery_image", image.into());
         }

@@ -10,7 +10,7 @@ use crate::spec::PlatformName;
 
 use super::os::{field_order, ordered};
 use super::settings::{self, env_name, set_pointer};
-use super::source::{blocks, boolean};
+use super::source::{blocks, boolean, text};
 use super::{Draft, Seen};
 
 /// The platforms the sources build on, with their settings, and the environments.
@@ -56,30 +56,56 @@ pub fn platforms(seen: &mut [Seen<'_>], environments: &[String], draft: &mut Dra
                 }
                 continue;
             }
-            // The value per environment: the first source's that sets it.
+            // The value per environment: the first source's that sets it, and whether it is
+            // the default of the variable it reads (no var file of the environment set it).
             let value_in = |e: usize| {
                 members.iter().find_map(|m| {
-                    let (_, source) = seen[*m].each[e];
+                    let (folder, source) = seen[*m].each[e];
                     let (attribute, _) = settings::find(&source.body, setting)?;
-                    settings::json(setting, &attribute.value)
+                    let value = settings::json(setting, &attribute.value)?;
+                    let default = attribute
+                        .variable
+                        .as_ref()
+                        .and_then(|v| folder.variable(v))
+                        .is_some_and(|v| !folder.assignments.iter().any(|a| a.at == v.set_at));
+                    Some((value, default))
                 })
             };
-            let Some(first) = value_in(0) else {
-                continue;
+            // An environment without a value leaves the base without one, as an environment
+            // can set a value but not unset one; the others set theirs. Otherwise the base is
+            // a variable's default where an environment keeps it, else the first environment's.
+            let found: Vec<Option<(Json, bool)>> = (0..environments.len()).map(value_in).collect();
+            let base_env = found
+                .iter()
+                .position(|v| v.as_ref().is_some_and(|(_, default)| *default))
+                .unwrap_or(0);
+            let values: Vec<Option<Json>> = found.into_iter().map(|v| v.map(|(j, _)| j)).collect();
+            let first = match values.iter().all(Option::is_some) {
+                true => values[base_env].clone(),
+                false => None,
             };
-            for (e, changes) in overrides.iter_mut().enumerate().skip(1) {
-                if let Some(value) = value_in(e).filter(|v| *v != first) {
+            for (e, changes) in overrides.iter_mut().enumerate() {
+                if let Some(value) = values[e].clone().filter(|v| Some(v) != first.as_ref()) {
                     let platform_changes = changes
                         .entry(platform.as_str())
                         .or_insert_with(|| Json::Object(Map::new()));
                     set_pointer(platform_changes, &format!("/{}", setting.name), value);
                 }
             }
+            let Some(first) = first else {
+                for m in &members {
+                    if let Some((_, top)) = settings::find(&seen[*m].source.body, setting) {
+                        seen[*m].used.insert(top.to_owned());
+                    }
+                }
+                continue;
+            };
             let mut own = Vec::new();
             let mut used = Vec::new();
             for m in &members {
                 let s = &seen[*m];
-                let Some((attribute, top)) = settings::find(&s.source.body, setting) else {
+                let (_, source) = s.each[base_env];
+                let Some((attribute, top)) = settings::find(&source.body, setting) else {
                     continue;
                 };
                 let value = settings::json(setting, &attribute.value);
@@ -148,6 +174,27 @@ fn extras(seen: &mut [Seen<'_>], members: &[usize], platform: PlatformName, base
                 .any(|m| boolean(&seen[*m].source.body, "cloud_init") == Some(true))
             {
                 set_pointer(base, "/cloud_init", true.into());
+            }
+            // The VirtIO driver ISO Windows sources attach beside their installer ISO.
+            let virtio = members.iter().find_map(|m| {
+                blocks(&seen[*m].source.body, "additional_iso_files")
+                    .iter()
+                    .find(|b| {
+                        ["iso_url", "iso_file"].iter().any(|a| {
+                            text(b, a).is_some_and(|v| v.to_ascii_lowercase().contains("virtio"))
+                        })
+                    })
+            });
+            if let Some(iso) = virtio {
+                for (argument, field) in [
+                    ("iso_url", "url"),
+                    ("iso_checksum", "checksum"),
+                    ("iso_file", "proxmox_file"),
+                ] {
+                    if let Some(value) = text(iso, argument) {
+                        set_pointer(base, &format!("/virtio_iso/{field}"), value.into());
+                    }
+                }
             }
         }
         PlatformName::Vsphere => {

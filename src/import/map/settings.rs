@@ -97,7 +97,12 @@ pub fn find<'a>(body: &'a Body, setting: &Setting) -> Option<(&'a Attribute, &'s
     if block.is_empty() {
         return body.get(argument).map(|a| (a, *argument));
     }
-    let found = blocks(body, block).first().and_then(|b| b.get(argument));
+    // The plugin takes a gallery's regions as `replication_regions` or as `target_region`
+    // blocks, which hybridc writes.
+    let found = blocks(body, block).first().and_then(|b| {
+        b.get(argument)
+            .or_else(|| (*argument == "replication_regions").then(|| b.get("target_region"))?)
+    });
     // A Proxmox ISO storage pool may also be a top-level argument of older trees.
     found
         .map(|a| (a, *block))
@@ -107,6 +112,10 @@ pub fn find<'a>(body: &'a Body, setting: &Setting) -> Option<(&'a Attribute, &'s
 /// A setting's value as the spec writes it; `None` when only the build knows it.
 pub fn json(setting: &Setting, value: &Value) -> Option<Json> {
     // Null is Packer's unset.
+    if let Value::Blocks(regions) = value {
+        let names = regions.iter().map(|r| plain(&r.get("name")?.value));
+        return names.collect::<Option<Vec<_>>>().map(Json::Array);
+    }
     let plain = plain(value).filter(|v| !v.is_null())?;
     Some(match (setting.name, plain) {
         ("vlan_tag", Json::String(s)) => s.parse::<u64>().map_or(Json::String(s), Json::from),

@@ -339,7 +339,7 @@ fn of_source(s: &super::Seen<'_>, cx: &mut Context<'_>, skipped: &mut Vec<Skippe
             let applies = (provisioner.only.is_empty() || provisioner.only.contains(&address))
                 && !provisioner.except.contains(&address);
             if applies
-                && !generalises(provisioner)
+                && !finishes(provisioner)
                 && let Some(json) = step(provisioner, &[], cx, skipped)
             {
                 out.push(json);
@@ -360,13 +360,44 @@ fn of_source(s: &super::Seen<'_>, cx: &mut Context<'_>, skipped: &mut Vec<Skippe
     out
 }
 
-/// Whether a step is the generalisation hybridc runs itself at the end of every build
-/// (`crate::family`'s cleanup: `waagent -deprovision` on Azure, Sysprep on Windows), which a
-/// step of the spec would run twice.
-fn generalises(step: &Step) -> bool {
-    let inline = strings(&step.body, "inline").join("\n");
-    (inline.contains("waagent") && inline.contains("-deprovision"))
-        || inline.contains("Sysprep.exe")
+/// Whether a step is one of the finishing steps hybridc runs itself at the end of every build
+/// ([`crate::family::FAMILIES`]' `finish`: locking the build user, `waagent -deprovision`,
+/// Sysprep), which a step of the spec would run twice: each of its lines is a line of one of
+/// them (the build user's name for `{build_user}`), or it deprovisions or runs Sysprep.
+fn finishes(step: &Step) -> bool {
+    let inline = strings(&step.body, "inline");
+    if inline.is_empty() {
+        return false;
+    }
+    let ours = |line: &str| {
+        crate::family::FAMILIES
+            .iter()
+            .flat_map(|f| f.finish)
+            .flat_map(|f| f.inline)
+            .any(|template| fits(template, line))
+    };
+    let joined = inline.join("\n");
+    inline.iter().all(|line| ours(line))
+        || (joined.contains("waagent") && joined.contains("-deprovision"))
+        || joined.contains("Sysprep.exe")
+}
+
+/// Whether `line` is `template` with any text for each `{build_user}`.
+fn fits(template: &str, line: &str) -> bool {
+    let parts: Vec<&str> = template.split("{build_user}").collect();
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return template == line;
+    };
+    let Some(mut rest) = line.strip_prefix(first) else {
+        return false;
+    };
+    for part in middle {
+        let Some(at) = rest.find(part) else {
+            return false;
+        };
+        rest = &rest[at + part.len()..];
+    }
+    rest.ends_with(last)
 }
 
 /// One list of steps from each platform's: the list itself when they agree; else, when they
@@ -457,6 +488,14 @@ mod tests {
             merged(uneven),
             [serde_json::json!({ "shell": { "inline": ["a"], "only": ["proxmox"] } })]
         );
+    }
+
+    #[test]
+    fn finishing_lines_fit_with_any_build_user() {
+        assert!(fits("passwd -l \"{build_user}\"", "passwd -l \"packer\""));
+        assert!(fits("a {build_user} b {build_user} c", "a x b y c"));
+        assert!(!fits("passwd -l \"{build_user}\"", "passwd -u \"packer\""));
+        assert!(fits("sync", "sync"));
     }
 
     #[test]

@@ -528,3 +528,44 @@ fn the_editions_of_a_windows_folder_are_one_os() {
         ]
     );
 }
+
+/// The round trip: the repository's own generated tree, read for both environments, gives a
+/// spec that compiles to the same files, with nothing left over.
+#[test]
+fn the_generated_tree_imports_to_a_spec_that_compiles_to_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let generated = root.join("generated");
+    let environments: Vec<Environment> = ["dev", "prod"]
+        .into_iter()
+        .map(|name| {
+            let var_file = generated.join(format!("env/{name}.pkrvars.hcl"));
+            let folder = crate::import::read::read(&generated, &[var_file]);
+            Environment {
+                name: name.to_owned(),
+                folders: vec![folder.expect("the generated tree reads")],
+            }
+        })
+        .collect();
+    let imported = map(&environments, root);
+    assert!(imported.files.is_empty(), "{:?}", imported.files);
+    assert!(imported.unmapped.is_empty(), "{:?}", imported.unmapped);
+    assert!(imported.findings.is_empty());
+    let source = SourceFile::new("spec/hybrid.yaml", imported.spec.clone());
+    let loaded = crate::check(source, root.to_path_buf()).expect("a valid spec");
+    let layout = crate::lower::Layout {
+        spec_path: "spec/hybrid.yaml".to_owned(),
+        to_root: "..".to_owned(),
+    };
+    let (model, _) = crate::lower::lower(&loaded, &layout).expect("lowered");
+    let files = crate::emit::emit(&model);
+    assert_eq!(files.len(), 7);
+    for file in files {
+        let committed = std::fs::read_to_string(generated.join(&file.path)).expect("committed");
+        assert!(
+            file.contents == committed,
+            "{} differs:\n{}",
+            file.path,
+            imported.spec
+        );
+    }
+}

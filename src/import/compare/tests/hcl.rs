@@ -199,3 +199,30 @@ fn an_edited_copy_shows_each_difference_with_or_without_its_reason() {
     );
     assert_eq!(report.counts().unexpected, 2, "{text}");
 }
+
+#[test]
+fn the_mappers_account_of_the_generated_tree_pairs_each_source_with_itself() {
+    let keep = |_: &str, text: String| text;
+    let environments: Vec<Environment> = ["dev", "prod"]
+        .into_iter()
+        .map(|name| Environment {
+            name: name.into(),
+            folders: vec![read(name, &keep)],
+        })
+        .collect();
+    let compiled: Vec<(String, Folder)> = environments
+        .iter()
+        .map(|e| (e.name.clone(), e.folders[0].clone()))
+        .collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let imported = crate::import::map::map(&environments, root);
+    let report = compare(&environments, &compiled, &imported);
+    assert_eq!(report.sources.len(), compiled[0].1.sources.len());
+    assert!(report.expected(), "{}", report.render());
+    let shares = report.shares;
+    assert_eq!(shares.unmapped, 0, "{shares:?}");
+    assert!(
+        shares.options > 0 && shares.spec > shares.options,
+        "{shares:?}"
+    );
+}
