@@ -9,6 +9,7 @@
 use crate::family::{DEBIAN, Distribution, PHOTON, REDHAT, SUSE};
 use crate::spec::{Arch, Family, Firmware, Installer, PlatformName, SeedChannel};
 
+pub mod references;
 pub mod variables;
 
 pub use variables::TemplateVar;
