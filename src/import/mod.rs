@@ -12,4 +12,5 @@ pub mod map;
 pub mod read;
 pub mod report;
 pub mod run;
+pub mod templates;
 pub mod tree;
