@@ -35,12 +35,12 @@ pub struct Adapted {
     pub unresolved: Vec<String>,
 }
 
-/// How a read of input `name` is written, for a value of this shape.
+/// How a read of input `name` is written, for a value of this shape: a string as it is, any
+/// other value decoded from its JSON text (Packer's function table has `jsondecode` but no
+/// `tobool` or `tonumber`: hashicorp/packer `hcl2template/functions.go`, `Functions`).
 fn read_of(name: &str, value: &Value) -> String {
     match value {
         Value::String(_) => format!("inputs.{name}"),
-        Value::Number(_) => format!("tonumber(inputs.{name})"),
-        Value::Bool(_) => format!("tobool(inputs.{name})"),
         _ => format!("jsondecode(inputs.{name})"),
     }
 }
@@ -200,7 +200,7 @@ mod tests {
         let adapted = adapt(text, &vars, &not_secret).expect("a template");
         assert_eq!(
             adapted.text,
-            "lang ${inputs.vm_guest_os_language}\n%{ for p in jsondecode(inputs.additional_packages) ~}\n- ${p}\n%{ endfor ~}\n%{ if tobool(inputs.use_swap) }swap ${tonumber(inputs.swap_mb)}%{ endif }\n${hostname}\n"
+            "lang ${inputs.vm_guest_os_language}\n%{ for p in jsondecode(inputs.additional_packages) ~}\n- ${p}\n%{ endfor ~}\n%{ if jsondecode(inputs.use_swap) }swap ${jsondecode(inputs.swap_mb)}%{ endif }\n${hostname}\n"
         );
         assert_eq!(
             adapted.inputs,

@@ -283,3 +283,72 @@ fn a_builder_hybridc_does_not_compile_to_is_listed_and_skipped() {
     assert!(stderr.contains("qemu.pkr.hcl:1:"), "{stderr}");
     assert!(!dir.join("spec").exists(), "a dry run writes nothing");
 }
+
+/// A template kept from another tree renders the same text under hybridc as it did in the
+/// tree: rendered by HashiCorp's own template engine (`tests/render`, as Packer's
+/// `templatefile()` in hashicorp/packer `hcl2template/function/templatefile.go`), once with
+/// the tree's `templatefile` object and once, rewritten, with the installer inputs the import
+/// gives the OS (`inputs`, strings only, as the spec writes them).
+#[test]
+fn a_kept_template_renders_what_it_rendered_in_its_tree() {
+    use crate::installers::{Rendered, helper, render};
+    use hybridc::import::templates::{Input, adapt};
+    use hybridc::import::tree::Value;
+    let Some(exe) = helper() else {
+        return;
+    };
+    let dir = temp_dir("import-kept-template");
+    let original = "lang ${vm_guest_os_language}\n%{ for p in additional_packages ~}\n- ${p}\n%{ endfor ~}\n%{ if vm_disk_use_swap }swap ${vm_disk_swap_mb}%{ endif }\nuser ${build_username}\n%{ for k, v in vm_network }${k}=${v}\n%{ endfor }";
+    let s = |t: &str| Value::String(t.to_owned());
+    let vars = Value::Object(vec![
+        ("vm_guest_os_language".into(), s("en_US")),
+        (
+            "additional_packages".into(),
+            Value::List(vec![s("open-vm-tools"), s("curl")]),
+        ),
+        ("vm_disk_use_swap".into(), Value::Bool(true)),
+        ("vm_disk_swap_mb".into(), Value::Number(2048.into())),
+        ("build_username".into(), s("packer")),
+        (
+            "vm_network".into(),
+            Value::Object(vec![
+                ("device".into(), s("ens192")),
+                ("dhcp".into(), Value::Bool(true)),
+            ]),
+        ),
+    ]);
+    let adapted = adapt(original, &vars, &|_, _| None).expect("a template");
+    let as_json = serde_json::json!({
+        "vm_guest_os_language": "en_US",
+        "additional_packages": ["open-vm-tools", "curl"],
+        "vm_disk_use_swap": true,
+        "vm_disk_swap_mb": 2048,
+        "build_username": "packer",
+        "vm_network": { "device": "ens192", "dhcp": true },
+    });
+    let inputs: serde_json::Map<String, serde_json::Value> = adapted
+        .inputs
+        .iter()
+        .map(|(name, input)| match input {
+            Input::Text(text) => (name.clone(), text.clone().into()),
+            Input::Secret(_) => panic!("no secret here"),
+        })
+        .collect();
+    // hybridc passes its own variables beside `inputs`; the rewritten template reads none of
+    // the names the tree passed from them.
+    let hybridc_vars = serde_json::json!({ "inputs": inputs, "build_username": "someone-else" });
+    let mut rendered = Vec::new();
+    for (name, text, vars) in [
+        ("original", original, &as_json),
+        ("adapted", adapted.text.as_str(), &hybridc_vars),
+    ] {
+        let path = dir.join(format!("{name}.pkrtpl.hcl"));
+        fs::write(&path, text).expect("write the template");
+        match render(exe, &path, vars, &format!("import-kept-{name}")) {
+            Rendered::Text(out) => rendered.push(out),
+            Rendered::Error(e) => panic!("{name} does not render:\n{e}\n{text}"),
+        }
+    }
+    assert_eq!(rendered[0], rendered[1]);
+    assert!(rendered[0].contains("- curl\n") && rendered[0].contains("swap 2048"));
+}

@@ -597,7 +597,7 @@ fn build_helper() -> Helper {
 
 /// The helper, or `None` after printing why the test is skipped. Fails instead of skipping
 /// when `CI` is set.
-fn helper() -> Option<&'static Path> {
+pub(crate) fn helper() -> Option<&'static Path> {
     static HELPER: OnceLock<Helper> = OnceLock::new();
     match HELPER.get_or_init(build_helper) {
         Helper::Ready(exe) => Some(exe),
@@ -613,14 +613,14 @@ fn helper() -> Option<&'static Path> {
 }
 
 /// What the helper said.
-enum Rendered {
+pub(crate) enum Rendered {
     Text(String),
     /// HCL diagnostics (exit status 1).
     Error(String),
 }
 
 /// Renders `template` with `vars` written to `target/hybridc-render/vars/<tag>.json`.
-fn render(exe: &Path, template: &Path, vars: &Value, tag: &str) -> Rendered {
+pub(crate) fn render(exe: &Path, template: &Path, vars: &Value, tag: &str) -> Rendered {
     let dir = work_dir().join("vars");
     std::fs::create_dir_all(&dir).expect("create vars dir");
     let vars_path = dir.join(format!("{tag}.json"));
