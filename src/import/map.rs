@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value as Json};
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::import::tree::{Finding, Folder, Location, Source, Value};
+use crate::import::tree::{Attribute, Finding, Folder, Location, Source, Value};
 use crate::spec::{BuilderKind, PlatformName};
 
 mod hardware;
@@ -121,6 +121,11 @@ impl Seen<'_> {
     /// Its folder as each environment read it.
     pub fn folders(&self) -> Vec<&Folder> {
         self.each.iter().map(|(folder, _)| *folder).collect()
+    }
+
+    /// An argument of the source that the spec cannot hold, and why.
+    fn unmapped_argument(&self, attribute: &Attribute, reason: String) -> Unmapped {
+        self.unmapped(&attribute.name, &attribute.value, reason, attribute.at)
     }
 
     fn unmapped(&self, argument: &str, value: &Value, reason: String, at: Location) -> Unmapped {

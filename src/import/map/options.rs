@@ -52,24 +52,19 @@ pub fn options(
                 let argument = schema.arguments.get(&attribute.name);
                 let block = schema.blocks.get(&attribute.name);
                 if argument.is_none() && block.is_none() {
-                    draft.unmapped.push(s.unmapped(
-                        &attribute.name,
-                        &attribute.value,
+                    draft.unmapped.push(s.unmapped_argument(
+                        attribute,
                         format!(
                             "not an argument of `{}` in the pinned plugin",
                             component.name()
                         ),
-                        attribute.at,
                     ));
                     continue;
                 }
                 let Some(loaded) = &loaded else {
-                    draft.unmapped.push(s.unmapped(
-                        &attribute.name,
-                        &attribute.value,
-                        "the imported spec could not be lowered to check it against what hybridc sets".into(),
-                        attribute.at,
-                    ));
+                    draft
+                        .unmapped
+                        .push(s.unmapped_argument(attribute, "the imported spec could not be lowered to check it against what hybridc sets".into()));
                     continue;
                 };
                 let set = cache.entry((s.platform, name.clone())).or_insert_with(|| {
@@ -99,11 +94,9 @@ pub fn options(
                     })
                 };
                 let Some(value) = value else {
-                    draft.unmapped.push(s.unmapped(
-                        &attribute.name,
-                        &attribute.value,
+                    draft.unmapped.push(s.unmapped_argument(
+                        attribute,
                         "its value is known only when Packer runs".into(),
-                        attribute.at,
                     ));
                     continue;
                 };

@@ -107,7 +107,7 @@ fn build(sources: &[&str], repo: &Path) -> Build {
 fn vsphere(repo: &Path, datacenter: &str) -> Folder {
     let template = repo.join("builds/linux/ubuntu/22.04/data/user-data.pkrtpl.hcl");
     let vars = Box::new(Value::Object(Vec::new()));
-    let body = vec![
+    let mut body = vec![
         attr("vcenter_server", s("vc.example.com")),
         attr("username", s("svc-packer@vsphere.local")),
         var("password", s("hunter2"), "vsphere_password"),
@@ -143,14 +143,9 @@ fn vsphere(repo: &Path, datacenter: &str) -> Folder {
                 attr("network_card", s("vmxnet3")),
             ])],
         ),
-        attr("ssh_username", s("packer")),
-        var(
-            "ssh_password",
-            unknown("env(\"BUILD_PASSWORD\")"),
-            "build_password",
-        ),
         attr("convert_to_template", Value::Bool(true)),
     ];
+    body.extend(ssh_user());
     let files = vec![
         SourceFile::new("linux-ubuntu.pkr.hcl", "source {}\n"),
         SourceFile::new(
@@ -179,9 +174,21 @@ fn vsphere(repo: &Path, datacenter: &str) -> Folder {
     }
 }
 
+/// The build user's SSH login, as both Linux sources write it.
+fn ssh_user() -> [Attribute; 2] {
+    [
+        attr("ssh_username", s("packer")),
+        var(
+            "ssh_password",
+            unknown("env(\"BUILD_PASSWORD\")"),
+            "build_password",
+        ),
+    ]
+}
+
 /// The Proxmox folder of the same release.
 fn proxmox(repo: &Path) -> Folder {
-    let body = vec![
+    let mut body = vec![
         attr("proxmox_url", s("https://pve.example.com:8006/api2/json")),
         attr("username", s("packer@pve!packer")),
         var(
@@ -216,13 +223,8 @@ fn proxmox(repo: &Path) -> Folder {
                 attr("model", s("virtio")),
             ])],
         ),
-        attr("ssh_username", s("packer")),
-        var(
-            "ssh_password",
-            unknown("env(\"BUILD_PASSWORD\")"),
-            "build_password",
-        ),
     ];
+    body.extend(ssh_user());
     Folder {
         path: repo.join("proxmox/ubuntu-2204"),
         files: vec![SourceFile::new("ubuntu.pkr.hcl", "source {}\n")],
@@ -246,11 +248,16 @@ fn repository(name: &str) -> PathBuf {
             "#cloud-config\nautoinstall:\n  version: 1\n",
         ),
     ] {
-        let file = repo.join(path);
-        std::fs::create_dir_all(file.parent().expect("a folder")).expect("a folder");
-        std::fs::write(file, text).expect("written");
+        write(&repo, path, text);
     }
     repo
+}
+
+/// Writes a file of the repository.
+fn write(repo: &Path, path: impl AsRef<Path>, text: &str) {
+    let file = repo.join(path);
+    std::fs::create_dir_all(file.parent().expect("a folder")).expect("a folder");
+    std::fs::write(file, text).expect("written");
 }
 
 fn imported(repo: &Path) -> Imported {
@@ -264,9 +271,7 @@ fn imported(repo: &Path) -> Imported {
 /// The spec passes every check `hybridc validate` runs, with the files the mapper asks for.
 fn valid(repo: &Path, imported: &Imported) {
     for (path, text) in &imported.files {
-        let file = repo.join(path);
-        std::fs::create_dir_all(file.parent().expect("a folder")).expect("a folder");
-        std::fs::write(file, text).expect("written");
+        write(repo, path, text);
     }
     let source = SourceFile::new("spec/hybrid.yaml", imported.spec.clone());
     if let Err(error) = crate::check(source, repo.to_path_buf()) {
@@ -494,9 +499,8 @@ fn windows(repo: &Path) -> Folder {
 #[test]
 fn the_editions_of_a_windows_folder_are_one_os() {
     let repo = repository("windows");
-    let file = repo.join("builds/windows/server/2022/data/autounattend.pkrtpl.hcl");
-    std::fs::create_dir_all(file.parent().expect("a folder")).expect("a folder");
-    std::fs::write(&file, "<unattend/>\n").expect("written");
+    let template = "builds/windows/server/2022/data/autounattend.pkrtpl.hcl";
+    write(&repo, template, "<unattend/>\n");
     let environments = [Environment {
         name: "default".to_owned(),
         folders: vec![vsphere(&repo, "dc-dev"), windows(&repo)],
