@@ -356,6 +356,27 @@ pub fn template_of(installer: Installer, seed: &Seed) -> Option<&'static str> {
         .copied()
 }
 
+/// The variables a source passes to its seed templates, in the order written.
+pub fn template_vars(body: &Body) -> Vec<(&str, &Value)> {
+    let mut out = Vec::new();
+    let mut bodies = vec![body];
+    bodies.extend(blocks(body, "additional_iso_files"));
+    for body in bodies {
+        for name in ["http_content", "cd_content"] {
+            if let Some(Value::Object(entries)) = body.get(name).map(|a| &a.value) {
+                for (_, value) in entries {
+                    if let Value::Template { vars, .. } = value
+                        && let Value::Object(vars) = vars.as_ref()
+                    {
+                        out.extend(vars.iter().map(|(k, v)| (k.as_str(), v)));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The seed files of a source: `http_content`, `cd_content` (also in `additional_iso_files`),
 /// `cd_files` and the files of `http_directory`.
 fn seeds(body: &Body) -> Vec<Seed> {

@@ -437,7 +437,13 @@ fn the_spec_is_the_same_every_time() {
 fn windows(repo: &Path) -> Folder {
     let template = repo.join("builds/windows/server/2022/data/autounattend.pkrtpl.hcl");
     let edition = |name: &str, image: &str| {
-        let vars = Value::Object(vec![("vm_inst_os_image".to_owned(), s(image))]);
+        let vars = Value::Object(vec![
+            ("vm_inst_os_image".to_owned(), s(image)),
+            ("vm_inst_os_language".to_owned(), s("de-DE")),
+            ("vm_guest_os_language".to_owned(), s("en-US")),
+            ("vm_guest_os_keyboard".to_owned(), s("en-US")),
+            ("vm_guest_os_timezone".to_owned(), s("UTC")),
+        ]);
         let body = vec![
             attr("vcenter_server", s("vc.example.com")),
             attr("username", s("svc-packer@vsphere.local")),
@@ -516,6 +522,10 @@ fn the_editions_of_a_windows_folder_are_one_os() {
         imported.spec
     );
     assert_eq!(os["hardware"], serde_json::json!({"memory_mb": 8192}));
+    assert_eq!(
+        os["locale"],
+        serde_json::json!({"language": "en_US", "keyboard": "en-US", "timezone": "UTC"})
+    );
     assert_eq!(spec["defaults"]["hardware"]["cpus"], 2);
     assert_eq!(spec.get("environments"), None);
     let compiled: Vec<&str> = imported
