@@ -217,13 +217,32 @@ pub fn repo_path(path: &str, under: &str, cx: &mut Context<'_>) -> String {
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".to_owned());
-    let copy = format!("{under}/{name}");
-    if let Ok(content) = std::fs::read_to_string(&found)
-        && !cx.files.iter().any(|(p, _)| slashed(p) == copy)
-    {
-        cx.files.push((PathBuf::from(&copy), content));
+    let Ok(content) = std::fs::read_to_string(&found) else {
+        return format!("{under}/{name}");
+    };
+    // The same name for another file, among the copies or in the repository, gets a number.
+    let (stem, extension) = match name.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => (stem.to_owned(), format!(".{extension}")),
+        _ => (name.clone(), String::new()),
+    };
+    for n in 1.. {
+        let copy = match n {
+            1 => format!("{under}/{name}"),
+            _ => format!("{under}/{stem}-{n}{extension}"),
+        };
+        let copied = cx.files.iter().find(|(p, _)| slashed(p) == copy);
+        let existing = std::fs::read_to_string(cx.repo.join(&copy)).ok();
+        match (copied, existing) {
+            (Some((_, text)), _) if *text == content => return copy,
+            (None, Some(text)) if text == content => return copy,
+            (None, None) => {
+                cx.files.push((PathBuf::from(&copy), content));
+                return copy;
+            }
+            _ => {}
+        }
     }
-    copy
+    unreachable!("some numbered name is free")
 }
 
 /// A path with `.` and `..` resolved lexically.

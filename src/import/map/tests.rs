@@ -583,3 +583,44 @@ fn the_generated_tree_imports_to_a_spec_that_compiles_to_it() {
         );
     }
 }
+
+/// Files outside the repository are copied into it; another file of the same name gets a
+/// numbered name, and a file the repository has already is named, not copied.
+#[test]
+fn scripts_outside_the_repository_are_copied_under_names_of_their_own() {
+    let repo = repository("copies");
+    let outside = crate::output::tests::scratch("import-map-outside");
+    write(&outside, "a/update.sh", "echo a\n");
+    write(&outside, "b/update.sh", "echo b\n");
+    let folder = proxmox(&repo);
+    let mut files = Vec::new();
+    let mut cx = steps::Context {
+        folder: &folder,
+        repo: &repo,
+        files: &mut files,
+    };
+    let a = outside.join("a/update.sh").display().to_string();
+    let b = outside.join("b/update.sh").display().to_string();
+    let ours = repo.join("scripts/linux/update.sh").display().to_string();
+    assert_eq!(
+        steps::repo_path(&a, "scripts/linux", &mut cx),
+        "scripts/linux/update-2.sh"
+    );
+    assert_eq!(
+        steps::repo_path(&b, "scripts/linux", &mut cx),
+        "scripts/linux/update-3.sh"
+    );
+    assert_eq!(
+        steps::repo_path(&a, "scripts/linux", &mut cx),
+        "scripts/linux/update-2.sh"
+    );
+    assert_eq!(
+        steps::repo_path(&ours, "scripts/linux", &mut cx),
+        "scripts/linux/update.sh"
+    );
+    let written: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
+    assert_eq!(
+        written,
+        ["scripts/linux/update-2.sh", "scripts/linux/update-3.sh"]
+    );
+}
