@@ -200,8 +200,9 @@ fn templates(
             .iter()
             .any(|(path, text)| path.ends_with(template) && text == content);
         if !same {
-            let path = format!("builds/{name}/{template}");
-            draft.files.push((PathBuf::from(&path), content.clone()));
+            let under = format!("builds/{name}");
+            let path =
+                super::steps::copy_to(&under, template, content.clone(), repo, &mut draft.files);
             own.insert(template.to_owned(), path.into());
         }
     }

@@ -220,29 +220,41 @@ pub fn repo_path(path: &str, under: &str, cx: &mut Context<'_>) -> String {
     let Ok(content) = std::fs::read_to_string(&found) else {
         return format!("{under}/{name}");
     };
-    // The same name for another file, among the copies or in the repository, gets a number.
-    let (stem, extension) = match name.rsplit_once('.') {
-        Some((stem, extension)) if !stem.is_empty() => (stem.to_owned(), format!(".{extension}")),
-        _ => (name.clone(), String::new()),
+    copy_to(under, &name, content, cx.repo, cx.files)
+}
+
+/// Where a file with `content` goes under the repository folder `under`: `under/name` when
+/// that is free or holds the same text already, else `under/<stem>-<n><extensions>`, the
+/// first such name free or holding the same text; a new copy is added to `files`.
+pub fn copy_to(
+    under: &str,
+    name: &str,
+    content: String,
+    repo: &Path,
+    files: &mut Vec<(PathBuf, String)>,
+) -> String {
+    let (stem, extension) = match name.split_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => (stem, format!(".{extension}")),
+        _ => (name, String::new()),
     };
-    for n in 1.. {
+    let mut n = 1;
+    loop {
         let copy = match n {
             1 => format!("{under}/{name}"),
             _ => format!("{under}/{stem}-{n}{extension}"),
         };
-        let copied = cx.files.iter().find(|(p, _)| slashed(p) == copy);
-        let existing = std::fs::read_to_string(cx.repo.join(&copy)).ok();
+        let copied = files.iter().find(|(p, _)| slashed(p) == copy);
+        let existing = std::fs::read_to_string(repo.join(&copy)).ok();
         match (copied, existing) {
             (Some((_, text)), _) if *text == content => return copy,
             (None, Some(text)) if text == content => return copy,
             (None, None) => {
-                cx.files.push((PathBuf::from(&copy), content));
+                files.push((PathBuf::from(&copy), content));
                 return copy;
             }
-            _ => {}
+            _ => n += 1,
         }
     }
-    unreachable!("some numbered name is free")
 }
 
 /// A path with `.` and `..` resolved lexically.
