@@ -294,6 +294,21 @@ pub fn compile_model_in(
     finish(check_in(source, files)?, layout, out_dir, false)
 }
 
+/// [`compile_model_in`] with the files printed: `import` compiles the spec it is about to
+/// write this way, over the repository it goes to.
+///
+/// # Errors
+/// [`Error::Invalid`] for the spec.
+pub fn compile_in(
+    source: SourceFile,
+    files: &dyn source::Files,
+    layout: &lower::Layout,
+    out_dir: PathBuf,
+) -> Result<Compiled, Error> {
+    let _run = parallel::awake();
+    finish(check_in(source, files)?, layout, out_dir, true)
+}
+
 /// Lowers, checks and (with `print`) prints a loaded spec.
 fn finish(
     loaded: Loaded,

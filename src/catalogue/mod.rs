@@ -19,6 +19,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 pub mod check;
+mod docs;
 mod names;
 mod required;
 

@@ -319,13 +319,18 @@ impl<'a> Complete<'a> {
                 kind: CompletionKind::Property,
                 detail: Some(summary),
                 documentation: Some(format!(
-                    "Argument of `{}`{}",
+                    "Argument of `{}`{}{}",
                     place.component.name(),
                     if secret {
                         "; a secret: write it as `{ env: NAME }`"
                     } else {
                         ""
-                    }
+                    },
+                    place
+                        .component
+                        .doc(&[place.names.as_slice(), &[name.as_str()]].concat())
+                        .map(|doc| format!("\n\n{doc}"))
+                        .unwrap_or_default()
                 )),
                 insert_text: self.insert(name),
                 replace: self.cursor.word.clone(),

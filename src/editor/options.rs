@@ -69,6 +69,7 @@ pub(super) struct Found<'c> {
     name: String,
     component: Component,
     entry: Entry<'c>,
+    doc: Option<&'static str>,
 }
 
 /// The catalogue entry of the argument or block the path names under `options:`.
@@ -85,6 +86,7 @@ pub(super) fn argument_at(tree: &Node, path: &[&str]) -> Option<Found<'static>> 
         name: (*last).to_owned(),
         component: place.component,
         entry,
+        doc: place.component.doc(&place.names),
     })
 }
 
@@ -105,7 +107,8 @@ pub(super) fn body(component: Component, blocks: &[&str]) -> Option<Body<'static
 }
 
 impl Found<'_> {
-    /// The entry in words: type, requirement, deprecation, secrecy, and which plugin.
+    /// The entry in words: type, requirement, which plugin, the plugin's own documentation,
+    /// deprecation and secrecy.
     pub fn markdown(&self) -> String {
         let mut out = format!("`{}`: ", self.name);
         out.push_str(&entry_summary(&self.entry));
@@ -117,6 +120,9 @@ impl Found<'_> {
             ", passed to `{}` ({plugin} plugin {version})",
             self.component.name()
         );
+        if let Some(doc) = self.doc {
+            let _ = write!(out, "\n\n{doc}");
+        }
         let (deprecated, replaced_by) = match &self.entry {
             Entry::Argument(a) => (a.deprecated, a.replaced_by.as_deref()),
             Entry::Block(b) => (b.deprecated, b.replaced_by.as_deref()),

@@ -127,6 +127,30 @@ fn hover_on_an_option_shows_the_plugin_argument() {
 }
 
 #[test]
+fn hover_on_an_option_adds_the_plugins_own_documentation() {
+    let spec = example().replacen(
+        "    options:\n      cpu_type: host\n      qemu_agent: true\n      scsi_controller: virtio-scsi-single\n",
+        "    options: { cpu_type: host, disks: [{ disk_size: 20G }] }\n",
+        1,
+    );
+    let option = hover_at(&spec, "options:", "cpu_t|ype: host");
+    assert!(
+        option.contains(
+            "`cpu_type`: `string`, optional, passed to `proxmox-iso` (proxmox plugin 1.2.4)\n\n\
+             The CPU type to emulate. See the Proxmox API\n\
+             documentation for the complete list of accepted values."
+        ),
+        "{option}"
+    );
+    // A nested block's argument is documented from its block, past the list index.
+    let nested = hover_at(&spec, "options:", "disk_si|ze");
+    assert!(
+        nested.contains("The size of the disk, including a unit suffix"),
+        "{nested}"
+    );
+}
+
+#[test]
 fn hover_on_a_step_kind_uses_its_alternative_in_the_schema() {
     let spec = example();
     let shell = hover_at(&spec, "linux-base:\n", "- sh|ell:");
@@ -176,6 +200,23 @@ fn completes_plugin_arguments_hybridc_does_not_set_under_options() {
     assert_eq!(onboot.detail.as_deref(), Some("`bool`, optional"));
     assert_eq!(onboot.insert_text.as_deref(), Some("onboot: "));
     assert_eq!(onboot.replace, offset - 3..offset);
+    assert_eq!(
+        onboot.documentation.as_deref(),
+        Some(
+            "Argument of `proxmox-iso`\n\n\
+             Specifies whether a VM will be started during system\n\
+             bootup. Defaults to `false`."
+        )
+    );
+    // The pinned docs say nothing of `http_interface`: nothing is added.
+    let bare = found
+        .iter()
+        .find(|c| c.label == "http_interface")
+        .expect("http_interface is offered");
+    assert_eq!(
+        bare.documentation.as_deref(),
+        Some("Argument of `proxmox-iso`")
+    );
     for taken in [
         "node",
         "cores",

@@ -102,6 +102,47 @@ pub(crate) fn templates(kind: &InstallerKind) -> Result<Vec<(String, &'static st
         .collect()
 }
 
+/// The shared installer templates the OSes of `spec` (spec text) read and `files` lacks, as
+/// `(path, contents)` from the ones `init` writes: a repository that gets a spec from elsewhere
+/// (`import`) gets them too. A spec that does not parse needs none.
+pub fn shared_templates_missing(
+    spec: &str,
+    files: &dyn crate::source::Files,
+) -> Vec<(String, String)> {
+    use crate::release::OsFacts;
+    let Ok(tree) = crate::yaml::parse(spec) else {
+        return Vec::new();
+    };
+    let Some(oses) = tree.get("oses") else {
+        return Vec::new();
+    };
+    let is_file = |p: &str| files.kind(p) == crate::source::Kind::File;
+    let mut missing: Vec<(String, String)> = Vec::new();
+    for entry in oses.value.entries() {
+        let Ok(mut os) = serde_json::from_value::<crate::spec::Os>(entry.value.to_json()) else {
+            continue;
+        };
+        entry.key.as_str().clone_into(&mut os.key);
+        let Some(installer) = os.installer() else {
+            continue;
+        };
+        let kind = crate::installer::kind(installer);
+        let Ok(shared) = templates(kind) else {
+            continue;
+        };
+        for template in kind.templates {
+            let path = kind.template_path(&os.key, &os, template, is_file);
+            if is_file(&path) || missing.iter().any(|(p, _)| *p == path) {
+                continue;
+            }
+            if let Some((_, text)) = shared.iter().find(|(p, _)| *p == path) {
+                missing.push((path, (*text).to_owned()));
+            }
+        }
+    }
+    missing
+}
+
 /// Why `init` cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InitError {
@@ -407,11 +448,26 @@ pub fn write(
     files: &[(String, String)],
     force: bool,
 ) -> Result<Vec<String>, InitError> {
+    write_refusing(dir, files, &[GITHUB_WORKFLOW], force)
+}
+
+/// Writes `files` under `dir` (`.sh` files executable), refusing to overwrite anything unless
+/// `force`: when one of them or of `also` exists, nothing is written.
+///
+/// # Errors
+/// [`InitError::Exists`] naming every file that exists (nothing is written then), or
+/// [`InitError::Write`].
+pub fn write_refusing(
+    dir: &Path,
+    files: &[(String, String)],
+    also: &[&str],
+    force: bool,
+) -> Result<Vec<String>, InitError> {
     if !force {
         let mut existing: Vec<String> = files
             .iter()
             .map(|(p, _)| p.as_str())
-            .chain([GITHUB_WORKFLOW])
+            .chain(also.iter().copied())
             .filter(|p| dir.join(p).exists())
             .map(str::to_owned)
             .collect();
@@ -510,5 +566,41 @@ mod tests {
                 Err(other) => panic!("{}: {other}", release.name),
             }
         }
+    }
+
+    #[test]
+    fn a_spec_from_elsewhere_gets_the_shared_templates_its_oses_read() {
+        let example = crate::source::Disk::new(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf(),
+        );
+        // The example repository has every template its spec reads.
+        assert_eq!(shared_templates_missing(EXAMPLE, &example), Vec::new());
+        // An empty repository lacks each once, with the contents `init` writes.
+        let empty = crate::source::Disk::new(std::env::temp_dir().join("hybridc-no-such-repo"));
+        let missing = shared_templates_missing(EXAMPLE, &empty);
+        let paths: Vec<&str> = missing.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "installers/autoinstall/user-data.pkrtpl.hcl",
+                "installers/autoinstall/meta-data.pkrtpl.hcl",
+                "installers/kickstart/ks.pkrtpl.hcl",
+                "installers/preseed/preseed.pkrtpl.hcl",
+                "installers/autounattend/autounattend.pkrtpl.hcl",
+            ]
+        );
+        assert!(
+            missing
+                .iter()
+                .all(|(path, text)| INSTALLERS.contains(&(path, text)))
+        );
+        // An OS's own template stands in for the shared one.
+        let own = EXAMPLE.replace(
+            "  rocky-9:\n",
+            "  rocky-9:\n    templates: { ks.pkrtpl.hcl: spec/rocky.ks }\n",
+        );
+        let missing = shared_templates_missing(&own, &empty);
+        assert!(!missing.iter().any(|(p, _)| p.contains("kickstart")));
+        assert_eq!(shared_templates_missing("not: [valid", &empty), Vec::new());
     }
 }
