@@ -47,7 +47,8 @@ pub struct Imported {
     /// yaml-language-server modeline.
     pub spec: String,
     /// Files the spec names that must be written into the repository: repository-relative
-    /// path and content.
+    /// path and content (the OSes' own templates, copied scripts and playbooks, and the
+    /// shared installer templates the repository lacks).
     pub files: Vec<(PathBuf, String)>,
     /// Which original source became which OS on which platform, and its name in the compiled
     /// tree.
@@ -309,6 +310,14 @@ pub fn map(environments: &[Environment], repo: &Path) -> Imported {
     );
     let spec = text::document(&header, &draft.spec(true), &draft.comments);
     let mut files = draft.files;
+    // The shared installer templates the OSes read, which a new repository lacks.
+    let disk = crate::source::Disk::new(repo.to_path_buf());
+    let shared = crate::init::shared_templates_missing(&spec, &disk);
+    files.extend(
+        shared
+            .into_iter()
+            .map(|(path, text)| (PathBuf::from(path), text)),
+    );
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
     Imported {

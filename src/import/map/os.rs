@@ -3,7 +3,7 @@
 //! shares lifted into `defaults`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Map, Value as Json};
 
@@ -204,12 +204,6 @@ fn templates(
             let path =
                 super::steps::copy_to(&under, template, content.clone(), repo, &mut draft.files);
             own.insert(template.to_owned(), path.into());
-        }
-    }
-    for (path, text) in &shared {
-        let template = path.rsplit('/').next().unwrap_or(path);
-        if !own.contains_key(template) && !repo.join(path).exists() {
-            draft.files.push((PathBuf::from(path), (*text).to_owned()));
         }
     }
     if !own.is_empty() {
