@@ -24,6 +24,8 @@ struct Candidate<'a> {
     member: usize,
     attribute: &'a Attribute,
     value: Json,
+    /// Why a secret reads the environment variable it names, when it was chosen for it.
+    comment: Option<String>,
 }
 
 /// Fills `options` of the platforms and OSes; `secrets` gets the variables secret arguments
@@ -80,10 +82,12 @@ pub fn options(
                     // hybridc writes its own value: the comparison shows the difference.
                     continue;
                 }
+                let mut comment = None;
                 let value = if argument.is_some_and(|a| a.is_secret()) {
                     let fallback = attribute.name.to_ascii_uppercase();
                     let env = env_name(&s.folders(), attribute, &fallback);
                     secrets.extend(attribute.variable.clone());
+                    comment = env.comment;
                     Some(serde_json::json!({ "env": env.name }))
                 } else {
                     plain(&attribute.value).map(|v| match (v, block) {
@@ -106,6 +110,7 @@ pub fn options(
                         member: *m,
                         attribute,
                         value,
+                        comment,
                     },
                 ));
             }
@@ -153,6 +158,10 @@ fn place(
             if let Json::Object(options) = options {
                 options.insert(argument.to_owned(), of[0].1.value.clone());
             }
+            if let Some(comment) = &of[0].1.comment {
+                let path = format!("/platforms/{}/options/{argument}", platform.as_str());
+                draft.comments.add(path, comment.clone());
+            }
             continue;
         }
         for (os, candidate) in of {
@@ -185,6 +194,10 @@ fn place(
                 Some(_) => {}
                 None => {
                     options.insert(argument.to_owned(), candidate.value.clone());
+                    if let Some(comment) = &candidate.comment {
+                        let path = format!("/oses/{os}/{}/options/{argument}", platform.as_str());
+                        draft.comments.add(path, comment.clone());
+                    }
                 }
             }
         }

@@ -201,6 +201,11 @@ fn proxmox(repo: &Path) -> Folder {
         attr("memory", n(4096)),
         attr("bios", s("ovmf")),
         attr("qemu_agent", Value::Bool(true)),
+        var(
+            "ssh_bastion_password",
+            unknown("var.bastion_password"),
+            "bastion_password",
+        ),
         blocks(
             "boot_iso",
             vec![block(vec![
@@ -404,6 +409,13 @@ fn other_arguments_are_options_or_unmapped() {
         imported.spec
     );
     assert_eq!(spec["platforms"]["proxmox"]["options"]["qemu_agent"], true);
+    assert_eq!(
+        spec["platforms"]["proxmox"]["options"]["ssh_bastion_password"],
+        serde_json::json!({"env": "PKR_VAR_bastion_password"})
+    );
+    assert!(imported.spec.contains(
+        "      # read from $PKR_VAR_bastion_password, where Packer read the imported tree's `var.bastion_password`\n      ssh_bastion_password:"
+    ));
     let unmapped: Vec<&str> = imported
         .unmapped
         .iter()
