@@ -255,6 +255,7 @@ pub fn map(environments: &[Environment], repo: &Path) -> Imported {
     let groups = os::group(&mut seen);
     let names: Vec<String> = environments.iter().map(|e| e.name.clone()).collect();
     platforms::platforms(&mut seen, &names, &mut draft);
+    platforms::environment_differences(&seen, &names, &mut draft);
     os::oses(&mut seen, &groups, repo, &mut draft);
     os::defaults(&mut seen, &mut draft);
     steps::sets(&seen, &groups, repo, &mut draft);

@@ -636,3 +636,38 @@ fn scripts_outside_the_repository_are_copied_under_names_of_their_own() {
         ["scripts/linux/update-2.sh", "scripts/linux/update-3.sh"]
     );
 }
+
+/// An OS's value that one environment changes cannot be an environment override: it is
+/// reported, and the first environment's value is used.
+#[test]
+fn an_os_value_that_differs_between_environments_is_reported() {
+    let repo = repository("environment-os");
+    let mut prod = vsphere(&repo, "dc-prod");
+    let cpus = prod.sources[0]
+        .body
+        .attributes
+        .iter_mut()
+        .find(|a| a.name == "CPUs")
+        .expect("CPUs");
+    cpus.value = n(4);
+    let environments = [
+        Environment {
+            name: "dev".to_owned(),
+            folders: vec![vsphere(&repo, "dc-dev")],
+        },
+        Environment {
+            name: "prod".to_owned(),
+            folders: vec![prod],
+        },
+    ];
+    let imported = map(&environments, &repo);
+    let unmapped: Vec<&str> = imported
+        .unmapped
+        .iter()
+        .map(|u| u.argument.as_str())
+        .collect();
+    assert_eq!(unmapped, ["CPUs", "boot_delay"], "{:?}", imported.unmapped);
+    assert!(imported.unmapped[0].reason.contains("`prod`"));
+    let spec = crate::yaml::parse(&imported.spec).expect("YAML").to_json();
+    assert_eq!(spec["oses"]["ubuntu-2204"]["hardware"]["cpus"], 2);
+}
