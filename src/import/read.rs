@@ -4,10 +4,11 @@
 //! [`read`] lists the folder's `*.pkr.hcl` and `*.auto.pkrvars.hcl` files (not sub-folders;
 //! symlinked files are followed, a symlink loop is a finding), guards their size and encoding,
 //! and hands them to [`evaluate`], which works on text in memory: it parses every file with
-//! hcl-edit (spans kept), declares the `variable` blocks, applies the `*.auto.pkrvars.hcl`
-//! files in name order and then the given var files (the later wins; an assignment to an
-//! undeclared variable is kept in [`Folder::assignments`] but sets nothing, as Packer only
-//! warns), resolves `locals` in any order, and evaluates every `source` and `build`.
+//! hcl-edit (spans kept), declares the `variable` blocks (and the older `variables` blocks, one
+//! variable per `name = default`), applies the `*.auto.pkrvars.hcl` files in name order and
+//! then the given var files (the later wins; an assignment to an undeclared variable is kept in
+//! [`Folder::assignments`] but sets nothing, as Packer only warns), resolves `locals` in any
+//! order, and evaluates every `source` and `build`.
 //!
 //! What it keeps of a build: its name, its sources as `TYPE.NAME`, its provisioners and its
 //! post-processors (a `post-processors` chain flattened in order), `only`/`except` pulled out
@@ -21,6 +22,7 @@
 //! It must not decide what a value means for the spec: that is the mapper's.
 
 mod blocks;
+mod build;
 mod eval;
 mod functions;
 mod template;
@@ -57,33 +59,47 @@ const AUTO_VARS_SUFFIX: &str = ".auto.pkrvars.hcl";
 /// (a symlink loop, a file too large or not UTF-8), an HCL syntax error, an expression that
 /// cannot be evaluated.
 pub fn read(dir: &Path, var_files: &[PathBuf]) -> Result<Folder, Vec<Finding>> {
+    read_in(&std::env::current_dir().unwrap_or_default(), dir, var_files)
+}
+
+/// [`read`] as if run from `cwd`: relative `dir` and `var_files` are found under it and
+/// `path.cwd` is it, while files keep the names they were given by.
+///
+/// # Errors
+///
+/// As [`read`].
+pub fn read_in(cwd: &Path, dir: &Path, var_files: &[PathBuf]) -> Result<Folder, Vec<Finding>> {
     let mut findings = Vec::new();
     let mut files = Vec::new();
-    for name in list(dir, &mut findings) {
-        files.extend(load(&dir.join(&name), &mut findings));
+    for name in list(&cwd.join(dir), dir, &mut findings) {
+        files.extend(load(
+            &cwd.join(dir).join(&name),
+            &dir.join(&name),
+            &mut findings,
+        ));
     }
     let mut extra = Vec::new();
     for path in var_files {
-        if path.is_dir() {
+        if cwd.join(path).is_dir() {
             findings.push(io_finding(
                 path,
                 format!("`{}` is a folder, not a var file", path.display()),
             ));
         }
-        extra.extend(load(path, &mut findings));
+        extra.extend(load(&cwd.join(path), path, &mut findings));
     }
     if !findings.is_empty() {
         return Err(findings);
     }
-    evaluate(dir, files, extra)
+    evaluate_in(cwd, dir, files, extra)
 }
 
 /// The names of the folder's `*.pkr.hcl` and `*.auto.pkrvars.hcl` entries, sorted.
-fn list(dir: &Path, findings: &mut Vec<Finding>) -> Vec<String> {
+fn list(dir: &Path, shown: &Path, findings: &mut Vec<Finding>) -> Vec<String> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            findings.push(failure(dir, &e));
+            findings.push(failure(dir, shown, &e));
             return Vec::new();
         }
     };
@@ -96,20 +112,20 @@ fn list(dir: &Path, findings: &mut Vec<Finding>) -> Vec<String> {
                     names.push(name);
                 }
             }
-            Err(e) => findings.push(failure(dir, &e)),
+            Err(e) => findings.push(failure(dir, shown, &e)),
         }
     }
     names.sort();
     names
 }
 
-/// One file's text; nothing for a folder that happens to have a file's name.
-fn load(path: &Path, findings: &mut Vec<Finding>) -> Option<SourceFile> {
-    let name = path.display().to_string();
+/// One file's text, named `shown`; nothing for a folder that happens to have a file's name.
+fn load(path: &Path, shown: &Path, findings: &mut Vec<Finding>) -> Option<SourceFile> {
+    let name = shown.display().to_string();
     let metadata = match fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(e) => {
-            findings.push(failure(path, &e));
+            findings.push(failure(path, shown, &e));
             return None;
         }
     };
@@ -121,13 +137,13 @@ fn load(path: &Path, findings: &mut Vec<Finding>) -> Option<SourceFile> {
             "`{name}` is {} bytes, more than the {MAX_FILE_BYTES} bytes a Packer file may have here",
             metadata.len()
         );
-        findings.push(io_finding(path, message));
+        findings.push(io_finding(shown, message));
         return None;
     }
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) => {
-            findings.push(failure(path, &e));
+            findings.push(failure(path, shown, &e));
             return None;
         }
     };
@@ -149,15 +165,16 @@ fn load(path: &Path, findings: &mut Vec<Finding>) -> Option<SourceFile> {
     }
 }
 
-/// A failed read: a symlink loop by its own code, anything else as an I/O finding.
-fn failure(path: &Path, error: &std::io::Error) -> Finding {
+/// A failed read of `path`, named `shown`: a symlink loop by its own code, anything else as
+/// an I/O finding.
+fn failure(path: &Path, shown: &Path, error: &std::io::Error) -> Finding {
     if error.raw_os_error() == Some(libc::ELOOP) || loops(path) {
-        let file = SourceFile::new(path.display().to_string(), "");
+        let file = SourceFile::new(shown.display().to_string(), "");
         let diagnostic = Diagnostic::error(
             Code::ImportSymlinkLoop,
             format!(
                 "`{}` is a symbolic link that leads back to itself",
-                path.display()
+                shown.display()
             ),
             Span::default(),
             "symlink loop",
@@ -165,7 +182,7 @@ fn failure(path: &Path, error: &std::io::Error) -> Finding {
         .with_help("point the link at a file or folder, or remove it");
         return Finding { file, diagnostic };
     }
-    io_finding(path, format!("cannot read `{}`: {error}", path.display()))
+    io_finding(shown, format!("cannot read `{}`: {error}", shown.display()))
 }
 
 fn io_finding(path: &Path, message: String) -> Finding {
@@ -218,6 +235,22 @@ pub fn evaluate(
     files: Vec<SourceFile>,
     var_files: Vec<SourceFile>,
 ) -> Result<Folder, Vec<Finding>> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    evaluate_in(&cwd, dir, files, var_files)
+}
+
+/// [`evaluate`] as if run from `cwd`: `path.cwd` is `cwd`, and relative paths (`abspath`,
+/// `file`, `templatefile`) resolve under it.
+///
+/// # Errors
+///
+/// As [`evaluate`].
+pub fn evaluate_in(
+    cwd: &Path,
+    dir: &Path,
+    files: Vec<SourceFile>,
+    var_files: Vec<SourceFile>,
+) -> Result<Folder, Vec<Finding>> {
     let (mut autos, configs): (Vec<SourceFile>, Vec<SourceFile>) = files
         .into_iter()
         .partition(|f| f.name.ends_with(AUTO_VARS_SUFFIX));
@@ -239,8 +272,7 @@ pub fn evaluate(
     if !findings.is_empty() {
         return Err(findings);
     }
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let mut ev = Evaluator::new(&all, dir.display().to_string(), cwd);
+    let mut ev = Evaluator::new(&all, dir.display().to_string(), cwd.to_path_buf());
     ev.set_renamed(renamed);
     let mut reader = Reader {
         files: &all,
@@ -251,6 +283,19 @@ pub fn evaluate(
     let mut findings = reader.findings;
     findings.extend(reader.ev.findings);
     if findings.iter().any(|f| f.diagnostic.is_error()) {
+        // By file, in the order read, then by position.
+        let order: HashMap<&str, usize> = all
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.as_str(), i))
+            .collect();
+        findings.sort_by_key(|f| {
+            let file = order
+                .get(f.file.name.as_str())
+                .copied()
+                .unwrap_or(usize::MAX);
+            (file, f.diagnostic.primary.span.start)
+        });
         return Err(findings);
     }
     Ok(Folder {
@@ -285,11 +330,12 @@ fn parse(
             Ok(body) => return Ok(body),
             Err(error) => error,
         };
-        if !error.message().contains("redefined object key") {
+        let at = error.location().offset();
+        // Each round renames a key the parser has not stopped at before, so this ends.
+        if !error.message().contains("redefined object key") || renamed.contains_key(&(id, at)) {
             return Err(error);
         }
         let text = text.get_or_insert_with(|| file.text.to_string());
-        let at = error.location().offset();
         match stand_in(text, at, renamed.len()) {
             Some(original) => renamed.insert((id, at), original),
             None => return Err(error),

@@ -7,11 +7,13 @@ use std::collections::HashMap;
 use hcl::edit::Span as _;
 use hcl::edit::expr::{Expression, TraversalOperator};
 use hcl::edit::structure::{Block, Body as HclBody, Structure};
+use hcl::edit::template::Element;
 
 use super::eval::{Evaluator, Local, span_of};
+use super::value::pairs;
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::import::tree::{
-    Assignment, Attribute, Body, Build, FileId, Finding, Location, Source, Step, Value, Variable,
+    Assignment, Attribute, Body, Build, FileId, Finding, Location, Source, Value, Variable,
 };
 use crate::span::Span;
 
@@ -19,8 +21,22 @@ use crate::span::Span;
 struct Declared<'a> {
     name: String,
     file: FileId,
-    block: &'a Block,
+    /// Its `default`.
+    default: Option<&'a Expression>,
+    /// The `variable` block's body; none for an entry of a `variables` block.
+    body: Option<&'a HclBody>,
     at: Span,
+}
+
+/// The sources of the files, by `TYPE.NAME`, and those that build-level `source` blocks add.
+#[derive(Default)]
+pub(super) struct Sources {
+    /// The files' sources, in file order.
+    pub(super) declared: Vec<Source>,
+    /// Where each `TYPE.NAME` is in `declared`.
+    pub(super) index: HashMap<String, usize>,
+    /// The sources build-level `source` blocks make.
+    pub(super) extra: Vec<Source>,
 }
 
 /// One folder being evaluated.
@@ -58,12 +74,33 @@ impl<'a> Reader<'a> {
                         if self.duplicate(&mut declared_at, &name, file, at, "variable") {
                             continue;
                         }
+                        let default = block.body.get_attribute("default").map(|a| &a.value);
+                        let body = Some(&block.body);
                         declared.push(Declared {
                             name,
                             file,
-                            block,
+                            default,
+                            body,
                             at,
                         });
+                    }
+                    // The older form: each `name = default` declares a variable.
+                    "variables" => {
+                        for attr in block.body.attributes() {
+                            let name = attr.key.as_str().to_owned();
+                            let at = span_of(attr.key.span());
+                            if self.duplicate(&mut declared_at, &name, file, at, "variable") {
+                                continue;
+                            }
+                            let default = Some(&attr.value);
+                            declared.push(Declared {
+                                name,
+                                file,
+                                default,
+                                body: None,
+                                at,
+                            });
+                        }
                     }
                     "locals" => {
                         for attr in block.body.attributes() {
@@ -115,16 +152,15 @@ impl<'a> Reader<'a> {
         self.ev.configure(values, locals);
         self.ev.resolve_locals(&local_order);
 
-        let mut sources = Vec::with_capacity(source_blocks.len());
-        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut table = Sources::default();
         for (file, block) in source_blocks {
             let Some(labels) = self.labels(file, block, 2) else {
                 continue;
             };
             let at = header(block);
             let key = format!("{}.{}", labels[0], labels[1]);
-            if let Some(&first) = index.get(&key) {
-                let first: &Source = &sources[first];
+            if let Some(&first) = table.index.get(&key) {
+                let first: &Source = &table.declared[first];
                 let message = format!("source `{key}` is declared twice");
                 let diagnostic =
                     Diagnostic::error(Code::ImportEvaluation, message, at, "declared again here");
@@ -141,8 +177,8 @@ impl<'a> Reader<'a> {
             }
             self.ev.set_file(file);
             let body = self.body(file, &block.body);
-            index.insert(key, sources.len());
-            sources.push(Source {
+            table.index.insert(key, table.declared.len());
+            table.declared.push(Source {
                 builder: labels[0].clone(),
                 name: labels[1].clone(),
                 body,
@@ -151,16 +187,23 @@ impl<'a> Reader<'a> {
         }
 
         let mut builds = Vec::with_capacity(build_blocks.len());
-        let mut extra = Vec::new();
+
         for (file, block) in build_blocks {
             self.ev.set_file(file);
-            builds.push(self.build(file, block, &sources, &index, &mut extra));
+            builds.push(self.build(file, block, &mut table));
         }
-        sources.extend(extra);
+        let mut sources = table.declared;
+        sources.extend(table.extra);
         (variables, assignments, sources, builds)
     }
 
-    fn error(&mut self, file: FileId, span: Span, message: impl Into<String>, label: &str) {
+    pub(super) fn error(
+        &mut self,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+        label: &str,
+    ) {
         let diagnostic = Diagnostic::error(Code::ImportEvaluation, message, span, label);
         self.findings.push(Finding {
             file: self.files[file.0].clone(),
@@ -169,7 +212,12 @@ impl<'a> Reader<'a> {
     }
 
     /// The block's labels when it has exactly `count`.
-    fn labels(&mut self, file: FileId, block: &Block, count: usize) -> Option<Vec<String>> {
+    pub(super) fn labels(
+        &mut self,
+        file: FileId,
+        block: &Block,
+        count: usize,
+    ) -> Option<Vec<String>> {
         if block.labels.len() == count {
             return Some(block.labels.iter().map(|l| l.as_str().to_owned()).collect());
         }
@@ -238,20 +286,16 @@ impl<'a> Reader<'a> {
         let mut variables = Vec::with_capacity(declared.len());
         for d in declared {
             self.ev.set_file(d.file);
-            let body = &d.block.body;
-            let default = body.get_attribute("default");
-            let value = default.map(|a| self.ev.eval(&a.value));
-            let sensitive = body
-                .get_attribute("sensitive")
+            let value = d.default.map(|e| self.ev.eval(e));
+            let attribute = |name: &str| d.body.and_then(|b| b.get_attribute(name));
+            let sensitive = attribute("sensitive")
                 .map(|a| self.ev.eval(&a.value))
                 .is_some_and(|v| v == Value::Bool(true));
-            let description =
-                body.get_attribute("description")
-                    .and_then(|a| match self.ev.eval(&a.value) {
-                        Value::String(s) => Some(s),
-                        _ => None,
-                    });
-            let set_at = default.map_or(d.at, |a| span_of(a.value.span()));
+            let description = attribute("description").and_then(|a| match self.ev.eval(&a.value) {
+                Value::String(s) => Some(s),
+                _ => None,
+            });
+            let set_at = d.default.map_or(d.at, |e| span_of(e.span()));
             variables.push(Variable {
                 name: d.name.clone(),
                 sensitive,
@@ -317,7 +361,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A block's arguments and nested blocks, `dynamic` blocks expanded.
-    fn body(&mut self, file: FileId, body: &HclBody) -> Body {
+    pub(super) fn body(&mut self, file: FileId, body: &HclBody) -> Body {
         let mut out = Body::default();
         for structure in body.iter() {
             match structure {
@@ -391,18 +435,10 @@ impl<'a> Reader<'a> {
             }
             None => kind.clone(),
         };
-        let items: Vec<(Value, Value)> = match self.ev.eval(&for_each.value) {
-            Value::List(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (Value::Number(i.into()), v))
-                .collect(),
-            Value::Object(entries) => entries
-                .into_iter()
-                .map(|(k, v)| (Value::String(k), v))
-                .collect(),
-            Value::Null => Vec::new(),
-            Value::Unknown { expression } => {
+        let items = match pairs(self.ev.eval(&for_each.value)) {
+            Ok(items) => items,
+            Err(Value::Null) => Vec::new(),
+            Err(Value::Unknown { expression }) => {
                 // Packer knows the blocks only at build time: keep what decides them.
                 out.attributes.push(Attribute {
                     name: kind,
@@ -412,7 +448,7 @@ impl<'a> Reader<'a> {
                 });
                 return;
             }
-            other => {
+            Err(other) => {
                 let message = format!(
                     "`for_each` must be a list or an object, not {}",
                     super::value::kind(&other)
@@ -437,197 +473,6 @@ impl<'a> Reader<'a> {
             push_block(out, &kind, inner, at);
         }
     }
-
-    fn build(
-        &mut self,
-        file: FileId,
-        block: &Block,
-        sources: &[Source],
-        index: &HashMap<String, usize>,
-        extra: &mut Vec<Source>,
-    ) -> Build {
-        let mut build = Build {
-            name: None,
-            sources: Vec::new(),
-            provisioners: Vec::new(),
-            post_processors: Vec::new(),
-            at: Location {
-                file,
-                span: header(block),
-            },
-        };
-        for structure in block.body.iter() {
-            match structure {
-                Structure::Attribute(attr) => match attr.key.as_str() {
-                    "name" => match self.ev.eval(&attr.value) {
-                        Value::String(name) => build.name = Some(name),
-                        _ => self.error(
-                            file,
-                            span_of(attr.value.span()),
-                            "a build's `name` must be a string",
-                            "not a string",
-                        ),
-                    },
-                    "sources" => {
-                        let names = self.names(file, &attr.value);
-                        build.sources.extend(names);
-                    }
-                    _ => {}
-                },
-                Structure::Block(inner) => match inner.ident.as_str() {
-                    "source" => {
-                        if let Some(name) = self.build_source(file, inner, sources, index, extra) {
-                            build.sources.push(name);
-                        }
-                    }
-                    "provisioner" => {
-                        if let Some(step) = self.step(file, inner) {
-                            build.provisioners.push(step);
-                        }
-                    }
-                    "post-processor" => {
-                        if let Some(step) = self.step(file, inner) {
-                            build.post_processors.push(step);
-                        }
-                    }
-                    "post-processors" => {
-                        for chained in inner.body.get_blocks("post-processor") {
-                            if let Some(step) = self.step(file, chained) {
-                                build.post_processors.push(step);
-                            }
-                        }
-                    }
-                    _ => {}
-                },
-            }
-        }
-        build
-    }
-
-    /// A build-level `source "source.TYPE.NAME" { ... }`: the reference, or the extra source its
-    /// `name` and overrides make.
-    fn build_source(
-        &mut self,
-        file: FileId,
-        block: &Block,
-        sources: &[Source],
-        index: &HashMap<String, usize>,
-        extra: &mut Vec<Source>,
-    ) -> Option<String> {
-        let labels = self.labels(file, block, 1)?;
-        let reference = strip_source(&labels[0]);
-        let Some(&base) = index.get(&reference) else {
-            let message = format!("no source `{reference}` is declared");
-            self.error(file, header(block), message, "unknown source");
-            return None;
-        };
-        let mut body = self.body(file, &block.body);
-        let name = body
-            .attributes
-            .iter()
-            .position(|a| a.name == "name")
-            .map(|i| body.attributes.remove(i))
-            .and_then(|a| match a.value {
-                Value::String(name) => Some(name),
-                _ => None,
-            });
-        if name.is_none() && body.attributes.is_empty() {
-            return Some(reference);
-        }
-        let base = &sources[base];
-        let mut merged = base.body.clone();
-        for attr in body.attributes {
-            match merged.attributes.iter_mut().find(|a| a.name == attr.name) {
-                Some(existing) => *existing = attr,
-                None => merged.attributes.push(attr),
-            }
-        }
-        let name = name.unwrap_or_else(|| base.name.clone());
-        extra.push(Source {
-            builder: base.builder.clone(),
-            name: name.clone(),
-            body: merged,
-            at: Location {
-                file,
-                span: header(block),
-            },
-        });
-        Some(format!("{}.{name}", base.builder))
-    }
-
-    /// A provisioner or post-processor, `only` and `except` pulled out.
-    fn step(&mut self, file: FileId, block: &Block) -> Option<Step> {
-        let labels = self.labels(file, block, 1)?;
-        let mut body = self.body(file, &block.body);
-        let mut only = Vec::new();
-        let mut except = Vec::new();
-        for (key, out) in [("only", &mut only), ("except", &mut except)] {
-            if let Some(i) = body.attributes.iter().position(|a| a.name == key) {
-                let attr = body.attributes.remove(i);
-                match attr.value {
-                    Value::List(items) => {
-                        for item in items {
-                            match item {
-                                Value::String(s) => out.push(strip_source(&s)),
-                                _ => self.error(
-                                    file,
-                                    attr.at.span,
-                                    format!("`{key}` lists sources by name"),
-                                    "not a string",
-                                ),
-                            }
-                        }
-                    }
-                    _ => self.error(
-                        file,
-                        attr.at.span,
-                        format!("`{key}` must be a list of sources"),
-                        "not a list",
-                    ),
-                }
-            }
-        }
-        Some(Step {
-            kind: labels[0].clone(),
-            body,
-            only,
-            except,
-            at: Location {
-                file,
-                span: header(block),
-            },
-        })
-    }
-
-    /// A list of `source.TYPE.NAME` strings, as `TYPE.NAME`.
-    fn names(&mut self, file: FileId, expr: &Expression) -> Vec<String> {
-        match self.ev.eval(expr) {
-            Value::List(items) => items
-                .into_iter()
-                .filter_map(|i| match i {
-                    Value::String(s) => Some(strip_source(&s)),
-                    _ => {
-                        self.error(
-                            file,
-                            span_of(expr.span()),
-                            "a build's `sources` are names",
-                            "not a string",
-                        );
-                        None
-                    }
-                })
-                .collect(),
-            _ => {
-                self.error(
-                    file,
-                    span_of(expr.span()),
-                    "a build's `sources` must be a list",
-                    "not a list",
-                );
-                Vec::new()
-            }
-        }
-    }
 }
 
 /// Adds one nested block to the attribute of its type, made on its first block.
@@ -650,16 +495,8 @@ fn push_block(out: &mut Body, kind: &str, body: Body, at: Location) {
     }
 }
 
-/// `source.TYPE.NAME` as `TYPE.NAME`.
-fn strip_source(reference: &str) -> String {
-    reference
-        .strip_prefix("source.")
-        .unwrap_or(reference)
-        .to_owned()
-}
-
 /// The block's type and labels: where a finding about the block points.
-fn header(block: &Block) -> Span {
+pub(super) fn header(block: &Block) -> Span {
     let whole = span_of(block.span());
     let start = span_of(block.ident.span()).start;
     let end = block
@@ -672,8 +509,16 @@ fn header(block: &Block) -> Span {
     Span::new(start, end.max(start))
 }
 
-/// `NAME` when the expression is exactly `var.NAME`.
+/// `NAME` when the expression is exactly `var.NAME`, or `"${var.NAME}"`, which HCL reads the
+/// same.
 fn exact_variable(expr: &Expression) -> Option<String> {
+    let expr = match expr {
+        Expression::StringTemplate(t) => match t.iter().collect::<Vec<_>>().as_slice() {
+            [Element::Interpolation(only)] => &only.expr,
+            _ => return None,
+        },
+        other => other,
+    };
     let Expression::Traversal(t) = expr else {
         return None;
     };

@@ -19,7 +19,9 @@ use hcl::edit::expr::{
 use hcl::edit::{Decorated, Span as _};
 
 use super::functions::{self, Call};
-use super::value::{as_f64, atom, binary, hcl, json_number, kind, number, opaque, scalar_text};
+use super::value::{
+    as_f64, atom, binary, hcl, json_number, kind, number, opaque, pairs, scalar_text,
+};
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::import::tree::{FileId, Finding, Value};
 use crate::span::Span;
@@ -28,6 +30,11 @@ use crate::span::Span;
 pub(crate) fn span_of(range: Option<Range<usize>>) -> Span {
     range.map_or(Span::default(), |r| Span::new(r.start, r.end))
 }
+
+/// How deep evaluations may nest: the parser allows 64 levels in one expression, and a chain
+/// of locals that refer to one another nests further; this keeps the stack of a debug build
+/// well within a test thread's.
+const MAX_DEPTH: usize = 256;
 
 /// How far a local has been evaluated: locals resolve on first use, in any order.
 enum State {
@@ -66,6 +73,8 @@ pub(crate) struct Evaluator<'a> {
     root: String,
     cwd: PathBuf,
     bindings: Vec<(String, Value)>,
+    /// How many evaluations are under way, one inside the other.
+    depth: usize,
     /// Object keys parsed under a stand-in name, by file and offset: their real names.
     renamed: HashMap<(FileId, usize), String>,
     /// What went wrong, in evaluation order.
@@ -84,6 +93,7 @@ impl<'a> Evaluator<'a> {
             root,
             cwd,
             bindings: Vec::new(),
+            depth: 0,
             renamed: HashMap::new(),
             findings: Vec::new(),
         }
@@ -163,6 +173,20 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluates one expression.
     pub(crate) fn eval(&mut self, e: &Expression) -> Value {
+        if self.depth >= MAX_DEPTH {
+            let message = "the expression nests too deeply (through its locals) to be evaluated";
+            self.error(span_of(e.span()), message, "nested too deeply");
+            return Value::Unknown {
+                expression: self.written(e.span()),
+            };
+        }
+        self.depth += 1;
+        let value = self.expression(e);
+        self.depth -= 1;
+        value
+    }
+
+    fn expression(&mut self, e: &Expression) -> Value {
         match e {
             Expression::Null(_) => Value::Null,
             Expression::Bool(b) => Value::Bool(*b.value()),
@@ -325,6 +349,12 @@ impl<'a> Evaluator<'a> {
         {
             let span = Span::new(span_of(root.span()).start, span_of(attr.span()).end);
             let value = match root.as_str() {
+                // Var files and variable defaults are constants in Packer.
+                "var" | "local" if self.constants => {
+                    let message = format!("`{}.` references are not allowed here", root.as_str());
+                    self.error(span, message, "a constant is expected");
+                    Some(unknown_ref(root.as_str(), attr.as_str()))
+                }
                 "var" => Some(self.variable(attr.as_str(), span)),
                 "local" => Some(self.local(attr.as_str(), span)),
                 "path" => Some(self.path(attr.as_str(), span)),
@@ -339,14 +369,6 @@ impl<'a> Evaluator<'a> {
     }
 
     fn variable(&mut self, name: &str, span: Span) -> Value {
-        if self.constants {
-            self.error(
-                span,
-                "variables are not allowed here",
-                "a constant is expected",
-            );
-            return unknown_ref("var", name);
-        }
         match self.variables.get(name) {
             Some(Some(value)) => value.clone(),
             Some(None) => unknown_ref("var", name),
@@ -369,14 +391,6 @@ impl<'a> Evaluator<'a> {
     }
 
     fn local(&mut self, name: &str, span: Span) -> Value {
-        if self.constants {
-            self.error(
-                span,
-                "locals are not allowed here",
-                "a constant is expected",
-            );
-            return unknown_ref("local", name);
-        }
         let Some(local) = self.locals.get_mut(name) else {
             let message = format!("unknown local `{name}`");
             self.error(span, message, "no `locals` block defines it");
@@ -505,6 +519,9 @@ impl<'a> Evaluator<'a> {
     }
 
     fn call(&mut self, call: &FuncCall) -> Value {
+        if !call.name.is_namespaced() && matches!(call.name.name.as_str(), "try" | "can") {
+            return self.attempt(call, call.name.name.as_str() == "can");
+        }
         let mut args: Vec<Value> = call.args.iter().map(|a| self.eval(a)).collect();
         let name = if call.name.is_namespaced() {
             let mut parts: Vec<&str> = call.name.namespace.iter().map(|n| n.as_str()).collect();
@@ -559,25 +576,47 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// `try(a, b, ...)`: the first argument that evaluates without an error; `can(a)`: whether
+    /// it does. An argument's errors are dropped, not reported: that is what these are for.
+    fn attempt(&mut self, call: &FuncCall, can: bool) -> Value {
+        for arg in call.args.iter() {
+            let mark = self.findings.len();
+            let value = self.eval(arg);
+            if self.findings.len() > mark {
+                self.findings.truncate(mark);
+                if can {
+                    return Value::Bool(false);
+                }
+                continue;
+            }
+            return match value {
+                Value::Unknown { .. } if can => Value::Unknown {
+                    expression: format!("can({})", hcl(&value)),
+                },
+                _ if can => Value::Bool(true),
+                value => value,
+            };
+        }
+        if !can {
+            let message = "no argument of `try` can be evaluated";
+            self.error(span_of(call.span()), message, "every argument fails");
+        }
+        Value::Unknown {
+            expression: self.written(call.span()),
+        }
+    }
+
     fn for_expr(&mut self, f: &ForExpr) -> Value {
         let collection = self.eval(&f.intro.collection_expr);
         let whole = || f.span();
-        let items: Vec<(Value, Value)> = match collection {
-            Value::List(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (number(i as f64), v))
-                .collect(),
-            Value::Object(entries) => entries
-                .into_iter()
-                .map(|(k, v)| (Value::String(k), v))
-                .collect(),
-            ref v if opaque(v) => {
+        let items = match pairs(collection) {
+            Ok(items) => items,
+            Err(ref v) if opaque(v) => {
                 return Value::Unknown {
                     expression: self.written(whole()),
                 };
             }
-            ref v => {
+            Err(ref v) => {
                 let message = format!("a `for` expression cannot iterate over {}", kind(v));
                 self.error(
                     span_of(f.intro.collection_expr.span()),

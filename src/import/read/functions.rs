@@ -265,7 +265,7 @@ fn evaluate(name: &str, args: &[Value], cwd: &Path) -> Result<Option<Value>, Str
             let end = if length < 0 {
                 s.len()
             } else {
-                (start + length as usize).min(s.len())
+                start.saturating_add(length as usize).min(s.len())
             };
             Value::String(s[start..end].iter().collect())
         }
@@ -322,6 +322,19 @@ fn evaluate(name: &str, args: &[Value], cwd: &Path) -> Result<Option<Value>, Str
                 .cloned()
                 .collect(),
         ),
+        ("alltrue" | "anytrue", [list]) => {
+            let items = list_of(list)?;
+            if items.iter().any(opaque) {
+                return Ok(None);
+            }
+            let truth =
+                |v: &Value| matches!(v, Value::Bool(true)) || *v == Value::String("true".into());
+            Value::Bool(if name == "alltrue" {
+                items.iter().all(truth)
+            } else {
+                items.iter().any(truth)
+            })
+        }
         ("reverse", [list]) => Value::List(list_of(list)?.iter().rev().cloned().collect()),
         ("max" | "min", values) if !values.is_empty() => {
             let mut numbers = Vec::new();
@@ -376,6 +389,9 @@ fn title(s: &str) -> String {
     }
     out
 }
+
+/// The most digits `%.Nf` writes: a larger precision is a typo, not a reason to allocate.
+const MAX_PRECISION: usize = 64;
 
 /// Go's `fmt` verbs as Packer's `format` accepts them: `%s %d %f %v %q %t %x %%`, with an
 /// optional precision (`%.2f`); `Ok(None)` when an argument is unknown.
@@ -433,7 +449,8 @@ fn format(spec: &str, args: &[Value]) -> Result<Option<String>, String> {
                 let digits = precision
                     .split_once('.')
                     .and_then(|(_, p)| p.parse().ok())
-                    .unwrap_or(6);
+                    .unwrap_or(6)
+                    .min(MAX_PRECISION);
                 out.push_str(&format!("{n:.digits$}"));
             }
             other => return Err(format!("unsupported format verb `%{other}`")),
@@ -500,5 +517,99 @@ fn whole(value: &Value) -> Result<i64, String> {
     match as_f64(value) {
         Some(n) if n.fract() == 0.0 => Ok(n as i64),
         _ => Err(format!("expects a whole number, not {}", hcl(value))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{arg, list, n, one, s, unknown};
+    use crate::import::tree::Value;
+
+    #[test]
+    fn functions_the_frameworks_use() {
+        let cases: &[(&str, Value)] = &[
+            (r#"join("-", ["a", "b"], ["c"])"#, s("a-b-c")),
+            (
+                r#"format("%s-%d-%.1f-%%-%v", "a", 2, 1.25, true)"#,
+                s("a-2-1.2-%-true"),
+            ),
+            (
+                r#"formatlist("%s=%s", ["a", "b"], "x")"#,
+                list(&["a=x", "b=x"]),
+            ),
+            (r#"concat(["a"], [], ["b"])"#, list(&["a", "b"])),
+            (r#"lower("AbC")"#, s("abc")),
+            (r#"upper("AbC")"#, s("ABC")),
+            (r#"replace("a.b.c", ".", "-")"#, s("a-b-c")),
+            (r#"split(",", "a,b")"#, list(&["a", "b"])),
+            (r#"trimspace("  a \n")"#, s("a")),
+            (r#"substr("hello", 1, 3)"#, s("ell")),
+            (r#"substr("hello", -3, -1)"#, s("llo")),
+            (r#"length(["a", "b"])"#, n(2)),
+            (r#"length("héllo")"#, n(5)),
+            (r#"element(["a", "b"], 3)"#, s("b")),
+            (r#"lookup({ a = "x" }, "a", "d")"#, s("x")),
+            (r#"lookup({ a = "x" }, "b", "d")"#, s("d")),
+            (
+                r#"merge({ a = 1, b = 1 }, { b = 2 })"#,
+                Value::Object(vec![("a".to_owned(), n(1)), ("b".to_owned(), n(2))]),
+            ),
+            (r#"flatten([["a"], [["b"]], "c"])"#, list(&["a", "b", "c"])),
+            (r#"coalesce("", "b")"#, s("b")),
+            (r#"abspath("/x/./y/../z")"#, s("/x/z")),
+            (r#"basename("/a/b.iso")"#, s("b.iso")),
+            (r#"dirname("/a/b/c.iso")"#, s("/a/b")),
+            (r#"jsonencode({ a = [1, "b"] })"#, s(r#"{"a":[1,"b"]}"#)),
+            (r#"tostring(5)"#, s("5")),
+            (r#"tonumber("42")"#, n(42)),
+            (r#"tolist(["a"])"#, list(&["a"])),
+            (r#"toset(["b", "a", "b"])"#, list(&["a", "b"])),
+            (r#"keys({ b = 1, a = 2 })"#, list(&["a", "b"])),
+            (r#"values({ b = 1, a = 2 })"#, Value::List(vec![n(2), n(1)])),
+            (r#"contains(["a", "b"], "b")"#, Value::Bool(true)),
+            (r#"parseint("0123", 10)"#, n(123)),
+            (r#"alltrue([true, "true"])"#, Value::Bool(true)),
+            (r#"anytrue([false])"#, Value::Bool(false)),
+            (r#"try({ a = 1 }.b, "fallback")"#, s("fallback")),
+            (r#"try(env("X"), "fallback")"#, unknown(r#"env("X")"#)),
+            (r#"can({ a = 1 }.b)"#, Value::Bool(false)),
+            (r#"can(nosuch(1))"#, Value::Bool(false)),
+            (r#"can([1][0])"#, Value::Bool(true)),
+            (
+                r#"join(",", ["a", env("B")])"#,
+                unknown(r#"join(",", ["a", env("B")])"#),
+            ),
+            (
+                r#"env("VSPHERE_PASSWORD")"#,
+                unknown(r#"env("VSPHERE_PASSWORD")"#),
+            ),
+            ("uuidv4()", unknown("uuidv4()")),
+            (
+                r#"vault("/secret/data/x", "key")"#,
+                unknown(r#"vault("/secret/data/x", "key")"#),
+            ),
+            (
+                r#"aws_secretsmanager("name", "key")"#,
+                unknown(r#"aws_secretsmanager("name", "key")"#),
+            ),
+            (r#"upper(var.unset)"#, unknown("upper(var.unset)")),
+        ];
+        let mut text = String::from("variable \"unset\" {}\nlocals {\n");
+        for (i, (expr, _)) in cases.iter().enumerate() {
+            text.push_str(&format!("  f{i} = {expr}\n"));
+        }
+        text.push_str("}\nsource \"null\" \"probe\" {\n");
+        for i in 0..cases.len() {
+            text.push_str(&format!("  f{i} = local.f{i}\n"));
+        }
+        text.push_str("}\n");
+        let folder = one(&text);
+        for (i, (expr, expected)) in cases.iter().enumerate() {
+            assert_eq!(
+                arg(&folder, "null.probe", &format!("f{i}")),
+                expected,
+                "{expr}"
+            );
+        }
     }
 }

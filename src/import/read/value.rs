@@ -7,6 +7,23 @@ use hcl::edit::expr::BinaryOperator;
 use crate::hcl::{object_key, quote_string};
 use crate::import::tree::Value;
 
+/// The `(key, value)` pairs a `for` expression or a `dynamic` block iterates: a list's
+/// indexes or an object's keys; the value itself back when it cannot be iterated.
+pub(crate) fn pairs(value: Value) -> Result<Vec<(Value, Value)>, Value> {
+    match value {
+        Value::List(items) => Ok(items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (number(i as f64), v))
+            .collect()),
+        Value::Object(entries) => Ok(entries
+            .into_iter()
+            .map(|(k, v)| (Value::String(k), v))
+            .collect()),
+        other => Err(other),
+    }
+}
+
 /// What a value is, for messages.
 pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
