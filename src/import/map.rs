@@ -20,6 +20,8 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::import::tree::{Attribute, Finding, Folder, Location, Source, Value};
 use crate::spec::{BuilderKind, PlatformName};
 
+#[cfg(test)]
+mod fixtures;
 mod hardware;
 mod options;
 mod os;
