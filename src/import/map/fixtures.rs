@@ -80,7 +80,7 @@ fn import(tree: &str, args: &str) -> Imported {
         std::fs::write(file, text).expect("written");
     }
     let source = SourceFile::new("spec/hybrid.yaml", imported.spec.clone());
-    if let Err(error) = crate::check(source, repo) {
+    if let Err(error) = crate::validate_source(source, repo) {
         panic!("{}\n{error:?}", imported.spec);
     }
     imported

@@ -100,7 +100,12 @@ pub fn options(
                 let Some(value) = value else {
                     draft.unmapped.push(s.unmapped_argument(
                         attribute,
-                        "its value is known only when Packer runs".into(),
+                        match &attribute.value {
+                            Value::Unknown { expression } => {
+                                format!("its value is known only when Packer runs: `{expression}`")
+                            }
+                            _ => "its value is known only when Packer runs".into(),
+                        },
                     ));
                     continue;
                 };

@@ -279,7 +279,7 @@ fn valid(repo: &Path, imported: &Imported) {
         write(repo, path, text);
     }
     let source = SourceFile::new("spec/hybrid.yaml", imported.spec.clone());
-    if let Err(error) = crate::check(source, repo.to_path_buf()) {
+    if let Err(error) = crate::validate_source(source, repo.to_path_buf()) {
         panic!("{}\n{error:?}", imported.spec);
     }
 }
