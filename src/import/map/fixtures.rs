@@ -1,7 +1,8 @@
-//! The mapper on the fixture trees of `tests/fixtures/import/`, read by the reader as
-//! `hybridc import` reads them (their `import.args`, from the tree's folder): each imported
-//! spec passes every check `hybridc validate` runs, in a copy of the tree holding the files
-//! the mapper asks for.
+//! The mapper on trees on disk, read by the reader: the fixture trees of
+//! `tests/fixtures/import/`, read as `hybridc import` reads them (their `import.args`, from
+//! the tree's folder), each imported spec passing every check `hybridc validate` runs in a
+//! copy of the tree holding the files the mapper asks for; and the repository's own
+//! generated tree, which imports back to a spec that compiles to it.
 
 use std::path::{Path, PathBuf};
 
@@ -162,4 +163,45 @@ fn one_release_of_three_trees_is_one_os_on_three_platforms() {
             .spec
             .contains("    platforms: [proxmox, vsphere, azure]\n")
     );
+}
+
+/// The round trip: the repository's own generated tree, read for both environments, gives a
+/// spec that compiles to the same files, with nothing left over.
+#[test]
+fn the_generated_tree_imports_to_a_spec_that_compiles_to_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let generated = root.join("generated");
+    let environments: Vec<Environment> = ["dev", "prod"]
+        .into_iter()
+        .map(|name| {
+            let var_file = generated.join(format!("env/{name}.pkrvars.hcl"));
+            let folder = crate::import::read::read(&generated, &[var_file]);
+            Environment {
+                name: name.to_owned(),
+                folders: vec![folder.expect("the generated tree reads")],
+            }
+        })
+        .collect();
+    let imported = map(&environments, root);
+    assert!(imported.files.is_empty(), "{:?}", imported.files);
+    assert!(imported.unmapped.is_empty(), "{:?}", imported.unmapped);
+    assert!(imported.findings.is_empty());
+    let source = SourceFile::new("spec/hybrid.yaml", imported.spec.clone());
+    let loaded = crate::check(source, root.to_path_buf()).expect("a valid spec");
+    let layout = crate::lower::Layout {
+        spec_path: "spec/hybrid.yaml".to_owned(),
+        to_root: "..".to_owned(),
+    };
+    let (model, _) = crate::lower::lower(&loaded, &layout).expect("lowered");
+    let files = crate::emit::emit(&model);
+    assert_eq!(files.len(), 7);
+    for file in files {
+        let committed = std::fs::read_to_string(generated.join(&file.path)).expect("committed");
+        assert!(
+            file.contents == committed,
+            "{} differs:\n{}",
+            file.path,
+            imported.spec
+        );
+    }
 }

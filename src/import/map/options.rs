@@ -109,6 +109,16 @@ pub fn options(
                     ));
                     continue;
                 };
+                if draft.holds_secret(&value) {
+                    let reason = "it holds the value of a secret variable, which is never copied: write the argument under `options:` as `{ env: NAME }`";
+                    draft.unmapped.push(s.unmapped(
+                        &attribute.name,
+                        &Value::Null,
+                        reason.into(),
+                        attribute.at,
+                    ));
+                    continue;
+                }
                 by_platform.entry(s.platform).or_default().push((
                     name.clone(),
                     Candidate {

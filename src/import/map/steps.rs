@@ -290,6 +290,7 @@ pub fn sets(
 ) {
     let mut places = std::collections::BTreeSet::new();
     let mut lists: Vec<(String, Vec<Json>)> = Vec::new();
+    let secrets = draft.secrets.clone();
     for (name, members) in groups {
         let mut per: Vec<(PlatformName, Vec<Json>)> = Vec::new();
         for m in members {
@@ -303,7 +304,7 @@ pub fn sets(
                 repo,
                 files: &mut draft.files,
             };
-            let list = of_source(s, &mut cx, &mut skipped);
+            let list = of_source(s, &secrets, &mut cx, &mut skipped);
             for skip in skipped {
                 let file = &s.folder.file(skip.at.file).name;
                 if places.insert((file.clone(), skip.at.span.start)) {
@@ -355,7 +356,12 @@ pub fn sets(
 }
 
 /// The steps of the builds that build a source, in order, as the spec writes them.
-fn of_source(s: &super::Seen<'_>, cx: &mut Context<'_>, skipped: &mut Vec<Skipped>) -> Vec<Json> {
+fn of_source(
+    s: &super::Seen<'_>,
+    secrets: &[String],
+    cx: &mut Context<'_>,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<Json> {
     let address = s.address();
     let mut out = Vec::new();
     for build in &s.folder.builds {
@@ -373,7 +379,17 @@ fn of_source(s: &super::Seen<'_>, cx: &mut Context<'_>, skipped: &mut Vec<Skippe
                 && !finishes(provisioner)
                 && let Some(json) = step(provisioner, &[], cx, skipped)
             {
-                out.push(json);
+                if super::holds(secrets, &json) {
+                    skipped.push(Skipped {
+                        argument: format!("provisioner \"{}\"", provisioner.kind),
+                        value: Value::Null,
+                        reason: "the step holds the value of a secret variable, which is never copied: pass it as `{ env: NAME }` in the step's `env` or `extra_vars`".into(),
+                        at: provisioner.at,
+                        of_step: None,
+                    });
+                } else {
+                    out.push(json);
+                }
             }
         }
         for post in &build.post_processors {

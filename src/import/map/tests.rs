@@ -555,47 +555,6 @@ fn the_editions_of_a_windows_folder_are_one_os() {
     );
 }
 
-/// The round trip: the repository's own generated tree, read for both environments, gives a
-/// spec that compiles to the same files, with nothing left over.
-#[test]
-fn the_generated_tree_imports_to_a_spec_that_compiles_to_it() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let generated = root.join("generated");
-    let environments: Vec<Environment> = ["dev", "prod"]
-        .into_iter()
-        .map(|name| {
-            let var_file = generated.join(format!("env/{name}.pkrvars.hcl"));
-            let folder = crate::import::read::read(&generated, &[var_file]);
-            Environment {
-                name: name.to_owned(),
-                folders: vec![folder.expect("the generated tree reads")],
-            }
-        })
-        .collect();
-    let imported = map(&environments, root);
-    assert!(imported.files.is_empty(), "{:?}", imported.files);
-    assert!(imported.unmapped.is_empty(), "{:?}", imported.unmapped);
-    assert!(imported.findings.is_empty());
-    let source = SourceFile::new("spec/hybrid.yaml", imported.spec.clone());
-    let loaded = crate::check(source, root.to_path_buf()).expect("a valid spec");
-    let layout = crate::lower::Layout {
-        spec_path: "spec/hybrid.yaml".to_owned(),
-        to_root: "..".to_owned(),
-    };
-    let (model, _) = crate::lower::lower(&loaded, &layout).expect("lowered");
-    let files = crate::emit::emit(&model);
-    assert_eq!(files.len(), 7);
-    for file in files {
-        let committed = std::fs::read_to_string(generated.join(&file.path)).expect("committed");
-        assert!(
-            file.contents == committed,
-            "{} differs:\n{}",
-            file.path,
-            imported.spec
-        );
-    }
-}
-
 /// Files outside the repository are copied into it; another file of the same name gets a
 /// numbered name, and a file the repository has already is named, not copied.
 #[test]
@@ -670,4 +629,41 @@ fn an_os_value_that_differs_between_environments_is_reported() {
     assert!(imported.unmapped[0].reason.contains("`prod`"));
     let spec = crate::yaml::parse(&imported.spec).expect("YAML").to_json();
     assert_eq!(spec["oses"]["ubuntu-2204"]["hardware"]["cpus"], 2);
+}
+
+/// A value that holds a secret's literal value (a shutdown command that pipes the password
+/// to sudo, a step that echoes it) is never copied into the spec, and its report does not
+/// show it.
+#[test]
+fn values_that_hold_a_literal_secret_are_never_copied() {
+    let repo = repository("holds-secret");
+    let mut folder = vsphere(&repo, "dc-dev");
+    let command = s("echo 'hunter2' | sudo -S shutdown -P now");
+    folder.sources[0]
+        .body
+        .attributes
+        .push(attr("shutdown_command", command));
+    let mut step = folder.builds[0].provisioners[0].clone();
+    step.body = block(vec![attr("inline", list(vec![s("echo hunter2")]))]);
+    step.at = at(0, 60, 70);
+    folder.builds[0].provisioners.push(step);
+    let environments = [Environment {
+        name: "default".to_owned(),
+        folders: vec![folder],
+    }];
+    let imported = map(&environments, &repo);
+    assert!(!imported.spec.contains("hunter2"), "{}", imported.spec);
+    let held: Vec<(&str, &Value)> = imported
+        .unmapped
+        .iter()
+        .filter(|u| u.reason.contains("secret"))
+        .map(|u| (u.argument.as_str(), &u.value))
+        .collect();
+    assert_eq!(
+        held,
+        [
+            ("provisioner \"shell\"", &Value::Null),
+            ("shutdown_command", &Value::Null),
+        ]
+    );
 }
