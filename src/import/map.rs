@@ -17,9 +17,11 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value as Json};
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::import::tree::{Finding, Folder, Location, Source, Value};
+use crate::import::tree::{Attribute, Finding, Folder, Location, Source, Value};
 use crate::spec::{BuilderKind, PlatformName};
 
+#[cfg(test)]
+mod fixtures;
 mod hardware;
 mod options;
 mod os;
@@ -47,7 +49,8 @@ pub struct Imported {
     /// yaml-language-server modeline.
     pub spec: String,
     /// Files the spec names that must be written into the repository: repository-relative
-    /// path and content.
+    /// path and content (the OSes' own templates, copied scripts and playbooks, and the
+    /// shared installer templates the repository lacks).
     pub files: Vec<(PathBuf, String)>,
     /// Which original source became which OS on which platform, and its name in the compiled
     /// tree.
@@ -123,6 +126,11 @@ impl Seen<'_> {
         self.each.iter().map(|(folder, _)| *folder).collect()
     }
 
+    /// An argument of the source that the spec cannot hold, and why.
+    fn unmapped_argument(&self, attribute: &Attribute, reason: String) -> Unmapped {
+        self.unmapped(&attribute.name, &attribute.value, reason, attribute.at)
+    }
+
     fn unmapped(&self, argument: &str, value: &Value, reason: String, at: Location) -> Unmapped {
         Unmapped {
             folder: self.folder.path.clone(),
@@ -159,9 +167,16 @@ pub(crate) struct Draft {
     pub findings: Vec<Finding>,
     /// Files to write.
     pub files: Vec<(PathBuf, String)>,
+    /// The literal values of the tree's secret variables, which nothing written may hold.
+    pub secrets: Vec<String>,
 }
 
 impl Draft {
+    /// Whether a value holds the literal value of one of the tree's secrets.
+    pub fn holds_secret(&self, value: &Json) -> bool {
+        holds(&self.secrets, value)
+    }
+
     /// The spec as JSON, in the README's key order; `options` out when `with_options` is false.
     pub fn spec(&self, with_options: bool) -> Json {
         let mut spec = Map::new();
@@ -246,9 +261,11 @@ pub fn map(environments: &[Environment], repo: &Path) -> Imported {
             });
         }
     }
+    draft.secrets = secret_values(environments, &platforms::secrets(&seen));
     let groups = os::group(&mut seen);
     let names: Vec<String> = environments.iter().map(|e| e.name.clone()).collect();
     platforms::platforms(&mut seen, &names, &mut draft);
+    platforms::environment_differences(&seen, &names, &mut draft);
     os::oses(&mut seen, &groups, repo, &mut draft);
     os::defaults(&mut seen, &mut draft);
     steps::sets(&seen, &groups, repo, &mut draft);
@@ -303,7 +320,24 @@ pub fn map(environments: &[Environment], repo: &Path) -> Imported {
             .to_owned(),
     );
     let spec = text::document(&header, &draft.spec(true), &draft.comments);
+    for unmapped in &mut draft.unmapped {
+        let shown = settings::plain(&unmapped.value).unwrap_or(Json::Null);
+        if holds(&draft.secrets, &shown) {
+            unmapped.value = Value::Null;
+            unmapped
+                .reason
+                .push_str(" (its value holds a secret and is not shown)");
+        }
+    }
     let mut files = draft.files;
+    // The shared installer templates the OSes read, which a new repository lacks.
+    let disk = crate::source::Disk::new(repo.to_path_buf());
+    let shared = crate::init::shared_templates_missing(&spec, &disk);
+    files.extend(
+        shared
+            .into_iter()
+            .map(|(path, text)| (PathBuf::from(path), text)),
+    );
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
     Imported {
@@ -313,6 +347,37 @@ pub fn map(environments: &[Environment], repo: &Path) -> Imported {
         unmapped: draft.unmapped,
         findings: draft.findings,
     }
+}
+
+/// The literal values the tree gives its secret variables (declared `sensitive`, or read by
+/// a credential) in any environment.
+fn secret_values(environments: &[Environment], used: &BTreeSet<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for folder in environments.iter().flat_map(|e| &e.folders) {
+        let secrets = settings::secret_variables(folder, used);
+        for variable in folder
+            .variables
+            .iter()
+            .filter(|v| secrets.contains(&v.name))
+        {
+            if let Some(Value::String(value)) = &variable.value
+                && !value.is_empty()
+                && !out.contains(value)
+            {
+                out.push(value.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Whether a value holds one of `secrets` (in JSON's escaping, as the value is compared).
+fn holds(secrets: &[String], value: &Json) -> bool {
+    let text = value.to_string();
+    secrets.iter().any(|secret| {
+        let escaped = Json::String(secret.clone()).to_string();
+        text.contains(escaped.trim_matches('"'))
+    })
 }
 
 /// The error of a source whose builder hybridc does not build with.

@@ -118,7 +118,7 @@ fn gib(size: &str) -> Option<u64> {
     match unit.to_ascii_uppercase().as_str() {
         "G" | "" => Some(n),
         "M" => Some(n.div_ceil(1024)),
-        "T" => Some(n * 1024),
+        "T" => Some(n.saturating_mul(1024)),
         "K" => Some(n.div_ceil(1024 * 1024)),
         _ => None,
     }

@@ -24,6 +24,8 @@ struct Candidate<'a> {
     member: usize,
     attribute: &'a Attribute,
     value: Json,
+    /// Why a secret reads the environment variable it names, when it was chosen for it.
+    comment: Option<String>,
 }
 
 /// Fills `options` of the platforms and OSes; `secrets` gets the variables secret arguments
@@ -52,24 +54,19 @@ pub fn options(
                 let argument = schema.arguments.get(&attribute.name);
                 let block = schema.blocks.get(&attribute.name);
                 if argument.is_none() && block.is_none() {
-                    draft.unmapped.push(s.unmapped(
-                        &attribute.name,
-                        &attribute.value,
+                    draft.unmapped.push(s.unmapped_argument(
+                        attribute,
                         format!(
                             "not an argument of `{}` in the pinned plugin",
                             component.name()
                         ),
-                        attribute.at,
                     ));
                     continue;
                 }
                 let Some(loaded) = &loaded else {
-                    draft.unmapped.push(s.unmapped(
-                        &attribute.name,
-                        &attribute.value,
-                        "the imported spec could not be lowered to check it against what hybridc sets".into(),
-                        attribute.at,
-                    ));
+                    draft
+                        .unmapped
+                        .push(s.unmapped_argument(attribute, "the imported spec could not be lowered to check it against what hybridc sets".into()));
                     continue;
                 };
                 let set = cache.entry((s.platform, name.clone())).or_insert_with(|| {
@@ -85,10 +82,12 @@ pub fn options(
                     // hybridc writes its own value: the comparison shows the difference.
                     continue;
                 }
+                let mut comment = None;
                 let value = if argument.is_some_and(|a| a.is_secret()) {
                     let fallback = attribute.name.to_ascii_uppercase();
                     let env = env_name(&s.folders(), attribute, &fallback);
                     secrets.extend(attribute.variable.clone());
+                    comment = env.comment;
                     Some(serde_json::json!({ "env": env.name }))
                 } else {
                     plain(&attribute.value).map(|v| match (v, block) {
@@ -99,20 +98,34 @@ pub fn options(
                     })
                 };
                 let Some(value) = value else {
-                    draft.unmapped.push(s.unmapped(
-                        &attribute.name,
-                        &attribute.value,
-                        "its value is known only when Packer runs".into(),
-                        attribute.at,
+                    draft.unmapped.push(s.unmapped_argument(
+                        attribute,
+                        match &attribute.value {
+                            Value::Unknown { expression } => {
+                                format!("its value is known only when Packer runs: `{expression}`")
+                            }
+                            _ => "its value is known only when Packer runs".into(),
+                        },
                     ));
                     continue;
                 };
+                if draft.holds_secret(&value) {
+                    let reason = "it holds the value of a secret variable, which is never copied: write the argument under `options:` as `{ env: NAME }`";
+                    draft.unmapped.push(s.unmapped(
+                        &attribute.name,
+                        &Value::Null,
+                        reason.into(),
+                        attribute.at,
+                    ));
+                    continue;
+                }
                 by_platform.entry(s.platform).or_default().push((
                     name.clone(),
                     Candidate {
                         member: *m,
                         attribute,
                         value,
+                        comment,
                     },
                 ));
             }
@@ -160,6 +173,10 @@ fn place(
             if let Json::Object(options) = options {
                 options.insert(argument.to_owned(), of[0].1.value.clone());
             }
+            if let Some(comment) = &of[0].1.comment {
+                let path = format!("/platforms/{}/options/{argument}", platform.as_str());
+                draft.comments.add(path, comment.clone());
+            }
             continue;
         }
         for (os, candidate) in of {
@@ -192,6 +209,10 @@ fn place(
                 Some(_) => {}
                 None => {
                     options.insert(argument.to_owned(), candidate.value.clone());
+                    if let Some(comment) = &candidate.comment {
+                        let path = format!("/oses/{os}/{}/options/{argument}", platform.as_str());
+                        draft.comments.add(path, comment.clone());
+                    }
                 }
             }
         }

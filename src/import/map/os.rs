@@ -3,7 +3,7 @@
 //! shares lifted into `defaults`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Map, Value as Json};
 
@@ -143,6 +143,7 @@ pub fn oses(seen: &mut [Seen<'_>], groups: &Groups, repo: &Path, draft: &mut Dra
         let list: Vec<Json> = platforms.iter().map(|p| p.as_str().into()).collect();
         os.insert("platforms".into(), Json::Array(list));
         hardware_of(seen, members, &mut os, draft);
+        locale(seen, members, &mut os);
         editions(seen, members, &mut os);
         own_platform_settings(seen, name, members, &mut os);
         for m in members {
@@ -199,15 +200,10 @@ fn templates(
             .iter()
             .any(|(path, text)| path.ends_with(template) && text == content);
         if !same {
-            let path = format!("builds/{name}/{template}");
-            draft.files.push((PathBuf::from(&path), content.clone()));
+            let under = format!("builds/{name}");
+            let path =
+                super::steps::copy_to(&under, template, content.clone(), repo, &mut draft.files);
             own.insert(template.to_owned(), path.into());
-        }
-    }
-    for (path, text) in &shared {
-        let template = path.rsplit('/').next().unwrap_or(path);
-        if !own.contains_key(template) && !repo.join(path).exists() {
-            draft.files.push((PathBuf::from(path), (*text).to_owned()));
         }
     }
     if !own.is_empty() {
@@ -422,15 +418,25 @@ fn own_platform_settings(
 /// Lifts into `defaults` what every OS shares (hardware), and writes the build user and the
 /// tags every Azure image gets.
 pub fn defaults(seen: &mut [Seen<'_>], draft: &mut Draft) {
+    lift(draft, "hardware");
+    lift(draft, "locale");
+    build_user(seen, draft);
+    tags(seen, draft);
+    let order = field_order::<crate::spec::Defaults>();
+    draft.defaults = ordered(std::mem::take(&mut draft.defaults), &order);
+}
+
+/// Moves the fields of the OSes' `key` mapping that every OS sets alike into `defaults`.
+fn lift(draft: &mut Draft, key: &str) {
     let mut lifted = Map::new();
-    let hardware: Vec<Option<&Map<String, Json>>> = draft
+    let own: Vec<Option<&Map<String, Json>>> = draft
         .oses
         .iter()
-        .map(|(_, os)| os.get("hardware").and_then(Json::as_object))
+        .map(|(_, os)| os.get(key).and_then(Json::as_object))
         .collect();
-    if let Some(Some(first)) = hardware.first() {
+    if let Some(Some(first)) = own.first() {
         for (field, value) in first.iter() {
-            if hardware
+            if own
                 .iter()
                 .all(|h| h.and_then(|h| h.get(field)) == Some(value))
             {
@@ -438,23 +444,54 @@ pub fn defaults(seen: &mut [Seen<'_>], draft: &mut Draft) {
             }
         }
     }
-    if draft.oses.len() > 1 && !lifted.is_empty() {
-        for (_, os) in &mut draft.oses {
-            if let Some(Json::Object(own)) = os.get_mut("hardware") {
-                own.retain(|k, _| !lifted.contains_key(k));
-                if own.is_empty() {
-                    os.remove("hardware");
-                }
+    if draft.oses.len() < 2 || lifted.is_empty() {
+        return;
+    }
+    for (_, os) in &mut draft.oses {
+        if let Some(Json::Object(own)) = os.get_mut(key) {
+            own.retain(|k, _| !lifted.contains_key(k));
+            if own.is_empty() {
+                os.remove(key);
             }
         }
-        draft
-            .defaults
-            .insert("hardware".into(), Json::Object(lifted));
     }
-    build_user(seen, draft);
-    tags(seen, draft);
-    let order = field_order::<crate::spec::Defaults>();
-    draft.defaults = ordered(std::mem::take(&mut draft.defaults), &order);
+    draft.defaults.insert(key.into(), Json::Object(lifted));
+}
+
+/// `locale`: the language, keyboard and time zone its sources pass to their installer
+/// templates (`vm_guest_os_language`, `vm_os_keyboard`, ...; not the Windows installation
+/// media's `vm_inst_os_*`), the language in its POSIX form (`en-US`: `en_US`).
+fn locale(seen: &[Seen<'_>], members: &[usize], os: &mut Map<String, Json>) {
+    let mut locale = Map::new();
+    for m in members {
+        for (name, value) in source::template_vars(&seen[*m].source.body) {
+            let Value::String(value) = value else {
+                continue;
+            };
+            let name = name.to_ascii_lowercase();
+            if name.contains("inst") || value.is_empty() {
+                continue;
+            }
+            let field = if name.ends_with("language") {
+                "language"
+            } else if name.ends_with("keyboard") {
+                "keyboard"
+            } else if name.ends_with("timezone") || name.ends_with("time_zone") {
+                "timezone"
+            } else {
+                continue;
+            };
+            let value = match field {
+                "language" => value.replace('-', "_"),
+                _ => value.clone(),
+            };
+            locale.entry(field).or_insert(Json::String(value));
+        }
+    }
+    if !locale.is_empty() {
+        let order = field_order::<crate::spec::Locale>();
+        os.insert("locale".into(), Json::Object(ordered(locale, &order)));
+    }
 }
 
 /// `defaults.build_user`: the communicator's user and password, and the password hash the

@@ -273,3 +273,33 @@ pub fn secrets(seen: &[Seen<'_>]) -> BTreeSet<String> {
     }
     out
 }
+
+/// An argument other than a platform setting whose value differs between environments: the
+/// spec sets it per OS, for every environment, so the first environment's value is used.
+pub fn environment_differences(seen: &[Seen<'_>], environments: &[String], draft: &mut Draft) {
+    for s in seen {
+        let settings: BTreeSet<&str> = settings::of(s.platform)
+            .filter_map(|setting| settings::find(&s.source.body, setting).map(|(_, top)| top))
+            .collect();
+        for attribute in &s.source.body.attributes {
+            if settings.contains(attribute.name.as_str()) {
+                continue;
+            }
+            let other = s
+                .each
+                .iter()
+                .zip(environments)
+                .skip(1)
+                .find(|((_, source), _)| {
+                    source.body.get(&attribute.name).map(|a| &a.value) != Some(&attribute.value)
+                });
+            if let Some((_, name)) = other {
+                let reason = format!(
+                    "its value differs in the environment `{name}`; the spec sets it for every environment, and the value of `{}` is used",
+                    environments[0]
+                );
+                draft.unmapped.push(s.unmapped_argument(attribute, reason));
+            }
+        }
+    }
+}

@@ -356,21 +356,49 @@ pub fn template_of(installer: Installer, seed: &Seed) -> Option<&'static str> {
         .copied()
 }
 
+/// The bodies that hold a source's seed: its own and its `additional_iso_files` blocks.
+fn seed_bodies(body: &Body) -> Vec<&Body> {
+    let mut bodies = vec![body];
+    bodies.extend(blocks(body, "additional_iso_files"));
+    bodies
+}
+
+/// The `http_content` and `cd_content` entries of a body: the name served and the value.
+fn contents(body: &Body) -> impl Iterator<Item = (&str, &Value)> {
+    ["http_content", "cd_content"]
+        .into_iter()
+        .filter_map(|name| match body.get(name).map(|a| &a.value) {
+            Some(Value::Object(entries)) => Some(entries),
+            _ => None,
+        })
+        .flatten()
+        .map(|(key, value)| (key.as_str(), value))
+}
+
+/// The variables a source passes to its seed templates, in the order written.
+pub fn template_vars(body: &Body) -> Vec<(&str, &Value)> {
+    let mut out = Vec::new();
+    for body in seed_bodies(body) {
+        for (_, value) in contents(body) {
+            if let Value::Template { vars, .. } = value
+                && let Value::Object(vars) = vars.as_ref()
+            {
+                out.extend(vars.iter().map(|(k, v)| (k.as_str(), v)));
+            }
+        }
+    }
+    out
+}
+
 /// The seed files of a source: `http_content`, `cd_content` (also in `additional_iso_files`),
 /// `cd_files` and the files of `http_directory`.
 fn seeds(body: &Body) -> Vec<Seed> {
     let mut out = Vec::new();
-    let mut bodies = vec![body];
-    bodies.extend(blocks(body, "additional_iso_files"));
-    for body in bodies {
-        for name in ["http_content", "cd_content"] {
-            if let Some(Value::Object(entries)) = body.get(name).map(|a| &a.value) {
-                for (key, value) in entries {
-                    out.push(seed(key.trim_start_matches('/'), value));
-                }
-            }
+    for inner in seed_bodies(body) {
+        for (key, value) in contents(inner) {
+            out.push(seed(key.trim_start_matches('/'), value));
         }
-        if let Some(Value::List(items)) = body.get("cd_files").map(|a| &a.value) {
+        if let Some(Value::List(items)) = inner.get("cd_files").map(|a| &a.value) {
             for item in items {
                 if let Value::String(path) = item {
                     out.extend(files(Path::new(path)));

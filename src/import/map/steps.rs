@@ -217,13 +217,44 @@ pub fn repo_path(path: &str, under: &str, cx: &mut Context<'_>) -> String {
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".to_owned());
-    let copy = format!("{under}/{name}");
-    if let Ok(content) = std::fs::read_to_string(&found)
-        && !cx.files.iter().any(|(p, _)| slashed(p) == copy)
-    {
-        cx.files.push((PathBuf::from(&copy), content));
+    let Ok(content) = std::fs::read_to_string(&found) else {
+        return format!("{under}/{name}");
+    };
+    copy_to(under, &name, content, cx.repo, cx.files)
+}
+
+/// Where a file with `content` goes under the repository folder `under`: `under/name` when
+/// that is free or holds the same text already, else `under/<stem>-<n><extensions>`, the
+/// first such name free or holding the same text; a new copy is added to `files`.
+pub fn copy_to(
+    under: &str,
+    name: &str,
+    content: String,
+    repo: &Path,
+    files: &mut Vec<(PathBuf, String)>,
+) -> String {
+    let (stem, extension) = match name.split_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => (stem, format!(".{extension}")),
+        _ => (name, String::new()),
+    };
+    let mut n = 1;
+    loop {
+        let copy = match n {
+            1 => format!("{under}/{name}"),
+            _ => format!("{under}/{stem}-{n}{extension}"),
+        };
+        let copied = files.iter().find(|(p, _)| slashed(p) == copy);
+        let existing = std::fs::read_to_string(repo.join(&copy)).ok();
+        match (copied, existing) {
+            (Some((_, text)), _) if *text == content => return copy,
+            (None, Some(text)) if text == content => return copy,
+            (None, None) => {
+                files.push((PathBuf::from(&copy), content));
+                return copy;
+            }
+            _ => n += 1,
+        }
     }
-    copy
 }
 
 /// A path with `.` and `..` resolved lexically.
@@ -259,6 +290,7 @@ pub fn sets(
 ) {
     let mut places = std::collections::BTreeSet::new();
     let mut lists: Vec<(String, Vec<Json>)> = Vec::new();
+    let secrets = draft.secrets.clone();
     for (name, members) in groups {
         let mut per: Vec<(PlatformName, Vec<Json>)> = Vec::new();
         for m in members {
@@ -272,7 +304,7 @@ pub fn sets(
                 repo,
                 files: &mut draft.files,
             };
-            let list = of_source(s, &mut cx, &mut skipped);
+            let list = of_source(s, &secrets, &mut cx, &mut skipped);
             for skip in skipped {
                 let file = &s.folder.file(skip.at.file).name;
                 if places.insert((file.clone(), skip.at.span.start)) {
@@ -324,7 +356,12 @@ pub fn sets(
 }
 
 /// The steps of the builds that build a source, in order, as the spec writes them.
-fn of_source(s: &super::Seen<'_>, cx: &mut Context<'_>, skipped: &mut Vec<Skipped>) -> Vec<Json> {
+fn of_source(
+    s: &super::Seen<'_>,
+    secrets: &[String],
+    cx: &mut Context<'_>,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<Json> {
     let address = s.address();
     let mut out = Vec::new();
     for build in &s.folder.builds {
@@ -342,7 +379,17 @@ fn of_source(s: &super::Seen<'_>, cx: &mut Context<'_>, skipped: &mut Vec<Skippe
                 && !finishes(provisioner)
                 && let Some(json) = step(provisioner, &[], cx, skipped)
             {
-                out.push(json);
+                if super::holds(secrets, &json) {
+                    skipped.push(Skipped {
+                        argument: format!("provisioner \"{}\"", provisioner.kind),
+                        value: Value::Null,
+                        reason: "the step holds the value of a secret variable, which is never copied: pass it as `{ env: NAME }` in the step's `env` or `extra_vars`".into(),
+                        at: provisioner.at,
+                        of_step: None,
+                    });
+                } else {
+                    out.push(json);
+                }
             }
         }
         for post in &build.post_processors {

@@ -107,7 +107,7 @@ fn build(sources: &[&str], repo: &Path) -> Build {
 fn vsphere(repo: &Path, datacenter: &str) -> Folder {
     let template = repo.join("builds/linux/ubuntu/22.04/data/user-data.pkrtpl.hcl");
     let vars = Box::new(Value::Object(Vec::new()));
-    let body = vec![
+    let mut body = vec![
         attr("vcenter_server", s("vc.example.com")),
         attr("username", s("svc-packer@vsphere.local")),
         var("password", s("hunter2"), "vsphere_password"),
@@ -143,14 +143,9 @@ fn vsphere(repo: &Path, datacenter: &str) -> Folder {
                 attr("network_card", s("vmxnet3")),
             ])],
         ),
-        attr("ssh_username", s("packer")),
-        var(
-            "ssh_password",
-            unknown("env(\"BUILD_PASSWORD\")"),
-            "build_password",
-        ),
         attr("convert_to_template", Value::Bool(true)),
     ];
+    body.extend(ssh_user());
     let files = vec![
         SourceFile::new("linux-ubuntu.pkr.hcl", "source {}\n"),
         SourceFile::new(
@@ -179,9 +174,21 @@ fn vsphere(repo: &Path, datacenter: &str) -> Folder {
     }
 }
 
+/// The build user's SSH login, as both Linux sources write it.
+fn ssh_user() -> [Attribute; 2] {
+    [
+        attr("ssh_username", s("packer")),
+        var(
+            "ssh_password",
+            unknown("env(\"BUILD_PASSWORD\")"),
+            "build_password",
+        ),
+    ]
+}
+
 /// The Proxmox folder of the same release.
 fn proxmox(repo: &Path) -> Folder {
-    let body = vec![
+    let mut body = vec![
         attr("proxmox_url", s("https://pve.example.com:8006/api2/json")),
         attr("username", s("packer@pve!packer")),
         var(
@@ -194,6 +201,11 @@ fn proxmox(repo: &Path) -> Folder {
         attr("memory", n(4096)),
         attr("bios", s("ovmf")),
         attr("qemu_agent", Value::Bool(true)),
+        var(
+            "ssh_bastion_password",
+            unknown("var.bastion_password"),
+            "bastion_password",
+        ),
         blocks(
             "boot_iso",
             vec![block(vec![
@@ -216,13 +228,8 @@ fn proxmox(repo: &Path) -> Folder {
                 attr("model", s("virtio")),
             ])],
         ),
-        attr("ssh_username", s("packer")),
-        var(
-            "ssh_password",
-            unknown("env(\"BUILD_PASSWORD\")"),
-            "build_password",
-        ),
     ];
+    body.extend(ssh_user());
     Folder {
         path: repo.join("proxmox/ubuntu-2204"),
         files: vec![SourceFile::new("ubuntu.pkr.hcl", "source {}\n")],
@@ -246,11 +253,16 @@ fn repository(name: &str) -> PathBuf {
             "#cloud-config\nautoinstall:\n  version: 1\n",
         ),
     ] {
-        let file = repo.join(path);
-        std::fs::create_dir_all(file.parent().expect("a folder")).expect("a folder");
-        std::fs::write(file, text).expect("written");
+        write(&repo, path, text);
     }
     repo
+}
+
+/// Writes a file of the repository.
+fn write(repo: &Path, path: impl AsRef<Path>, text: &str) {
+    let file = repo.join(path);
+    std::fs::create_dir_all(file.parent().expect("a folder")).expect("a folder");
+    std::fs::write(file, text).expect("written");
 }
 
 fn imported(repo: &Path) -> Imported {
@@ -264,12 +276,10 @@ fn imported(repo: &Path) -> Imported {
 /// The spec passes every check `hybridc validate` runs, with the files the mapper asks for.
 fn valid(repo: &Path, imported: &Imported) {
     for (path, text) in &imported.files {
-        let file = repo.join(path);
-        std::fs::create_dir_all(file.parent().expect("a folder")).expect("a folder");
-        std::fs::write(file, text).expect("written");
+        write(repo, path, text);
     }
     let source = SourceFile::new("spec/hybrid.yaml", imported.spec.clone());
-    if let Err(error) = crate::check(source, repo.to_path_buf()) {
+    if let Err(error) = crate::validate_source(source, repo.to_path_buf()) {
         panic!("{}\n{error:?}", imported.spec);
     }
 }
@@ -399,6 +409,13 @@ fn other_arguments_are_options_or_unmapped() {
         imported.spec
     );
     assert_eq!(spec["platforms"]["proxmox"]["options"]["qemu_agent"], true);
+    assert_eq!(
+        spec["platforms"]["proxmox"]["options"]["ssh_bastion_password"],
+        serde_json::json!({"env": "PKR_VAR_bastion_password"})
+    );
+    assert!(imported.spec.contains(
+        "      # read from $PKR_VAR_bastion_password, where Packer read the imported tree's `var.bastion_password`\n      ssh_bastion_password:"
+    ));
     let unmapped: Vec<&str> = imported
         .unmapped
         .iter()
@@ -432,7 +449,13 @@ fn the_spec_is_the_same_every_time() {
 fn windows(repo: &Path) -> Folder {
     let template = repo.join("builds/windows/server/2022/data/autounattend.pkrtpl.hcl");
     let edition = |name: &str, image: &str| {
-        let vars = Value::Object(vec![("vm_inst_os_image".to_owned(), s(image))]);
+        let vars = Value::Object(vec![
+            ("vm_inst_os_image".to_owned(), s(image)),
+            ("vm_inst_os_language".to_owned(), s("de-DE")),
+            ("vm_guest_os_language".to_owned(), s("en-US")),
+            ("vm_guest_os_keyboard".to_owned(), s("en-US")),
+            ("vm_guest_os_timezone".to_owned(), s("UTC")),
+        ]);
         let body = vec![
             attr("vcenter_server", s("vc.example.com")),
             attr("username", s("svc-packer@vsphere.local")),
@@ -494,9 +517,8 @@ fn windows(repo: &Path) -> Folder {
 #[test]
 fn the_editions_of_a_windows_folder_are_one_os() {
     let repo = repository("windows");
-    let file = repo.join("builds/windows/server/2022/data/autounattend.pkrtpl.hcl");
-    std::fs::create_dir_all(file.parent().expect("a folder")).expect("a folder");
-    std::fs::write(&file, "<unattend/>\n").expect("written");
+    let template = "builds/windows/server/2022/data/autounattend.pkrtpl.hcl";
+    write(&repo, template, "<unattend/>\n");
     let environments = [Environment {
         name: "default".to_owned(),
         folders: vec![vsphere(&repo, "dc-dev"), windows(&repo)],
@@ -512,6 +534,10 @@ fn the_editions_of_a_windows_folder_are_one_os() {
         imported.spec
     );
     assert_eq!(os["hardware"], serde_json::json!({"memory_mb": 8192}));
+    assert_eq!(
+        os["locale"],
+        serde_json::json!({"language": "en_US", "keyboard": "en-US", "timezone": "UTC"})
+    );
     assert_eq!(spec["defaults"]["hardware"]["cpus"], 2);
     assert_eq!(spec.get("environments"), None);
     let compiled: Vec<&str> = imported
@@ -529,43 +555,115 @@ fn the_editions_of_a_windows_folder_are_one_os() {
     );
 }
 
-/// The round trip: the repository's own generated tree, read for both environments, gives a
-/// spec that compiles to the same files, with nothing left over.
+/// Files outside the repository are copied into it; another file of the same name gets a
+/// numbered name, and a file the repository has already is named, not copied.
 #[test]
-fn the_generated_tree_imports_to_a_spec_that_compiles_to_it() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let generated = root.join("generated");
-    let environments: Vec<Environment> = ["dev", "prod"]
-        .into_iter()
-        .map(|name| {
-            let var_file = generated.join(format!("env/{name}.pkrvars.hcl"));
-            let folder = crate::import::read::read(&generated, &[var_file]);
-            Environment {
-                name: name.to_owned(),
-                folders: vec![folder.expect("the generated tree reads")],
-            }
-        })
-        .collect();
-    let imported = map(&environments, root);
-    assert!(imported.files.is_empty(), "{:?}", imported.files);
-    assert!(imported.unmapped.is_empty(), "{:?}", imported.unmapped);
-    assert!(imported.findings.is_empty());
-    let source = SourceFile::new("spec/hybrid.yaml", imported.spec.clone());
-    let loaded = crate::check(source, root.to_path_buf()).expect("a valid spec");
-    let layout = crate::lower::Layout {
-        spec_path: "spec/hybrid.yaml".to_owned(),
-        to_root: "..".to_owned(),
+fn scripts_outside_the_repository_are_copied_under_names_of_their_own() {
+    let repo = repository("copies");
+    let outside = crate::output::tests::scratch("import-map-outside");
+    write(&outside, "a/update.sh", "echo a\n");
+    write(&outside, "b/update.sh", "echo b\n");
+    let folder = proxmox(&repo);
+    let mut files = Vec::new();
+    let mut cx = steps::Context {
+        folder: &folder,
+        repo: &repo,
+        files: &mut files,
     };
-    let (model, _) = crate::lower::lower(&loaded, &layout).expect("lowered");
-    let files = crate::emit::emit(&model);
-    assert_eq!(files.len(), 7);
-    for file in files {
-        let committed = std::fs::read_to_string(generated.join(&file.path)).expect("committed");
-        assert!(
-            file.contents == committed,
-            "{} differs:\n{}",
-            file.path,
-            imported.spec
-        );
-    }
+    let a = outside.join("a/update.sh").display().to_string();
+    let b = outside.join("b/update.sh").display().to_string();
+    let ours = repo.join("scripts/linux/update.sh").display().to_string();
+    assert_eq!(
+        steps::repo_path(&a, "scripts/linux", &mut cx),
+        "scripts/linux/update-2.sh"
+    );
+    assert_eq!(
+        steps::repo_path(&b, "scripts/linux", &mut cx),
+        "scripts/linux/update-3.sh"
+    );
+    assert_eq!(
+        steps::repo_path(&a, "scripts/linux", &mut cx),
+        "scripts/linux/update-2.sh"
+    );
+    assert_eq!(
+        steps::repo_path(&ours, "scripts/linux", &mut cx),
+        "scripts/linux/update.sh"
+    );
+    let written: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
+    assert_eq!(
+        written,
+        ["scripts/linux/update-2.sh", "scripts/linux/update-3.sh"]
+    );
+}
+
+/// An OS's value that one environment changes cannot be an environment override: it is
+/// reported, and the first environment's value is used.
+#[test]
+fn an_os_value_that_differs_between_environments_is_reported() {
+    let repo = repository("environment-os");
+    let mut prod = vsphere(&repo, "dc-prod");
+    let cpus = prod.sources[0]
+        .body
+        .attributes
+        .iter_mut()
+        .find(|a| a.name == "CPUs")
+        .expect("CPUs");
+    cpus.value = n(4);
+    let environments = [
+        Environment {
+            name: "dev".to_owned(),
+            folders: vec![vsphere(&repo, "dc-dev")],
+        },
+        Environment {
+            name: "prod".to_owned(),
+            folders: vec![prod],
+        },
+    ];
+    let imported = map(&environments, &repo);
+    let unmapped: Vec<&str> = imported
+        .unmapped
+        .iter()
+        .map(|u| u.argument.as_str())
+        .collect();
+    assert_eq!(unmapped, ["CPUs", "boot_delay"], "{:?}", imported.unmapped);
+    assert!(imported.unmapped[0].reason.contains("`prod`"));
+    let spec = crate::yaml::parse(&imported.spec).expect("YAML").to_json();
+    assert_eq!(spec["oses"]["ubuntu-2204"]["hardware"]["cpus"], 2);
+}
+
+/// A value that holds a secret's literal value (a shutdown command that pipes the password
+/// to sudo, a step that echoes it) is never copied into the spec, and its report does not
+/// show it.
+#[test]
+fn values_that_hold_a_literal_secret_are_never_copied() {
+    let repo = repository("holds-secret");
+    let mut folder = vsphere(&repo, "dc-dev");
+    let command = s("echo 'hunter2' | sudo -S shutdown -P now");
+    folder.sources[0]
+        .body
+        .attributes
+        .push(attr("shutdown_command", command));
+    let mut step = folder.builds[0].provisioners[0].clone();
+    step.body = block(vec![attr("inline", list(vec![s("echo hunter2")]))]);
+    step.at = at(0, 60, 70);
+    folder.builds[0].provisioners.push(step);
+    let environments = [Environment {
+        name: "default".to_owned(),
+        folders: vec![folder],
+    }];
+    let imported = map(&environments, &repo);
+    assert!(!imported.spec.contains("hunter2"), "{}", imported.spec);
+    let held: Vec<(&str, &Value)> = imported
+        .unmapped
+        .iter()
+        .filter(|u| u.reason.contains("secret"))
+        .map(|u| (u.argument.as_str(), &u.value))
+        .collect();
+    assert_eq!(
+        held,
+        [
+            ("provisioner \"shell\"", &Value::Null),
+            ("shutdown_command", &Value::Null),
+        ]
+    );
 }
