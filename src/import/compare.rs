@@ -21,6 +21,7 @@ use super::report::{Basis, Difference, Entry, MASK, Reason, Report, Shares, Sour
 use super::tree::{Body, Build, Folder, Source, Step, Value};
 use crate::catalogue::{self, Component};
 use reason::{added_step_reason, dropped_step_reason, missing_variables, reason};
+pub use value::with_pending;
 use value::{equivalent, hcl, is_reference, strings};
 
 /// Compares the original tree with the compiled one, source by source.

@@ -97,7 +97,20 @@ pub fn run(request: &Request) -> Result<Outcome, Failure> {
     // with the original tree's, which the reader makes absolute.
     let repo = std::path::absolute(&request.repo).unwrap_or_else(|_| request.repo.clone());
     let generated = compiled_folders(&repo.join("generated"), &compiled.files, &environments)?;
-    let report = compare::compare(&environments, &generated, &imported);
+    // The files the import writes are compared by content before they are written.
+    let pending: Vec<(PathBuf, Vec<u8>)> = files
+        .iter()
+        .map(|(path, text)| (repo.join(path), text.as_bytes().to_vec()))
+        .chain(compiled.files.iter().map(|f| {
+            (
+                repo.join("generated").join(&f.path),
+                f.contents.as_bytes().to_vec(),
+            )
+        }))
+        .collect();
+    let report = compare::with_pending(pending, || {
+        compare::compare(&environments, &generated, &imported)
+    });
     Ok(Outcome {
         spec: compiled.loaded.source.clone(),
         warnings: compiled.warnings.clone(),

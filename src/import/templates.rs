@@ -107,6 +107,21 @@ pub fn adapt(
     vars: &Value,
     secret: &dyn Fn(&str, &Value) -> Option<String>,
 ) -> Result<Adapted, String> {
+    adapt_with(text, vars, secret, &|_| None)
+}
+
+/// [`adapt`], with the names of `vars` that read one of hybridc's own variables instead
+/// (`own` gives that variable): a value that differs between the sources of one OS, such as
+/// the image name of each Windows edition, which no single installer input can hold.
+///
+/// # Errors
+/// As [`adapt`].
+pub fn adapt_with(
+    text: &str,
+    vars: &Value,
+    secret: &dyn Fn(&str, &Value) -> Option<String>,
+    own: &dyn Fn(&str) -> Option<&'static str>,
+) -> Result<Adapted, String> {
     let references = scan(text).map_err(|e| format!("{}:{}: {}", e.line, e.column, e.message))?;
     let Value::Object(passed) = vars else {
         return Ok(Adapted {
@@ -124,6 +139,10 @@ pub fn adapt(
             continue;
         };
         let name = &reference.root;
+        if let Some(variable) = own(name) {
+            edits.push((reference.span, variable.to_owned()));
+            continue;
+        }
         let input = match secret(name, value).or_else(|| {
             matches!(value, Value::Unknown { .. })
                 .then(|| environment_variable(value))
@@ -284,5 +303,22 @@ mod tests {
     #[test]
     fn a_template_that_does_not_parse_is_an_error() {
         assert!(adapt("${ unclosed", &object(&[]), &not_secret).is_err());
+    }
+
+    /// A name hybridc passes a value of its own for (each edition's image name) reads that
+    /// variable, not an input.
+    #[test]
+    fn a_name_can_read_one_of_hybridcs_own_variables() {
+        let vars = object(&[("vm_inst_os_image", s("Windows Server 2022 SERVERSTANDARD"))]);
+        let own = |name: &str| (name == "vm_inst_os_image").then_some("image_name");
+        let adapted = adapt_with(
+            "<Value>${vm_inst_os_image}</Value>",
+            &vars,
+            &not_secret,
+            &own,
+        )
+        .expect("ok");
+        assert_eq!(adapted.text, "<Value>${image_name}</Value>");
+        assert!(adapted.inputs.is_empty());
     }
 }

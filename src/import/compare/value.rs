@@ -47,7 +47,7 @@ pub(super) fn equivalent(a: &Value, b: &Value) -> (bool, Basis) {
         }
         (Value::File { path: p }, Value::File { path: q }) => file_content(p, q),
         (Value::String(p), Value::String(q)) if p != q && looks_like_file(p, q) => {
-            (file_content(Path::new(p), Path::new(q)).0, Basis::Content)
+            (same_file(p, q), Basis::Content)
         }
         (Value::List(xs), Value::List(ys)) if xs.len() == ys.len() && !same(a, b) => {
             let mut by = Basis::Value;
@@ -66,15 +66,69 @@ pub(super) fn equivalent(a: &Value, b: &Value) -> (bool, Basis) {
     }
 }
 
+/// Whether two strings name files (an `ANSIBLE_CONFIG=` kind of prefix allowed, the same on
+/// both), either absolute or from the working folder, as a step's paths are.
 fn looks_like_file(p: &str, q: &str) -> bool {
-    Path::new(p).is_absolute() && Path::new(q).is_absolute()
+    let (a, b) = (setting(p), setting(q));
+    a.0 == b.0
+        && [a.1, b.1]
+            .iter()
+            .all(|path| bytes(&from_cwd(path)).is_some())
+}
+
+/// `NAME=path` as `("NAME=", "path")`; a plain path as `("", path)`.
+fn setting(text: &str) -> (&str, &str) {
+    match text.split_once('=') {
+        Some((name, path))
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_') =>
+        {
+            (&text[..=name.len()], path)
+        }
+        _ => ("", text),
+    }
+}
+
+fn from_cwd(path: &str) -> std::path::PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    crate::import::read::functions::absolute(&cwd, path)
+}
+
+/// Whether two file names (see [`looks_like_file`]) name files with the same bytes.
+fn same_file(p: &str, q: &str) -> bool {
+    file_content(&from_cwd(setting(p).1), &from_cwd(setting(q).1)).0
+}
+
+std::thread_local! {
+    /// Files an import is about to write, by absolute path: the comparison runs before they
+    /// are on disk (and a dry run never writes them), so their bytes are read from here.
+    static PENDING: std::cell::RefCell<std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>> =
+        const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+}
+
+/// Runs `compare` with `files` (absolute path, bytes) readable as if written.
+pub fn with_pending<T>(
+    files: impl IntoIterator<Item = (std::path::PathBuf, Vec<u8>)>,
+    compare: impl FnOnce() -> T,
+) -> T {
+    PENDING.with(|p| p.borrow_mut().extend(files));
+    let result = compare();
+    PENDING.with(|p| p.borrow_mut().clear());
+    result
+}
+
+/// The bytes of the file at `path` (`.` and `..` folded): a pending one, else the disk's.
+fn bytes(path: &Path) -> Option<Vec<u8>> {
+    let path = crate::import::read::functions::absolute(Path::new("/"), &path.to_string_lossy());
+    PENDING
+        .with(|p| p.borrow().get(&path).cloned())
+        .or_else(|| std::fs::read(&path).ok())
 }
 
 /// Whether the two files have the same bytes (`Content`), or, when one cannot be read, the
 /// same path (`Path`).
 pub(super) fn file_content(p: &Path, q: &Path) -> (bool, Basis) {
-    match (std::fs::read(p), std::fs::read(q)) {
-        (Ok(a), Ok(b)) => (a == b, Basis::Content),
+    match (bytes(p), bytes(q)) {
+        (Some(a), Some(b)) => (a == b, Basis::Content),
         _ => (p == q, Basis::Path),
     }
 }

@@ -188,6 +188,7 @@ fn templates(
     let kind = crate::installer::kind(installer);
     let shared = crate::init::templates(kind).unwrap_or_default();
     let mut own = Map::new();
+    let mut inputs = Map::new();
     for seed in &facts.seeds {
         let (Some(template), Some(content)) = (source::template_of(installer, seed), &seed.content)
         else {
@@ -200,17 +201,136 @@ fn templates(
             .iter()
             .any(|(path, text)| path.ends_with(template) && text == content);
         if !same {
+            let images = per_edition(seen, isos, installer, template);
+            let image = |name: &str| images.contains(&name.to_owned()).then_some("image_name");
+            let content = kept(
+                seen,
+                isos,
+                content,
+                seed.vars.as_ref(),
+                draft,
+                &image,
+                &mut inputs,
+            );
             let under = format!("builds/{name}");
-            let path =
-                super::steps::copy_to(&under, template, content.clone(), repo, &mut draft.files);
+            let path = super::steps::copy_to(&under, template, content, repo, &mut draft.files);
             own.insert(template.to_owned(), path.into());
         }
     }
     if !own.is_empty() {
         os.insert("templates".into(), Json::Object(own));
     }
+    if !inputs.is_empty() {
+        os.insert("installer_inputs".into(), Json::Object(inputs));
+    }
     if facts.seed == Some(SeedChannel::Cd) && kind.channels.contains(&SeedChannel::Cd) {
         os.insert("seed".into(), "cd".into());
+    }
+}
+
+/// The names of template `template`'s object whose value, in each source of the OS, is that
+/// source's Windows edition image name: hybridc passes each edition's own as `image_name`.
+fn per_edition(
+    seen: &[Seen<'_>],
+    isos: &[usize],
+    installer: crate::spec::Installer,
+    template: &str,
+) -> Vec<String> {
+    let mut each: Vec<(String, &Value)> = Vec::new();
+    for m in isos {
+        let facts = &seen[*m].facts;
+        let image = match &facts.edition {
+            Some(EditionGuess::Own(_, image)) => image.clone(),
+            Some(EditionGuess::Known(name)) => match facts
+                .release
+                .and_then(|r| r.windows)
+                .and_then(|w| w.editions.iter().find(|e| e.name == name))
+            {
+                Some(edition) => edition.image_name.to_owned(),
+                None => return Vec::new(),
+            },
+            None => return Vec::new(),
+        };
+        let Some(vars) = facts
+            .seeds
+            .iter()
+            .find(|s| source::template_of(installer, s) == Some(template))
+            .and_then(|s| s.vars.as_ref())
+        else {
+            return Vec::new();
+        };
+        each.push((image, vars));
+    }
+    let Some((_, Value::Object(first))) = each.first() else {
+        return Vec::new();
+    };
+    first
+        .iter()
+        .map(|(name, _)| name)
+        .filter(|name| {
+            each.iter().all(|(image, vars)| match vars {
+                Value::Object(entries) => entries
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == *name)
+                    .is_some_and(|(_, v)| *v == Value::String(image.clone())),
+                _ => false,
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+/// A template kept from the tree, rewritten to read the values the tree passed it from the
+/// OS's installer inputs ([`crate::import::templates`]), which are added to `inputs`. A value
+/// that is one of the tree's secrets, or that a name like a password's holds, is read from
+/// the environment (`PKR_VAR_<variable>` of the tree's variable that holds it), never copied.
+/// A template that does not parse is kept as it is: hybridc's check of it says why.
+fn kept(
+    seen: &[Seen<'_>],
+    isos: &[usize],
+    content: &str,
+    vars: Option<&Value>,
+    draft: &Draft,
+    own: &dyn Fn(&str) -> Option<&'static str>,
+    inputs: &mut Map<String, Json>,
+) -> String {
+    let Some(vars) = vars else {
+        return content.to_owned();
+    };
+    let secret = |name: &str, value: &Value| -> Option<String> {
+        let Value::String(text) = value else {
+            return None;
+        };
+        let held = draft.secrets.contains(text);
+        let named = ["password", "secret", "token", "encrypted", "passphrase"]
+            .iter()
+            .any(|word| name.to_ascii_lowercase().contains(word));
+        if !held && !named {
+            return None;
+        }
+        // The tree's own variable that holds the value names the environment variable.
+        let variable = isos
+            .iter()
+            .flat_map(|m| &seen[*m].folder.variables)
+            .find(|v| v.value.as_ref() == Some(value))
+            .map_or(name, |v| v.name.as_str());
+        Some(format!("PKR_VAR_{variable}"))
+    };
+    match crate::import::templates::adapt_with(content, vars, &secret, own) {
+        Ok(adapted) => {
+            for (name, input) in adapted.inputs {
+                let value = match input {
+                    crate::import::templates::Input::Text(text) => Json::String(text),
+                    crate::import::templates::Input::Secret(variable) => {
+                        serde_json::json!({ "env": variable })
+                    }
+                };
+                inputs.entry(name).or_insert(value);
+            }
+            adapted.text
+        }
+        Err(_) => content.to_owned(),
     }
 }
 

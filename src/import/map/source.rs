@@ -71,6 +71,8 @@ pub struct Seed {
     pub file: Option<String>,
     /// Its text (a template's source, unrendered), when readable.
     pub content: Option<String>,
+    /// The object the tree renders it with (`templatefile`'s second argument), for a template.
+    pub vars: Option<Value>,
 }
 
 /// Everything one source says about its OS.
@@ -414,6 +416,10 @@ fn seeds(body: &Body) -> Vec<Seed> {
 
 /// The seed of one `http_content`/`cd_content` entry.
 fn seed(served: &str, value: &Value) -> Seed {
+    let vars = match value {
+        Value::Template { vars, .. } => Some((**vars).clone()),
+        _ => None,
+    };
     let (file, content) = match value {
         Value::Template { path, .. } => (
             path.file_name().map(|f| f.to_string_lossy().into_owned()),
@@ -427,6 +433,7 @@ fn seed(served: &str, value: &Value) -> Seed {
         served: served.to_owned(),
         file,
         content,
+        vars,
     }
 }
 
@@ -439,6 +446,7 @@ fn files(path: &Path) -> Vec<Seed> {
             .unwrap_or_default(),
         file: None,
         content: std::fs::read_to_string(p).ok(),
+        vars: None,
     };
     if path.is_dir() {
         let mut entries: Vec<_> = std::fs::read_dir(path)

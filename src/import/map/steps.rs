@@ -6,15 +6,13 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Map, Value as Json};
 
-use crate::import::tree::{Body, Folder, Step, Value};
+use crate::import::tree::{Body, Step, Value};
 use crate::spec::PlatformName;
 
 use super::source::{boolean, text};
 
 /// What converting a build's steps needs besides the steps.
 pub struct Context<'a> {
-    /// The folder the build is in.
-    pub folder: &'a Folder,
     /// The repository the spec goes to.
     pub repo: &'a Path,
     /// Files to write into the repository, added to as scripts are copied.
@@ -122,7 +120,14 @@ pub fn step(
         "ansible" => {
             used.extend(["playbook_file", "galaxy_file", "extra_arguments"]);
             let playbook = text(body, "playbook_file")?;
-            fields.insert("playbook".into(), repo_path(playbook, "ansible", cx).into());
+            let copied = repo_path(playbook, "ansible", cx);
+            // hybridc points Ansible at the `ansible.cfg` beside the playbook
+            // (`ANSIBLE_CONFIG`): the tree's own goes with it.
+            let config = Path::new(playbook).with_file_name("ansible.cfg");
+            if copied.starts_with("ansible/") && !copied[8..].contains('/') && config.is_file() {
+                repo_path(&config.to_string_lossy(), "ansible", cx);
+            }
+            fields.insert("playbook".into(), copied.into());
             if let Some(galaxy) = text(body, "galaxy_file") {
                 fields.insert(
                     "galaxy_file".into(),
@@ -200,7 +205,9 @@ fn strings(body: &Body, name: &str) -> Vec<String> {
 /// it is inside the repository, else the path of the copy under `under` that is added to the
 /// files to write.
 pub fn repo_path(path: &str, under: &str, cx: &mut Context<'_>) -> String {
-    let absolute = normal(&cx.folder.path.join(path));
+    // Packer opens a step's files from its working folder, as `import` runs: a path built
+    // from `path.root` is relative to it, not to the folder.
+    let absolute = normal(&std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path)));
     let repo = normal(
         &cx.repo
             .canonicalize()
@@ -300,7 +307,6 @@ pub fn sets(
             }
             let mut skipped = Vec::new();
             let mut cx = Context {
-                folder: s.folder,
                 repo,
                 files: &mut draft.files,
             };

@@ -566,7 +566,6 @@ fn scripts_outside_the_repository_are_copied_under_names_of_their_own() {
     let folder = proxmox(&repo);
     let mut files = Vec::new();
     let mut cx = steps::Context {
-        folder: &folder,
         repo: &repo,
         files: &mut files,
     };
