@@ -563,7 +563,6 @@ fn scripts_outside_the_repository_are_copied_under_names_of_their_own() {
     let outside = crate::output::tests::scratch("import-map-outside");
     write(&outside, "a/update.sh", "echo a\n");
     write(&outside, "b/update.sh", "echo b\n");
-    let folder = proxmox(&repo);
     let mut files = Vec::new();
     let mut cx = steps::Context {
         repo: &repo,
