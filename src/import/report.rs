@@ -155,6 +155,11 @@ pub enum Reason {
     SharedTemplate,
     /// The OS's own template, rendered with hybridc's template variables.
     TemplateVariables,
+    /// The tree's own template, kept, reads the values the tree passed it from the OS's
+    /// installer inputs.
+    KeptTemplate,
+    /// hybridc leaves the argument unset, and the pinned plugin's default is the tree's value.
+    PluginDefault,
     /// A credential read from an environment variable instead of a literal.
     Credential,
     /// `communicator` and its connection settings.
@@ -206,6 +211,8 @@ impl Reason {
             Reason::SeedLayout => "seed-layout",
             Reason::SharedTemplate => "shared-template",
             Reason::TemplateVariables => "template-variables",
+            Reason::KeptTemplate => "kept-template",
+            Reason::PluginDefault => "plugin-default",
             Reason::Credential => "credential",
             Reason::Communicator => "communicator",
             Reason::Tags => "tags",
@@ -240,6 +247,12 @@ impl Reason {
             }
             Reason::SharedTemplate => "the installer seed is hybridc's template shared by its kind",
             Reason::TemplateVariables => "the OS's own template gets hybridc's template variables",
+            Reason::PluginDefault => {
+                "hybridc leaves it unset, and the pinned plugin's default is the same value"
+            }
+            Reason::KeptTemplate => {
+                "the tree's own template is kept, reading the values the tree passed it from the OS's installer_inputs"
+            }
             Reason::Credential => {
                 "the credential is read from an environment variable, never a literal"
             }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::Place;
-use super::value::{file_content, hcl, same};
+use super::value::{file_content, hcl};
 use crate::catalogue::Component;
 use crate::family::FAMILIES;
 use crate::import::report::{Basis, Reason};
@@ -29,6 +29,9 @@ pub(super) fn reason(
         && matches!(new, Some(Value::Unknown { expression }) if expression.starts_with("env("))
     {
         return Some(Reason::Credential);
+    }
+    if new.is_none() && plugin_default(place.component, &names).is_some_and(|d| old == Some(&d)) {
+        return Some(Reason::PluginDefault);
     }
     Some(match names.as_slice() {
         // `lower::variables::versioned`, called by `lower::proxmox::proxmox` (vm_name,
@@ -89,9 +92,11 @@ pub(super) fn reason(
         // `lower::vsphere::vsphere`, from the family's `vsphere_shutdown`.
         ["shutdown_command"]
             if place.component == Some(Component::VsphereIso)
-                && FAMILIES.iter().any(|f| {
-                    f.vsphere_shutdown
-                        .is_some_and(|c| matches!(new, Some(Value::String(s)) if s == c))
+                && FAMILIES.iter().any(|f| match (f.vsphere_shutdown, new) {
+                    (Some(c), Some(Value::String(s))) => s == c,
+                    // No command: VMware Tools shut the VM down.
+                    (None, None) => true,
+                    _ => false,
                 }) =>
         {
             Reason::Shutdown
@@ -100,6 +105,33 @@ pub(super) fn reason(
         [name] if communicator_argument(name) => Reason::Communicator,
         _ => return None,
     })
+}
+
+/// What the pinned plugin sets an argument to when it is not set, for the arguments hybridc
+/// leaves unset that trees set to that same value.
+///
+/// - packer-plugin-proxmox v1.2.4 `builder/proxmox/iso/config.go`, `Config.Prepare`: a
+///   `boot_iso` without `type` gets type `ide` and index `2` ("For backwards compatibility
+///   <= v1.8, set ide2 as default if not configured").
+/// - packer-plugin-proxmox v1.2.4 `builder/proxmox/common/config.go`, `Config.Prepare`: a
+///   disk without `format` gets `raw`, without `type` gets `scsi`.
+const PLUGIN_DEFAULTS: &[(Component, &str, &str)] = &[
+    (Component::ProxmoxIso, "boot_iso.type", "ide"),
+    (Component::ProxmoxIso, "boot_iso.index", "2"),
+    (Component::ProxmoxIso, "disks.format", "raw"),
+    (Component::ProxmoxIso, "disks.type", "scsi"),
+    (Component::ProxmoxClone, "disks.format", "raw"),
+    (Component::ProxmoxClone, "disks.type", "scsi"),
+];
+
+/// The pinned plugin's default of the argument at `names` (block names and argument, no
+/// indexes) of `component`.
+pub(super) fn plugin_default(component: Option<Component>, names: &[&str]) -> Option<Value> {
+    let path = names.join(".");
+    PLUGIN_DEFAULTS
+        .iter()
+        .find(|(c, p, _)| Some(*c) == component && *p == path)
+        .map(|(_, _, value)| Value::String((*value).to_owned()))
 }
 
 fn in_seed(names: &[&str]) -> bool {
@@ -138,7 +170,56 @@ fn template_reason(old: Option<&Value>, new: Option<&Value>, basis: Basis) -> Op
     // The tree's own template, kept: it renders as before only if hybridc still passes every
     // variable the tree passed (`lower::installer::seed_object`); else the render may fail.
     let kept = dropped_variables(v, w).is_some_and(|d| d.is_empty());
-    (kept && basis == Basis::Content && file_content(p, q).0).then_some(Reason::TemplateVariables)
+    if kept && basis == Basis::Content && file_content(p, q).0 {
+        return Some(Reason::TemplateVariables);
+    }
+    reads_inputs(p, v, q, w).then_some(Reason::KeptTemplate)
+}
+
+/// Whether the compiled template `q`, rendered with `w`, is the tree's `p` (rendered with `v`)
+/// as the import rewrites a kept template (`import::templates::adapt_with`): the same text
+/// with each name the tree passed read from `inputs` (or, for an edition's image name, from
+/// `image_name`), and `inputs` holding the values the tree passed, a secret as what reads it
+/// from the environment.
+fn reads_inputs(p: &Path, v: &Value, q: &Path, w: &Value) -> bool {
+    use crate::import::templates::{Input, adapt_with};
+    let (Some(old), Some(new)) = (super::value::text(p), super::value::text(q)) else {
+        return false;
+    };
+    let Value::Object(passed) = w else {
+        return false;
+    };
+    let inputs: Vec<(String, Value)> = match passed.iter().find(|(k, _)| k == "inputs") {
+        Some((_, Value::Object(inputs))) => inputs.clone(),
+        _ => Vec::new(),
+    };
+    let input = |name: &str| inputs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
+    let secret = |name: &str, _: &Value| match input(name) {
+        Some(Value::Unknown { expression }) => Some(expression.clone()),
+        _ => None,
+    };
+    let image = passed.iter().any(|(k, _)| k == "image_name");
+    let own = |name: &str| (image && input(name).is_none()).then_some("image_name");
+    let Ok(adapted) = adapt_with(&old, v, &secret, &own) else {
+        return false;
+    };
+    // Sources of one OS on several platforms with templates of their own share one template
+    // that picks each platform's text with `%{ if platform == "..." }` (`import::map::os`).
+    let platform = match passed.iter().find(|(k, _)| k == "platform") {
+        Some((_, Value::String(p))) => p.clone(),
+        _ => String::new(),
+    };
+    let branch = |text: &str| {
+        new.starts_with("%{ if platform == ")
+            && (new.contains(&format!(
+                "%{{ if platform == \"{platform}\" ~}}\n{text}%{{ else ~}}"
+            )) || new.contains(&format!("%{{ else ~}}\n{text}%{{ endif ~}}")))
+    };
+    (adapted.text == new || branch(&adapted.text))
+        && adapted.inputs.iter().all(|(name, value)| match value {
+            Input::Text(text) => input(name) == Some(&Value::String(text.clone())),
+            Input::Secret(_) => matches!(input(name), Some(Value::Unknown { .. })),
+        })
 }
 
 /// The variables the tree passed to a template that the compiled tree no longer passes:
@@ -237,7 +318,10 @@ fn keeps_all(old: Option<&Value>, new: Option<&Value>) -> bool {
     };
     let kept = match old {
         None => true,
-        Some(Value::List(had)) => had.iter().all(|h| added.iter().any(|a| same(a, h))),
+        // A path to the same file in both trees is the same value (`ANSIBLE_CONFIG=`).
+        Some(Value::List(had)) => had
+            .iter()
+            .all(|h| added.iter().any(|a| super::value::equivalent(a, h).0)),
         Some(_) => false,
     };
     kept && added.iter().any(|a| hcl(a).contains("HYBRIDC_PLATFORM="))

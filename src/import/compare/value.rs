@@ -124,6 +124,11 @@ fn bytes(path: &Path) -> Option<Vec<u8>> {
         .or_else(|| std::fs::read(&path).ok())
 }
 
+/// The text of the file at `path` (pending or on disk), when it is UTF-8.
+pub(super) fn text(path: &Path) -> Option<String> {
+    String::from_utf8(bytes(path)?).ok()
+}
+
 /// Whether the two files have the same bytes (`Content`), or, when one cannot be read, the
 /// same path (`Path`).
 pub(super) fn file_content(p: &Path, q: &Path) -> (bool, Basis) {

@@ -82,6 +82,11 @@ pub fn options(
                     // hybridc writes its own value: the comparison shows the difference.
                     continue;
                 }
+                // How a vSphere VM shuts down is the OS family's (`family::FamilyFacts::
+                // vsphere_shutdown`; none: VMware Tools), not an option.
+                if s.platform == PlatformName::Vsphere && attribute.name == "shutdown_command" {
+                    continue;
+                }
                 let mut comment = None;
                 let value = if argument.is_some_and(|a| a.is_secret()) {
                     let fallback = attribute.name.to_ascii_uppercase();

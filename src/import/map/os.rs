@@ -11,7 +11,7 @@ use crate::import::tree::Value;
 use crate::spec::{BuilderKind, Family, PlatformName, SeedChannel};
 
 use super::settings::{env_name, set_pointer};
-use super::source::{self, EditionGuess, text};
+use super::source::{self, EditionGuess, Seed, text};
 use super::{Draft, Seen, hardware};
 
 /// The OSes: each name with the indices of its sources in `seen`, sorted by name.
@@ -197,21 +197,42 @@ fn templates(
         if own.contains_key(template) {
             continue;
         }
-        let same = shared
-            .iter()
-            .any(|(path, text)| path.ends_with(template) && text == content);
+        // The template as each platform's source has it (sources of one OS on several
+        // platforms may each have their own).
+        let mut variants: Vec<(PlatformName, &String, Option<&Value>)> = Vec::new();
+        for m in isos {
+            let found = seen[*m]
+                .facts
+                .seeds
+                .iter()
+                .find(|s| source::template_of(installer, s) == Some(template));
+            if let Some(Seed {
+                content: Some(text),
+                vars,
+                ..
+            }) = found
+                && !variants.iter().any(|(p, _, _)| *p == seen[*m].platform)
+            {
+                variants.push((seen[*m].platform, text, vars.as_ref()));
+            }
+        }
+        if variants.is_empty() {
+            variants.push((seen[isos[0]].platform, content, seed.vars.as_ref()));
+        }
+        let same = variants.iter().all(|(_, content, _)| {
+            shared
+                .iter()
+                .any(|(path, text)| path.ends_with(template) && text == *content)
+        });
         if !same {
             let images = per_edition(seen, isos, installer, template);
             let image = |name: &str| images.contains(&name.to_owned()).then_some("image_name");
-            let content = kept(
-                seen,
-                isos,
-                content,
-                seed.vars.as_ref(),
-                draft,
-                &image,
-                &mut inputs,
-            );
+            let mut texts: Vec<(PlatformName, String)> = Vec::new();
+            for (platform, content, vars) in &variants {
+                let text = kept(seen, isos, content, *vars, draft, &image, &mut inputs);
+                texts.push((*platform, text));
+            }
+            let content = by_platform(texts);
             let under = format!("builds/{name}");
             let path = super::steps::copy_to(&under, template, content, repo, &mut draft.files);
             own.insert(template.to_owned(), path.into());
@@ -226,6 +247,30 @@ fn templates(
     if facts.seed == Some(SeedChannel::Cd) && kind.channels.contains(&SeedChannel::Cd) {
         os.insert("seed".into(), "cd".into());
     }
+}
+
+/// One template from the texts each platform's source renders: the text itself when they
+/// agree, else a `%{ if platform == "..." }` chain on the `platform` variable hybridc passes
+/// every seed template (`installer::TemplateVar::Platform`), each branch the platform's own
+/// text, byte for byte.
+fn by_platform(mut texts: Vec<(PlatformName, String)>) -> String {
+    texts.dedup_by(|a, b| a.1 == b.1);
+    if texts.iter().all(|(_, t)| *t == texts[0].1) {
+        return texts.swap_remove(0).1;
+    }
+    let last = texts.pop().map(|(_, t)| t).unwrap_or_default();
+    let mut out = String::new();
+    for (platform, text) in &texts {
+        out.push_str(&format!(
+            "%{{ if platform == \"{}\" ~}}\n{text}%{{ else ~}}\n",
+            platform.as_str()
+        ));
+    }
+    out.push_str(&last);
+    for _ in &texts {
+        out.push_str("%{ endif ~}\n");
+    }
+    out
 }
 
 /// The names of template `template`'s object whose value, in each source of the OS, is that
