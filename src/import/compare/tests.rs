@@ -412,8 +412,8 @@ fn a_template_compares_by_its_content_or_says_it_compared_paths() {
     let root = scratch(
         "templates",
         &[
-            ("orig/ks.pkrtpl.hcl", "text\n"),
-            ("repo/builds/rocky-9/ks.pkrtpl.hcl", "text\n"),
+            ("orig/ks.pkrtpl.hcl", "text ${hostname}\n"),
+            ("repo/builds/rocky-9/ks.pkrtpl.hcl", "text ${hostname}\n"),
         ],
     );
     let template = |path: PathBuf, host: &str| {
@@ -593,4 +593,84 @@ fn the_shares_count_spec_fields_options_and_the_unmapped() {
         ),
         (4, 2, 1, 1)
     );
+}
+
+/// A kept template the import rewrote to read the tree's values from `inputs` is the tree's
+/// own, as long as the inputs hold what the tree passed; and a default the plugin applies is
+/// no difference.
+#[test]
+fn a_kept_template_reading_inputs_and_a_plugin_default_are_expected() {
+    let root = scratch(
+        "kept-inputs",
+        &[
+            ("orig/ks.pkrtpl.hcl", "lang ${lang}\n"),
+            ("repo/builds/rocky-9/ks.pkrtpl.hcl", "lang ${inputs.lang}\n"),
+        ],
+    );
+    let old_dir = root.join("orig");
+    let new_dir = root.join("repo/generated");
+    let run = |lang: &str| {
+        let old = Value::Object(vec![(
+            "ks.cfg".into(),
+            Value::Template {
+                path: old_dir.join("ks.pkrtpl.hcl"),
+                vars: Box::new(Value::Object(vec![("lang".into(), s("en_US"))])),
+            },
+        )]);
+        let new = Value::Object(vec![(
+            "ks.cfg".into(),
+            Value::Template {
+                path: root.join("repo/builds/rocky-9/ks.pkrtpl.hcl"),
+                vars: Box::new(Value::Object(vec![
+                    (
+                        "inputs".into(),
+                        Value::Object(vec![("lang".into(), s(lang))]),
+                    ),
+                    ("platform".into(), s("vsphere")),
+                ])),
+            },
+        )]);
+        let a = folder(
+            &old_dir,
+            "vsphere-iso",
+            "rocky",
+            vec![("cd_content", old)],
+            Vec::new(),
+            Vec::new(),
+        );
+        let b = folder(
+            &new_dir,
+            "vsphere-iso",
+            "rocky-9",
+            vec![("cd_content", new)],
+            Vec::new(),
+            Vec::new(),
+        );
+        let imported = imported(
+            &old_dir,
+            "vsphere-iso.rocky",
+            "vsphere-iso.rocky-9",
+            Vec::new(),
+        );
+        find(&one(a, b, &imported), "cd_content[\"ks.cfg\"]")
+            .reason
+            .clone()
+    };
+    assert_eq!(run("en_US"), Some(Reason::KeptTemplate));
+    assert_eq!(run("de_DE"), None);
+    assert_eq!(
+        super::reason::plugin_default(
+            Some(crate::catalogue::Component::ProxmoxIso),
+            &["boot_iso", "type"]
+        ),
+        Some(s("ide"))
+    );
+    assert_eq!(
+        super::reason::plugin_default(
+            Some(crate::catalogue::Component::VsphereIso),
+            &["boot_iso", "type"]
+        ),
+        None
+    );
+    let _ = std::fs::remove_dir_all(root);
 }
