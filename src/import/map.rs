@@ -26,6 +26,7 @@ mod hardware;
 mod options;
 mod os;
 mod platforms;
+mod seeds;
 mod settings;
 mod source;
 mod steps;
