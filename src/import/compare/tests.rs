@@ -407,6 +407,34 @@ fn each_difference_hybridc_makes_has_its_reason() {
     let _ = std::fs::remove_dir_all(root);
 }
 
+/// The report of a vSphere source `rocky` in `old_dir` whose `cd_content` is `old`, compiled
+/// to `rocky-9` in `new_dir` with `cd_content` `new`.
+fn cd_content(old_dir: &Path, new_dir: &Path, old: Value, new: Value) -> Report {
+    let a = folder(
+        old_dir,
+        "vsphere-iso",
+        "rocky",
+        vec![("cd_content", old)],
+        Vec::new(),
+        Vec::new(),
+    );
+    let b = folder(
+        new_dir,
+        "vsphere-iso",
+        "rocky-9",
+        vec![("cd_content", new)],
+        Vec::new(),
+        Vec::new(),
+    );
+    let imported = imported(
+        old_dir,
+        "vsphere-iso.rocky",
+        "vsphere-iso.rocky-9",
+        Vec::new(),
+    );
+    one(a, b, &imported)
+}
+
 #[test]
 fn a_template_compares_by_its_content_or_says_it_compared_paths() {
     let root = scratch(
@@ -427,31 +455,7 @@ fn a_template_compares_by_its_content_or_says_it_compared_paths() {
     };
     let old_dir = root.join("orig");
     let new_dir = root.join("repo/generated");
-    let compare_with = |old: Value, new: Value| {
-        let a = folder(
-            &old_dir,
-            "vsphere-iso",
-            "rocky",
-            vec![("cd_content", old)],
-            Vec::new(),
-            Vec::new(),
-        );
-        let b = folder(
-            &new_dir,
-            "vsphere-iso",
-            "rocky-9",
-            vec![("cd_content", new)],
-            Vec::new(),
-            Vec::new(),
-        );
-        let imported = imported(
-            &old_dir,
-            "vsphere-iso.rocky",
-            "vsphere-iso.rocky-9",
-            Vec::new(),
-        );
-        one(a, b, &imported)
-    };
+    let compare_with = |old: Value, new: Value| cd_content(&old_dir, &new_dir, old, new);
     let kept = root.join("repo/builds/rocky-9/ks.pkrtpl.hcl");
     let report = compare_with(
         template(old_dir.join("ks.pkrtpl.hcl"), "rocky"),
@@ -630,31 +634,12 @@ fn a_kept_template_reading_inputs_and_a_plugin_default_are_expected() {
                 ])),
             },
         )]);
-        let a = folder(
-            &old_dir,
-            "vsphere-iso",
-            "rocky",
-            vec![("cd_content", old)],
-            Vec::new(),
-            Vec::new(),
-        );
-        let b = folder(
-            &new_dir,
-            "vsphere-iso",
-            "rocky-9",
-            vec![("cd_content", new)],
-            Vec::new(),
-            Vec::new(),
-        );
-        let imported = imported(
-            &old_dir,
-            "vsphere-iso.rocky",
-            "vsphere-iso.rocky-9",
-            Vec::new(),
-        );
-        find(&one(a, b, &imported), "cd_content[\"ks.cfg\"]")
-            .reason
-            .clone()
+        find(
+            &cd_content(&old_dir, &new_dir, old, new),
+            "cd_content[\"ks.cfg\"]",
+        )
+        .reason
+        .clone()
     };
     assert_eq!(run("en_US"), Some(Reason::KeptTemplate));
     assert_eq!(run("de_DE"), None);
