@@ -53,7 +53,7 @@ pub fn hover(doc: &Document, offset: usize) -> Option<Hover> {
             kinds.join(", ")
         );
     }
-    if let Some(argument) = options::argument_at(tree, &path) {
+    if let Some(argument) = options::argument_at(tree, doc.loaded(), &path) {
         let _ = write!(markdown, "\n\n{}", argument.markdown());
     }
     if let Some((loaded, typed)) = doc.loaded().zip(doc.typed())

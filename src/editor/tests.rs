@@ -126,6 +126,24 @@ fn hover_on_an_option_shows_the_plugin_argument() {
     );
 }
 
+/// The builder an OS's options go to is the one lowering picks, whether the spec loads or
+/// not yet: here the OS's own `clone` over the platform's `iso`.
+#[test]
+fn an_os_options_go_to_its_own_builder() {
+    let spec = inline().replacen(
+        "    provisioning: [base]\n",
+        "    provisioning: [base]\n    proxmox: { builder: clone, clone_vm: tpl, options: { full_clone: false } }\n",
+        1,
+    );
+    let broken = format!("{spec}wat: 1\n");
+    for (text, loads) in [(spec, true), (broken, false)] {
+        let (doc, offset) = at(&text, "clone_vm", "full_cl|one");
+        assert_eq!(doc.loaded().is_some(), loads, "{text}");
+        let shown = hover(&doc, offset).expect("a hover").markdown;
+        assert!(shown.contains("passed to `proxmox-clone`"), "{shown}");
+    }
+}
+
 #[test]
 fn hover_on_a_step_kind_uses_its_alternative_in_the_schema() {
     let spec = example();
