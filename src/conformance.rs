@@ -102,6 +102,8 @@ struct Finding {
     primary: Label,
     secondary: Vec<Label>,
     help: Option<String>,
+    /// What replaces the name written at the primary span, for the editor's quick fix.
+    replacement: Option<String>,
 }
 
 /// One diagnostic per violation and spec node, naming every subject it was found in: a
@@ -142,6 +144,7 @@ fn merge(found: Vec<Finding>) -> Vec<Diagnostic> {
         .map(|(finding, subjects)| Diagnostic {
             secondary: finding.secondary,
             help: finding.help,
+            replacement: finding.replacement,
             ..Diagnostic::error(
                 Code::PluginConformance,
                 format!("{}{}", describe(&subjects), finding.rest),
@@ -326,6 +329,29 @@ impl<'a> Checker<'a> {
         self.push(rest, span, label, Vec::new(), help);
     }
 
+    /// Records an unknown name of the current subject, written at `origin`, with the did-you-mean
+    /// of `suggestion`; its replacement is data for the editor's quick fix when the spec writes
+    /// the name there (a name lowering made up has nothing in the spec to replace).
+    fn unknown(
+        &mut self,
+        origin: &str,
+        rest: String,
+        label: &str,
+        name: &str,
+        suggestion: Option<&'static str>,
+    ) {
+        let help = did_you_mean(name, suggestion);
+        let span = self.span(origin);
+        let written = self.loaded.source.text.get(span.start..span.end);
+        let replacement = suggestion
+            .filter(|_| help.is_some())
+            .filter(|_| written.is_some_and(|w| w.trim_matches(['"', '\'']) == name));
+        self.push(rest, span, label, Vec::new(), help);
+        if let Some(finding) = self.found.last_mut() {
+            finding.replacement = replacement.map(str::to_owned);
+        }
+    }
+
     fn push(
         &mut self,
         rest: String,
@@ -347,6 +373,7 @@ impl<'a> Checker<'a> {
             },
             secondary,
             help,
+            replacement: None,
         });
     }
 
@@ -411,7 +438,7 @@ impl<'a> Checker<'a> {
                     block, suggestion, ..
                 } => {
                     let what = if block { "block" } else { "argument" };
-                    self.error(
+                    self.unknown(
                         at,
                         format!(": {} {version} has no {what} `{name}`", component.name()),
                         if block {
@@ -419,7 +446,8 @@ impl<'a> Checker<'a> {
                         } else {
                             "leads to this argument"
                         },
-                        did_you_mean(name, suggestion),
+                        name,
+                        suggestion,
                     );
                 }
                 Problem::DeprecatedBlock(block) => self.error(
