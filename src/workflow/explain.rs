@@ -96,6 +96,8 @@ struct Explainer<'a> {
     loaded: &'a Loaded,
     /// The typed spec as JSON: holds serde's defaults where the YAML says nothing.
     typed: &'a Json,
+    /// The key asked about ([`explain_at`]): a setting without a layer of that name is skipped.
+    focus: Option<&'a str>,
 }
 
 /// The typed spec as [`explain_with`] reads it: convert it once to explain many builds.
@@ -145,9 +147,26 @@ fn show(value: &Json) -> String {
 }
 
 impl Explainer<'_> {
+    /// Whether a setting whose layers are `candidates` is looked up (see `focus`).
+    fn wants(&self, candidates: &[Candidate]) -> bool {
+        self.focus.is_none_or(|focus| {
+            candidates
+                .iter()
+                .any(|(_, path)| path.last().is_some_and(|key| key == focus))
+        })
+    }
+
     /// The effective row: the last candidate the spec writes, else serde's default at the first
-    /// candidate, else `fallback`.
+    /// candidate, else `fallback`. One not [`Explainer::wants`] is left unread, with no place.
     fn row(&self, setting: &str, candidates: &[Candidate], fallback: Option<Json>) -> Row {
+        if !self.wants(candidates) {
+            return Row {
+                setting: setting.to_owned(),
+                value: String::new(),
+                layer: Layer::Default,
+                at: None,
+            };
+        }
         for (layer, path) in candidates.iter().rev() {
             let at = pointer(path);
             if let Some(found) = self.loaded.tree.locate(&at) {
@@ -204,6 +223,49 @@ pub fn explain_with(
     platform: Option<PlatformName>,
     env: Option<&str>,
 ) -> Result<Explanation, ExplainError> {
+    explain_focused(loaded, typed, os_name, platform, env, None)
+}
+
+/// The rows of [`explain_with`] whose value the spec writes at `at`, a path of keys: what
+/// one spec location sets in one build (an editor's hover asks it of every build). Only the
+/// settings that can be set there are looked up; the rest are left out of the explanation.
+///
+/// # Errors
+/// As [`explain`].
+pub fn explain_at(
+    loaded: &Loaded,
+    typed: &Json,
+    os_name: &str,
+    platform: Option<PlatformName>,
+    env: Option<&str>,
+    at: &[String],
+) -> Result<Explanation, ExplainError> {
+    // A row comes from `at` when the spec location its value is read from is `at`'s (an alias
+    // copies keys with their places), which is a key of the same name. What the OS's release
+    // gives is shown at the OS entry, a key named after the OS: there every setting is looked up.
+    let focus = at.last().map(String::as_str).filter(|key| *key != os_name);
+    let mut explanation = explain_focused(loaded, typed, os_name, platform, env, focus)?;
+    let here = loaded
+        .tree
+        .locate(&pointer(at))
+        .map(|found| loaded.source.line_col(found.key_or_value().start));
+    let keep = |rows: &mut Vec<Row>| rows.retain(|row| row.at.is_some() && row.at == here);
+    keep(&mut explanation.common);
+    for section in &mut explanation.sections {
+        keep(&mut section.rows);
+    }
+    Ok(explanation)
+}
+
+/// [`explain_with`], looking up only the settings that can be set at a key named `focus`.
+fn explain_focused(
+    loaded: &Loaded,
+    typed: &Json,
+    os_name: &str,
+    platform: Option<PlatformName>,
+    env: Option<&str>,
+    focus: Option<&str>,
+) -> Result<Explanation, ExplainError> {
     let spec = &loaded.spec;
     if let Some(unknown) = Unknown::among("OS", os_name, spec.oses.keys().map(String::as_str)) {
         return Err(ExplainError(unknown.to_string()));
@@ -231,7 +293,11 @@ pub fn explain_with(
                 .join(", ")
         )));
     }
-    let x = Explainer { loaded, typed };
+    let x = Explainer {
+        loaded,
+        typed,
+        focus,
+    };
     let o = |path: &[&str]| -> Vec<String> {
         let mut t = tokens(&["oses", os_name]);
         t.extend(tokens(path));
@@ -421,10 +487,10 @@ pub fn explain_with(
                 Some(Json::String("iso".into())),
             ));
         }
-        // The hardware, from the layers and the defaults lowering reads.
-        let resolved = serde_json::to_value(crate::platform::hardware(spec, os, p));
+        // The hardware, from the layers and the defaults lowering reads (resolved once, if read).
+        let mut resolved = None;
+        let layers = crate::platform::hardware_layers(spec, os_name, os, p);
         for field in crate::platform::hardware_fields(p) {
-            let layers = crate::platform::hardware_layers(spec, os_name, os, p);
             let candidates: Vec<Candidate> = layers
                 .iter()
                 .filter_map(|(origin, _)| match origin {
@@ -442,15 +508,24 @@ pub fn explain_with(
                     (layer, path)
                 })
                 .collect();
-            let fallback = resolved.as_ref().ok().and_then(|r| r.get(*field)).cloned();
-            let mut row = x.row(&format!("hardware.{field}"), &candidates, fallback);
-            // Unset in the spec, a value the release requires comes from the catalogue.
-            let required = layers.iter().any(|(origin, hardware)| {
-                matches!(origin, HardwareOrigin::Release(_))
-                    && serde_json::to_value(hardware)
-                        .ok()
-                        .is_some_and(|h| h.get(*field).is_some_and(|v| !v.is_null()))
+            let fallback = x.wants(&candidates).then(|| {
+                let hardware = || serde_json::to_value(crate::platform::hardware(spec, os, p));
+                let resolved = resolved.get_or_insert_with(|| hardware().ok()).as_ref();
+                resolved.and_then(|r| r.get(*field)).cloned()
             });
+            let mut row = x.row(
+                &format!("hardware.{field}"),
+                &candidates,
+                fallback.flatten(),
+            );
+            // Unset in the spec, a value the release requires comes from the catalogue.
+            let required = x.wants(&candidates)
+                && layers.iter().any(|(origin, hardware)| {
+                    matches!(origin, HardwareOrigin::Release(_))
+                        && serde_json::to_value(hardware)
+                            .ok()
+                            .is_some_and(|h| h.get(*field).is_some_and(|v| !v.is_null()))
+                });
             if row.layer == Layer::Default && required {
                 row.layer = Layer::Release;
             }
