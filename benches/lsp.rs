@@ -176,6 +176,7 @@ fn measure(label: &str, root: &Path, runs: usize) -> (Duration, Duration) {
     stage("validate_source", &|s, r| {
         hybridc::validate_source(s, r).is_ok()
     });
+    stages(&label, &name, &text, root, runs);
 
     let mut editor = Editor::start();
     let item = json!({ "textDocument": {
@@ -240,6 +241,72 @@ fn measure(label: &str, root: &Path, runs: usize) -> (Duration, Duration) {
     );
     report(&format!("hover, again ({label})"), hovers, hover_cpus);
     (change, hover)
+}
+
+/// Times each stage the re-check runs, one after the other on this thread (a stage may use
+/// the second core itself): where the time of a re-check goes.
+fn stages(label: &str, name: &str, text: &str, root: &Path, runs: usize) {
+    let files = hybridc::source::Disk::new(root.to_path_buf());
+    let layout = hybridc::lower::Layout {
+        spec_path: name.to_owned(),
+        to_root: "..".to_owned(),
+    };
+    let mut times: Vec<(&str, Vec<Duration>)> = Vec::new();
+    let mut time =
+        |what: &'static str, took: Duration| match times.iter_mut().find(|(w, _)| *w == what) {
+            Some((_, list)) => list.push(took),
+            None => times.push((what, vec![took])),
+        };
+    for _ in 0..=runs {
+        let start = Instant::now();
+        let tree = hybridc::yaml::parse(text).expect("YAML");
+        time("yaml", start.elapsed());
+        let start = Instant::now();
+        let json = tree.to_json();
+        time("to_json", start.elapsed());
+        let start = Instant::now();
+        hybridc::schema::check(&tree, &json).expect("the schema passes");
+        time("schema", start.elapsed());
+        let start = Instant::now();
+        let spec: hybridc::spec::Spec = serde::Deserialize::deserialize(&tree).expect("typed");
+        time("typed spec", start.elapsed());
+        let start = Instant::now();
+        let found = hybridc::semantic::check(&hybridc::semantic::Context {
+            spec: &spec,
+            tree: &tree,
+            root,
+            files: &files,
+        });
+        time("semantic", start.elapsed());
+        let start = Instant::now();
+        let repository = hybridc::semantic::repository(&spec, &files);
+        time("repository", start.elapsed());
+        let loaded = hybridc::Loaded {
+            spec,
+            source: SourceFile::new(name.to_owned(), text.to_owned()),
+            tree,
+            root: root.to_path_buf(),
+            repository,
+            warnings: found,
+        };
+        let start = Instant::now();
+        let (model, _) = hybridc::lower::lower(&loaded, &layout).expect("lowers");
+        time("lower", start.elapsed());
+        let start = Instant::now();
+        hybridc::conformance::check(&model, &loaded).expect("conforms");
+        time("conformance", start.elapsed());
+        let start = Instant::now();
+        drop((model, loaded, json));
+        time("drop", start.elapsed());
+    }
+    for (what, mut list) in times {
+        list.remove(0);
+        list.sort();
+        println!(
+            "    stage {what:<12} median {:>8.2} ms ({label})",
+            list[list.len() / 2].as_secs_f64() * 1e3
+        );
+    }
 }
 
 fn main() {
