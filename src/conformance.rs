@@ -28,27 +28,54 @@ use crate::model::{Arg, Args, Model, VarType};
 /// # Errors
 /// Every violation, at its spec location, sorted by position.
 pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
-    let variables = Variables {
-        kinds: model
-            .variables
-            .iter()
-            .map(|v| (v.name.as_str(), v.kind))
-            .collect(),
-        sensitive: model
-            .variables
-            .iter()
-            .filter(|v| v.sensitive)
-            .map(|v| (v.name.as_str(), ()))
-            .collect(),
-    };
+    let variables = Variables::of(model);
+    report(findings(loaded, &variables, &model.sources, &model.builds))
+}
+
+/// [`check`] on both cores, for a caller with nothing else to run meanwhile (`validate`, the
+/// language server): sources are most of the work, and the first half of them is checked on
+/// the other core. The findings are joined in the order of one pass, so the result is
+/// [`check`]'s.
+///
+/// # Errors
+/// As [`check`].
+pub fn check_on_both_cores(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
+    let variables = Variables::of(model);
+    let (first, second) = model.sources.split_at(model.sources.len() / 2);
+    let (mut found, rest) = crate::parallel::both(
+        || findings(loaded, &variables, first, &[]),
+        || findings(loaded, &variables, second, &model.builds),
+    );
+    found.extend(rest);
+    report(found)
+}
+
+/// The violations found, merged and sorted.
+fn report(found: Vec<Finding>) -> Result<(), Vec<Diagnostic>> {
+    let mut out = merge(found);
+    if out.is_empty() {
+        return Ok(());
+    }
+    crate::diagnostic::sort(&mut out);
+    out.dedup();
+    Err(out)
+}
+
+/// The violations of `sources` and of the steps of `builds`, in that order.
+fn findings(
+    loaded: &Loaded,
+    variables: &Variables<'_>,
+    sources: &[crate::model::Source],
+    builds: &[crate::model::Build],
+) -> Vec<Finding> {
     let mut c = Checker {
         loaded,
-        variables: &variables,
+        variables,
         subject: None,
         found: Vec::new(),
         catalogue: check::Checker::new(),
     };
-    for source in &model.sources {
+    for source in sources {
         c.subject = Some(Subject {
             kind: "source",
             component: source.component,
@@ -57,7 +84,7 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
         });
         c.body(source.component, &source.body, source.origin.as_str());
     }
-    for build in &model.builds {
+    for build in builds {
         for (kind, steps) in [
             ("provisioner", &build.provisioners),
             ("post-processor", &build.post_processors),
@@ -73,13 +100,7 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
             }
         }
     }
-    let mut out = merge(c.found);
-    if out.is_empty() {
-        return Ok(());
-    }
-    crate::diagnostic::sort(&mut out);
-    out.dedup();
-    Err(out)
+    c.found
 }
 
 /// What a finding is about: a source, or a provisioner or post-processor of a build.
@@ -192,7 +213,24 @@ struct Variables<'a> {
     sensitive: NameMap<'a, ()>,
 }
 
-impl Variables<'_> {
+impl<'a> Variables<'a> {
+    /// The model's variables.
+    fn of(model: &'a Model) -> Self {
+        Variables {
+            kinds: model
+                .variables
+                .iter()
+                .map(|v| (v.name.as_str(), v.kind))
+                .collect(),
+            sensitive: model
+                .variables
+                .iter()
+                .filter(|v| v.sensitive)
+                .map(|v| (v.name.as_str(), ()))
+                .collect(),
+        }
+    }
+
     /// Whether a secret argument's value stays out of the files: a sensitive variable, or a
     /// value Packer fills in itself (`build.Password`).
     fn hides(&self, value: &Expr) -> bool {
