@@ -13,7 +13,7 @@ use crate::diagnostic::Unknown;
 use crate::loaded::Loaded;
 use crate::platform::HardwareOrigin;
 use crate::release::OsFacts;
-use crate::spec::{Os, PlatformName, SeedChannel};
+use crate::spec::{PlatformName, SeedChannel};
 
 /// Where an effective value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,19 +147,19 @@ fn show(value: &Json) -> String {
 }
 
 impl Explainer<'_> {
-    /// Whether a setting whose layers are `candidates` is looked up (see `focus`).
-    fn wants(&self, candidates: &[Candidate]) -> bool {
-        self.focus.is_none_or(|focus| {
-            candidates
-                .iter()
-                .any(|(_, path)| path.last().is_some_and(|key| key == focus))
-        })
+    /// Whether a setting whose layers end in one of `keys` may be looked up (see `focus`).
+    fn may(&self, keys: &[&str]) -> bool {
+        self.focus.is_none_or(|focus| keys.contains(&focus))
     }
 
     /// The effective row: the last candidate the spec writes, else serde's default at the first
-    /// candidate, else `fallback`. One not [`Explainer::wants`] is left unread, with no place.
+    /// candidate, else `fallback`. One no layer of which [`Explainer::may`] be is left unread.
     fn row(&self, setting: &str, candidates: &[Candidate], fallback: Option<Json>) -> Row {
-        if !self.wants(candidates) {
+        let keys = candidates.iter().filter_map(|(_, path)| path.last());
+        if self
+            .focus
+            .is_some_and(|focus| !keys.into_iter().any(|k| k == focus))
+        {
             return Row {
                 setting: setting.to_owned(),
                 value: String::new(),
@@ -240,9 +240,8 @@ pub fn explain_at(
     env: Option<&str>,
     at: &[String],
 ) -> Result<Explanation, ExplainError> {
-    // A row comes from `at` when the spec location its value is read from is `at`'s (an alias
-    // copies keys with their places), which is a key of the same name. What the OS's release
-    // gives is shown at the OS entry, a key named after the OS: there every setting is looked up.
+    // A row from `at` is read from a key of the same name there (aliases copy keys with their
+    // places); what a release gives is shown at its OS's key, where all is looked up.
     let focus = at.last().map(String::as_str).filter(|key| *key != os_name);
     let mut explanation = explain_focused(loaded, typed, os_name, platform, env, focus)?;
     let here = loaded
@@ -267,10 +266,11 @@ fn explain_focused(
     focus: Option<&str>,
 ) -> Result<Explanation, ExplainError> {
     let spec = &loaded.spec;
-    if let Some(unknown) = Unknown::among("OS", os_name, spec.oses.keys().map(String::as_str)) {
-        return Err(ExplainError(unknown.to_string()));
-    }
-    let os: &Os = &spec.oses[os_name];
+    let Some(os) = spec.oses.get(os_name) else {
+        let keys = spec.oses.keys().map(String::as_str);
+        let unknown = Unknown::among("OS", os_name, keys).map(|u| u.to_string());
+        return Err(ExplainError(unknown.unwrap_or_default()));
+    };
     if let Some(env) = env
         && let Some(unknown) = Unknown::among(
             "environment",
@@ -491,6 +491,9 @@ fn explain_focused(
         let mut resolved = None;
         let layers = crate::platform::hardware_layers(spec, os_name, os, p);
         for field in crate::platform::hardware_fields(p) {
+            if !x.may(&[field]) {
+                continue;
+            }
             let candidates: Vec<Candidate> = layers
                 .iter()
                 .filter_map(|(origin, _)| match origin {
@@ -508,24 +511,17 @@ fn explain_focused(
                     (layer, path)
                 })
                 .collect();
-            let fallback = x.wants(&candidates).then(|| {
-                let hardware = || serde_json::to_value(crate::platform::hardware(spec, os, p));
-                let resolved = resolved.get_or_insert_with(|| hardware().ok()).as_ref();
-                resolved.and_then(|r| r.get(*field)).cloned()
-            });
-            let mut row = x.row(
-                &format!("hardware.{field}"),
-                &candidates,
-                fallback.flatten(),
-            );
+            let hardware = || serde_json::to_value(crate::platform::hardware(spec, os, p)).ok();
+            let resolved = resolved.get_or_insert_with(hardware).as_ref();
+            let fallback = resolved.and_then(|r| r.get(*field)).cloned();
+            let mut row = x.row(&format!("hardware.{field}"), &candidates, fallback);
             // Unset in the spec, a value the release requires comes from the catalogue.
-            let required = x.wants(&candidates)
-                && layers.iter().any(|(origin, hardware)| {
-                    matches!(origin, HardwareOrigin::Release(_))
-                        && serde_json::to_value(hardware)
-                            .ok()
-                            .is_some_and(|h| h.get(*field).is_some_and(|v| !v.is_null()))
-                });
+            let required = layers.iter().any(|(origin, hardware)| {
+                matches!(origin, HardwareOrigin::Release(_))
+                    && serde_json::to_value(hardware)
+                        .ok()
+                        .is_some_and(|h| h.get(*field).is_some_and(|v| !v.is_null()))
+            });
             if row.layer == Layer::Default && required {
                 row.layer = Layer::Release;
             }
@@ -533,6 +529,12 @@ fn explain_focused(
         }
         // The platform's settings, from the one table lowering declares its variables from.
         for setting in crate::platform::SETTINGS.iter().filter(|s| s.platform == p) {
+            let base = crate::pointer::tokens(setting.base).pop();
+            let base = base.unwrap_or_default();
+            let os_key = setting.os_field.and_then(<[_]>::last).copied();
+            if !x.may(&[&base, setting.name, os_key.unwrap_or(&base)]) {
+                continue;
+            }
             let mut path = tokens(&["platforms", name]);
             path.extend(crate::pointer::tokens(setting.base));
             let mut candidates = vec![(Layer::Platform, path)];
@@ -542,14 +544,14 @@ fn explain_focused(
             }
             rows.push(x.row(setting.label, &candidates, None));
         }
-        // Passthrough options: the OS's own win over the platform's.
+        // Passthrough options: the OS's own win over the platform's (keys from the typed spec).
         let mut keys: Vec<String> = Vec::new();
         for path in [
             tokens(&["platforms", name, "options"]),
             o(&[name, "options"]),
         ] {
-            if let Some(node) = walk(&loaded.tree, &path) {
-                keys.extend(node.entries().iter().map(|e| e.key.clone()));
+            if let Some(options) = typed_at(typed, &path).and_then(Json::as_object) {
+                keys.extend(options.keys().filter(|k| x.may(&[k])).cloned());
             }
         }
         keys.sort();
