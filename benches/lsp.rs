@@ -316,6 +316,11 @@ fn stages(label: &str, name: &str, text: &str, root: &Path, runs: usize) {
 }
 
 fn main() {
+    // The allocator as `hybridc` sets it up (`src/main.rs`): heaps grow 32 MiB at a time.
+    // SAFETY: one of glibc's allocator parameters, set before a second thread allocates.
+    unsafe {
+        libc::mallopt(libc::M_TOP_PAD, 32 << 20);
+    }
     hybridc::start_worker();
     // `cargo bench --bench lsp -- profile`: only the re-check of the 5,000-line spec, many
     // times, for a profiler (valgrind --tool=callgrind on the bench binary).
