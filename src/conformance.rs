@@ -28,27 +28,54 @@ use crate::model::{Arg, Args, Model, VarType};
 /// # Errors
 /// Every violation, at its spec location, sorted by position.
 pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
-    let variables = Variables {
-        kinds: model
-            .variables
-            .iter()
-            .map(|v| (v.name.as_str(), v.kind))
-            .collect(),
-        sensitive: model
-            .variables
-            .iter()
-            .filter(|v| v.sensitive)
-            .map(|v| (v.name.as_str(), ()))
-            .collect(),
-    };
+    let variables = Variables::of(model);
+    report(findings(loaded, &variables, &model.sources, &model.builds))
+}
+
+/// [`check`] on both cores, for a caller with nothing else to run meanwhile (`validate`, the
+/// language server): sources are most of the work, and the first half of them is checked on
+/// the other core. The findings are joined in the order of one pass, so the result is
+/// [`check`]'s.
+///
+/// # Errors
+/// As [`check`].
+pub fn check_on_both_cores(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
+    let variables = Variables::of(model);
+    let (first, second) = model.sources.split_at(model.sources.len() / 2);
+    let (mut found, rest) = crate::parallel::both(
+        || findings(loaded, &variables, first, &[]),
+        || findings(loaded, &variables, second, &model.builds),
+    );
+    found.extend(rest);
+    report(found)
+}
+
+/// The violations found, merged and sorted.
+fn report(found: Vec<Finding>) -> Result<(), Vec<Diagnostic>> {
+    let mut out = merge(found);
+    if out.is_empty() {
+        return Ok(());
+    }
+    crate::diagnostic::sort(&mut out);
+    out.dedup();
+    Err(out)
+}
+
+/// The violations of `sources` and of the steps of `builds`, in that order.
+fn findings(
+    loaded: &Loaded,
+    variables: &Variables<'_>,
+    sources: &[crate::model::Source],
+    builds: &[crate::model::Build],
+) -> Vec<Finding> {
     let mut c = Checker {
         loaded,
-        variables: &variables,
+        variables,
         subject: None,
         found: Vec::new(),
         catalogue: check::Checker::new(),
     };
-    for source in &model.sources {
+    for source in sources {
         c.subject = Some(Subject {
             kind: "source",
             component: source.component,
@@ -57,7 +84,7 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
         });
         c.body(source.component, &source.body, source.origin.as_str());
     }
-    for build in &model.builds {
+    for build in builds {
         for (kind, steps) in [
             ("provisioner", &build.provisioners),
             ("post-processor", &build.post_processors),
@@ -73,13 +100,7 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
             }
         }
     }
-    let mut out = merge(c.found);
-    if out.is_empty() {
-        return Ok(());
-    }
-    crate::diagnostic::sort(&mut out);
-    out.dedup();
-    Err(out)
+    c.found
 }
 
 /// What a finding is about: a source, or a provisioner or post-processor of a build.
@@ -102,6 +123,8 @@ struct Finding {
     primary: Label,
     secondary: Vec<Label>,
     help: Option<String>,
+    /// What replaces the name written at the primary span, for the editor's quick fix.
+    replacement: Option<String>,
 }
 
 /// One diagnostic per violation and spec node, naming every subject it was found in: a
@@ -142,6 +165,7 @@ fn merge(found: Vec<Finding>) -> Vec<Diagnostic> {
         .map(|(finding, subjects)| Diagnostic {
             secondary: finding.secondary,
             help: finding.help,
+            replacement: finding.replacement,
             ..Diagnostic::error(
                 Code::PluginConformance,
                 format!("{}{}", describe(&subjects), finding.rest),
@@ -189,7 +213,24 @@ struct Variables<'a> {
     sensitive: NameMap<'a, ()>,
 }
 
-impl Variables<'_> {
+impl<'a> Variables<'a> {
+    /// The model's variables.
+    fn of(model: &'a Model) -> Self {
+        Variables {
+            kinds: model
+                .variables
+                .iter()
+                .map(|v| (v.name.as_str(), v.kind))
+                .collect(),
+            sensitive: model
+                .variables
+                .iter()
+                .filter(|v| v.sensitive)
+                .map(|v| (v.name.as_str(), ()))
+                .collect(),
+        }
+    }
+
     /// Whether a secret argument's value stays out of the files: a sensitive variable, or a
     /// value Packer fills in itself (`build.Password`).
     fn hides(&self, value: &Expr) -> bool {
@@ -326,6 +367,29 @@ impl<'a> Checker<'a> {
         self.push(rest, span, label, Vec::new(), help);
     }
 
+    /// Records an unknown name of the current subject, written at `origin`, with the did-you-mean
+    /// of `suggestion`; its replacement is data for the editor's quick fix when the spec writes
+    /// the name there (a name lowering made up has nothing in the spec to replace).
+    fn unknown(
+        &mut self,
+        origin: &str,
+        rest: String,
+        label: &str,
+        name: &str,
+        suggestion: Option<&'static str>,
+    ) {
+        let help = did_you_mean(name, suggestion);
+        let span = self.span(origin);
+        let written = self.loaded.source.text.get(span.start..span.end);
+        let replacement = suggestion
+            .filter(|_| help.is_some())
+            .filter(|_| written.is_some_and(|w| w.trim_matches(['"', '\'']) == name));
+        self.push(rest, span, label, Vec::new(), help);
+        if let Some(finding) = self.found.last_mut() {
+            finding.replacement = replacement.map(str::to_owned);
+        }
+    }
+
     fn push(
         &mut self,
         rest: String,
@@ -347,6 +411,7 @@ impl<'a> Checker<'a> {
             },
             secondary,
             help,
+            replacement: None,
         });
     }
 
@@ -411,7 +476,7 @@ impl<'a> Checker<'a> {
                     block, suggestion, ..
                 } => {
                     let what = if block { "block" } else { "argument" };
-                    self.error(
+                    self.unknown(
                         at,
                         format!(": {} {version} has no {what} `{name}`", component.name()),
                         if block {
@@ -419,7 +484,8 @@ impl<'a> Checker<'a> {
                         } else {
                             "leads to this argument"
                         },
-                        did_you_mean(name, suggestion),
+                        name,
+                        suggestion,
                     );
                 }
                 Problem::DeprecatedBlock(block) => self.error(

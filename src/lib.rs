@@ -168,11 +168,12 @@ fn lower_and_check(
     print: bool,
 ) -> Result<(model::Model, Vec<Diagnostic>, Vec<emit::File>), Vec<Diagnostic>> {
     let (model, warnings) = lower::lower(loaded, layout)?;
-    let pieces = if print {
-        emit::pieces(&model)
-    } else {
-        Vec::new()
-    };
+    if !print {
+        // Nothing to print: the check has both cores to itself.
+        conformance::check_on_both_cores(&model, loaded)?;
+        return Ok((model, warnings, Vec::new()));
+    }
+    let pieces = emit::pieces(&model);
     // The largest files are printed first: the second core joins late, and a large file taken
     // last would leave one core printing alone.
     let mut order: Vec<usize> = (0..pieces.len()).collect();
@@ -226,7 +227,10 @@ fn validate_loaded(mut loaded: Loaded) -> Result<Loaded, Error> {
         to_root: "..".to_owned(),
     };
     match lower_and_check(&loaded, &layout, false) {
-        Ok((_, warnings, _)) => {
+        Ok((model, warnings, _)) => {
+            // Nothing reads the model any more, and freeing a large one takes a while: another
+            // thread does it, while the caller goes on (or the process ends).
+            let _ = std::thread::Builder::new().spawn(move || drop(model));
             loaded.warnings.extend(warnings);
             diagnostic::sort(&mut loaded.warnings);
             Ok(loaded)

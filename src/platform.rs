@@ -365,16 +365,37 @@ pub fn builder_of(spec: &Spec, os: &Os, platform: PlatformName) -> BuilderKind {
         PlatformName::Vsphere => os.vsphere.as_ref().and_then(|p| p.builder),
         PlatformName::Azure => None,
     };
-    own.unwrap_or_else(|| default_builder(spec, platform))
+    builder_chosen(platform, own, platform_builder(spec, platform))
 }
 
 /// The builder kind a platform uses unless an OS chooses its own.
 pub fn default_builder(spec: &Spec, platform: PlatformName) -> BuilderKind {
+    builder_chosen(platform, None, platform_builder(spec, platform))
+}
+
+/// The builder kind `platforms.<platform>.builder` says, when the platform is configured.
+fn platform_builder(spec: &Spec, platform: PlatformName) -> Option<BuilderKind> {
     let p = &spec.platforms;
     match platform {
-        PlatformName::Proxmox => p.proxmox.as_ref().map(|p| p.builder).unwrap_or_default(),
-        PlatformName::Vsphere => p.vsphere.as_ref().map(|p| p.builder).unwrap_or_default(),
+        PlatformName::Proxmox => p.proxmox.as_ref().map(|p| p.builder),
+        PlatformName::Vsphere => p.vsphere.as_ref().map(|p| p.builder),
+        PlatformName::Azure => None,
+    }
+}
+
+/// The rule behind [`builder_of`], for callers that read the two choices themselves (an editor
+/// on a spec that does not load yet): the OS's own builder, else the platform's, else `iso`;
+/// Azure always clones a Marketplace image.
+pub fn builder_chosen(
+    platform: PlatformName,
+    os: Option<BuilderKind>,
+    platform_builder: Option<BuilderKind>,
+) -> BuilderKind {
+    match platform {
         PlatformName::Azure => BuilderKind::Clone,
+        PlatformName::Proxmox | PlatformName::Vsphere => {
+            os.or(platform_builder).unwrap_or_default()
+        }
     }
 }
 

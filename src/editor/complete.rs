@@ -109,7 +109,7 @@ impl<'a> Complete<'a> {
             }
             (_, false, false) if path.last() == Some(&"env") => self.credentials(&path),
             (_, false, true) => {
-                if let Some(place) = options::place(self.tree, container) {
+                if let Some(place) = options::place(self.tree, self.doc.loaded(), container) {
                     self.options(container, &place);
                 }
             }

@@ -53,7 +53,7 @@ pub fn hover(doc: &Document, offset: usize) -> Option<Hover> {
             kinds.join(", ")
         );
     }
-    if let Some(argument) = options::argument_at(tree, &path) {
+    if let Some(argument) = options::argument_at(tree, doc.loaded(), &path) {
         let _ = write!(markdown, "\n\n{}", argument.markdown());
     }
     if let Some((loaded, typed)) = doc.loaded().zip(doc.typed())
@@ -124,19 +124,20 @@ struct Scope<'s> {
 /// platform (empty for a row common to every platform) and environment.
 type Match<'s> = (String, &'static str, &'s str, &'static str, Option<&'s str>);
 
-/// The rows of `explain` for the OSes `oses` that come from the place at `here` (`line:col`).
+/// The rows of `explain` for the OSes `oses` that come from the place `path`, at `here`
+/// (`line:col`).
 fn matches<'s>(
     loaded: &Loaded,
     typed: &Json,
     scope: &Scope<'s>,
     oses: &[&'s str],
-    here: (usize, usize),
+    (path, here): (&[String], (usize, usize)),
 ) -> Vec<Match<'s>> {
     let mut out = Vec::new();
     for os in oses {
         for env in &scope.envs {
             let Ok(explanation) =
-                crate::explain::explain_with(loaded, typed, os, scope.platform, *env)
+                crate::explain::explain_at(loaded, typed, os, scope.platform, *env, path)
             else {
                 continue;
             };
@@ -169,11 +170,13 @@ type Builds<'s> = BTreeMap<(&'s str, &'static str), Vec<Option<&'s str>>>;
 fn effective(loaded: &Loaded, typed: &Json, path: &[&str], key: usize) -> Option<String> {
     let scope = scope(loaded, path)?;
     let here = loaded.source.line_col(key);
+    let tokens: Vec<String> = path.iter().map(|t| (*t).to_owned()).collect();
+    let at = (tokens.as_slice(), here);
     // Each OS is explained on its own: half of them on each core.
     let (first, second) = scope.oses.split_at(scope.oses.len() / 2);
     let (mut rows, later) = crate::parallel::both(
-        || matches(loaded, typed, &scope, first, here),
-        || matches(loaded, typed, &scope, second, here),
+        || matches(loaded, typed, &scope, first, at),
+        || matches(loaded, typed, &scope, second, at),
     );
     rows.extend(later);
     let mut found: BTreeMap<(String, &str), Builds<'_>> = BTreeMap::new();

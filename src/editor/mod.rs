@@ -63,6 +63,20 @@ impl Document {
         }
     }
 
+    /// [`Document::new`] of a spec already checked: `loaded` is what the compiler's checks made
+    /// of `text` (a language server has just checked it for its diagnostics), so that the
+    /// answers which need it do not check it again.
+    pub fn checked(root: PathBuf, path: PathBuf, text: String, loaded: Loaded) -> Self {
+        Document {
+            root,
+            path,
+            text,
+            tree: Some(loaded.tree.clone()),
+            loaded: OnceLock::from(Some(loaded)),
+            typed: OnceLock::new(),
+        }
+    }
+
     /// The text the document was made from.
     pub fn text(&self) -> &str {
         &self.text

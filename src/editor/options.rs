@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use crate::catalogue::{Argument, BlockSchema, Component};
 use crate::loaded::Loaded;
+use crate::platform;
 use crate::spec::{BuilderKind, PlatformName};
 use crate::yaml::Node;
 
@@ -25,7 +26,13 @@ pub(crate) struct Place<'p> {
 }
 
 /// The options place of `path`, when it is at or below a platform's or an OS's `options`.
-pub(super) fn place<'p>(tree: &Node, path: &[&'p str]) -> Option<Place<'p>> {
+/// The builder is the one lowering picks ([`platform::builder_of`]) from `loaded`, the checked
+/// spec; from the builders `tree` names when the spec does not load.
+pub(super) fn place<'p>(
+    tree: &Node,
+    loaded: Option<&Loaded>,
+    path: &[&'p str],
+) -> Option<Place<'p>> {
     let (os, platform, rest) = match path {
         ["platforms", platform, "options", rest @ ..] => (None, *platform, rest),
         ["oses", os, platform, "options", rest @ ..] => (Some(*os), *platform, rest),
@@ -34,18 +41,24 @@ pub(super) fn place<'p>(tree: &Node, path: &[&'p str]) -> Option<Place<'p>> {
     let platform = PlatformName::ALL
         .into_iter()
         .find(|p| p.as_str() == platform)?;
-    // The builder as lowering picks it: the OS's own, else the platform's, else `iso`.
-    let builder_at = |tokens: &[&str]| {
-        let text = super::text_at(tree, tokens)?;
-        serde_json::from_value::<BuilderKind>(text.into()).ok()
-    };
     let p = platform.as_str();
-    let builder = os
-        .and_then(|os| builder_at(&["oses", os, p, "builder"]))
-        .or_else(|| builder_at(&["platforms", p, "builder"]))
-        .unwrap_or_default();
+    let typed = loaded.map(|l| &l.spec).and_then(|spec| match os {
+        Some(os) => Some(platform::builder_of(spec, spec.oses.get(os)?, platform)),
+        None => Some(platform::default_builder(spec, platform)),
+    });
+    let builder = typed.unwrap_or_else(|| {
+        let builder_at = |tokens: &[&str]| {
+            let text = super::text_at(tree, tokens)?;
+            serde_json::from_value::<BuilderKind>(text.into()).ok()
+        };
+        platform::builder_chosen(
+            platform,
+            os.and_then(|os| builder_at(&["oses", os, p, "builder"])),
+            builder_at(&["platforms", p, "builder"]),
+        )
+    });
     Some(Place {
-        component: crate::platform::component(platform, builder),
+        component: platform::component(platform, builder),
         platform,
         os,
         names: rest
@@ -73,8 +86,12 @@ pub(super) struct Found<'c> {
 }
 
 /// The catalogue entry of the argument or block the path names under `options:`.
-pub(super) fn argument_at(tree: &Node, path: &[&str]) -> Option<Found<'static>> {
-    let place = place(tree, path)?;
+pub(super) fn argument_at(
+    tree: &Node,
+    loaded: Option<&Loaded>,
+    path: &[&str],
+) -> Option<Found<'static>> {
+    let place = place(tree, loaded, path)?;
     let (last, blocks) = place.names.split_last()?;
     let (arguments, nested) = body(place.component, blocks)?;
     let entry = match (arguments.get(*last), nested.get(*last)) {

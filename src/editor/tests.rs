@@ -126,6 +126,24 @@ fn hover_on_an_option_shows_the_plugin_argument() {
     );
 }
 
+/// The builder an OS's options go to is the one lowering picks, whether the spec loads or
+/// not yet: here the OS's own `clone` over the platform's `iso`.
+#[test]
+fn an_os_options_go_to_its_own_builder() {
+    let spec = inline().replacen(
+        "    provisioning: [base]\n",
+        "    provisioning: [base]\n    proxmox: { builder: clone, clone_vm: tpl, options: { full_clone: false } }\n",
+        1,
+    );
+    let broken = format!("{spec}wat: 1\n");
+    for (text, loads) in [(spec, true), (broken, false)] {
+        let (doc, offset) = at(&text, "clone_vm", "full_cl|one");
+        assert_eq!(doc.loaded().is_some(), loads, "{text}");
+        let shown = hover(&doc, offset).expect("a hover").markdown;
+        assert!(shown.contains("passed to `proxmox-clone`"), "{shown}");
+    }
+}
+
 #[test]
 fn hover_on_an_option_adds_the_plugins_own_documentation() {
     let spec = example().replacen(
@@ -383,4 +401,60 @@ fn answers_nothing_past_the_end_or_without_yaml_and_never_panics() {
 fn a_document_can_be_shared_between_threads() {
     fn shared<T: Send + Sync>() {}
     shared::<Document>();
+}
+
+/// Every key path of `node`, below `prefix`.
+fn key_paths(node: &Node, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    for entry in node.entries() {
+        prefix.push(entry.key.clone());
+        out.push(prefix.clone());
+        key_paths(&entry.value, prefix, out);
+        prefix.pop();
+    }
+}
+
+/// `explain_at`, which a hover asks of every build, says what `explain` says of the place
+/// asked about, at every key of the example, for every build and environment: the rows it
+/// skips come from elsewhere. An alias copies keys with their places: a key it copies is the
+/// place of both.
+#[test]
+fn explain_at_a_place_is_explain_filtered_to_that_place() {
+    let aliased = example().replacen(
+        "environments:\n",
+        "environments:\n  copied:\n    platforms: { proxmox: &node { node: pve-copy } }\n  again:\n    platforms: { proxmox: *node }\n",
+        1,
+    );
+    for text in [example(), aliased] {
+        let doc = Document::new(Some(repo()), repo().join("spec/hybrid.yaml"), text);
+        let loaded = doc.loaded().expect("the spec loads");
+        let typed = crate::explain::typed(loaded);
+        let mut paths = Vec::new();
+        key_paths(&loaded.tree, &mut Vec::new(), &mut paths);
+        let envs: Vec<Option<&str>> = std::iter::once(None)
+            .chain(loaded.spec.environments.keys().map(|e| Some(e.as_str())))
+            .collect();
+        let mut found = 0;
+        for os in loaded.spec.oses.keys() {
+            for env in &envs {
+                let all =
+                    crate::explain::explain_with(loaded, &typed, os, None, *env).expect("explains");
+                for path in &paths {
+                    let pointer = crate::pointer::from_tokens(path);
+                    let key = loaded.tree.locate(&pointer).expect("a key").key_or_value();
+                    let here = Some(loaded.source.line_col(key.start));
+                    let mut expected = all.clone();
+                    expected.common.retain(|r| r.at == here);
+                    for section in &mut expected.sections {
+                        section.rows.retain(|r| r.at == here);
+                    }
+                    let at = crate::explain::explain_at(loaded, &typed, os, None, *env, path)
+                        .expect("explains");
+                    assert_eq!(at, expected, "{os} {env:?} {path:?}");
+                    found += at.common.len();
+                    found += at.sections.iter().map(|s| s.rows.len()).sum::<usize>();
+                }
+            }
+        }
+        assert!(found > 100, "only {found} rows");
+    }
 }

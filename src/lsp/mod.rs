@@ -138,6 +138,9 @@ struct Document {
     /// What the editor module knows of its text, made at the first hover, completion or
     /// definition asked of this text.
     editor: Option<crate::editor::Document>,
+    /// The checked spec of its last check, while its text and files are those it was checked
+    /// with: the editor module's, when it is made.
+    loaded: Option<Loaded>,
 }
 
 struct Server<'a> {
@@ -282,7 +285,11 @@ impl Server<'_> {
         let path = document.spec.clone()?;
         let offset = document.index.offset(&document.text, at.position);
         let editor = document.editor.get_or_insert_with(|| {
-            crate::editor::Document::new(Some(repository_root(&path)), path, document.text.clone())
+            let (root, text) = (repository_root(&path), document.text.clone());
+            match document.loaded.take() {
+                Some(loaded) => crate::editor::Document::checked(root, path, text, loaded),
+                None => crate::editor::Document::new(Some(root), path, text),
+            }
         });
         let spec = features::Spec {
             document: editor,
@@ -310,6 +317,7 @@ impl Server<'_> {
                         due: Some(Instant::now()),
                         published: Vec::new(),
                         editor: None,
+                        loaded: None,
                     };
                     self.documents
                         .insert(document.uri.as_str().to_owned(), document);
@@ -325,6 +333,7 @@ impl Server<'_> {
                     document.index = LineIndex::new(&change.text);
                     document.text = change.text;
                     document.editor = None;
+                    document.loaded = None;
                     document.version = p.text_document.version;
                     document.due = Some(Instant::now() + QUIET);
                 }
@@ -337,6 +346,7 @@ impl Server<'_> {
                     // The files the spec names may have changed too.
                     document.due = Some(Instant::now());
                     document.editor = None;
+                    document.loaded = None;
                 }
             }
             notify::DidCloseTextDocument::METHOD => {
@@ -376,7 +386,7 @@ impl Server<'_> {
         let Some(spec) = &document.spec else {
             return;
         };
-        let found = diagnose(check, spec, &document.text);
+        let (found, loaded) = diagnose(check, spec, &document.text);
         let text = Text {
             text: &document.text,
             index: &document.index,
@@ -385,6 +395,14 @@ impl Server<'_> {
         document.published = converted.clone();
         let (uri, version) = (document.uri.clone(), document.version);
         self.publish(uri, converted, Some(version));
+        // Kept for the editor module, unless it already has its own view of this text; what
+        // it replaces is dropped once the findings are on their way.
+        if let Some(document) = self.documents.get_mut(key)
+            && document.editor.is_none()
+        {
+            document.loaded = loaded;
+        }
+        drop(found);
     }
 
     fn publish(&self, uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
@@ -402,8 +420,8 @@ impl Server<'_> {
 }
 
 /// The findings about the spec file `spec` whose text is `text`, as `hybridc validate` finds
-/// them: warnings when it is valid.
-fn diagnose(check: Check, spec: &Path, text: &str) -> Vec<Diagnostic> {
+/// them: warnings when it is valid, with the checked spec.
+fn diagnose(check: Check, spec: &Path, text: &str) -> (Vec<Diagnostic>, Option<Loaded>) {
     let name = spec.display().to_string();
     let root = repository_root(spec);
     // A panic in the pipeline is a bug; it must not take the editor's server down with it.
@@ -411,11 +429,11 @@ fn diagnose(check: Check, spec: &Path, text: &str) -> Vec<Diagnostic> {
         source::decode(name, text.as_bytes().to_vec()).and_then(|source| check(source, root))
     }));
     match result {
-        Ok(Ok(loaded)) => loaded.warnings,
-        Ok(Err(Error::Invalid { diagnostics, .. })) => diagnostics,
+        Ok(Ok(mut loaded)) => (std::mem::take(&mut loaded.warnings), Some(loaded)),
+        Ok(Err(Error::Invalid { diagnostics, .. })) => (diagnostics, None),
         // Text in memory is neither unreadable nor an output folder; a panic said its piece
         // on standard error, the editor's log.
-        Ok(Err(_)) | Err(_) => Vec::new(),
+        Ok(Err(_)) | Err(_) => (Vec::new(), None),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::diagnostic::Unknown;
 use crate::loaded::Loaded;
 use crate::platform::HardwareOrigin;
 use crate::release::OsFacts;
-use crate::spec::{Os, PlatformName, SeedChannel};
+use crate::spec::{PlatformName, SeedChannel};
 
 /// Where an effective value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +96,8 @@ struct Explainer<'a> {
     loaded: &'a Loaded,
     /// The typed spec as JSON: holds serde's defaults where the YAML says nothing.
     typed: &'a Json,
+    /// The key asked about ([`explain_at`]): a setting without a layer of that name is skipped.
+    focus: Option<&'a str>,
 }
 
 /// The typed spec as [`explain_with`] reads it: convert it once to explain many builds.
@@ -145,9 +147,26 @@ fn show(value: &Json) -> String {
 }
 
 impl Explainer<'_> {
+    /// Whether a setting whose layers end in one of `keys` may be looked up (see `focus`).
+    fn may(&self, keys: &[&str]) -> bool {
+        self.focus.is_none_or(|focus| keys.contains(&focus))
+    }
+
     /// The effective row: the last candidate the spec writes, else serde's default at the first
-    /// candidate, else `fallback`.
+    /// candidate, else `fallback`. One no layer of which [`Explainer::may`] be is left unread.
     fn row(&self, setting: &str, candidates: &[Candidate], fallback: Option<Json>) -> Row {
+        let keys = candidates.iter().filter_map(|(_, path)| path.last());
+        if self
+            .focus
+            .is_some_and(|focus| !keys.into_iter().any(|k| k == focus))
+        {
+            return Row {
+                setting: setting.to_owned(),
+                value: String::new(),
+                layer: Layer::Default,
+                at: None,
+            };
+        }
         for (layer, path) in candidates.iter().rev() {
             let at = pointer(path);
             if let Some(found) = self.loaded.tree.locate(&at) {
@@ -204,11 +223,54 @@ pub fn explain_with(
     platform: Option<PlatformName>,
     env: Option<&str>,
 ) -> Result<Explanation, ExplainError> {
-    let spec = &loaded.spec;
-    if let Some(unknown) = Unknown::among("OS", os_name, spec.oses.keys().map(String::as_str)) {
-        return Err(ExplainError(unknown.to_string()));
+    explain_focused(loaded, typed, os_name, platform, env, None)
+}
+
+/// The rows of [`explain_with`] whose value the spec writes at `at`, a path of keys: what
+/// one spec location sets in one build (an editor's hover asks it of every build). Only the
+/// settings that can be set there are looked up; the rest are left out of the explanation.
+///
+/// # Errors
+/// As [`explain`].
+pub fn explain_at(
+    loaded: &Loaded,
+    typed: &Json,
+    os_name: &str,
+    platform: Option<PlatformName>,
+    env: Option<&str>,
+    at: &[String],
+) -> Result<Explanation, ExplainError> {
+    // A row from `at` is read from a key of the same name there (aliases copy keys with their
+    // places); what a release gives is shown at its OS's key, where all is looked up.
+    let focus = at.last().map(String::as_str).filter(|key| *key != os_name);
+    let mut explanation = explain_focused(loaded, typed, os_name, platform, env, focus)?;
+    let here = loaded
+        .tree
+        .locate(&pointer(at))
+        .map(|found| loaded.source.line_col(found.key_or_value().start));
+    let keep = |rows: &mut Vec<Row>| rows.retain(|row| row.at.is_some() && row.at == here);
+    keep(&mut explanation.common);
+    for section in &mut explanation.sections {
+        keep(&mut section.rows);
     }
-    let os: &Os = &spec.oses[os_name];
+    Ok(explanation)
+}
+
+/// [`explain_with`], looking up only the settings that can be set at a key named `focus`.
+fn explain_focused(
+    loaded: &Loaded,
+    typed: &Json,
+    os_name: &str,
+    platform: Option<PlatformName>,
+    env: Option<&str>,
+    focus: Option<&str>,
+) -> Result<Explanation, ExplainError> {
+    let spec = &loaded.spec;
+    let Some(os) = spec.oses.get(os_name) else {
+        let keys = spec.oses.keys().map(String::as_str);
+        let unknown = Unknown::among("OS", os_name, keys).map(|u| u.to_string());
+        return Err(ExplainError(unknown.unwrap_or_default()));
+    };
     if let Some(env) = env
         && let Some(unknown) = Unknown::among(
             "environment",
@@ -231,7 +293,11 @@ pub fn explain_with(
                 .join(", ")
         )));
     }
-    let x = Explainer { loaded, typed };
+    let x = Explainer {
+        loaded,
+        typed,
+        focus,
+    };
     let o = |path: &[&str]| -> Vec<String> {
         let mut t = tokens(&["oses", os_name]);
         t.extend(tokens(path));
@@ -421,10 +487,13 @@ pub fn explain_with(
                 Some(Json::String("iso".into())),
             ));
         }
-        // The hardware, from the layers and the defaults lowering reads.
-        let resolved = serde_json::to_value(crate::platform::hardware(spec, os, p));
+        // The hardware, from the layers and the defaults lowering reads (resolved once, if read).
+        let mut resolved = None;
+        let layers = crate::platform::hardware_layers(spec, os_name, os, p);
         for field in crate::platform::hardware_fields(p) {
-            let layers = crate::platform::hardware_layers(spec, os_name, os, p);
+            if !x.may(&[field]) {
+                continue;
+            }
             let candidates: Vec<Candidate> = layers
                 .iter()
                 .filter_map(|(origin, _)| match origin {
@@ -442,7 +511,9 @@ pub fn explain_with(
                     (layer, path)
                 })
                 .collect();
-            let fallback = resolved.as_ref().ok().and_then(|r| r.get(*field)).cloned();
+            let hardware = || serde_json::to_value(crate::platform::hardware(spec, os, p)).ok();
+            let resolved = resolved.get_or_insert_with(hardware).as_ref();
+            let fallback = resolved.and_then(|r| r.get(*field)).cloned();
             let mut row = x.row(&format!("hardware.{field}"), &candidates, fallback);
             // Unset in the spec, a value the release requires comes from the catalogue.
             let required = layers.iter().any(|(origin, hardware)| {
@@ -458,6 +529,12 @@ pub fn explain_with(
         }
         // The platform's settings, from the one table lowering declares its variables from.
         for setting in crate::platform::SETTINGS.iter().filter(|s| s.platform == p) {
+            let base = crate::pointer::tokens(setting.base).pop();
+            let base = base.unwrap_or_default();
+            let os_key = setting.os_field.and_then(<[_]>::last).copied();
+            if !x.may(&[&base, setting.name, os_key.unwrap_or(&base)]) {
+                continue;
+            }
             let mut path = tokens(&["platforms", name]);
             path.extend(crate::pointer::tokens(setting.base));
             let mut candidates = vec![(Layer::Platform, path)];
@@ -467,14 +544,14 @@ pub fn explain_with(
             }
             rows.push(x.row(setting.label, &candidates, None));
         }
-        // Passthrough options: the OS's own win over the platform's.
+        // Passthrough options: the OS's own win over the platform's (keys from the typed spec).
         let mut keys: Vec<String> = Vec::new();
         for path in [
             tokens(&["platforms", name, "options"]),
             o(&[name, "options"]),
         ] {
-            if let Some(node) = walk(&loaded.tree, &path) {
-                keys.extend(node.entries().iter().map(|e| e.key.clone()));
+            if let Some(options) = typed_at(typed, &path).and_then(Json::as_object) {
+                keys.extend(options.keys().filter(|k| x.may(&[k])).cloned());
             }
         }
         keys.sort();

@@ -968,3 +968,125 @@ fn each_stages_did_you_mean_is_a_quick_fix() {
     }
     assert_eq!(client.stop(), Some(0));
 }
+
+/// The pipeline of [`the_catalogue_checks_unknown_argument_is_a_quick_fix`]: a spec that passes
+/// `cpu_typ` through Proxmox's `options:` is checked as if it passed `cpu_type`, and its model
+/// then gets the name as written, where the spec writes it. (From the spec alone, the semantic
+/// check of `options:` refuses the misspelt option before the catalogue's check of the model
+/// sees it, with a fix of its own: above.)
+fn misspelt_in_model(
+    source: hybridc::diagnostic::SourceFile,
+    root: PathBuf,
+) -> Result<hybridc::Loaded, hybridc::Error> {
+    let text = source.text.to_string();
+    if !text.contains("cpu_typ:") {
+        return hybridc::validate_source(source, root);
+    }
+    let meant = text.replacen("cpu_typ:", "cpu_type:", 1);
+    let name = source.name.clone();
+    let mut loaded = hybridc::check(hybridc::diagnostic::SourceFile::new(name, meant), root)?;
+    let layout = hybridc::lower::Layout {
+        spec_path: loaded.source.name.clone(),
+        to_root: "..".to_owned(),
+    };
+    let (mut model, _) = hybridc::lower::lower(&loaded, &layout).expect("the example lowers");
+    let written = hybridc::pointer::Pointer::new(&["platforms", "proxmox", "options", "cpu_typ"]);
+    for source in &mut model.sources {
+        for arg in &mut source.body.0 {
+            if let hybridc::model::Arg::Attr { name, origin, .. } = arg
+                && name == "cpu_type"
+                && origin.as_str() == "/platforms/proxmox/options/cpu_type"
+            {
+                *name = "cpu_typ".into();
+                *origin = written.clone();
+            }
+        }
+    }
+    loaded.tree = hybridc::yaml::parse(&text).expect("still YAML");
+    loaded.source = source;
+    let diagnostics = match hybridc::conformance::check(&model, &loaded) {
+        Ok(()) => Vec::new(),
+        Err(found) => found,
+    };
+    Err(hybridc::Error::Invalid {
+        file: loaded.source,
+        diagnostics,
+    })
+}
+
+/// The plugin catalogue's check of the model proposes the name an unknown argument was meant
+/// to be as data, as the semantic checks do: the server offers it as a quick fix, which
+/// restores the spec.
+#[test]
+fn the_catalogue_checks_unknown_argument_is_a_quick_fix() {
+    use lsp_server::{Connection, Message, Notification, Request};
+    let (_dir, uri, spec) = example("conformance-fix");
+    let misspelt = spec.replacen("      cpu_type: host", "      cpu_typ: host", 1);
+    assert_ne!(misspelt, spec, "the example passes `cpu_type`");
+    let (server, client) = Connection::memory();
+    let serving = std::thread::spawn(move || hybridc::lsp::run(&server, misspelt_in_model));
+    let send = |message: Message| client.sender.send(message).expect("the server listens");
+    let next = || {
+        client
+            .receiver
+            .recv_timeout(DEADLINE)
+            .expect("the server answers")
+    };
+    send(
+        Request::new(
+            1.into(),
+            "initialize".to_owned(),
+            json!({ "capabilities": {} }),
+        )
+        .into(),
+    );
+    assert!(matches!(next(), Message::Response(_)));
+    send(Notification::new("initialized".to_owned(), json!({})).into());
+    let open = json!({ "textDocument": {
+        "uri": uri, "languageId": "yaml", "version": 1, "text": misspelt,
+    }});
+    send(Notification::new("textDocument/didOpen".to_owned(), open).into());
+    let Message::Notification(published) = next() else {
+        panic!("the diagnostics come first");
+    };
+    let diagnostics = published.params["diagnostics"]
+        .as_array()
+        .expect("a list")
+        .clone();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    let found = &diagnostics[0];
+    assert_eq!(found["code"], "hybridc::compile::plugin-conformance");
+    assert!(
+        found["message"].as_str().is_some_and(
+            |m| m.ends_with("has no argument `cpu_typ`\nhelp: did you mean `cpu_type`?")
+        ),
+        "{found}"
+    );
+    assert_eq!(found["data"]["fix"]["newText"], "cpu_type", "{found}");
+    let ask = json!({
+        "textDocument": { "uri": uri },
+        "range": found["range"],
+        "context": { "diagnostics": [] },
+    });
+    send(Request::new(2.into(), "textDocument/codeAction".to_owned(), ask).into());
+    let Message::Response(answer) = next() else {
+        panic!("the answer to the code action request");
+    };
+    let actions = answer.response_result.expect("actions");
+    let actions = actions.as_array().expect("a list of actions");
+    assert_eq!(actions.len(), 1, "{actions:#?}");
+    assert_eq!(actions[0]["title"], "Change to `cpu_type`");
+    let edits = actions[0]["edit"]["changes"][&uri]
+        .as_array()
+        .expect("edits");
+    assert_eq!(
+        apply(&misspelt, &edits[0]),
+        spec,
+        "the fix restores the example"
+    );
+    send(Request::new(3.into(), "shutdown".to_owned(), json!(null)).into());
+    assert!(matches!(next(), Message::Response(_)));
+    send(Notification::new("exit".to_owned(), json!(null)).into());
+    let ended = serving.join().expect("the server does not panic");
+    assert_eq!(ended, Ok(hybridc::lsp::Ended::Clean));
+}
