@@ -21,7 +21,12 @@ use crate::spec::Os;
 /// The templates parsed so far, by repository path; `None`: not a readable UTF-8 file (the
 /// `oses` checks report a missing one).
 #[derive(Default)]
-pub(super) struct Scanned(HashMap<String, Option<Arc<Scan>>>);
+pub(super) struct Scanned(
+    HashMap<String, Option<Arc<Scan>>>,
+    /// The renderings found clean: a template, the installer's variables, the OS's input
+    /// names. Another OS that renders it the same way is clean too.
+    std::collections::HashSet<(String, &'static str, Vec<String>)>,
+);
 
 /// A template an OS renders, and the spec node that makes it render it.
 struct At<'a> {
@@ -43,8 +48,13 @@ impl Checker<'_, '_> {
     ) {
         let files = self.cx.files;
         let is_file = |p: &str| files.kind(p) == crate::source::Kind::File;
+        let inputs: Vec<String> = os.installer_inputs.keys().cloned().collect();
         for file in kind.templates {
             let path = kind.template_path(name, os, file, is_file);
+            let rendering = (path.clone(), kind.installer.as_str(), inputs.clone());
+            if scanned.1.contains(&rendering) {
+                continue;
+            }
             let scan = scanned
                 .0
                 .entry(path.clone())
@@ -76,7 +86,11 @@ impl Checker<'_, '_> {
                 ),
                 Ok(references) => {
                     let at = At { path: &path, span, label: &label };
+                    let before = self.out.len();
                     self.references(name, os, kind, references, &at);
+                    if self.out.len() == before {
+                        scanned.1.insert(rendering);
+                    }
                 }
             }
         }
