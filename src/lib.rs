@@ -282,24 +282,10 @@ fn compile_printing(spec_path: &Path, out: &Path, print: bool) -> Result<Compile
     finish(loaded, &layout, out_dir, print)
 }
 
-/// [`compile_model`] of spec text already read, whose repository files are read through
-/// `files`, laid out as `layout` says for the output folder `out_dir`: `diff` compiles a git
-/// revision this way, from git's object store.
-///
-/// # Errors
-/// [`Error::Invalid`] for the spec.
-pub fn compile_model_in(
-    source: SourceFile,
-    files: &dyn source::Files,
-    layout: &lower::Layout,
-    out_dir: PathBuf,
-) -> Result<Compiled, Error> {
-    let _run = parallel::awake();
-    finish(check_in(source, files)?, layout, out_dir, false)
-}
-
-/// [`compile_model_in`] with the files printed: `import` compiles the spec it is about to
-/// write this way, over the repository it goes to.
+/// [`compile`] of spec text already read, whose repository files are read through `files`,
+/// laid out as `layout` says for the output folder `out_dir`: `diff` compiles a git revision
+/// this way, from git's object store, for the model only (`print` false); `import` the spec it
+/// is about to write, over the repository it goes to, with the files printed.
 ///
 /// # Errors
 /// [`Error::Invalid`] for the spec.
@@ -308,9 +294,10 @@ pub fn compile_in(
     files: &dyn source::Files,
     layout: &lower::Layout,
     out_dir: PathBuf,
+    print: bool,
 ) -> Result<Compiled, Error> {
     let _run = parallel::awake();
-    finish(check_in(source, files)?, layout, out_dir, true)
+    finish(check_in(source, files)?, layout, out_dir, print)
 }
 
 /// Lowers, checks and (with `print`) prints a loaded spec.

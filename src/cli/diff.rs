@@ -26,7 +26,7 @@ pub fn diff(spec: &Path, base: &str, format: DiffFormat) -> Status {
                 to_root: "..".to_owned(),
             };
             Some(hybridc::source::decode(name, text).and_then(|source| {
-                hybridc::compile_model_in(source, &found.tree, &layout, head_out.clone())
+                hybridc::compile_in(source, &found.tree, &layout, head_out.clone(), false)
             }))
         });
         let head = head

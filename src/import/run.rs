@@ -91,8 +91,14 @@ pub fn run(request: &Request) -> Result<Outcome, Failure> {
         spec_path: SPEC_PATH.to_owned(),
         to_root: "..".to_owned(),
     };
-    let compiled = crate::compile_in(source, &overlay, &layout, request.repo.join("generated"))
-        .map_err(Failure::Spec)?;
+    let compiled = crate::compile_in(
+        source,
+        &overlay,
+        &layout,
+        request.repo.join("generated"),
+        true,
+    )
+    .map_err(Failure::Spec)?;
     // The compiled tree is read where `compile` writes it, so that the paths it names compare
     // with the original tree's, which the reader makes absolute.
     let repo = std::path::absolute(&request.repo).unwrap_or_else(|_| request.repo.clone());
