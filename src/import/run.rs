@@ -39,8 +39,9 @@ pub const SPEC_PATH: &str = "spec/hybrid.yaml";
 pub struct Outcome {
     /// The spec and the files it needs.
     pub imported: Imported,
-    /// Every file to write into the repository: the spec, the schema its modeline names, the
-    /// shared installer templates its OSes use, and the mapper's files; repository-relative.
+    /// Every file to write into the repository: the spec, the schema its modeline names, and
+    /// the mapper's files (its OSes' own templates, the shared ones the repository lacks, the
+    /// scripts it copies); repository-relative.
     pub files: Vec<(String, String)>,
     /// The compiled tree, as `compile` would write it to `generated/`.
     pub compiled: Vec<crate::emit::File>,
@@ -82,9 +83,6 @@ pub fn run(request: &Request) -> Result<Outcome, Failure> {
             .iter()
             .map(|(path, text)| (slash(path), text.clone())),
     );
-    let overlay = Overlay::new(&request.repo, &files);
-    let missing = crate::init::shared_templates_missing(&imported.spec, &overlay);
-    files.extend(missing);
     let overlay = Overlay::new(&request.repo, &files);
     let source = SourceFile::new(SPEC_PATH, imported.spec.as_str());
     let layout = crate::lower::Layout {
