@@ -601,7 +601,8 @@ fn the_shares_count_spec_fields_options_and_the_unmapped() {
 
 /// A kept template the import rewrote to read the tree's values from `inputs` is the tree's
 /// own, as long as the inputs hold what the tree passed; and a default the plugin applies is
-/// no difference.
+/// no difference: hashicorp/packer-plugin-proxmox v1.2.4 `builder/proxmox/iso/config.go`,
+/// `Config.Prepare`, gives a `boot_iso` without `type` type `ide` (and index `2`).
 #[test]
 fn a_kept_template_reading_inputs_and_a_plugin_default_are_expected() {
     let root = scratch(
