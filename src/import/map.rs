@@ -27,7 +27,7 @@ mod options;
 mod os;
 mod platforms;
 mod seeds;
-mod settings;
+pub(crate) mod settings;
 mod source;
 mod steps;
 #[cfg(test)]

@@ -78,22 +78,8 @@ fn json(value: &Value) -> Option<serde_json::Value> {
 /// The environment variable a value only the build knows is read from: `env("X")` reads
 /// `X`, and an unset `var.NAME` is what Packer reads from `PKR_VAR_NAME`.
 pub fn environment_variable(value: &Value) -> Option<String> {
-    let Value::Unknown { expression } = value else {
-        return None;
-    };
-    let expression = expression.trim();
-    if let Some(name) = expression
-        .strip_prefix("env(\"")
-        .and_then(|rest| rest.strip_suffix("\")"))
-    {
-        return Some(name.to_owned());
-    }
-    let name = expression.strip_prefix("var.")?;
-    let identifier = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    identifier.then(|| format!("PKR_VAR_{name}"))
+    use super::map::settings::{env_read, variable_read};
+    env_read(value).or_else(|| variable_read(value).map(|name| format!("PKR_VAR_{name}")))
 }
 
 /// Rewrites `text`, which the tree rendered with `vars` (its `templatefile` object), to read

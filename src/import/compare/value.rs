@@ -17,10 +17,7 @@ pub(super) fn is_reference(value: &Value) -> bool {
                     && root.chars().all(|c| c.is_ascii_lowercase())
                     && rest.chars().all(|c| c.is_alphanumeric() || c == '_')
             });
-            traversal
-                || e.strip_prefix("env(\"")
-                    .and_then(|rest| rest.strip_suffix("\")"))
-                    .is_some_and(|name| name.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            traversal || crate::import::map::settings::env_read(value).is_some()
         }
         Value::Null => true,
         _ => false,
