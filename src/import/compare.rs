@@ -21,7 +21,7 @@ use super::report::{Basis, Difference, Entry, MASK, Reason, Report, Shares, Sour
 use super::tree::{Body, Build, Folder, Source, Step, Value};
 use crate::catalogue::{self, Component};
 use reason::{added_step_reason, dropped_step_reason, missing_variables, reason};
-pub use value::with_pending;
+pub use value::Pending;
 use value::{equivalent, hcl, is_reference, strings};
 
 /// Compares the original tree with the compiled one, source by source.
@@ -33,6 +33,17 @@ pub fn compare(
     original: &[Environment],
     compiled: &[(String, Folder)],
     imported: &Imported,
+) -> Report {
+    compare_with(original, compiled, imported, &Pending::default())
+}
+
+/// [`compare`], reading the files in `files` as if they were written (the files an import is
+/// about to write, which the compiled tree names).
+pub fn compare_with(
+    original: &[Environment],
+    compiled: &[(String, Folder)],
+    imported: &Imported,
+    files: &Pending,
 ) -> Report {
     let environments: Vec<String> = original.iter().map(|e| e.name.clone()).collect();
     let mut origins: Vec<&Origin> = imported.origins.iter().collect();
@@ -66,6 +77,7 @@ pub fn compare(
                     (Some(old), Some(new)) => pair(
                         &Side::new(old, &origin.source),
                         &Side::new(new, &origin.compiled),
+                        files,
                     ),
                     _ => vec![missing_tree(old.is_none())],
                 };
@@ -188,6 +200,8 @@ struct Place<'p> {
     step: Option<&'p str>,
     /// Argument and block names from the component's top (no indexes).
     names: Vec<String>,
+    /// The files to read as written.
+    files: &'p Pending,
 }
 
 impl Place<'_> {
@@ -224,7 +238,7 @@ fn component(name: &str) -> Option<Component> {
 }
 
 /// Every entry of one original source against its compiled source, in one environment.
-pub(crate) fn pair(old: &Side<'_>, new: &Side<'_>) -> Vec<Entry> {
+pub(crate) fn pair(old: &Side<'_>, new: &Side<'_>, files: &Pending) -> Vec<Entry> {
     let mut out = Vec::new();
     let (Some(o), Some(n)) = (old.source, new.source) else {
         out.push(Entry {
@@ -248,10 +262,11 @@ pub(crate) fn pair(old: &Side<'_>, new: &Side<'_>) -> Vec<Entry> {
         component: component(&o.builder),
         step: None,
         names: Vec::new(),
+        files,
     };
     bodies(old, new, &place, "", &o.body, &n.body, &mut out);
-    steps(old, new, false, &mut out);
-    steps(old, new, true, &mut out);
+    steps(old, new, false, files, &mut out);
+    steps(old, new, true, files, &mut out);
     out
 }
 
@@ -368,7 +383,7 @@ fn values(
             return;
         }
         (Some(a), Some(b)) => {
-            let (equal, by) = equivalent(a, b);
+            let (equal, by) = equivalent(a, b, place.files);
             basis = by;
             if equal {
                 Difference::Equal
@@ -407,7 +422,7 @@ fn values(
 /// The steps of both sources' builds, aligned by kind in order (a longest common
 /// subsequence), then compared argument by argument. A step is named by its index in the
 /// original's list, or in the compiled list when only the compiled tree has it.
-fn steps(old: &Side<'_>, new: &Side<'_>, post: bool, out: &mut Vec<Entry>) {
+fn steps(old: &Side<'_>, new: &Side<'_>, post: bool, files: &Pending, out: &mut Vec<Entry>) {
     let label = if post {
         "post-processor"
     } else {
@@ -445,6 +460,7 @@ fn steps(old: &Side<'_>, new: &Side<'_>, post: bool, out: &mut Vec<Entry>) {
                     component: component(&x.kind),
                     step: Some(&x.kind),
                     names: Vec::new(),
+                    files,
                 };
                 bodies(
                     old,

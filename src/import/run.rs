@@ -112,9 +112,12 @@ pub fn run(request: &Request) -> Result<Outcome, Failure> {
             )
         }))
         .collect();
-    let report = compare::with_pending(pending, || {
-        compare::compare(&environments, &generated, &imported)
-    });
+    let report = compare::compare_with(
+        &environments,
+        &generated,
+        &imported,
+        &compare::Pending::new(pending),
+    );
     Ok(Outcome {
         spec: compiled.loaded.source.clone(),
         warnings: compiled.warnings.clone(),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::Place;
-use super::value::{file_content, hcl};
+use super::value::{Pending, file_content, hcl};
 use crate::catalogue::Component;
 use crate::family::FAMILIES;
 use crate::import::report::{Basis, Reason};
@@ -60,7 +60,7 @@ pub(super) fn reason(
                 (Some(Value::Template { .. }), Some(Value::Template { .. }))
             ) =>
         {
-            template_reason(old, new, basis)?
+            template_reason(old, new, basis, place.files)?
         }
         // `lower::installer::cd_seed`, `lower::installer::cd_files`, the `cd_label` of
         // `lower::proxmox::proxmox` and `lower::vsphere::vsphere`.
@@ -152,7 +152,12 @@ fn seeds(value: Option<&Value>) -> bool {
     }
 }
 
-fn template_reason(old: Option<&Value>, new: Option<&Value>, basis: Basis) -> Option<Reason> {
+fn template_reason(
+    old: Option<&Value>,
+    new: Option<&Value>,
+    basis: Basis,
+    files: &Pending,
+) -> Option<Reason> {
     let (Some(Value::Template { path: p, vars: v }), Some(Value::Template { path: q, vars: w })) =
         (old, new)
     else {
@@ -170,10 +175,10 @@ fn template_reason(old: Option<&Value>, new: Option<&Value>, basis: Basis) -> Op
     // The tree's own template, kept: it renders as before only if hybridc still passes every
     // variable the tree passed (`lower::installer::seed_object`); else the render may fail.
     let kept = dropped_variables(v, w).is_some_and(|d| d.is_empty());
-    if kept && basis == Basis::Content && file_content(p, q).0 {
+    if kept && basis == Basis::Content && file_content(p, q, files).0 {
         return Some(Reason::TemplateVariables);
     }
-    reads_inputs(p, v, q, w).then_some(Reason::KeptTemplate)
+    reads_inputs(p, v, q, w, files).then_some(Reason::KeptTemplate)
 }
 
 /// Whether the compiled template `q`, rendered with `w`, is the tree's `p` (rendered with `v`)
@@ -181,9 +186,10 @@ fn template_reason(old: Option<&Value>, new: Option<&Value>, basis: Basis) -> Op
 /// with each name the tree passed read from `inputs` (or, for an edition's image name, from
 /// `image_name`), and `inputs` holding the values the tree passed, a secret as what reads it
 /// from the environment.
-fn reads_inputs(p: &Path, v: &Value, q: &Path, w: &Value) -> bool {
+fn reads_inputs(p: &Path, v: &Value, q: &Path, w: &Value, files: &Pending) -> bool {
     use crate::import::templates::{Input, adapt_with};
-    let (Some(old), Some(new)) = (super::value::text(p), super::value::text(q)) else {
+    let (Some(old), Some(new)) = (super::value::text(p, files), super::value::text(q, files))
+    else {
         return false;
     };
     let Value::Object(passed) = w else {
@@ -277,7 +283,7 @@ fn step_reason(
         // `lower::provisioning::environment` and the ansible step of
         // `lower::provisioning::provisioning` add `HYBRIDC_PLATFORM` (and `ANSIBLE_CONFIG`)
         // to what the step had.
-        (_, ["environment_vars" | "ansible_env_vars"]) if keeps_all(old, new) => {
+        (_, ["environment_vars" | "ansible_env_vars"]) if keeps_all(old, new, place.files) => {
             Some(Reason::StepEnvironment)
         }
         // `lower::provisioning::provisioning`: `SUDO_EXECUTE` for a shell step with `sudo`
@@ -312,16 +318,18 @@ fn step_reason(
 
 /// Whether `new` is a list holding every entry of `old` (absent: none) and hybridc's platform
 /// variable.
-fn keeps_all(old: Option<&Value>, new: Option<&Value>) -> bool {
+fn keeps_all(old: Option<&Value>, new: Option<&Value>, files: &Pending) -> bool {
     let Some(Value::List(added)) = new else {
         return false;
     };
     let kept = match old {
         None => true,
         // A path to the same file in both trees is the same value (`ANSIBLE_CONFIG=`).
-        Some(Value::List(had)) => had
-            .iter()
-            .all(|h| added.iter().any(|a| super::value::equivalent(a, h).0)),
+        Some(Value::List(had)) => had.iter().all(|h| {
+            added
+                .iter()
+                .any(|a| super::value::equivalent(a, h, files).0)
+        }),
         Some(_) => false,
     };
     kept && added.iter().any(|a| hcl(a).contains("HYBRIDC_PLATFORM="))

@@ -36,20 +36,20 @@ pub(super) fn strings(value: &Value, out: &mut Vec<String>) {
 /// Whether two values are the same build input, and what that was decided by: templates and
 /// files by the content of the files they name when both can be read (else by path), file
 /// paths in strings by content, everything else by value.
-pub(super) fn equivalent(a: &Value, b: &Value) -> (bool, Basis) {
+pub(super) fn equivalent(a: &Value, b: &Value, files: &Pending) -> (bool, Basis) {
     match (a, b) {
         (Value::Template { path: p, vars: v }, Value::Template { path: q, vars: w }) => {
-            let (content, basis) = file_content(p, q);
+            let (content, basis) = file_content(p, q, files);
             (content && same(v, w), basis)
         }
-        (Value::File { path: p }, Value::File { path: q }) => file_content(p, q),
-        (Value::String(p), Value::String(q)) if p != q && looks_like_file(p, q) => {
-            (same_file(p, q), Basis::Content)
+        (Value::File { path: p }, Value::File { path: q }) => file_content(p, q, files),
+        (Value::String(p), Value::String(q)) if p != q && looks_like_file(p, q, files) => {
+            (same_file(p, q, files), Basis::Content)
         }
         (Value::List(xs), Value::List(ys)) if xs.len() == ys.len() && !same(a, b) => {
             let mut by = Basis::Value;
             for (x, y) in xs.iter().zip(ys) {
-                let (equal, basis) = equivalent(x, y);
+                let (equal, basis) = equivalent(x, y, files);
                 if !equal {
                     return (false, Basis::Value);
                 }
@@ -65,12 +65,12 @@ pub(super) fn equivalent(a: &Value, b: &Value) -> (bool, Basis) {
 
 /// Whether two strings name files (an `ANSIBLE_CONFIG=` kind of prefix allowed, the same on
 /// both), either absolute or from the working folder, as a step's paths are.
-fn looks_like_file(p: &str, q: &str) -> bool {
+fn looks_like_file(p: &str, q: &str, files: &Pending) -> bool {
     let (a, b) = (setting(p), setting(q));
     a.0 == b.0
         && [a.1, b.1]
             .iter()
-            .all(|path| bytes(&from_cwd(path)).is_some())
+            .all(|path| files.bytes(&from_cwd(path)).is_some())
 }
 
 /// `NAME=path` as `("NAME=", "path")`; a plain path as `("", path)`.
@@ -91,45 +91,41 @@ fn from_cwd(path: &str) -> std::path::PathBuf {
 }
 
 /// Whether two file names (see [`looks_like_file`]) name files with the same bytes.
-fn same_file(p: &str, q: &str) -> bool {
-    file_content(&from_cwd(setting(p).1), &from_cwd(setting(q).1)).0
+fn same_file(p: &str, q: &str, files: &Pending) -> bool {
+    file_content(&from_cwd(setting(p).1), &from_cwd(setting(q).1), files).0
 }
 
-std::thread_local! {
-    /// Files an import is about to write, by absolute path: the comparison runs before they
-    /// are on disk (and a dry run never writes them), so their bytes are read from here.
-    static PENDING: std::cell::RefCell<std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>> =
-        const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
-}
+/// The files an import is about to write, by absolute path: the comparison runs before they
+/// are on disk (and a dry run never writes them), so their bytes are read from here first.
+#[derive(Debug, Default)]
+pub struct Pending(std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>);
 
-/// Runs `compare` with `files` (absolute path, bytes) readable as if written.
-pub fn with_pending<T>(
-    files: impl IntoIterator<Item = (std::path::PathBuf, Vec<u8>)>,
-    compare: impl FnOnce() -> T,
-) -> T {
-    PENDING.with(|p| p.borrow_mut().extend(files));
-    let result = compare();
-    PENDING.with(|p| p.borrow_mut().clear());
-    result
-}
+impl Pending {
+    /// The files (absolute path, bytes) to read as if written.
+    pub fn new(files: impl IntoIterator<Item = (std::path::PathBuf, Vec<u8>)>) -> Self {
+        Pending(files.into_iter().collect())
+    }
 
-/// The bytes of the file at `path` (`.` and `..` folded): a pending one, else the disk's.
-fn bytes(path: &Path) -> Option<Vec<u8>> {
-    let path = crate::import::read::functions::absolute(Path::new("/"), &path.to_string_lossy());
-    PENDING
-        .with(|p| p.borrow().get(&path).cloned())
-        .or_else(|| std::fs::read(&path).ok())
+    /// The bytes of the file at `path` (`.` and `..` folded): a pending one, else the disk's.
+    fn bytes(&self, path: &Path) -> Option<Vec<u8>> {
+        let path =
+            crate::import::read::functions::absolute(Path::new("/"), &path.to_string_lossy());
+        self.0
+            .get(&path)
+            .cloned()
+            .or_else(|| std::fs::read(&path).ok())
+    }
 }
 
 /// The text of the file at `path` (pending or on disk), when it is UTF-8.
-pub(super) fn text(path: &Path) -> Option<String> {
-    String::from_utf8(bytes(path)?).ok()
+pub(super) fn text(path: &Path, files: &Pending) -> Option<String> {
+    String::from_utf8(files.bytes(path)?).ok()
 }
 
 /// Whether the two files have the same bytes (`Content`), or, when one cannot be read, the
 /// same path (`Path`).
-pub(super) fn file_content(p: &Path, q: &Path) -> (bool, Basis) {
-    match (bytes(p), bytes(q)) {
+pub(super) fn file_content(p: &Path, q: &Path, files: &Pending) -> (bool, Basis) {
+    match (files.bytes(p), files.bytes(q)) {
         (Some(a), Some(b)) => (a == b, Basis::Content),
         _ => (p == q, Basis::Path),
     }
