@@ -14,7 +14,7 @@
 //! check makes too; this stage gives it the model's bodies, knows the types of the model's
 //! values and which of them stay out of the files, and words what the walk finds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalogue::check::{self, Body, Entry, Hiding, Opened, Problem};
 use crate::catalogue::{self, Argument, BlockSchema, Component, NameMap, Rule, RuleKind, Type};
@@ -40,6 +40,15 @@ pub fn check(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
 /// # Errors
 /// As [`check`].
 pub fn check_on_both_cores(model: &Model, loaded: &Loaded) -> Result<(), Vec<Diagnostic>> {
+    check_naming(model, loaded).0
+}
+
+/// [`check_on_both_cores`], with the builds (OS keys) a violation was found in: the others
+/// conform.
+pub fn check_naming(
+    model: &Model,
+    loaded: &Loaded,
+) -> (Result<(), Vec<Diagnostic>>, BTreeSet<String>) {
     let variables = Variables::of(model);
     let (first, second) = model.sources.split_at(model.sources.len() / 2);
     let (mut found, rest) = crate::parallel::both(
@@ -47,7 +56,8 @@ pub fn check_on_both_cores(model: &Model, loaded: &Loaded) -> Result<(), Vec<Dia
         || findings(loaded, &variables, second, &model.builds),
     );
     found.extend(rest);
-    report(found)
+    let named = found.iter().map(|f| f.subject.build.clone()).collect();
+    (report(found), named)
 }
 
 /// The violations found, merged and sorted.

@@ -35,6 +35,7 @@ mod parallel;
 pub mod partitioning;
 pub mod platform;
 pub mod pointer;
+pub mod recheck;
 pub mod release;
 pub mod schema;
 pub mod semantic;
@@ -220,14 +221,44 @@ pub fn validate_source(source: SourceFile, root: PathBuf) -> Result<Loaded, Erro
     validate_loaded(check(source, root)?)
 }
 
-/// The checks of [`validate`] after the spec was read and checked.
-fn validate_loaded(mut loaded: Loaded) -> Result<Loaded, Error> {
-    let layout = lower::Layout {
+/// [`validate_source`] of a document checked before with `recheck`, as an editor checks it
+/// after each change: the OSes the edit left alone, and that nothing was found about, are not
+/// lowered again ([`recheck`]). The findings are [`validate_source`]'s.
+///
+/// # Errors
+/// As [`validate_source`].
+pub fn validate_again(
+    source: SourceFile,
+    root: PathBuf,
+    recheck: &mut recheck::Recheck,
+) -> Result<Loaded, Error> {
+    let _run = parallel::awake();
+    let loaded = check(source, root)?;
+    let layout = validation_layout(&loaded);
+    let lowered = recheck.lower_and_check(&loaded, &layout);
+    validated(loaded, lowered)
+}
+
+/// The layout [`validate`] lowers a spec for: as `compile` writes `generated/`.
+fn validation_layout(loaded: &Loaded) -> lower::Layout {
+    lower::Layout {
         spec_path: loaded.source.name.clone(),
         to_root: "..".to_owned(),
-    };
-    match lower_and_check(&loaded, &layout, false) {
-        Ok((model, warnings, _)) => {
+    }
+}
+
+/// The checks of [`validate`] after the spec was read and checked.
+fn validate_loaded(loaded: Loaded) -> Result<Loaded, Error> {
+    let layout = validation_layout(&loaded);
+    let lowered =
+        lower_and_check(&loaded, &layout, false).map(|(model, warnings, _)| (model, warnings));
+    validated(loaded, lowered)
+}
+
+/// The end of a validation: `loaded` with the warnings of its model, or the problems found.
+fn validated(mut loaded: Loaded, lowered: lower::Lowered) -> Result<Loaded, Error> {
+    match lowered {
+        Ok((model, warnings)) => {
             // Nothing reads the model any more, and freeing a large one takes a while: another
             // thread does it, while the caller goes on (or the process ends).
             let _ = std::thread::Builder::new().spawn(move || drop(model));

@@ -51,16 +51,69 @@ pub struct Layout {
     pub to_root: String,
 }
 
+/// What lowering makes of a spec: the model with its warnings, or the problems found.
+pub type Lowered = Result<(Model, Vec<Diagnostic>), Vec<Diagnostic>>;
+
 /// Lowers a checked spec.
 ///
 /// # Errors
 /// Diagnostics for problems only visible now: `options` that collide with arguments hybridc
 /// sets itself. Warnings (values that are never used) come back with the model.
-pub fn lower(
+pub fn lower(loaded: &Loaded, layout: &Layout) -> Lowered {
+    lower_selected(loaded, layout, &Selection::default()).0
+}
+
+/// What a re-check of an edited spec asks of lowering: the OSes to leave out of the model
+/// because an earlier lowering of the same entries under the same declarations found nothing,
+/// with what each of them shares with the others, and whether to say what each OS lowered
+/// now shares.
+#[derive(Debug, Default)]
+pub struct Selection<'p> {
+    /// The OSes left out, with what they share.
+    pub left_out: BTreeMap<&'p str, &'p Shared>,
+    /// Whether to trace what each lowered OS shares.
+    pub trace: bool,
+}
+
+/// What lowering one OS adds to what every OS shares: the variables its sources and builds
+/// use (an environment's value for a variable only it uses is still used), and those it
+/// declares (another OS's option that would make a variable of the same name is still
+/// refused).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Shared {
+    used: BTreeSet<String>,
+    declared: Vec<Candidate>,
+}
+
+/// What each lowered OS shares, by OS, in the order the OSes were lowered: filled when
+/// [`Selection::trace`] asks for it.
+pub type Traced = Vec<(String, Shared)>;
+
+/// [`lower`] of the OSes `selection` does not leave out: the model has only their sources and
+/// builds, and the rest of it (variables, environments' values, shared locals) as far as
+/// they use it; what the left-out OSes share is declared and used as if they were lowered.
+/// The second value is the trace `selection` asks for.
+///
+/// # Errors
+/// As [`lower`], for the OSes lowered and the declarations they share.
+pub fn lower_selected(
     loaded: &Loaded,
     layout: &Layout,
-) -> Result<(Model, Vec<Diagnostic>), Vec<Diagnostic>> {
+    selection: &Selection<'_>,
+) -> (Lowered, Traced) {
     let mut l = Lowerer::new(loaded, layout);
+    for shared in selection.left_out.values() {
+        for candidate in &shared.declared {
+            l.candidates
+                .entry(candidate.variable.name.clone())
+                .or_insert_with(|| candidate.clone());
+        }
+        for name in &shared.used {
+            if !l.used.contains(name) {
+                l.used.insert(name.clone());
+            }
+        }
+    }
     let mut model = Model {
         spec_path: layout.spec_path.clone(),
         required_version: loaded.spec.packer.required_version.clone(),
@@ -68,30 +121,41 @@ pub fn lower(
     };
     // The OSes are lowered in two halves, one per core, each from the same declarations; the
     // second half's sources, builds and locals follow the first's, as in one pass.
-    let oses: Vec<(&String, &Os)> = loaded.spec.oses.iter().collect();
+    let oses: Vec<(&String, &Os)> = loaded
+        .spec
+        .oses
+        .iter()
+        .filter(|(name, _)| !selection.left_out.contains_key(name.as_str()))
+        .collect();
     let (first, second) = oses.split_at(oses.len() / 2);
     let mut other = l.fork();
-    let (later, ()) = crate::parallel::both(
-        || {
-            let mut part = Model::default();
-            for (name, os) in second {
-                other.os(Target::new(name, os), &mut part);
+    let lower_all = |l: &mut Lowerer<'_>, half: &[(&String, &Os)], model: &mut Model| {
+        let mut traced = Vec::new();
+        for (name, os) in half {
+            if selection.trace {
+                l.trace = Some(Shared::default());
             }
-            crate::interpolation::escape_bodies(&mut part);
-            (other, part)
-        },
-        || {
-            for (name, os) in first {
-                l.os(Target::new(name, os), &mut model);
+            l.os(Target::new(name, os), model);
+            if let Some(shared) = l.trace.take() {
+                traced.push(((*name).clone(), shared));
             }
-            crate::interpolation::escape_bodies(&mut model);
+        }
+        crate::interpolation::escape_bodies(model);
+        traced
+    };
+    let ((other, part_model, mut later), mut traced) = crate::parallel::both(
+        || {
+            let mut part_model = Model::default();
+            let traced = lower_all(&mut other, second, &mut part_model);
+            (other, part_model, traced)
         },
+        || lower_all(&mut l, first, &mut model),
     );
-    let (other, part) = later;
+    traced.append(&mut later);
     l.merge(other);
-    model.sources.extend(part.sources);
-    model.builds.extend(part.builds);
-    model.locals.extend(part.locals);
+    model.sources.extend(part_model.sources);
+    model.builds.extend(part_model.builds);
+    model.locals.extend(part_model.locals);
     model.plugins = plugins::plugins(&model);
     // Locals shared by every build come before the per-OS ones.
     let shared = std::mem::take(&mut l.locals)
@@ -110,17 +174,17 @@ pub fn lower(
         crate::diagnostic::sort(&mut l.problems);
         // A platform's options are lowered once per OS: one conflict there is one finding.
         l.problems.dedup();
-        return Err(l.problems);
+        return (Err(l.problems), traced);
     }
     crate::diagnostic::sort(&mut l.warnings);
-    Ok((model, l.warnings))
+    (Ok((model, l.warnings)), traced)
 }
 
 /// One environment's value of a variable: `(environment, value, origin)`.
 type Override = (String, Expr, Pointer);
 
 /// A variable that exists if something uses it, with the values environments give it.
-#[derive(Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct Candidate {
     variable: Variable,
     /// `(environment, value, origin)`.
@@ -137,6 +201,8 @@ struct Lowerer<'a> {
     locals: BTreeMap<String, Expr>,
     problems: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
+    /// What the OS being lowered shares, when it is traced.
+    trace: Option<Shared>,
 }
 
 /// One OS being lowered, with the table entries that say what its family and installer mean:
@@ -214,6 +280,7 @@ impl<'a> Lowerer<'a> {
             locals: BTreeMap::new(),
             problems: Vec::new(),
             warnings: Vec::new(),
+            trace: None,
         };
         l.declare_common();
         l.declare_platforms();
@@ -233,6 +300,7 @@ impl Lowerer<'_> {
             locals: self.locals.clone(),
             problems: Vec::new(),
             warnings: Vec::new(),
+            trace: None,
         }
     }
 
@@ -259,13 +327,15 @@ impl Lowerer<'_> {
 
     /// Registers a variable that may be used.
     fn candidate(&mut self, variable: Variable, overrides: Vec<(String, Expr, Pointer)>) {
-        self.candidates.insert(
-            variable.name.clone(),
-            Candidate {
-                variable,
-                overrides,
-            },
-        );
+        let candidate = Candidate {
+            variable,
+            overrides,
+        };
+        if let Some(trace) = &mut self.trace {
+            trace.declared.push(candidate.clone());
+        }
+        self.candidates
+            .insert(candidate.variable.name.clone(), candidate);
     }
 
     /// `var.<name>`, marking the variable as used.
@@ -276,6 +346,11 @@ impl Lowerer<'_> {
         );
         if !self.used.contains(name) {
             self.used.insert(name.to_owned());
+        }
+        if let Some(trace) = &mut self.trace
+            && !trace.used.contains(name)
+        {
+            trace.used.insert(name.to_owned());
         }
         Expr::var(name)
     }

@@ -38,6 +38,7 @@ use lsp_types::{
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::error::Error;
 use crate::loaded::Loaded;
+use crate::recheck::Recheck;
 use crate::source;
 
 use diagnostics::Text;
@@ -48,8 +49,9 @@ use position::LineIndex;
 pub const QUIET: Duration = Duration::from_millis(50);
 
 /// The pipeline the server runs on a document: spec text in memory and its repository root,
-/// as `hybridc validate` checks a spec (`hybridc::validate_source`).
-pub type Check = fn(SourceFile, PathBuf) -> Result<Loaded, Error>;
+/// with what the document's earlier checks found out, as `hybridc validate` checks a spec
+/// (`hybridc::validate_again`).
+pub type Check = fn(SourceFile, PathBuf, &mut Recheck) -> Result<Loaded, Error>;
 
 /// How the server ended, as the protocol's exit code says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +143,20 @@ struct Document {
     /// The checked spec of its last check, while its text and files are those it was checked
     /// with: the editor module's, when it is made.
     loaded: Option<Loaded>,
+    /// What its checks found out about its OSes, for the next one.
+    recheck: Recheck,
+}
+
+impl Document {
+    /// Lets go of what was known of the document's text and files: on another thread, since
+    /// freeing a large spec's trees takes milliseconds that the next check need not wait for.
+    fn forget(&mut self) {
+        let known = (self.editor.take(), self.loaded.take());
+        if known.0.is_some() || known.1.is_some() {
+            // When no thread can be started, they are freed here.
+            let _ = std::thread::Builder::new().spawn(move || drop(known));
+        }
+    }
 }
 
 struct Server<'a> {
@@ -318,6 +334,7 @@ impl Server<'_> {
                         published: Vec::new(),
                         editor: None,
                         loaded: None,
+                        recheck: Recheck::new(),
                     };
                     self.documents
                         .insert(document.uri.as_str().to_owned(), document);
@@ -332,8 +349,7 @@ impl Server<'_> {
                 {
                     document.index = LineIndex::new(&change.text);
                     document.text = change.text;
-                    document.editor = None;
-                    document.loaded = None;
+                    document.forget();
                     document.version = p.text_document.version;
                     document.due = Some(Instant::now() + QUIET);
                 }
@@ -345,8 +361,7 @@ impl Server<'_> {
                 {
                     // The files the spec names may have changed too.
                     document.due = Some(Instant::now());
-                    document.editor = None;
-                    document.loaded = None;
+                    document.forget();
                 }
             }
             notify::DidCloseTextDocument::METHOD => {
@@ -386,7 +401,7 @@ impl Server<'_> {
         let Some(spec) = &document.spec else {
             return;
         };
-        let (found, loaded) = diagnose(check, spec, &document.text);
+        let (found, loaded) = diagnose(check, spec, &document.text, &mut document.recheck);
         let text = Text {
             text: &document.text,
             index: &document.index,
@@ -421,19 +436,30 @@ impl Server<'_> {
 
 /// The findings about the spec file `spec` whose text is `text`, as `hybridc validate` finds
 /// them: warnings when it is valid, with the checked spec.
-fn diagnose(check: Check, spec: &Path, text: &str) -> (Vec<Diagnostic>, Option<Loaded>) {
+fn diagnose(
+    check: Check,
+    spec: &Path,
+    text: &str,
+    recheck: &mut Recheck,
+) -> (Vec<Diagnostic>, Option<Loaded>) {
     let name = spec.display().to_string();
     let root = repository_root(spec);
     // A panic in the pipeline is a bug; it must not take the editor's server down with it.
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        source::decode(name, text.as_bytes().to_vec()).and_then(|source| check(source, root))
+        source::decode(name, text.as_bytes().to_vec())
+            .and_then(|source| check(source, root, recheck))
     }));
     match result {
         Ok(Ok(mut loaded)) => (std::mem::take(&mut loaded.warnings), Some(loaded)),
         Ok(Err(Error::Invalid { diagnostics, .. })) => (diagnostics, None),
-        // Text in memory is neither unreadable nor an output folder; a panic said its piece
-        // on standard error, the editor's log.
-        Ok(Err(_)) | Err(_) => (Vec::new(), None),
+        // Text in memory is neither unreadable nor an output folder.
+        Ok(Err(_)) => (Vec::new(), None),
+        // A panic said its piece on standard error, the editor's log; what the check had
+        // learnt so far is not trusted.
+        Err(_) => {
+            *recheck = Recheck::new();
+            (Vec::new(), None)
+        }
     }
 }
 
@@ -498,7 +524,7 @@ mod tests {
     #[test]
     fn a_session_publishes_findings_and_ends_cleanly() {
         let (server, client) = Connection::memory();
-        let serving = std::thread::spawn(move || run(&server, crate::validate_source));
+        let serving = std::thread::spawn(move || run(&server, crate::validate_again));
         let send = |message: Message| client.sender.send(message).expect("the server listens");
         let params = serde_json::json!({ "capabilities": {} });
         send(Request::new(1.into(), "initialize".to_owned(), params).into());

@@ -977,6 +977,7 @@ fn each_stages_did_you_mean_is_a_quick_fix() {
 fn misspelt_in_model(
     source: hybridc::diagnostic::SourceFile,
     root: PathBuf,
+    _: &mut hybridc::recheck::Recheck,
 ) -> Result<hybridc::Loaded, hybridc::Error> {
     let text = source.text.to_string();
     if !text.contains("cpu_typ:") {

@@ -24,6 +24,7 @@ mod oses;
 mod output;
 mod plugin_behaviour;
 mod readme;
+mod recheck;
 mod robustness;
 mod runner;
 mod secrets;

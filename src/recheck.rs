@@ -1,0 +1,227 @@
+//! Checking an edited spec again, as an editor does after each change: lowering and the
+//! catalogue's check of the model are most of a check's work, and an edit usually changes one
+//! OS. An OS whose last check found nothing, whose entry is unchanged and whose spec around it
+//! (every top-level section but `oses`, and the repository facts lowering reads) is unchanged,
+//! lowers to the same sources and builds, which conform as they did: it is left out of the
+//! model. What it shares with the others is kept ([`Shared`]): the variables it declares and
+//! uses, so that an environment's value only it reads is still used. A problem of lowering is
+//! looked for again with every OS lowered, as a full check finds it.
+//!
+//! "Unchanged" is exact: an entry and the spec around it are written as bytes that hold their
+//! values and nothing of their places (see [`write`]), and compared. The findings are those
+//! of a full check: whatever an OS left out could be found about is nothing.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::loaded::Loaded;
+use crate::lower::{self, Layout, Selection, Shared};
+use crate::yaml::{Node, Value};
+
+/// What the checks of one document found out about its OSes, for the next check of it.
+#[derive(Debug, Default)]
+pub struct Recheck {
+    /// The spec around the OSes and the repository facts, as of the OSes in `clean`.
+    context: Vec<u8>,
+    /// The OSes whose last lowering and conformance found nothing, by key.
+    clean: HashMap<String, Clean>,
+    /// How many OSes the last check left out.
+    left_out: usize,
+}
+
+/// An OS whose last check found nothing.
+#[derive(Debug)]
+struct Clean {
+    /// Its entry, as [`write`] writes it.
+    entry: Vec<u8>,
+    /// What its lowering shares with the other OSes.
+    shared: Shared,
+}
+
+impl Recheck {
+    /// Nothing known yet: the first check lowers every OS.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many OSes the last check left out of lowering, known to be as they were.
+    pub fn left_out(&self) -> usize {
+        self.left_out
+    }
+
+    /// Lowers the OSes of `loaded` that are not known to be clean, and checks their model
+    /// against the plugin catalogue; learns which of them are clean now. The model has only
+    /// the OSes lowered.
+    ///
+    /// # Errors
+    /// What lowering or conformance finds, as [`lower::lower`] and
+    /// [`crate::conformance::check_on_both_cores`] would find it of the whole spec.
+    pub(crate) fn lower_and_check(&mut self, loaded: &Loaded, layout: &Layout) -> lower::Lowered {
+        let context = context(loaded, layout);
+        if context != self.context {
+            self.clean.clear();
+            self.context = context;
+        }
+        let entries = entries(&loaded.tree);
+        self.clean
+            .retain(|name, clean| entries.get(name.as_str()) == Some(&clean.entry));
+        let selection = Selection {
+            left_out: self
+                .clean
+                .iter()
+                .map(|(name, clean)| (name.as_str(), &clean.shared))
+                .collect(),
+            trace: true,
+        };
+        self.left_out = selection.left_out.len();
+        let (lowered, traced) = lower::lower_selected(loaded, layout, &selection);
+        let (model, warnings) = match lowered {
+            Ok(lowered) => lowered,
+            // Where a problem is found may depend on which OS was lowered first: the problems
+            // are those of every OS lowered, and no OS is learnt clean.
+            Err(_) if !self.clean.is_empty() => {
+                self.clean.clear();
+                return self.lower_and_check(loaded, layout);
+            }
+            Err(problems) => return Err(problems),
+        };
+        let (conforms, named) = crate::conformance::check_naming(&model, loaded);
+        for (name, shared) in traced {
+            if named.contains(&name) {
+                continue;
+            }
+            if let Some(entry) = entries.get(name.as_str()) {
+                let entry = entry.clone();
+                self.clean.insert(name, Clean { entry, shared });
+            }
+        }
+        conforms?;
+        Ok((model, warnings))
+    }
+}
+
+/// Each OS's entry, as [`write`] writes it, by key.
+fn entries(tree: &Node) -> BTreeMap<&str, Vec<u8>> {
+    let Some(Value::Map(oses)) = top_level(tree)
+        .find(|(key, _)| *key == "oses")
+        .map(|(_, node)| &node.value)
+    else {
+        return BTreeMap::new();
+    };
+    oses.iter()
+        .map(|entry| {
+            let mut bytes = Vec::new();
+            write(&entry.value, &mut bytes);
+            (entry.key.as_str(), bytes)
+        })
+        .collect()
+}
+
+/// Everything an OS's lowering reads besides its own entry, as bytes: every top-level section
+/// but `oses`, the repository facts and the layout.
+fn context(loaded: &Loaded, layout: &Layout) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (key, node) in top_level(&loaded.tree).filter(|(key, _)| *key != "oses") {
+        text(key, &mut out);
+        write(node, &mut out);
+    }
+    let repository = &loaded.repository;
+    for set in [&repository.ansible_configs, &repository.own_templates] {
+        out.extend(set.len().to_le_bytes());
+        for path in set {
+            text(path, &mut out);
+        }
+    }
+    text(&layout.spec_path, &mut out);
+    text(&layout.to_root, &mut out);
+    out
+}
+
+/// The top-level keys and values of the spec.
+fn top_level(tree: &Node) -> impl Iterator<Item = (&str, &Node)> {
+    let entries = match &tree.value {
+        Value::Map(entries) => entries.as_slice(),
+        _ => &[],
+    };
+    entries.iter().map(|e| (e.key.as_str(), &e.value))
+}
+
+/// Writes the value of `node`, and nothing of where it is: two nodes write the same bytes
+/// exactly when they hold the same value, written the same way (`0.0` and `-0.0` differ).
+fn write(node: &Node, out: &mut Vec<u8>) {
+    match &node.value {
+        Value::Null => out.push(0),
+        Value::Bool(b) => out.extend([1, u8::from(*b)]),
+        Value::Int(i) => {
+            out.push(2);
+            out.extend(i.to_le_bytes());
+        }
+        Value::Float(f) => {
+            out.push(3);
+            out.extend(f.to_bits().to_le_bytes());
+        }
+        Value::Str(s) => {
+            out.push(4);
+            text(s, out);
+        }
+        Value::Seq(items) => {
+            out.push(5);
+            out.extend(items.len().to_le_bytes());
+            for item in items {
+                write(item, out);
+            }
+        }
+        Value::Map(entries) => {
+            out.push(6);
+            out.extend(entries.len().to_le_bytes());
+            for entry in entries {
+                text(&entry.key, out);
+                write(&entry.value, out);
+            }
+        }
+    }
+}
+
+/// Writes `s` with its length first, so that no two sequences of texts write the same bytes.
+fn text(s: &str, out: &mut Vec<u8>) {
+    out.extend(s.len().to_le_bytes());
+    out.extend(s.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(yaml: &str) -> Vec<u8> {
+        let tree = crate::yaml::parse(yaml).expect("YAML");
+        let mut out = Vec::new();
+        write(&tree, &mut out);
+        out
+    }
+
+    /// Equal values write the same bytes wherever they are; any other value, other bytes.
+    #[test]
+    fn a_value_is_written_without_its_place() {
+        assert_eq!(
+            written("a: 1\nb: [x, y]\n"),
+            written("# moved\n\na:   1\nb:\n  - x\n  - y\n")
+        );
+        let differ = [
+            "a: 1\nb: [x, y]\n",
+            "a: 1\nb: [xy]\n",
+            "a: 1\nb: [x, y, ~]\n",
+            "a: '1'\nb: [x, y]\n",
+            "a: 1.0\nb: [x, y]\n",
+            "a: true\nb: [x, y]\n",
+            "b: [x, y]\na: 1\n",
+            "a: 1\nb: {x: y}\n",
+            "a: 1\nb: [[x, y]]\n",
+            "a: -0.0\n",
+            "a: 0.0\n",
+        ];
+        for (i, one) in differ.iter().enumerate() {
+            for other in &differ[i + 1..] {
+                assert_ne!(written(one), written(other), "{one:?} and {other:?}");
+            }
+        }
+    }
+}
