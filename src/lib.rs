@@ -86,6 +86,9 @@ pub fn check(source: SourceFile, root: PathBuf) -> Result<Loaded, Error> {
 /// [`Error::Invalid`] with every problem of the first stage that found any.
 pub fn check_in(source: SourceFile, files: &dyn source::Files) -> Result<Loaded, Error> {
     let _run = parallel::awake();
+    // Each path once per check.
+    let looked_up = source::LookedUp::new(files);
+    let files: &dyn source::Files = &looked_up;
     let root = files.root().to_path_buf();
     let invalid = |source: &SourceFile, diagnostics| Error::Invalid {
         file: source.clone(),

@@ -11,7 +11,8 @@
 //! values and nothing of their places (see [`write`]), and compared. The findings are those
 //! of a full check: whatever an OS left out could be found about is nothing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::loaded::Loaded;
 use crate::lower::{self, Layout, Selection, Shared};
@@ -24,6 +25,8 @@ pub struct Recheck {
     context: Vec<u8>,
     /// The OSes whose last lowering and conformance found nothing, by key.
     clean: HashMap<String, Clean>,
+    /// The parts shared by OSes that only use variables, each held once, by those variables.
+    plain: HashMap<BTreeSet<String>, Arc<Shared>>,
     /// How many OSes the last check left out.
     left_out: usize,
 }
@@ -33,8 +36,8 @@ pub struct Recheck {
 struct Clean {
     /// Its entry, as [`write`] writes it.
     entry: Vec<u8>,
-    /// What its lowering shares with the other OSes.
-    shared: Shared,
+    /// What its lowering shares with the other OSes: most OSes share the same, held once.
+    shared: Arc<Shared>,
 }
 
 impl Recheck {
@@ -59,17 +62,22 @@ impl Recheck {
         let context = context(loaded, layout);
         if context != self.context {
             self.clean.clear();
+            self.plain.clear();
             self.context = context;
         }
         let entries = entries(&loaded.tree);
         self.clean
             .retain(|name, clean| entries.get(name.as_str()) == Some(&clean.entry));
+        let mut seen = HashSet::new();
+        let shared: Vec<&Shared> = self
+            .clean
+            .values()
+            .filter(|clean| seen.insert(Arc::as_ptr(&clean.shared)))
+            .map(|clean| clean.shared.as_ref())
+            .collect();
         let selection = Selection {
-            left_out: self
-                .clean
-                .iter()
-                .map(|(name, clean)| (name.as_str(), &clean.shared))
-                .collect(),
+            left_out: self.clean.keys().map(String::as_str).collect(),
+            shared,
             trace: true,
         };
         self.left_out = selection.left_out.len();
@@ -89,13 +97,32 @@ impl Recheck {
             if named.contains(&name) {
                 continue;
             }
-            if let Some(entry) = entries.get(name.as_str()) {
-                let entry = entry.clone();
-                self.clean.insert(name, Clean { entry, shared });
-            }
+            let Some(entry) = entries.get(name.as_str()) else {
+                continue;
+            };
+            let shared = self.held_once(shared);
+            let entry = entry.clone();
+            self.clean.insert(name, Clean { entry, shared });
         }
+        self.plain.retain(|_, shared| Arc::strong_count(shared) > 1);
         conforms?;
         Ok((model, warnings))
+    }
+}
+
+impl Recheck {
+    /// `shared`, held once with every part equal to it when it only uses variables.
+    fn held_once(&mut self, shared: Shared) -> Arc<Shared> {
+        let Some(used) = shared.only_used() else {
+            return Arc::new(shared);
+        };
+        if let Some(held) = self.plain.get(used) {
+            return Arc::clone(held);
+        }
+        let used = used.clone();
+        let held = Arc::new(shared);
+        self.plain.insert(used, Arc::clone(&held));
+        held
     }
 }
 
@@ -196,6 +223,24 @@ mod tests {
         let mut out = Vec::new();
         write(&tree, &mut out);
         out
+    }
+
+    /// The OSes that use the same variables and declare none hold that part once: the
+    /// example's Ubuntu and Debian build on the same platforms alike.
+    #[test]
+    fn a_part_shared_alike_is_held_once() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let spec = root.join("spec/hybrid.yaml");
+        let text = std::fs::read_to_string(&spec).expect("the example");
+        let source = crate::diagnostic::SourceFile::new(spec.display().to_string(), text);
+        let mut recheck = Recheck::new();
+        assert!(crate::validate_again(source, root, &mut recheck).is_ok());
+        assert_eq!(recheck.clean.len(), 4, "every OS is clean");
+        let held = |os: &str| Arc::as_ptr(&recheck.clean[os].shared);
+        assert_eq!(held("ubuntu-2404"), held("debian-12"));
+        assert_ne!(held("ubuntu-2404"), held("rocky-9"));
+        let distinct: HashSet<_> = recheck.clean.keys().map(|os| held(os)).collect();
+        assert_eq!(distinct.len(), recheck.plain.len());
     }
 
     /// Equal values write the same bytes wherever they are; any other value, other bytes.

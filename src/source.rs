@@ -266,6 +266,61 @@ impl Files for Disk {
     }
 }
 
+/// [`Files`] that looks each path up once: one check asks what is at the same path from
+/// several rules (an OS's own installer template is looked for by the installer's rule, the
+/// templates' rule and the repository facts), and the answers of one check agree.
+#[derive(Debug)]
+pub struct LookedUp<'f> {
+    files: &'f dyn Files,
+    kinds: std::sync::Mutex<std::collections::HashMap<String, Kind>>,
+}
+
+impl<'f> LookedUp<'f> {
+    /// Nothing looked up yet.
+    pub fn new(files: &'f dyn Files) -> Self {
+        LookedUp {
+            files,
+            kinds: std::sync::Mutex::default(),
+        }
+    }
+}
+
+impl Files for LookedUp<'_> {
+    fn root(&self) -> &Path {
+        self.files.root()
+    }
+
+    fn kind(&self, path: &str) -> Kind {
+        let known = |kinds: &std::collections::HashMap<String, Kind>| kinds.get(path).copied();
+        // A poisoned lock only means another rule panicked; what it holds is still right.
+        if let Some(kind) = known(&self.kinds.lock().unwrap_or_else(|p| p.into_inner())) {
+            return kind;
+        }
+        let kind = self.files.kind(path);
+        self.kinds
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(path.to_owned(), kind);
+        kind
+    }
+
+    fn escapes(&self, path: &str) -> bool {
+        self.files.escapes(path)
+    }
+
+    fn list(&self, path: &str) -> Vec<(String, Kind)> {
+        self.files.list(path)
+    }
+
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        self.files.read(path)
+    }
+
+    fn read_all(&self, paths: &[&str]) -> Vec<Option<Vec<u8>>> {
+        self.files.read_all(paths)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,5 +339,42 @@ mod tests {
             repository_root(Path::new("hybrid.yaml")),
             PathBuf::from("..")
         );
+    }
+
+    /// Each path is looked up once; every answer is the files' own.
+    #[test]
+    fn a_path_is_looked_up_once() {
+        #[derive(Debug, Default)]
+        struct Counted(std::sync::atomic::AtomicUsize);
+        impl Files for Counted {
+            fn root(&self) -> &Path {
+                Path::new("/r")
+            }
+            fn kind(&self, path: &str) -> Kind {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if path.ends_with('/') {
+                    Kind::Folder
+                } else {
+                    Kind::File
+                }
+            }
+            fn escapes(&self, _: &str) -> bool {
+                false
+            }
+            fn list(&self, _: &str) -> Vec<(String, Kind)> {
+                Vec::new()
+            }
+            fn read(&self, _: &str) -> Option<Vec<u8>> {
+                None
+            }
+        }
+        let counted = Counted::default();
+        let looked_up = LookedUp::new(&counted);
+        for _ in 0..3 {
+            assert_eq!(looked_up.kind("a/"), Kind::Folder);
+            assert_eq!(looked_up.kind("a/b"), Kind::File);
+        }
+        assert_eq!(counted.0.load(std::sync::atomic::Ordering::Relaxed), 2);
+        assert_eq!(looked_up.root(), Path::new("/r"));
     }
 }

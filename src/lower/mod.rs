@@ -69,8 +69,10 @@ pub fn lower(loaded: &Loaded, layout: &Layout) -> Lowered {
 /// now shares.
 #[derive(Debug, Default)]
 pub struct Selection<'p> {
-    /// The OSes left out, with what they share.
-    pub left_out: BTreeMap<&'p str, &'p Shared>,
+    /// The OSes left out.
+    pub left_out: BTreeSet<&'p str>,
+    /// What the OSes left out share, each different part once.
+    pub shared: Vec<&'p Shared>,
     /// Whether to trace what each lowered OS shares.
     pub trace: bool,
 }
@@ -83,6 +85,13 @@ pub struct Selection<'p> {
 pub struct Shared {
     used: BTreeSet<String>,
     declared: Vec<Candidate>,
+}
+
+impl Shared {
+    /// The variables used, when that is all there is: an OS that declares nothing of its own.
+    pub fn only_used(&self) -> Option<&BTreeSet<String>> {
+        self.declared.is_empty().then_some(&self.used)
+    }
 }
 
 /// What each lowered OS shares, by OS, in the order the OSes were lowered: filled when
@@ -102,7 +111,7 @@ pub fn lower_selected(
     selection: &Selection<'_>,
 ) -> (Lowered, Traced) {
     let mut l = Lowerer::new(loaded, layout);
-    for shared in selection.left_out.values() {
+    for shared in &selection.shared {
         for candidate in &shared.declared {
             l.candidates
                 .entry(candidate.variable.name.clone())
@@ -125,7 +134,7 @@ pub fn lower_selected(
         .spec
         .oses
         .iter()
-        .filter(|(name, _)| !selection.left_out.contains_key(name.as_str()))
+        .filter(|(name, _)| !selection.left_out.contains(name.as_str()))
         .collect();
     let (first, second) = oses.split_at(oses.len() / 2);
     let mut other = l.fork();

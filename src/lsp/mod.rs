@@ -145,16 +145,27 @@ struct Document {
     loaded: Option<Loaded>,
     /// What its checks found out about its OSes, for the next one.
     recheck: Recheck,
+    /// What was known of earlier texts, to be freed after the next check.
+    forgotten: Vec<(Option<crate::editor::Document>, Option<Loaded>)>,
 }
 
 impl Document {
-    /// Lets go of what was known of the document's text and files: on another thread, since
-    /// freeing a large spec's trees takes milliseconds that the next check need not wait for.
+    /// Lets go of what was known of the document's text and files. Freeing a large spec's
+    /// trees takes milliseconds: it is done on another thread once the next check has
+    /// published its findings ([`Document::free`]), not while that check runs.
     fn forget(&mut self) {
         let known = (self.editor.take(), self.loaded.take());
         if known.0.is_some() || known.1.is_some() {
-            // When no thread can be started, they are freed here.
-            let _ = std::thread::Builder::new().spawn(move || drop(known));
+            self.forgotten.push(known);
+        }
+    }
+
+    /// Frees what [`Document::forget`] let go of, on another thread.
+    fn free(&mut self) {
+        let forgotten = std::mem::take(&mut self.forgotten);
+        if !forgotten.is_empty() {
+            // When no thread can be started, it is freed here.
+            let _ = std::thread::Builder::new().spawn(move || drop(forgotten));
         }
     }
 }
@@ -335,6 +346,7 @@ impl Server<'_> {
                         editor: None,
                         loaded: None,
                         recheck: Recheck::new(),
+                        forgotten: Vec::new(),
                     };
                     self.documents
                         .insert(document.uri.as_str().to_owned(), document);
@@ -399,6 +411,7 @@ impl Server<'_> {
         };
         document.due = None;
         let Some(spec) = &document.spec else {
+            document.free();
             return;
         };
         let (found, loaded) = diagnose(check, spec, &document.text, &mut document.recheck);
@@ -412,10 +425,11 @@ impl Server<'_> {
         self.publish(uri, converted, Some(version));
         // Kept for the editor module, unless it already has its own view of this text; what
         // it replaces is dropped once the findings are on their way.
-        if let Some(document) = self.documents.get_mut(key)
-            && document.editor.is_none()
-        {
-            document.loaded = loaded;
+        if let Some(document) = self.documents.get_mut(key) {
+            if document.editor.is_none() {
+                document.loaded = loaded;
+            }
+            document.free();
         }
         drop(found);
     }
