@@ -1,9 +1,9 @@
 //! Checking an edited spec again, as an editor does after each change: lowering and the
 //! catalogue's check of the model are most of a check's work, and an edit usually changes one
-//! OS. An OS whose last check found nothing, whose entry is unchanged and whose spec around it
-//! (every top-level section but `oses`, and the repository facts lowering reads) is unchanged,
-//! lowers to the same sources and builds, which conform as they did: it is left out of the
-//! model. What it shares with the others is kept ([`Shared`]): the variables it declares and
+//! OS. An OS whose last check found nothing, whose entry and provisioning sets are unchanged
+//! and whose spec around them (every other top-level section, and the repository facts
+//! lowering reads) is unchanged, lowers to the same sources and builds, which conform as they
+//! did: it is left out of the model. What it shares with the others is kept ([`Shared`]): the variables it declares and
 //! uses, so that an environment's value only it reads is still used. A problem of lowering is
 //! looked for again with every OS lowered, as a full check finds it.
 //!
@@ -65,7 +65,7 @@ impl Recheck {
             self.plain.clear();
             self.context = context;
         }
-        let entries = entries(&loaded.tree);
+        let entries = entries(loaded);
         self.clean
             .retain(|name, clean| entries.get(name.as_str()) == Some(&clean.entry));
         let mut seen = HashSet::new();
@@ -126,28 +126,44 @@ impl Recheck {
     }
 }
 
-/// Each OS's entry, as [`write`] writes it, by key.
-fn entries(tree: &Node) -> BTreeMap<&str, Vec<u8>> {
-    let Some(Value::Map(oses)) = top_level(tree)
-        .find(|(key, _)| *key == "oses")
-        .map(|(_, node)| &node.value)
-    else {
+/// Each OS's entry, as [`write`] writes it, followed by each provisioning set it runs (by
+/// name, then as written, or nothing when there is no such set), by key.
+fn entries(loaded: &Loaded) -> BTreeMap<&str, Vec<u8>> {
+    let section = |name: &str| {
+        top_level(&loaded.tree)
+            .find(|(key, _)| *key == name)
+            .map(|(_, node)| &node.value)
+    };
+    let Some(Value::Map(oses)) = section("oses") else {
         return BTreeMap::new();
+    };
+    let sets: &[crate::yaml::Entry] = match section("provisioning") {
+        Some(Value::Map(sets)) => sets,
+        _ => &[],
     };
     oses.iter()
         .map(|entry| {
             let mut bytes = Vec::new();
             write(&entry.value, &mut bytes);
+            let runs = loaded.spec.oses.get(&entry.key).map(|os| &os.provisioning);
+            for name in runs.into_iter().flatten() {
+                text(name, &mut bytes);
+                match sets.iter().find(|set| set.key == *name) {
+                    Some(set) => write(&set.value, &mut bytes),
+                    None => bytes.push(u8::MAX),
+                }
+            }
             (entry.key.as_str(), bytes)
         })
         .collect()
 }
 
-/// Everything an OS's lowering reads besides its own entry, as bytes: every top-level section
-/// but `oses`, the repository facts and the layout.
+/// Everything an OS's lowering reads besides its own entry and the provisioning sets it runs,
+/// as bytes: every other top-level section, the repository facts and the layout.
 fn context(loaded: &Loaded, layout: &Layout) -> Vec<u8> {
     let mut out = Vec::new();
-    for (key, node) in top_level(&loaded.tree).filter(|(key, _)| *key != "oses") {
+    let around = |key: &&str| !matches!(*key, "oses" | "provisioning");
+    for (key, node) in top_level(&loaded.tree).filter(|(key, _)| around(key)) {
         text(key, &mut out);
         write(node, &mut out);
     }

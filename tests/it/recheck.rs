@@ -52,6 +52,19 @@ fn edits() -> Vec<Edit> {
             "hardware: { cpus: 8 }",
             3,
         ),
+        // A provisioning set: the OSes that run it are lowered again, the others not.
+        edit(
+            "the Linux OSes' provisioning set",
+            "          - scripts/linux/guest-agent.sh\n",
+            "          - scripts/linux/guest-agent.sh\n          - scripts/linux/update.sh\n",
+            1,
+        ),
+        edit(
+            "the Windows OS's provisioning set",
+            "    - windows-restart: { timeout: 15m }",
+            "    - windows-restart: { timeout: 20m }",
+            3,
+        ),
         // Conformance: azure-arm takes exactly one of `image_url` and the Marketplace image
         // (the fixture `conformance-exactly-one-of`), found in one OS's builds only.
         edit(
