@@ -226,7 +226,8 @@ pub fn validate_source(source: SourceFile, root: PathBuf) -> Result<Loaded, Erro
 
 /// [`validate_source`] of a document checked before with `recheck`, as an editor checks it
 /// after each change: the OSes the edit left alone, and that nothing was found about, are not
-/// lowered again ([`recheck`]). The findings are [`validate_source`]'s.
+/// lowered again ([`recheck`]), and a repository file that has not changed is not read again
+/// ([`source::Reads`]). The findings are [`validate_source`]'s.
 ///
 /// # Errors
 /// As [`validate_source`].
@@ -236,7 +237,7 @@ pub fn validate_again(
     recheck: &mut recheck::Recheck,
 ) -> Result<Loaded, Error> {
     let _run = parallel::awake();
-    let loaded = check(source, root)?;
+    let loaded = check_in(source, &source::Remembered::new(root, recheck.reads()))?;
     let layout = validation_layout(&loaded);
     let lowered = recheck.lower_and_check(&loaded, &layout);
     validated(loaded, lowered)

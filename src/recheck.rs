@@ -29,6 +29,8 @@ pub struct Recheck {
     plain: HashMap<BTreeSet<String>, Arc<Shared>>,
     /// How many OSes the last check left out.
     left_out: usize,
+    /// The repository files earlier checks read.
+    reads: crate::source::Reads,
 }
 
 /// An OS whose last check found nothing.
@@ -49,6 +51,11 @@ impl Recheck {
     /// How many OSes the last check left out of lowering, known to be as they were.
     pub fn left_out(&self) -> usize {
         self.left_out
+    }
+
+    /// The repository files earlier checks read, for the next check to read through.
+    pub fn reads(&self) -> &crate::source::Reads {
+        &self.reads
     }
 
     /// Lowers the OSes of `loaded` that are not known to be clean, and checks their model

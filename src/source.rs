@@ -266,6 +266,140 @@ impl Files for Disk {
     }
 }
 
+/// How long after its last change a file's times are trusted to tell it from a later version:
+/// the kernel stamps a change with a clock that may lag a few milliseconds, so two writes of
+/// the same length in quick succession can carry the same times.
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The repository files read by earlier checks of one document, kept for the next: a file is
+/// read again unless it is the same file (device and inode), of the same length, with the same
+/// modification and change times, and had not changed for [`SETTLED`] when it was read. (A
+/// change after that read gets a later change time, which user space cannot set back.)
+#[derive(Debug, Default)]
+pub struct Reads {
+    files: std::sync::Mutex<std::collections::HashMap<String, Kept>>,
+    kept: std::sync::atomic::AtomicUsize,
+}
+
+impl Reads {
+    /// How many reads were answered from what was kept.
+    pub fn kept(&self) -> usize {
+        self.kept.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// A file as it was read, and what it was then.
+type Kept = (Stamp, std::sync::Arc<[u8]>);
+
+/// What tells one version of a file from another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    device: u64,
+    inode: u64,
+    len: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            device: meta.dev(),
+            inode: meta.ino(),
+            len: meta.size(),
+            modified: (meta.mtime(), meta.mtime_nsec()),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+
+    /// Whether the file had not changed for [`SETTLED`] at `now`.
+    fn settled(&self, now: std::time::SystemTime) -> bool {
+        let Ok(now) = now.duration_since(std::time::UNIX_EPOCH) else {
+            return false;
+        };
+        let (seconds, nanos) = self.changed;
+        let changed = std::time::Duration::new(
+            u64::try_from(seconds).unwrap_or(u64::MAX),
+            u32::try_from(nanos).unwrap_or(0),
+        );
+        changed.saturating_add(SETTLED) <= now
+    }
+}
+
+/// The work tree ([`Disk`]), reading each file through `reads`: what a language server checks
+/// again after every edit.
+#[derive(Debug)]
+pub struct Remembered<'r> {
+    disk: Disk,
+    reads: &'r Reads,
+}
+
+impl<'r> Remembered<'r> {
+    /// The work tree under `root`, with what earlier checks read.
+    pub fn new(root: PathBuf, reads: &'r Reads) -> Self {
+        Remembered {
+            disk: Disk::new(root),
+            reads,
+        }
+    }
+}
+
+impl Files for Remembered<'_> {
+    fn root(&self) -> &Path {
+        self.disk.root()
+    }
+
+    fn kind(&self, path: &str) -> Kind {
+        self.disk.kind(path)
+    }
+
+    fn escapes(&self, path: &str) -> bool {
+        self.disk.escapes(path)
+    }
+
+    fn list(&self, path: &str) -> Vec<(String, Kind)> {
+        self.disk.list(path)
+    }
+
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        let full = self.disk.root.join(path);
+        let Some(meta) = std::fs::metadata(&full)
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+        else {
+            return self.disk.read(path);
+        };
+        // Looked at before the file is read: a change while it is read leaves a later stamp.
+        let stamp = Stamp::of(&meta);
+        let settled = stamp.settled(std::time::SystemTime::now());
+        // A poisoned lock only means another rule panicked; what it holds is still right.
+        let lock = || self.reads.files.lock().unwrap_or_else(|p| p.into_inner());
+        if settled {
+            let kept = lock()
+                .get(path)
+                .filter(|(kept, _)| *kept == stamp)
+                .map(|(_, bytes)| bytes.to_vec());
+            if kept.is_some() {
+                self.reads
+                    .kept
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return kept;
+            }
+        }
+        let bytes = std::fs::read(&full).ok();
+        match &bytes {
+            Some(read) if settled => {
+                lock().insert(path.to_owned(), (stamp, read.as_slice().into()));
+            }
+            _ => {
+                lock().remove(path);
+            }
+        }
+        bytes
+    }
+}
+
 /// [`Files`] that looks each path up once: one check asks what is at the same path from
 /// several rules (an OS's own installer template is looked for by the installer's rule, the
 /// templates' rule and the repository facts), and the answers of one check agree.
@@ -339,6 +473,61 @@ mod tests {
             repository_root(Path::new("hybrid.yaml")),
             PathBuf::from("..")
         );
+    }
+
+    /// A file's times are trusted once it has not changed for two seconds.
+    #[test]
+    fn a_file_is_settled_two_seconds_after_its_change() {
+        let stamp = Stamp {
+            device: 1,
+            inode: 2,
+            len: 3,
+            modified: (1_000, 500),
+            changed: (1_000, 500),
+        };
+        let at = |seconds, nanos| std::time::UNIX_EPOCH + std::time::Duration::new(seconds, nanos);
+        assert!(!stamp.settled(at(1_000, 500)));
+        assert!(!stamp.settled(at(1_002, 499)));
+        assert!(stamp.settled(at(1_002, 500)));
+        assert!(stamp.settled(at(5_000, 0)));
+    }
+
+    /// A file read again is the file as it is now: a new one is read each time, a settled one
+    /// is kept until it changes, in place or replaced.
+    #[test]
+    fn a_file_is_read_again_unless_it_is_the_one_read_before() {
+        let root = std::env::temp_dir().join(format!("hybridc-reads-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).expect("a folder");
+        let reads = Reads::default();
+        let files = Remembered::new(root.clone(), &reads);
+        let write = |text: &str| std::fs::write(root.join("t.txt"), text).expect("write");
+        let read = || {
+            files
+                .read("t.txt")
+                .map(|b| String::from_utf8(b).expect("UTF-8"))
+        };
+        write("one");
+        assert_eq!(read().as_deref(), Some("one"));
+        // Just written: the same length and maybe the same times, read again.
+        write("two");
+        assert_eq!(read().as_deref(), Some("two"));
+        assert_eq!(reads.kept(), 0);
+        std::thread::sleep(SETTLED + std::time::Duration::from_millis(100));
+        assert_eq!(read().as_deref(), Some("two"));
+        assert_eq!(read().as_deref(), Some("two"));
+        assert_eq!(reads.kept(), 1, "the settled file is kept");
+        // Changed in place, the same length.
+        write("six");
+        assert_eq!(read().as_deref(), Some("six"));
+        // Replaced by another file.
+        std::fs::write(root.join("new.txt"), "ten").expect("write");
+        std::fs::rename(root.join("new.txt"), root.join("t.txt")).expect("rename");
+        assert_eq!(read().as_deref(), Some("ten"));
+        std::fs::remove_file(root.join("t.txt")).expect("remove");
+        assert_eq!(read(), None);
+        assert_eq!(files.read("."), None, "a folder is not read");
+        let _ = std::fs::remove_dir_all(&root);
     }
 
     /// Each path is looked up once; every answer is the files' own.
