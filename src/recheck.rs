@@ -1,15 +1,16 @@
-//! Checking an edited spec again, as an editor does after each change: lowering and the
+//! Checking an edited spec again, as an editor does after each change. Lowering and the
 //! catalogue's check of the model are most of a check's work, and an edit usually changes one
-//! OS. An OS whose last check found nothing, whose entry and provisioning sets are unchanged
-//! and whose spec around them (every other top-level section, and the repository facts
-//! lowering reads) is unchanged, lowers to the same sources and builds, which conform as they
-//! did: it is left out of the model. What it shares with the others is kept ([`Shared`]): the variables it declares and
-//! uses, so that an environment's value only it reads is still used. A problem of lowering is
-//! looked for again with every OS lowered, as a full check finds it.
+//! OS. An OS lowers to the same sources and builds, which conform as they did, when its entry
+//! and the provisioning sets it runs are unchanged, and so is the spec around them (every
+//! other top-level section, the repository facts lowering reads, the layout). When the last
+//! check found nothing in such an OS, it is left out of the model. What it shares with the
+//! others is kept ([`Shared`]): the variables it declares and uses, so that an environment's
+//! value only it reads is still used. A problem of lowering is looked for again with every OS
+//! lowered, as a full check finds it.
 //!
 //! "Unchanged" is exact: an entry and the spec around it are written as bytes that hold their
 //! values and nothing of their places (see [`write`]), and compared. The findings are those
-//! of a full check: whatever an OS left out could be found about is nothing.
+//! of a full check, since an OS left out has nothing to be found.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -115,9 +116,7 @@ impl Recheck {
         conforms?;
         Ok((model, warnings))
     }
-}
 
-impl Recheck {
     /// `shared`, held once with every part equal to it when it only uses variables.
     fn held_once(&mut self, shared: Shared) -> Arc<Shared> {
         let Some(used) = shared.only_used() else {
