@@ -132,6 +132,10 @@ impl Recheck {
     }
 }
 
+/// The top-level sections no OS's lowering reads: `ci` (the runners of `hybridc matrix` and
+/// `init`) and `packer` (the model's `required_version`, written whatever is lowered).
+const NOT_LOWERED: [&str; 2] = ["ci", "packer"];
+
 /// Each OS's entry, as [`write`] writes it, followed by each provisioning set it runs (by
 /// name, then as written, or nothing when there is no such set), by key.
 fn entries(loaded: &Loaded) -> BTreeMap<&str, Vec<u8>> {
@@ -165,10 +169,12 @@ fn entries(loaded: &Loaded) -> BTreeMap<&str, Vec<u8>> {
 }
 
 /// Everything an OS's lowering reads besides its own entry and the provisioning sets it runs,
-/// as bytes: every other top-level section, the repository facts and the layout.
+/// as bytes: every other top-level section that lowering reads, the repository facts and the
+/// layout.
 fn context(loaded: &Loaded, layout: &Layout) -> Vec<u8> {
     let mut out = Vec::new();
-    let around = |key: &&str| !matches!(*key, "oses" | "provisioning");
+    let around =
+        |key: &&str| !matches!(*key, "oses" | "provisioning") && !NOT_LOWERED.contains(key);
     for (key, node) in top_level(&loaded.tree).filter(|(key, _)| around(key)) {
         text(key, &mut out);
         write(node, &mut out);

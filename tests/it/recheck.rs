@@ -100,6 +100,19 @@ fn edits() -> Vec<Edit> {
             // The check that found it taught nothing.
             0,
         ),
+        // Sections no OS's lowering reads.
+        edit(
+            "the CI runners",
+            "    vsphere: [vcenter-lan]",
+            "    vsphere: [vcenter-lan, lab]",
+            4,
+        ),
+        edit(
+            "the Packer version required",
+            "required_version: \">= 1.11.0\"",
+            "required_version: \">= 1.11.2\"",
+            4,
+        ),
         edit(
             "the spec around the OSes",
             "    memory_mb: 4096\n",
