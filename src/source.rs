@@ -289,7 +289,7 @@ impl Reads {
 }
 
 /// A file as it was read, and what it was then.
-type Kept = (Stamp, std::sync::Arc<[u8]>);
+type Kept = (Stamp, Box<[u8]>);
 
 /// What tells one version of a file from another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

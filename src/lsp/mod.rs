@@ -428,6 +428,8 @@ impl Server<'_> {
         if let Some(document) = self.documents.get_mut(key) {
             if document.editor.is_none() {
                 document.loaded = loaded;
+            } else if loaded.is_some() {
+                document.forgotten.push((None, loaded));
             }
             document.free();
         }
