@@ -265,7 +265,7 @@ fn validated(mut loaded: Loaded, lowered: lower::Lowered) -> Result<Loaded, Erro
         Ok((model, warnings)) => {
             // Nothing reads the model any more, and freeing a large one takes a while: another
             // thread does it, while the caller goes on (or the process ends).
-            let _ = std::thread::Builder::new().spawn(move || drop(model));
+            parallel::drop_aside(model);
             loaded.warnings.extend(warnings);
             diagnostic::sort(&mut loaded.warnings);
             Ok(loaded)

@@ -22,6 +22,23 @@ const AWAKE_AT_START: Duration = Duration::from_millis(5);
 /// its stages, short enough that a run which stops handing out tasks costs little.
 const AWAKE_IN_RUN: Duration = Duration::from_millis(5);
 
+/// Frees `value` on a thread of its own at the lowest scheduling priority: freeing a large
+/// tree takes milliseconds that the caller's next work (a language server's next answer) need
+/// not share a core with, and the memory waits for an idle core. When no thread can be
+/// started, `value` is freed here.
+pub fn drop_aside<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new().spawn(move || {
+        // SAFETY: gettid has no preconditions; setpriority reads its arguments and changes
+        // the priority of this thread only.
+        unsafe {
+            if let Ok(thread) = libc::id_t::try_from(libc::gettid()) {
+                libc::setpriority(libc::PRIO_PROCESS, thread, 19);
+            }
+        }
+        drop(value);
+    });
+}
+
 /// Starts the worker thread now rather than at the first [`both`], so that it is running by the
 /// time the first task is handed over.
 pub fn start() {
@@ -299,8 +316,31 @@ impl Drop for Settle<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{both, spawned};
+    use super::{both, drop_aside, spawned};
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A value dropped aside is freed on another thread, at the lowest priority.
+    #[test]
+    fn a_value_dropped_aside_is_freed_elsewhere_at_the_lowest_priority() {
+        struct Reports(std::sync::mpsc::Sender<(std::thread::ThreadId, i32)>);
+        impl Drop for Reports {
+            fn drop(&mut self) {
+                // SAFETY: gettid has no preconditions; getpriority only reads.
+                let priority = unsafe {
+                    let thread = libc::id_t::try_from(libc::gettid()).expect("a thread id");
+                    libc::getpriority(libc::PRIO_PROCESS, thread)
+                };
+                let _ = self.0.send((std::thread::current().id(), priority));
+            }
+        }
+        let (sender, receiver) = std::sync::mpsc::channel();
+        drop_aside(Reports(sender));
+        let (thread, priority) = receiver
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("dropped");
+        assert_ne!(thread, std::thread::current().id());
+        assert_eq!(priority, 19);
+    }
 
     /// Each task runs exactly once and the results come back in order, whichever thread ran
     /// the first task: here when `second` outlasts nothing (the other thread may start late),

@@ -160,12 +160,11 @@ impl Document {
         }
     }
 
-    /// Frees what [`Document::forget`] let go of, on another thread.
+    /// Frees what [`Document::forget`] let go of, on another thread that yields to this one.
     fn free(&mut self) {
         let forgotten = std::mem::take(&mut self.forgotten);
         if !forgotten.is_empty() {
-            // When no thread can be started, it is freed here.
-            let _ = std::thread::Builder::new().spawn(move || drop(forgotten));
+            crate::parallel::drop_aside(forgotten);
         }
     }
 }
