@@ -237,6 +237,7 @@ pub fn validate_again(
     recheck: &mut recheck::Recheck,
 ) -> Result<Loaded, Error> {
     let _run = parallel::awake();
+    recheck.begin();
     let loaded = check_in(source, &source::Remembered::new(root, recheck.reads()))?;
     let layout = validation_layout(&loaded);
     let lowered = recheck.lower_and_check(&loaded, &layout);

@@ -1,8 +1,9 @@
 //! Checking an edited spec again, as an editor does after each change. Lowering and the
 //! catalogue's check of the model are most of a check's work, and an edit usually changes one
 //! OS. An OS lowers to the same sources and builds, which conform as they did, when its entry
-//! and the provisioning sets it runs are unchanged, and so is the spec around them (every
-//! other top-level section, the repository facts lowering reads, the layout). When the last
+//! and the provisioning sets it runs are unchanged, and so is what lowering reads around them
+//! ([`context`]: the other sections, the environments' networks and the variables declared
+//! before any OS, the repository facts, the layout). When the last
 //! check found nothing in such an OS, it is left out of the model. What it shares with the
 //! others is kept ([`Shared`]): the variables it declares and uses, so that an environment's
 //! value only it reads is still used. A problem of lowering is looked for again with every OS
@@ -49,9 +50,15 @@ impl Recheck {
         Self::default()
     }
 
-    /// How many OSes the last check left out of lowering, known to be as they were.
+    /// How many OSes the last check left out of lowering, known to be as they were: none when
+    /// it stopped before lowering.
     pub fn left_out(&self) -> usize {
         self.left_out
+    }
+
+    /// A check begins: nothing is left out yet.
+    pub(crate) fn begin(&mut self) {
+        self.left_out = 0;
     }
 
     /// The repository files earlier checks read, for the next check to read through.
@@ -134,7 +141,9 @@ impl Recheck {
 
 /// The top-level sections no OS's lowering reads: `ci` (the runners of `hybridc matrix` and
 /// `init`) and `packer` (the model's `required_version`, written whatever is lowered).
-const NOT_LOWERED: [&str; 2] = ["ci", "packer"];
+/// `environments` is read through its `network` sections and the variables declared from its
+/// platform settings ([`context`]).
+const NOT_LOWERED: [&str; 3] = ["ci", "packer", "environments"];
 
 /// Each OS's entry, as [`write`] writes it, followed by each provisioning set it runs (by
 /// name, then as written, or nothing when there is no such set), by key.
@@ -169,8 +178,10 @@ fn entries(loaded: &Loaded) -> BTreeMap<&str, Vec<u8>> {
 }
 
 /// Everything an OS's lowering reads besides its own entry and the provisioning sets it runs,
-/// as bytes: every other top-level section that lowering reads, the repository facts and the
-/// layout.
+/// as bytes: the other top-level sections lowering reads, each environment's `network` (which
+/// an OS's installer network reads), the variables declared before any OS (which an
+/// environment's platform settings add to, and whose values only the var files hold), the
+/// repository facts and the layout.
 fn context(loaded: &Loaded, layout: &Layout) -> Vec<u8> {
     let mut out = Vec::new();
     let around =
@@ -179,6 +190,19 @@ fn context(loaded: &Loaded, layout: &Layout) -> Vec<u8> {
         text(key, &mut out);
         write(node, &mut out);
     }
+    let environments = top_level(&loaded.tree)
+        .find(|(key, _)| *key == "environments")
+        .map(|(_, node)| &node.value);
+    if let Some(Value::Map(environments)) = environments {
+        for environment in environments {
+            text(&environment.key, &mut out);
+            match environment.value.get("network") {
+                Some(network) => write(&network.value, &mut out),
+                None => out.push(u8::MAX),
+            }
+        }
+    }
+    text(&lower::declarations(loaded, layout), &mut out);
     let repository = &loaded.repository;
     for set in [&repository.ansible_configs, &repository.own_templates] {
         out.extend(set.len().to_le_bytes());

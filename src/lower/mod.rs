@@ -94,6 +94,19 @@ impl Shared {
     }
 }
 
+/// What lowering any OS reads of the variables declared before the OSes are lowered (the
+/// build's, the credentials, each platform setting the base or an environment sets): each
+/// variable as declared, written out, without the values environments give it, which reach
+/// only the environments' var files.
+pub fn declarations(loaded: &Loaded, layout: &Layout) -> String {
+    let l = Lowerer::new(loaded, layout);
+    let mut out = String::new();
+    for candidate in l.candidates.values() {
+        out.push_str(&format!("{:?}\n", candidate.variable));
+    }
+    out
+}
+
 /// What each lowered OS shares, by OS, in the order the OSes were lowered: filled when
 /// [`Selection::trace`] asks for it.
 pub type Traced = Vec<(String, Shared)>;

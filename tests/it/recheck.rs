@@ -113,6 +113,33 @@ fn edits() -> Vec<Edit> {
             "required_version: \">= 1.11.2\"",
             4,
         ),
+        // An environment's values reach only its var file; a setting it is the first to set
+        // adds a variable every source on the platform reads, and its network is each
+        // installer's.
+        edit(
+            "an environment's platform value",
+            "proxmox: { node: pve-lab1, vlan_tag: 20 }",
+            "proxmox: { node: pve-lab2, vlan_tag: 20 }",
+            4,
+        ),
+        edit(
+            "a platform setting only an environment sets",
+            "vsphere: { content_library: golden-images-prod }",
+            "vsphere: { content_library: golden-images-prod, resource_pool: images }",
+            0,
+        ),
+        edit(
+            "an environment's network",
+            "    description: Production clusters\n",
+            "    description: Production clusters\n    network: { addresses: { ubuntu-2404: 10.0.0.20/24 }, gateway: 10.0.0.1, dns: [10.0.0.53] }\n",
+            0,
+        ),
+        edit(
+            "an environment's description",
+            "    description: Production clusters\n",
+            "    description: Production clusters, Frankfurt\n",
+            4,
+        ),
         edit(
             "the spec around the OSes",
             "    memory_mb: 4096\n",
