@@ -230,7 +230,7 @@ fn edits() -> Vec<Edit> {
 fn a_recheck_finds_what_a_full_check_finds() {
     let root = example_copy(
         "recheck-edits",
-        &["spec", "builds", "installers", "scripts", "ansible"],
+        &["spec", "installers", "scripts", "ansible"],
     );
     let spec = root.join("spec/hybrid.yaml");
     let name = spec.display().to_string();
