@@ -59,7 +59,9 @@ pub fn example_copy(name: &str, folders: &[&str]) -> PathBuf {
 /// Copies the folder `from` to `to`, recursively.
 pub fn copy_tree(from: &Path, to: &Path) {
     fs::create_dir_all(to).expect("create folder");
-    for entry in fs::read_dir(from).expect("read folder") {
+    let entries =
+        fs::read_dir(from).unwrap_or_else(|e| panic!("read folder {}: {e}", from.display()));
+    for entry in entries {
         let entry = entry.expect("folder entry");
         let target = to.join(entry.file_name());
         if entry.path().is_dir() {
