@@ -259,7 +259,11 @@ fn a_recheck_finds_what_a_full_check_finds() {
         text = text.replacen(edit.from, edit.to, 1);
         if let Some(path) = edit.writes {
             let shared = repo().join("installers/preseed/preseed.pkrtpl.hcl");
-            std::fs::copy(shared, root.join(path)).expect("write the template");
+            let target = root.join(path);
+            if let Some(folder) = target.parent() {
+                std::fs::create_dir_all(folder).expect("the OS's own folder");
+            }
+            std::fs::copy(shared, target).expect("write the template");
         }
         let (again, full) = check(&text, &mut recheck);
         assert_eq!(again, full, "after {}", edit.what);
