@@ -20,6 +20,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::import::tree::{Attribute, Finding, Folder, Location, Source, Value};
 use crate::spec::{BuilderKind, PlatformName};
 
+mod copies;
 #[cfg(test)]
 mod fixtures;
 mod hardware;
@@ -52,7 +53,7 @@ pub struct Imported {
     /// Files the spec names that must be written into the repository: repository-relative
     /// path and content (the OSes' own templates, copied scripts and playbooks, and the
     /// shared installer templates the repository lacks).
-    pub files: Vec<(PathBuf, String)>,
+    pub files: Vec<(PathBuf, Vec<u8>)>,
     /// Which original source became which OS on which platform, and its name in the compiled
     /// tree.
     pub origins: Vec<Origin>,
@@ -167,7 +168,7 @@ pub(crate) struct Draft {
     /// Findings.
     pub findings: Vec<Finding>,
     /// Files to write.
-    pub files: Vec<(PathBuf, String)>,
+    pub files: Vec<(PathBuf, Vec<u8>)>,
     /// The literal values of the tree's secret variables, which nothing written may hold.
     pub secrets: Vec<String>,
 }
@@ -337,7 +338,7 @@ pub fn map(environments: &[Environment], repo: &Path) -> Imported {
     files.extend(
         shared
             .into_iter()
-            .map(|(path, text)| (PathBuf::from(path), text)),
+            .map(|(path, text)| (PathBuf::from(path), text.into_bytes())),
     );
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);

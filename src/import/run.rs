@@ -42,7 +42,7 @@ pub struct Outcome {
     /// Every file to write into the repository: the spec, the schema its modeline names, and
     /// the mapper's files (its OSes' own templates, the shared ones the repository lacks, the
     /// scripts it copies); repository-relative.
-    pub files: Vec<(String, String)>,
+    pub files: Vec<(String, Vec<u8>)>,
     /// The compiled tree, as `compile` would write it to `generated/`.
     pub compiled: Vec<crate::emit::File>,
     /// The comparison of the original tree with the compiled one.
@@ -70,11 +70,11 @@ pub enum Failure {
 pub fn run(request: &Request) -> Result<Outcome, Failure> {
     let environments = read_all(request)?;
     let imported = map::map(&environments, &request.repo);
-    let mut files: Vec<(String, String)> = vec![
-        (SPEC_PATH.to_owned(), imported.spec.clone()),
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        (SPEC_PATH.to_owned(), imported.spec.clone().into_bytes()),
         (
             "schema/hybrid.schema.json".to_owned(),
-            crate::schema::schema_text(),
+            crate::schema::schema_text().into_bytes(),
         ),
     ];
     files.extend(
@@ -104,7 +104,7 @@ pub fn run(request: &Request) -> Result<Outcome, Failure> {
     // The files the import writes are compared by content before they are written.
     let pending: Vec<(PathBuf, Vec<u8>)> = files
         .iter()
-        .map(|(path, text)| (repo.join(path), text.as_bytes().to_vec()))
+        .map(|(path, bytes)| (repo.join(path), bytes.clone()))
         .chain(compiled.files.iter().map(|f| {
             (
                 repo.join("generated").join(&f.path),
@@ -226,14 +226,11 @@ struct Overlay {
 }
 
 impl Overlay {
-    fn new(root: &Path, files: &[(String, String)]) -> Self {
+    fn new(root: &Path, files: &[(String, Vec<u8>)]) -> Self {
         Overlay {
             disk: source::Disk::new(root.to_path_buf()),
             root: root.to_path_buf(),
-            files: files
-                .iter()
-                .map(|(p, t)| (p.clone(), t.as_bytes().to_vec()))
-                .collect(),
+            files: files.iter().cloned().collect(),
         }
     }
 

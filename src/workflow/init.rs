@@ -457,9 +457,9 @@ pub fn write(
 /// # Errors
 /// [`InitError::Exists`] naming every file that exists (nothing is written then), or
 /// [`InitError::Write`].
-pub fn write_refusing(
+pub fn write_refusing<C: AsRef<[u8]>>(
     dir: &Path,
-    files: &[(String, String)],
+    files: &[(String, C)],
     also: &[&str],
     force: bool,
 ) -> Result<Vec<String>, InitError> {

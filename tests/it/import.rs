@@ -192,19 +192,32 @@ fn a_tree_hybridc_generated_imports_back_to_a_spec_that_compiles_to_the_same_tre
         text(&out.stdout),
         text(&out.stderr)
     );
-    let original = dir.join("original/generated");
-    let again = into.join("generated");
-    let mut files: Vec<PathBuf> = walk(&original)
-        .into_iter()
-        .map(|p| p.strip_prefix(&original).expect("under").to_path_buf())
-        .collect();
-    files.sort();
-    let mut theirs: Vec<PathBuf> = walk(&again)
-        .into_iter()
-        .map(|p| p.strip_prefix(&again).expect("under").to_path_buf())
-        .collect();
-    theirs.sort();
-    assert_eq!(files, theirs, "the same files");
+    // The same build files, and what the builds run: the scripts, and the playbooks with the
+    // roles and `ansible.cfg` Ansible finds beside them (the repository's playbooks use roles:
+    // a playbook copied alone fails at its first role).
+    for folder in ["generated", "scripts", "ansible"] {
+        same_tree(&dir.join("original").join(folder), &into.join(folder));
+    }
+}
+
+/// `again` holds the files `original` holds, with the same bytes, and no others.
+fn same_tree(original: &Path, again: &Path) {
+    let relative = |root: &Path| {
+        let mut files: Vec<PathBuf> = walk(root)
+            .into_iter()
+            .map(|p| p.strip_prefix(root).expect("under").to_path_buf())
+            .collect();
+        files.sort();
+        files
+    };
+    let files = relative(original);
+    assert!(!files.is_empty(), "{} holds files", original.display());
+    assert_eq!(
+        files,
+        relative(again),
+        "the same files in {}",
+        again.display()
+    );
     for file in files {
         let a = fs::read_to_string(original.join(&file)).expect("original");
         let b = fs::read_to_string(again.join(&file)).expect("imported");

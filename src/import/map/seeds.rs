@@ -81,7 +81,13 @@ pub fn templates(
             }
             let content = by_platform(texts);
             let under = format!("builds/{name}");
-            let path = super::steps::copy_to(&under, template, content, repo, &mut draft.files);
+            let path = super::copies::copy_to(
+                &under,
+                template,
+                content.into_bytes(),
+                repo,
+                &mut draft.files,
+            );
             own.insert(template.to_owned(), path.into());
         }
     }

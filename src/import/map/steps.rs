@@ -1,23 +1,17 @@
 //! Provisioners as the spec's steps (shell, powershell, windows-restart, file, ansible), with
 //! their scripts, playbooks and uploaded files as repository-relative paths: a file outside
-//! the repository is copied into it (`scripts/<family>/`, `ansible/`, `files/`).
+//! the repository is copied into it (`scripts/<family>/`, `ansible/`, `files/`; see
+//! [`super::copies`]).
 
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Map, Value as Json};
 
 use crate::import::tree::{Body, Step, Value};
 use crate::spec::PlatformName;
 
+use super::copies::{self, Context, repo_path};
 use super::source::{boolean, text};
-
-/// What converting a build's steps needs besides the steps.
-pub struct Context<'a> {
-    /// The repository the spec goes to.
-    pub repo: &'a Path,
-    /// Files to write into the repository, added to as scripts are copied.
-    pub files: &'a mut Vec<(PathBuf, String)>,
-}
 
 /// A step that has no spec form, or an argument of one the spec's step has no field for.
 #[derive(Debug, Clone)]
@@ -120,19 +114,12 @@ pub fn step(
         "ansible" => {
             used.extend(["playbook_file", "galaxy_file", "extra_arguments"]);
             let playbook = text(body, "playbook_file")?;
-            let copied = repo_path(playbook, "ansible", cx);
-            // hybridc points Ansible at the `ansible.cfg` beside the playbook
-            // (`ANSIBLE_CONFIG`): the tree's own goes with it.
-            let config = Path::new(playbook).with_file_name("ansible.cfg");
-            if copied.starts_with("ansible/") && !copied[8..].contains('/') && config.is_file() {
-                repo_path(&config.to_string_lossy(), "ansible", cx);
-            }
+            // What Ansible reads beside the playbook goes with it: its `ansible.cfg` (which
+            // hybridc names with `ANSIBLE_CONFIG`), its roles, variables and plugins.
+            let (copied, galaxy) = copies::playbook(playbook, text(body, "galaxy_file"), cx);
             fields.insert("playbook".into(), copied.into());
-            if let Some(galaxy) = text(body, "galaxy_file") {
-                fields.insert(
-                    "galaxy_file".into(),
-                    repo_path(galaxy, "ansible", cx).into(),
-                );
+            if let Some(galaxy) = galaxy {
+                fields.insert("galaxy_file".into(), galaxy.into());
             }
             let vars = extra_vars(&strings(body, "extra_arguments"));
             if !vars.is_empty() {
@@ -199,91 +186,6 @@ fn strings(body: &Body, name: &str) -> Vec<String> {
             .collect(),
         _ => Vec::new(),
     }
-}
-
-/// A path as the spec writes it, relative to the repository root: the file's own path when
-/// it is inside the repository, else the path of the copy under `under` that is added to the
-/// files to write.
-pub fn repo_path(path: &str, under: &str, cx: &mut Context<'_>) -> String {
-    // Packer opens a step's files from its working folder, as `import` runs: a path built
-    // from `path.root` is relative to it, not to the folder.
-    let absolute = normal(&std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path)));
-    let repo = normal(
-        &cx.repo
-            .canonicalize()
-            .unwrap_or_else(|_| cx.repo.to_path_buf()),
-    );
-    let found = absolute
-        .canonicalize()
-        .map(|p| normal(&p))
-        .unwrap_or(absolute.clone());
-    if let Ok(inside) = found.strip_prefix(&repo) {
-        return slashed(inside);
-    }
-    let name = absolute
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".to_owned());
-    let Ok(content) = std::fs::read_to_string(&found) else {
-        return format!("{under}/{name}");
-    };
-    copy_to(under, &name, content, cx.repo, cx.files)
-}
-
-/// Where a file with `content` goes under the repository folder `under`: `under/name` when
-/// that is free or holds the same text already, else `under/<stem>-<n><extensions>`, the
-/// first such name free or holding the same text; a new copy is added to `files`.
-pub fn copy_to(
-    under: &str,
-    name: &str,
-    content: String,
-    repo: &Path,
-    files: &mut Vec<(PathBuf, String)>,
-) -> String {
-    let (stem, extension) = match name.split_once('.') {
-        Some((stem, extension)) if !stem.is_empty() => (stem, format!(".{extension}")),
-        _ => (name, String::new()),
-    };
-    let mut n = 1;
-    loop {
-        let copy = match n {
-            1 => format!("{under}/{name}"),
-            _ => format!("{under}/{stem}-{n}{extension}"),
-        };
-        let copied = files.iter().find(|(p, _)| slashed(p) == copy);
-        let existing = std::fs::read_to_string(repo.join(&copy)).ok();
-        match (copied, existing) {
-            (Some((_, text)), _) if *text == content => return copy,
-            (None, Some(text)) if text == content => return copy,
-            (None, None) => {
-                files.push((PathBuf::from(&copy), content));
-                return copy;
-            }
-            _ => n += 1,
-        }
-    }
-}
-
-/// A path with `.` and `..` resolved lexically.
-fn normal(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-fn slashed(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// The provisioning sets: each OS's steps (those of the builds of its sources, the same on
@@ -549,10 +451,5 @@ mod tests {
         assert!(fits("a {build_user} b {build_user} c", "a x b y c"));
         assert!(!fits("passwd -l \"{build_user}\"", "passwd -u \"packer\""));
         assert!(fits("sync", "sync"));
-    }
-
-    #[test]
-    fn paths_resolve_lexically() {
-        assert_eq!(normal(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
     }
 }
