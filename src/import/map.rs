@@ -28,6 +28,7 @@ mod options;
 mod os;
 mod platforms;
 mod seeds;
+mod served;
 pub(crate) mod settings;
 mod source;
 mod steps;

@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::support::{copy_tree, golden, hybridc, repo, temp_dir, text};
+use crate::support::{copy_tree, golden, hybridc, repo, temp_dir, text, tool};
 
 /// The fixture trees, with the folder each import runs in and its argument file.
 const FIXTURES: &[(&str, &str, &str)] = &[
@@ -364,4 +364,66 @@ fn a_kept_template_renders_what_it_rendered_in_its_tree() {
     }
     assert_eq!(rendered[0], rendered[1]);
     assert!(rendered[0].contains("- curl\n") && rendered[0].contains("swap 2048"));
+}
+
+/// Imported into a new repository, a Windows build's CD still holds every file the tree's CD
+/// held: Packer's own CD step (Packer 1.6.6, `plugin_behaviour::cd_listing`) lists the CD the
+/// tree's `cd_files` make and the CD the compiled tree's make. The vSphere tree puts its
+/// `scripts/windows/` folder on the CD, which its answer file runs scripts from.
+#[test]
+fn an_imported_windows_cd_holds_what_the_trees_cd_held() {
+    let dir = temp_dir("import-windows-cd");
+    let into = dir.join("imported");
+    let into_arg = into.display().to_string();
+    let (cwd, code, stdout, stderr) = import(
+        "windows-cd",
+        "vsphere",
+        "vsphere/import.args",
+        &["--into", &into_arg],
+    );
+    assert!(matches!(code, 0 | 1), "{stdout}{stderr}");
+    let scripts: Vec<String> = fs::read_dir(cwd.join("scripts/windows"))
+        .expect("the tree's scripts")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!scripts.is_empty());
+    for script in &scripts {
+        let original = fs::read(cwd.join("scripts/windows").join(script)).expect("the tree's");
+        let copied = fs::read(into.join("scripts/windows").join(script))
+            .unwrap_or_else(|e| panic!("{script} in the new repository: {e}"));
+        assert_eq!(original, copied, "{script}");
+    }
+    if !(tool("packer", "apt-get install packer")
+        && tool("xorriso", "apt-get install xorriso")
+        && tool("qemu-img", "apt-get install qemu-utils"))
+    {
+        return;
+    }
+    // The tree's `cd_files`, as Packer evaluates `${path.cwd}/scripts/windows/`.
+    let theirs = format!("[\"{}/scripts/windows/\"]", cwd.display());
+    let original = crate::plugin_behaviour::cd_listing(&dir, &theirs).expect("the tree's CD");
+    let compiled = fs::read_to_string(into.join("generated/vsphere.pkr.hcl")).expect("compiled");
+    let ours = compiled
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("cd_files"))
+        .map(|l| l.trim().trim_start_matches('=').trim().to_owned())
+        .expect("the compiled source's cd_files");
+    let listing = crate::plugin_behaviour::cd_listing(&into, &ours).expect("the compiled CD");
+    let files = |listing: &str| -> Vec<String> {
+        listing
+            .lines()
+            .map(|l| l.trim().trim_matches('\'').to_owned())
+            .filter(|l| l.ends_with(".ps1"))
+            .collect()
+    };
+    let on_theirs = files(&original);
+    assert_eq!(on_theirs.len(), scripts.len(), "{original}");
+    let on_ours = files(&listing);
+    for file in &on_theirs {
+        assert!(
+            on_ours.contains(file),
+            "{file} on the compiled CD:\n{listing}"
+        );
+    }
 }

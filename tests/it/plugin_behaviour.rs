@@ -139,7 +139,7 @@ fn run(command: &mut Command) -> (bool, String) {
 /// `qemu_binary` is `false`) on `cd_files`, and lists the ISO it made. packer-plugin-sdk
 /// `multistep/commonsteps/step_create_cdrom.go` (`StepCreateCD.AddFile`) is this step's code,
 /// unchanged from SDK v0.5.2 to v0.6.10.
-fn cd_listing(dir: &Path, cd_files: &str) -> Result<String, String> {
+pub fn cd_listing(dir: &Path, cd_files: &str) -> Result<String, String> {
     let work = dir.join("cd");
     fs::create_dir_all(&work).expect("cd work folder");
     let disk = work.join("disk.qcow2");

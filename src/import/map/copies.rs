@@ -218,6 +218,20 @@ impl Bundle {
     }
 }
 
+/// Puts a file with `bytes` at `path` (repository-relative) when the path is free or holds
+/// the same bytes already; `false` when another file is there.
+pub fn put(path: &str, bytes: Vec<u8>, cx: &mut Context<'_>) -> bool {
+    let bundle = Bundle {
+        files: vec![(String::new(), bytes)],
+        whole: Vec::new(),
+    };
+    if !fits(&bundle, path, cx) {
+        return false;
+    }
+    place(&bundle, std::iter::once(path.to_owned()), cx);
+    true
+}
+
 /// The first of `candidates` (infinitely many, each a repository-relative folder) where the
 /// bundle fits, with the bundle's new files added to the files to write.
 fn place(
@@ -236,7 +250,7 @@ fn place(
             return base;
         }
     }
-    unreachable!("the candidates never end")
+    unreachable!("a base that fits is among the candidates")
 }
 
 /// What the repository (with the files to write) holds at a path.

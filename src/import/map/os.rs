@@ -415,7 +415,7 @@ fn lift(draft: &mut Draft, key: &str) {
 fn locale(seen: &[Seen<'_>], members: &[usize], os: &mut Map<String, Json>) {
     let mut locale = Map::new();
     for m in members {
-        for (name, value) in source::template_vars(&seen[*m].source.body) {
+        for (name, value) in super::served::template_vars(&seen[*m].source.body) {
             let Value::String(value) = value else {
                 continue;
             };

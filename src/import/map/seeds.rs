@@ -9,7 +9,8 @@ use serde_json::{Map, Value as Json};
 use crate::import::tree::Value;
 use crate::spec::{PlatformName, SeedChannel};
 
-use super::source::{self, EditionGuess, Seed};
+use super::served::Seed;
+use super::source::EditionGuess;
 use super::{Draft, Seen};
 
 /// `templates` (and the files they name) for the seed files that differ from hybridc's
@@ -37,8 +38,7 @@ pub fn templates(
     let mut own = Map::new();
     let mut inputs = Map::new();
     for seed in &facts.seeds {
-        let (Some(template), Some(content)) = (source::template_of(installer, seed), &seed.content)
-        else {
+        let (Some(template), Some(content)) = (seed.template, &seed.content) else {
             continue;
         };
         if own.contains_key(template) {
@@ -52,7 +52,7 @@ pub fn templates(
                 .facts
                 .seeds
                 .iter()
-                .find(|s| source::template_of(installer, s) == Some(template));
+                .find(|s| s.template == Some(template));
             if let Some(Seed {
                 content: Some(text),
                 vars,
@@ -72,7 +72,7 @@ pub fn templates(
                 .any(|(path, text)| path.ends_with(template) && text == *content)
         });
         if !same {
-            let images = per_edition(seen, isos, installer, template);
+            let images = per_edition(seen, isos, template);
             let image = |name: &str| images.contains(&name.to_owned()).then_some("image_name");
             let mut texts: Vec<(PlatformName, String)> = Vec::new();
             for (platform, content, vars) in &variants {
@@ -100,6 +100,86 @@ pub fn templates(
     if facts.seed == Some(SeedChannel::Cd) && kind.channels.contains(&SeedChannel::Cd) {
         os.insert("seed".into(), "cd".into());
     }
+    beside(seen, isos, kind, repo, draft);
+}
+
+/// The files a tree serves beside the answer file (the scripts an `autounattend.xml` runs from
+/// the CD). hybridc puts its installer kind's `cd_files` folder on the CD, its content at the
+/// root (`scripts/windows/*`, `lower::installer` `cd_files`), so each goes into that folder at
+/// its place on the tree's CD. One that cannot (the folder holds another file of that name, or
+/// the kind puts no folder on the CD) is reported: the compiled build would not have it.
+fn beside(
+    seen: &[Seen<'_>],
+    isos: &[usize],
+    kind: &crate::installer::InstallerKind,
+    repo: &Path,
+    draft: &mut Draft,
+) {
+    let folder = kind
+        .cd_files
+        .iter()
+        .find_map(|entry| entry.strip_suffix("/*"));
+    let mut done: Vec<&str> = Vec::new();
+    for m in isos {
+        let s = &seen[*m];
+        for seed in s.facts.seeds.iter().filter(|seed| seed.template.is_none()) {
+            if done.contains(&seed.served.as_str()) {
+                continue;
+            }
+            let bytes = match (&seed.path, &seed.content) {
+                (Some(path), _) => std::fs::read(path).ok(),
+                (None, Some(text)) => Some(text.clone().into_bytes()),
+                (None, None) => None,
+            };
+            let Some(bytes) = bytes else {
+                continue;
+            };
+            done.push(&seed.served);
+            let reason = match folder {
+                Some(folder) => {
+                    let target = format!("{folder}/{}", seed.served);
+                    let mut cx = super::copies::Context {
+                        repo,
+                        files: &mut draft.files,
+                    };
+                    if super::copies::put(&target, bytes, &mut cx) {
+                        continue;
+                    }
+                    format!(
+                        "hybridc puts `{folder}/*` on the CD, and `{target}` holds another file: \
+                         the compiled build's CD would not have this one"
+                    )
+                }
+                None => format!(
+                    "hybridc serves only the {} installer's templates ({}): the compiled build \
+                     would not serve this file",
+                    kind.installer.as_str(),
+                    kind.templates.join(", ")
+                ),
+            };
+            let (argument, at) = seed_argument(s);
+            let value = Value::String(seed.served.clone());
+            let unmapped = s.unmapped(&format!("{argument} ({})", seed.served), &value, reason, at);
+            draft.unmapped.push(unmapped);
+        }
+    }
+}
+
+/// The argument of a source that serves its seed files, and where it is written.
+fn seed_argument(s: &Seen<'_>) -> (&'static str, crate::import::tree::Location) {
+    let body = &s.source.body;
+    for name in [
+        "cd_files",
+        "http_directory",
+        "cd_content",
+        "http_content",
+        "additional_iso_files",
+    ] {
+        if let Some(attribute) = body.get(name) {
+            return (name, attribute.at);
+        }
+    }
+    ("source", s.source.at)
 }
 
 /// One template from the texts each platform's source renders: the text itself when they
@@ -128,12 +208,7 @@ fn by_platform(mut texts: Vec<(PlatformName, String)>) -> String {
 
 /// The names of template `template`'s object whose value, in each source of the OS, is that
 /// source's Windows edition image name: hybridc passes each edition's own as `image_name`.
-fn per_edition(
-    seen: &[Seen<'_>],
-    isos: &[usize],
-    installer: crate::spec::Installer,
-    template: &str,
-) -> Vec<String> {
+fn per_edition(seen: &[Seen<'_>], isos: &[usize], template: &str) -> Vec<String> {
     let mut each: Vec<(String, &Value)> = Vec::new();
     for m in isos {
         let facts = &seen[*m].facts;
@@ -152,7 +227,7 @@ fn per_edition(
         let Some(vars) = facts
             .seeds
             .iter()
-            .find(|s| source::template_of(installer, s) == Some(template))
+            .find(|s| s.template == Some(template))
             .and_then(|s| s.vars.as_ref())
         else {
             return Vec::new();

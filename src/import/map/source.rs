@@ -1,16 +1,17 @@
 //! What one original source is: its platform and builder, the catalogue release it installs
 //! (from its ISO, its folder and source names, its Azure image), the OS name it becomes, its
 //! Windows edition, its installer kind and seed files, and the values of its arguments as the
-//! spec writes them (ISO, hardware). It reads the template files a source renders, and
-//! nothing else.
+//! spec writes them (ISO, hardware). The files it serves its installer are read by
+//! [`super::served`]; this module reads none.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::import::tree::{Body, Source, Value};
-use crate::installer::INSTALLERS;
 use crate::release::Release;
 use crate::spec::{BuilderKind, Family, Installer, PlatformName, SeedChannel};
+
+use super::served::{self, Seed};
 
 /// The platform and builder kind of a Packer builder type; `None` for one hybridc does not
 /// build with.
@@ -62,19 +63,6 @@ pub fn blocks<'a>(body: &'a Body, name: &str) -> &'a [Body] {
     }
 }
 
-/// One file the installer reads: the name it is served as and what it holds.
-#[derive(Debug, Clone)]
-pub struct Seed {
-    /// The name the installer asks for (`user-data`, `ks.cfg`).
-    pub served: String,
-    /// The template's file name, when it is a template (`ks.pkrtpl.hcl`).
-    pub file: Option<String>,
-    /// Its text (a template's source, unrendered), when readable.
-    pub content: Option<String>,
-    /// The object the tree renders it with (`templatefile`'s second argument), for a template.
-    pub vars: Option<Value>,
-}
-
 /// Everything one source says about its OS.
 #[derive(Debug, Clone)]
 pub struct Facts {
@@ -117,7 +105,7 @@ impl EditionGuess {
 /// The facts of `source` in `folder`.
 pub fn facts(folder: &Path, source: &Source, platform: PlatformName) -> Facts {
     let body = &source.body;
-    let seeds = seeds(body);
+    let mut seeds = served::seeds(body);
     let azure = (platform == PlatformName::Azure)
         .then(|| azure_image(body))
         .flatten();
@@ -136,7 +124,10 @@ pub fn facts(folder: &Path, source: &Source, platform: PlatformName) -> Facts {
         .or_else(|| recognise(&words));
     let installer = release
         .map(|r| r.installer)
-        .or_else(|| seeds.iter().find_map(installer_of));
+        .or_else(|| seeds.iter().find_map(served::installer_of));
+    if let Some(installer) = installer {
+        served::assign_templates(installer, &mut seeds);
+    }
     let family = release
         .map(Release::family)
         .or_else(|| installer.map(|i| crate::installer::kind(i).family))
@@ -329,138 +320,6 @@ pub fn derived_name(folder: &Path, source: &str) -> String {
         name.insert_str(0, "os-");
     }
     name
-}
-
-/// The installer kind whose template is served as, or named like, a seed file.
-fn installer_of(seed: &Seed) -> Option<Installer> {
-    INSTALLERS.iter().find_map(|kind| {
-        kind.templates
-            .iter()
-            .any(|t| {
-                kind.served_name(t).eq_ignore_ascii_case(&seed.served)
-                    || seed.file.as_deref() == Some(*t)
-            })
-            .then_some(kind.installer)
-    })
-}
-
-/// The template of `installer` a seed file replaces: the one served under its name, the one
-/// of its file name, or the kind's only template.
-pub fn template_of(installer: Installer, seed: &Seed) -> Option<&'static str> {
-    let kind = crate::installer::kind(installer);
-    kind.templates
-        .iter()
-        .find(|t| {
-            kind.served_name(t).eq_ignore_ascii_case(&seed.served)
-                || seed.file.as_deref() == Some(**t)
-        })
-        .or_else(|| (kind.templates.len() == 1).then(|| &kind.templates[0]))
-        .copied()
-}
-
-/// The bodies that hold a source's seed: its own and its `additional_iso_files` blocks.
-fn seed_bodies(body: &Body) -> Vec<&Body> {
-    let mut bodies = vec![body];
-    bodies.extend(blocks(body, "additional_iso_files"));
-    bodies
-}
-
-/// The `http_content` and `cd_content` entries of a body: the name served and the value.
-fn contents(body: &Body) -> impl Iterator<Item = (&str, &Value)> {
-    ["http_content", "cd_content"]
-        .into_iter()
-        .filter_map(|name| match body.get(name).map(|a| &a.value) {
-            Some(Value::Object(entries)) => Some(entries),
-            _ => None,
-        })
-        .flatten()
-        .map(|(key, value)| (key.as_str(), value))
-}
-
-/// The variables a source passes to its seed templates, in the order written.
-pub fn template_vars(body: &Body) -> Vec<(&str, &Value)> {
-    let mut out = Vec::new();
-    for body in seed_bodies(body) {
-        for (_, value) in contents(body) {
-            if let Value::Template { vars, .. } = value
-                && let Value::Object(vars) = vars.as_ref()
-            {
-                out.extend(vars.iter().map(|(k, v)| (k.as_str(), v)));
-            }
-        }
-    }
-    out
-}
-
-/// The seed files of a source: `http_content`, `cd_content` (also in `additional_iso_files`),
-/// `cd_files` and the files of `http_directory`.
-fn seeds(body: &Body) -> Vec<Seed> {
-    let mut out = Vec::new();
-    for inner in seed_bodies(body) {
-        for (key, value) in contents(inner) {
-            out.push(seed(key.trim_start_matches('/'), value));
-        }
-        if let Some(Value::List(items)) = inner.get("cd_files").map(|a| &a.value) {
-            for item in items {
-                if let Value::String(path) = item {
-                    out.extend(files(Path::new(path)));
-                }
-            }
-        }
-    }
-    if let Some(dir) = text(body, "http_directory") {
-        out.extend(files(Path::new(dir)));
-    }
-    out
-}
-
-/// The seed of one `http_content`/`cd_content` entry.
-fn seed(served: &str, value: &Value) -> Seed {
-    let vars = match value {
-        Value::Template { vars, .. } => Some((**vars).clone()),
-        _ => None,
-    };
-    let (file, content) = match value {
-        Value::Template { path, .. } => (
-            path.file_name().map(|f| f.to_string_lossy().into_owned()),
-            std::fs::read_to_string(path).ok(),
-        ),
-        Value::File { path } => (None, std::fs::read_to_string(path).ok()),
-        Value::String(s) => (None, Some(s.clone())),
-        _ => (None, None),
-    };
-    Seed {
-        served: served.to_owned(),
-        file,
-        content,
-        vars,
-    }
-}
-
-/// The files at `path` (a file, or the files directly in a folder) as seeds served by name.
-fn files(path: &Path) -> Vec<Seed> {
-    let read = |p: &Path| Seed {
-        served: p
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        file: None,
-        content: std::fs::read_to_string(p).ok(),
-        vars: None,
-    };
-    if path.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.is_file())
-            .collect();
-        entries.sort();
-        entries.iter().map(|p| read(p)).collect()
-    } else {
-        vec![read(path)]
-    }
 }
 
 /// Every string in a value, nested ones and a template's variables included.

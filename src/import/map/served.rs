@@ -1,0 +1,367 @@
+//! What a source serves its installer: the seed files of `http_content`, `cd_content` (also in
+//! `additional_iso_files`), `cd_files` and `http_directory`, each with the name the installer
+//! reads it by and, for an installer template, which template it is.
+
+use std::path::{Path, PathBuf};
+
+use crate::import::tree::{Body, Value};
+use crate::installer::INSTALLERS;
+use crate::spec::Installer;
+
+use super::source::{blocks, text};
+
+/// One file the installer reads: the name it is served as and what it holds.
+#[derive(Debug, Clone)]
+pub struct Seed {
+    /// The name the installer asks for (`user-data`, `ks.cfg`).
+    pub served: String,
+    /// The template's file name, when it is a template (`ks.pkrtpl.hcl`).
+    pub file: Option<String>,
+    /// Its text (a template's source, unrendered), when readable.
+    pub content: Option<String>,
+    /// The object the tree renders it with (`templatefile`'s second argument), for a template.
+    pub vars: Option<Value>,
+    /// The file it is, when the tree serves a file as it is (`cd_files`, `http_directory`).
+    pub path: Option<PathBuf>,
+    /// The installer template it is (see [`assign_templates`]); `None` for a file the
+    /// installer's answer file reads beside it (a script on the CD).
+    pub template: Option<&'static str>,
+}
+
+/// The installer kind whose template is served as, or named like, a seed file.
+pub fn installer_of(seed: &Seed) -> Option<Installer> {
+    INSTALLERS.iter().find_map(|kind| {
+        kind.templates
+            .iter()
+            .any(|t| {
+                kind.served_name(t).eq_ignore_ascii_case(&seed.served)
+                    || seed.file.as_deref() == Some(*t)
+            })
+            .then_some(kind.installer)
+    })
+}
+
+/// The template of `installer` a seed file is by name: the one served under its name, or the
+/// one of its file name.
+fn named_template(installer: Installer, seed: &Seed) -> Option<&'static str> {
+    let kind = crate::installer::kind(installer);
+    kind.templates
+        .iter()
+        .find(|t| {
+            kind.served_name(t).eq_ignore_ascii_case(&seed.served)
+                || seed.file.as_deref() == Some(**t)
+        })
+        .copied()
+}
+
+/// Which of `installer`'s templates each seed is ([`Seed::template`]): the one it is by name
+/// ([`named_template`]). A tree may serve its answer file under a name of its own: when the
+/// kind has one template and no seed is it by name, the source's only seed is it, or else its
+/// only seed rendered through `templatefile`. Every other seed is a file beside the answer
+/// file (the scripts an `autounattend.xml` runs from the CD), never a template.
+pub fn assign_templates(installer: Installer, seeds: &mut [Seed]) {
+    for seed in seeds.iter_mut() {
+        seed.template = named_template(installer, seed);
+    }
+    let kind = crate::installer::kind(installer);
+    let [only] = kind.templates else {
+        return;
+    };
+    if seeds.iter().any(|s| s.template.is_some()) {
+        return;
+    }
+    let rendered: Vec<usize> = (0..seeds.len())
+        .filter(|i| seeds[*i].vars.is_some() || seeds[*i].file.is_some())
+        .collect();
+    let chosen = match (seeds.len(), rendered.as_slice()) {
+        (1, _) => Some(0),
+        (_, [one]) => Some(*one),
+        _ => None,
+    };
+    if let Some(i) = chosen {
+        seeds[i].template = Some(only);
+    }
+}
+
+/// The bodies that hold a source's seed: its own and its `additional_iso_files` blocks.
+fn seed_bodies(body: &Body) -> Vec<&Body> {
+    let mut bodies = vec![body];
+    bodies.extend(blocks(body, "additional_iso_files"));
+    bodies
+}
+
+/// The `http_content` and `cd_content` entries of a body: the name served and the value.
+fn contents(body: &Body) -> impl Iterator<Item = (&str, &Value)> {
+    ["http_content", "cd_content"]
+        .into_iter()
+        .filter_map(|name| match body.get(name).map(|a| &a.value) {
+            Some(Value::Object(entries)) => Some(entries),
+            _ => None,
+        })
+        .flatten()
+        .map(|(key, value)| (key.as_str(), value))
+}
+
+/// The variables a source passes to its seed templates, in the order written.
+pub fn template_vars(body: &Body) -> Vec<(&str, &Value)> {
+    let mut out = Vec::new();
+    for body in seed_bodies(body) {
+        for (_, value) in contents(body) {
+            if let Value::Template { vars, .. } = value
+                && let Value::Object(vars) = vars.as_ref()
+            {
+                out.extend(vars.iter().map(|(k, v)| (k.as_str(), v)));
+            }
+        }
+    }
+    out
+}
+
+/// The seed files of a source: `http_content`, `cd_content` (also in `additional_iso_files`),
+/// `cd_files` and the files of `http_directory`.
+pub fn seeds(body: &Body) -> Vec<Seed> {
+    let mut out = Vec::new();
+    for inner in seed_bodies(body) {
+        for (key, value) in contents(inner) {
+            out.push(seed(key.trim_start_matches('/'), value));
+        }
+        if let Some(Value::List(items)) = inner.get("cd_files").map(|a| &a.value) {
+            for item in items {
+                if let Value::String(path) = item {
+                    out.extend(files(path, true));
+                }
+            }
+        }
+    }
+    if let Some(dir) = text(body, "http_directory") {
+        out.extend(files(&format!("{}/", dir.trim_end_matches('/')), false));
+    }
+    out
+}
+
+/// The seed of one `http_content`/`cd_content` entry.
+fn seed(served: &str, value: &Value) -> Seed {
+    let vars = match value {
+        Value::Template { vars, .. } => Some((**vars).clone()),
+        _ => None,
+    };
+    let (file, content) = match value {
+        Value::Template { path, .. } => (
+            path.file_name().map(|f| f.to_string_lossy().into_owned()),
+            std::fs::read_to_string(path).ok(),
+        ),
+        Value::File { path } => (None, std::fs::read_to_string(path).ok()),
+        Value::String(s) => (None, Some(s.clone())),
+        _ => (None, None),
+    };
+    Seed {
+        served: served.to_owned(),
+        file,
+        content,
+        vars,
+        path: None,
+        template: None,
+    }
+}
+
+/// The files a `cd_files` entry puts on the CD, as seeds served at their place there, the way
+/// packer-plugin-sdk does it (`multistep/commonsteps/extra_iso_config.go`, `CDConfig.Prepare`:
+/// an entry with `*`, `?` or `[` is a `filepath.Glob` pattern; `step_create_cdrom.go`,
+/// `StepCreateCD.AddFile`: a file lands at the root under its name, a folder is copied whole
+/// under its own name, or its content at the root when the entry ends with `/`). With
+/// `served_under` false (an `http_directory`), a folder's files are served by their path
+/// inside it.
+fn files(entry: &str, served_under: bool) -> Vec<Seed> {
+    let read = |p: &Path, served: String| Seed {
+        served,
+        file: None,
+        content: std::fs::read_to_string(p).ok(),
+        vars: None,
+        path: Some(p.to_path_buf()),
+        template: None,
+    };
+    let mut out = Vec::new();
+    for path in glob(entry) {
+        if path.is_dir() {
+            let own = path
+                .file_name()
+                .filter(|_| served_under && !entry.ends_with('/'))
+                .map(|n| n.to_string_lossy().into_owned());
+            for file in walkdir::WalkDir::new(&path)
+                .follow_links(true)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+            {
+                let Ok(inside) = file.path().strip_prefix(&path) else {
+                    continue;
+                };
+                let inside = inside.to_string_lossy().replace('\\', "/");
+                let served = match &own {
+                    Some(own) => format!("{own}/{inside}"),
+                    None => inside,
+                };
+                out.push(read(file.path(), served));
+            }
+        } else {
+            let served = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            out.push(read(&path, served));
+        }
+    }
+    out
+}
+
+/// The paths a `cd_files` entry names: the entry itself, or the matches of the pattern when it
+/// has `*`, `?` or `[` (Go's `filepath.Glob`: each component matched within its folder,
+/// matches in name order; hidden files match `*` too).
+fn glob(entry: &str) -> Vec<PathBuf> {
+    if !entry.contains(['*', '?', '[']) {
+        return vec![PathBuf::from(entry)];
+    }
+    let path = Path::new(entry);
+    let mut found = vec![PathBuf::new()];
+    for component in path.components() {
+        let part = component.as_os_str().to_string_lossy();
+        if !part.contains(['*', '?', '[']) {
+            found.iter_mut().for_each(|f| f.push(component));
+            continue;
+        }
+        let mut next = Vec::new();
+        for folder in &found {
+            let dir = if folder.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                folder.as_path()
+            };
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| glob_match(&part, name))
+                .collect();
+            names.sort();
+            next.extend(names.into_iter().map(|name| folder.join(name)));
+        }
+        found = next;
+    }
+    found.retain(|p| p.exists());
+    found
+}
+
+/// Whether `name` matches the pattern `pattern` as Go's `filepath.Match` reads it: `*` any
+/// run of characters, `?` one character, `[...]` a class (`^` negates, `a-z` ranges), `\\`
+/// escapes.
+fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    fn go(p: &[char], n: &[char]) -> bool {
+        match p.first() {
+            None => n.is_empty(),
+            Some('*') => (0..=n.len()).any(|i| go(&p[1..], &n[i..])),
+            Some('?') => !n.is_empty() && go(&p[1..], &n[1..]),
+            Some('[') => {
+                let Some(end) = p.iter().skip(1).position(|c| *c == ']').map(|i| i + 1) else {
+                    return false;
+                };
+                let Some(c) = n.first() else {
+                    return false;
+                };
+                let class = &p[1..end];
+                let (negated, class) = match class.first() {
+                    Some('^') => (true, &class[1..]),
+                    _ => (false, class),
+                };
+                let mut hit = false;
+                let mut i = 0;
+                while i < class.len() {
+                    if i + 2 < class.len() && class[i + 1] == '-' {
+                        hit |= class[i] <= *c && *c <= class[i + 2];
+                        i += 3;
+                    } else {
+                        hit |= class[i] == *c;
+                        i += 1;
+                    }
+                }
+                hit != negated && go(&p[end + 1..], &n[1..])
+            }
+            Some('\\') if p.len() > 1 => n.first() == Some(&p[1]) && go(&p[2..], &n[1..]),
+            Some(c) => n.first() == Some(c) && go(&p[1..], &n[1..]),
+        }
+    }
+    go(&p, &n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table is what Go's `filepath.Match` answers for each pair (Go 1.19, the
+    /// function `CDConfig.Prepare` globs `cd_files` with).
+    #[test]
+    fn patterns_match_as_go_matches_them() {
+        let cases = [
+            ("*", "a.ps1", true),
+            ("*", ".hidden", true),
+            ("*.ps1", "a.ps1", true),
+            ("*.ps1", "a.ps1x", false),
+            ("a?c", "abc", true),
+            ("a?c", "ac", false),
+            ("[a-c]x", "bx", true),
+            ("[^a-c]x", "bx", false),
+            ("[^a-c]x", "dx", true),
+            ("\\*", "*", true),
+            ("\\*", "a", false),
+            ("[ab", "a", false),
+        ];
+        for (pattern, name, matches) in cases {
+            assert_eq!(glob_match(pattern, name), matches, "{pattern} {name}");
+        }
+    }
+
+    /// Where each `cd_files` form puts a folder's files on the CD (packer-plugin-sdk
+    /// `StepCreateCD.AddFile`; Packer 1.6.6's CD step shows the same for the glob and the
+    /// folder, `tests/it/plugin_behaviour.rs`): a glob's matches at the root, a folder under its
+    /// own name, a folder written with a trailing `/` at the root; an `http_directory` serves
+    /// its files by their path inside it.
+    #[test]
+    fn cd_files_entries_are_laid_out_as_packer_lays_them_out() {
+        let dir = crate::output::tests::scratch("import-source-cd-files");
+        for path in ["windows/a.ps1", "windows/drivers/b.inf", "windows/.c"] {
+            let file = dir.join(path);
+            std::fs::create_dir_all(file.parent().expect("a folder")).expect("a folder");
+            std::fs::write(file, path).expect("written");
+        }
+        let served = |entry: &str, under: bool| -> Vec<(String, String)> {
+            files(entry, under)
+                .into_iter()
+                .map(|seed| (seed.served, seed.content.unwrap_or_default()))
+                .collect()
+        };
+        let base = dir.display().to_string();
+        let all = [
+            (".c", "windows/.c"),
+            ("a.ps1", "windows/a.ps1"),
+            ("drivers/b.inf", "windows/drivers/b.inf"),
+        ];
+        let at = |prefix: &str| -> Vec<(String, String)> {
+            all.iter()
+                .map(|(name, content)| (format!("{prefix}{name}"), (*content).to_owned()))
+                .collect()
+        };
+        // The glob matches `drivers` too, a folder, which keeps its name.
+        assert_eq!(served(&format!("{base}/windows/*"), true), at(""));
+        assert_eq!(served(&format!("{base}/windows"), true), at("windows/"));
+        assert_eq!(served(&format!("{base}/windows/"), true), at(""));
+        assert_eq!(served(&format!("{base}/windows"), false), at(""));
+        assert_eq!(
+            served(&format!("{base}/*/a.ps1"), true),
+            [("a.ps1".to_owned(), "windows/a.ps1".to_owned())]
+        );
+        assert_eq!(served(&format!("{base}/none/*"), true), []);
+    }
+}

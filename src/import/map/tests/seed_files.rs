@@ -1,0 +1,127 @@
+//! The files a tree serves its installer beside the answer file.
+
+use std::path::Path;
+
+use super::*;
+
+/// The files a Windows source puts on its CD beside the answer file go into the folder hybridc
+/// puts on the CD (`scripts/windows/*`), at their place on the tree's CD; one whose name is
+/// taken there by another file is reported. None of them is taken for the answer file, even
+/// when the tree's answer file is hybridc's own and so is not kept.
+#[test]
+fn files_beside_the_answer_file_go_where_hybridc_puts_them_on_the_cd() {
+    let repo = repository("windows-cd");
+    let template = "builds/windows/server/2022/data/autounattend.pkrtpl.hcl";
+    let kind = crate::installer::kind(crate::spec::Installer::Autounattend);
+    let (_, shared) = crate::init::templates(kind)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(path, _)| path.ends_with("autounattend.pkrtpl.hcl"))
+        .expect("hybridc's answer file");
+    write(&repo, template, shared);
+    write(
+        &repo,
+        "scripts/windows/taken.ps1",
+        "# the repository's own\n",
+    );
+    let outside = crate::output::tests::scratch("import-map-windows-cd-outside");
+    write(&outside, "scripts/enable.ps1", "Enable-PSRemoting\n");
+    write(
+        &outside,
+        "scripts/drivers/net.inf",
+        [0xffu8, 0xfe, 0x5b, 0x00],
+    );
+    write(&outside, "scripts/taken.ps1", "# the tree's\n");
+    let mut windows = windows(&repo);
+    for source in &mut windows.sources {
+        let pattern = format!("{}/scripts/*", outside.display());
+        source
+            .body
+            .attributes
+            .push(attr("cd_files", list(vec![s(&pattern)])));
+    }
+    let environments = [Environment {
+        name: "default".to_owned(),
+        folders: vec![vsphere(&repo, "dc-dev"), windows],
+    }];
+    let imported = map(&environments, &repo);
+    valid(&repo, &imported);
+    let spec = crate::yaml::parse(&imported.spec).expect("YAML").to_json();
+    assert_eq!(
+        spec["oses"]["windows-2022"].get("templates"),
+        None,
+        "{}",
+        imported.spec
+    );
+    let file = |path: &str| {
+        imported
+            .files
+            .iter()
+            .find(|(p, _)| p == Path::new(path))
+            .map(|(_, bytes)| bytes.clone())
+    };
+    assert_eq!(
+        file("scripts/windows/enable.ps1"),
+        Some(b"Enable-PSRemoting\n".to_vec())
+    );
+    assert_eq!(
+        file("scripts/windows/drivers/net.inf"),
+        Some(vec![0xffu8, 0xfe, 0x5b, 0x00])
+    );
+    assert_eq!(file("scripts/windows/taken.ps1"), None);
+    let reported: Vec<&str> = imported
+        .unmapped
+        .iter()
+        .filter(|u| u.argument.starts_with("cd_files"))
+        .map(|u| u.argument.as_str())
+        .collect();
+    assert_eq!(
+        reported,
+        ["cd_files (taken.ps1)"],
+        "{:?}",
+        imported.unmapped
+    );
+}
+
+/// A Linux tree's files served beside its answer file have no place in the spec: each is
+/// reported, and the answer file is still recognised by its name.
+#[test]
+fn files_a_linux_installer_is_served_besides_its_templates_are_reported() {
+    let repo = repository("linux-http");
+    let served = crate::output::tests::scratch("import-map-linux-http-served");
+    write(
+        &served,
+        "user-data",
+        "#cloud-config\nautoinstall:\n  version: 1\n",
+    );
+    write(&served, "meta-data", "");
+    write(&served, "extra/post.sh", "#!/bin/sh\n");
+    let mut folder = vsphere(&repo, "dc-dev");
+    let body = &mut folder.sources[0].body;
+    body.attributes.retain(|a| a.name != "http_content");
+    body.attributes
+        .push(attr("http_directory", s(&served.display().to_string())));
+    let environments = [Environment {
+        name: "default".to_owned(),
+        folders: vec![folder],
+    }];
+    let imported = map(&environments, &repo);
+    valid(&repo, &imported);
+    let reported: Vec<(&str, bool)> = imported
+        .unmapped
+        .iter()
+        .filter(|u| u.argument.starts_with("http_directory"))
+        .map(|u| {
+            (
+                u.argument.as_str(),
+                u.reason.contains("user-data.pkrtpl.hcl"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reported,
+        [("http_directory (extra/post.sh)", true)],
+        "{:?}",
+        imported.unmapped
+    );
+}
