@@ -364,6 +364,17 @@ pub fn windows_input_locale(keyboard: &str) -> Option<String> {
     lookup(base)
 }
 
+/// The keyboard layout name (XKB, as Linux installers and the spec name it) whose Windows
+/// input profile is `profile` (`0407:00000407`: `de`), when the table has one; the inverse of
+/// [`windows_input_locale`] on the table's rows. Case is not checked, as Windows does not
+/// check it.
+pub fn keyboard_layout(profile: &str) -> Option<&'static str> {
+    KEYBOARDS
+        .iter()
+        .find(|(_, p)| p.eq_ignore_ascii_case(profile))
+        .map(|(xkb, _)| *xkb)
+}
+
 /// The XKB layout in the table closest to `keyboard`, for a did-you-mean; empty when none is
 /// close.
 pub fn keyboard_suggestions(keyboard: &str) -> Vec<String> {
@@ -430,6 +441,21 @@ fn is_language_tag(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each input profile names one layout, and a layout and its profile map to each other.
+    #[test]
+    fn input_profiles_name_their_layouts_back() {
+        for (xkb, profile) in KEYBOARDS {
+            let rows = KEYBOARDS.iter().filter(|(_, p)| p == profile).count();
+            assert_eq!(rows, 1, "{profile} is one layout's");
+            assert_eq!(keyboard_layout(profile), Some(*xkb));
+            assert_eq!(keyboard_layout(&profile.to_uppercase()), Some(*xkb));
+            assert_eq!(windows_input_locale(xkb).as_deref(), Some(*profile));
+        }
+        assert_eq!(keyboard_layout("0407:00000407"), Some("de"));
+        assert_eq!(keyboard_layout("de-DE"), None);
+        assert_eq!(keyboard_layout("0401:00000401x"), None);
+    }
 
     #[test]
     fn embedded_data_parses_and_is_not_empty() {

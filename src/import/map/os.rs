@@ -411,7 +411,8 @@ fn lift(draft: &mut Draft, key: &str) {
 
 /// `locale`: the language, keyboard and time zone its sources pass to their installer
 /// templates (`vm_guest_os_language`, `vm_os_keyboard`, ...; not the Windows installation
-/// media's `vm_inst_os_*`), the language in its POSIX form (`en-US`: `en_US`).
+/// media's `vm_inst_os_*`), the language in its POSIX form (`en-US`: `en_US`), a Windows
+/// keyboard input profile as its layout name.
 fn locale(seen: &[Seen<'_>], members: &[usize], os: &mut Map<String, Json>) {
     let mut locale = Map::new();
     for m in members {
@@ -434,6 +435,10 @@ fn locale(seen: &[Seen<'_>], members: &[usize], os: &mut Map<String, Json>) {
             };
             let value = match field {
                 "language" => value.replace('-', "_"),
+                // A Windows input profile as the layout it is (`0407:00000407`: `de`), which
+                // hybridc gives Windows Setup as that profile and a Linux installer as it is.
+                "keyboard" => crate::windows_locale::keyboard_layout(value)
+                    .map_or_else(|| value.clone(), str::to_owned),
                 _ => value.clone(),
             };
             locale.entry(field).or_insert(Json::String(value));

@@ -456,7 +456,7 @@ fn windows(repo: &Path) -> Folder {
             ("vm_inst_os_image".to_owned(), s(image)),
             ("vm_inst_os_language".to_owned(), s("de-DE")),
             ("vm_guest_os_language".to_owned(), s("en-US")),
-            ("vm_guest_os_keyboard".to_owned(), s("en-US")),
+            ("vm_guest_os_keyboard".to_owned(), s("0407:00000407")),
             ("vm_guest_os_timezone".to_owned(), s("UTC")),
         ]);
         let body = vec![
@@ -539,7 +539,7 @@ fn the_editions_of_a_windows_folder_are_one_os() {
     assert_eq!(os["hardware"], serde_json::json!({"memory_mb": 8192}));
     assert_eq!(
         os["locale"],
-        serde_json::json!({"language": "en_US", "keyboard": "en-US", "timezone": "UTC"})
+        serde_json::json!({"language": "en_US", "keyboard": "de", "timezone": "UTC"})
     );
     assert_eq!(spec["defaults"]["hardware"]["cpus"], 2);
     assert_eq!(spec.get("environments"), None);
