@@ -64,13 +64,20 @@ pub(super) fn equivalent(a: &Value, b: &Value, files: &Pending) -> (bool, Basis)
 }
 
 /// Whether two strings name files (an `ANSIBLE_CONFIG=` kind of prefix allowed, the same on
-/// both), either absolute or from the working folder, as a step's paths are.
+/// both), either absolute or from the working folder, as a step's paths are; or folders, when
+/// the import writes files under one of them and not under the other (the copy of a folder a
+/// step uploads, and the folder it copies). Any other string that names a folder here, such as
+/// a path on the VM or a folder that holds the repository, is compared as text.
 fn looks_like_file(p: &str, q: &str, files: &Pending) -> bool {
     let (a, b) = (setting(p), setting(q));
-    a.0 == b.0
-        && [a.1, b.1]
-            .iter()
-            .all(|path| files.bytes(&from_cwd(path)).is_some())
+    if a.0 != b.0 {
+        return false;
+    }
+    let (x, y) = (from_cwd(a.1), from_cwd(b.1));
+    let folders = files.writes_under(&x) != files.writes_under(&y);
+    [x, y]
+        .iter()
+        .all(|path| files.bytes(path).is_some() || (folders && files.folder(path).is_some()))
 }
 
 /// `NAME=path` as `("NAME=", "path")`; a plain path as `("", path)`.
@@ -90,9 +97,16 @@ fn from_cwd(path: &str) -> std::path::PathBuf {
     crate::import::read::functions::absolute(&cwd, path)
 }
 
-/// Whether two file names (see [`looks_like_file`]) name files with the same bytes.
+/// Whether two file names (see [`looks_like_file`]) name files with the same bytes, or folders
+/// with the same files, both written with a trailing `/` or neither (Packer's file provisioner
+/// uploads a folder's content for one, the folder itself for the other).
 fn same_file(p: &str, q: &str, files: &Pending) -> bool {
-    file_content(&from_cwd(setting(p).1), &from_cwd(setting(q).1), files).0
+    let (a, b) = (from_cwd(setting(p).1), from_cwd(setting(q).1));
+    match (files.folder(&a), files.folder(&b)) {
+        (Some(x), Some(y)) => x == y && p.ends_with('/') == q.ends_with('/'),
+        (None, None) => file_content(&a, &b, files).0,
+        _ => false,
+    }
 }
 
 /// The files an import is about to write, by absolute path: the comparison runs before they
@@ -104,6 +118,51 @@ impl Pending {
     /// The files (absolute path, bytes) to read as if written.
     pub fn new(files: impl IntoIterator<Item = (std::path::PathBuf, Vec<u8>)>) -> Self {
         Pending(files.into_iter().collect())
+    }
+
+    /// Whether a pending file is under the folder `path`.
+    fn writes_under(&self, path: &Path) -> bool {
+        let path =
+            crate::import::read::functions::absolute(Path::new("/"), &path.to_string_lossy());
+        self.0
+            .keys()
+            .any(|file| file != &path && file.starts_with(&path))
+    }
+
+    /// The files under the folder at `path` (`.` and `..` folded), by their path inside it, with
+    /// their bytes: the pending ones and the disk's; `None` when it is no folder.
+    fn folder(&self, path: &Path) -> Option<std::collections::BTreeMap<String, Vec<u8>>> {
+        let path =
+            crate::import::read::functions::absolute(Path::new("/"), &path.to_string_lossy());
+        let mut out = std::collections::BTreeMap::new();
+        for (file, bytes) in &self.0 {
+            if let Ok(inside) = file.strip_prefix(&path)
+                && !inside.as_os_str().is_empty()
+            {
+                out.insert(inside.to_string_lossy().into_owned(), bytes.clone());
+            }
+        }
+        if path.is_dir() {
+            for entry in walkdir::WalkDir::new(&path)
+                .follow_links(true)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+            {
+                let Ok(inside) = entry.path().strip_prefix(&path) else {
+                    continue;
+                };
+                let inside = inside.to_string_lossy().into_owned();
+                if !out.contains_key(&inside)
+                    && let Ok(bytes) = std::fs::read(entry.path())
+                {
+                    out.insert(inside, bytes);
+                }
+            }
+        } else if out.is_empty() {
+            return None;
+        }
+        Some(out)
     }
 
     /// The bytes of the file at `path` (`.` and `..` folded): a pending one, else the disk's.
