@@ -106,14 +106,41 @@ pub fn step(
             }
         }
         "file" => {
-            used.extend(["source", "destination"]);
-            let source = text(body, "source")?;
+            used.extend(["source", "sources", "destination", "direction"]);
+            let mut sources: Vec<String> = text(body, "source")
+                .map(str::to_owned)
+                .into_iter()
+                .collect();
+            sources.extend(strings(body, "sources"));
+            let refused = if text(body, "direction") == Some("download") {
+                Some("the spec's `file` step uploads: a download has no place in it".to_owned())
+            } else if body.get("content").is_some() {
+                Some("the spec's `file` step uploads a file: write the content to a file in the repository and name it as `source`".to_owned())
+            } else if sources.len() > 1 {
+                Some(
+                    "the spec's `file` step uploads one `source`: write one step per file"
+                        .to_owned(),
+                )
+            } else {
+                None
+            };
+            let (Some(source), Some(destination), None) =
+                (sources.first(), text(body, "destination"), &refused)
+            else {
+                return refuse(step, refused.unwrap_or_else(|| "it has no `source` or no `destination`, which Packer's file provisioner requires".into()), skipped);
+            };
             fields.insert("source".into(), repo_path(source, "files", cx).into());
-            fields.insert("destination".into(), text(body, "destination")?.into());
+            fields.insert("destination".into(), destination.into());
         }
         "ansible" => {
             used.extend(["playbook_file", "galaxy_file", "extra_arguments"]);
-            let playbook = text(body, "playbook_file")?;
+            let Some(playbook) = text(body, "playbook_file") else {
+                return refuse(
+                    step,
+                    "it has no `playbook_file`, which the Ansible provisioner requires".into(),
+                    skipped,
+                );
+            };
             // What Ansible reads beside the playbook goes with it: its `ansible.cfg` (which
             // hybridc names with `ANSIBLE_CONFIG`), its roles, variables and plugins.
             let (copied, galaxy) = copies::playbook(playbook, text(body, "galaxy_file"), cx);
@@ -126,16 +153,7 @@ pub fn step(
                 fields.insert("extra_vars".into(), Json::Object(vars));
             }
         }
-        other => {
-            skipped.push(Skipped {
-                argument: format!("provisioner \"{other}\""),
-                value: Value::Null,
-                reason: format!("the spec has no `{other}` step"),
-                at: step.at,
-                of_step: None,
-            });
-            return None;
-        }
+        other => return refuse(step, format!("the spec has no `{other}` step"), skipped),
     }
     for attribute in &body.attributes {
         if !used.contains(&attribute.name.as_str()) {
@@ -155,6 +173,18 @@ pub fn step(
     let mut step = Map::new();
     step.insert(kind.to_owned(), Json::Object(fields));
     Some(Json::Object(step))
+}
+
+/// A step left out of the spec, and why.
+fn refuse(step: &Step, reason: String, skipped: &mut Vec<Skipped>) -> Option<Json> {
+    skipped.push(Skipped {
+        argument: format!("provisioner \"{}\"", step.kind),
+        value: Value::Null,
+        reason,
+        at: step.at,
+        of_step: None,
+    });
+    None
 }
 
 /// `--extra-vars`/`-e` arguments of the form `key=value ...` as a mapping.

@@ -221,3 +221,73 @@ fn an_uploaded_folder_is_copied_whole() {
     assert_eq!(copies::repo_path(&bare, "files", &mut cx), "files/certs-2");
     assert_eq!(files.len(), 2);
 }
+
+/// A file step the spec's `file` step cannot be is left out with its reason, never turned into
+/// something else: a download is not made an upload, and inline content or several sources are
+/// not dropped in silence; one source written as `sources` is a `source`.
+#[test]
+fn a_file_step_the_spec_cannot_hold_is_reported_not_changed() {
+    use super::{at, attr, block, list, s};
+    use crate::import::map::steps;
+    use crate::import::tree::{Attribute, Step};
+    let repo = crate::output::tests::scratch("import-map-file-steps");
+    write(&repo, "files/motd", "hello\n");
+    let motd = repo.join("files/motd").display().to_string();
+    let file = |attributes: Vec<Attribute>| Step {
+        kind: "file".to_owned(),
+        body: block(attributes),
+        only: Vec::new(),
+        except: Vec::new(),
+        at: at(0, 1, 2),
+    };
+    let map = |step: &Step| {
+        let mut files = Vec::new();
+        let mut cx = copies::Context {
+            repo: &repo,
+            files: &mut files,
+        };
+        let mut skipped = Vec::new();
+        let json = steps::step(step, &[], &mut cx, &mut skipped);
+        let reasons: Vec<String> = skipped.into_iter().map(|s| s.reason).collect();
+        (json, reasons)
+    };
+    let destination = attr("destination", s("/etc/motd"));
+    let (json, reasons) = map(&file(vec![
+        attr("sources", list(vec![s(&motd)])),
+        destination.clone(),
+    ]));
+    assert_eq!(
+        json,
+        Some(serde_json::json!({"file": {"source": "files/motd", "destination": "/etc/motd"}}))
+    );
+    assert!(reasons.is_empty(), "{reasons:?}");
+    for (attributes, reason) in [
+        (
+            vec![
+                attr("source", s(&motd)),
+                destination.clone(),
+                attr("direction", s("download")),
+            ],
+            "a download",
+        ),
+        (
+            vec![attr("content", s("hello\n")), destination.clone()],
+            "write the content",
+        ),
+        (
+            vec![
+                attr("sources", list(vec![s(&motd), s(&motd)])),
+                destination.clone(),
+            ],
+            "one step per file",
+        ),
+        (vec![attr("source", s(&motd))], "no `destination`"),
+    ] {
+        let (json, reasons) = map(&file(attributes));
+        assert_eq!(json, None);
+        assert!(
+            reasons.len() == 1 && reasons[0].contains(reason),
+            "{reason}: {reasons:?}"
+        );
+    }
+}
