@@ -122,7 +122,12 @@ fn beside(
     let mut done: Vec<&str> = Vec::new();
     for m in isos {
         let s = &seen[*m];
-        for seed in s.facts.seeds.iter().filter(|seed| seed.template.is_none()) {
+        for seed in s
+            .facts
+            .seeds
+            .iter()
+            .filter(|seed| seed.template.is_none() && !seed.listed)
+        {
             if done.contains(&seed.served.as_str()) {
                 continue;
             }
@@ -157,29 +162,22 @@ fn beside(
                     kind.templates.join(", ")
                 ),
             };
-            let (argument, at) = seed_argument(s);
             let value = Value::String(seed.served.clone());
-            let unmapped = s.unmapped(&format!("{argument} ({})", seed.served), &value, reason, at);
+            let argument = format!("{} ({})", seed.from, seed.served);
+            let unmapped = s.unmapped(&argument, &value, reason, seed_at(s, seed));
             draft.unmapped.push(unmapped);
         }
     }
 }
 
-/// The argument of a source that serves its seed files, and where it is written.
-fn seed_argument(s: &Seen<'_>) -> (&'static str, crate::import::tree::Location) {
+/// Where the argument that serves `seed` is written: the source's own, else its
+/// `additional_iso_files` block, else the source.
+fn seed_at(s: &Seen<'_>, seed: &Seed) -> crate::import::tree::Location {
     let body = &s.source.body;
-    for name in [
-        "cd_files",
-        "http_directory",
-        "cd_content",
-        "http_content",
-        "additional_iso_files",
-    ] {
-        if let Some(attribute) = body.get(name) {
-            return (name, attribute.at);
-        }
-    }
-    ("source", s.source.at)
+    [seed.from, "additional_iso_files"]
+        .iter()
+        .find_map(|name| body.get(name).map(|a| a.at))
+        .unwrap_or(s.source.at)
 }
 
 /// One template from the texts each platform's source renders: the text itself when they

@@ -23,6 +23,11 @@ pub struct Seed {
     pub vars: Option<Value>,
     /// The file it is, when the tree serves a file as it is (`cd_files`, `http_directory`).
     pub path: Option<PathBuf>,
+    /// The argument that serves it (`cd_files`, `http_content`, ...).
+    pub from: &'static str,
+    /// Whether it is only one of the files of an `http_directory`, which Packer serves whole:
+    /// the installer reads those it is pointed at, which the tree does not say.
+    pub listed: bool,
     /// The installer template it is (see [`assign_templates`]); `None` for a file the
     /// installer's answer file reads beside it (a script on the CD).
     pub template: Option<&'static str>,
@@ -90,23 +95,23 @@ fn seed_bodies(body: &Body) -> Vec<&Body> {
     bodies
 }
 
-/// The `http_content` and `cd_content` entries of a body: the name served and the value.
-fn contents(body: &Body) -> impl Iterator<Item = (&str, &Value)> {
+/// The `http_content` and `cd_content` entries of a body: the argument, the name served and
+/// the value.
+fn contents(body: &Body) -> impl Iterator<Item = (&'static str, &str, &Value)> {
     ["http_content", "cd_content"]
         .into_iter()
         .filter_map(|name| match body.get(name).map(|a| &a.value) {
-            Some(Value::Object(entries)) => Some(entries),
+            Some(Value::Object(entries)) => Some((name, entries)),
             _ => None,
         })
-        .flatten()
-        .map(|(key, value)| (key.as_str(), value))
+        .flat_map(|(name, entries)| entries.iter().map(move |(k, v)| (name, k.as_str(), v)))
 }
 
 /// The variables a source passes to its seed templates, in the order written.
 pub fn template_vars(body: &Body) -> Vec<(&str, &Value)> {
     let mut out = Vec::new();
     for body in seed_bodies(body) {
-        for (_, value) in contents(body) {
+        for (_, _, value) in contents(body) {
             if let Value::Template { vars, .. } = value
                 && let Value::Object(vars) = vars.as_ref()
             {
@@ -122,19 +127,22 @@ pub fn template_vars(body: &Body) -> Vec<(&str, &Value)> {
 pub fn seeds(body: &Body) -> Vec<Seed> {
     let mut out = Vec::new();
     for inner in seed_bodies(body) {
-        for (key, value) in contents(inner) {
-            out.push(seed(key.trim_start_matches('/'), value));
+        for (from, key, value) in contents(inner) {
+            out.push(Seed {
+                from,
+                ..seed(key.trim_start_matches('/'), value)
+            });
         }
         if let Some(Value::List(items)) = inner.get("cd_files").map(|a| &a.value) {
             for item in items {
                 if let Value::String(path) = item {
-                    out.extend(files(path, true));
+                    out.extend(files(path));
                 }
             }
         }
     }
     if let Some(dir) = text(body, "http_directory") {
-        out.extend(files(&format!("{}/", dir.trim_end_matches('/')), false));
+        out.extend(listed(Path::new(dir)));
     }
     out
 }
@@ -160,6 +168,8 @@ fn seed(served: &str, value: &Value) -> Seed {
         content,
         vars,
         path: None,
+        from: "cd_content",
+        listed: false,
         template: None,
     }
 }
@@ -168,24 +178,15 @@ fn seed(served: &str, value: &Value) -> Seed {
 /// packer-plugin-sdk does it (`multistep/commonsteps/extra_iso_config.go`, `CDConfig.Prepare`:
 /// an entry with `*`, `?` or `[` is a `filepath.Glob` pattern; `step_create_cdrom.go`,
 /// `StepCreateCD.AddFile`: a file lands at the root under its name, a folder is copied whole
-/// under its own name, or its content at the root when the entry ends with `/`). With
-/// `served_under` false (an `http_directory`), a folder's files are served by their path
-/// inside it.
-fn files(entry: &str, served_under: bool) -> Vec<Seed> {
-    let read = |p: &Path, served: String| Seed {
-        served,
-        file: None,
-        content: std::fs::read_to_string(p).ok(),
-        vars: None,
-        path: Some(p.to_path_buf()),
-        template: None,
-    };
+/// under its own name, or its content at the root when the entry ends with `/`).
+fn files(entry: &str) -> Vec<Seed> {
+    let read = |p: &Path, served: String| file_seed(p, served, false);
     let mut out = Vec::new();
     for path in glob(entry) {
         if path.is_dir() {
             let own = path
                 .file_name()
-                .filter(|_| served_under && !entry.ends_with('/'))
+                .filter(|_| !entry.ends_with('/'))
                 .map(|n| n.to_string_lossy().into_owned());
             for file in walkdir::WalkDir::new(&path)
                 .follow_links(true)
@@ -213,6 +214,42 @@ fn files(entry: &str, served_under: bool) -> Vec<Seed> {
         }
     }
     out
+}
+
+/// The files directly in an `http_directory`, served by name ([`Seed::listed`]).
+fn listed(dir: &Path) -> Vec<Seed> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    entries.sort();
+    entries
+        .iter()
+        .map(|p| {
+            let served = p
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            file_seed(p, served, true)
+        })
+        .collect()
+}
+
+/// The seed of a file served as it is.
+fn file_seed(path: &Path, served: String, listed: bool) -> Seed {
+    Seed {
+        served,
+        file: None,
+        content: std::fs::read_to_string(path).ok(),
+        vars: None,
+        path: Some(path.to_path_buf()),
+        from: if listed { "http_directory" } else { "cd_files" },
+        listed,
+        template: None,
+    }
 }
 
 /// The paths a `cd_files` entry names: the entry itself, or the matches of the pattern when it
@@ -324,10 +361,11 @@ mod tests {
     }
 
     /// Where each `cd_files` form puts a folder's files on the CD (packer-plugin-sdk
-    /// `StepCreateCD.AddFile`; Packer 1.6.6's CD step shows the same for the glob and the
-    /// folder, `tests/it/plugin_behaviour.rs`): a glob's matches at the root, a folder under its
-    /// own name, a folder written with a trailing `/` at the root; an `http_directory` serves
-    /// its files by their path inside it.
+    /// `StepCreateCD.AddFile`): a glob's matches at the root, a folder under its own name, a
+    /// folder written with a trailing `/` at the root. Packer 1.6.6's own CD step lays out the
+    /// glob (`tests/it/plugin_behaviour.rs`) and the trailing `/` (`tests/it/import.rs`,
+    /// `an_imported_windows_cd_holds_what_the_trees_cd_held`) the same way. An
+    /// `http_directory` serves the files directly in it, by name.
     #[test]
     fn cd_files_entries_are_laid_out_as_packer_lays_them_out() {
         let dir = crate::output::tests::scratch("import-source-cd-files");
@@ -336,8 +374,15 @@ mod tests {
             std::fs::create_dir_all(file.parent().expect("a folder")).expect("a folder");
             std::fs::write(file, path).expect("written");
         }
-        let served = |entry: &str, under: bool| -> Vec<(String, String)> {
-            files(entry, under)
+        let seeds = |entry: &str, http: bool| {
+            if http {
+                listed(Path::new(entry))
+            } else {
+                files(entry)
+            }
+        };
+        let served = |entry: &str, http: bool| -> Vec<(String, String)> {
+            seeds(entry, http)
                 .into_iter()
                 .map(|seed| (seed.served, seed.content.unwrap_or_default()))
                 .collect()
@@ -354,14 +399,30 @@ mod tests {
                 .collect()
         };
         // The glob matches `drivers` too, a folder, which keeps its name.
-        assert_eq!(served(&format!("{base}/windows/*"), true), at(""));
-        assert_eq!(served(&format!("{base}/windows"), true), at("windows/"));
-        assert_eq!(served(&format!("{base}/windows/"), true), at(""));
-        assert_eq!(served(&format!("{base}/windows"), false), at(""));
+        assert_eq!(served(&format!("{base}/windows/*"), false), at(""));
+        assert_eq!(served(&format!("{base}/windows"), false), at("windows/"));
+        assert_eq!(served(&format!("{base}/windows/"), false), at(""));
         assert_eq!(
-            served(&format!("{base}/*/a.ps1"), true),
+            served(&format!("{base}/windows"), true),
+            [
+                (".c".to_owned(), "windows/.c".to_owned()),
+                ("a.ps1".to_owned(), "windows/a.ps1".to_owned())
+            ]
+        );
+        assert!(
+            seeds(&format!("{base}/windows"), true)
+                .iter()
+                .all(|s| s.listed)
+        );
+        assert!(
+            !seeds(&format!("{base}/windows"), false)
+                .iter()
+                .any(|s| s.listed)
+        );
+        assert_eq!(
+            served(&format!("{base}/*/a.ps1"), false),
             [("a.ps1".to_owned(), "windows/a.ps1".to_owned())]
         );
-        assert_eq!(served(&format!("{base}/none/*"), true), []);
+        assert_eq!(served(&format!("{base}/none/*"), false), []);
     }
 }

@@ -83,8 +83,10 @@ fn files_beside_the_answer_file_go_where_hybridc_puts_them_on_the_cd() {
     );
 }
 
-/// A Linux tree's files served beside its answer file have no place in the spec: each is
-/// reported, and the answer file is still recognised by its name.
+/// A file a Linux tree serves its installer beside the answer file (`http_content`) has no
+/// place in the spec and is reported, while the answer file is still recognised by its name.
+/// The other files of an `http_directory` are not: Packer serves the folder whole, and which
+/// of them the installer reads the tree does not say.
 #[test]
 fn files_a_linux_installer_is_served_besides_its_templates_are_reported() {
     let repo = repository("linux-http");
@@ -95,12 +97,22 @@ fn files_a_linux_installer_is_served_besides_its_templates_are_reported() {
         "#cloud-config\nautoinstall:\n  version: 1\n",
     );
     write(&served, "meta-data", "");
-    write(&served, "extra/post.sh", "#!/bin/sh\n");
+    write(&served, "README", "not read by the installer\n");
+    write(&served, "post.sh", "#!/bin/sh\n");
     let mut folder = vsphere(&repo, "dc-dev");
     let body = &mut folder.sources[0].body;
     body.attributes.retain(|a| a.name != "http_content");
     body.attributes
         .push(attr("http_directory", s(&served.display().to_string())));
+    body.attributes.push(attr(
+        "http_content",
+        Value::Object(vec![(
+            "/post.sh".to_owned(),
+            Value::File {
+                path: served.join("post.sh"),
+            },
+        )]),
+    ));
     let environments = [Environment {
         name: "default".to_owned(),
         folders: vec![folder],
@@ -110,7 +122,7 @@ fn files_a_linux_installer_is_served_besides_its_templates_are_reported() {
     let reported: Vec<(&str, bool)> = imported
         .unmapped
         .iter()
-        .filter(|u| u.argument.starts_with("http_directory"))
+        .filter(|u| u.reason.contains("serves only"))
         .map(|u| {
             (
                 u.argument.as_str(),
@@ -120,7 +132,7 @@ fn files_a_linux_installer_is_served_besides_its_templates_are_reported() {
         .collect();
     assert_eq!(
         reported,
-        [("http_directory (extra/post.sh)", true)],
+        [("http_content (post.sh)", true)],
         "{:?}",
         imported.unmapped
     );
