@@ -106,6 +106,8 @@ pub fn step(
             }
         }
         "file" => {
+            // hashicorp/packer `provisioner/file/provisioner.go`: `Prepare` appends `source` to
+            // `sources`, and `Provision` copies from the VM when `direction` is "download".
             used.extend(["source", "sources", "destination", "direction"]);
             let mut sources: Vec<String> = text(body, "source")
                 .map(str::to_owned)

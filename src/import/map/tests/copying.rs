@@ -224,7 +224,9 @@ fn an_uploaded_folder_is_copied_whole() {
 
 /// A file step the spec's `file` step cannot be is left out with its reason, never turned into
 /// something else: a download is not made an upload, and inline content or several sources are
-/// not dropped in silence; one source written as `sources` is a `source`.
+/// not dropped in silence; one source written as `sources` is a `source` (hashicorp/packer
+/// `provisioner/file/provisioner.go`, `Provisioner.Prepare` and `ProvisionUpload`: one list of
+/// sources, each uploaded to the destination).
 #[test]
 fn a_file_step_the_spec_cannot_hold_is_reported_not_changed() {
     use super::{at, attr, block, list, s};
