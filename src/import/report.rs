@@ -149,7 +149,7 @@ pub enum Reason {
     BootCommand,
     /// `http_content` in place of `http_directory`.
     HttpContent,
-    /// `cd_files`, `cd_content`, `cd_label` and the seed CD.
+    /// `cd_files`, `cd_content`, `cd_label`, the `floppy_*` arguments and the seed CD.
     SeedLayout,
     /// The installer seed is hybridc's template shared by every OS of its kind.
     SharedTemplate,

@@ -135,9 +135,19 @@ pub(super) fn plugin_default(component: Option<Component>, names: &[&str]) -> Op
 }
 
 fn in_seed(names: &[&str]) -> bool {
-    names
-        .iter()
-        .any(|n| matches!(*n, "cd_files" | "cd_content" | "cd_label" | "http_content"))
+    names.iter().any(|n| {
+        matches!(
+            *n,
+            "cd_files"
+                | "cd_content"
+                | "cd_label"
+                | "http_content"
+                | "floppy_files"
+                | "floppy_dirs"
+                | "floppy_content"
+                | "floppy_label"
+        )
+    })
 }
 
 /// Whether a value is a block (or blocks) that carries seed files.

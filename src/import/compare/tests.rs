@@ -244,6 +244,7 @@ fn each_difference_hybridc_makes_has_its_reason() {
         ("http_directory", s(&format!("{}/http", old_dir.display()))),
         ("boot_command", list(&["<esc>linux"])),
         ("vm_version", n(19)),
+        ("floppy_files", list(&["answer/"])),
     ]);
     let mut compiled = vsphere_source();
     compiled[1].1 = n(4);
@@ -347,6 +348,8 @@ fn each_difference_hybridc_makes_has_its_reason() {
     assert_eq!(reason("notes"), Some(Reason::Description));
     assert_eq!(reason("http_directory"), Some(Reason::HttpContent));
     assert_eq!(reason("http_content"), Some(Reason::HttpContent));
+    // `lower::installer` seeds from a CD, never a floppy.
+    assert_eq!(reason("floppy_files"), Some(Reason::SeedLayout));
     assert_eq!(reason("boot_command"), Some(Reason::BootCommand));
     assert_eq!(reason("communicator"), Some(Reason::Communicator));
     assert_eq!(reason("ssh_timeout"), Some(Reason::Communicator));

@@ -95,10 +95,10 @@ fn seed_bodies(body: &Body) -> Vec<&Body> {
     bodies
 }
 
-/// The `http_content` and `cd_content` entries of a body: the argument, the name served and
-/// the value.
+/// The `http_content`, `cd_content` and `floppy_content` entries of a body: the argument,
+/// the name served and the value.
 fn contents(body: &Body) -> impl Iterator<Item = (&'static str, &str, &Value)> {
-    ["http_content", "cd_content"]
+    ["http_content", "cd_content", "floppy_content"]
         .into_iter()
         .filter_map(|name| match body.get(name).map(|a| &a.value) {
             Some(Value::Object(entries)) => Some((name, entries)),
@@ -122,8 +122,9 @@ pub fn template_vars(body: &Body) -> Vec<(&str, &Value)> {
     out
 }
 
-/// The seed files of a source: `http_content`, `cd_content` (also in `additional_iso_files`),
-/// `cd_files` and the files of `http_directory`.
+/// The seed files of a source: `http_content`, `cd_content` and `cd_files` (also in
+/// `additional_iso_files`), `floppy_content`, `floppy_files` and `floppy_dirs`, and the files
+/// of `http_directory`.
 pub fn seeds(body: &Body) -> Vec<Seed> {
     let mut out = Vec::new();
     for inner in seed_bodies(body) {
@@ -133,10 +134,12 @@ pub fn seeds(body: &Body) -> Vec<Seed> {
                 ..seed(key.trim_start_matches('/'), value)
             });
         }
-        if let Some(Value::List(items)) = inner.get("cd_files").map(|a| &a.value) {
-            for item in items {
-                if let Value::String(path) = item {
-                    out.extend(files(path));
+        for (argument, disk) in Disk::ALL {
+            if let Some(Value::List(items)) = inner.get(argument).map(|a| &a.value) {
+                for item in items {
+                    if let Value::String(path) = item {
+                        out.extend(files(path, disk));
+                    }
                 }
             }
         }
@@ -174,19 +177,54 @@ fn seed(served: &str, value: &Value) -> Seed {
     }
 }
 
-/// The files a `cd_files` entry puts on the CD, as seeds served at their place there, the way
-/// packer-plugin-sdk does it (`multistep/commonsteps/extra_iso_config.go`, `CDConfig.Prepare`:
-/// an entry with `*`, `?` or `[` is a `filepath.Glob` pattern; `step_create_cdrom.go`,
-/// `StepCreateCD.AddFile`: a file lands at the root under its name, a folder is copied whole
-/// under its own name, or its content at the root when the entry ends with `/`).
-fn files(entry: &str) -> Vec<Seed> {
-    let read = |p: &Path, served: String| file_seed(p, served, false);
+/// The arguments that put files on a disk the installer reads, and how each lays a folder out
+/// there (packer-plugin-sdk `multistep/commonsteps`). In each, an entry with `*`, `?` or `[` is
+/// a `filepath.Glob` pattern (`CDConfig.Prepare`, `StepCreateFloppy.Run`), and a file lands at
+/// the root under its name.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Disk {
+    /// `cd_files` (`StepCreateCD.AddFile`): a folder is copied whole under its own name, or
+    /// its content at the root when the entry ends with `/`.
+    Cd,
+    /// `floppy_files` (`StepCreateFloppy.Run`, "copy them flatly"): every file under a folder
+    /// lands at the root under its name.
+    FloppyFiles,
+    /// `floppy_dirs` (`StepCreateFloppy.Add`): a folder is copied whole under its own name.
+    FloppyDirs,
+}
+
+impl Disk {
+    const ALL: [(&'static str, Disk); 3] = [
+        ("cd_files", Disk::Cd),
+        ("floppy_files", Disk::FloppyFiles),
+        ("floppy_dirs", Disk::FloppyDirs),
+    ];
+
+    fn argument(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, d)| *d == self)
+            .map_or("cd_files", |(name, _)| name)
+    }
+}
+
+/// The files an entry of `disk`'s argument puts on the disk, as seeds served at their place
+/// there (see [`Disk`]).
+fn files(entry: &str, disk: Disk) -> Vec<Seed> {
+    let read = |p: &Path, served: String| Seed {
+        from: disk.argument(),
+        ..file_seed(p, served, false)
+    };
     let mut out = Vec::new();
     for path in glob(entry) {
         if path.is_dir() {
             let own = path
                 .file_name()
-                .filter(|_| !entry.ends_with('/'))
+                .filter(|_| match disk {
+                    Disk::Cd => !entry.ends_with('/'),
+                    Disk::FloppyDirs => true,
+                    Disk::FloppyFiles => false,
+                })
                 .map(|n| n.to_string_lossy().into_owned());
             for file in walkdir::WalkDir::new(&path)
                 .follow_links(true)
@@ -199,9 +237,10 @@ fn files(entry: &str) -> Vec<Seed> {
                     continue;
                 };
                 let inside = inside.to_string_lossy().replace('\\', "/");
-                let served = match &own {
-                    Some(own) => format!("{own}/{inside}"),
-                    None => inside,
+                let served = match (&own, disk) {
+                    (_, Disk::FloppyFiles) => file.file_name().to_string_lossy().into_owned(),
+                    (Some(own), _) => format!("{own}/{inside}"),
+                    (None, _) => inside,
                 };
                 out.push(read(file.path(), served));
             }
@@ -378,7 +417,7 @@ mod tests {
             if http {
                 listed(Path::new(entry))
             } else {
-                files(entry)
+                files(entry, Disk::Cd)
             }
         };
         let served = |entry: &str, http: bool| -> Vec<(String, String)> {
@@ -424,5 +463,42 @@ mod tests {
             [("a.ps1".to_owned(), "windows/a.ps1".to_owned())]
         );
         assert_eq!(served(&format!("{base}/none/*"), false), []);
+    }
+    /// Where `floppy_files` and `floppy_dirs` put a folder's files (packer-plugin-sdk
+    /// `StepCreateFloppy.Run`, which copies `floppy_files` "flatly", and
+    /// `StepCreateFloppy.Add`, which keeps a `floppy_dirs` folder under its own name).
+    #[test]
+    fn floppy_entries_are_laid_out_as_packer_lays_them_out() {
+        let dir = crate::output::tests::scratch("import-source-floppy");
+        for path in ["answer/Autounattend.xml", "answer/scripts/a.ps1"] {
+            let file = dir.join(path);
+            std::fs::create_dir_all(file.parent().expect("a folder")).expect("a folder");
+            std::fs::write(file, path).expect("written");
+        }
+        let served = |entry: &str, disk: Disk| -> Vec<(String, &'static str)> {
+            files(entry, disk)
+                .into_iter()
+                .map(|seed| (seed.served, seed.from))
+                .collect()
+        };
+        let base = dir.display().to_string();
+        assert_eq!(
+            served(&format!("{base}/answer"), Disk::FloppyFiles),
+            [
+                ("Autounattend.xml".to_owned(), "floppy_files"),
+                ("a.ps1".to_owned(), "floppy_files")
+            ]
+        );
+        assert_eq!(
+            served(&format!("{base}/answer/"), Disk::FloppyDirs),
+            [
+                ("answer/Autounattend.xml".to_owned(), "floppy_dirs"),
+                ("answer/scripts/a.ps1".to_owned(), "floppy_dirs")
+            ]
+        );
+        assert_eq!(
+            served(&format!("{base}/answer/*.xml"), Disk::FloppyFiles),
+            [("Autounattend.xml".to_owned(), "floppy_files")]
+        );
     }
 }

@@ -137,3 +137,56 @@ fn files_a_linux_installer_is_served_besides_its_templates_are_reported() {
         imported.unmapped
     );
 }
+
+/// A Windows source that boots its answer file from a floppy (`floppy_files`, as vSphere trees
+/// often do) is read like one that boots it from a CD: its own answer file is kept as the OS's
+/// template, the scripts beside it go to `scripts/windows/`, which hybridc puts on the CD, and
+/// no floppy argument reaches `options:`, where it would put a second answer file on a drive
+/// Windows Setup searches first.
+#[test]
+fn a_windows_answer_file_on_a_floppy_is_read_as_the_seed() {
+    let repo = repository("windows-floppy");
+    let outside = crate::output::tests::scratch("import-map-windows-floppy-outside");
+    write(
+        &outside,
+        "answer/Autounattend.xml",
+        "<unattend>the tree's own</unattend>\n",
+    );
+    write(&outside, "answer/scripts/enable.ps1", "Enable-PSRemoting\n");
+    let mut windows = windows(&repo);
+    for source in &mut windows.sources {
+        source.body.attributes.retain(|a| a.name != "cd_content");
+        let folder = outside.join("answer").display().to_string();
+        source
+            .body
+            .attributes
+            .push(attr("floppy_files", list(vec![s(&folder)])));
+    }
+    let environments = [Environment {
+        name: "default".to_owned(),
+        folders: vec![vsphere(&repo, "dc-dev"), windows],
+    }];
+    let imported = map(&environments, &repo);
+    valid(&repo, &imported);
+    let spec = crate::yaml::parse(&imported.spec).expect("YAML").to_json();
+    let os = &spec["oses"]["windows-2022"];
+    let template = os["templates"]["autounattend.pkrtpl.hcl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the tree's answer file is kept:\n{}", imported.spec));
+    let file = |path: &str| {
+        imported
+            .files
+            .iter()
+            .find(|(p, _)| p == Path::new(path))
+            .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+    };
+    assert_eq!(
+        file(template).as_deref(),
+        Some("<unattend>the tree's own</unattend>\n")
+    );
+    assert_eq!(
+        file("scripts/windows/enable.ps1").as_deref(),
+        Some("Enable-PSRemoting\n")
+    );
+    assert!(!imported.spec.contains("floppy"), "{}", imported.spec);
+}
