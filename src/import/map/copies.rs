@@ -101,8 +101,9 @@ pub fn repo_path(path: &str, under: &str, cx: &mut Context<'_>) -> String {
             files: walk(&found, ""),
             whole: vec![String::new()],
         };
-        let candidates = (1..).map(|n| numbered(&format!("{under}/{name}"), n));
-        let base = place(&bundle, candidates, cx);
+        let first = format!("{under}/{name}");
+        let candidates = (1..).map(|n| numbered(&first, n));
+        let base = place(&bundle, candidates, cx).unwrap_or(first);
         return if path.ends_with('/') {
             format!("{base}/")
         } else {
@@ -196,7 +197,7 @@ pub fn playbook(
     let stem = name.split_once('.').map_or(name.as_str(), |(stem, _)| stem);
     let candidates = std::iter::once("ansible".to_owned())
         .chain((1..).map(|n| numbered(&format!("ansible/{stem}"), n)));
-    let base = place(&bundle, candidates, cx);
+    let base = place(&bundle, candidates, cx).unwrap_or_else(|| "ansible".to_owned());
     (join(&base, &name), copied_galaxy(&base, cx))
 }
 
@@ -225,21 +226,23 @@ pub fn put(path: &str, bytes: Vec<u8>, cx: &mut Context<'_>) -> bool {
         files: vec![(String::new(), bytes)],
         whole: Vec::new(),
     };
-    if !fits(&bundle, path, cx) {
-        return false;
-    }
-    place(&bundle, std::iter::once(path.to_owned()), cx);
-    true
+    place(&bundle, std::iter::once(path.to_owned()), cx).is_some()
 }
 
-/// The first of `candidates` (infinitely many, each a repository-relative folder) where the
-/// bundle fits, with the bundle's new files added to the files to write.
+/// How many places are tried for a copy: past that, something in the repository's way (a
+/// file where a folder has to be) keeps every place from fitting.
+const TRIES: usize = 1000;
+
+/// The first of `candidates` (each a repository-relative folder, the first [`TRIES`] of them)
+/// where the bundle fits, with the bundle's new files added to the files to write; `None`
+/// when none fits, and nothing is added: the spec then names a file the repository lacks,
+/// which its check reports.
 fn place(
     bundle: &Bundle,
     candidates: impl Iterator<Item = String>,
     cx: &mut Context<'_>,
-) -> String {
-    for base in candidates {
+) -> Option<String> {
+    for base in candidates.take(TRIES) {
         if fits(bundle, &base, cx) {
             for (rel, bytes) in &bundle.files {
                 let path = join(&base, rel);
@@ -247,10 +250,10 @@ fn place(
                     cx.files.push((PathBuf::from(path), bytes.clone()));
                 }
             }
-            return base;
+            return Some(base);
         }
     }
-    unreachable!("a base that fits is among the candidates")
+    None
 }
 
 /// What the repository (with the files to write) holds at a path.
@@ -423,7 +426,8 @@ fn scalars(text: &str) -> Vec<String> {
 
 /// Where a file with `content` goes under the repository folder `under`: `under/name` when
 /// that is free or holds the same bytes already, else `under/<stem>-<n><extensions>`, the
-/// first such name free or holding the same bytes; a new copy is added to `files`.
+/// first such name free or holding the same bytes; a new copy is added to `files`. When no
+/// name fits (a file named like `under` is in the way), `under/name`, and nothing is added.
 pub fn copy_to(
     under: &str,
     name: &str,
@@ -436,11 +440,8 @@ pub fn copy_to(
         files: vec![(String::new(), content)],
         whole: Vec::new(),
     };
-    place(
-        &bundle,
-        (1..).map(|n| numbered(&format!("{under}/{name}"), n)),
-        &mut cx,
-    )
+    let first = format!("{under}/{name}");
+    place(&bundle, (1..).map(|n| numbered(&first, n)), &mut cx).unwrap_or(first)
 }
 
 /// `path` for `n` = 1, else with `-<n>` before the extensions of its last component

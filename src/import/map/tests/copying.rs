@@ -293,3 +293,33 @@ fn a_file_step_the_spec_cannot_hold_is_reported_not_changed() {
         );
     }
 }
+
+/// A file where the copies' folder has to be keeps every name from fitting: the copy gives up
+/// after a bounded number of names, adds nothing, and names the first place, which the spec's
+/// check then reports as missing.
+#[test]
+fn a_file_in_the_way_of_the_copies_ends_the_search() {
+    let repo = crate::output::tests::scratch("import-map-file-in-the-way");
+    write(&repo, "files", "a file, not a folder\n");
+    write(&repo, "ansible", "a file, not a folder\n");
+    let outside = playbook_folder("file-in-the-way-outside");
+    write(&outside, "certs/ca.pem", "ca\n");
+    let mut files = Vec::new();
+    let mut cx = copies::Context {
+        repo: &repo,
+        files: &mut files,
+    };
+    let motd = outside.join("notes.txt").display().to_string();
+    assert_eq!(
+        copies::repo_path(&motd, "files", &mut cx),
+        "files/notes.txt"
+    );
+    let certs = format!("{}/", outside.join("certs").display());
+    assert_eq!(copies::repo_path(&certs, "files", &mut cx), "files/certs/");
+    let playbook = outside.join("site.yml").display().to_string();
+    assert_eq!(
+        copies::playbook(&playbook, None, &mut cx).0,
+        "ansible/site.yml"
+    );
+    assert!(files.is_empty(), "{files:?}");
+}
