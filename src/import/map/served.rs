@@ -277,12 +277,17 @@ fn listed(dir: &Path) -> Vec<Seed> {
         .collect()
 }
 
+/// The largest file read as text: an answer file is a few kilobytes, while a folder on a
+/// CD may hold driver images of hundreds of megabytes, which are copied, never read as text.
+const TEXT_AT_MOST: u64 = 4 << 20;
+
 /// The seed of a file served as it is.
 fn file_seed(path: &Path, served: String, listed: bool) -> Seed {
+    let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= TEXT_AT_MOST);
     Seed {
         served,
         file: None,
-        content: std::fs::read_to_string(path).ok(),
+        content: small.then(|| std::fs::read_to_string(path).ok()).flatten(),
         vars: None,
         path: Some(path.to_path_buf()),
         from: if listed { "http_directory" } else { "cd_files" },
@@ -499,6 +504,23 @@ mod tests {
         assert_eq!(
             served(&format!("{base}/answer/*.xml"), Disk::FloppyFiles),
             [("Autounattend.xml".to_owned(), "floppy_files")]
+        );
+    }
+    /// A large file on the disk (a driver image) is served and copied, but not read as text.
+    #[test]
+    fn a_large_file_is_not_read_as_text() {
+        let dir = crate::output::tests::scratch("import-source-large");
+        std::fs::write(dir.join("small.ps1"), "small").expect("written");
+        let large = vec![b'x'; usize::try_from(TEXT_AT_MOST).expect("fits") + 1];
+        std::fs::write(dir.join("virtio.img"), large).expect("written");
+        let seeds = files(&format!("{}/*", dir.display()), Disk::Cd);
+        let read: Vec<(&str, bool, bool)> = seeds
+            .iter()
+            .map(|s| (s.served.as_str(), s.content.is_some(), s.path.is_some()))
+            .collect();
+        assert_eq!(
+            read,
+            [("small.ps1", true, true), ("virtio.img", false, true)]
         );
     }
 }
