@@ -171,9 +171,9 @@ pub fn playbook(
         if *beside == "roles" {
             // Each role is a whole: a role of the same name with other files is another role.
             for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let role = format!("roles/{}", entry.file_name().to_string_lossy());
                 if entry.path().is_dir() {
-                    bundle.whole.push(role.clone());
+                    let role = format!("roles/{}", entry.file_name().to_string_lossy());
+                    bundle.whole.push(role);
                 }
             }
         } else {
