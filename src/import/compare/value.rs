@@ -43,9 +43,10 @@ pub(super) fn equivalent(a: &Value, b: &Value, files: &Pending) -> (bool, Basis)
             (content && same(v, w), basis)
         }
         (Value::File { path: p }, Value::File { path: q }) => file_content(p, q, files),
-        (Value::String(p), Value::String(q)) if p != q && looks_like_file(p, q, files) => {
-            (same_file(p, q, files), Basis::Content)
-        }
+        (Value::String(p), Value::String(q)) if p != q => match same_named(p, q, files) {
+            Some(equal) => (equal, Basis::Content),
+            None => (false, Basis::Value),
+        },
         (Value::List(xs), Value::List(ys)) if xs.len() == ys.len() && !same(a, b) => {
             let mut by = Basis::Value;
             for (x, y) in xs.iter().zip(ys) {
@@ -63,21 +64,37 @@ pub(super) fn equivalent(a: &Value, b: &Value, files: &Pending) -> (bool, Basis)
     }
 }
 
-/// Whether two strings name files (an `ANSIBLE_CONFIG=` kind of prefix allowed, the same on
-/// both), either absolute or from the working folder, as a step's paths are; or folders, when
-/// the import writes files under one of them and not under the other (the copy of a folder a
-/// step uploads, and the folder it copies). Any other string that names a folder here, such as
-/// a path on the VM or a folder that holds the repository, is compared as text.
-fn looks_like_file(p: &str, q: &str, files: &Pending) -> bool {
+/// What a string that names a file or a folder here holds.
+#[derive(PartialEq)]
+enum Named {
+    File(Vec<u8>),
+    Folder(std::collections::BTreeMap<String, Vec<u8>>),
+}
+
+/// Whether two strings name the same build input, when both name files (an `ANSIBLE_CONFIG=`
+/// kind of prefix allowed, the same on both), either absolute or from the working folder, as
+/// a step's paths are: the same bytes. Or folders, when the import writes files under one of
+/// them and not under the other (the copy of a folder a step uploads, and the folder it
+/// copies): the same files, both written with a trailing `/` or neither (Packer's file
+/// provisioner uploads a folder's content for one, the folder itself for the other). `None`
+/// when they do not both name one: any other string that names a folder here, such as a path
+/// on the VM or a folder that holds the repository, is compared as text. Each side is read
+/// once.
+fn same_named(p: &str, q: &str, files: &Pending) -> Option<bool> {
     let (a, b) = (setting(p), setting(q));
     if a.0 != b.0 {
-        return false;
+        return None;
     }
     let (x, y) = (from_cwd(a.1), from_cwd(b.1));
     let folders = files.writes_under(&x) != files.writes_under(&y);
-    [x, y]
-        .iter()
-        .all(|path| files.bytes(path).is_some() || (folders && files.folder(path).is_some()))
+    let read = |path: &Path| match files.bytes(path) {
+        Some(bytes) => Some(Named::File(bytes)),
+        None if folders => files.folder(path).map(Named::Folder),
+        None => None,
+    };
+    let (m, n) = (read(&x)?, read(&y)?);
+    let slashes = matches!(m, Named::File(_)) || p.ends_with('/') == q.ends_with('/');
+    Some(m == n && slashes)
 }
 
 /// `NAME=path` as `("NAME=", "path")`; a plain path as `("", path)`.
@@ -95,18 +112,6 @@ fn setting(text: &str) -> (&str, &str) {
 fn from_cwd(path: &str) -> std::path::PathBuf {
     let cwd = std::env::current_dir().unwrap_or_default();
     crate::import::read::functions::absolute(&cwd, path)
-}
-
-/// Whether two file names (see [`looks_like_file`]) name files with the same bytes, or folders
-/// with the same files, both written with a trailing `/` or neither (Packer's file provisioner
-/// uploads a folder's content for one, the folder itself for the other).
-fn same_file(p: &str, q: &str, files: &Pending) -> bool {
-    let (a, b) = (from_cwd(setting(p).1), from_cwd(setting(q).1));
-    match (files.folder(&a), files.folder(&b)) {
-        (Some(x), Some(y)) => x == y && p.ends_with('/') == q.ends_with('/'),
-        (None, None) => file_content(&a, &b, files).0,
-        _ => false,
-    }
 }
 
 /// The files an import is about to write, by absolute path: the comparison runs before they

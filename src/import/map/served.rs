@@ -134,8 +134,8 @@ pub fn seeds(body: &Body) -> Vec<Seed> {
                 ..seed(key.trim_start_matches('/'), value)
             });
         }
-        for (argument, disk) in Disk::ALL {
-            if let Some(Value::List(items)) = inner.get(argument).map(|a| &a.value) {
+        for disk in Disk::ALL {
+            if let Some(Value::List(items)) = inner.get(disk.argument()).map(|a| &a.value) {
                 for item in items {
                     if let Value::String(path) = item {
                         out.extend(files(path, disk));
@@ -194,17 +194,14 @@ enum Disk {
 }
 
 impl Disk {
-    const ALL: [(&'static str, Disk); 3] = [
-        ("cd_files", Disk::Cd),
-        ("floppy_files", Disk::FloppyFiles),
-        ("floppy_dirs", Disk::FloppyDirs),
-    ];
+    const ALL: [Disk; 3] = [Disk::Cd, Disk::FloppyFiles, Disk::FloppyDirs];
 
     fn argument(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, d)| *d == self)
-            .map_or("cd_files", |(name, _)| name)
+        match self {
+            Disk::Cd => "cd_files",
+            Disk::FloppyFiles => "floppy_files",
+            Disk::FloppyDirs => "floppy_dirs",
+        }
     }
 }
 

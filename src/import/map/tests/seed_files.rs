@@ -1,7 +1,4 @@
 //! The files a tree serves its installer beside the answer file.
-
-use std::path::Path;
-
 use super::*;
 
 /// The files a Windows source puts on its CD beside the answer file go into the folder hybridc
@@ -53,20 +50,14 @@ fn files_beside_the_answer_file_go_where_hybridc_puts_them_on_the_cd() {
         "{}",
         imported.spec
     );
-    let file = |path: &str| {
-        imported
-            .files
-            .iter()
-            .find(|(p, _)| p == Path::new(path))
-            .map(|(_, bytes)| bytes.clone())
-    };
+    let file = |path: &str| written(&imported, path);
     assert_eq!(
         file("scripts/windows/enable.ps1"),
-        Some(b"Enable-PSRemoting\n".to_vec())
+        Some(&b"Enable-PSRemoting\n"[..])
     );
     assert_eq!(
         file("scripts/windows/drivers/net.inf"),
-        Some(vec![0xffu8, 0xfe, 0x5b, 0x00])
+        Some(&[0xffu8, 0xfe, 0x5b, 0x00][..])
     );
     assert_eq!(file("scripts/windows/taken.ps1"), None);
     let reported: Vec<&str> = imported
@@ -173,20 +164,13 @@ fn a_windows_answer_file_on_a_floppy_is_read_as_the_seed() {
     let template = os["templates"]["autounattend.pkrtpl.hcl"]
         .as_str()
         .unwrap_or_else(|| panic!("the tree's answer file is kept:\n{}", imported.spec));
-    let file = |path: &str| {
-        imported
-            .files
-            .iter()
-            .find(|(p, _)| p == Path::new(path))
-            .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
-    };
     assert_eq!(
-        file(template).as_deref(),
-        Some("<unattend>the tree's own</unattend>\n")
+        written(&imported, template),
+        Some(&b"<unattend>the tree's own</unattend>\n"[..])
     );
     assert_eq!(
-        file("scripts/windows/enable.ps1").as_deref(),
-        Some("Enable-PSRemoting\n")
+        written(&imported, "scripts/windows/enable.ps1"),
+        Some(&b"Enable-PSRemoting\n"[..])
     );
     assert!(!imported.spec.contains("floppy"), "{}", imported.spec);
 }
